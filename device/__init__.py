@@ -1,0 +1,3 @@
+"""WallHinge station software."""
+
+__version__ = "0.1.0"
