@@ -51,8 +51,17 @@ class SensorConfig(_Section):
     # (rejects single-sample spikes); readings above release for this long end it.
     confirm_samples: int = Field(2, ge=1, le=10)
     release_s: float = Field(0.15, ge=0, le=2)
+    # Hips closer than this (but not in contact) have left tall standing; used
+    # when the camera cannot see, so the sensor alone can bound a rep.
+    approach_m: float = Field(0.12, gt=0, le=1.0)
     # Sensor health: the same reading for this long while a person moves = stuck.
     stuck_s: float = Field(30.0, gt=0)
+
+    @model_validator(mode="after")
+    def _approach_beyond_release(self) -> "SensorConfig":
+        if self.approach_m <= self.contact_threshold_m + self.hysteresis_m:
+            raise ValueError("approach_m must be greater than contact_threshold_m + hysteresis_m")
+        return self
 
 
 class LedConfig(_Section):
@@ -109,8 +118,8 @@ class ThresholdsConfig(_Section):
     heel_lift: float = Field(0.012, gt=0, le=0.2, description="fraction of standing height")
     min_rep_s: float = Field(1.0, ge=0, le=10, description="faster than this is too_fast")
     # Tall standing is at or below standing_deg; a rep starts above leave_deg.
-    standing_deg: float = Field(15.0, ge=0, le=45)
-    leave_deg: float = Field(22.0, ge=1, le=60)
+    standing_deg: float = Field(12.0, ge=0, le=45)
+    leave_deg: float = Field(18.0, ge=1, le=60)
     # Without a contact sensor (video analysis) a hinge must reach this to be a rep.
     hinge_min_deg: float = Field(30.0, ge=5, le=90)
     # Minimum confidence for a posture measure to count as seen.

@@ -1,0 +1,255 @@
+"""The rep engine's rules, on exact timestamped streams."""
+
+from __future__ import annotations
+
+import math
+import random
+
+import pytest
+
+from device.config import Config
+from device.core.contact import ContactDetector
+from device.core.engine import RepEngine, run_engine
+from device.core.types import (
+    BaselineTaken,
+    ContactMade,
+    PostureSample,
+    ProximitySample,
+    RepFinished,
+    SetEnded,
+    SetStarted,
+    TargetReached,
+    Verdict,
+)
+from tests.streams import PlanRep, build
+
+
+def run(streams, cfg=None, **kw):
+    eng = RepEngine(cfg or Config(), **kw)
+    events = run_engine(eng, streams.proximity, streams.posture)
+    return eng, events
+
+
+def verdicts(eng):
+    return [r.verdict for r in eng.reps]
+
+
+# ---------------------------------------------------------------- contact
+
+
+def test_contact_confirmation_ignores_a_single_spike():
+    det = ContactDetector(0.05, 0.03, confirm_samples=2, release_s=0.15)
+    assert det.update(ProximitySample(0.00, 0.20)) is None
+    assert det.update(ProximitySample(0.03, 0.01)) is None  # lone spike
+    assert det.update(ProximitySample(0.06, 0.21)) is None
+    assert not det.contact
+    assert det.update(ProximitySample(0.09, 0.04)) is None
+    change = det.update(ProximitySample(0.12, 0.03))
+    assert change is not None and change.contact and change.t == 0.12
+
+
+def test_bounce_at_the_wall_is_one_contact():
+    det = ContactDetector(0.05, 0.03, confirm_samples=2, release_s=0.15)
+    changes = []
+    seq = [0.04, 0.03, 0.09, 0.02, 0.09, 0.03, 0.02, 0.06, 0.02, 0.10, 0.12, 0.15, 0.18, 0.20, 0.22, 0.22]
+    for i, d in enumerate(seq):
+        c = det.update(ProximitySample(i * 0.033, d))
+        if c:
+            changes.append(c.contact)
+    assert changes == [True, False]
+
+
+def test_dropouts_neither_make_nor_break_contact_but_a_dead_sensor_releases():
+    det = ContactDetector(0.05, 0.03, confirm_samples=2, release_s=0.15)
+    det.update(ProximitySample(0.0, 0.02))
+    det.update(ProximitySample(0.03, 0.02))
+    assert det.contact
+    for i in range(10):
+        assert det.update(ProximitySample(0.06 + i * 0.03, None)) is None
+    assert det.contact
+    change = det.update(ProximitySample(1.2, None))
+    assert change is not None and change.contact is False
+
+
+def test_digital_sensor_contact_is_debounced_too():
+    det = ContactDetector(0.05, 0.03, confirm_samples=2, release_s=0.1)
+    seq = [False, True, False, True, True, False, True, True, False, False, False, False, False]
+    changes = []
+    for i, c in enumerate(seq):
+        ch = det.update(ProximitySample(i * 0.03, None, contact=c))
+        if ch:
+            changes.append(ch.contact)
+    assert changes == [True, False]
+
+
+# ---------------------------------------------------------------- reps
+
+
+def test_clean_set_counts_every_good_rep_and_reaches_the_target():
+    cfg = Config()
+    cfg.station.target_reps = 5
+    eng, events = run(build([PlanRep() for _ in range(5)]), cfg)
+    assert verdicts(eng) == [Verdict.GOOD] * 5
+    assert eng.counted == 5
+    assert sum(isinstance(e, TargetReached) for e in events) == 1
+    assert sum(isinstance(e, SetStarted) for e in events) == 1
+    assert isinstance(events[-1], SetEnded)
+    baseline = [e for e in events if isinstance(e, BaselineTaken)]
+    assert baseline and baseline[0].back_bend_deg == pytest.approx(8.0)
+
+
+def test_rep_times_span_standing_to_standing_with_contact_at_the_bottom():
+    eng, _ = run(build([PlanRep(down_s=2.0, hold_s=0.2, up_s=1.5)], lead_in_s=2.0))
+    (rep,) = eng.reps
+    # cosine easing: inclination = 45 * (1 - cos(pi*u)) / 2; tall standing ends at
+    # 12 deg (u = 0.345 of the descent) and returns at u = 0.655 of the ascent;
+    # the hips reach 5 cm from the wall at 77 % of the way down.
+    u_stand = math.acos(1 - 2 * 12 / 45) / math.pi
+    u_contact = math.acos(1 - 2 * (0.22 - 0.05) / 0.22) / math.pi
+    assert rep.start_s == pytest.approx(2.0 + 2.0 * u_stand, abs=1 / 30)
+    assert rep.bottom_s == pytest.approx(2.0 + 2.0 * u_contact, abs=2 / 30)
+    assert rep.end_s == pytest.approx(4.2 + 1.5 * (1 - u_stand), abs=1 / 30)
+    assert rep.contact is True
+    assert rep.trunk_inclination_deg == pytest.approx(45.0, abs=0.5)
+
+
+def test_mixed_faults_follow_the_domain_order():
+    plan = [
+        PlanRep(),
+        PlanRep(rounding=25),
+        PlanRep(contact=False, peak_incl=25),
+        PlanRep(knee_at_bottom=179),
+        PlanRep(heel_lift=0.04),
+        PlanRep(down_s=0.45, up_s=0.35, hold_s=0.0),
+        PlanRep(rounding=25, knee_at_bottom=179),  # rounded wins over knee lock
+        PlanRep(contact=False, rounding=25, peak_incl=30),  # shallow wins over rounded
+    ]
+    eng, _ = run(build(plan))
+    assert verdicts(eng) == [
+        Verdict.GOOD, Verdict.ROUNDED, Verdict.SHALLOW, Verdict.KNEE_LOCK,
+        Verdict.HEEL_LIFT, Verdict.TOO_FAST, Verdict.ROUNDED, Verdict.SHALLOW,
+    ]
+    assert eng.reps[6].faults == [Verdict.ROUNDED, Verdict.KNEE_LOCK]
+    assert eng.reps[7].faults == [Verdict.SHALLOW, Verdict.ROUNDED]
+    assert eng.counted == 1
+    assert eng.reps[1].rounding_deg == pytest.approx(25, abs=1)
+
+
+def test_a_clinician_can_switch_checks_off():
+    cfg = Config()
+    cfg.checks.rounding = False
+    cfg.checks.tempo = False
+    plan = [PlanRep(rounding=25), PlanRep(down_s=0.45, up_s=0.35, hold_s=0.0)]
+    eng, _ = run(build(plan), cfg)
+    assert verdicts(eng) == [Verdict.GOOD, Verdict.GOOD]
+
+
+def test_contact_event_carries_the_verdict_so_far():
+    eng, events = run(build([PlanRep(), PlanRep(rounding=25)]))
+    contacts = [e for e in events if isinstance(e, ContactMade)]
+    assert [c.verdict for c in contacts] == [Verdict.GOOD, Verdict.ROUNDED]
+    # and it is emitted on the very proximity sample that confirmed contact
+    finished = [e.rep for e in events if isinstance(e, RepFinished)]
+    for c, r in zip(contacts, finished):
+        assert c.t == r.bottom_s
+
+
+def test_a_rep_the_camera_could_not_see_is_unchecked_never_good():
+    s = build([PlanRep(), PlanRep(), PlanRep()], blind=(5.5, 10.0))
+    eng, _ = run(s)
+    assert eng.reps[0].verdict is Verdict.GOOD
+    assert eng.reps[1].verdict is Verdict.UNCHECKED
+    assert eng.reps[1].contact is True
+    assert Verdict.UNCHECKED in eng.reps[1].faults
+    assert eng.counted == 2
+
+
+def test_blind_camera_still_judges_shallow_from_the_sensor():
+    s = build([PlanRep(), PlanRep(contact=False)], blind=(5.5, 20.0))
+    eng, _ = run(s)
+    assert verdicts(eng) == [Verdict.GOOD, Verdict.SHALLOW]
+
+
+def test_angle_jitter_around_the_thresholds_never_makes_a_rep():
+    s = build([], lead_in_s=20.0, incl_noise=0.0)
+    rng = random.Random(3)
+    s.posture = [
+        PostureSample(**{**p.__dict__, "trunk_inclination_deg": 15.0 + rng.uniform(-4, 4)}) for p in s.posture
+    ]
+    eng, events = run(s)
+    assert eng.reps == []
+    assert not any(isinstance(e, SetStarted) for e in events)
+
+
+def test_leaning_back_on_the_wall_upright_is_not_a_rep():
+    s = build([PlanRep(), PlanRep()], lead_in_s=2.0)
+    # a lean: hips at the wall for 2 s while standing tall, before the reps
+    s.proximity = [
+        ProximitySample(p.t, 0.0) if 0.5 <= p.t < 1.5 else p for p in s.proximity
+    ]
+    eng, events = run(s)
+    assert verdicts(eng) == [Verdict.GOOD, Verdict.GOOD]
+    assert len([e for e in events if isinstance(e, ContactMade)]) == 2
+
+
+def test_nothing_counts_before_the_first_contact_of_a_set():
+    plan = [PlanRep(contact=False), PlanRep(contact=False), PlanRep(), PlanRep()]
+    eng, _ = run(build(plan))
+    assert verdicts(eng) == [Verdict.GOOD, Verdict.GOOD]
+
+
+def test_set_ends_after_time_away_and_a_new_set_starts_fresh():
+    cfg = Config()
+    cfg.station.set_timeout_s = 5.0
+    plan = [PlanRep(), PlanRep(pause_s=8.0), PlanRep()]
+    eng, events = run(build(plan), cfg)
+    kinds = [type(e).__name__ for e in events if isinstance(e, (SetStarted, SetEnded, RepFinished))]
+    assert kinds == ["SetStarted", "RepFinished", "RepFinished", "SetEnded", "SetStarted", "RepFinished", "SetEnded"]
+    assert eng.counted == 1  # the count restarts with the new set
+
+
+def test_button_resets_the_set():
+    eng = RepEngine(Config())
+    s = build([PlanRep(), PlanRep()])
+    run_engine(eng, s.proximity, s.posture, finish=False)
+    assert eng.counted == 2
+    ev = eng.reset_set(s.posture[-1].t + 0.1)
+    assert isinstance(ev[0], SetEnded) and ev[0].reason == "button"
+    assert not eng.set_active
+
+
+def test_someone_walking_past_is_not_in_position_and_makes_no_rep():
+    s = build([], lead_in_s=6.0)
+    # a person in view, leaning forward as they walk, never in position
+    s.posture = [
+        PostureSample(t=p.t, person=True, in_position=False, trunk_inclination_deg=25.0, trunk_conf=0.9)
+        for p in s.posture
+    ]
+    s.proximity = [ProximitySample(p.t, None) for p in s.proximity]
+    eng, events = run(s)
+    assert eng.reps == [] and events == []
+
+
+def test_video_analysis_finds_reps_from_the_hinge_without_contact():
+    plan = [PlanRep(contact=False, peak_incl=60), PlanRep(contact=False, peak_incl=60, rounding=30),
+            PlanRep(contact=False, peak_incl=20)]  # a 20 deg bend is not a hinge rep
+    s = build(plan)
+    eng = RepEngine(Config(), has_contact_sensor=False)
+    run_engine(eng, [], s.posture)
+    assert verdicts(eng) == [Verdict.GOOD, Verdict.ROUNDED]
+    assert all(r.contact is None for r in eng.reps)
+
+
+def test_digital_sensor_without_distance():
+    s = build([PlanRep(), PlanRep(rounding=25)])
+    s.proximity = [ProximitySample(p.t, None, contact=p.distance_m <= 0.05) for p in s.proximity]
+    eng = RepEngine(Config(), has_distance=False)
+    run_engine(eng, s.proximity, s.posture)
+    assert verdicts(eng) == [Verdict.GOOD, Verdict.ROUNDED]
+
+
+def test_engine_is_deterministic():
+    s = build([PlanRep(), PlanRep(rounding=25), PlanRep(contact=False)], incl_noise=1.0, seed=4)
+    a, _ = run(s)
+    b, _ = run(s)
+    assert [r.to_dict() for r in a.reps] == [r.to_dict() for r in b.reps]
