@@ -1,0 +1,314 @@
+"""The hardware layer: gpiozero devices only, built from the config.
+
+Every device takes the injected ``pin_factory``: the real one on a Pi (lgpio
+on a Pi 5, lgpio or RPi.GPIO elsewhere, chosen by gpiozero or
+``GPIOZERO_PIN_FACTORY``), ``MockFactory`` in the simulation and the tests.
+Nothing here decides anything about reps; it shows the engine's events and
+turns the sensor into timestamped samples.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import warnings
+from typing import Callable, Iterator, Optional, Sequence
+
+from gpiozero import LED, RGBLED, Button, Buzzer, DigitalInputDevice, DistanceSensor, LEDBarGraph
+
+from ..config import Config, SensorConfig
+from ..core.types import (
+    ContactMade,
+    Event,
+    ProximitySample,
+    RepFinished,
+    SetEnded,
+    SetStarted,
+    TargetReached,
+    Verdict,
+)
+
+log = logging.getLogger(__name__)
+
+# Buzzer patterns as (on_s, off_s) pairs: distinct for each verdict so a
+# person can tell them apart without looking. An active buzzer has one pitch,
+# so rhythm carries the meaning.
+BEEPS: dict[str, tuple[tuple[float, float], ...]] = {
+    Verdict.GOOD.value: ((0.08, 0.0),),
+    Verdict.ROUNDED.value: ((0.25, 0.12), (0.25, 0.0)),
+    Verdict.SHALLOW.value: ((0.6, 0.0),),
+    Verdict.KNEE_LOCK.value: ((0.08, 0.08),) * 3,
+    Verdict.HEEL_LIFT.value: ((0.08, 0.08), (0.08, 0.08), (0.4, 0.0)),
+    Verdict.TOO_FAST.value: ((0.05, 0.05),) * 5,
+    Verdict.UNCHECKED.value: (),
+    "target": ((0.1, 0.1), (0.2, 0.1), (0.4, 0.0)),
+    "fault": ((1.0, 0.0),),
+}
+AMBER = (1, 1, 0)
+COLOURS = {
+    Verdict.GOOD: (0, 1, 0),
+    Verdict.ROUNDED: (1, 0, 0),
+    Verdict.UNCHECKED: (0, 0, 1),  # rgb mode: blue = the camera could not see
+}
+
+
+def pattern_values(pattern: Sequence[tuple[float, float]], step: float) -> Iterator[bool]:
+    """A beep pattern as a stream of on/off values, one per ``step`` seconds."""
+    for on_s, off_s in pattern:
+        yield from [True] * max(1, round(on_s / step))
+        yield from [False] * round(off_s / step)
+    yield False
+
+
+class Feedback:
+    """Verdict LEDs (three LEDs or one RGB LED), progress bar graph and buzzer.
+
+    ``handle(event)`` is all the station calls: contact shows the verdict so
+    far at once, a finished rep shows its final verdict if that differs (or if
+    there was no contact), the bar graph follows the count, the target and
+    device faults get their own patterns.
+    """
+
+    STEP_S = 0.01
+
+    def __init__(self, config: Config, pin_factory=None) -> None:
+        lc = config.leds
+        self.show_s = lc.show_s
+        self.rgb: Optional[RGBLED] = None
+        self.leds: dict[str, LED] = {}
+        self._devices: list = []
+        try:
+            if lc.mode == "rgb":
+                self.rgb = RGBLED(
+                    lc.rounded_pin, lc.good_pin, lc.fault_pin,
+                    active_high=lc.rgb_active_high, pwm=False, pin_factory=pin_factory,
+                )
+                self._devices.append(self.rgb)
+            else:
+                for name, pin in (("good", lc.good_pin), ("rounded", lc.rounded_pin), ("fault", lc.fault_pin)):
+                    self.leds[name] = LED(pin, pin_factory=pin_factory)
+                    self._devices.append(self.leds[name])
+            self.bar = LEDBarGraph(*lc.bargraph_pins, pwm=False, pin_factory=pin_factory)
+            self._devices.append(self.bar)
+            self.buzzer: Optional[Buzzer] = None
+            if config.buzzer.enabled:
+                self.buzzer = Buzzer(config.buzzer.pin, pin_factory=pin_factory)
+                self.buzzer.source_delay = self.STEP_S
+                self._devices.append(self.buzzer)
+        except Exception:
+            self.close()
+            raise
+        self._shown: Optional[Verdict] = None
+        self.faulted = False
+        self.log: list[tuple[float, str]] = []  # (monotonic time, what was shown), for benchmarks
+        self._lock = threading.Lock()
+
+    # -- events
+
+    def handle(self, event: Event) -> None:
+        if isinstance(event, ContactMade):
+            self._shown = event.verdict
+            self.show(event.verdict)
+        elif isinstance(event, RepFinished):
+            if event.rep.verdict is not self._shown:
+                self.show(event.rep.verdict)
+            self._shown = None
+            self.progress(event.counted_total, event.target_reps)
+        elif isinstance(event, TargetReached):
+            self._beep("target")
+            # a short chase up the bar, ending full
+            n = len(self.bar)
+            self.bar.source_delay = 0.05
+            self.bar.source = [i / n for _ in range(2) for i in range(n + 1)] + [1.0]
+        elif isinstance(event, (SetStarted, SetEnded)):
+            self.bar.source = None
+            self.bar.off()
+
+    # -- outputs
+
+    def show(self, verdict: Verdict) -> None:
+        """Light the verdict for ``show_s`` and play its beep pattern, without blocking."""
+        with self._lock:
+            self._all_off()
+            if self.rgb is not None:
+                colour = COLOURS.get(verdict, AMBER)
+                if verdict is Verdict.UNCHECKED:
+                    self.rgb.blink(0.15, 0.15, on_color=colour, n=max(1, round(self.show_s / 0.3)))
+                else:
+                    self.rgb.blink(self.show_s, 0, on_color=colour, n=1)
+            else:
+                name = {"good": "good", "rounded": "rounded"}.get(verdict.value, "fault")
+                led = self.leds[name]
+                if verdict is Verdict.UNCHECKED:
+                    led.blink(0.15, 0.15, n=max(1, round(self.show_s / 0.3)))
+                else:
+                    led.blink(self.show_s, 0, n=1)
+            self.log.append((time.monotonic(), verdict.value))
+        self._beep(verdict.value)
+
+    def progress(self, counted: int, target: int) -> None:
+        self.bar.source = None
+        self.bar.value = min(1.0, counted / target) if target else 0.0
+
+    def set_fault(self, on: bool) -> None:
+        """Device fault: slow amber blink until cleared, one long beep at onset."""
+        if on == self.faulted:
+            return
+        self.faulted = on
+        with self._lock:
+            if on:
+                self._all_off()
+                if self.rgb is not None:
+                    self.rgb.blink(1.0, 1.0, on_color=AMBER)
+                else:
+                    self.leds["fault"].blink(1.0, 1.0)
+            else:
+                self._all_off()
+        if on:
+            self._beep("fault")
+
+    def _all_off(self) -> None:
+        if self.rgb is not None:
+            self.rgb.off()
+        for led in self.leds.values():
+            led.off()
+
+    def _beep(self, name: str) -> None:
+        if self.buzzer is None:
+            return
+        pattern = BEEPS.get(name, ())
+        if pattern:
+            self.buzzer.source = pattern_values(pattern, self.STEP_S)
+
+    def close(self) -> None:
+        for d in reversed(self._devices):
+            try:
+                d.close()
+            except Exception:  # closing must never mask the error that got us here
+                log.debug("closing %r failed", d, exc_info=True)
+        self._devices.clear()
+
+
+class StartButton:
+    """The start/reset button: a press ends the current set (the next contact starts one)."""
+
+    def __init__(self, config: Config, on_press: Callable[[], None], pin_factory=None) -> None:
+        self.button = Button(config.button.pin, pull_up=True, bounce_time=0.05, pin_factory=pin_factory)
+        self.button.when_pressed = lambda: on_press()
+
+    def close(self) -> None:
+        self.button.close()
+
+
+class ProximityReader:
+    """Base for sensors that yield :class:`ProximitySample` when polled."""
+
+    has_distance = True
+
+    def read(self, t: float) -> ProximitySample:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        pass
+
+
+class UltrasonicReader(ProximityReader):
+    """HC-SR04 through gpiozero's DistanceSensor.
+
+    gpiozero pings in its own thread and keeps a median over ``queue_len``
+    readings; a short queue keeps the lag low (our contact detector does the
+    debouncing). A reading at the maximum distance means no echo in range and
+    is reported as no reading.
+    """
+
+    def __init__(self, sensor: SensorConfig, pin_factory=None, queue_len: int = 3) -> None:
+        with warnings.catch_warnings():
+            # gpiozero suggests pigpio for accuracy; pigpio does not run on a Pi 5
+            # and a centimetre of jitter is well inside our hysteresis.
+            warnings.simplefilter("ignore")
+            self.dev = DistanceSensor(
+                echo=sensor.echo_pin, trigger=sensor.trigger_pin, queue_len=queue_len,
+                max_distance=sensor.max_distance_m, partial=True, pin_factory=pin_factory,
+            )
+        self.max_distance = sensor.max_distance_m
+
+    def read(self, t: float) -> ProximitySample:
+        try:
+            d = self.dev.distance
+        except Exception:  # an empty queue right after start
+            return ProximitySample(t, None)
+        if d is None or d >= self.max_distance * 0.995:
+            return ProximitySample(t, None)
+        return ProximitySample(t, round(float(d), 4))
+
+    def close(self) -> None:
+        self.dev.close()
+
+
+class DigitalReader(ProximityReader):
+    """A digital proximity sensor or a contact switch/pad: contact only, no distance."""
+
+    has_distance = False
+
+    def __init__(self, sensor: SensorConfig, pin_factory=None) -> None:
+        self.dev = DigitalInputDevice(sensor.input_pin, pull_up=sensor.input_pull_up, pin_factory=pin_factory)
+
+    def read(self, t: float) -> ProximitySample:
+        return ProximitySample(t, None, contact=bool(self.dev.is_active))
+
+    def close(self) -> None:
+        self.dev.close()
+
+
+def make_proximity_reader(config: Config, pin_factory=None) -> ProximityReader:
+    """The configured sensor; the time-of-flight driver is imported only when chosen."""
+    kind = config.sensor.kind
+    if kind == "hcsr04":
+        return UltrasonicReader(config.sensor, pin_factory=pin_factory)
+    if kind == "digital":
+        return DigitalReader(config.sensor, pin_factory=pin_factory)
+    from .tof import make_tof_reader  # noqa: PLC0415 - needs an I2C library only a Pi has
+
+    return make_tof_reader(config.sensor)
+
+
+class SensorPoller:
+    """Polls a reader at ``sample_hz`` in a thread and hands each sample on at once.
+
+    Contact must reach the LEDs within 50 ms, so samples do not wait for the
+    camera loop: the callback runs on this thread (the station serialises it
+    with a lock).
+    """
+
+    def __init__(
+        self,
+        reader: ProximityReader,
+        sample_hz: float,
+        callback: Callable[[ProximitySample], None],
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.reader = reader
+        self.period = 1.0 / sample_hz
+        self.callback = callback
+        self.clock = clock
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="proximity", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def _run(self) -> None:
+        next_t = self.clock()
+        while not self._stop.is_set():
+            try:
+                self.callback(self.reader.read(self.clock()))
+            except Exception:
+                log.exception("proximity sample failed")
+            next_t += self.period
+            self._stop.wait(max(0.0, next_t - self.clock()))
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=1.0)
