@@ -153,10 +153,12 @@ class SensorHealth:
     Faults, the first that applies wins:
 
     - ``i2c_error``: every reading for ``no_reading_s`` failed on the I2C bus.
-    - ``no_reading``: no distance at all for ``no_reading_s``. For a
-      time-of-flight sensor no distance also means "nothing in range", which
-      is normal with nobody at the wall, so there it only counts while a
-      person is present (and is reported as ``out_of_range``).
+    - ``no_reading``: no sample at all for ``no_reading_s`` (the reader
+      stopped), or, when ``none_means_clear`` is False, samples without a
+      distance for that long. The station's readers (HC-SR04 at its maximum
+      distance, time-of-flight with no target) report "nothing in range" as
+      no distance, which is normal with nobody at the wall, so by default
+      no distance only counts while a person is present, as ``out_of_range``.
     - ``out_of_range``: a person stands at the wall but for ``out_of_range_s``
       the sensor sees nothing within ``max_distance_m``: it points past them.
     - ``stuck``: the same reading (within ``stuck_tolerance_m``) for
@@ -182,6 +184,7 @@ class SensorHealth:
         jitter_rate_hz: float = 2.0,
         jitter_window_s: float = 3.0,
         hint: Optional[str] = None,
+        none_means_clear: bool = True,
     ) -> None:
         if stuck_s <= 0 or max_distance_m <= 0 or no_reading_s <= 0 or jitter_window_s <= 0:
             raise ValueError("stuck_s, max_distance_m, no_reading_s and jitter_window_s must be positive")
@@ -195,8 +198,8 @@ class SensorHealth:
         self.jitter_rate_hz = jitter_rate_hz
         self.jitter_window_s = jitter_window_s
         self.hint = hint or _default_hint(kind)
-        # A time-of-flight reader reports "nothing in range" as no distance.
-        self._none_is_clear = kind == "vl53l1x"
+        # Readers report "nothing in range" as no distance (see the class doc).
+        self._none_is_clear = none_means_clear and kind != "digital"
         self._last_t: Optional[float] = None
         self._none_since: Optional[float] = None
         self._err_since: Optional[float] = None
@@ -287,7 +290,7 @@ class SensorHealth:
             return HealthReport(p, "out_of_range",
                                 f"proximity sensor sees nothing within {self.max_distance_m:.2f} m for "
                                 f"{now - self._clear_since:.0f} s while a person is at the wall: check it sits at hip "
-                                f"height, points straight out from the wall and nothing covers it",
+                                f"height, points straight out from the wall and nothing covers it, then {self.hint}",
                                 since=self._clear_since)
         if self._stuck_value is not None and self._stuck_moving_s >= self.stuck_s:
             at = "contact" if self.kind == "digital" else f"{self._stuck_value:.2f} m"

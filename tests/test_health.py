@@ -135,7 +135,7 @@ def test_same_reading_while_person_stands_still_is_not_stuck():
 
 
 def test_hcsr04_no_reading_after_no_reading_s_then_recovers():
-    h = SensorHealth(stuck_s=30.0, max_distance_m=1.0, no_reading_s=5.0)
+    h = SensorHealth(stuck_s=30.0, max_distance_m=1.0, no_reading_s=5.0, none_means_clear=False)
     t = feed(h, 0.0, 4.5, None)
     assert h.status(t).ok
     t = feed(h, t, 1.0, None)
@@ -153,8 +153,9 @@ def test_no_samples_at_all_means_the_reader_stopped():
     assert r.status == "no_reading" and "no sample" in r.message
 
 
-def test_tof_none_with_nobody_there_is_normal_but_with_a_person_is_out_of_range():
-    h = SensorHealth.from_config(SensorConfig(kind="vl53l1x"), out_of_range_s=10.0)
+@pytest.mark.parametrize("kind", ["vl53l1x", "hcsr04"])
+def test_no_distance_with_nobody_there_is_normal_but_with_a_person_is_out_of_range(kind):
+    h = SensorHealth.from_config(SensorConfig(kind=kind), out_of_range_s=10.0)
     t = feed(h, 0.0, 60.0, None)
     assert h.status(t).ok
     t = feed(h, t, 9.0, None, present=True)

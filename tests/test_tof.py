@@ -127,3 +127,14 @@ def test_real_driver_factory_without_the_library_says_how_to_install():
     s = r.read(0.0)
     assert s.distance_m is None and r.i2c_error
     assert "pip install" in (r.last_error or "") and "adafruit-circuitpython-vl53l1x" in (r.last_error or "")
+
+
+def test_station_builds_the_tof_reader_through_the_gpio_layer_and_survives_a_missing_sensor():
+    from device.config import parse_config
+    from device.io.gpio import make_proximity_reader
+
+    cfg = parse_config({"sensor": {"kind": "vl53l1x", "i2c_bus": 3, "i2c_address": 0x30}})
+    reader = make_proximity_reader(cfg)
+    assert isinstance(reader, TofReader) and reader.has_distance
+    assert reader.read(0.0).distance_m is None and reader.i2c_error
+    reader.close()

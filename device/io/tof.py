@@ -135,6 +135,8 @@ class TofReader:
     does not flood the bus.
     """
 
+    has_distance = True
+
     def __init__(
         self,
         open_driver: Callable[[], TofDriver],
@@ -213,3 +215,13 @@ class TofReader:
 
 class _Waiting(Exception):
     """Internal: the sensor is down and the next re-init is not due yet."""
+
+
+def make_tof_reader(cfg, model: TofModel = "vl53l1x") -> TofReader:
+    """The station's time-of-flight reader for the ``[sensor]`` config section.
+
+    Opening is deferred to the first :meth:`TofReader.read`, so a sensor that
+    is missing at boot shows up as I2C errors (and recovers when plugged in)
+    instead of stopping the station.
+    """
+    return TofReader.from_config(cfg, model=model)
