@@ -1,0 +1,279 @@
+"""PostureEstimator: camera frames in, PostureSamples out (one per camera, stateful).
+
+Per frame: segment people (:mod:`device.vision.segmentation`), pick the tracked
+person among the blobs, tell the segmenter which pixels are that person (so a
+background model never learns them), then measure the silhouette
+(:mod:`device.vision.silhouette`). The state kept between frames is only what a
+single frame cannot know: the person's standing height, which way they face
+(wall side), where their feet were (walking vs standing still), and their
+standing heel reference.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Optional
+
+import cv2
+import numpy as np
+
+from device.core.types import PostureSample
+from device.io.frames import Frame
+from device.vision.segmentation import Segmenter, make_segmenter
+from device.vision.silhouette import BodyModel, SilhouetteMeasures, facing_score, measure_silhouette
+
+
+@dataclass
+class PersonBlob:
+    """The chosen person's mask (only their pixels, holes filled) and its bounding box."""
+
+    mask: np.ndarray
+    bbox: tuple[int, int, int, int]  # x, y, w, h
+    area: int
+
+
+@dataclass
+class PostureDebug:
+    """What the overlay (annotate) and the benchmarks need from the last frame."""
+
+    t: float
+    backend: str = ""
+    people_mask: Optional[np.ndarray] = None  # every foreground blob
+    person: Optional[PersonBlob] = None
+    measures: Optional[SilhouetteMeasures] = None
+    wall_side: Optional[str] = None  # "left"/"right": where the person's back is
+    facing: Optional[str] = None  # "left"/"right": where the person looks
+    standing_height_px: Optional[float] = None
+    whole_body: bool = False
+    still: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+def select_person(
+    mask: np.ndarray,
+    min_height_px: float,
+    previous: Optional[tuple[int, int, int, int]] = None,
+    wall_side: Optional[str] = None,
+) -> Optional[PersonBlob]:
+    """Pick the tracked person among the foreground blobs.
+
+    Plausible blobs are at least ``min_height_px`` tall and not much wider than
+    a person bending over. The tracked person (overlapping ``previous``) wins, so
+    a passer-by walking behind or beside them is ignored; with no track, the
+    largest blob wins, ties going to the one nearer the wall side. Small
+    fragments inside the person's box (a hand, the weight) are merged, and holes
+    (clothing that matches the background) are filled: measures use the outline.
+    """
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    if n <= 1:
+        return None
+    best, best_score = -1, -1.0
+    H, W = mask.shape[:2]
+    for i in range(1, n):
+        x, y, w, h, area = (int(v) for v in stats[i])
+        if h < min_height_px or w > 2.5 * h or area < 0.05 * h * h:
+            continue
+        score = float(area)
+        if previous is not None:
+            px, py, pw, ph = previous
+            ix = max(0, min(x + w, px + pw) - max(x, px))
+            iy = max(0, min(y + h, py + ph) - max(y, py))
+            inter = ix * iy
+            union = w * h + pw * ph - inter
+            score *= 1.0 + 10.0 * (inter / union if union else 0.0)
+        if wall_side is not None:
+            cx = x + w / 2
+            near = 1.0 - (cx / W if wall_side == "left" else 1.0 - cx / W)
+            score *= 1.0 + 0.2 * near
+        if score > best_score:
+            best, best_score = i, score
+    if best < 0:
+        return None
+    x, y, w, h, _ = (int(v) for v in stats[best])
+    keep = np.zeros(n, bool)
+    keep[best] = True
+    for i in range(1, n):
+        if i == best:
+            continue
+        xi, yi, wi, hi, ai = (int(v) for v in stats[i])
+        cx, cy = xi + wi / 2, yi + hi / 2
+        if x <= cx <= x + w and y <= cy <= y + h and ai >= 20:
+            keep[i] = True
+    sel = keep[labels].astype(np.uint8) * 255
+    cs, _ = cv2.findContours(sel, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    filled = np.zeros_like(sel)
+    cv2.drawContours(filled, cs, -1, 255, thickness=cv2.FILLED)
+    pts = cv2.findNonZero(filled)
+    bx, by, bw, bh = cv2.boundingRect(pts)
+    return PersonBlob(filled, (bx, by, bw, bh), int(np.count_nonzero(filled)))
+
+
+class PostureEstimator:
+    """Turns a side-view camera's frames into :class:`PostureSample` s.
+
+    ``segmenter``: a segmentation backend (default :func:`make_segmenter` "auto").
+    ``wall_side``: "left"/"right" if the install fixes it, "auto" to infer it
+    from which way the person faces (feet point away from the wall).
+    ``min_height_frac``: smallest plausible person as a fraction of frame height
+    (a person 150 px tall in a 480 px frame is 0.31).
+    ``standing_deg``: trunk inclination at or below which the person counts as
+    standing (used for the heel reference), from ``ThresholdsConfig``.
+    """
+
+    def __init__(
+        self,
+        segmenter: Optional[Segmenter] = None,
+        wall_side: str = "auto",
+        min_height_frac: float = 0.2,
+        standing_deg: float = 15.0,
+        body: BodyModel = BodyModel(),
+        lost_after_s: float = 1.0,
+    ) -> None:
+        if wall_side not in ("auto", "left", "right"):
+            raise ValueError(f"wall_side must be 'auto', 'left' or 'right', not {wall_side!r}")
+        self.segmenter = segmenter if segmenter is not None else make_segmenter("auto")
+        self.wall_side_setting = wall_side
+        self.min_height_frac = min_height_frac
+        self.standing_deg = standing_deg
+        self.body = body
+        self.lost_after_s = lost_after_s
+        self.last_debug: Optional[PostureDebug] = None
+        self._reset_person()
+
+    @classmethod
+    def from_config(cls, camera, thresholds, segmenter: Optional[Segmenter] = None) -> "PostureEstimator":
+        """Build from ``device.config`` sections (CameraConfig, ThresholdsConfig)."""
+        return cls(segmenter=segmenter, wall_side=camera.wall_side, standing_deg=thresholds.standing_deg)
+
+    def _reset_person(self) -> None:
+        self._bbox: Optional[tuple[int, int, int, int]] = None
+        self._last_seen_t: Optional[float] = None
+        self._heights: deque[float] = deque(maxlen=3)
+        self._standing_h: Optional[float] = None
+        self._facing_votes: deque[float] = deque(maxlen=60)
+        self._feet: deque[tuple[float, float, float]] = deque(maxlen=90)  # t, x, floor y
+        self._heel_ref: deque[float] = deque(maxlen=30)
+
+    # -- state helpers -------------------------------------------------------
+
+    def _wall_side(self) -> tuple[Optional[str], float]:
+        """Wall side and how sure we are of it (1 when fixed by config)."""
+        if self.wall_side_setting != "auto":
+            return self.wall_side_setting, 1.0
+        if not self._facing_votes:
+            return None, 0.0
+        v = np.array(self._facing_votes)
+        score = float(np.median(v))
+        agree = float(np.mean(np.sign(v) == np.sign(score)))
+        # Facing right (+x) means the back, hence the wall, is on the left.
+        side = "left" if score > 0 else "right"
+        sure = min(1.0, len(v) / 5.0) * max(0.0, 2.0 * agree - 1.0)
+        return side, sure
+
+    def _still(self, t: float, height: float) -> bool:
+        """Feet planted: their centre moved less than 0.08 H over the last half second."""
+        recent = [(tt, x, y) for tt, x, y in self._feet if t - tt <= 0.5]
+        if len(recent) < 3 or recent[-1][0] - recent[0][0] < 0.2:
+            return False
+        xs = np.array([r[1] for r in recent])
+        # A walking step moves the feet's centre by about 0.2-0.4 H per half second.
+        return float(np.ptp(xs)) < 0.08 * height
+
+    # -- main ----------------------------------------------------------------
+
+    def process(self, frame: Frame) -> PostureSample:
+        """Measure one frame. Unseen measures are None with confidence 0."""
+        img = frame.image
+        if img is None or img.ndim != 3 or img.shape[2] != 3:
+            raise ValueError("frame.image must be an HxWx3 BGR uint8 array")
+        t = frame.t
+        dbg = PostureDebug(t=t)
+        self.last_debug = dbg
+        seg = self.segmenter.segment(img)
+        dbg.backend = getattr(self.segmenter, "last_backend", "") or self.segmenter.name
+        if self._last_seen_t is not None and t - self._last_seen_t > self.lost_after_s:
+            self._reset_person()
+        if seg is None:
+            self.segmenter.feedback(None)
+            dbg.notes.append("segmenter not ready")
+            return PostureSample(t=t)
+        dbg.people_mask = seg.mask
+        Hf, Wf = img.shape[:2]
+        side_now, _ = self._wall_side()
+        blob = select_person(seg.mask, self.min_height_frac * Hf, self._bbox, side_now)
+        self.segmenter.feedback(blob.mask if blob is not None else None)
+        if blob is None:
+            dbg.notes.append("no person")
+            return PostureSample(t=t)
+        dbg.person = blob
+        self._bbox = blob.bbox
+        self._last_seen_t = t
+        x, y, w, h = blob.bbox
+        margin = 2
+        top_cut = y <= margin
+        bottom_cut = y + h >= Hf - margin
+        left_cut = x <= margin
+        right_cut = x + w >= Wf - margin
+        whole = not (top_cut or bottom_cut or left_cut or right_cut)
+        dbg.whole_body = whole
+
+        # Standing height: the tallest the (whole) person has been on this track,
+        # from a median of 3 frames so one bad mask cannot inflate it.
+        if whole:
+            self._heights.append(float(h))
+            hm = float(np.median(self._heights))
+            self._standing_h = hm if self._standing_h is None else max(self._standing_h, hm)
+        H = self._standing_h if self._standing_h is not None else float(h)
+        dbg.standing_height_px = H
+
+        if not bottom_cut:
+            self._feet.append((t, self._feet_x(blob.mask, y + h - 1, H), float(y + h - 1)))
+        still = (not bottom_cut) and self._still(t, H)
+        dbg.still = still
+
+        # Facing votes only from planted feet: a walking stride spreads the feet.
+        if whole and still and self.wall_side_setting == "auto":
+            fs = facing_score(blob.mask[y : y + h, x : x + w])
+            if fs is not None and abs(fs) > 0.005:
+                self._facing_votes.append(fs)
+        side, side_sure = self._wall_side()
+        dbg.wall_side = side
+        dbg.facing = None if side is None else ("right" if side == "left" else "left")
+
+        in_position = whole and still and side is not None and side_sure >= 0.5
+        sample = dict(t=t, person=True, in_position=in_position)
+        if side is None or bottom_cut:
+            dbg.notes.append("feet not in view" if bottom_cut else "facing unknown")
+            return PostureSample(**sample)
+        m = measure_silhouette(blob.mask, side, H, self.body)
+        dbg.measures = m
+        if m is None:
+            return PostureSample(**sample)
+        # Standing height not yet seen whole: proportions are guesses.
+        h_known = 1.0 if self._standing_h is not None else 0.4
+        back_cut = left_cut if side == "left" else right_cut
+        # A cropped head is fine as long as the shoulder is well inside the frame.
+        trunk_ok = not back_cut and m.shoulder is not None and (not top_cut or m.shoulder[1] > 0.05 * H)
+        k = side_sure * h_known
+        if trunk_ok and m.trunk_inclination_deg is not None:
+            sample.update(trunk_inclination_deg=m.trunk_inclination_deg, trunk_conf=m.conf_trunk * k)
+            if m.back_bend_deg is not None:
+                sample.update(back_bend_deg=m.back_bend_deg, back_conf=m.conf_back * k)
+        if whole and m.knee_angle_deg is not None:
+            sample.update(knee_angle_deg=m.knee_angle_deg, knee_conf=m.conf_knee * k)
+        if whole and m.heel_rise is not None:
+            standing = m.trunk_inclination_deg is not None and m.trunk_inclination_deg <= self.standing_deg
+            if standing and still:
+                self._heel_ref.append(m.heel_rise)
+            if len(self._heel_ref) >= 5:
+                ref = float(np.median(self._heel_ref))
+                sample.update(heel_lift=max(0.0, m.heel_rise - ref), heel_conf=m.conf_heel * k)
+        return PostureSample(**sample)
+
+    @staticmethod
+    def _feet_x(mask: np.ndarray, bottom: int, H: float) -> float:
+        """Mean x of the feet (bottom rows): where the person stands."""
+        y0 = max(0, int(bottom - 0.04 * H))
+        xs = np.nonzero(mask[y0 : bottom + 1])[1]
+        return float(xs.mean()) if len(xs) else 0.0

@@ -1,0 +1,376 @@
+"""Person segmentation: a binary person mask per frame, behind one small interface.
+
+Backends:
+
+- :class:`BackgroundModel` -- the station's own model of the empty scene. Cheap
+  (a colour difference at reduced resolution), but it needs to have *seen* each
+  pixel without a person in front of it. It never learns under the person: pixels
+  inside the (dilated) person blob are frozen, so someone standing still is never
+  absorbed. The rest of the scene keeps learning slowly, which follows lighting
+  drift; a global gain per channel follows sudden exposure changes; shadows
+  (darker, same chromaticity) are not foreground.
+- :class:`SelfieSegmenter` -- mediapipe 0.10.18 selfie segmentation, whose model
+  ships inside the wheel and runs offline. Works on the very first frame, with the
+  person already in view (phone footage, station powered on with someone there).
+- :class:`AutoSegmenter` -- the default: the learned model until the background
+  model has seen the whole empty scene (it learns it *from the learned mask*, so
+  a person in view does not block learning), then the cheap background model, with
+  the learned model re-checking every Nth frame and taking over again if the scene
+  changed (camera knocked, furniture moved).
+
+All backends return a full-resolution ``uint8`` mask (255 = person) or None when
+they cannot segment yet. Choosing the one person among the blobs is
+:func:`device.vision.silhouette.select_person`'s job, not the backend's.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Optional, Protocol
+
+import cv2
+import numpy as np
+
+
+class SegmentationError(Exception):
+    """A segmentation backend cannot run; the message says why and how to fix it."""
+
+
+@dataclass
+class Segmentation:
+    """A person mask for one frame.
+
+    ``mask`` is HxW uint8 (255 = person) at the frame's resolution; ``backend``
+    names which model produced it (for the debug overlay and benchmarks).
+    """
+
+    mask: np.ndarray
+    backend: str
+
+
+class Segmenter(Protocol):
+    """Anything that turns a BGR frame into a person mask."""
+
+    name: str
+
+    def segment(self, image: np.ndarray) -> Optional[Segmentation]:
+        """Mask of the people in ``image`` (HxWx3 BGR uint8), None if not ready."""
+        ...
+
+    def feedback(self, person_mask: Optional[np.ndarray]) -> None:
+        """Tell the backend which pixels belong to the tracked person (or None).
+
+        The background model freezes learning there; other backends ignore it.
+        """
+        ...
+
+
+def _work_size(w: int, h: int, work_width: int) -> tuple[int, int]:
+    if w <= work_width:
+        return w, h
+    s = work_width / w
+    return work_width, max(1, int(round(h * s)))
+
+
+class BackgroundModel:
+    """Learned empty scene; foreground = colour difference beyond the noise.
+
+    ``work_width``: the model runs at this width (keeps the cost flat across
+    camera resolutions); the soft difference is upsampled before thresholding so
+    the mask edge keeps sub-pixel smoothness at full resolution.
+    ``learn_rate``: per-frame blend for background pixels (about 1/rate frames to
+    follow drift). ``ready_coverage``: fraction of pixels that must have been seen
+    as background ``min_seen`` times before the model is trusted.
+    """
+
+    name = "background"
+
+    def __init__(
+        self,
+        work_width: int = 320,
+        learn_rate: float = 0.05,
+        min_seen: int = 5,
+        ready_coverage: float = 0.995,
+        threshold: float = 4.0,
+        min_diff: float = 18.0,
+    ) -> None:
+        self.work_width = work_width
+        self.learn_rate = learn_rate
+        self.min_seen = min_seen
+        self.ready_coverage = ready_coverage
+        self.threshold = threshold
+        self.min_diff = min_diff
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget the scene (camera moved)."""
+        self._bg: Optional[np.ndarray] = None  # float32 hxwx3
+        self._var: Optional[np.ndarray] = None  # float32 hxw, noise variance per pixel
+        self._seen: Optional[np.ndarray] = None  # uint16 hxw, frames learned as background
+        self._frozen: Optional[np.ndarray] = None  # bool hxw, person pixels: do not learn
+        self._last_fg: Optional[np.ndarray] = None
+        self._small: Optional[np.ndarray] = None
+        self._full_size: Optional[tuple[int, int]] = None
+
+    @property
+    def coverage(self) -> float:
+        """Fraction of the scene learned as empty background often enough."""
+        if self._seen is None:
+            return 0.0
+        return float(np.count_nonzero(self._seen >= self.min_seen)) / self._seen.size
+
+    @property
+    def ready(self) -> bool:
+        return self.coverage >= self.ready_coverage
+
+    def _shrink(self, image: np.ndarray) -> np.ndarray:
+        h, w = image.shape[:2]
+        if self._full_size != (w, h):
+            self.reset()
+            self._full_size = (w, h)
+        ws = _work_size(w, h, self.work_width)
+        small = image if ws == (w, h) else cv2.resize(image, ws, interpolation=cv2.INTER_AREA)
+        return small.astype(np.float32)
+
+    def learn(self, image: np.ndarray, person_mask: Optional[np.ndarray] = None) -> None:
+        """Learn the scene from ``image`` except where ``person_mask`` is set.
+
+        Used to bootstrap from a learned segmenter while a person is in view.
+        """
+        small = self._shrink(image)
+        keep = np.ones(small.shape[:2], bool)
+        if person_mask is not None:
+            pm = cv2.resize(person_mask, (small.shape[1], small.shape[0]), interpolation=cv2.INTER_NEAREST)
+            # Learned masks miss hair, fingers and the weight's edge: keep well clear.
+            pm = cv2.dilate(pm, np.ones((9, 9), np.uint8))
+            keep = pm == 0
+        self._learn(small, keep, rate=None)
+
+    def _learn(self, small: np.ndarray, keep: np.ndarray, rate: Optional[float]) -> None:
+        if self._bg is None:
+            self._bg = small.copy()
+            self._var = np.full(small.shape[:2], 16.0, np.float32)
+            self._seen = np.zeros(small.shape[:2], np.uint16)
+            self._seen[keep] = 1
+            return
+        assert self._var is not None and self._seen is not None
+        # Pixels never seen as background start from their first clean look.
+        fresh = keep & (self._seen == 0)
+        self._bg[fresh] = small[fresh]
+        # Early on, learn fast (running mean); later, a slow blend follows drift.
+        n = self._seen.astype(np.float32)
+        a = np.maximum(1.0 / (n + 1.0), rate if rate is not None else self.learn_rate)
+        a = np.where(keep, a, 0.0).astype(np.float32)
+        d = small - self._bg
+        self._bg += d * a[..., None]
+        d2 = np.minimum((d * d).mean(axis=2), 400.0)
+        self._var += (d2 - self._var) * a
+        np.maximum(self._var, 4.0, out=self._var)
+        self._seen[keep & (self._seen < 60000)] += 1
+
+    def segment(self, image: np.ndarray) -> Optional[Segmentation]:
+        small = self._shrink(image)
+        self._small = small
+        if self._bg is None:
+            return None
+        assert self._var is not None
+        bg = self._bg
+        # Exposure/lighting change: scale the model by the per-channel gain seen on
+        # pixels that were background last frame.
+        ref = ~self._last_fg if self._last_fg is not None else np.ones(small.shape[:2], bool)
+        if np.count_nonzero(ref) > 100:
+            num = small[ref].mean(axis=0)
+            den = np.maximum(bg[ref].mean(axis=0), 1.0)
+            gain = np.clip(num / den, 0.3, 3.0).astype(np.float32)
+            if np.any(np.abs(gain - 1.0) > 0.02):
+                bg = bg * gain
+        d = small - bg
+        dist = np.sqrt((d * d).sum(axis=2))
+        score = dist / np.maximum(self.threshold * np.sqrt(self._var * 3.0), self.min_diff)
+        # Shadow: darker than the background by a bounded ratio with nearly the same
+        # colour direction. Not a person.
+        bsum = bg.sum(axis=2) + 1.0
+        ratio = small.sum(axis=2) / bsum
+        chroma = np.abs(small / (small.sum(axis=2, keepdims=True) + 1.0) - bg / bsum[..., None]).sum(axis=2)
+        shadow = (ratio > 0.4) & (ratio < 0.97) & (chroma < 0.06)
+        score[shadow] = 0.0
+        fg_small = score > 1.0
+        self._last_fg = fg_small
+        h, w = image.shape[:2]
+        if (w, h) != (small.shape[1], small.shape[0]):
+            soft = cv2.resize(np.minimum(score, 2.0), (w, h), interpolation=cv2.INTER_LINEAR)
+            mask = (soft > 1.0).astype(np.uint8) * 255
+        else:
+            mask = fg_small.astype(np.uint8) * 255
+        mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
+        return Segmentation(mask, self.name)
+
+    def feedback(self, person_mask: Optional[np.ndarray]) -> None:
+        """Learn from the last segmented frame everywhere except the tracked person.
+
+        Non-person foreground (a moved chair, a ghost) is learned too, slowly, so
+        it fades; the person's pixels are frozen however long they stand still.
+        """
+        if self._small is None:
+            return
+        small = self._small
+        keep = np.ones(small.shape[:2], bool)
+        if person_mask is not None:
+            pm = cv2.resize(person_mask, (small.shape[1], small.shape[0]), interpolation=cv2.INTER_NEAREST)
+            pm = cv2.dilate(pm, np.ones((7, 7), np.uint8))
+            keep = pm == 0
+        if self._bg is None:
+            self._learn(small, keep, rate=None)
+            return
+        self._learn(small, keep, rate=None)
+
+
+class SelfieSegmenter:
+    """mediapipe selfie segmentation (model bundled in mediapipe 0.10.18, offline).
+
+    ``model``: ``"general"`` (256x256 input) or ``"landscape"`` (144x256, faster).
+    ``input_width``: the frame is shrunk to this width before inference (the model
+    sees 256 px anyway); the soft mask is upsampled to full resolution.
+    """
+
+    name = "selfie"
+
+    def __init__(self, model: str = "general", input_width: int = 320, threshold: float = 0.5) -> None:
+        if model not in ("general", "landscape"):
+            raise SegmentationError(f"unknown selfie model {model!r}; use 'general' or 'landscape'")
+        try:
+            from mediapipe.python.solutions import selfie_segmentation as mp_selfie  # noqa: PLC0415
+        except ImportError as e:  # pragma: no cover - depends on the install
+            raise SegmentationError(
+                "the learned person mask needs mediapipe 0.10.18 (its model ships in the wheel): "
+                "pip install --no-deps mediapipe==0.10.18 plus protobuf<5 absl-py attrs flatbuffers "
+                f"matplotlib; or use the background-model segmenter ({e})"
+            ) from None
+        self._seg = mp_selfie.SelfieSegmentation(model_selection=0 if model == "general" else 1)
+        self.input_width = input_width
+        self.threshold = threshold
+        self.last_prob: Optional[np.ndarray] = None
+
+    def segment(self, image: np.ndarray) -> Optional[Segmentation]:
+        h, w = image.shape[:2]
+        ws = _work_size(w, h, self.input_width)
+        small = image if ws == (w, h) else cv2.resize(image, ws, interpolation=cv2.INTER_AREA)
+        rgb = cv2.cvtColor(small, cv2.COLOR_BGR2RGB)
+        res = self._seg.process(rgb)
+        prob = res.segmentation_mask
+        if prob is None:
+            return None
+        if prob.shape[:2] != (h, w):
+            prob = cv2.resize(prob, (w, h), interpolation=cv2.INTER_LINEAR)
+        self.last_prob = prob
+        mask = (prob > self.threshold).astype(np.uint8) * 255
+        return Segmentation(mask, self.name)
+
+    def feedback(self, person_mask: Optional[np.ndarray]) -> None:
+        return None
+
+    def close(self) -> None:
+        self._seg.close()
+
+
+class AutoSegmenter:
+    """Learned mask until the empty scene is known, then the cheap background model.
+
+    The background model learns from every frame outside the learned person mask,
+    so it becomes ready even if the person never leaves. After that the learned
+    model runs every ``check_every`` frames; if the two masks disagree badly
+    (intersection over union below ``min_iou``) the scene changed, the background
+    model is reset and the learned model takes over until it is relearned.
+    Without mediapipe it degrades to the background model alone, which then needs
+    the empty scene at start (a warning says so once).
+    """
+
+    name = "auto"
+
+    def __init__(
+        self,
+        learned: Optional[Segmenter] = None,
+        background: Optional[BackgroundModel] = None,
+        check_every: int = 30,
+        min_iou: float = 0.5,
+    ) -> None:
+        self.background = background or BackgroundModel()
+        if learned is None:
+            try:
+                learned = SelfieSegmenter()
+            except SegmentationError as e:
+                import warnings  # noqa: PLC0415
+
+                warnings.warn(f"{e}; falling back to the background model, which needs an empty scene at start")
+                learned = None
+        self.learned = learned
+        self.check_every = check_every
+        self.min_iou = min_iou
+        self._n = 0
+        self.last_backend = ""
+
+    def segment(self, image: np.ndarray) -> Optional[Segmentation]:
+        self._n += 1
+        if self.learned is None:
+            seg = self.background.segment(image)
+            if seg is None:
+                self.background.learn(image)
+            return seg
+        if not self.background.ready:
+            seg = self.learned.segment(image)
+            self.background._shrink(image)
+            if seg is not None:
+                self.background.learn(image, seg.mask)
+            self.last_backend = self.learned.name
+            return seg
+        seg = self.background.segment(image)
+        if seg is not None and self._n % self.check_every == 0:
+            ref = self.learned.segment(image)
+            if ref is not None:
+                a = ref.mask > 0
+                b = seg.mask > 0
+                union = np.count_nonzero(a | b)
+                # Only judge when there is a person-sized region to compare.
+                if union > 0.01 * a.size and np.count_nonzero(a & b) / union < self.min_iou:
+                    self.background.reset()
+                    self.background.learn(image, ref.mask)
+                    self.last_backend = self.learned.name
+                    return ref
+        self.last_backend = self.background.name
+        return seg
+
+    def feedback(self, person_mask: Optional[np.ndarray]) -> None:
+        if self.background.ready or self.learned is None:
+            self.background.feedback(person_mask)
+
+
+def make_segmenter(kind: str = "auto") -> Segmenter:
+    """Build a backend by name: ``auto`` (default), ``background`` or ``selfie``."""
+    # One inference thread: the station shares a Pi with the camera and the core.
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    if kind == "auto":
+        return AutoSegmenter()
+    if kind == "background":
+        return _BackgroundOnly()
+    if kind == "selfie":
+        return SelfieSegmenter()
+    raise SegmentationError(f"unknown segmenter {kind!r}; use one of: auto, background, selfie")
+
+
+class _BackgroundOnly:
+    """The background model alone: learns the empty scene from the first frames."""
+
+    name = "background"
+
+    def __init__(self) -> None:
+        self.background = BackgroundModel()
+
+    def segment(self, image: np.ndarray) -> Optional[Segmentation]:
+        seg = self.background.segment(image)
+        if seg is None:
+            self.background.learn(image)
+        return seg
+
+    def feedback(self, person_mask: Optional[np.ndarray]) -> None:
+        self.background.feedback(person_mask)

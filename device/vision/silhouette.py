@@ -1,0 +1,380 @@
+"""Posture measures from a side-view person silhouette (pure functions over masks).
+
+The mask is normalised so the person's back (the wall side) is on the *left*
+(x grows forward, y grows down); :func:`measure_silhouette` flips a right-wall
+mask and flips its answers back. Landmarks come from the silhouette outline and
+body proportions, not from a keypoint model:
+
+- floor line: the lowest row of the feet; standing height ``H`` is supplied by
+  the caller (tracked over standing frames), so proportions hold mid-hinge.
+- buttock point ``B``: the most wall-ward outline point in the hip band. In a
+  hinge the hips travel back, so this is where hip contact happens.
+- hip joint ``J``: ``B`` moved forward and up by fixed fractions of ``H`` (the
+  pelvis seen from the side is roughly round around the hip joint, so the
+  most wall-ward point keeps the same offset from the joint as the pelvis tilts).
+- back path: the outline walked from ``B`` upward along the back.
+- shoulder joint ``S``: the back-path point one trunk length (``0.29 H``) up the
+  trunk axis, moved forward by half the chest depth; the axis is re-estimated
+  from ``J`` and ``S`` a few times.
+- back segment (the virtual dowel): back-path points whose position along the
+  trunk axis is between ``lumbar_frac`` and ``upper_frac`` of the trunk length.
+  This excludes the buttocks (below) and the shoulder blades/neck (above); its
+  bend is ``4*atan(2 s / c)`` for chord ``c`` and largest outward deviation ``s``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Optional
+
+import cv2
+import numpy as np
+
+
+@dataclass(frozen=True)
+class BodyModel:
+    """Body proportions as fractions of standing height (adult anthropometry).
+
+    Sources: Drillis & Contini segment lengths as reported by Winter,
+    *Biomechanics and Motor Control of Human Movement*: hip (greater trochanter)
+    0.53 H, shoulder 0.82 H, knee 0.285 H, ankle 0.039 H; trunk (hip to
+    shoulder) about 0.29 H; sagittal chest depth about 0.13 H, pelvis depth
+    behind the hip joint about 0.07 H.
+    """
+
+    hip_band: tuple[float, float] = (0.34, 0.64)  # heights above the floor searched for the buttocks
+    hip_forward: float = 0.065  # hip joint in front of the buttock apex
+    hip_up: float = 0.03  # and above it
+    trunk_len: float = 0.29  # hip joint to shoulder joint
+    shoulder_depth: float = 0.06  # shoulder joint in front of the upper back surface
+    lumbar_frac: float = 0.25  # back segment starts this far up the trunk (above the buttocks)
+    upper_frac: float = 0.80  # and ends here (below the shoulder blades' top)
+    ankle_h: float = 0.05  # rows above the floor taken as the ankle (above the foot)
+    knee_band: tuple[float, float] = (0.15, 0.42)
+
+
+@dataclass
+class SilhouetteMeasures:
+    """Everything measured from one silhouette, in *image* coordinates (pixels).
+
+    Angles in degrees; None when not seen. ``conf_*`` in 0..1.
+    """
+
+    height_px: float
+    floor_y: float
+    bbox: tuple[int, int, int, int]  # x, y, w, h
+    buttock: Optional[tuple[float, float]] = None
+    hip: Optional[tuple[float, float]] = None
+    shoulder: Optional[tuple[float, float]] = None
+    knee: Optional[tuple[float, float]] = None
+    ankle: Optional[tuple[float, float]] = None
+    heel: Optional[tuple[float, float]] = None
+    toe: Optional[tuple[float, float]] = None
+    back_path: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
+    back_segment: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
+    chord: Optional[tuple[tuple[float, float], tuple[float, float]]] = None
+    sagitta_px: Optional[float] = None
+    trunk_inclination_deg: Optional[float] = None
+    back_bend_deg: Optional[float] = None
+    knee_angle_deg: Optional[float] = None
+    heel_rise: Optional[float] = None  # heel above toe bottom / H (raw, before the standing reference)
+    conf_trunk: float = 0.0
+    conf_back: float = 0.0
+    conf_knee: float = 0.0
+    conf_heel: float = 0.0
+
+
+def arc_bend_deg(sagitta: float, chord: float) -> float:
+    """Bend angle of the circular arc with this chord and sagitta: ``4*atan(2s/c)``."""
+    if chord <= 0:
+        raise ValueError("chord must be positive")
+    return math.degrees(4.0 * math.atan(2.0 * sagitta / chord))
+
+
+def outer_contour(mask: np.ndarray) -> Optional[np.ndarray]:
+    """Largest external contour of a binary mask as an (N, 2) float array (x, y)."""
+    cs, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+    if not cs:
+        return None
+    c = max(cs, key=cv2.contourArea)
+    return c[:, 0, :].astype(np.float64)
+
+
+def _smooth_closed(pts: np.ndarray, k: int) -> np.ndarray:
+    """Moving average along a closed contour (removes pixel staircase)."""
+    if k <= 1 or len(pts) < 2 * k + 1:
+        return pts
+    ker = np.ones(k) / k
+    pad = k
+    ext = np.concatenate([pts[-pad:], pts, pts[:pad]])
+    out = np.stack([np.convolve(ext[:, i], ker, mode="same") for i in range(2)], axis=1)
+    return out[pad:-pad]
+
+
+def _walk(contour: np.ndarray, start: int, direction: int, n: int) -> np.ndarray:
+    idx = (start + direction * np.arange(n)) % len(contour)
+    return contour[idx]
+
+
+def _rot(v: np.ndarray) -> np.ndarray:
+    """Perpendicular pointing forward (+x) for an upward axis (x right, y down)."""
+    return np.array([-v[1], v[0]]) if -v[1] >= 0 else np.array([v[1], -v[0]])
+
+
+def measure_silhouette(
+    mask: np.ndarray,
+    wall_side: str,
+    height_px: Optional[float] = None,
+    body: BodyModel = BodyModel(),
+) -> Optional[SilhouetteMeasures]:
+    """Measure trunk inclination, back bend, knee angle and heel rise from one person's mask.
+
+    ``mask``: HxW uint8/bool, only the tracked person set. ``wall_side``:
+    ``"left"`` or ``"right"`` (where the person's back is). ``height_px``: the
+    person's standing height in pixels (defaults to the mask's height, which is
+    right only while standing). Returns None when there is no usable blob.
+    """
+    if wall_side not in ("left", "right"):
+        raise ValueError(f"wall_side must be 'left' or 'right', not {wall_side!r}")
+    m = (mask > 0).astype(np.uint8)
+    W = m.shape[1]
+    flip = wall_side == "right"
+    if flip:
+        m = np.ascontiguousarray(m[:, ::-1])
+    res = _measure_left(m, height_px, body)
+    if res is None or not flip:
+        return res
+    return _flip_measures(res, W)
+
+
+def _flip_measures(r: SilhouetteMeasures, W: int) -> SilhouetteMeasures:
+    def fp(p):
+        return None if p is None else (W - 1 - p[0], p[1])
+
+    def fa(a: np.ndarray) -> np.ndarray:
+        if len(a) == 0:
+            return a
+        b = a.copy()
+        b[:, 0] = W - 1 - b[:, 0]
+        return b
+
+    x, y, w, h = r.bbox
+    r.bbox = (W - x - w, y, w, h)
+    for name in ("buttock", "hip", "shoulder", "knee", "ankle", "heel", "toe"):
+        setattr(r, name, fp(getattr(r, name)))
+    r.back_path = fa(r.back_path)
+    r.back_segment = fa(r.back_segment)
+    if r.chord is not None:
+        r.chord = (fp(r.chord[0]), fp(r.chord[1]))
+    return r
+
+
+def _measure_left(m: np.ndarray, height_px: Optional[float], body: BodyModel) -> Optional[SilhouetteMeasures]:
+    rows = np.flatnonzero(m.any(axis=1))
+    if len(rows) < 20:
+        return None
+    cols = np.flatnonzero(m.any(axis=0))
+    top, bottom = int(rows[0]), int(rows[-1])
+    left, right = int(cols[0]), int(cols[-1])
+    H = float(height_px) if height_px else float(bottom - top + 1)
+    floor_y = float(bottom)
+    res = SilhouetteMeasures(height_px=H, floor_y=floor_y, bbox=(left, top, right - left + 1, bottom - top + 1))
+    contour = outer_contour(m)
+    if contour is None or len(contour) < 40:
+        return res
+    # Smooth over ~1% of H: removes the staircase without rounding off the body.
+    k = max(3, int(round(H * 0.012)) | 1)
+    sc = _smooth_closed(contour, k)
+
+    # -- buttocks: most wall-ward outline point in the hip band
+    y_lo = floor_y - body.hip_band[1] * H
+    y_hi = floor_y - body.hip_band[0] * H
+    band = np.flatnonzero((sc[:, 1] >= y_lo) & (sc[:, 1] <= y_hi))
+    if len(band) == 0:
+        return res
+    xmin = sc[band, 0].min()
+    near = band[sc[band, 0] <= xmin + 0.5]
+    # Several contour runs can touch the minimum (a flat buttock): take the middle.
+    bi = int(near[len(near) // 2])
+    B = sc[bi].copy()
+    res.buttock = (float(B[0]), float(B[1]))
+
+    # -- back path: walk from B along the outline in the direction that goes up
+    n_walk = min(len(sc) - 1, int(2.2 * H))
+    fwd = _walk(sc, bi, +1, n_walk)
+    bwd = _walk(sc, bi, -1, n_walk)
+    step = max(3, int(0.05 * H))
+    path = fwd if fwd[min(step, len(fwd) - 1), 1] < bwd[min(step, len(bwd) - 1), 1] else bwd
+    # Stop at the top of the head: beyond it the outline comes down the face.
+    top_i = int(np.argmin(path[:, 1]))
+    path = path[: top_i + 1]
+    res.back_path = path
+    if len(path) < 10:
+        return res
+
+    J = B + np.array([body.hip_forward * H, -body.hip_up * H])
+    T = body.trunk_len * H
+    # Initial axis: from B to the path point ~one trunk length away.
+    d = np.linalg.norm(path - B, axis=1)
+    far = np.flatnonzero(d >= T)
+    if len(far) == 0:
+        return res  # trunk runs out of the mask (cropped head/shoulders)
+    a = path[far[0]] - B
+    a = a / np.linalg.norm(a)
+    S = None
+    for _ in range(4):
+        t = (path - J) @ a
+        hit = np.flatnonzero(t >= T)
+        if len(hit) == 0:
+            return res
+        U = path[hit[0]]
+        n = _rot(a)
+        S = U + n * body.shoulder_depth * H
+        a_new = (S - J) / np.linalg.norm(S - J)
+        if float(np.dot(a_new, a)) > 0.99999:
+            a = a_new
+            break
+        a = a_new
+    assert S is not None
+    res.hip = (float(J[0]), float(J[1]))
+    res.shoulder = (float(S[0]), float(S[1]))
+    v = S - J
+    # 0 = upright, positive = leaning forward (+x); back is to the left.
+    res.trunk_inclination_deg = float(math.degrees(math.atan2(v[0], -v[1])))
+    res.conf_trunk = _size_conf(T, 40.0)
+
+    # -- the virtual dowel: back segment between lumbar and upper back
+    t = (path - J) @ a
+    first_up = np.flatnonzero(t >= T)
+    end = int(first_up[0]) if len(first_up) else len(path)
+    seg_idx = np.flatnonzero((t[:end] >= body.lumbar_frac * T) & (t[:end] <= body.upper_frac * T))
+    if len(seg_idx) >= 8:
+        seg = path[seg_idx[0] : seg_idx[-1] + 1]
+        res.back_segment = seg
+        p0, p1 = seg[0], seg[-1]
+        c = float(np.linalg.norm(p1 - p0))
+        if c > 3:
+            u = (p1 - p0) / c
+            nb = -_rot(u)  # outward = toward the back (wall)
+            dev = (seg - p0) @ nb
+            s = float(dev.max())
+            res.chord = ((float(p0[0]), float(p0[1])), (float(p1[0]), float(p1[1])))
+            res.sagitta_px = s
+            res.back_bend_deg = arc_bend_deg(s, c)
+            # Confidence: the segment must be long enough to resolve a few degrees,
+            # and the path must be one continuous edge (no jumps from holes).
+            steps = np.linalg.norm(np.diff(seg, axis=0), axis=1)
+            smooth = 1.0 if steps.max() < 0.05 * H else 0.3
+            res.conf_back = _size_conf(c, 25.0) * smooth
+
+    _measure_legs(m, res, J, body)
+    return res
+
+
+def _size_conf(length_px: float, full_at: float) -> float:
+    return float(np.clip((length_px - 0.3 * full_at) / (0.7 * full_at), 0.0, 1.0))
+
+
+def _measure_legs(m: np.ndarray, res: SilhouetteMeasures, J: np.ndarray, body: BodyModel) -> None:
+    H, floor_y = res.height_px, res.floor_y
+    x0, _, w, _ = res.bbox
+    # Row extents of the person (back edge = first set pixel, front = last).
+    sub = m[:, x0 : x0 + w]
+    has = sub.any(axis=1)
+    back = np.where(has, sub.argmax(axis=1), -1) + x0
+    front = np.where(has, w - 1 - sub[:, ::-1].argmax(axis=1), -1) + x0
+
+    # -- ankle: middle of the leg just above the foot
+    ya = int(round(floor_y - body.ankle_h * H))
+    if ya < 0 or not has[ya]:
+        return
+    row = m[ya, x0 : x0 + w]
+    xa = x0 + float(np.flatnonzero(row).mean())
+    A = np.array([xa, float(ya)])
+    res.ankle = (xa, float(ya))
+
+    # -- foot: heel = wall-ward end, toe = forward end of the bottom rows
+    foot_top = int(round(floor_y - 0.035 * H))
+    feet = m[max(foot_top, 0) : int(floor_y) + 1, x0 : x0 + w]
+    if feet.size and feet.any():
+        fx = np.flatnonzero(feet.any(axis=0))
+        heel_x, toe_x = fx[0], fx[-1]
+        flen = toe_x - heel_x + 1
+        if flen >= 4:
+            def bottom_of(c0: int, c1: int) -> float:
+                colsub = m[:, x0 + c0 : x0 + c1 + 1]
+                ys = [np.flatnonzero(colsub[:, j]).max() for j in range(colsub.shape[1]) if colsub[:, j].any()]
+                return float(np.median(ys)) if ys else floor_y
+
+            q = max(1, flen // 4)
+            heel_bottom = bottom_of(heel_x, heel_x + q - 1)
+            toe_bottom = bottom_of(toe_x - q + 1, toe_x)
+            res.heel = (float(x0 + heel_x), heel_bottom)
+            res.toe = (float(x0 + toe_x), toe_bottom)
+            res.heel_rise = float((toe_bottom - heel_bottom) / H)
+            res.conf_heel = _size_conf(flen, 20.0)
+
+    # -- knee: on the leg midline, the point farthest forward of the hip-ankle line
+    y0 = int(round(floor_y - body.knee_band[1] * H))
+    y1 = int(round(floor_y - body.knee_band[0] * H))
+    y0 = max(y0, int(J[1]) + 1)
+    if y1 - y0 < 3:
+        return
+    ys = np.arange(y0, y1 + 1)
+    ok = has[ys]
+    if ok.sum() < 3:
+        return
+    ys = ys[ok]
+    mid = (back[ys] + front[ys]) / 2.0
+    width = front[ys] - back[ys]
+    # Hands, a kettlebell or a bar at knee height widen the rows: ignore those rows.
+    wmed = np.median(width)
+    good = width <= 1.6 * wmed
+    if good.sum() < 3:
+        return
+    ys, mid = ys[good], mid[good]
+    pts = np.stack([mid, ys.astype(float)], axis=1)
+    ha = A - J
+    L = float(np.linalg.norm(ha))
+    if L < 5:
+        return
+    nrm = np.array([ha[1], -ha[0]]) / L
+    if nrm[0] < 0:
+        nrm = -nrm
+    dev = (pts - J) @ nrm
+    ki = int(np.argmax(dev))
+    K = pts[ki]
+    res.knee = (float(K[0]), float(K[1]))
+    v1, v2 = J - K, A - K
+    cosang = float(np.dot(v1, v2) / (np.linalg.norm(v1) * np.linalg.norm(v2) + 1e-9))
+    res.knee_angle_deg = float(math.degrees(math.acos(np.clip(cosang, -1.0, 1.0))))
+    res.conf_knee = _size_conf(L, 60.0) * (1.0 if good.mean() > 0.6 else 0.5)
+
+
+def facing_score(mask: np.ndarray) -> Optional[float]:
+    """Evidence for which way the person faces: >0 facing right (+x), <0 left.
+
+    Feet point forward: the bottom rows (toes and heel) sit forward of the
+    shins, since the foot reaches much farther in front of the ankle than the
+    heel behind it. Returns a value in units of the blob height, or None if
+    there is no foot to look at.
+    """
+    m = mask > 0
+    rows = np.flatnonzero(m.any(axis=1))
+    if len(rows) < 30:
+        return None
+    top, bottom = rows[0], rows[-1]
+    h = bottom - top + 1
+
+    def cx(y0: float, y1: float) -> Optional[float]:
+        sub = m[int(y0) : int(y1) + 1]
+        ys, xs = np.nonzero(sub)
+        return float(xs.mean()) if len(xs) else None
+
+    foot = cx(bottom - 0.03 * h, bottom)
+    shin = cx(bottom - 0.16 * h, bottom - 0.08 * h)
+    if foot is None or shin is None:
+        return None
+    score = (foot - shin) / h
+    return float(score)
