@@ -253,3 +253,15 @@ def test_engine_is_deterministic():
     a, _ = run(s)
     b, _ = run(s)
     assert [r.to_dict() for r in a.reps] == [r.to_dict() for r in b.reps]
+
+
+def test_reps_during_a_sensor_fault_are_never_counted():
+    s = build([PlanRep(), PlanRep(), PlanRep()])
+    eng = RepEngine(Config())
+    split = 6.0
+    run_engine(eng, [p for p in s.proximity if p.t < split], [p for p in s.posture if p.t < split], finish=False)
+    eng.sensor_fault = True  # e.g. the health monitor found the sensor stuck
+    run_engine(eng, [p for p in s.proximity if p.t >= split], [p for p in s.posture if p.t >= split])
+    assert verdicts(eng)[0] is Verdict.GOOD
+    assert all(r.verdict is Verdict.UNCHECKED for r in eng.reps[1:])
+    assert eng.counted == 1

@@ -78,6 +78,7 @@ class _RepInProgress:
     knee: list[tuple[float, float]] = field(default_factory=list)
     heel: list[tuple[float, float]] = field(default_factory=list)
     provisional_sent: bool = False
+    sensor_fault: bool = False  # the proximity sensor was faulty during the rep
     standing_since: Optional[float] = None
     out_since: Optional[float] = None
 
@@ -116,6 +117,9 @@ class RepEngine:
         self._last_contact_t: Optional[float] = None
         self._last_activity_t: Optional[float] = None
         self._now = float("-inf")
+        # Set by the station while its health monitor reports the sensor
+        # faulty: contact cannot be trusted, so no rep in that time counts.
+        self.sensor_fault = False
 
     # ------------------------------------------------------------------ input
 
@@ -269,6 +273,7 @@ class RepEngine:
     def _track_rep(self, t: float, standing: Optional[bool], sees: bool, held: bool, events: list[Event]) -> None:
         rep = self._rep
         assert rep is not None
+        rep.sensor_fault = rep.sensor_fault or self.sensor_fault
         if self.has_distance:
             near = self._sensor_near(t)
             rep.near_wall = rep.near_wall or bool(near)
@@ -372,7 +377,7 @@ class RepEngine:
 
     def _provisional_verdict(self, rep: _RepInProgress, t: float) -> Verdict:
         """The verdict so far at contact, for the LEDs (tempo is judged at standing)."""
-        if not self._checked(rep):
+        if not self._checked(rep) or rep.sensor_fault or self.sensor_fault:
             return Verdict.UNCHECKED
         faults = self._posture_faults(self._rounding(rep, t), self._knee_at(rep, t, t), self._heel(rep, t))
         return faults[0] if faults else Verdict.GOOD
@@ -404,7 +409,7 @@ class RepEngine:
         rounding = self._rounding(rep)
         knee = self._knee_at(rep, bottom)
         heel = self._heel(rep)
-        checked = self._checked(rep)
+        checked = self._checked(rep) and not (rep.sensor_fault or self.sensor_fault)
 
         faults: list[Verdict] = []
         if self.has_contact_sensor and not contact:
@@ -416,6 +421,8 @@ class RepEngine:
         faults.sort(key=FAULT_ORDER.index)
         if checked:
             verdict = faults[0] if faults else Verdict.GOOD
+        elif rep.sensor_fault or self.sensor_fault:
+            verdict, faults = Verdict.UNCHECKED, [Verdict.UNCHECKED]
         else:
             sensor_faults = [f for f in faults if f in (Verdict.SHALLOW, Verdict.TOO_FAST)]
             verdict = sensor_faults[0] if sensor_faults else Verdict.UNCHECKED

@@ -1,0 +1,179 @@
+"""The whole station on the synthetic athlete: real core, real vision, mock pins.
+
+The synthetic athlete renders side-view frames and the matching proximity
+trace with ground truth; the station runs on them exactly as it would on a
+Pi, with gpiozero devices on ``MockFactory`` pins. Used by the demo
+(``python -m device simulate``), the end-to-end tests and the benchmarks.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Optional
+
+from gpiozero.pins.mock import MockFactory
+
+from .config import Config
+from .core.types import ContactMade, Event, PostureSample, RepFinished, SetEnded, SetStarted, TargetReached
+from .io.frames import Frame
+from .io.gpio import Feedback
+from .report import Comparison, compare
+from .station import Station, replay
+
+
+class TruthPosture:
+    """Posture straight from the scenario's ground truth (isolates the engine from vision)."""
+
+    def __init__(self, scenario) -> None:
+        self.scenario = scenario
+
+    def process(self, frame: Frame) -> PostureSample:
+        g = self.scenario.truth_at(frame.t)
+        seen = bool(getattr(g, "in_view", True)) and g.trunk_inclination_deg is not None
+        c = 1.0 if seen else 0.0
+        return PostureSample(
+            t=frame.t,
+            person=bool(getattr(g, "person", seen)),
+            in_position=bool(g.in_position),
+            trunk_inclination_deg=g.trunk_inclination_deg if seen else None,
+            trunk_conf=c,
+            back_bend_deg=g.back_bend_deg if seen else None,
+            back_conf=c,
+            knee_angle_deg=g.knee_angle_deg if seen else None,
+            knee_conf=c,
+            heel_lift=g.heel_lift if seen else None,
+            heel_conf=c,
+        )
+
+
+class PinWatcher:
+    """Reports what the mock pins actually show after each event (LEDs, bar, buzzer)."""
+
+    def __init__(self, config: Config, factory: MockFactory) -> None:
+        lc = config.leds
+        if lc.mode == "rgb":
+            self.named = {"red": lc.rounded_pin, "green": lc.good_pin, "blue": lc.fault_pin}
+        else:
+            self.named = {"green": lc.good_pin, "red": lc.rounded_pin, "amber": lc.fault_pin}
+        self.bar = lc.bargraph_pins
+        self.buzzer = config.buzzer.pin if config.buzzer.enabled else None
+        self.factory = factory
+
+    def lit(self) -> list[str]:
+        return [name for name, pin in self.named.items() if self.factory.pin(pin).state]
+
+    def bar_count(self) -> int:
+        return sum(1 for p in self.bar if self.factory.pin(p).state)
+
+
+@dataclass
+class SimResult:
+    scenario: str
+    reps: list
+    events: list[Event]
+    comparison: Comparison
+    frames: int
+    wall_s: float
+    feedback_log: list[dict] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        from .report import report_dict
+
+        d = report_dict(self.reps, scenario=self.scenario, frames=self.frames)
+        d["truth"] = self.comparison.to_dict()
+        d["feedback"] = self.feedback_log
+        return d
+
+
+def run_simulation(
+    name: str,
+    config: Optional[Config] = None,
+    *,
+    seed: int = 0,
+    speed: float = 0.0,
+    posture: str = "camera",
+    width: int = 640,
+    height: int = 480,
+    fps: float = 30.0,
+    n_reps: Optional[int] = None,
+    record_dir: Optional[str] = None,
+    on_event: Optional[Callable[[Event, PinWatcher], None]] = None,
+) -> SimResult:
+    """Run one scenario through the whole station; ``speed`` 0 = as fast as possible, 1 = real time."""
+    from .sim.scenarios import SyntheticFrameSource, get_scenario
+
+    cfg = config.model_copy(deep=True) if config is not None else Config()
+    cfg.camera.source = "synthetic"
+    overrides = {} if n_reps is None else {"n_reps": n_reps}
+    scenario = get_scenario(name, seed, width=width, height=height, fps=fps, **overrides)
+
+    factory = MockFactory()
+    feedback = Feedback(cfg, pin_factory=factory)
+    watcher = PinWatcher(cfg, factory)
+    log: list[dict] = []
+
+    class _Console:
+        def handle(self, e: Event) -> None:
+            if isinstance(e, (ContactMade, RepFinished, TargetReached, SetStarted, SetEnded)):
+                # the LED threads switch within a millisecond; give them that
+                deadline = time.monotonic() + 0.02
+                while isinstance(e, ContactMade) and not watcher.lit() and time.monotonic() < deadline:
+                    time.sleep(0.0005)
+                entry = {"t": round(e.t, 3), "event": type(e).__name__, "leds": watcher.lit(), "bar": watcher.bar_count()}
+                if isinstance(e, ContactMade):
+                    entry["verdict"] = e.verdict.value
+                if isinstance(e, RepFinished):
+                    entry["verdict"] = e.rep.verdict.value
+                log.append(entry)
+            if on_event is not None:
+                on_event(e, watcher)
+
+    if posture == "truth":
+        estimator = TruthPosture(scenario)
+    else:
+        from .vision.estimator import PostureEstimator
+
+        estimator = PostureEstimator.from_config(cfg.camera, cfg.thresholds)
+
+    recorder = None
+    if record_dir:
+        from .recording import RecordingWriter
+
+        recorder = RecordingWriter(
+            record_dir, fps, (width, height),
+            meta={"wall_side": scenario.wall_side, "contact_threshold_m": cfg.sensor.contact_threshold_m,
+                  "source": f"simulation:{name}:seed{seed}"},
+        )
+
+    events: list[Event] = []
+
+    class _Collect:
+        def handle(self, e: Event) -> None:
+            events.append(e)
+
+    station = Station(cfg, estimator, sinks=[feedback, _Console(), _Collect()], recorder=recorder)
+    source = SyntheticFrameSource(scenario)
+    n = 0
+    t0 = time.monotonic()
+
+    def paced(frames):
+        nonlocal n
+        for f in frames:
+            if speed > 0:
+                delay = t0 + f.t / speed - time.monotonic()
+                if delay > 0:
+                    time.sleep(delay)
+            n += 1
+            yield f
+
+    try:
+        replay(station, paced(source.frames()), list(scenario.proximity))
+    finally:
+        source.close()
+        if recorder is not None:
+            recorder.close()
+        feedback.close()
+    wall = time.monotonic() - t0
+    cmp = compare(station.reps, scenario.reps, scenario.expected_counted)
+    return SimResult(name, list(station.reps), events, cmp, n, wall, log)

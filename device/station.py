@@ -1,0 +1,139 @@
+"""The station pipeline: frames and proximity samples in, events out.
+
+One class serves the live station, the simulation and the replay of a
+recording, so all three run exactly the same core. Adapters are injected:
+the posture estimator (vision), feedback (gpiozero LEDs and buzzer), a
+recorder, and any number of event sinks (the session log, the console).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Callable, Iterable, Optional, Protocol
+
+from .config import Config
+from .core.engine import RepEngine
+from .core.types import Event, PostureSample, ProximitySample, Rep
+from .io.frames import Frame
+
+log = logging.getLogger(__name__)
+
+
+class PostureSource(Protocol):
+    """Anything that turns a frame into a PostureSample (the vision estimator)."""
+
+    def process(self, frame: Frame) -> PostureSample: ...
+
+
+class EventSink(Protocol):
+    def handle(self, event: Event) -> None: ...
+
+
+class Station:
+    """Runs the rep engine on live or recorded inputs and fans its events out.
+
+    Thread-safe: the proximity poller and the camera loop call in from
+    different threads; the engine is serialised by a lock, and the proximity
+    path never waits for vision, so contact reaches the LEDs at once.
+    """
+
+    def __init__(
+        self,
+        config: Config,
+        posture: Optional[PostureSource],
+        *,
+        sinks: Iterable[EventSink] = (),
+        recorder=None,
+        has_contact_sensor: bool = True,
+        has_distance: bool = True,
+    ) -> None:
+        self.config = config
+        self.posture = posture
+        self.sinks = list(sinks)
+        self.recorder = recorder
+        self.engine = RepEngine(config, has_contact_sensor=has_contact_sensor, has_distance=has_distance)
+        self.last_posture: Optional[PostureSample] = None
+        self._lock = threading.Lock()
+
+    @property
+    def reps(self) -> list[Rep]:
+        return self.engine.reps
+
+    def on_proximity(self, sample: ProximitySample) -> list[Event]:
+        with self._lock:
+            events = self.engine.feed_proximity(sample)
+            if self.recorder is not None:
+                self._record(self.recorder.add_proximity, sample)
+        self._dispatch(events)
+        return events
+
+    def on_frame(self, frame: Frame) -> list[Event]:
+        p = self.posture.process(frame) if self.posture is not None else PostureSample(t=frame.t)
+        return self.on_posture(p, frame)
+
+    def on_posture(self, p: PostureSample, frame: Optional[Frame] = None) -> list[Event]:
+        with self._lock:
+            self.last_posture = p
+            events = self.engine.feed_posture(p)
+            if self.recorder is not None and frame is not None:
+                self._record(self.recorder.add_frame, frame)
+        self._dispatch(events)
+        return events
+
+    def reset_set(self, t: float) -> list[Event]:
+        with self._lock:
+            events = self.engine.reset_set(t)
+        self._dispatch(events)
+        return events
+
+    def finish(self, t: Optional[float] = None) -> list[Event]:
+        with self._lock:
+            events = self.engine.finish(t)
+        self._dispatch(events)
+        return events
+
+    def _record(self, fn: Callable, item) -> None:
+        try:
+            fn(item)
+        except Exception as e:  # a full disk must not stop the counting
+            log.error("recording stopped: %s; reps are still counted and logged", e)
+            self.recorder = None
+
+    def _dispatch(self, events: list[Event]) -> None:
+        for e in events:
+            for sink in self.sinks:
+                try:
+                    sink.handle(e)
+                except Exception:
+                    log.exception("event sink %s failed on %s", type(sink).__name__, type(e).__name__)
+
+
+def replay(
+    station: Station,
+    frames: Iterable[Frame],
+    proximity: Optional[list[ProximitySample]] = None,
+    on_frame: Optional[Callable[[Frame, list[Event]], None]] = None,
+) -> None:
+    """Feed recorded frames and proximity samples in time order, then finish.
+
+    A proximity sample at the same time as a frame goes first, as it would
+    live: the sensor path never waits for the camera.
+    """
+    prox = proximity or []
+    i = 0
+    last_t: Optional[float] = None
+    for frame in frames:
+        while i < len(prox) and prox[i].t <= frame.t:
+            station.on_proximity(prox[i])
+            i += 1
+        events = station.on_frame(frame)
+        last_t = frame.t
+        if on_frame is not None:
+            on_frame(frame, events)
+    # Sensor samples after the last frame still count (the camera may stop first).
+    while i < len(prox):
+        station.on_proximity(prox[i])
+        last_t = prox[i].t
+        i += 1
+    station.finish(last_t)
