@@ -1,0 +1,278 @@
+#!/usr/bin/env bash
+# Install (or remove) the WallHinge station on Raspberry Pi OS (Bookworm or later;
+# Pi 5, Pi 4, Zero 2 W). Run from a checkout of the project:
+#
+#   sudo scripts/install.sh              install or upgrade; safe to run again
+#   sudo scripts/install.sh --dry-run    print every command, change nothing
+#   sudo scripts/install.sh --uninstall  remove the program, keep config and session log
+#   sudo scripts/install.sh --uninstall --purge   remove those too
+#
+# What it sets up: apt packages (numpy, OpenCV, picamera2, lgpio come from apt),
+# a venv at /opt/wallhinge/venv that sees them (--system-site-packages) with only
+# what apt lacks installed by pip, the system user "wallhinge" in the gpio, video
+# and i2c groups, /etc/wallhinge/wallhinge.toml (never overwritten), and the
+# systemd service, enabled and started.
+#
+# WALLHINGE_ROOT (environment) prefixes every path written, for staging an image
+# or for tests; it is empty on a real install.
+set -euo pipefail
+
+readonly ROOT="${WALLHINGE_ROOT:-}"
+readonly APP_DIR="${ROOT}/opt/wallhinge"
+readonly VENV="${APP_DIR}/venv"
+readonly CONF_DIR="${ROOT}/etc/wallhinge"
+readonly CONF="${CONF_DIR}/wallhinge.toml"
+readonly STATE_DIR="${ROOT}/var/lib/wallhinge"
+readonly UNIT_DIR="${ROOT}/etc/systemd/system"
+readonly UNIT_NAME="wallhinge.service"
+readonly SERVICE_USER="wallhinge"
+readonly DEVICE_GROUPS=(gpio video i2c)
+
+# numpy, OpenCV, picamera2 (with libcamera) and lgpio must come from apt: they
+# are built for the Pi's camera stack and CPU, and a pip numpy would shadow the
+# one python3-opencv and python3-picamera2 were built against.
+readonly APT_PACKAGES=(
+    python3 python3-venv python3-pip
+    python3-numpy python3-opencv python3-picamera2 python3-lgpio python3-gpiozero
+    i2c-tools sqlite3
+)
+# Only what apt lacks (Bookworm ships pydantic 1); nothing here may pull numpy.
+readonly PIP_PACKAGES=("pydantic>=2.5,<3")
+
+SRC_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+DRY_RUN=0
+UNINSTALL=0
+PURGE=0
+START=1
+ENABLE_I2C=0
+
+usage() {
+    cat <<EOF
+usage: $0 [--dry-run] [--no-start] [--enable-i2c] [--src DIR]
+       $0 --uninstall [--purge] [--dry-run]
+
+  --dry-run     print every command that would run; change nothing
+  --no-start    install and enable the service but do not (re)start it now
+  --enable-i2c  turn on the I2C bus with raspi-config (for a VL53L1X/VL53L0X sensor)
+  --src DIR     project checkout to install (default: ${SRC_DIR})
+  --uninstall   stop and remove the service and the program; keeps
+                /etc/wallhinge and the session log in /var/lib/wallhinge
+  --purge       with --uninstall: also delete the config, the session log and the user
+EOF
+}
+
+say() { printf '==> %s\n' "$*"; }
+warn() { printf 'warning: %s\n' "$*" >&2; }
+die() {
+    printf 'error: %s\n' "$*" >&2
+    exit 1
+}
+
+# Every command that changes the system goes through run(): printed always,
+# executed only without --dry-run.
+run() {
+    printf '+'
+    printf ' %q' "$@"
+    printf '\n'
+    if [[ ${DRY_RUN} -eq 0 ]]; then
+        "$@"
+    fi
+}
+
+parse_args() {
+    while [[ $# -gt 0 ]]; do
+        case "$1" in
+            --dry-run) DRY_RUN=1 ;;
+            --uninstall) UNINSTALL=1 ;;
+            --purge) PURGE=1 ;;
+            --no-start) START=0 ;;
+            --enable-i2c) ENABLE_I2C=1 ;;
+            --src)
+                [[ $# -ge 2 ]] || die "--src needs a directory"
+                SRC_DIR="$2"
+                shift
+                ;;
+            -h | --help)
+                usage
+                exit 0
+                ;;
+            *)
+                usage >&2
+                printf 'error: unknown option %s\n' "$1" >&2
+                exit 2
+                ;;
+        esac
+        shift
+    done
+    if [[ ${PURGE} -eq 1 && ${UNINSTALL} -eq 0 ]]; then
+        die "--purge only goes with --uninstall"
+    fi
+}
+
+preflight() {
+    if [[ ${DRY_RUN} -eq 0 && ${EUID} -ne 0 ]]; then
+        die "run as root: sudo $0 $*"
+    fi
+    if ! command -v apt-get >/dev/null 2>&1; then
+        die "apt-get not found: this installer is for Raspberry Pi OS (Debian Bookworm or later)"
+    fi
+    local codename=""
+    if [[ -r /etc/os-release ]]; then
+        # shellcheck source=/dev/null
+        codename="$(. /etc/os-release && printf '%s' "${VERSION_CODENAME:-}")"
+    fi
+    case "${codename}" in
+        bookworm | trixie | forky) ;;
+        *) warn "this is '${codename:-unknown}', not Raspberry Pi OS Bookworm or later; continuing, but apt package names may differ" ;;
+    esac
+    local model=""
+    if [[ -r /proc/device-tree/model ]]; then
+        model="$(tr -d '\0' </proc/device-tree/model)"
+    fi
+    if [[ "${model}" != Raspberry* ]]; then
+        warn "not a Raspberry Pi (${model:-no device-tree model}); GPIO and the Pi camera will not work here"
+    else
+        say "board: ${model}"
+    fi
+}
+
+install_packages() {
+    say "apt packages: ${APT_PACKAGES[*]}"
+    run apt-get update
+    run env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${APT_PACKAGES[@]}"
+}
+
+create_user() {
+    local g
+    for g in "${DEVICE_GROUPS[@]}"; do
+        # Raspberry Pi OS has these groups; plain Debian may lack gpio or i2c,
+        # and the unit's SupplementaryGroups= fails to start without them.
+        if ! getent group "${g}" >/dev/null; then
+            run groupadd --system "${g}"
+        fi
+    done
+    if ! id -u "${SERVICE_USER}" >/dev/null 2>&1; then
+        say "system user ${SERVICE_USER}"
+        run useradd --system --user-group --no-create-home --home-dir /nonexistent \
+            --shell /usr/sbin/nologin --comment "WallHinge station" "${SERVICE_USER}"
+    fi
+    # The unit adds the groups itself; membership also lets an admin run
+    # "sudo -u wallhinge ..." by hand with the same device access.
+    local groups_csv
+    groups_csv="$(IFS=,; printf '%s' "${DEVICE_GROUPS[*]}")"
+    run usermod --append --groups "${groups_csv}" "${SERVICE_USER}"
+}
+
+install_program() {
+    [[ -f "${SRC_DIR}/pyproject.toml" ]] || die "${SRC_DIR} is not a WallHinge checkout (no pyproject.toml); pass --src"
+    say "program in ${APP_DIR}"
+    run install -d -m 0755 "${APP_DIR}"
+    if [[ ! -x "${VENV}/bin/python" ]]; then
+        run python3 -m venv --system-site-packages "${VENV}"
+    fi
+    run "${VENV}/bin/python" -m pip install --disable-pip-version-check "${PIP_PACKAGES[@]}"
+    # --no-deps: numpy, OpenCV and gpiozero are the apt ones the venv sees.
+    run "${VENV}/bin/python" -m pip install --disable-pip-version-check --no-deps --force-reinstall "${SRC_DIR}"
+    if [[ -f "${SRC_DIR}/README.md" ]]; then
+        run install -m 0644 "${SRC_DIR}/README.md" "${APP_DIR}/README.md"
+    fi
+    # Fail now, not at the wall, if a pip numpy crept in or an import breaks.
+    run "${VENV}/bin/python" -c 'import numpy, cv2, device
+assert numpy.__file__.startswith("/usr/lib/python3/dist-packages/"), "pip numpy shadows the apt one: " + numpy.__file__
+print("numpy", numpy.__version__, "opencv", cv2.__version__, "from apt")'
+}
+
+install_config() {
+    run install -d -m 0755 "${CONF_DIR}"
+    if [[ -e "${CONF}" ]]; then
+        say "keeping existing ${CONF}"
+        return
+    fi
+    if [[ -f "${SRC_DIR}/wallhinge.example.toml" ]]; then
+        run install -m 0644 "${SRC_DIR}/wallhinge.example.toml" "${CONF}"
+    else
+        run write_default_config "${CONF}"
+    fi
+}
+
+write_default_config() {
+    printf '%s\n' '# WallHinge station config. Every key has a default; see the project README.' \
+        '[station]' 'place = "home"' >"$1"
+    chmod 0644 "$1"
+}
+
+hardware_hints() {
+    if [[ ${ENABLE_I2C} -eq 1 ]]; then
+        if command -v raspi-config >/dev/null 2>&1; then
+            run raspi-config nonint do_i2c 0
+        else
+            warn "--enable-i2c: raspi-config not found; add dtparam=i2c_arm=on to /boot/firmware/config.txt"
+        fi
+    elif [[ ! -e /dev/i2c-1 ]]; then
+        say "hint: I2C is off; a VL53L1X/VL53L0X hip sensor needs it: sudo $0 --enable-i2c (or raspi-config)"
+    fi
+    local boot_cfg="/boot/firmware/config.txt"
+    if [[ -r "${boot_cfg}" ]] && grep -q '^camera_auto_detect=0' "${boot_cfg}"; then
+        warn "${boot_cfg} has camera_auto_detect=0: set it to 1 (or add the camera's dtoverlay) and reboot"
+    fi
+    say "hint: check the camera with: rpicam-hello --list-cameras"
+}
+
+install_service() {
+    say "systemd service ${UNIT_NAME}"
+    run install -d -m 0755 "${UNIT_DIR}"
+    run install -m 0644 "${SRC_DIR}/systemd/${UNIT_NAME}" "${UNIT_DIR}/${UNIT_NAME}"
+    if [[ -n "${ROOT}" ]]; then
+        say "WALLHINGE_ROOT is set: not talking to the running systemd"
+        return
+    fi
+    run systemctl daemon-reload
+    run systemctl enable "${UNIT_NAME}"
+    if [[ ${START} -eq 1 ]]; then
+        # restart, not start: a re-run after an upgrade must load the new code.
+        run systemctl restart "${UNIT_NAME}"
+        say "running; follow it with: journalctl -u ${UNIT_NAME} -f"
+    fi
+}
+
+uninstall() {
+    say "removing WallHinge"
+    if [[ -z "${ROOT}" ]] && command -v systemctl >/dev/null 2>&1; then
+        run systemctl disable --now "${UNIT_NAME}" || true
+    fi
+    run rm -f "${UNIT_DIR}/${UNIT_NAME}"
+    if [[ -z "${ROOT}" ]] && command -v systemctl >/dev/null 2>&1; then
+        run systemctl daemon-reload
+    fi
+    run rm -rf "${APP_DIR}"
+    if [[ ${PURGE} -eq 1 ]]; then
+        run rm -rf "${CONF_DIR}" "${STATE_DIR}"
+        if id -u "${SERVICE_USER}" >/dev/null 2>&1; then
+            run userdel "${SERVICE_USER}"
+        fi
+        say "purged the config, the session log and the user ${SERVICE_USER}"
+    else
+        say "kept ${CONF_DIR} and the session log in ${STATE_DIR}; --uninstall --purge deletes them"
+    fi
+}
+
+main() {
+    parse_args "$@"
+    if [[ ${DRY_RUN} -eq 1 ]]; then
+        say "dry run: printing commands, changing nothing"
+    fi
+    preflight "$@"
+    if [[ ${UNINSTALL} -eq 1 ]]; then
+        uninstall
+        return
+    fi
+    install_packages
+    create_user
+    install_program
+    install_config
+    hardware_hints
+    install_service
+    say "done"
+}
+
+main "$@"
