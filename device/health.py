@@ -197,7 +197,7 @@ class SensorHealth:
         self.jump_m = jump_m
         self.jitter_rate_hz = jitter_rate_hz
         self.jitter_window_s = jitter_window_s
-        self.hint = hint or _default_hint(kind)
+        self.hint = hint or sensor_hint(kind)
         # Readers report "nothing in range" as no distance (see the class doc).
         self._none_is_clear = none_means_clear and kind != "digital"
         self._last_t: Optional[float] = None
@@ -213,7 +213,7 @@ class SensorHealth:
     @classmethod
     def from_config(cls, cfg: SensorConfig, **kwargs: float) -> "SensorHealth":
         """Build from the ``[sensor]`` config section (kind, pins, stuck_s, max_distance_m)."""
-        hint = _default_hint(cfg.kind, cfg)
+        hint = sensor_hint(cfg.kind, cfg)
         return cls(cfg.stuck_s, cfg.max_distance_m, kind=cfg.kind, hint=hint, **kwargs)  # type: ignore[arg-type]
 
     def sample(self, s: ProximitySample, *, person_present: bool = False, person_moving: bool = False,
@@ -308,7 +308,8 @@ class SensorHealth:
         return HealthReport(p, "ok", "proximity sensor ok")
 
 
-def _default_hint(kind: str, cfg: Optional[SensorConfig] = None) -> str:
+def sensor_hint(kind: str, cfg: Optional[SensorConfig] = None) -> str:
+    """What to check on a misbehaving proximity sensor of this kind, naming its pins."""
     cfg = cfg or SensorConfig(kind=kind)  # type: ignore[arg-type]
     if kind == "hcsr04":
         return (f"the echo wire (GPIO{cfg.echo_pin}) and its 5 V -> 3.3 V voltage divider, "
