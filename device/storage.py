@@ -358,7 +358,7 @@ class SessionLog:
         self._closed = True
         self._queue.put(_Op("stop"))
         self._thread.join(timeout)
-        left = len(self._backlog) + self._queue.qsize()
+        left = self._count_records()
         if self._thread.is_alive() or left:
             msg = (f"session log {self.path}: {left} record(s) could not be written before shutdown"
                    + (f": {self._error}" if self._error else ""))
@@ -379,7 +379,12 @@ class SessionLog:
     @property
     def pending(self) -> int:
         """Records queued or waiting for a retry, not yet committed."""
-        return self._queue.qsize() + len(self._backlog)
+        return self._count_records()
+
+    def _count_records(self) -> int:
+        # Snapshot copies: the writer thread mutates both while we count.
+        ops = list(self._backlog) + list(self._queue.queue)
+        return sum(1 for op in ops if op.kind not in ("flush", "stop"))
 
     def __enter__(self) -> "SessionLog":
         return self

@@ -6,6 +6,7 @@ import csv
 import json
 import os
 import random
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -321,3 +322,58 @@ def test_read_only_directory(tmp_path: Path) -> None:
             SessionLog(ro / "sessions.db")
     finally:
         ro.chmod(0o700)
+
+
+# ------------------------------------- a real full / read-only filesystem (root)
+
+
+@pytest.fixture
+def small_fs(tmp_path: Path):
+    """A 256 KiB tmpfs: a real ENOSPC, not a simulated one. Needs root and mount."""
+    mnt = tmp_path / "mnt"
+    mnt.mkdir()
+    if os.geteuid() != 0 or shutil.which("mount") is None:
+        pytest.skip("mounting a tmpfs needs root")
+    res = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k,mode=0755", "tmpfs", str(mnt)],
+                         capture_output=True, text=True)
+    if res.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {res.stderr.strip()}")
+    try:
+        yield mnt
+    finally:
+        subprocess.run(["umount", "-l", str(mnt)], check=False)
+
+
+def test_real_full_disk_then_space_freed(small_fs: Path) -> None:
+    db = small_fs / "sessions.db"
+    filler = small_fs / "old-export.bin"
+    log = SessionLog(db, retry_s=0.05)
+    sid = log.start_session("home", {})
+    assert log.flush(timeout=10)
+    fd = os.open(filler, os.O_WRONLY | os.O_CREAT)  # fill what is left, as a big recording would
+    try:
+        while os.write(fd, b"\0" * 4096):
+            pass
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+    i = 0
+    while log.error is None and i < 200:
+        i += 1
+        log.record_rep(sid, make_rep(i))
+        log.flush(timeout=0.3)
+    assert log.error is not None and "disk is full" in log.error, log.error
+    filler.unlink()
+    assert log.flush(timeout=10)
+    assert log.error is None and log.pending == 0
+    assert log.close()
+    assert rows(db, "SELECT rep_index FROM reps ORDER BY id") == [(k,) for k in range(1, i + 1)]
+    assert rows(db, "PRAGMA integrity_check") == [("ok",)]
+
+
+def test_read_only_filesystem_is_refused_with_the_fix(small_fs: Path) -> None:
+    subprocess.run(["mount", "-o", "remount,ro", str(small_fs)], check=True)
+    with pytest.raises(StorageError) as e:
+        SessionLog(small_fs / "sessions.db")
+    assert str(small_fs) in str(e.value) and "writable" in str(e.value)
