@@ -225,3 +225,22 @@ def test_snapshot_with_vision_draws_the_person_or_says_why_not(factory, tmp_path
     assert ("person found" in ln) or ("no person found" in ln) or ("vision unavailable" in ln)
     if "person found" in ln and "no person" not in ln:
         assert "wall on the left" in ln
+
+
+def test_synthetic_camera_config_skips_the_camera(factory, tmp_path):
+    hcsr04_at(factory, 0.25)
+    lines: list[str] = []
+    rc = run_selftest(parse_config({"camera": {"source": "synthetic"}}), pin_factory=factory, out_dir=tmp_path,
+                      print_fn=lines.append, show_s=0.0, button_wait_s=0.1, pause=lambda s: None)
+    assert line_for(lines, "camera").startswith("SKIP")
+    assert rc == 0
+
+
+def test_picamera2_config_off_a_pi_fails_with_the_install_hint(factory, tmp_path):
+    hcsr04_at(factory, 0.25)
+    lines: list[str] = []
+    rc = run_selftest(parse_config({"camera": {"source": "picamera2"}}), pin_factory=factory, out_dir=tmp_path,
+                      print_fn=lines.append, show_s=0.0, button_wait_s=0.1, pause=lambda s: None)
+    ln = line_for(lines, "camera (Pi camera)")
+    assert ln.startswith("FAIL") and "sudo apt install python3-picamera2" in ln
+    assert rc == 1

@@ -7,7 +7,8 @@ an ``RGB888`` main stream (libcamera's RGB888 is B,G,R in memory, i.e. the BGR
 array OpenCV wants), ``FrameDurationLimits`` for the frame rate, each frame
 taken with ``with picam2.captured_request() as req`` so its buffer always goes
 back to libcamera, and the frame time from the request's ``SensorTimestamp``
-(nanoseconds on the kernel's monotonic clock, the start of exposure).
+(integer nanoseconds; picamera2's own ``flush`` logic compares it with
+``time.monotonic_ns()``, so it shares the clock of the proximity samples).
 
 A camera that errors (a loose ribbon, a libcamera timeout, the ISP wedged) is
 closed, the source waits with a growing back-off and reopens it, and goes on
@@ -33,9 +34,9 @@ PICAMERA2_MISSING = (
 def sensor_timestamp_s(metadata: dict) -> Optional[float]:
     """The frame time in seconds from picamera2 request metadata, or None.
 
-    ``SensorTimestamp`` is an integer count of nanoseconds (CLOCK_MONOTONIC,
-    the same clock as ``time.monotonic()``), so it is exact to convert and
-    comparable with the proximity sensor's timestamps.
+    ``SensorTimestamp`` is an integer count of nanoseconds on the clock of
+    ``time.monotonic()`` (picamera2 compares it with ``time.monotonic_ns()``),
+    so frame times are comparable with the proximity sensor's timestamps.
     """
     ts = metadata.get("SensorTimestamp") if metadata else None
     if ts is None:
