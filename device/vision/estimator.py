@@ -21,7 +21,7 @@ import numpy as np
 from device.core.types import PostureSample
 from device.io.frames import Frame
 from device.vision.segmentation import Segmenter, make_segmenter
-from device.vision.silhouette import BodyModel, SilhouetteMeasures, facing_score, measure_silhouette
+from device.vision.silhouette import BodyModel, SilhouetteMeasures, facing_score, measure_silhouette, shift_measures
 
 
 @dataclass
@@ -91,22 +91,19 @@ def select_person(
     if best < 0:
         return None
     x, y, w, h, _ = (int(v) for v in stats[best])
-    keep = np.zeros(n, bool)
-    keep[best] = True
+    sel = cv2.compare(labels, best, cv2.CMP_EQ)
     for i in range(1, n):
         if i == best:
             continue
         xi, yi, wi, hi, ai = (int(v) for v in stats[i])
         cx, cy = xi + wi / 2, yi + hi / 2
         if x <= cx <= x + w and y <= cy <= y + h and ai >= 20:
-            keep[i] = True
-    sel = keep[labels].astype(np.uint8) * 255
+            sel |= cv2.compare(labels, i, cv2.CMP_EQ)
     cs, _ = cv2.findContours(sel, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     filled = np.zeros_like(sel)
     cv2.drawContours(filled, cs, -1, 255, thickness=cv2.FILLED)
-    pts = cv2.findNonZero(filled)
-    bx, by, bw, bh = cv2.boundingRect(pts)
-    return PersonBlob(filled, (bx, by, bw, bh), int(np.count_nonzero(filled)))
+    bx, by, bw, bh = cv2.boundingRect(np.concatenate(cs))
+    return PersonBlob(filled, (bx, by, bw, bh), int(cv2.countNonZero(filled)))
 
 
 class PostureEstimator:
@@ -246,7 +243,12 @@ class PostureEstimator:
         if side is None or bottom_cut:
             dbg.notes.append("feet not in view" if bottom_cut else "facing unknown")
             return PostureSample(**sample)
-        m = measure_silhouette(blob.mask, side, H, self.body)
+        # Measure inside the person's box only (cheaper), then back to frame pixels.
+        x0, y0 = max(0, x - 2), max(0, y - 2)
+        crop = blob.mask[y0 : y + h + 2, x0 : x + w + 2]
+        m = measure_silhouette(crop, side, H, self.body)
+        if m is not None:
+            m = shift_measures(m, x0, y0)
         dbg.measures = m
         if m is None:
             return PostureSample(**sample)
@@ -275,5 +277,5 @@ class PostureEstimator:
     def _feet_x(mask: np.ndarray, bottom: int, H: float) -> float:
         """Mean x of the feet (bottom rows): where the person stands."""
         y0 = max(0, int(bottom - 0.04 * H))
-        xs = np.nonzero(mask[y0 : bottom + 1])[1]
+        xs = np.flatnonzero(mask[y0 : bottom + 1].any(axis=0))
         return float(xs.mean()) if len(xs) else 0.0

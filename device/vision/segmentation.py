@@ -139,35 +139,39 @@ class BackgroundModel:
         Used to bootstrap from a learned segmenter while a person is in view.
         """
         small = self._shrink(image)
-        keep = np.ones(small.shape[:2], bool)
-        if person_mask is not None:
-            pm = cv2.resize(person_mask, (small.shape[1], small.shape[0]), interpolation=cv2.INTER_NEAREST)
-            # Learned masks miss hair, fingers and the weight's edge: keep well clear.
-            pm = cv2.dilate(pm, np.ones((9, 9), np.uint8))
-            keep = pm == 0
-        self._learn(small, keep, rate=None)
+        self._learn(small, self._keep(person_mask, small, 9))
 
-    def _learn(self, small: np.ndarray, keep: np.ndarray, rate: Optional[float]) -> None:
+    @staticmethod
+    def _keep(person_mask: Optional[np.ndarray], small: np.ndarray, grow: int) -> np.ndarray:
+        """uint8 mask (1 = learn here): everything but the dilated person."""
+        if person_mask is None:
+            return np.ones(small.shape[:2], np.uint8)
+        pm = cv2.resize(person_mask, (small.shape[1], small.shape[0]), interpolation=cv2.INTER_NEAREST)
+        # Masks miss hair, fingers and the weight's edge: keep well clear of the person.
+        pm = cv2.dilate(pm, np.ones((grow, grow), np.uint8))
+        return (pm == 0).astype(np.uint8)
+
+    def _learn(self, small: np.ndarray, keep: np.ndarray) -> None:
         if self._bg is None:
             self._bg = small.copy()
             self._var = np.full(small.shape[:2], 16.0, np.float32)
-            self._seen = np.zeros(small.shape[:2], np.uint16)
-            self._seen[keep] = 1
+            self._seen = keep.astype(np.uint16)
+            self._n_learn = 1
             return
         assert self._var is not None and self._seen is not None
         # Pixels never seen as background start from their first clean look.
-        fresh = keep & (self._seen == 0)
-        self._bg[fresh] = small[fresh]
+        fresh = cv2.compare(self._seen, 0, cv2.CMP_EQ) & (keep * 255)
+        cv2.copyTo(small, fresh, self._bg)
+        self._n_learn += 1
         # Early on, learn fast (running mean); later, a slow blend follows drift.
-        n = self._seen.astype(np.float32)
-        a = np.maximum(1.0 / (n + 1.0), rate if rate is not None else self.learn_rate)
-        a = np.where(keep, a, 0.0).astype(np.float32)
-        d = small - self._bg
-        self._bg += d * a[..., None]
-        d2 = np.minimum((d * d).mean(axis=2), 400.0)
-        self._var += (d2 - self._var) * a
+        a = max(self.learn_rate, 1.0 / self._n_learn)
+        d = cv2.subtract(small, self._bg)
+        d2 = cv2.transform(cv2.multiply(d, d), np.full((1, 3), 1.0 / 3.0, np.float32))
+        np.minimum(d2, 400.0, out=d2)
+        cv2.accumulateWeighted(small, self._bg, a, keep)
+        cv2.accumulateWeighted(d2, self._var, a, keep)
         np.maximum(self._var, 4.0, out=self._var)
-        self._seen[keep & (self._seen < 60000)] += 1
+        cv2.add(self._seen, 1, dst=self._seen, mask=keep * (self._seen < 60000).astype(np.uint8))
 
     def segment(self, image: np.ndarray) -> Optional[Segmentation]:
         small = self._shrink(image)
@@ -178,31 +182,35 @@ class BackgroundModel:
         bg = self._bg
         # Exposure/lighting change: scale the model by the per-channel gain seen on
         # pixels that were background last frame.
-        ref = ~self._last_fg if self._last_fg is not None else np.ones(small.shape[:2], bool)
-        if np.count_nonzero(ref) > 100:
-            num = small[ref].mean(axis=0)
-            den = np.maximum(bg[ref].mean(axis=0), 1.0)
-            gain = np.clip(num / den, 0.3, 3.0).astype(np.float32)
+        ref = None if self._last_fg is None else (self._last_fg == 0).astype(np.uint8)
+        if ref is None or cv2.countNonZero(ref) > 100:
+            num = np.array(cv2.mean(small, mask=ref)[:3], np.float32)
+            den = np.maximum(np.array(cv2.mean(bg, mask=ref)[:3], np.float32), 1.0)
+            gain = np.clip(num / den, 0.3, 3.0)
             if np.any(np.abs(gain - 1.0) > 0.02):
                 bg = bg * gain
-        d = small - bg
-        dist = np.sqrt((d * d).sum(axis=2))
-        score = dist / np.maximum(self.threshold * np.sqrt(self._var * 3.0), self.min_diff)
-        # Shadow: darker than the background by a bounded ratio with nearly the same
-        # colour direction. Not a person.
-        bsum = bg.sum(axis=2) + 1.0
-        ratio = small.sum(axis=2) / bsum
-        chroma = np.abs(small / (small.sum(axis=2, keepdims=True) + 1.0) - bg / bsum[..., None]).sum(axis=2)
-        shadow = (ratio > 0.4) & (ratio < 0.97) & (chroma < 0.06)
+        d = cv2.subtract(small, bg)
+        d2 = cv2.transform(cv2.multiply(d, d), np.ones((1, 3), np.float32))
+        thr2 = np.maximum(self._var * (3.0 * self.threshold**2), self.min_diff**2)
+        score = d2 / thr2
+        # Shadow: darker than the background (brightness ratio ``alpha`` along the
+        # background colour) with little colour distortion. Not a person.
+        ones = np.ones((1, 3), np.float32)
+        ib = cv2.transform(cv2.multiply(small, bg), ones)
+        bb = cv2.transform(cv2.multiply(bg, bg), ones) + 1.0
+        ii = cv2.transform(cv2.multiply(small, small), ones)
+        alpha = ib / bb
+        cd2 = ii - alpha * ib  # |I|^2 - (I.B)^2/|B|^2: squared distance from the colour line
+        shadow = (alpha > 0.4) & (alpha < 0.97) & (cd2 < 0.0036 * bb + 25.0)
         score[shadow] = 0.0
-        fg_small = score > 1.0
+        fg_small = (score > 1.0).astype(np.uint8)
         self._last_fg = fg_small
         h, w = image.shape[:2]
         if (w, h) != (small.shape[1], small.shape[0]):
-            soft = cv2.resize(np.minimum(score, 2.0), (w, h), interpolation=cv2.INTER_LINEAR)
+            soft = cv2.resize(np.minimum(score, 4.0), (w, h), interpolation=cv2.INTER_LINEAR)
             mask = (soft > 1.0).astype(np.uint8) * 255
         else:
-            mask = fg_small.astype(np.uint8) * 255
+            mask = fg_small * 255
         mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
         return Segmentation(mask, self.name)
 
@@ -214,16 +222,7 @@ class BackgroundModel:
         """
         if self._small is None:
             return
-        small = self._small
-        keep = np.ones(small.shape[:2], bool)
-        if person_mask is not None:
-            pm = cv2.resize(person_mask, (small.shape[1], small.shape[0]), interpolation=cv2.INTER_NEAREST)
-            pm = cv2.dilate(pm, np.ones((7, 7), np.uint8))
-            keep = pm == 0
-        if self._bg is None:
-            self._learn(small, keep, rate=None)
-            return
-        self._learn(small, keep, rate=None)
+        self._learn(self._small, self._keep(person_mask, self._small, 7))
 
 
 class SelfieSegmenter:

@@ -44,12 +44,18 @@ class BodyModel:
     """
 
     hip_band: tuple[float, float] = (0.34, 0.64)  # heights above the floor searched for the buttocks
-    hip_forward: float = 0.065  # hip joint in front of the buttock apex
-    hip_up: float = 0.03  # and above it
-    trunk_len: float = 0.29  # hip joint to shoulder joint
-    shoulder_depth: float = 0.06  # shoulder joint in front of the upper back surface
-    lumbar_frac: float = 0.25  # back segment starts this far up the trunk (above the buttocks)
-    upper_frac: float = 0.80  # and ends here (below the shoulder blades' top)
+    # Pelvis seen from the side: a round buttock of radius ``buttock_r`` whose centre
+    # sits ``pelvis_back`` behind and ``pelvis_down`` below the hip joint (trunk frame).
+    buttock_r: float = 0.057
+    pelvis_back: float = 0.02
+    pelvis_down: float = 0.02
+    trunk_len: float = 0.295  # hip joint to shoulder joint
+    upper_depth: float = 0.067  # trunk axis in front of the upper-back surface (about half the chest depth)
+    lumbar_frac: float = 0.30  # back segment starts this far up the trunk (above the buttocks)
+    upper_frac: float = 0.80  # and ends here (below the top of the shoulder blades)
+    # The curvature is fitted a little inside those ends, so a small error in the
+    # hip or trunk axis does not pull in the buttock curve or the shoulder roll.
+    fit_margin: float = 0.0
     ankle_h: float = 0.05  # rows above the floor taken as the ankle (above the foot)
     knee_band: tuple[float, float] = (0.15, 0.42)
 
@@ -148,6 +154,26 @@ def measure_silhouette(
     return _flip_measures(res, W)
 
 
+def shift_measures(r: SilhouetteMeasures, dx: float, dy: float) -> SilhouetteMeasures:
+    """Move every point of ``r`` by (dx, dy): from a crop's pixels to the frame's."""
+    def sp(p):
+        return None if p is None else (p[0] + dx, p[1] + dy)
+
+    def sa(a: np.ndarray) -> np.ndarray:
+        return a if len(a) == 0 else a + np.array([dx, dy])
+
+    x, y, w, h = r.bbox
+    r.bbox = (int(x + dx), int(y + dy), w, h)
+    r.floor_y += dy
+    for name in ("buttock", "hip", "shoulder", "knee", "ankle", "heel", "toe"):
+        setattr(r, name, sp(getattr(r, name)))
+    r.back_path = sa(r.back_path)
+    r.back_segment = sa(r.back_segment)
+    if r.chord is not None:
+        r.chord = (sp(r.chord[0]), sp(r.chord[1]))
+    return r
+
+
 def _flip_measures(r: SilhouetteMeasures, W: int) -> SilhouetteMeasures:
     def fp(p):
         return None if p is None else (W - 1 - p[0], p[1])
@@ -213,8 +239,15 @@ def _measure_left(m: np.ndarray, height_px: Optional[float], body: BodyModel) ->
     if len(path) < 10:
         return res
 
-    J = B + np.array([body.hip_forward * H, -body.hip_up * H])
     T = body.trunk_len * H
+
+    def hip_from(a_: np.ndarray) -> np.ndarray:
+        # Rearmost point of a round buttock = its centre minus r horizontally; the
+        # centre sits behind/below the hip joint in the trunk frame, which turns
+        # with the trunk: so the joint's offset from B depends on the axis.
+        ant = _rot(a_)
+        return B + np.array([body.buttock_r * H, 0.0]) + (body.pelvis_back * ant + body.pelvis_down * a_) * H
+
     # Initial axis: from B to the path point ~one trunk length away.
     d = np.linalg.norm(path - B, axis=1)
     far = np.flatnonzero(d >= T)
@@ -222,21 +255,22 @@ def _measure_left(m: np.ndarray, height_px: Optional[float], body: BodyModel) ->
         return res  # trunk runs out of the mask (cropped head/shoulders)
     a = path[far[0]] - B
     a = a / np.linalg.norm(a)
-    S = None
-    for _ in range(4):
+    J = hip_from(a)
+    for _ in range(6):
+        # The upper-back point at upper_frac of the trunk lies upper_depth behind the axis.
         t = (path - J) @ a
-        hit = np.flatnonzero(t >= T)
+        hit = np.flatnonzero(t >= body.upper_frac * T)
         if len(hit) == 0:
             return res
         U = path[hit[0]]
-        n = _rot(a)
-        S = U + n * body.shoulder_depth * H
-        a_new = (S - J) / np.linalg.norm(S - J)
-        if float(np.dot(a_new, a)) > 0.99999:
-            a = a_new
-            break
+        Sa = U + _rot(a) * body.upper_depth * H
+        a_new = (Sa - J) / np.linalg.norm(Sa - J)
+        J = hip_from(a_new)
+        done = float(np.dot(a_new, a)) > 0.999999
         a = a_new
-    assert S is not None
+        if done:
+            break
+    S = J + a * T
     res.hip = (float(J[0]), float(J[1]))
     res.shoulder = (float(S[0]), float(S[1]))
     v = S - J
@@ -248,28 +282,65 @@ def _measure_left(m: np.ndarray, height_px: Optional[float], body: BodyModel) ->
     t = (path - J) @ a
     first_up = np.flatnonzero(t >= T)
     end = int(first_up[0]) if len(first_up) else len(path)
-    seg_idx = np.flatnonzero((t[:end] >= body.lumbar_frac * T) & (t[:end] <= body.upper_frac * T))
+    lo_t = (body.lumbar_frac + body.fit_margin) * T
+    hi_t = (body.upper_frac - body.fit_margin) * T
+    seg_idx = np.flatnonzero((t[:end] >= lo_t) & (t[:end] <= hi_t))
     if len(seg_idx) >= 8:
         seg = path[seg_idx[0] : seg_idx[-1] + 1]
         res.back_segment = seg
-        p0, p1 = seg[0], seg[-1]
-        c = float(np.linalg.norm(p1 - p0))
-        if c > 3:
-            u = (p1 - p0) / c
-            nb = -_rot(u)  # outward = toward the back (wall)
-            dev = (seg - p0) @ nb
-            s = float(dev.max())
-            res.chord = ((float(p0[0]), float(p0[1])), (float(p1[0]), float(p1[1])))
-            res.sagitta_px = s
-            res.back_bend_deg = arc_bend_deg(s, c)
+        fit = _fit_bend(seg, (body.upper_frac - body.lumbar_frac) * T)
+        if fit is not None:
+            bend, s_eq, chord, resid = fit
+            res.back_bend_deg = bend
+            res.sagitta_px = s_eq
+            res.chord = chord
             # Confidence: the segment must be long enough to resolve a few degrees,
-            # and the path must be one continuous edge (no jumps from holes).
+            # the points must sit on one smooth curve (an arm or hole on the back
+            # shows up as residual), and the path must be continuous.
             steps = np.linalg.norm(np.diff(seg, axis=0), axis=1)
             smooth = 1.0 if steps.max() < 0.05 * H else 0.3
-            res.conf_back = _size_conf(c, 25.0) * smooth
+            clean = float(np.clip(1.5 - resid / max(0.004 * H, 0.6), 0.0, 1.0))
+            res.conf_back = _size_conf(float(np.linalg.norm(seg[-1] - seg[0])), 25.0) * smooth * clean
 
     _measure_legs(m, res, J, body)
     return res
+
+
+def _fit_bend(seg: np.ndarray, nominal_len: float):
+    """Bend of the back segment from a least-squares parabola in the chord frame.
+
+    The raw largest deviation from the chord depends on exactly where the
+    segment's ends fall (a shorter piece of the same arc bends less) and on
+    single pixels. Fitting the curvature over all points and scaling it to the
+    nominal segment length (``(upper_frac - lumbar_frac) * trunk``) gives the
+    same ``4*atan(2s/c)`` as the exact arc, with sub-pixel precision. One pass
+    drops points far off the fit (an elbow or hand touching the back line).
+    Returns (bend_deg, equivalent sagitta, chord end points, rms residual px).
+    """
+    p0, p1 = seg[0], seg[-1]
+    c = float(np.linalg.norm(p1 - p0))
+    if c < 4:
+        return None
+    u = (p1 - p0) / c
+    nb = -_rot(u)  # outward = toward the back (wall)
+    x = (seg - p0) @ u
+    y = (seg - p0) @ nb
+    keep = np.ones(len(x), bool)
+    coef = None
+    for _ in range(2):
+        if keep.sum() < 6:
+            return None
+        coef = np.polyfit(x[keep], y[keep], 2)
+        r = y - np.polyval(coef, x)
+        sd = float(np.sqrt(np.mean(r[keep] ** 2)))
+        keep = np.abs(r) <= max(2.5 * sd, 0.75)
+    assert coef is not None
+    resid = float(np.sqrt(np.mean((y[keep] - np.polyval(coef, x[keep])) ** 2)))
+    kappa = -2.0 * coef[0]  # bowing outward (toward the back) is positive
+    bend = math.degrees(kappa * nominal_len)
+    # Equivalent circular arc over the nominal chord, for display: s = c/2 * tan(bend/4).
+    s_eq = nominal_len / 2.0 * math.tan(math.radians(bend) / 4.0)
+    return bend, s_eq, ((float(p0[0]), float(p0[1])), (float(p1[0]), float(p1[1]))), resid
 
 
 def _size_conf(length_px: float, full_at: float) -> float:
