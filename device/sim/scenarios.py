@@ -1,0 +1,813 @@
+"""Scenarios: a person doing the wall drill, with camera frames, a proximity trace and the ground truth.
+
+A scenario is a timeline of segments (absent, walking, standing, reps, leaning on the wall) for the
+main person, plus passers-by and moments when the camera cannot see. Everything is a pure function of
+the time ``t`` and the seed, so ``render(t)`` gives the same pixels every time and the proximity trace
+comes from the very same body model that is drawn.
+
+Typical use::
+
+    sc = get_scenario("mixed", seed=3, fps=15, n_reps=6)
+    for frame in SyntheticFrameSource(sc).frames():
+        truth = sc.truth_at(frame.t)
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import zlib
+from dataclasses import dataclass, field, replace
+from typing import Iterator, Optional
+
+import cv2
+import numpy as np
+
+from device.config import Config
+from device.core.types import FAULT_ORDER, ProximitySample, Verdict
+from device.io.frames import Frame
+
+from .body import Body, Figure, Pose, build_figure, random_body, rear_distance_in_band
+from .scene import (PAD, Camera, NoiseBank, SceneStyle, draw_figure, draw_figure_mask, floor_shadow, make_camera,
+                    random_style, render_background)
+
+SCENARIO_NAMES: tuple[str, ...] = ("clean", "mixed", "noisy_sensor", "passerby", "walk_in_out", "blind", "random")
+REP_KINDS: tuple[str, ...] = ("good", "rounded", "shallow", "knee_lock", "heel_lift", "too_fast")
+SENSOR_BAND_M = 0.08  # half-height of the proximity sensor's beam footprint at the hips
+
+
+def _ease(x: float) -> float:
+    x = min(1.0, max(0.0, x))
+    return 0.5 - 0.5 * math.cos(math.pi * x)
+
+
+# ----------------------------------------------------------------------------------------- truth
+
+
+@dataclass
+class TruthRep:
+    """One attempted rep of the main person, judged by DOMAIN.md rules with the default thresholds."""
+
+    index: int
+    kind: str  # what was planned: good, rounded, shallow, knee_lock, heel_lift, too_fast
+    start_s: float  # trunk inclination rises past thresholds.standing_deg
+    bottom_s: float
+    end_s: float  # trunk inclination back at or below thresholds.standing_deg
+    contact: bool
+    verdict: str
+    faults: list[str]
+    peak_trunk_inclination_deg: float
+    peak_rounding_deg: float  # signed rounding of largest magnitude during the rep
+    knee_angle_at_bottom_deg: float
+    peak_heel_lift: float  # fraction of stature
+    seen: bool = True  # False when the camera could not see most of the rep
+
+    @property
+    def counted(self) -> bool:
+        return self.verdict == Verdict.GOOD.value
+
+    @property
+    def duration_s(self) -> float:
+        return self.end_s - self.start_s
+
+
+@dataclass
+class FrameTruth:
+    """What was drawn in one frame. Angles are the true 3-D posture in the person's sagittal plane;
+    the ``image_*`` values are the same measures as they appear in the picture (after yaw)."""
+
+    t: float
+    present: bool = False  # the main person is somewhere in the scene
+    in_position: bool = False  # at the wall, facing away from it, whole body in view, camera can see
+    visible: bool = False  # the camera can see the main person (not covered, mostly inside the frame)
+    phase: str = "absent"  # absent | walking | standing | lean | down | bottom | up
+    rep_index: Optional[int] = None
+    trunk_inclination_deg: Optional[float] = None
+    back_bend_deg: Optional[float] = None
+    rounding_deg: Optional[float] = None
+    knee_angle_deg: Optional[float] = None
+    heel_lift: Optional[float] = None
+    hip_distance_m: Optional[float] = None  # wall to the rear of the body in the sensor's band
+    hip_x_m: Optional[float] = None  # hip joint distance from the wall
+    bbox: Optional[tuple[int, int, int, int]] = None  # x0, y0, x1, y1 pixels, clipped to the frame
+    image_trunk_inclination_deg: Optional[float] = None
+    image_back_bend_deg: Optional[float] = None
+    keypoints_px: dict[str, tuple[float, float]] = field(default_factory=dict)
+    back_arc_px: Optional[np.ndarray] = None  # the drawn lumbar -> upper-back arc in pixels
+    passersby_in_view: int = 0
+    camera_covered: bool = False
+
+
+# ----------------------------------------------------------------------------------------- plan
+
+
+@dataclass(frozen=True)
+class RepPlan:
+    """How one rep is performed."""
+
+    kind: str
+    t0: float
+    down_s: float
+    hold_s: float
+    up_s: float
+    trunk_deg: float
+    rounding_deg: float
+    knee_deg: float
+    heel_lift: float  # fraction of stature
+    rear_min_m: float  # closest approach of the buttocks to the wall
+
+    @property
+    def t1(self) -> float:
+        return self.t0 + self.down_s + self.hold_s + self.up_s
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One stretch of the main person's timeline."""
+
+    kind: str  # absent | walk | stand | rep | lean
+    t0: float
+    t1: float
+    x_from: float = 0.0
+    x_to: float = 0.0
+    facing: int = 1
+    fidget: float = 0.0  # degrees of trunk fidgeting while standing
+    rep: Optional[RepPlan] = None
+    ramp_in: bool = False
+    ramp_out: bool = False
+
+
+@dataclass(frozen=True)
+class Passer:
+    """Someone walking past: starts at ``x0`` at ``t0`` and walks at ``speed`` (m/s, signed) at depth ``z``."""
+
+    t0: float
+    t1: float
+    x0: float
+    speed: float
+    z: float
+    body: Body
+
+
+@dataclass(frozen=True)
+class Blind:
+    """A stretch when the camera cannot see: ``cover`` (lens covered) or ``knocked`` (camera pushed aside)."""
+
+    t0: float
+    t1: float
+    kind: str
+
+
+@dataclass(frozen=True)
+class SensorNoise:
+    """Imperfections of the proximity sensor."""
+
+    jitter_m: float = 0.003  # uniform +- jitter
+    dropout_p: float = 0.0  # chance a reading is lost (None)
+    spike_every_s: float = 0.0  # single-sample spikes to near 0 while standing (0 = none)
+    bounce_s: float = 0.0  # flicker around the contact threshold at touch and release
+    max_distance_m: float = 1.0
+
+
+@dataclass
+class _Stance:
+    """Per-scenario constants of the athlete at the wall."""
+
+    heel_x: float
+    stand_deg: float
+    stand_knee: float
+    rear_stand: float  # buttocks-to-wall standing tall
+
+
+class Scenario:
+    """A synthetic session: frames, a proximity trace and ground truth, all from one seed.
+
+    Build one with :func:`get_scenario`. ``render(t)`` and ``truth_at(t)`` accept any time in
+    ``[0, duration_s]``; ``proximity`` is the sensor trace at the configured sample rate.
+    """
+
+    def __init__(self, name: str, seed: int, fps: float, body: Body, camera: Camera, style: SceneStyle,
+                 segments: list[Segment], passers: list[Passer], blinds: list[Blind], sensor_noise: SensorNoise,
+                 stance: _Stance, config: Config, camera_noise: bool = True) -> None:
+        self.name, self.seed, self.fps = name, seed, fps
+        self.body, self.camera, self.style = body, camera, style
+        self.segments, self.passers, self.blinds = segments, passers, blinds
+        self.sensor_noise, self.stance, self.config = sensor_noise, stance, config
+        self.camera_noise = camera_noise
+        self.width, self.height, self.wall_side = camera.width, camera.height, camera.wall_side
+        self.duration_s = segments[-1].t1
+        self.sensor_height_m = body.standing_hip_height
+        self._bg: dict[Camera, np.ndarray] = {}
+        self._noise: Optional[NoiseBank] = None
+        self._fig_cache: dict[float, tuple[Optional[Figure], Optional[str], Optional[int]]] = {}
+        self._cover = None
+        self.reps: list[TruthRep] = self._truth_reps()
+        self._proximity: Optional[list[ProximitySample]] = None
+
+    # ---- public API
+    @property
+    def expected_counted(self) -> int:
+        """How many reps a correct station counts."""
+        return sum(r.counted for r in self.reps)
+
+    @property
+    def yaw_deg(self) -> float:
+        return self.camera.yaw_deg
+
+    @property
+    def proximity(self) -> list[ProximitySample]:
+        """The hip sensor trace (distance in metres, None = no echo) over the whole scenario."""
+        if self._proximity is None:
+            self._proximity = self._make_proximity()
+        return self._proximity
+
+    def frame_times(self) -> list[float]:
+        """Timestamps of the frames the camera delivers at ``fps``."""
+        n = int(math.floor(self.duration_s * self.fps + 1e-9))
+        return [i / self.fps for i in range(n)]
+
+    def pose_at(self, t: float) -> tuple[Optional[Pose], str, Optional[int]]:
+        """The main person's pose at ``t`` (None when absent), the phase name and the rep index."""
+        seg = self._segment(t)
+        st, b = self.stance, self.body
+        if seg.kind == "absent":
+            return None, "absent", None
+        if seg.kind == "walk":
+            d = seg.x_to - seg.x_from
+            frac = (t - seg.t0) / max(1e-9, seg.t1 - seg.t0)
+            x = seg.x_from + d * frac
+            amp = 1.0
+            if seg.ramp_in:
+                amp = min(amp, (t - seg.t0) / 0.6)
+            if seg.ramp_out:
+                amp = min(amp, (seg.t1 - t) / 0.6)
+            amp = max(0.0, min(1.0, amp))
+            stride = 1.35 * b.k
+            phase = 2 * math.pi * abs(x - seg.x_from) / stride
+            return (Pose(facing=seg.facing, gait_phase=phase, gait_amp=amp, walk_x=x, back_bend_deg=b.baseline_bend_deg,
+                         trunk_inclination_deg=3.0), "walking", None)
+        base = Pose(facing=seg.facing, heel_x=st.heel_x, trunk_inclination_deg=st.stand_deg,
+                    back_bend_deg=b.baseline_bend_deg, knee_angle_deg=st.stand_knee,
+                    hip_rear_x=st.rear_stand if seg.facing > 0 else None)
+        if seg.kind == "stand":
+            tt = t - seg.t0
+            sway = 0.6 * math.sin(2 * math.pi * 0.31 * t + self.seed) + 0.3 * math.sin(2 * math.pi * 0.83 * t)
+            fid = seg.fidget * max(0.0, math.sin(2 * math.pi * 0.45 * tt)) ** 2
+            base.trunk_inclination_deg = st.stand_deg + sway + fid
+            base.knee_angle_deg = st.stand_knee - 0.6 * fid
+            if seg.facing > 0:
+                base.hip_rear_x = st.rear_stand + 0.004 * fid
+            return base, "standing", None
+        if seg.kind == "lean":
+            # Leaning back on the wall, upright: contact without any hinge.
+            e = _ease((t - seg.t0) / 0.7) * _ease((seg.t1 - t) / 0.7)
+            base.trunk_inclination_deg = st.stand_deg - 5.0 * e
+            base.hip_rear_x = st.rear_stand + (0.004 - st.rear_stand) * e
+            base.knee_angle_deg = st.stand_knee - 4.0 * e
+            return base, "lean", None
+        rp = seg.rep
+        assert rp is not None
+        tt = t - rp.t0
+        if tt < rp.down_s:
+            e, phase = _ease(tt / rp.down_s), "down"
+            e_hip = _ease((tt / rp.down_s) ** 0.85)
+        elif tt < rp.down_s + rp.hold_s:
+            e, phase, e_hip = 1.0, "bottom", 1.0
+        else:
+            e = _ease(1.0 - (tt - rp.down_s - rp.hold_s) / rp.up_s)
+            e_hip, phase = e, "up"
+        base.trunk_inclination_deg = st.stand_deg + (rp.trunk_deg - st.stand_deg) * e
+        base.back_bend_deg = b.baseline_bend_deg + rp.rounding_deg * e * e
+        base.knee_angle_deg = st.stand_knee + (rp.knee_deg - st.stand_knee) * e
+        base.heel_lift_m = rp.heel_lift * b.stature_m * e ** 3
+        base.hip_rear_x = st.rear_stand + (rp.rear_min_m - st.rear_stand) * e_hip
+        return base, phase, self._rep_index(seg)
+
+    def truth_at(self, t: float) -> FrameTruth:
+        """Ground truth of the frame at ``t``: exactly what ``render(t)`` draws of the main person."""
+        fig, phase, rep_index, cam, du, dv, covered = self._frame_state(t)
+        tr = FrameTruth(t=t, phase=phase, rep_index=rep_index, camera_covered=covered)
+        tr.passersby_in_view = sum(1 for p in self._passers_at(t) if self._in_view(self._passer_fig(p, t), cam))
+        if fig is None:
+            return tr
+        pose, _, _ = self.pose_at(t)
+        assert pose is not None
+        tr.present = True
+        b = self.body
+        tr.trunk_inclination_deg = pose.trunk_inclination_deg
+        tr.back_bend_deg = pose.back_bend_deg
+        tr.rounding_deg = pose.back_bend_deg - b.baseline_bend_deg
+        tr.knee_angle_deg = fig.knee_angle_deg
+        tr.heel_lift = pose.heel_lift_m / b.stature_m
+        tr.hip_distance_m = rear_distance_in_band(fig, self.sensor_height_m - SENSOR_BAND_M,
+                                                  self.sensor_height_m + SENSOR_BAND_M)
+        tr.hip_x_m = fig.keypoints["hip"][0]
+        x0, y0, x1, y1 = _bbox(fig, cam, du, dv)
+        inside = _overlap_fraction((x0, y0, x1, y1), cam.width, cam.height)
+        cx0, cy0 = max(0, int(math.floor(x0))), max(0, int(math.floor(y0)))
+        cx1, cy1 = min(cam.width - 1, int(math.ceil(x1))), min(cam.height - 1, int(math.ceil(y1)))
+        tr.bbox = (cx0, cy0, cx1, cy1) if cx1 > cx0 and cy1 > cy0 else None
+        tr.visible = (not covered) and inside > 0.6
+        tr.in_position = (tr.visible and inside > 0.999 and phase not in ("walking",) and pose.facing > 0)
+        kp = {}
+        for name, (x, y, z) in fig.keypoints.items():
+            u, v = cam.project(np.array([[x, y]]), z, du, dv)[0]
+            kp[name] = (float(u), float(v))
+        tr.keypoints_px = kp
+        arc = cam.project(fig.back_arc, fig.back_arc_z, du, dv)
+        tr.back_arc_px = arc
+        tr.image_back_bend_deg = bend_of_polyline(arc)
+        hu, hv = kp["hip"]
+        su, sv = kp["shoulder"]
+        forward = 1.0 if (cam.wall_side == "left") == (pose.facing > 0) else -1.0
+        tr.image_trunk_inclination_deg = math.degrees(math.atan2(forward * (su - hu), hv - sv))
+        return tr
+
+    def render(self, t: float) -> np.ndarray:
+        """The camera frame at ``t``: BGR uint8, ``height x width x 3``."""
+        fig, _, _, cam, du, dv, covered = self._frame_state(t)
+        rng = np.random.default_rng([self.seed, int(round(t * 1000)) & 0x7FFFFFFF, 7])
+        if covered:
+            img = self._cover_image(rng)
+        else:
+            bg = self._background(cam)
+            H, W = cam.height, cam.width
+            img = bg[PAD - dv: PAD - dv + H, PAD - du: PAD - du + W].copy()
+            passers = [(p, self._passer_fig(p, t)) for p in self._passers_at(t)]
+            if fig is not None:
+                pose, _, _ = self.pose_at(t)
+                ankle_x = fig.keypoints["ankle"][0]
+                floor_shadow(img, cam, ankle_x + 0.25 * self.body.foot_len * pose.facing, 0.6 * self.body.foot_len + 0.1,
+                             du, dv)
+            for p, pf in passers:
+                if p.z > 0:
+                    draw_figure(img, pf, cam, du, dv)
+            if fig is not None:
+                draw_figure(img, fig, cam, du, dv)
+            for p, pf in passers:
+                if p.z <= 0:
+                    draw_figure(img, pf, cam, du, dv)
+        if self.camera_noise:
+            self._noise_bank().apply(img, rng)
+            if self.style.blur:
+                img = cv2.GaussianBlur(img, (3, 3), 0.8)
+            if self.style.jpeg_quality:
+                ok, buf = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, self.style.jpeg_quality])
+                img = cv2.imdecode(buf, cv2.IMREAD_COLOR)
+        return img
+
+    def render_mask(self, t: float) -> np.ndarray:
+        """The main person's exact silhouette at ``t`` (uint8, 255 = person, hard edges, no occlusion)."""
+        fig, _, _, cam, du, dv, covered = self._frame_state(t)
+        mask = np.zeros((cam.height, cam.width), np.uint8)
+        if fig is not None and not covered:
+            draw_figure_mask(mask, fig, cam, du, dv)
+        return mask
+
+    def render_background(self) -> np.ndarray:
+        """The empty scene, noise-free, as the camera sees it (no shake)."""
+        bg = self._background(self.camera)
+        return bg[PAD: PAD + self.height, PAD: PAD + self.width].copy()
+
+    # ---- internals
+    def _segment(self, t: float) -> Segment:
+        for s in self.segments:
+            if t < s.t1:
+                return s
+        return self.segments[-1]
+
+    def _rep_index(self, seg: Segment) -> int:
+        i = 0
+        for s in self.segments:
+            if s is seg:
+                return i
+            if s.kind == "rep":
+                i += 1
+        return i
+
+    def _blind_at(self, t: float) -> Optional[str]:
+        for b in self.blinds:
+            if b.t0 <= t < b.t1:
+                return b.kind
+        return None
+
+    def _shake(self, t: float) -> tuple[int, int]:
+        a = self.style.shake_px
+        if a <= 0:
+            return 0, 0
+        p = (self.seed % 97) * 0.37
+        du = a * (math.sin(2 * math.pi * 1.3 * t + p) + 0.5 * math.sin(2 * math.pi * 3.7 * t + 2 * p))
+        dv = a * (math.sin(2 * math.pi * 1.1 * t + 3 * p) + 0.5 * math.sin(2 * math.pi * 2.9 * t + p))
+        return int(round(du)), int(round(dv))
+
+    def _frame_state(self, t: float):
+        key = round(t, 6)
+        hit = self._fig_cache.get(key)
+        if hit is None:
+            pose, phase, idx = self.pose_at(t)
+            fig = build_figure(self.body, pose, self.style.body_light) if pose is not None else None
+            hit = (fig, phase, idx)
+            if len(self._fig_cache) > 8:
+                self._fig_cache.clear()
+            self._fig_cache[key] = hit
+        fig, phase, idx = hit
+        blind = self._blind_at(t)
+        cam = self.camera
+        if blind == "knocked":
+            # The camera has been pushed to look along the wall, away from the person.
+            cam = replace(cam, x_m=cam.x_m + 3.2, yaw_deg=min(20.0, cam.yaw_deg))
+        du, dv = self._shake(t)
+        return fig, phase, idx, cam, du, dv, blind == "cover"
+
+    def _background(self, cam: Camera) -> np.ndarray:
+        bg = self._bg.get(cam)
+        if bg is None:
+            bg = render_background(cam, self.style, self.sensor_height_m)
+            self._bg[cam] = bg
+        return bg
+
+    def _noise_bank(self) -> NoiseBank:
+        if self._noise is None:
+            self._noise = NoiseBank(self.width, self.height, self.style.noise_sigma, self.seed * 31 + 5)
+        return self._noise
+
+    def _cover_image(self, rng: np.random.Generator) -> np.ndarray:
+        if self._cover is None:
+            H, W = self.height, self.width
+            yy, xx = np.mgrid[0:H, 0:W].astype(np.float32)
+            g = 1.0 - 0.5 * (((xx - 0.3 * W) / W) ** 2 + ((yy - 0.6 * H) / H) ** 2)
+            skin = np.array(self.body.skin, np.float32) * 0.18
+            self._cover = np.clip(skin * g[..., None], 0, 255).astype(np.uint8)
+        return self._cover.copy()
+
+    def _passers_at(self, t: float) -> list[Passer]:
+        return [p for p in self.passers if p.t0 <= t < p.t1]
+
+    def _passer_fig(self, p: Passer, t: float) -> Figure:
+        x = p.x0 + p.speed * (t - p.t0)
+        pose = Pose(facing=1 if p.speed > 0 else -1, gait_phase=2 * math.pi * abs(x - p.x0) / (1.4 * p.body.k),
+                    walk_x=x, arms="swing", z=p.z, back_bend_deg=p.body.baseline_bend_deg, trunk_inclination_deg=4.0)
+        return build_figure(p.body, pose, self.style.body_light)
+
+    @staticmethod
+    def _in_view(fig: Figure, cam: Camera) -> bool:
+        return _overlap_fraction(_bbox(fig, cam, 0, 0), cam.width, cam.height) > 0.05
+
+    def _rear_at(self, t: float) -> Optional[float]:
+        """Noise-free sensor distance: nearest body surface in the beam at hip height."""
+        pose, _, _ = self.pose_at(t)
+        if pose is None:
+            return None
+        fig = build_figure(self.body, pose, sensor_only=True)
+        d = rear_distance_in_band(fig, self.sensor_height_m - SENSOR_BAND_M, self.sensor_height_m + SENSOR_BAND_M)
+        return None if d is None else max(0.0, d)
+
+    def _truth_reps(self) -> list[TruthRep]:
+        th = self.config.thresholds
+        thr = self.config.sensor.contact_threshold_m
+        out: list[TruthRep] = []
+        idx = 0
+        for seg in self.segments:
+            if seg.kind != "rep":
+                continue
+            rp = seg.rep
+            assert rp is not None
+            ts = np.arange(rp.t0, rp.t1 + 1e-9, 0.002)
+            poses = [self.pose_at(float(t))[0] for t in ts]
+            incl = np.array([p.trunk_inclination_deg for p in poses])
+            above = np.nonzero(incl > th.standing_deg)[0]
+            start_s, end_s = float(ts[above[0]]), float(ts[min(len(ts) - 1, above[-1] + 1)])
+            bottom_s = rp.t0 + rp.down_s + rp.hold_s / 2
+            near = np.arange(rp.t0 + rp.down_s - 0.25, rp.t0 + rp.down_s + rp.hold_s + 0.25, 0.01)
+            dists = [self._rear_at(float(t)) for t in near]
+            contact = min(d for d in dists if d is not None) <= thr
+            bottom_pose = self.pose_at(bottom_s)[0]
+            rounding = np.array([p.back_bend_deg for p in poses]) - self.body.baseline_bend_deg
+            peak_r = float(rounding[np.argmax(np.abs(rounding))])
+            knee = float(bottom_pose.knee_angle_deg)
+            heel = max(p.heel_lift_m for p in poses) / self.body.stature_m
+            faults: list[str] = []
+            if not contact:
+                faults.append(Verdict.SHALLOW.value)
+            if peak_r > th.rounding_deg:
+                faults.append(Verdict.ROUNDED.value)
+            if contact and knee > th.knee_lock_deg:
+                faults.append(Verdict.KNEE_LOCK.value)
+            if heel > th.heel_lift:
+                faults.append(Verdict.HEEL_LIFT.value)
+            if end_s - start_s < th.min_rep_s:
+                faults.append(Verdict.TOO_FAST.value)
+            seen = self._rep_seen(start_s, end_s)
+            verdict = _verdict(faults, seen)
+            out.append(TruthRep(idx, rp.kind, start_s, bottom_s, end_s, bool(contact), verdict, faults,
+                                float(incl.max()), peak_r, knee, float(heel), seen))
+            idx += 1
+        return out
+
+    def _rep_seen(self, t0: float, t1: float) -> bool:
+        ts = np.linspace(t0, t1, 25)
+        return sum(self._blind_at(float(t)) is None for t in ts) / len(ts) >= self.config.thresholds.min_seen_fraction
+
+    def _make_proximity(self) -> list[ProximitySample]:
+        sn = self.sensor_noise
+        hz = self.config.sensor.sample_hz
+        thr = self.config.sensor.contact_threshold_m
+        rng = np.random.default_rng([self.seed, 99])
+        t0 = float(rng.uniform(0, 1.0 / hz))
+        ts = np.arange(t0, self.duration_s, 1.0 / hz)
+        true = [self._rear_at(float(t)) for t in ts]
+        phases = [self.pose_at(float(t))[1] for t in ts]
+        vals: list[Optional[float]] = []
+        next_spike = float(rng.uniform(1, 3)) if sn.spike_every_s else math.inf
+        for i, (t, d) in enumerate(zip(ts, true)):
+            if d is None or d > sn.max_distance_m:
+                vals.append(None)
+                continue
+            v = d + float(rng.uniform(-sn.jitter_m, sn.jitter_m))
+            if phases[i] == "standing" and t >= next_spike:
+                v = float(rng.uniform(0.003, 0.02))
+                next_spike = t + sn.spike_every_s * float(rng.uniform(0.6, 1.4))
+            vals.append(max(0.0, v))
+        if sn.bounce_s > 0:
+            # Around each true threshold crossing the reading flickers across the threshold.
+            half = max(1, int(round(sn.bounce_s * hz / 2)))
+            for i in range(1, len(true)):
+                a, b = true[i - 1], true[i]
+                if a is None or b is None or (a > thr) == (b > thr):
+                    continue
+                for j in range(max(0, i - half), min(len(vals), i + half + 1)):
+                    if vals[j] is not None:
+                        sign = 1 if (j - i) % 2 == 0 else -1
+                        vals[j] = thr + sign * float(rng.uniform(0.005, 0.02))
+        if sn.dropout_p > 0:
+            for i in range(len(vals)):
+                if rng.random() < sn.dropout_p:
+                    vals[i] = None
+        return [ProximitySample(t=float(t), distance_m=None if v is None else round(v, 4)) for t, v in zip(ts, vals)]
+
+
+def _verdict(faults: list[str], seen: bool) -> str:
+    sensor_only = (Verdict.SHALLOW.value, Verdict.TOO_FAST.value)
+    if not seen:
+        for f in FAULT_ORDER:
+            if f.value in faults and f.value in sensor_only:
+                return f.value
+        return Verdict.UNCHECKED.value
+    for f in FAULT_ORDER:
+        if f.value in faults:
+            return f.value
+    return Verdict.GOOD.value
+
+
+def _bbox(fig: Figure, cam: Camera, du: float, dv: float) -> tuple[float, float, float, float]:
+    lo = np.array([np.inf, np.inf])
+    hi = -lo
+    for pts, z, _ in fig.parts:
+        uv = cam.project(pts, z, du, dv)
+        lo = np.minimum(lo, uv.min(axis=0))
+        hi = np.maximum(hi, uv.max(axis=0))
+    return float(lo[0]), float(lo[1]), float(hi[0]), float(hi[1])
+
+
+def _overlap_fraction(box: tuple[float, float, float, float], W: int, H: int) -> float:
+    x0, y0, x1, y1 = box
+    area = max(1e-9, (x1 - x0) * (y1 - y0))
+    ix = max(0.0, min(W, x1) - max(0.0, x0))
+    iy = max(0.0, min(H, y1) - max(0.0, y0))
+    return ix * iy / area
+
+
+def bend_of_polyline(pts: np.ndarray) -> float:
+    """Bend angle ``4*atan(2*s/c)`` (degrees) of a contour: chord between the ends, largest deviation."""
+    p0, p1 = pts[0], pts[-1]
+    d = p1 - p0
+    c = float(np.hypot(*d))
+    if c < 1e-9:
+        return 0.0
+    nrm = np.array([-d[1], d[0]]) / c
+    dev = (pts - p0) @ nrm
+    s = float(dev[np.argmax(np.abs(dev))])
+    return math.degrees(4 * math.atan(2 * abs(s) / c))
+
+
+# ----------------------------------------------------------------------------------------- builders
+
+def _plan_rep(rng: np.random.Generator, kind: str, t0: float, stance: _Stance) -> RepPlan:
+    down, up, hold = rng.uniform(2.0, 3.0), rng.uniform(1.0, 2.0), rng.uniform(0.2, 0.5)
+    trunk, rounding = rng.uniform(35, 55), rng.uniform(-2.5, 2.5)
+    knee, heel, rear = rng.uniform(145, 165), 0.0, rng.uniform(0.0, 0.012)
+    if kind == "rounded":
+        rounding = rng.uniform(18, 35)
+    elif kind == "shallow":
+        trunk = rng.uniform(20, 28)
+        rear = max(0.11, stance.rear_stand * rng.uniform(0.45, 0.65))
+        knee = rng.uniform(160, 172)
+        down, up = rng.uniform(1.4, 2.0), rng.uniform(1.0, 1.5)
+    elif kind == "knee_lock":
+        knee = rng.uniform(177, 180)
+        trunk = rng.uniform(40, 55)
+    elif kind == "heel_lift":
+        heel = rng.uniform(0.02, 0.035)
+    elif kind == "too_fast":
+        down, up, hold = rng.uniform(0.35, 0.45), rng.uniform(0.3, 0.4), rng.uniform(0.08, 0.12)
+    elif kind != "good":
+        raise ValueError(f"unknown rep kind {kind!r}; use one of {', '.join(REP_KINDS)}")
+    return RepPlan(kind, t0, float(down), float(hold), float(up), float(trunk), float(rounding), float(knee),
+                   float(heel), float(rear))
+
+
+class _Timeline:
+    """Helper that appends segments one after the other."""
+
+    def __init__(self, rng: np.random.Generator, body: Body, stance: _Stance, cam: Camera) -> None:
+        self.rng, self.body, self.stance, self.cam = rng, body, stance, cam
+        self.segs: list[Segment] = []
+        self.t = 0.0
+        # Where the person comes from: just outside the open side of the picture.
+        self.x_out = cam.x_m + (cam.width / 2) / cam.px_per_m + 0.6
+        self.x_stand = stance.heel_x + 0.2 * body.foot_len
+
+    def add(self, kind: str, dur: float, **kw) -> Segment:
+        s = Segment(kind, self.t, self.t + dur, **kw)
+        self.segs.append(s)
+        self.t += dur
+        return s
+
+    def walk_in(self) -> None:
+        dist = self.x_out - self.x_stand
+        self.add("walk", dist / 1.1, x_from=self.x_out, x_to=self.x_stand + 0.05, facing=-1, ramp_out=True)
+        self.add("stand", 0.5, facing=-1)
+
+    def walk_out(self) -> None:
+        dist = self.x_out - self.x_stand
+        self.add("walk", dist / 1.2, x_from=self.x_stand, x_to=self.x_out + 0.3, facing=1, ramp_in=True)
+
+    def stand(self, dur: float, fidget: float = 0.0) -> None:
+        self.add("stand", dur, facing=1, fidget=fidget)
+
+    def reps(self, kinds: list[str], rest=(0.5, 1.5)) -> None:
+        for i, k in enumerate(kinds):
+            rp = _plan_rep(self.rng, k, self.t, self.stance)
+            self.add("rep", rp.t1 - rp.t0, rep=rp)
+            self.stand(float(self.rng.uniform(*rest)))
+
+
+def _stance(rng: np.random.Generator, body: Body) -> _Stance:
+    heel_x = float(rng.uniform(0.25, 0.35))
+    stand_deg = float(rng.uniform(1.0, 5.0))
+    stand_knee = float(rng.uniform(172, 178))
+    fig = build_figure(body, Pose(heel_x=heel_x, trunk_inclination_deg=stand_deg, knee_angle_deg=stand_knee,
+                                  back_bend_deg=body.baseline_bend_deg), sensor_only=True)
+    rear = float(fig.torso_outline[:, 0].min())
+    return _Stance(heel_x, stand_deg, stand_knee, rear)
+
+
+_MIXED = ["good", "rounded", "good", "shallow", "knee_lock", "good", "heel_lift", "too_fast", "good", "rounded",
+          "shallow", "good"]
+
+
+def get_scenario(name: str, seed: int = 0, *, width: int = 640, height: int = 480, fps: float = 30.0,
+                 **overrides) -> Scenario:
+    """Build a named scenario (see ``SCENARIO_NAMES``) from a seed.
+
+    Overrides: ``n_reps`` (int), ``kinds`` (list of rep kinds, replaces the scenario's own order),
+    ``wall_side`` ('left'/'right'), ``yaw_deg``, ``distance_m``, ``body`` (a Body), ``style`` (a
+    SceneStyle), ``camera_noise`` (False = no noise/blur/JPEG, for exact measurements),
+    ``config`` (a Config whose thresholds judge the truth).
+    """
+    if name not in SCENARIO_NAMES:
+        raise ValueError(f"unknown scenario {name!r}; choose one of: {', '.join(SCENARIO_NAMES)}")
+    if width < 64 or height < 48:
+        raise ValueError(f"frame size {width}x{height} is too small; use at least 64x48 (e.g. 320x240)")
+    if fps <= 0:
+        raise ValueError(f"fps must be positive (got {fps})")
+    allowed = {"n_reps", "kinds", "wall_side", "yaw_deg", "distance_m", "body", "style", "camera_noise", "config"}
+    unknown = set(overrides) - allowed
+    if unknown:
+        raise ValueError(f"unknown override(s) {sorted(unknown)}; allowed: {', '.join(sorted(allowed))}")
+    rng = np.random.default_rng([seed, zlib.crc32(name.encode())])
+    config = overrides.get("config") or Config()
+    body = overrides.get("body") or random_body(rng)
+    wall_side = overrides.get("wall_side") or ("left" if rng.random() < 0.5 else "right")
+    if wall_side not in ("left", "right"):
+        raise ValueError(f"wall_side must be 'left' or 'right' (got {wall_side!r})")
+    if name == "random":
+        yaw = overrides.get("yaw_deg")
+    else:
+        yaw = overrides.get("yaw_deg", float(rng.uniform(0, 12)))
+    cam = make_camera(rng, body.stature_m, width, height, wall_side, yaw, overrides.get("distance_m"))
+    style_kw: dict = {}
+    if name == "clean":
+        style_kw = dict(lighting="normal", jpeg_quality=None, background=("plain", "textured", "gym")[seed % 3])
+    style = overrides.get("style") or random_style(rng, **style_kw)
+    stance = _stance(rng, body)
+    tl = _Timeline(rng, body, stance, cam)
+    n_reps = overrides.get("n_reps")
+    kinds: Optional[list[str]] = overrides.get("kinds")
+
+    def pick(default: list[str], n_default: int) -> list[str]:
+        if kinds is not None:
+            return list(kinds)
+        n = n_default if n_reps is None else int(n_reps)
+        return [default[i % len(default)] for i in range(n)]
+
+    passers: list[Passer] = []
+    blinds: list[Blind] = []
+    noise = SensorNoise()
+    tl.add("absent", 1.0)
+    if name == "clean":
+        tl.walk_in()
+        tl.stand(2.0)
+        tl.reps(pick(["good"], 20))
+        tl.walk_out()
+    elif name == "mixed":
+        tl.walk_in()
+        tl.stand(2.0)
+        tl.reps(pick(_MIXED, len(_MIXED)))
+        tl.walk_out()
+    elif name == "noisy_sensor":
+        noise = SensorNoise(jitter_m=0.01, dropout_p=0.04, spike_every_s=2.5, bounce_s=0.1)
+        tl.walk_in()
+        tl.stand(2.0)
+        tl.reps(pick(["good", "good", "rounded", "good", "rounded", "good"], 8))
+        tl.walk_out()
+    elif name == "passerby":
+        tl.walk_in()
+        t_stand = tl.t
+        tl.stand(4.0)
+        passers.append(_passer(rng, t_stand + 0.5, cam, z=-float(rng.uniform(0.6, 1.0))))
+        ks = pick(["good", "good", "rounded", "good", "good", "good"], 8)
+        tl.reps(ks)
+        reps = [s for s in tl.segs if s.kind == "rep"]
+        for j, s in enumerate(reps[1::3]):
+            passers.append(_passer(rng, s.t0 + 0.5, cam, z=float(rng.uniform(0.7, 1.3)) * (1 if j % 2 == 0 else -1)))
+        tl.walk_out()
+    elif name == "walk_in_out":
+        tl.walk_in()
+        tl.stand(2.5, fidget=8.0)
+        tl.add("lean", 2.0, facing=1)
+        tl.stand(1.5)
+        tl.reps(pick(["good", "good", "rounded", "good", "good", "good"], 6))
+        tl.walk_out()
+    elif name == "blind":
+        tl.walk_in()
+        tl.stand(2.0)
+        ks = pick(["good", "good", "rounded", "too_fast", "good", "good", "rounded", "good"], 8)
+        tl.reps(ks)
+        reps = [s for s in tl.segs if s.kind == "rep"]
+        for j, s in enumerate(reps):
+            if j % 3 == 2 or (s.rep is not None and s.rep.kind == "too_fast"):
+                blinds.append(Blind(s.t0 - 0.2, s.t1 + 0.2, "cover" if j % 2 == 0 else "knocked"))
+        tl.walk_out()
+    else:  # random: a set for the vision accuracy benchmark
+        kinds_r = pick(list(rng.choice(REP_KINDS, size=12, p=[0.4, 0.25, 0.1, 0.1, 0.1, 0.05])), 8)
+        tl.walk_in()
+        tl.stand(2.0)
+        tl.reps(kinds_r)
+        tl.walk_out()
+        if rng.random() < 0.3:
+            passers.append(_passer(rng, float(rng.uniform(3, max(4, tl.t - 4))), cam,
+                                   z=float(rng.uniform(0.7, 1.2)) * (1 if rng.random() < 0.5 else -1)))
+    tl.add("absent", 1.0)
+    return Scenario(name, seed, fps, body, cam, style, tl.segs, passers, blinds, noise, stance, config,
+                    camera_noise=overrides.get("camera_noise", True))
+
+
+def _passer(rng: np.random.Generator, t0: float, cam: Camera, z: float) -> Passer:
+    body = random_body(rng)
+    half_w = (cam.width / 2) / cam.px_per_m * (cam.distance_m + z) / cam.distance_m + 0.8
+    left, right = cam.x_m - half_w, cam.x_m + half_w
+    speed = float(rng.uniform(1.0, 1.5)) * (1 if rng.random() < 0.5 else -1)
+    x0 = left if speed > 0 else right
+    return Passer(t0, t0 + (right - left) / abs(speed), x0, speed, z, body)
+
+
+def random_scenario(seed: int, *, n_reps: int = 8, fps: float = 15.0) -> Scenario:
+    """A random set for accuracy benchmarks: random body, room, yaw (0-20 deg), resolution and reps."""
+    rng = np.random.default_rng([seed, 4242])
+    w, h = [(640, 480), (320, 240), (800, 600), (480, 360), (1280, 720)][rng.choice(5, p=[0.4, 0.25, 0.1, 0.15, 0.1])]
+    return get_scenario("random", seed, width=int(w), height=int(h), fps=fps, n_reps=n_reps,
+                        yaw_deg=float(rng.uniform(0, 20)))
+
+
+class SyntheticFrameSource:
+    """A :class:`device.io.frames.FrameSource` over a scenario's frames (optionally paced in real time)."""
+
+    def __init__(self, scenario: Scenario, realtime: bool = False) -> None:
+        self.scenario = scenario
+        self.realtime = realtime
+        self._closed = False
+
+    def frames(self) -> Iterator[Frame]:
+        start = time.monotonic()
+        for i, t in enumerate(self.scenario.frame_times()):
+            if self._closed:
+                return
+            if self.realtime:
+                wait = start + t - time.monotonic()
+                if wait > 0:
+                    time.sleep(wait)
+            yield Frame(index=i, t=t, image=self.scenario.render(t))
+
+    def close(self) -> None:
+        self._closed = True

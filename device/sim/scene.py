@@ -1,0 +1,329 @@
+"""The synthetic camera and room: projection, a cached background, lighting, noise and compositing.
+
+The room: the target wall is the plane x = 0 (seen edge-on at one side of the picture, or obliquely
+when the camera is yawed), a back wall parallel to the person's sagittal plane at depth ``back_wall_z``
+behind them, and the floor y = 0. The camera stands ``distance_m`` to the side of the person, lens at
+``height_m``. Yaw is approximated as the brief allows: x is foreshortened by cos(yaw) about the wall
+and lateral depth leaks into x by sin(yaw), which shows a little of the far leg and arm.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Optional, Sequence
+
+import cv2
+import numpy as np
+
+from .body import BGR, Figure
+
+_SHIFT = 4  # sub-pixel bits for cv2.fillPoly
+_ONE = 1 << _SHIFT
+
+
+@dataclass(frozen=True)
+class Camera:
+    """A pinhole camera looking across the room along +z at the person's sagittal plane."""
+
+    width: int = 640
+    height: int = 480
+    focal_px: float = 300.0
+    x_m: float = 0.8  # world x at the image centre column
+    height_m: float = 0.95  # lens height
+    distance_m: float = 2.2  # lens to the person's sagittal plane (z = 0)
+    yaw_deg: float = 0.0
+    wall_side: str = "left"
+
+    def project(self, xy: np.ndarray, z: float | np.ndarray, du: float = 0.0, dv: float = 0.0) -> np.ndarray:
+        """World points (N x 2 x,y at lateral z) -> pixel coordinates (N x 2 u,v), float."""
+        yaw = math.radians(self.yaw_deg)
+        x = xy[..., 0] * math.cos(yaw) + z * math.sin(yaw)
+        depth = self.distance_m + z * math.cos(yaw)
+        s = self.focal_px / depth
+        u = self.width / 2 + (x - self.x_m) * s
+        v = self.height / 2 - (xy[..., 1] - self.height_m) * s
+        if self.wall_side == "right":
+            u = (self.width - 1) - u
+        return np.stack([u + du, v + dv], axis=-1)
+
+    @property
+    def px_per_m(self) -> float:
+        """Scale in the person's plane (z = 0), horizontal scale before yaw."""
+        return self.focal_px / self.distance_m
+
+
+def make_camera(rng: np.random.Generator, stature_m: float, width: int, height: int, wall_side: str,
+                yaw_deg: Optional[float] = None, distance_m: Optional[float] = None) -> Camera:
+    """A random camera placement that keeps the whole body and the wall in view."""
+    dist = float(rng.uniform(1.6, 3.0)) if distance_m is None else distance_m
+    hc = float(rng.uniform(0.8, 1.1))
+    yaw = float(rng.uniform(0, 20)) if yaw_deg is None else yaw_deg
+    # Vertical fit: head top (plus margin) and the floor must both be inside the frame.
+    half_needed = max(stature_m + 0.08 - hc, hc + 0.06)
+    f_fit = (height / 2) * dist / half_needed
+    f = f_fit * float(rng.uniform(0.82, 0.98))
+    wall_frac = float(rng.uniform(0.06, 0.2))
+    u_wall = wall_frac * width
+    x_c = (width / 2 - u_wall) * dist / f
+    return Camera(width, height, f, x_c, hc, dist, yaw, wall_side)
+
+
+@dataclass(frozen=True)
+class SceneStyle:
+    """Everything about the room and image quality that a seed picks once per scenario."""
+
+    background: str = "plain"  # plain | textured | gym
+    wall_colour: BGR = (200, 205, 210)
+    floor_colour: BGR = (120, 140, 160)
+    floor_kind: str = "wood"  # wood | mat
+    back_wall_z: float = 1.5
+    lighting: str = "normal"  # normal | dim | bright | backlight
+    wall_shadow: bool = True
+    noise_sigma: float = 2.0
+    blur: bool = False
+    jpeg_quality: Optional[int] = None
+    shake_px: float = 0.0
+    clutter_seed: int = 0
+
+    @property
+    def body_light(self) -> float:
+        """How bright the person is drawn relative to their clothes' colours."""
+        return {"normal": 1.0, "dim": 0.55, "bright": 1.15, "backlight": 0.6}[self.lighting]
+
+
+def random_style(rng: np.random.Generator, **overrides) -> SceneStyle:
+    """A random room: background, lighting and camera noise."""
+    bg = ("plain", "textured", "gym")[rng.choice(3, p=[0.3, 0.3, 0.4])]
+    grey = rng.uniform(120, 235)
+    tint = rng.uniform(-18, 18, 3)
+    wall = tuple(int(np.clip(grey + t, 0, 255)) for t in tint)
+    floor_kind = "wood" if rng.random() < 0.55 else "mat"
+    floor = ((60, 110, 160) if floor_kind == "wood" else (55, 55, 60))
+    floor = tuple(int(np.clip(c * rng.uniform(0.7, 1.3), 0, 255)) for c in floor)
+    style = SceneStyle(
+        background=bg, wall_colour=wall, floor_colour=floor, floor_kind=floor_kind,
+        back_wall_z=float(rng.uniform(0.8, 2.5)),
+        lighting=("normal", "dim", "bright", "backlight")[rng.choice(4, p=[0.5, 0.2, 0.15, 0.15])],
+        wall_shadow=bool(rng.random() < 0.5),
+        noise_sigma=float(rng.uniform(0.5, 5.0)),
+        blur=bool(rng.random() < 0.35),
+        jpeg_quality=int(rng.integers(45, 90)) if rng.random() < 0.2 else None,
+        shake_px=float(rng.uniform(0, 1.5)) if rng.random() < 0.4 else 0.0,
+        clutter_seed=int(rng.integers(1 << 30)),
+    )
+    return _replace(style, overrides)
+
+
+def _replace(style: SceneStyle, overrides: dict) -> SceneStyle:
+    from dataclasses import replace
+
+    return replace(style, **overrides) if overrides else style
+
+
+def _poly(img: np.ndarray, pts: np.ndarray, colour: Sequence[float]) -> None:
+    cv2.fillPoly(img, [np.round(pts * _ONE).astype(np.int32)], tuple(int(c) for c in colour), cv2.LINE_AA, _SHIFT)
+
+
+PAD = 8  # background margin so camera shake can crop without black borders
+
+
+def render_background(cam: Camera, style: SceneStyle, sensor_height_m: float) -> np.ndarray:
+    """The empty room as seen by ``cam`` with a margin of ``PAD`` pixels on every side (BGR uint8)."""
+    W, H = cam.width + 2 * PAD, cam.height + 2 * PAD
+    rng = np.random.default_rng(style.clutter_seed)
+    img = np.empty((H, W, 3), np.uint8)
+    zb = style.back_wall_z
+
+    def P(x, y, z):
+        return cam.project(np.array([[x, y]], float), z, PAD, PAD)[0]
+
+    floor_v = P(1.0, 0.0, zb)[1]
+    img[:] = style.wall_colour
+    img[int(max(0, floor_v)):] = style.floor_colour
+    far_x = 12.0
+    # Floor texture: planks (lines running across the room) or a speckled rubber mat.
+    if style.floor_kind == "wood":
+        for zz in np.arange(zb, -cam.distance_m + 0.3, -0.14):
+            a, b = P(-1.0, 0.0, zz), P(far_x, 0.0, zz)
+            c = tuple(int(v * 0.82) for v in style.floor_colour)
+            cv2.line(img, tuple(np.int32(a)), tuple(np.int32(b)), c, 1, cv2.LINE_AA)
+    else:
+        sp = rng.integers(0, 25, (H, W, 1), dtype=np.int16) - 12
+        region = img[int(max(0, floor_v)):]
+        region[:] = np.clip(region.astype(np.int16) + sp[: len(region)], 0, 255).astype(np.uint8)
+    if style.background in ("textured", "gym"):
+        small = rng.normal(0, 1, (max(2, H // 40), max(2, W // 40), 1)).astype(np.float32)
+        low = cv2.resize(small, (W, H), interpolation=cv2.INTER_CUBIC)[..., None] * 9.0
+        fine = rng.normal(0, 3.0, (H, W, 1)).astype(np.float32) if style.background == "textured" else 0.0
+        wall_rows = slice(0, int(max(0, floor_v)))
+        img[wall_rows] = np.clip(img[wall_rows].astype(np.float32) + (low + fine)[wall_rows], 0, 255).astype(np.uint8)
+    # Skirting board along the back wall.
+    _poly(img, np.array([P(-1, 0, zb), P(far_x, 0, zb), P(far_x, 0.08, zb), P(-1, 0.08, zb)]),
+          tuple(int(c * 0.8) for c in style.wall_colour))
+    if style.background == "gym":
+        _gym_clutter(img, cam, style, rng, P)
+    elif style.background == "textured":
+        for _ in range(int(rng.integers(1, 3))):
+            _poster(img, rng, P, zb, float(rng.uniform(0.8, 3.5)))
+    # The target wall (x = 0): its face recedes from the corner towards the camera.
+    wall_face = tuple(int(np.clip(c * 0.88, 0, 255)) for c in style.wall_colour)
+    z_near = -cam.distance_m + 0.25
+    face = np.array([P(0, 0, zb), P(0, 3.2, zb), P(0, 3.2, z_near), P(0, 0, z_near)])
+    _poly(img, face, wall_face)
+    _poly(img, np.array([P(0, 0, zb), P(0, 0.08, zb), P(0, 0.08, z_near), P(0, 0, z_near)]),
+          tuple(int(c * 0.7) for c in style.wall_colour))
+    # The station on the wall: sensor at hip height and the Pi box above it, seen from the side.
+    ys = sensor_height_m
+    for y0, y1, x1, col in ((ys - 0.025, ys + 0.025, 0.03, (40, 40, 40)), (ys + 0.35, ys + 0.47, 0.045, (70, 70, 75))):
+        _poly(img, np.array([P(0, y0, -0.04), P(x1, y0, -0.04), P(x1, y1, -0.04), P(0, y1, -0.04)]), col)
+    if style.wall_shadow:
+        # A soft shadow band on the back wall and floor (a shelf or the light from a window).
+        g = np.ones((H, W), np.float32)
+        x0 = int(rng.uniform(0.3, 0.8) * W)
+        cv2.ellipse(g, (x0, int(floor_v)), (int(W * 0.25), int(H * 0.22)), 0, 0, 360, 0.72, -1)
+        g = cv2.GaussianBlur(g, (0, 0), W * 0.05)
+        img = (img.astype(np.float32) * g[..., None]).clip(0, 255).astype(np.uint8)
+    img = _apply_lighting(img, style, rng)
+    return img
+
+
+def _apply_lighting(img: np.ndarray, style: SceneStyle, rng: np.random.Generator) -> np.ndarray:
+    H, W = img.shape[:2]
+    f = img.astype(np.float32)
+    yy, xx = np.mgrid[0:H, 0:W].astype(np.float32)
+    vign = 1.0 - 0.18 * (((xx - W / 2) / W) ** 2 + ((yy - H / 2) / H) ** 2) * 2
+    if style.lighting == "dim":
+        g = 0.5 * vign
+    elif style.lighting == "bright":
+        g = 1.2 * vign
+    elif style.lighting == "backlight":
+        # A bright window behind the person: strong left/right gradient, the person is underexposed.
+        side = rng.random() < 0.5
+        ramp = xx / W if side else 1 - xx / W
+        g = (0.8 + 0.9 * ramp ** 2) * vign
+    else:
+        g = vign * float(rng.uniform(0.92, 1.05))
+    return np.clip(f * g[..., None], 0, 255).astype(np.uint8)
+
+
+def _poster(img, rng, P, zb, x) -> None:
+    w, h = rng.uniform(0.4, 0.8), rng.uniform(0.5, 0.9)
+    y = rng.uniform(1.3, 1.9)
+    col = tuple(int(c) for c in rng.integers(30, 240, 3))
+    _poly(img, np.array([P(x, y, zb), P(x + w, y, zb), P(x + w, y + h, zb), P(x, y + h, zb)]), col)
+    for i in range(3):
+        yy = y + h * (0.75 - 0.2 * i)
+        tc = tuple(int(255 - c) for c in col)
+        _poly(img, np.array([P(x + 0.05, yy, zb), P(x + w * rng.uniform(0.4, 0.9), yy, zb),
+                             P(x + w * rng.uniform(0.4, 0.9), yy + 0.05, zb), P(x + 0.05, yy + 0.05, zb)]), tc)
+
+
+def _gym_clutter(img, cam: Camera, style: SceneStyle, rng: np.random.Generator, P) -> None:
+    zb = style.back_wall_z
+    items = list(rng.permutation(["rack", "plates", "mirror", "poster", "dumbbells"]))[: int(rng.integers(2, 5))]
+    x = float(rng.uniform(0.6, 1.2))
+    for it in items:
+        z = zb - float(rng.uniform(0.05, 0.5))
+        if it == "rack":
+            col = (30, 30, 35) if rng.random() < 0.6 else (40, 40, 150)
+            w = rng.uniform(0.9, 1.3)
+            for xx in (x, x + w):
+                _poly(img, np.array([P(xx, 0, z), P(xx + 0.07, 0, z), P(xx + 0.07, 2.3, z), P(xx, 2.3, z)]), col)
+            for yy in (1.4, 2.2):
+                _poly(img, np.array([P(x, yy, z), P(x + w, yy, z), P(x + w, yy + 0.06, z), P(x, yy + 0.06, z)]), col)
+            bar_y = 1.35
+            _poly(img, np.array([P(x - 0.3, bar_y, z), P(x + w + 0.3, bar_y, z), P(x + w + 0.3, bar_y + 0.03, z),
+                                 P(x - 0.3, bar_y + 0.03, z)]), (150, 150, 150))
+            x += w + 0.5
+        elif it == "plates":
+            cx = x + 0.3
+            for i, r in enumerate((0.225, 0.225, 0.16, 0.1)):
+                c = P(cx + i * 0.02, 0.5 + 0.0 * i, z)
+                rr = abs(P(cx + r, 0.5, z)[0] - P(cx, 0.5, z)[0])
+                col = (25, 25, 30) if i < 2 else tuple(int(v) for v in rng.integers(40, 200, 3))
+                cv2.circle(img, (int(c[0] * _ONE), int(c[1] * _ONE)), int(rr * _ONE), col, -1, cv2.LINE_AA, _SHIFT)
+            cv2.circle(img, (int(c[0] * _ONE), int(c[1] * _ONE)), int(0.03 * rr / r * _ONE), (180, 180, 180), -1,
+                       cv2.LINE_AA, _SHIFT)
+            x += 0.8
+        elif it == "mirror":
+            w = rng.uniform(0.8, 1.6)
+            quad = np.array([P(x, 0.3, zb), P(x + w, 0.3, zb), P(x + w, 2.1, zb), P(x, 2.1, zb)])
+            _poly(img, quad, (90, 90, 90))
+            inner = np.array([P(x + 0.04, 0.34, zb), P(x + w - 0.04, 0.34, zb), P(x + w - 0.04, 2.06, zb),
+                              P(x + 0.04, 2.06, zb)])
+            x0, y0 = np.int32(inner.min(axis=0))
+            x1, y1 = np.int32(inner.max(axis=0))
+            x0, y0 = max(0, x0), max(0, y0)
+            x1, y1 = min(img.shape[1], x1), min(img.shape[0], y1)
+            if x1 > x0 and y1 > y0:
+                gy = np.linspace(0, 1, y1 - y0, dtype=np.float32)[:, None, None]
+                gx = np.linspace(0, 1, x1 - x0, dtype=np.float32)[None, :, None]
+                base = np.array([205, 200, 185], np.float32)
+                img[y0:y1, x0:x1] = np.clip(base * (0.75 + 0.2 * gx + 0.1 * gy), 0, 255).astype(np.uint8)
+            x += w + 0.4
+        elif it == "poster":
+            _poster(img, rng, P, zb, x)
+            x += 1.0
+        else:  # dumbbells on a low rack
+            w = rng.uniform(0.8, 1.4)
+            _poly(img, np.array([P(x, 0.0, z), P(x + w, 0.0, z), P(x + w, 0.65, z), P(x, 0.65, z)]), (45, 45, 50))
+            for j in range(int(w / 0.18)):
+                c = P(x + 0.1 + j * 0.18, 0.7, z)
+                rr = abs(P(0.06, 0, z)[0] - P(0.0, 0, z)[0])
+                cv2.circle(img, (int(c[0] * _ONE), int(c[1] * _ONE)), int(rr * _ONE), (20, 20, 20), -1, cv2.LINE_AA,
+                           _SHIFT)
+            x += w + 0.3
+
+
+def draw_figure(img: np.ndarray, fig: Figure, cam: Camera, du: float = 0.0, dv: float = 0.0) -> tuple[float, float, float, float]:
+    """Draw a figure's parts with anti-aliasing; returns its pixel bounding box (x0, y0, x1, y1)."""
+    lo = np.array([np.inf, np.inf])
+    hi = -lo
+    for pts, z, colour in fig.parts:
+        uv = cam.project(pts, z, du, dv)
+        lo = np.minimum(lo, uv.min(axis=0))
+        hi = np.maximum(hi, uv.max(axis=0))
+        _poly(img, uv, colour)
+    return float(lo[0]), float(lo[1]), float(hi[0]), float(hi[1])
+
+
+def draw_figure_mask(mask: np.ndarray, fig: Figure, cam: Camera, du: float = 0.0, dv: float = 0.0) -> None:
+    """Fill a single-channel mask with the figure (255), with the same geometry as ``draw_figure``."""
+    for pts, z, _ in fig.parts:
+        cv2.fillPoly(mask, [np.round(cam.project(pts, z, du, dv) * _ONE).astype(np.int32)], 255, cv2.LINE_8, _SHIFT)
+
+
+class NoiseBank:
+    """Pre-drawn Gaussian sensor noise; each frame crops it at a random offset (cheap, deterministic)."""
+
+    def __init__(self, width: int, height: int, sigma: float, seed: int) -> None:
+        rng = np.random.default_rng(seed)
+        m = 24
+        n = rng.normal(0, sigma, (height + m, width + m, 3)).astype(np.float32)
+        self.pos = np.clip(n, 0, 255).astype(np.uint8)
+        self.neg = np.clip(-n, 0, 255).astype(np.uint8)
+        self.w, self.h, self.m = width, height, m
+
+    def apply(self, img: np.ndarray, rng: np.random.Generator) -> None:
+        oy, ox = rng.integers(0, self.m, 2)
+        sl = (slice(oy, oy + self.h), slice(ox, ox + self.w))
+        cv2.add(img, self.pos[sl], dst=img)
+        cv2.subtract(img, self.neg[sl], dst=img)
+
+
+def floor_shadow(img: np.ndarray, cam: Camera, x_centre: float, half_len: float, du: float, dv: float,
+                 strength: float = 0.35) -> None:
+    """Darken the floor under the person's feet with a soft elliptical contact shadow."""
+    c = cam.project(np.array([[x_centre, 0.0]]), 0.0, du, dv)[0]
+    rx = max(2.0, half_len * cam.px_per_m)
+    ry = max(1.5, 0.08 * rx)
+    x0, x1 = int(max(0, c[0] - rx * 1.3)), int(min(img.shape[1], c[0] + rx * 1.3 + 1))
+    y0, y1 = int(max(0, c[1] - ry * 3)), int(min(img.shape[0], c[1] + ry * 3 + 1))
+    if x1 <= x0 or y1 <= y0:
+        return
+    yy, xx = np.mgrid[y0:y1, x0:x1].astype(np.float32)
+    d2 = ((xx - c[0]) / rx) ** 2 + ((yy - c[1]) / (ry * 1.5)) ** 2
+    g = 1.0 - strength * np.exp(-2.0 * d2)
+    roi = img[y0:y1, x0:x1]
+    roi[:] = (roi.astype(np.float32) * g[..., None]).astype(np.uint8)
