@@ -38,22 +38,26 @@ readonly APT_PACKAGES=(
 )
 # Only what apt lacks (Bookworm ships pydantic 1); nothing here may pull numpy.
 readonly PIP_PACKAGES=("pydantic>=2.5,<3")
+# The time-of-flight hip sensor's drivers (device/io/tof.py), only when used.
+readonly TOF_PIP_PACKAGES=(adafruit-blinka adafruit-extended-bus
+    adafruit-circuitpython-vl53l1x adafruit-circuitpython-vl53l0x)
 
 SRC_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 DRY_RUN=0
 UNINSTALL=0
 PURGE=0
 START=1
-ENABLE_I2C=0
+TOF=0
 
 usage() {
     cat <<EOF
-usage: $0 [--dry-run] [--no-start] [--enable-i2c] [--src DIR]
+usage: $0 [--dry-run] [--no-start] [--tof] [--src DIR]
        $0 --uninstall [--purge] [--dry-run]
 
   --dry-run     print every command that would run; change nothing
   --no-start    install and enable the service but do not (re)start it now
-  --enable-i2c  turn on the I2C bus with raspi-config (for a VL53L1X/VL53L0X sensor)
+  --tof         a VL53L1X/VL53L0X hip sensor: turn on I2C (raspi-config) and install
+                its drivers (automatic when the config has kind = "vl53l1x")
   --src DIR     project checkout to install (default: ${SRC_DIR})
   --uninstall   stop and remove the service and the program; keeps
                 /etc/wallhinge and the session log in /var/lib/wallhinge
@@ -86,7 +90,7 @@ parse_args() {
             --uninstall) UNINSTALL=1 ;;
             --purge) PURGE=1 ;;
             --no-start) START=0 ;;
-            --enable-i2c) ENABLE_I2C=1 ;;
+            --tof | --enable-i2c) TOF=1 ;;
             --src)
                 [[ $# -ge 2 ]] || die "--src needs a directory"
                 SRC_DIR="$2"
@@ -171,6 +175,13 @@ install_program() {
         run python3 -m venv --system-site-packages "${VENV}"
     fi
     run "${VENV}/bin/python" -m pip install --disable-pip-version-check "${PIP_PACKAGES[@]}"
+    if [[ -f "${CONF}" ]] && grep -Eq '^[[:space:]]*kind[[:space:]]*=[[:space:]]*"vl53l1x"' "${CONF}"; then
+        say "${CONF} uses the time-of-flight sensor (kind = \"vl53l1x\")"
+        TOF=1
+    fi
+    if [[ ${TOF} -eq 1 ]]; then
+        run "${VENV}/bin/python" -m pip install --disable-pip-version-check "${TOF_PIP_PACKAGES[@]}"
+    fi
     # --no-deps: numpy, OpenCV and gpiozero are the apt ones the venv sees.
     run "${VENV}/bin/python" -m pip install --disable-pip-version-check --no-deps --force-reinstall "${SRC_DIR}"
     if [[ -f "${SRC_DIR}/README.md" ]]; then
@@ -202,14 +213,17 @@ write_default_config() {
 }
 
 hardware_hints() {
-    if [[ ${ENABLE_I2C} -eq 1 ]]; then
-        if command -v raspi-config >/dev/null 2>&1; then
+    if [[ ${TOF} -eq 1 ]]; then
+        if [[ -e /dev/i2c-1 ]]; then
+            say "I2C is on (/dev/i2c-1)"
+        elif command -v raspi-config >/dev/null 2>&1; then
+            # do_i2c 0 means "enable" in raspi-config's nonint convention.
             run raspi-config nonint do_i2c 0
         else
-            warn "--enable-i2c: raspi-config not found; add dtparam=i2c_arm=on to /boot/firmware/config.txt"
+            warn "raspi-config not found; add dtparam=i2c_arm=on to /boot/firmware/config.txt and reboot"
         fi
     elif [[ ! -e /dev/i2c-1 ]]; then
-        say "hint: I2C is off; a VL53L1X/VL53L0X hip sensor needs it: sudo $0 --enable-i2c (or raspi-config)"
+        say "hint: I2C is off; a VL53L1X/VL53L0X hip sensor needs it: sudo $0 --tof"
     fi
     local boot_cfg="/boot/firmware/config.txt"
     if [[ -r "${boot_cfg}" ]] && grep -q '^camera_auto_detect=0' "${boot_cfg}"; then

@@ -116,3 +116,19 @@ def test_bad_options_say_what_is_wrong(sandbox) -> None:
     res = run(["--dry-run", "--src", "/nonexistent"], env)
     assert res.returncode == 1 and "not a WallHinge checkout" in res.stderr
     assert not calls.exists()
+
+
+def test_time_of_flight_sensor_gets_its_drivers(sandbox, tmp_path: Path) -> None:
+    env, calls = sandbox
+    plain = commands(run(["--dry-run"], env).stdout)
+    assert not any("adafruit-circuitpython-vl53l1x" in c for c in plain)
+    tof = commands(run(["--dry-run", "--tof"], env).stdout)
+    assert any(" -m pip install " in c and "adafruit-circuitpython-vl53l1x" in c for c in tof)
+    # An installed config that uses the sensor keeps its drivers on upgrade.
+    stage = tmp_path / "root"
+    conf = stage / "etc" / "wallhinge" / "wallhinge.toml"
+    conf.parent.mkdir(parents=True)
+    conf.write_text('[sensor]\nkind = "vl53l1x"\n')
+    staged = commands(run(["--dry-run"], env, WALLHINGE_ROOT=str(stage)).stdout)
+    assert any("adafruit-circuitpython-vl53l1x" in c for c in staged)
+    assert not calls.exists()

@@ -66,6 +66,8 @@ def test_unit_runs_the_station_with_a_watchdog_and_keeps_its_devices() -> None:
     assert s["Type"] == ["notify"] and s["NotifyAccess"] == ["main"]
     assert s["ExecStart"] == ["/opt/wallhinge/venv/bin/python -m device run --config /etc/wallhinge/wallhinge.toml"]
     assert s["Restart"] == ["on-failure"] and s["User"] == ["wallhinge"]
+    # python -m device exits 2 on a bad config: restarting would only loop.
+    assert "2" in s["RestartPreventExitStatus"][0].split()
     assert s["StateDirectory"] == ["wallhinge"] and s["ConfigurationDirectory"] == ["wallhinge"]
     assert Path(str(Config().storage.database)).parent == Path("/var/lib") / s["StateDirectory"][0]
     assert set(s["SupplementaryGroups"][0].split()) == {"gpio", "video", "i2c"}
