@@ -128,6 +128,18 @@ def test_ultrasonic_reader_reports_distance_from_the_echo(factory):
     reader.close()
 
 
+def test_ultrasonic_reader_start_up_is_no_reading_not_contact(factory):
+    cfg = Config()
+    echo = factory.pin(cfg.sensor.echo_pin)
+    # a long echo time: the first reading arrives only after ~0.1 s
+    factory.pin(cfg.sensor.trigger_pin, pin_class=MockTriggerPin, echo_pin=echo, echo_time=0.5 * 2 / 343.26)
+    reader = UltrasonicReader(cfg.sensor, pin_factory=factory)
+    first = reader.read(0.0)
+    assert first.distance_m is None  # gpiozero says 0.0 m here; that is not a hip at the wall
+    assert wait_for(lambda: reader.read(0.5).distance_m is not None, timeout=3)
+    reader.close()
+
+
 def test_digital_reader_reports_contact(factory):
     cfg = Config()
     cfg.sensor.kind = "digital"

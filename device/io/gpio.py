@@ -232,12 +232,19 @@ class UltrasonicReader(ProximityReader):
                 max_distance=sensor.max_distance_m, partial=True, pin_factory=pin_factory,
             )
         self.max_distance = sensor.max_distance_m
+        # gpiozero reads 0.0 m until the first echo is in its queue: that is
+        # no reading, not a hip at the wall (it would be a contact at start-up).
+        self._warmed_up = False
 
     def read(self, t: float) -> ProximitySample:
         try:
             d = self.dev.distance
         except Exception:  # an empty queue right after start
             return ProximitySample(t, None)
+        if not self._warmed_up:
+            if d is None or d <= 0.0:
+                return ProximitySample(t, None)
+            self._warmed_up = True
         if d is None or d >= self.max_distance * 0.995:
             return ProximitySample(t, None)
         return ProximitySample(t, round(float(d), 4))

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Set up WallHinge on a fresh machine for simulation, analysis and tests:
+# a virtual environment in .venv with pinned dependencies.
+# (On a Raspberry Pi, scripts/install.sh installs the real station instead.)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PYTHON=${PYTHON:-python3}
+if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+    echo "setup: WallHinge needs Python 3.11 or newer; set PYTHON=/path/to/python3.11" >&2
+    exit 2
+fi
+if [ ! -x .venv/bin/python ]; then
+    "$PYTHON" -m venv .venv
+fi
+.venv/bin/python -m pip install --quiet --upgrade pip
+.venv/bin/python -m pip install --quiet -r requirements.txt
+# The learned person mask (optional): mediapipe ships its models inside the
+# wheel and runs offline. Installed without its declared dependencies (see
+# requirements.txt). No wheel exists for Python 3.13 yet: the station then
+# uses its background model only.
+if ! .venv/bin/python -m pip install --quiet --no-deps "mediapipe==0.10.18"; then
+    echo "setup: mediapipe is not available for this Python; the learned person mask is disabled" >&2
+fi
+.venv/bin/python -m pip install --quiet --no-deps -e .
+echo "setup: done. Run the station:  .venv/bin/python -m device"
+echo "       run the tests:          .venv/bin/python -m pytest"
