@@ -471,36 +471,47 @@ def build_figure(body: Body, pose: Pose, light: float = 1.0, sensor_only: bool =
     La, Lfa = 0.186 * body.stature_m * body.arm_scale, 0.15 * body.stature_m * body.arm_scale
     D = body.chest_depth
     ball_r = 0.115
-    shoulder_ab = np.array([body.trunk_len - 0.035 * k, 0.02 * k])
+    arm_r = (0.04 + 0.014 * body.build) * k
+    fore_r = 0.03 * k
+    shoulder_ab = np.array([body.trunk_len - 0.045 * k, -0.015 * k])
     ball_ab = np.array([0.64 * body.trunk_len, -(0.5 * D + 0.55 * body.belly + 0.85 * ball_r)])
 
     def arm_chain(swing: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        S = tw(shoulder_ab)
         if pose.arms == "ball":
-            Hd = tw(ball_ab + np.array([-0.25 * ball_r, 0.1 * ball_r]))
-            d = Hd - S
-            dist = min(float(np.hypot(*d)), 0.999 * (La + Lfa))
-            cosA = (La ** 2 + dist ** 2 - Lfa ** 2) / (2 * La * dist)
+            # Solved in trunk coordinates: the elbows hang down along the ribs, tucked at the sides.
+            # The arms are partly abducted, so their side-view lengths are shorter than their true ones.
+            la, lfa = 0.82 * La, 0.88 * Lfa
+            S_ab = shoulder_ab
+            H_ab = ball_ab + np.array([-0.25 * ball_r, 0.1 * ball_r])
+            d = H_ab - S_ab
+            dist0 = float(np.hypot(*d))
+            dist = min(dist0, 0.999 * (la + lfa))
+            cosA = (la ** 2 + dist ** 2 - lfa ** 2) / (2 * la * dist)
             A = math.acos(max(-1.0, min(1.0, cosA)))
             base = math.atan2(d[1], d[0])
-            cands = [S + La * np.array([math.cos(base + s * A), math.sin(base + s * A)]) for s in (1, -1)]
-            E = min(cands, key=lambda e: e[1] + 0.3 * e[0])  # the elbow hangs low and back
-            return S, E, S + (Hd - S) * (dist / max(1e-9, float(np.hypot(*d))))
+            cands = [S_ab + la * np.array([math.cos(base + s * A), math.sin(base + s * A)]) for s in (1, -1)]
+            E_ab = min(cands, key=lambda e: e[0])  # the elbow that is lower along the trunk
+            # The arm is beside the trunk: keep it inside the back contour so the back's outline
+            # stays the drawn arc (the forearm is foreshortened instead).
+            b_max = 0.40 * D - 1.15 * arm_r - 0.01 * k
+            if E_ab[1] > b_max:
+                E_ab = np.array([S_ab[0] - math.sqrt(max(0.0, la ** 2 - (b_max - S_ab[1]) ** 2)), b_max])
+            H_ab = S_ab + d * (dist / dist0)
+            return tw(S_ab), tw(E_ab), tw(H_ab)
+        S = tw(shoulder_ab)
         ang = swing
         E = S + La * np.array([math.sin(ang), -math.cos(ang)])
         fa = ang + math.radians(20)
         return S, E, E + Lfa * np.array([math.sin(fa), -math.cos(fa)])
 
-    arm_r = (0.04 + 0.014 * body.build) * k
-    fore_r = 0.03 * k
 
     def arm_parts(chain, z: float, g: float) -> None:
         S, E, Hd = chain
         upper = _limb(S, E, [(0.0, arm_r * 1.1, arm_r * 1.1), (1.0, fore_r * 1.1, fore_r * 1.1)])
         fore = _limb(E, Hd, [(0.0, fore_r * 1.05, fore_r * 1.05), (1.0, fore_r * 0.8, fore_r * 0.8)])
-        sleeve = body.shirt
+        sleeve = _shade(body.shirt, 0.86)  # the arm is lit differently from the chest behind it
         add(upper, z, sleeve, g)
-        add(_ellipse(*S, arm_r * 1.25, arm_r * 1.25), z, sleeve, g)
+        add(_ellipse(*S, arm_r * 1.12, arm_r * 1.12), z, sleeve, g)
         add(_ellipse(*E, fore_r * 1.1, fore_r * 1.1), z, sleeve if body.long_sleeves else skin, g)
         add(fore, z, sleeve if body.long_sleeves else skin, g)
         add(_ellipse(*Hd, 0.045 * k, 0.038 * k, math.atan2(*(Hd - E)[::-1])), z, skin, g)

@@ -1,0 +1,331 @@
+"""The synthetic athlete: deterministic pixels, and ground truth that matches what is drawn.
+
+Measurements here are made on rendered frames with OpenCV (the silhouette is the difference between
+the frame and the empty room), never read back from the renderer's own numbers.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+import cv2
+import numpy as np
+import pytest
+
+from device.config import Config
+from device.io.frames import Frame
+from device.sim import SCENARIO_NAMES, SyntheticFrameSource, get_scenario, random_scenario
+from device.sim.body import Body, Pose, build_figure
+from device.sim.scenarios import bend_of_polyline
+
+THR = Config().sensor.contact_threshold_m
+
+
+def _quiet(name: str, seed: int = 0, **kw):
+    """A scenario without camera noise or shake, so frame - background is exactly the people."""
+    sc = get_scenario(name, seed, camera_noise=False, **kw)
+    sc.style = replace(sc.style, shake_px=0.0)
+    sc._bg.clear()
+    return sc
+
+
+def _coverage(sc, t: float) -> np.ndarray:
+    """How much of each pixel the people cover, 0..1, from the anti-aliased frame minus the empty room.
+
+    Anti-aliasing blends colours linearly, so the size of the colour difference is proportional to the
+    covered fraction of a pixel; normalising by the difference well inside the body gives sub-pixel edges.
+    """
+    diff = np.linalg.norm(sc.render(t).astype(np.float32) - sc.render_background().astype(np.float32), axis=2)
+    return diff
+
+
+def _silhouette(sc, t: float) -> np.ndarray:
+    return (_coverage(sc, t) > 20).astype(np.uint8)
+
+
+def _bilinear(img: np.ndarray, pts: np.ndarray) -> np.ndarray:
+    h, w = img.shape
+    x = np.clip(pts[:, 0], 0, w - 1.001)
+    y = np.clip(pts[:, 1], 0, h - 1.001)
+    x0, y0 = np.floor(x).astype(int), np.floor(y).astype(int)
+    fx, fy = x - x0, y - y0
+    return (img[y0, x0] * (1 - fx) * (1 - fy) + img[y0, x0 + 1] * fx * (1 - fy)
+            + img[y0 + 1, x0] * (1 - fx) * fy + img[y0 + 1, x0 + 1] * fx * fy)
+
+
+def _back_bend_from_frame(cov: np.ndarray, p0, p1) -> tuple[float, float]:
+    """Bend angle and chord angle of the silhouette's back edge between two image points.
+
+    Walks from inside the body outwards along the chord's normal at many positions along the chord and
+    finds the sub-pixel edge (half coverage): an independent measurement of the drawn contour.
+    """
+    p0, p1 = np.asarray(p0, float), np.asarray(p1, float)
+    d = p1 - p0
+    c = float(np.hypot(*d))
+    u = d / c
+    n = np.array([-u[1], u[0]])
+    # The outward side is the one with background right next to the chord's middle.
+    probe = (p0 + p1) / 2 + n * 0.15 * c
+    if _bilinear(cov, probe[None])[0] > 20:
+        n = -n
+    fs = np.linspace(0.0, 1.0, 41)
+    devs = []
+    for f in fs:
+        base = p0 + d * f
+        steps = np.arange(-0.15 * c, 0.3 * c, 0.05)
+        vals = _bilinear(cov, base + steps[:, None] * n)
+        # The edge: the value falls below half of what it is 1.5 px inside, and 1.5 px outside is empty
+        # room. The first such exit walking outwards; a bulge farther out (the buttocks) is not the back.
+        k = 30
+        inner, outer = vals[:-2 * k], vals[2 * k:]
+        mid = vals[k:-k]
+        hit = np.nonzero((inner > 5) & (mid < 0.5 * inner) & (outer < 1))[0]
+        devs.append(steps[k + hit[0]] if len(hit) else np.nan)
+    devs = np.array(devs)
+    # Past the ends of the chord the contour carries on (buttocks, shoulders): judge the interior only.
+    inner = (fs >= 0.1) & (fs <= 0.9)
+    assert not np.isnan(devs[inner]).any(), "back edge not found"
+    # A circle through the edge points: its radius gives the bend of an arc over the chord, and a
+    # constant offset of the detected edge (anti-aliasing) barely changes it.
+    pts = np.stack([p0 + d * f + dv * n for f, dv in zip(fs[inner], devs[inner])])
+    A = np.column_stack([2 * pts, np.ones(len(pts))])
+    cx, cy, k0 = np.linalg.lstsq(A, (pts ** 2).sum(axis=1), rcond=None)[0]
+    radius = math.sqrt(k0 + cx * cx + cy * cy)
+    bend = math.degrees(2 * math.asin(min(1.0, c / (2 * radius))))
+    a, b = p0 + d * 0.1 + devs[4] * n, p0 + d * 0.9 + devs[36] * n
+    return bend, math.degrees(math.atan2(b[1] - a[1], b[0] - a[0]))
+
+
+def test_same_seed_same_pixels_and_different_seed_differs():
+    a = get_scenario("passerby", 5, width=320, height=240, fps=10, n_reps=2)
+    b = get_scenario("passerby", 5, width=320, height=240, fps=10, n_reps=2)
+    c = get_scenario("passerby", 6, width=320, height=240, fps=10, n_reps=2)
+    ts = [a.reps[0].bottom_s, a.passers[0].t0 + 1.0, 0.3]
+    for t in ts:
+        assert np.array_equal(a.render(t), b.render(t))
+    assert [s.distance_m for s in a.proximity] == [s.distance_m for s in b.proximity]
+    assert not np.array_equal(a.render(ts[0]), c.render(ts[0]))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_silhouette_back_bend_matches_truth(seed):
+    sc = _quiet("mixed", seed, width=1600, height=1200, yaw_deg=0.0, kinds=["good", "rounded"])
+    for rep in sc.reps:
+        tr = sc.truth_at(rep.bottom_s)
+        cov = _coverage(sc, rep.bottom_s)
+        bend, _ = _back_bend_from_frame(cov, tr.keypoints_px["lumbar"], tr.keypoints_px["upper_back"])
+        assert bend == pytest.approx(tr.image_back_bend_deg, abs=3.5), rep.kind
+        # With no yaw the picture shows the true bend.
+        assert tr.image_back_bend_deg == pytest.approx(tr.back_bend_deg, abs=0.05)
+    good, rounded = sc.reps
+    assert rounded.peak_rounding_deg - good.peak_rounding_deg > 15
+
+
+def test_silhouette_tilts_by_the_truth_trunk_inclination():
+    """The back chord turns by exactly the change in trunk inclination between standing and the bottom."""
+    sc = _quiet("clean", 3, width=1600, height=1200, yaw_deg=0.0, kinds=["good"])
+    rep = sc.reps[0]
+    t_stand = rep.start_s - 0.3
+    angles, truths = [], []
+    for t in (t_stand, rep.bottom_s):
+        tr = sc.truth_at(t)
+        _, ang = _back_bend_from_frame(_coverage(sc, t), tr.keypoints_px["lumbar"], tr.keypoints_px["upper_back"])
+        angles.append(ang)
+        truths.append(tr.trunk_inclination_deg)
+    turned = abs((angles[1] - angles[0] + 180) % 360 - 180)
+    assert turned == pytest.approx(truths[1] - truths[0], abs=2.0)
+    assert truths[1] > 30
+
+
+@pytest.mark.parametrize("wall_side", ["left", "right"])
+def test_proximity_matches_the_drawn_hips_and_contact_reps(wall_side):
+    sc = _quiet("mixed", 4, width=640, height=480, fps=10, yaw_deg=0.0, wall_side=wall_side,
+                kinds=["good", "shallow", "knee_lock", "too_fast"])
+    cam = sc.camera
+    for rep in sc.reps:
+        samples = [s for s in sc.proximity if rep.start_s <= s.t <= rep.end_s and s.distance_m is not None]
+        reached = min(s.distance_m for s in samples) <= THR
+        assert reached == rep.contact == (rep.kind != "shallow"), rep.kind
+        # The silhouette's rear edge at sensor height is where the sensor says it is.
+        tr = sc.truth_at(rep.bottom_s)
+        mask = _silhouette(sc, rep.bottom_s)
+        y_band = cam.project(np.array([[0.0, sc.sensor_height_m + 0.08], [0.0, sc.sensor_height_m - 0.08]]), 0.0)
+        wall_u = cam.project(np.array([[0.0, sc.sensor_height_m]]), 0.0)[0, 0]
+        rows = mask[int(math.ceil(y_band[0, 1])): int(y_band[1, 1]) + 1]
+        cols = np.nonzero(rows.any(axis=0))[0]
+        edge = cols.min() if wall_side == "left" else cols.max()
+        measured = abs(edge - wall_u) / cam.px_per_m
+        assert measured == pytest.approx(tr.hip_distance_m, abs=1.5 / cam.px_per_m + 0.004), rep.kind
+    # Nobody in front of the sensor: no echo.
+    assert sc.proximity[0].distance_m is None and sc.proximity[-1].distance_m is None
+
+
+def test_both_wall_sides_are_mirror_images():
+    left = get_scenario("clean", 7, width=320, height=240, wall_side="left", n_reps=1)
+    right = get_scenario("clean", 7, width=320, height=240, wall_side="right", n_reps=1)
+    t = left.reps[0].bottom_s
+    ml, mr = left.render_mask(t), right.render_mask(t)[:, ::-1]
+    inter = np.logical_and(ml, mr).sum()
+    union = np.logical_or(ml, mr).sum()
+    assert inter / union > 0.97
+    # Facing away from the wall: at the bottom the head is farther from the wall than the hips.
+    for sc in (left, right):
+        tr = sc.truth_at(t)
+        wall_u = sc.camera.project(np.array([[0.0, 1.0]]), 0.0)[0, 0]
+        head_u, hip_u = tr.keypoints_px["nose"][0], tr.keypoints_px["hip"][0]
+        assert abs(head_u - wall_u) > abs(hip_u - wall_u) + 20
+
+
+def test_yaw_foreshortens_the_trunk_and_shows_the_far_leg():
+    straight = _quiet("clean", 8, width=640, height=480, yaw_deg=0.0, kinds=["good"])
+    yawed = _quiet("clean", 8, width=640, height=480, yaw_deg=20.0, kinds=["good"])
+    t = straight.reps[0].bottom_s
+    a, b = straight.truth_at(t), yawed.truth_at(t)
+    assert a.trunk_inclination_deg == b.trunk_inclination_deg
+    assert a.image_trunk_inclination_deg == pytest.approx(a.trunk_inclination_deg, abs=0.01)
+    expect = math.degrees(math.atan(math.tan(math.radians(a.trunk_inclination_deg)) * math.cos(math.radians(20))))
+    assert b.image_trunk_inclination_deg == pytest.approx(expect, abs=0.01)
+    # The far shank is drawn offset from the near one, so the yawed legs cover a wider strip.
+    def leg_width(sc):
+        m = sc.render_mask(t)
+        knee_v = int(sc.truth_at(t).keypoints_px["knee"][1])
+        row = m[knee_v + 15]
+        return np.count_nonzero(row)
+    assert leg_width(yawed) > leg_width(straight)
+
+
+@pytest.mark.parametrize("size", [(640, 480), (320, 240), (1280, 720), (333, 251)])
+def test_any_resolution_keeps_the_whole_body_in_view(size):
+    w, h = size
+    sc = get_scenario("clean", 2, width=w, height=h, fps=10, n_reps=1)
+    img = sc.render(sc.reps[0].bottom_s)
+    assert img.shape == (h, w, 3) and img.dtype == np.uint8
+    for t in (sc.reps[0].start_s - 0.5, sc.reps[0].bottom_s):
+        tr = sc.truth_at(t)
+        assert tr.in_position and tr.visible
+        x0, y0, x1, y1 = tr.bbox
+        assert 0 < x0 < x1 < w - 1 and 0 < y0 < y1 < h - 1
+        assert (y1 - y0) > 0.45 * h  # big enough to measure
+
+
+def test_mixed_truth_verdicts_follow_the_domain_rules():
+    kinds = ["good", "rounded", "shallow", "knee_lock", "heel_lift", "too_fast"]
+    sc = get_scenario("mixed", 11, width=320, height=240, fps=10, kinds=kinds)
+    assert [r.kind for r in sc.reps] == kinds
+    assert [r.verdict for r in sc.reps] == kinds
+    good, rounded, shallow, knee, heel, fast = sc.reps
+    assert abs(good.peak_rounding_deg) <= 3 and 18 <= rounded.peak_rounding_deg <= 35
+    assert 30 <= good.peak_trunk_inclination_deg <= 60 and 20 <= shallow.peak_trunk_inclination_deg <= 28
+    assert knee.knee_angle_at_bottom_deg >= 177 and good.knee_angle_at_bottom_deg < 170
+    assert heel.peak_heel_lift > Config().thresholds.heel_lift > good.peak_heel_lift
+    assert fast.duration_s < 1.0 < good.duration_s
+    assert sc.expected_counted == 1
+    # Realistic tempo for a normal rep: 2-3 s down, 1-2 s up.
+    assert 2.5 < good.duration_s < 6.0
+
+
+def test_walk_in_out_lean_is_contact_without_a_rep():
+    sc = get_scenario("walk_in_out", 3, width=320, height=240, fps=10, n_reps=2)
+    lean = next(s for s in sc.segments if s.kind == "lean")
+    touching = [s for s in sc.proximity if lean.t0 <= s.t <= lean.t1 and s.distance_m is not None
+                and s.distance_m <= THR]
+    assert len(touching) >= 5
+    assert all(not (lean.t0 <= r.start_s <= lean.t1) for r in sc.reps)
+    assert max(sc.truth_at(t).trunk_inclination_deg for t in np.arange(lean.t0, lean.t1, 0.1)) < 15
+    # Nobody there at the start and the end: the sensor reads nothing and the person is not in position.
+    assert sc.proximity[0].distance_m is None and not sc.truth_at(0.2).present
+    walking = sc.truth_at(sc.segments[1].t0 + 0.5)
+    assert walking.phase == "walking" and not walking.in_position
+
+
+def test_noisy_sensor_has_dropouts_spikes_and_bounce_but_true_contacts():
+    sc = get_scenario("noisy_sensor", 2, width=320, height=240, fps=10, n_reps=4)
+    prox = sc.proximity
+    standing = [s for s in prox if sc.pose_at(s.t)[1] == "standing" and s.distance_m is not None]
+    assert any(s.distance_m < 0.03 for s in standing)  # single-sample spikes while standing
+    present = [s for s in prox if sc.pose_at(s.t)[1] in ("standing", "down", "bottom", "up")]
+    assert 0.01 < sum(s.distance_m is None for s in present) / len(present) < 0.1
+    for rep in sc.reps:
+        win = [s.distance_m for s in prox if rep.bottom_s - 1.0 <= s.t <= rep.bottom_s + 1.0 and s.distance_m]
+        flips = sum((a <= THR) != (b <= THR) for a, b in zip(win, win[1:]))
+        assert flips >= 4  # flicker at touch and at release, not one clean edge
+        assert rep.contact
+
+
+def test_passerby_is_drawn_but_not_sensed():
+    sc = get_scenario("passerby", 1, width=320, height=240, fps=10, n_reps=4)
+    p = sc.passers[0]
+    t = p.t0 + (p.t1 - p.t0) / 2
+    tr = sc.truth_at(t)
+    assert tr.passersby_in_view == 1 and tr.present
+    # The passer-by changes the picture ...
+    alone = get_scenario("passerby", 1, width=320, height=240, fps=10, n_reps=4)
+    alone.passers = []
+    assert np.count_nonzero(cv2.absdiff(sc.render(t), alone.render(t)).max(axis=2) > 30) > 200
+    # ... but never the sensor.
+    assert [s.distance_m for s in sc.proximity] == [s.distance_m for s in alone.proximity]
+    assert len(sc.passers) >= 2
+
+
+def test_blind_reps_are_unchecked_unless_the_sensor_alone_judges_them():
+    sc = get_scenario("blind", 0, width=320, height=240, fps=10)
+    unseen = [r for r in sc.reps if not r.seen]
+    assert len(unseen) >= 2
+    for r in unseen:
+        assert r.verdict == ("too_fast" if r.kind == "too_fast" else "unchecked")
+        tr = sc.truth_at(r.bottom_s)
+        assert not tr.visible and not tr.in_position
+    covered = [r for r in unseen if sc.truth_at(r.bottom_s).camera_covered]
+    assert covered and sc.render(covered[0].bottom_s).mean() < 40
+    assert all(r.seen for r in sc.reps if r not in unseen)
+
+
+def test_frame_source_yields_the_scenario_frames():
+    sc = get_scenario("clean", 0, width=160, height=120, fps=5, n_reps=1)
+    src = SyntheticFrameSource(sc)
+    frames = list(src.frames())
+    assert len(frames) == len(sc.frame_times()) == int(sc.duration_s * 5)
+    assert all(isinstance(f, Frame) and f.image.shape == (120, 160, 3) for f in frames)
+    assert [f.index for f in frames] == list(range(len(frames)))
+    assert np.array_equal(frames[7].image, sc.render(frames[7].t))
+    src2 = SyntheticFrameSource(sc)
+    it = src2.frames()
+    next(it)
+    src2.close()
+    assert list(it) == []
+
+
+def test_random_sets_vary_and_stay_consistent():
+    seen_sizes, statures = set(), set()
+    for seed in range(6):
+        sc = random_scenario(seed, n_reps=3)
+        seen_sizes.add((sc.width, sc.height))
+        statures.add(round(sc.body.stature_m, 4))
+        assert 0 <= sc.yaw_deg <= 20
+        assert len(sc.reps) == 3
+        for r in sc.reps:
+            assert r.verdict == (r.kind if r.kind != "good" else "good")
+    assert len(seen_sizes) >= 2 and len(statures) == 6
+
+
+def test_bodies_vary_and_stand_at_their_stature():
+    for h, build in [(1.50, 0.0), (1.95, 1.0)]:
+        body = Body(stature_m=h, build=build)
+        fig = build_figure(body, Pose(trunk_inclination_deg=0.0, knee_angle_deg=180.0, hip_rear_x=None))
+        assert fig.keypoints["head_top"][1] == pytest.approx(h, abs=0.02)
+    slim = build_figure(Body(build=0.0), Pose()).torso_outline
+    heavy = build_figure(Body(build=1.0), Pose()).torso_outline
+    assert np.ptp(heavy[:, 0]) > np.ptp(slim[:, 0]) + 0.08
+
+
+def test_bad_input_gets_a_clear_message():
+    with pytest.raises(ValueError, match="choose one of: clean"):
+        get_scenario("squats")
+    with pytest.raises(ValueError, match="n_rep"):
+        get_scenario("clean", n_rep=3)
+    with pytest.raises(ValueError, match="wall_side"):
+        get_scenario("clean", wall_side="top")
+    with pytest.raises(ValueError, match="unknown rep kind"):
+        get_scenario("mixed", kinds=["good", "sloppy"])
+    assert "random" in SCENARIO_NAMES
