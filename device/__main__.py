@@ -80,8 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--out", type=Path, default=Path("."), help="folder for the snapshot")
     t.add_argument("--mock", action="store_true", help="use mock pins and a synthetic camera (no hardware)")
 
-    e = sub.add_parser("export", help="export the session log as CSV or JSON", add_help=False)
-    e.add_argument("args", nargs=argparse.REMAINDER)
+    sub.add_parser("export", help="export the session log as CSV or JSON (see: export --help)", add_help=False)
 
     c = sub.add_parser("config", help="check a config file, or print the defaults")
     c.add_argument("--defaults", action="store_true", help="print the default config as TOML")
@@ -216,6 +215,19 @@ def to_toml(d: dict) -> str:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if "export" in argv:
+        # export has its own options (--db, --out, ...): hand them over untouched,
+        # with the global --config when one was given before the command.
+        i = argv.index("export")
+        head, rest = argv[:i], argv[i + 1 :]
+        if "--config" in head and "--config" not in rest and "--db" not in rest:
+            j = head.index("--config")
+            if j + 1 < len(head):
+                rest = ["--config", head[j + 1], *rest]
+        from .storage import export_main
+
+        return export_main(rest)
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(
@@ -223,10 +235,6 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         format="%(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    if args.command == "export":
-        from .storage import export_main
-
-        return export_main(args.args)
     try:
         cfg = load_config(args.config)
     except ConfigError as e:

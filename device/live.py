@@ -61,6 +61,27 @@ class LogSink:
             log.info("set %d ended (%s): %d counted", e.set_index, e.reason, e.counted_total)
 
 
+class _NoLog:
+    """Stands in for the session log when it cannot be opened; keeps the reason as its error."""
+
+    notices: list[str] = []
+
+    def __init__(self, reason: str) -> None:
+        self.error = reason
+
+    def start_session(self, *a, **k) -> int:
+        return 0
+
+    def record_rep(self, *a, **k) -> None: ...
+
+    def end_session(self, *a, **k) -> None: ...
+
+    def record_fault(self, *a, **k) -> None: ...
+
+    def close(self, *a, **k) -> bool:
+        return True
+
+
 def make_frame_source(config: Config) -> FrameSource:
     """The configured camera; Pi-only libraries are imported only when chosen."""
     c = config.camera
@@ -83,6 +104,7 @@ def run_station(
     pin_factory=None,
     frame_source: Optional[FrameSource] = None,
     proximity_reader=None,
+    posture=None,
     stop: Optional[threading.Event] = None,
     clock: Callable[[], float] = time.monotonic,
     label: Optional[str] = None,
@@ -92,7 +114,7 @@ def run_station(
     from .io.gpio import Feedback, SensorPoller, StartButton, make_proximity_reader
     from .notify import Notifier, Watchdog, watchdog_timeout_s
     from .station import Station
-    from .storage import SessionLog
+    from .storage import SessionLog, StorageError
     from .vision.estimator import PostureEstimator
 
     stop = stop or threading.Event()
@@ -109,7 +131,13 @@ def run_station(
         closers.append(feedback.close)
         reader = proximity_reader or make_proximity_reader(config, pin_factory=pin_factory)
         closers.append(reader.close)
-        db = SessionLog(config.storage.database)
+        try:
+            db = SessionLog(config.storage.database)
+        except StorageError as e:
+            # Counting and feedback must not depend on the SD card: run on with
+            # the fault LED lit and the reason in the journal.
+            log.error("session log unavailable, reps will not be stored: %s", e)
+            db = _NoLog(str(e))
         closers.append(db.close)
         for notice in db.notices:
             log.warning("%s", notice)
@@ -126,7 +154,7 @@ def run_station(
             )
             closers.append(recorder.close)
             log.info("recording video to %s (storage.record_video = true)", folder)
-        estimator = PostureEstimator.from_config(config.camera, config.thresholds)
+        estimator = posture or PostureEstimator.from_config(config.camera, config.thresholds)
         station = Station(
             config, estimator,
             sinks=[feedback, SessionLogSink(db, config, label), LogSink()],
