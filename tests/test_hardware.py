@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import importlib.util
 import math
+import os
 import re
 import shutil
 import subprocess
@@ -224,3 +225,45 @@ def test_placement_cli_rejects_centimetres(capsys):
     assert e.value.code == 2
     assert "metres" in capsys.readouterr().err
 
+
+# ------------------------------------------------------------ enclosure
+
+RENDER = ROOT / "scripts" / "render_enclosure.sh"
+needs_openscad = pytest.mark.skipif(shutil.which("openscad") is None, reason="openscad not installed (apt-get install openscad)")
+
+
+@needs_openscad
+def test_every_enclosure_model_and_variant_renders_to_a_non_empty_stl(tmp_path):
+    # Coarse circles keep this to ~20 s on 2 cores; syntax, warnings and
+    # empty results fail the same way as at full resolution.
+    env = {**os.environ, "RENDER_FN": "16"}
+    res = subprocess.run(["bash", str(RENDER), str(tmp_path)], capture_output=True, text=True, timeout=600, env=env)
+    assert res.returncode == 0, f"render_enclosure.sh failed:\n{res.stdout}\n{res.stderr}"
+    models = sorted((HW / "enclosure").glob("*.scad"))
+    assert {m.stem for m in models} >= {"wall_unit", "camera_mount"}
+    for m in models:
+        variants = re.findall(r"^// @variant (\S+)", m.read_text(), flags=re.M)
+        for name in [m.stem] + [f"{m.stem}-{v}" for v in variants]:
+            stl = tmp_path / f"{name}.stl"
+            assert stl.exists(), f"{stl.name} was not rendered"
+            assert stl.read_text(errors="replace").count("facet normal") > 500, f"{stl.name} is nearly empty"
+    # Variants must differ from the default: a -D that silently did nothing would not.
+    assert (tmp_path / "wall_unit-vl53l1x.stl").read_bytes() != (tmp_path / "wall_unit.stl").read_bytes()
+
+
+@needs_openscad
+def test_a_broken_model_fails_the_render(tmp_path):
+    bad = tmp_path / "broken.scad"
+    bad.write_text("cube([10, 10, 10]\n")  # unbalanced bracket: a syntax error
+    res = subprocess.run(["bash", str(RENDER), str(tmp_path / "out"), str(bad)], capture_output=True, text=True, timeout=120)
+    assert res.returncode != 0
+    assert "broken.scad" in res.stdout + res.stderr
+
+
+@needs_openscad
+def test_a_model_that_renders_nothing_fails(tmp_path):
+    empty = tmp_path / "empty.scad"
+    empty.write_text("difference() { cube(5); cube(10, center=true); translate([-1,-1,-1]) cube(20); }\n")
+    res = subprocess.run(["bash", str(RENDER), str(tmp_path / "out"), str(empty)], capture_output=True, text=True, timeout=120)
+    assert res.returncode != 0
+    assert "empty.scad" in res.stdout + res.stderr
