@@ -246,7 +246,8 @@ class PostureEstimator:
         # Measure inside the person's box only (cheaper), then back to frame pixels.
         x0, y0 = max(0, x - 2), max(0, y - 2)
         crop = blob.mask[y0 : y + h + 2, x0 : x + w + 2]
-        m = measure_silhouette(crop, side, H, self.body)
+        soft = None if seg.soft is None else seg.soft[y0 : y + h + 2, x0 : x + w + 2]
+        m = measure_silhouette(crop, side, H, self.body, soft, img[y0 : y + h + 2, x0 : x + w + 2])
         if m is not None:
             m = shift_measures(m, x0, y0)
         dbg.measures = m

@@ -47,6 +47,7 @@ class Segmentation:
 
     mask: np.ndarray
     backend: str
+    soft: Optional[np.ndarray] = None  # float32 HxW, > 0 inside a person; its zero level is the edge
 
 
 class Segmenter(Protocol):
@@ -210,9 +211,12 @@ class BackgroundModel:
             soft = cv2.resize(np.minimum(score, 4.0), (w, h), interpolation=cv2.INTER_LINEAR)
             mask = (soft > 1.0).astype(np.uint8) * 255
         else:
+            soft = np.minimum(score, 4.0)
             mask = fg_small * 255
         mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
-        return Segmentation(mask, self.name)
+        # score is a squared distance ratio; its square root is closer to linear in
+        # the fraction of a pixel the person covers, which is what the edge refine interpolates.
+        return Segmentation(mask, self.name, cv2.sqrt(soft) - 1.0)
 
     def feedback(self, person_mask: Optional[np.ndarray]) -> None:
         """Learn from the last segmented frame everywhere except the tracked person.
@@ -264,7 +268,7 @@ class SelfieSegmenter:
             prob = cv2.resize(prob, (w, h), interpolation=cv2.INTER_LINEAR)
         self.last_prob = prob
         mask = (prob > self.threshold).astype(np.uint8) * 255
-        return Segmentation(mask, self.name)
+        return Segmentation(mask, self.name, prob.astype(np.float32) - self.threshold)
 
     def feedback(self, person_mask: Optional[np.ndarray]) -> None:
         return None

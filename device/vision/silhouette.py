@@ -133,8 +133,20 @@ def measure_silhouette(
     wall_side: str,
     height_px: Optional[float] = None,
     body: BodyModel = BodyModel(),
+    soft: Optional[np.ndarray] = None,
+    image: Optional[np.ndarray] = None,
 ) -> Optional[SilhouetteMeasures]:
     """Measure trunk inclination, back bend, knee angle and heel rise from one person's mask.
+
+    ``soft``: optional float map of the same size whose zero level is the person's
+    edge (positive inside), e.g. a segmenter's probability minus its threshold.
+    The back segment's points are moved to where it crosses zero, which recovers
+    the sub-pixel edge a binary mask throws away: a back rounding by 10 deg bows
+    out by only about 1 px over the lumbar-to-upper-back chord at 640x480.
+    ``image``: optional BGR frame (same size). When given, the back segment's
+    points are instead moved to the strongest colour edge within 2.5 px of the
+    mask's edge (sub-pixel peak of the gradient across the back), which is more
+    precise than any mask; points where the edge is faint keep the mask's edge.
 
     ``mask``: HxW uint8/bool, only the tracked person set. ``wall_side``:
     ``"left"`` or ``"right"`` (where the person's back is). ``height_px``: the
@@ -148,7 +160,11 @@ def measure_silhouette(
     flip = wall_side == "right"
     if flip:
         m = np.ascontiguousarray(m[:, ::-1])
-    res = _measure_left(m, height_px, body)
+        if soft is not None:
+            soft = np.ascontiguousarray(soft[:, ::-1])
+        if image is not None:
+            image = np.ascontiguousarray(image[:, ::-1])
+    res = _measure_left(m, height_px, body, soft, image)
     if res is None or not flip:
         return res
     return _flip_measures(res, W)
@@ -196,7 +212,63 @@ def _flip_measures(r: SilhouetteMeasures, W: int) -> SilhouetteMeasures:
     return r
 
 
-def _measure_left(m: np.ndarray, height_px: Optional[float], body: BodyModel) -> Optional[SilhouetteMeasures]:
+def _refine_edge(pts: np.ndarray, normal: np.ndarray, soft: np.ndarray, reach: float = 2.5) -> np.ndarray:
+    """Move each point along ``normal`` (pointing out of the body) to the soft map's zero crossing."""
+    ks = np.arange(-reach, reach + 1e-9, 0.25)
+    P = pts[:, None, :] + ks[None, :, None] * normal[None, None, :]
+    vals = cv2.remap(soft.astype(np.float32, copy=False), P[..., 0].astype(np.float32), P[..., 1].astype(np.float32),
+                     cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    inside = vals > 0
+    # Crossing from inside to outside between sample j and j+1; take the one nearest the start point.
+    cross = inside[:, :-1] & ~inside[:, 1:]
+    out = pts.copy()
+    centre = len(ks) // 2
+    for i in np.flatnonzero(cross.any(axis=1)):
+        js = np.flatnonzero(cross[i])
+        j = js[np.argmin(np.abs(js - centre))]
+        v0, v1 = vals[i, j], vals[i, j + 1]
+        f = v0 / (v0 - v1) if v0 != v1 else 0.5
+        out[i] = pts[i] + (ks[j] + f * (ks[j + 1] - ks[j])) * normal
+    return out
+
+
+def _refine_edge_gradient(pts: np.ndarray, normal: np.ndarray, image: np.ndarray, reach: float = 2.5,
+                          min_contrast: float = 12.0) -> np.ndarray:
+    """Move each point along ``normal`` to the sub-pixel peak of the colour gradient across the edge."""
+    step = 0.25
+    ks = np.arange(-reach - 1.0, reach + 1.0 + 1e-9, step)
+    P = pts[:, None, :] + ks[None, :, None] * normal[None, None, :]
+    img = image.astype(np.float32)
+    vals = cv2.remap(img, P[..., 0].astype(np.float32), P[..., 1].astype(np.float32), cv2.INTER_LINEAR,
+                     borderMode=cv2.BORDER_REPLICATE)  # N x K x 3
+    lag = int(round(0.5 / step))  # derivative over 1 px
+    g = vals[:, 2 * lag :, :] - vals[:, : -2 * lag, :]
+    mag = np.sqrt((g * g).sum(axis=2))  # N x K', centred on ks[lag:-lag]
+    kc = ks[lag:-lag]
+    win = np.abs(kc) <= reach
+    mag_w = np.where(win[None, :], mag, -1.0)
+    j = np.argmax(mag_w, axis=1)
+    out = pts.copy()
+    rows = np.arange(len(pts))
+    peak = mag_w[rows, j]
+    ok = (peak >= min_contrast) & (j > 0) & (j < len(kc) - 1)
+    jj = np.clip(j, 1, len(kc) - 2)
+    y0, y1, y2 = mag[rows, jj - 1], mag[rows, jj], mag[rows, jj + 1]
+    den = y0 - 2 * y1 + y2
+    off = np.where(np.abs(den) > 1e-6, 0.5 * (y0 - y2) / np.where(np.abs(den) > 1e-6, den, 1.0), 0.0)
+    off = np.clip(off, -1.0, 1.0)
+    shift = kc[jj] + off * step
+    out[ok] = pts[ok] + shift[ok, None] * normal[None, :]
+    return out
+
+
+def _measure_left(
+    m: np.ndarray,
+    height_px: Optional[float],
+    body: BodyModel,
+    soft: Optional[np.ndarray] = None,
+    image: Optional[np.ndarray] = None,
+) -> Optional[SilhouetteMeasures]:
     rows = np.flatnonzero(m.any(axis=1))
     if len(rows) < 20:
         return None
@@ -287,6 +359,12 @@ def _measure_left(m: np.ndarray, height_px: Optional[float], body: BodyModel) ->
     seg_idx = np.flatnonzero((t[:end] >= lo_t) & (t[:end] <= hi_t))
     if len(seg_idx) >= 8:
         seg = path[seg_idx[0] : seg_idx[-1] + 1]
+        # The back is nearly straight here: one outward normal for the whole segment.
+        nb = -_rot((seg[-1] - seg[0]) / max(1e-9, float(np.linalg.norm(seg[-1] - seg[0]))))
+        if image is not None:
+            seg = _refine_edge_gradient(seg, nb, image)
+        elif soft is not None:
+            seg = _refine_edge(seg, nb, soft)
         res.back_segment = seg
         fit = _fit_bend(seg, (body.upper_frac - body.lumbar_frac) * T)
         if fit is not None:
