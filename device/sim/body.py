@@ -393,7 +393,8 @@ def build_figure(body: Body, pose: Pose, light: float = 1.0, sensor_only: bool =
         phi_t = math.radians(180.0 - pose.knee_angle_deg) - phi_s
         knee = ankle + Ls * np.array([math.sin(phi_s), math.cos(phi_s)])
         hip = knee + Lt * np.array([-math.sin(phi_t), math.cos(phi_t)])
-        legs = [(hip, knee, ankle, pitch)] * 2
+        leg = (hip, knee, ankle, pitch)
+        legs = [leg, leg]
         knee_angle = pose.knee_angle_deg
         shank_tilt = math.degrees(phi_s)
     else:
@@ -444,28 +445,33 @@ def build_figure(body: Body, pose: Pose, light: float = 1.0, sensor_only: bool =
     ankle_r = 0.03 * k
     shoe, sole = _shoe(body)
 
-    def leg_parts(leg, z: float, g: float) -> None:
+    leg_cache: dict[int, list[tuple[np.ndarray, BGR]]] = {}
+
+    def leg_shapes(leg) -> list[tuple[np.ndarray, BGR]]:
+        # In the hinge both legs have the same outline (only depth and shade differ): build it once.
+        hit = leg_cache.get(id(leg))
+        if hit is not None:
+            return hit
         h, kn, an, ptch = leg
         thigh = _limb(h, kn, [(0.0, thigh_r, thigh_r * 0.9), (0.5, thigh_r * 0.85, thigh_r * 0.8), (1.0, knee_r, knee_r)])
-        shank = _limb(kn, an, [(0.0, knee_r, knee_r), (0.3, calf_r, knee_r * 0.85), (0.75, calf_r * 0.7, ankle_r * 1.1),
-                               (1.0, ankle_r, ankle_r)])
+        out: list[tuple[np.ndarray, BGR]] = []
         if sensor_only:
-            add(thigh, z, trou, g)
-            return
-        sh = _rot(shoe, -ptch) + an
-        so = _rot(sole, -ptch) + an
-        if body.shorts:
-            add(thigh, z, skin, g)
-            add(_ellipse(*kn, knee_r, knee_r), z, skin, g)
-            add(shank, z, skin, g)
-            short = _limb(h, kn, [(0.0, thigh_r * 1.05, thigh_r * 0.95), (0.55, thigh_r * 0.95, thigh_r * 0.9)])
-            add(short, z, trou, g)
+            out = [(thigh, trou)]
         else:
-            add(thigh, z, trou, g)
-            add(_ellipse(*kn, knee_r * 1.05, knee_r * 1.05), z, trou, g)
-            add(shank, z, trou, g)
-        add(sh, z, shoes, g)
-        add(so, z, (70, 70, 70), g)
+            shank = _limb(kn, an, [(0.0, knee_r, knee_r), (0.3, calf_r, knee_r * 0.85),
+                                   (0.75, calf_r * 0.7, ankle_r * 1.1), (1.0, ankle_r, ankle_r)])
+            if body.shorts:
+                short = _limb(h, kn, [(0.0, thigh_r * 1.05, thigh_r * 0.95), (0.55, thigh_r * 0.95, thigh_r * 0.9)])
+                out = [(thigh, skin), (_ellipse(*kn, knee_r, knee_r), skin), (shank, skin), (short, trou)]
+            else:
+                out = [(thigh, trou), (_ellipse(*kn, knee_r * 1.05, knee_r * 1.05), trou), (shank, trou)]
+            out += [(_rot(shoe, -ptch) + an, shoes), (_rot(sole, -ptch) + an, (70, 70, 70))]
+        leg_cache[id(leg)] = out
+        return out
+
+    def leg_parts(leg, z: float, g: float) -> None:
+        for poly, colour in leg_shapes(leg):
+            add(poly, z, colour, g)
 
     # ---- arms: shoulder joint, elbow by two-link IK, hand
     La, Lfa = 0.186 * body.stature_m * body.arm_scale, 0.15 * body.stature_m * body.arm_scale

@@ -28,8 +28,8 @@ from device.core.types import FAULT_ORDER, ProximitySample, Verdict
 from device.io.frames import Frame
 
 from .body import Body, Figure, Pose, build_figure, random_body, rear_distance_in_band
-from .scene import (PAD, Camera, NoiseBank, SceneStyle, draw_figure, draw_figure_mask, floor_shadow, make_camera,
-                    random_style, render_background)
+from .scene import (PAD, Camera, NoiseBank, SceneStyle, draw_figure, draw_figure_mask, figure_bbox, floor_shadow,
+                    make_camera, project_figure, random_style, render_background)
 
 SCENARIO_NAMES: tuple[str, ...] = ("clean", "mixed", "noisy_sensor", "passerby", "walk_in_out", "blind", "random")
 REP_KINDS: tuple[str, ...] = ("good", "rounded", "shallow", "knee_lock", "heel_lift", "too_fast")
@@ -201,6 +201,7 @@ class Scenario:
         self._noise: Optional[NoiseBank] = None
         self._fig_cache: dict[float, tuple[Optional[Figure], Optional[str], Optional[int]]] = {}
         self._cover = None
+        self._uv_cache: dict = {}
         self.reps: list[TruthRep] = self._truth_reps()
         self._proximity: Optional[list[ProximitySample]] = None
 
@@ -299,20 +300,19 @@ class Scenario:
         tr.rounding_deg = pose.back_bend_deg - b.baseline_bend_deg
         tr.knee_angle_deg = fig.knee_angle_deg
         tr.heel_lift = pose.heel_lift_m / b.stature_m
-        tr.hip_distance_m = rear_distance_in_band(fig, self.sensor_height_m - SENSOR_BAND_M,
-                                                  self.sensor_height_m + SENSOR_BAND_M)
+        tr.hip_distance_m = self._rear_at(t)
         tr.hip_x_m = fig.keypoints["hip"][0]
-        x0, y0, x1, y1 = _bbox(fig, cam, du, dv)
+        x0, y0, x1, y1 = figure_bbox(self._uvs(t, fig, cam, du, dv))
         inside = _overlap_fraction((x0, y0, x1, y1), cam.width, cam.height)
         cx0, cy0 = max(0, int(math.floor(x0))), max(0, int(math.floor(y0)))
         cx1, cy1 = min(cam.width - 1, int(math.ceil(x1))), min(cam.height - 1, int(math.ceil(y1)))
         tr.bbox = (cx0, cy0, cx1, cy1) if cx1 > cx0 and cy1 > cy0 else None
         tr.visible = (not covered) and inside > 0.6
         tr.in_position = (tr.visible and inside > 0.999 and phase not in ("walking",) and pose.facing > 0)
-        kp = {}
-        for name, (x, y, z) in fig.keypoints.items():
-            u, v = cam.project(np.array([[x, y]]), z, du, dv)[0]
-            kp[name] = (float(u), float(v))
+        names = list(fig.keypoints)
+        xyz = np.array([fig.keypoints[k] for k in names])
+        uv = cam.project(xyz[:, :2], xyz[:, 2], du, dv)
+        kp = {k: (float(u), float(v)) for k, (u, v) in zip(names, uv)}
         tr.keypoints_px = kp
         arc = cam.project(fig.back_arc, fig.back_arc_z, du, dv)
         tr.back_arc_px = arc
@@ -343,7 +343,7 @@ class Scenario:
                 if p.z > 0:
                     draw_figure(img, pf, cam, du, dv)
             if fig is not None:
-                draw_figure(img, fig, cam, du, dv)
+                draw_figure(img, fig, cam, du, dv, self._uvs(t, fig, cam, du, dv))
             for p, pf in passers:
                 if p.z <= 0:
                     draw_figure(img, pf, cam, du, dv)
@@ -419,6 +419,12 @@ class Scenario:
         du, dv = self._shake(t)
         return fig, phase, idx, cam, du, dv, blind == "cover"
 
+    def _uvs(self, t: float, fig: Figure, cam: Camera, du: int, dv: int) -> list[np.ndarray]:
+        key = (round(t, 6), cam, du, dv)
+        if self._uv_cache.get("key") != key:
+            self._uv_cache = {"key": key, "uvs": project_figure(fig, cam, du, dv)}
+        return self._uv_cache["uvs"]
+
     def _background(self, cam: Camera) -> np.ndarray:
         bg = self._bg.get(cam)
         if bg is None:
@@ -472,13 +478,14 @@ class Scenario:
                 continue
             rp = seg.rep
             assert rp is not None
-            ts = np.arange(rp.t0, rp.t1 + 1e-9, 0.002)
+            ts = np.arange(rp.t0, rp.t1 + 1e-9, 0.005)
             poses = [self.pose_at(float(t))[0] for t in ts]
             incl = np.array([p.trunk_inclination_deg for p in poses])
             above = np.nonzero(incl > th.standing_deg)[0]
-            start_s, end_s = float(ts[above[0]]), float(ts[min(len(ts) - 1, above[-1] + 1)])
+            start_s = self._crossing(float(ts[above[0] - 1]), float(ts[above[0]]), th.standing_deg)
+            end_s = self._crossing(float(ts[above[-1]]), float(ts[min(len(ts) - 1, above[-1] + 1)]), th.standing_deg)
             bottom_s = rp.t0 + rp.down_s + rp.hold_s / 2
-            near = np.arange(rp.t0 + rp.down_s - 0.25, rp.t0 + rp.down_s + rp.hold_s + 0.25, 0.01)
+            near = np.arange(rp.t0 + rp.down_s - 0.2, rp.t0 + rp.down_s + rp.hold_s + 0.2, 0.02)
             dists = [self._rear_at(float(t)) for t in near]
             contact = min(d for d in dists if d is not None) <= thr
             bottom_pose = self.pose_at(bottom_s)[0]
@@ -503,6 +510,17 @@ class Scenario:
                                 float(incl.max()), peak_r, knee, float(heel), seen))
             idx += 1
         return out
+
+    def _crossing(self, a: float, b: float, level: float) -> float:
+        """The moment between ``a`` and ``b`` when the trunk inclination crosses ``level`` (bisection)."""
+        above_a = self.pose_at(a)[0].trunk_inclination_deg > level
+        for _ in range(30):
+            m = 0.5 * (a + b)
+            if (self.pose_at(m)[0].trunk_inclination_deg > level) == above_a:
+                a = m
+            else:
+                b = m
+        return 0.5 * (a + b)
 
     def _rep_seen(self, t0: float, t1: float) -> bool:
         ts = np.linspace(t0, t1, 25)
@@ -560,13 +578,7 @@ def _verdict(faults: list[str], seen: bool) -> str:
 
 
 def _bbox(fig: Figure, cam: Camera, du: float, dv: float) -> tuple[float, float, float, float]:
-    lo = np.array([np.inf, np.inf])
-    hi = -lo
-    for pts, z, _ in fig.parts:
-        uv = cam.project(pts, z, du, dv)
-        lo = np.minimum(lo, uv.min(axis=0))
-        hi = np.maximum(hi, uv.max(axis=0))
-    return float(lo[0]), float(lo[1]), float(hi[0]), float(hi[1])
+    return figure_bbox(project_figure(fig, cam, du, dv))
 
 
 def _overlap_fraction(box: tuple[float, float, float, float], W: int, H: int) -> float:
