@@ -1,0 +1,97 @@
+"""End to end: the whole station on the synthetic athlete, against its ground truth.
+
+Two layers, so a failure says where it is:
+- posture from ground truth: engine + proximity path + gpiozero mock pins;
+- posture from the camera: real vision on rendered frames, the real thing.
+Counts and verdicts must match the ground truth exactly.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from device.analyze import analyze
+from device.core.types import Verdict
+from device.simulate import run_simulation
+
+ROOT = Path(__file__).resolve().parent.parent
+SCENARIOS = ["clean", "mixed", "noisy_sensor", "passerby", "walk_in_out", "blind"]
+LED_FOR = {"good": ["green"], "rounded": ["red"]}
+
+
+def check_exact(res):
+    c = res.comparison
+    detail = json.dumps(c.to_dict(), indent=1)
+    assert c.counted == c.expected_counted, detail
+    assert not c.missed and not c.extra and not c.wrong, detail
+
+
+def check_leds(res):
+    contacts = [e for e in res.feedback_log if e["event"] == "ContactMade"]
+    assert contacts, "no hip contact reached the LEDs"
+    for e in contacts:
+        assert e["leds"] == LED_FOR.get(e["verdict"], ["amber"]), e
+
+
+@pytest.mark.parametrize("name", SCENARIOS)
+def test_station_on_ground_truth_posture(name):
+    res = run_simulation(name, posture="truth", fps=15)
+    check_exact(res)
+    check_leds(res)
+
+
+@pytest.mark.parametrize("name", SCENARIOS)
+def test_whole_station_on_rendered_frames(name):
+    res = run_simulation(name, posture="camera", fps=15)
+    check_exact(res)
+    check_leds(res)
+
+
+def test_mixed_set_has_every_verdict_and_bar_follows_count():
+    res = run_simulation("mixed", posture="truth", fps=15)
+    got = {r.verdict for r in res.reps}
+    assert {Verdict.GOOD, Verdict.ROUNDED, Verdict.SHALLOW, Verdict.KNEE_LOCK, Verdict.HEEL_LIFT,
+            Verdict.TOO_FAST} <= got
+    finished = [e for e in res.feedback_log if e["event"] == "RepFinished"]
+    counted = 0
+    for e, r in zip(finished, res.reps):
+        counted += r.counted
+        assert e["bar"] == int(8 * counted / 20), e  # 8 LEDs for 20 reps
+
+
+def test_recording_replays_through_the_same_core(tmp_path):
+    rec = tmp_path / "rec"
+    live = run_simulation("mixed", posture="camera", fps=15, record_dir=str(rec))
+    assert {p.name for p in rec.iterdir()} >= {"video.mp4", "proximity.csv", "frames.csv", "recording.json"}
+    report = analyze(rec)
+    assert report["contact_known"] is True
+    assert [r["verdict"] for r in report["reps"]] == [r.verdict.value for r in live.reps]
+    assert report["counted"] == live.comparison.counted
+
+
+def test_video_without_proximity_finds_reps_from_the_hinge(tmp_path):
+    rec = tmp_path / "rec"
+    res = run_simulation("clean", posture="camera", fps=15, n_reps=6, record_dir=str(rec))
+    report = analyze(rec / "video.mp4")
+    assert report["contact_known"] is False
+    assert len(report["reps"]) == 6
+    assert all(r["contact"] is None and r["verdict"] != "shallow" for r in report["reps"])
+    assert report["counted"] == res.comparison.expected_counted
+
+
+def test_cli_simulate_json_is_machine_readable():
+    r = subprocess.run(
+        [sys.executable, "-m", "device", "simulate", "--scenario", "mixed", "--posture", "truth", "--fps", "15", "--json"],
+        capture_output=True, text=True, cwd=ROOT, timeout=300,
+    )
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out["truth"]["exact"] is True
+    assert out["counted"] == out["truth"]["expected_counted"]
+    assert {"index", "start_s", "bottom_s", "end_s", "contact", "verdict", "counted", "trunk_inclination_deg",
+            "rounding_deg"} <= set(out["reps"][0])
