@@ -96,8 +96,11 @@ def select_person(
         if i == best:
             continue
         xi, yi, wi, hi, ai = (int(v) for v in stats[i])
-        cx, cy = xi + wi / 2, yi + hi / 2
-        if x <= cx <= x + w and y <= cy <= y + h and ai >= 20:
+        # Fragments of the same person: a head cut off at a thin neck, a hand, the
+        # weight. They lie within the person's box grown a little (mostly upward).
+        gx, gy = 0.1 * h, 0.15 * h
+        near = xi < x + w + gx and xi + wi > x - gx and yi < y + h and yi + hi > y - gy
+        if near and ai >= 20 and hi < 0.6 * h:
             sel |= cv2.compare(labels, i, cv2.CMP_EQ)
     cs, _ = cv2.findContours(sel, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     filled = np.zeros_like(sel)

@@ -112,6 +112,7 @@ class BackgroundModel:
         self._frozen: Optional[np.ndarray] = None  # bool hxw, person pixels: do not learn
         self._last_fg: Optional[np.ndarray] = None
         self._small: Optional[np.ndarray] = None
+        self._shadow: Optional[np.ndarray] = None
         self._full_size: Optional[tuple[int, int]] = None
 
     @property
@@ -204,6 +205,10 @@ class BackgroundModel:
         cd2 = ii - alpha * ib  # |I|^2 - (I.B)^2/|B|^2: squared distance from the colour line
         shadow = (alpha > 0.4) & (alpha < 0.97) & (cd2 < 0.0036 * bb + 25.0)
         score[shadow] = 0.0
+        # Never learn shadow pixels: a shadow moves with the person, and dark
+        # clothing in front of a wall of the same hue reads as "shadow" -- learning
+        # it would eat the person away while they stand still.
+        self._shadow = shadow
         fg_small = (score > 1.0).astype(np.uint8)
         self._last_fg = fg_small
         h, w = image.shape[:2]
@@ -226,7 +231,10 @@ class BackgroundModel:
         """
         if self._small is None:
             return
-        self._learn(self._small, self._keep(person_mask, self._small, 7))
+        keep = self._keep(person_mask, self._small, 7)
+        if self._shadow is not None and self._shadow.shape == keep.shape:
+            keep[self._shadow] = 0
+        self._learn(self._small, keep)
 
 
 class SelfieSegmenter:
