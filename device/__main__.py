@@ -176,12 +176,16 @@ def _cmd_selftest(args, cfg: Config) -> int:
     from .selftest import run_selftest
 
     if args.mock:
-        from gpiozero.pins.mock import MockFactory
+        from gpiozero.pins.mock import MockFactory, MockTriggerPin
 
         from .live import make_frame_source
 
         cfg.camera.source = "synthetic"
-        return run_selftest(cfg, pin_factory=MockFactory(), frame_source=make_frame_source(cfg), out_dir=args.out)
+        factory = MockFactory()
+        if cfg.sensor.kind == "hcsr04":  # an echo as if a hand were 25 cm in front of the sensor
+            echo = factory.pin(cfg.sensor.echo_pin)
+            factory.pin(cfg.sensor.trigger_pin, pin_class=MockTriggerPin, echo_pin=echo, echo_time=0.25 * 2 / 343.26)
+        return run_selftest(cfg, pin_factory=factory, frame_source=make_frame_source(cfg), out_dir=args.out)
     return run_selftest(cfg, out_dir=args.out)
 
 

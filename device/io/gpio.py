@@ -16,6 +16,7 @@ import warnings
 from typing import Callable, Iterator, Optional, Sequence
 
 from gpiozero import LED, RGBLED, Button, Buzzer, DigitalInputDevice, DistanceSensor, LEDBarGraph
+from gpiozero.exc import DistanceSensorNoEcho
 
 from ..config import Config, SensorConfig
 from ..core.types import (
@@ -223,6 +224,10 @@ class UltrasonicReader(ProximityReader):
     """
 
     def __init__(self, sensor: SensorConfig, pin_factory=None, queue_len: int = 3) -> None:
+        # gpiozero warns on every missed echo from its own thread; a missed echo
+        # is a reading of None here, and the health monitor reports a silent
+        # sensor once, by name, instead of a warning per ping.
+        warnings.filterwarnings("ignore", category=DistanceSensorNoEcho)
         with warnings.catch_warnings():
             # gpiozero suggests pigpio for accuracy; pigpio does not run on a Pi 5
             # and a centimetre of jitter is well inside our hysteresis.
