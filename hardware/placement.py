@@ -192,6 +192,26 @@ def sensor_height(stature_m: float) -> float:
     return HIP_FRACTION * stature_m
 
 
+def max_stature(lens: Lens, aspect: float, distance_m: float, yaw_deg: float = 20.0) -> float:
+    """Tallest athlete (m, to 1 cm) who fits at ``distance_m`` with the lens at that
+    athlete's best height, square-on and at ``yaw_deg``. 0.0 if nobody from 1.0 m fits."""
+
+    def ok(stature: float) -> bool:
+        z = Zone(stature_m=stature)
+        lh = best_lens_height(stature, z)
+        return all(fits(lens, aspect, z, Placement(distance_m, lh, y)) for y in (0.0, yaw_deg))
+
+    lo, hi = 1.0, 2.3
+    if not ok(lo):
+        return 0.0
+    if ok(hi):
+        return hi
+    while hi - lo > 0.005:
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if ok(mid) else (lo, mid)
+    return math.floor(lo * 100) / 100
+
+
 def placement_table(stature_m: float = 1.95, lens_height_m: float | None = None, yaw_deg: float = 20.0) -> list[dict]:
     """One row per lens and aspect: minimum distance square-on and at ``yaw_deg``,
     and how tall the athlete appears at the recommended distance."""
@@ -221,6 +241,12 @@ def placement_table(stature_m: float = 1.95, lens_height_m: float | None = None,
     return rows
 
 
+def _stature_cell(s: float) -> str:
+    if s <= 0:
+        return "under 1.00 m"
+    return f"{s:.2f} m or more" if s >= 2.3 else f"{s:.2f} m"
+
+
 def _markdown(stature_m: float, yaw_deg: float, lens_height_m: float | None) -> str:
     zone = Zone(stature_m=stature_m)
     lh = best_lens_height(stature_m, zone) if lens_height_m is None else lens_height_m
@@ -239,6 +265,11 @@ def _markdown(stature_m: float, yaw_deg: float, lens_height_m: float | None) -> 
             f"| {r['min_yaw_m']:.2f} | {r['recommended_m']:.1f} | {r['person_px']:.0f} of {r['rows']} px "
             f"| {'yes' if r['in_range'] else 'NO: too far'} |"
         )
+    out += ["", f"Tallest athlete who fits (head to feet, with margins, square-on and at {yaw_deg:.0f} deg yaw), 4:3 picture:",
+            "", "| Camera | at 2.0 m | at 2.5 m | at 3.0 m |", "|---|---|---|---|"]
+    for lens in LENSES:
+        cells = " | ".join(_stature_cell(max_stature(lens, 4 / 3, d, yaw_deg)) for d in (2.0, 2.5, 3.0))
+        out.append(f"| {lens.name} | {cells} |")
     out += ["", "| Stature (m) | Hip-contact sensor / pad centre height (m) |", "|---|---|"]
     for s in (1.50, 1.60, 1.70, 1.80, 1.90, 1.95):
         out.append(f"| {s:.2f} | {sensor_height(s):.2f} |")

@@ -159,6 +159,97 @@ def test_wiring_svg_names_every_pin_of_its_build(option):
             assert not re.search(rf"\bGPIO{r['bcm_gpio']}\b", text), f"{SVG_FOR_OPTION[option]} shows GPIO{r['bcm_gpio']}"
 
 
+@pytest.mark.parametrize("name", ["room-layout.svg", "wall-card.svg"])
+def test_other_svgs_are_well_formed(name):
+    assert _svg_text(name).strip()
+
+
+def test_wall_card_is_a5_and_explains_every_verdict():
+    root = ET.parse(HW / "wall-card.svg").getroot()
+    assert root.get("width") == "148mm" and root.get("height") == "210mm", "the wall card must print at A5"
+    text = _svg_text("wall-card.svg").lower()
+    for words in ("hips back", "chest tall", "reach the wall", "soft knees", "feet flat", "slow down",
+                  "step into view", "target"):
+        assert words in text, f"wall card does not say {words!r}"
+
+
+def _load(name: str):
+    spec = importlib.util.spec_from_file_location(f"wallhinge_{name}", HW / f"{name}.py")
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = mod
+    spec.loader.exec_module(mod)
+    return mod
+
+
+@pytest.mark.parametrize("option", sorted(SVG_FOR_OPTION))
+def test_wiring_svgs_are_regenerated_from_the_pin_table(option):
+    wiring = _load("wiring_diagrams")
+    assert (HW / SVG_FOR_OPTION[option]).read_text(encoding="utf-8") == wiring.draw(option), (
+        f"{SVG_FOR_OPTION[option]} is stale: run python hardware/wiring_diagrams.py"
+    )
+
+
+def test_wall_card_shows_the_beeps_the_buzzer_plays():
+    # The card draws device.io.gpio.BEEPS; a changed pattern must not leave a stale card on the wall.
+    card = _load("wall_card")
+    assert (HW / "wall-card.svg").read_text(encoding="utf-8") == card.draw(), (
+        "wall-card.svg is stale: run python hardware/wall_card.py"
+    )
+
+
+def test_wall_card_draws_every_verdict_rhythm_differently():
+    card = _load("wall_card")
+    from device.io.gpio import BEEPS
+    shown = [row[2] for row in card.ROWS]
+    assert {v.value for v in card.Verdict} <= set(shown), "a verdict is missing from the wall card"
+    audible = [BEEPS[k] for k in shown if BEEPS[k]]
+    assert len(set(audible)) == len(audible), "two verdicts share a beep rhythm: nobody can tell them apart"
+
+
+def test_room_layout_is_regenerated_from_placement():
+    layout = _load("room_layout")
+    assert (HW / "room-layout.svg").read_text(encoding="utf-8") == layout.draw(placement.CAMERA_MODULE_3_WIDE), (
+        "room-layout.svg is stale: run python hardware/room_layout.py"
+    )
+
+
+def _bom_builds() -> dict[str, list[list[str]]]:
+    """Each '## Build' section's table rows (cells stripped), from BOM.md."""
+    builds: dict[str, list[list[str]]] = {}
+    current = None
+    for line in (HW / "BOM.md").read_text(encoding="utf-8").splitlines():
+        if line.startswith("## "):
+            current = line[3:] if line.startswith("## Build") else None
+            if current:
+                builds[current] = []
+        elif current and line.startswith("|") and not line.startswith("|---") and not line.startswith("| Part"):
+            builds[current].append([c.strip().strip("*") for c in line.strip().strip("|").split("|")])
+    return builds
+
+
+def test_bom_lines_and_totals_add_up():
+    builds = _bom_builds()
+    assert len(builds) == 3, f"BOM.md should have three builds, found {list(builds)}"
+    for name, rows in builds.items():
+        *parts, total = rows
+        assert total[0] == "Total", f"{name}: last row must be the total"
+        for r in parts:
+            qty, unit, line = int(r[2]), float(r[3]), float(r[4])
+            assert line == pytest.approx(qty * unit), f"{name}: {r[0]} {r[1]}: {qty} x {unit} != {line}"
+        assert float(total[4]) == pytest.approx(sum(float(r[4]) for r in parts)), f"{name}: total does not add up"
+
+
+def test_bom_resistor_counts_match_the_wiring():
+    # One 330 Ohm per separate LED and bar segment: 3 + 8 in the separate-LED builds.
+    cfg = Config()
+    n_leds = 3 + len(cfg.leds.bargraph_pins)
+    for name, rows in _bom_builds().items():
+        if "home" in name:
+            continue
+        r330 = [r for r in rows if r[0] == "Resistors" and "330" in r[1]]
+        assert r330 and int(r330[0][2]) == n_leds, f"{name}: needs {n_leds} x 330 Ohm"
+
+
 # ------------------------------------------------------------ placement
 
 
@@ -217,6 +308,12 @@ def test_sensor_height_and_bad_stature():
     assert placement.sensor_height(1.80) == pytest.approx(0.954)
     with pytest.raises(ValueError, match="metres"):
         placement.sensor_height(180)
+
+
+def test_mounting_doc_quotes_the_current_table():
+    doc = (HW / "MOUNTING.md").read_text(encoding="utf-8")
+    table = placement._markdown(1.95, 20.0, None)
+    assert table in doc, "MOUNTING.md's placement table is stale: paste `python hardware/placement.py` output"
 
 
 def test_placement_cli_rejects_centimetres(capsys):

@@ -64,7 +64,7 @@ pi_origin = [wall + 8, wall + 52];
 
 module keyhole() {
     // Head hole below, slot above: hang on the screw head, slide down.
-    // 9.5 mm head hole and 4.6 mm slot take M4 or #8 pan heads, and M5 T-nuts on a 2020 rail.
+    // 9.5 mm head hole and 4.6 mm slot: M4 / #8 pan-head screws, or M4 T-nuts on a 2020 rail.
     translate([0, 0, -1]) cylinder(d = 9.5, h = plate_t + 2);
     translate([-2.3, 0, -1]) cube([4.6, 12, plate_t + 2]);
     // Recess so the screw head sits behind the plate's surface.
