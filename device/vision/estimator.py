@@ -65,9 +65,16 @@ def select_person(
     fragments inside the person's box (a hand, the weight) are merged, and holes
     (clothing that matches the background) are filled: measures use the outline.
     """
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    # Blob analysis at half resolution: a quarter of the pixels, same answer for
+    # person-sized blobs; the chosen blob's outline is then taken at full resolution.
+    f = 2 if mask.shape[1] > 400 else 1
+    small = np.ascontiguousarray(mask[::f, ::f]) if f > 1 else mask
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(small, connectivity=8)
     if n <= 1:
         return None
+    stats = stats.astype(np.int64)
+    stats[:, :4] *= f
+    stats[:, 4] *= f * f
     best, best_score = -1, -1.0
     H, W = mask.shape[:2]
     for i in range(1, n):
@@ -91,18 +98,37 @@ def select_person(
     if best < 0:
         return None
     x, y, w, h, _ = (int(v) for v in stats[best])
-    sel = cv2.compare(labels, best, cv2.CMP_EQ)
-    for i in range(1, n):
-        if i == best:
-            continue
-        xi, yi, wi, hi, ai = (int(v) for v in stats[i])
-        # Fragments of the same person: a head cut off at a thin neck, a hand, the
-        # weight. They lie within the person's box grown a little (mostly upward).
-        gx, gy = 0.1 * h, 0.15 * h
-        near = xi < x + w + gx and xi + wi > x - gx and yi < y + h and yi + hi > y - gy
-        if near and ai >= 20 and hi < 0.6 * h:
-            sel |= cv2.compare(labels, i, cv2.CMP_EQ)
+    sel_small = cv2.compare(labels, best, cv2.CMP_EQ)
+    # Fragments of the same person: a head cut off at a thin neck, legs split from
+    # the trunk where clothing matches the wall, a hand, the weight. They sit in
+    # the person's column, above or below within a small gap; merge until stable.
+    merged = {best}
+    grew = True
+    while grew:
+        grew = False
+        for i in range(1, n):
+            if i in merged:
+                continue
+            xi, yi, wi, hi, ai = (int(v) for v in stats[i])
+            if ai < 20:
+                continue
+            overlap_x = min(x + w, xi + wi) - max(x, xi)
+            gap_y = max(yi - (y + h), y - (yi + hi), 0)
+            if overlap_x >= 0.5 * min(w, wi) and gap_y <= 0.15 * h:
+                merged.add(i)
+                sel_small |= cv2.compare(labels, i, cv2.CMP_EQ)
+                x0_, y0_ = min(x, xi), min(y, yi)
+                x, y, w, h = x0_, y0_, max(x + w, xi + wi) - x0_, max(y + h, yi + hi) - y0_
+                grew = True
+    if f > 1:
+        sel = cv2.resize(sel_small, (mask.shape[1], mask.shape[0]), interpolation=cv2.INTER_NEAREST)
+        # Back to full-resolution edges: the selected region grown by a pixel, ANDed with the mask.
+        sel = cv2.bitwise_and(cv2.dilate(sel, np.ones((3, 3), np.uint8)), mask)
+    else:
+        sel = sel_small
     cs, _ = cv2.findContours(sel, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    if not cs:
+        return None
     filled = np.zeros_like(sel)
     cv2.drawContours(filled, cs, -1, 255, thickness=cv2.FILLED)
     bx, by, bw, bh = cv2.boundingRect(np.concatenate(cs))
@@ -154,6 +180,8 @@ class PostureEstimator:
         self._facing_votes: deque[float] = deque(maxlen=60)
         self._feet: deque[tuple[float, float, float]] = deque(maxlen=90)  # t, x, floor y
         self._heel_ref: deque[float] = deque(maxlen=30)
+        self._side_cache: Optional[tuple] = None
+        self._last_mask: Optional[np.ndarray] = None
 
     # -- state helpers -------------------------------------------------------
 
@@ -163,12 +191,16 @@ class PostureEstimator:
             return self.wall_side_setting, 1.0
         if not self._facing_votes:
             return None, 0.0
+        key = (len(self._facing_votes), self._facing_votes[-1])
+        if self._side_cache is not None and self._side_cache[0] == key:
+            return self._side_cache[1]
         v = np.array(self._facing_votes)
         score = float(np.median(v))
         agree = float(np.mean(np.sign(v) == np.sign(score)))
         # Facing right (+x) means the back, hence the wall, is on the left.
         side = "left" if score > 0 else "right"
         sure = min(1.0, len(v) / 5.0) * max(0.0, 2.0 * agree - 1.0)
+        self._side_cache = (key, (side, sure))
         return side, sure
 
     def _still(self, t: float, height: float) -> bool:
@@ -202,7 +234,13 @@ class PostureEstimator:
         Hf, Wf = img.shape[:2]
         side_now, _ = self._wall_side()
         blob = select_person(seg.mask, self.min_height_frac * Hf, self._bbox, side_now)
-        self.segmenter.feedback(blob.mask if blob is not None else None)
+        # The background never learns where the person is now or was last frame:
+        # one frame where the mask splits must not let part of them be absorbed.
+        protect = blob.mask if blob is not None else None
+        if self._last_mask is not None and self._last_mask.shape == seg.mask.shape:
+            protect = self._last_mask if protect is None else cv2.bitwise_or(protect, self._last_mask)
+        self.segmenter.feedback(protect)
+        self._last_mask = blob.mask if blob is not None else None
         if blob is None:
             dbg.notes.append("no person")
             return PostureSample(t=t)

@@ -113,6 +113,7 @@ class BackgroundModel:
         self._last_fg: Optional[np.ndarray] = None
         self._small: Optional[np.ndarray] = None
         self._shadow: Optional[np.ndarray] = None
+        self._tick = 0
         self._full_size: Optional[tuple[int, int]] = None
 
     @property
@@ -153,7 +154,7 @@ class BackgroundModel:
         pm = cv2.dilate(pm, np.ones((grow, grow), np.uint8))
         return (pm == 0).astype(np.uint8)
 
-    def _learn(self, small: np.ndarray, keep: np.ndarray) -> None:
+    def _learn(self, small: np.ndarray, keep: np.ndarray, boost: float = 1.0) -> None:
         if self._bg is None:
             self._bg = small.copy()
             self._var = np.full(small.shape[:2], 16.0, np.float32)
@@ -166,7 +167,7 @@ class BackgroundModel:
         cv2.copyTo(small, fresh, self._bg)
         self._n_learn += 1
         # Early on, learn fast (running mean); later, a slow blend follows drift.
-        a = max(self.learn_rate, 1.0 / self._n_learn)
+        a = min(1.0, max(self.learn_rate * boost, 1.0 / self._n_learn))
         d = cv2.subtract(small, self._bg)
         d2 = cv2.transform(cv2.multiply(d, d), np.full((1, 3), 1.0 / 3.0, np.float32))
         np.minimum(d2, 400.0, out=d2)
@@ -211,17 +212,16 @@ class BackgroundModel:
         self._shadow = shadow
         fg_small = (score > 1.0).astype(np.uint8)
         self._last_fg = fg_small
+        # Speckle removal at the model's resolution (cheap), then upsample the
+        # *graded* score (threshold at 64 of 255) so the full-resolution outline is
+        # interpolated between model pixels rather than blocky.
+        opened = cv2.morphologyEx(fg_small, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
+        graded = cv2.multiply(np.clip(score * 64.0, 0, 255).astype(np.uint8), opened)
         h, w = image.shape[:2]
         if (w, h) != (small.shape[1], small.shape[0]):
-            soft = cv2.resize(np.minimum(score, 4.0), (w, h), interpolation=cv2.INTER_LINEAR)
-            mask = (soft > 1.0).astype(np.uint8) * 255
-        else:
-            soft = np.minimum(score, 4.0)
-            mask = fg_small * 255
-        mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
-        # score is a squared distance ratio; its square root is closer to linear in
-        # the fraction of a pixel the person covers, which is what the edge refine interpolates.
-        return Segmentation(mask, self.name, cv2.sqrt(soft) - 1.0)
+            graded = cv2.resize(graded, (w, h), interpolation=cv2.INTER_LINEAR)
+        _, mask = cv2.threshold(graded, 63, 255, cv2.THRESH_BINARY)
+        return Segmentation(mask, self.name)
 
     def feedback(self, person_mask: Optional[np.ndarray]) -> None:
         """Learn from the last segmented frame everywhere except the tracked person.
@@ -231,10 +231,15 @@ class BackgroundModel:
         """
         if self._small is None:
             return
+        # Once the scene is known, learning every third frame (at triple rate) follows
+        # drift just as well for a third of the cost.
+        self._tick += 1
+        if self.ready and self._tick % 3:
+            return
         keep = self._keep(person_mask, self._small, 7)
         if self._shadow is not None and self._shadow.shape == keep.shape:
             keep[self._shadow] = 0
-        self._learn(self._small, keep)
+        self._learn(self._small, keep, boost=3.0 if self.ready else 1.0)
 
 
 class SelfieSegmenter:

@@ -453,8 +453,11 @@ def _measure_legs(m: np.ndarray, res: SilhouetteMeasures, J: np.ndarray, body: B
         if flen >= 4:
             def bottom_of(c0: int, c1: int) -> float:
                 colsub = m[:, x0 + c0 : x0 + c1 + 1]
-                ys = [np.flatnonzero(colsub[:, j]).max() for j in range(colsub.shape[1]) if colsub[:, j].any()]
-                return float(np.median(ys)) if ys else floor_y
+                has_c = colsub.any(axis=0)
+                if not has_c.any():
+                    return floor_y
+                last = colsub.shape[0] - 1 - colsub[::-1].argmax(axis=0)
+                return float(np.median(last[has_c]))
 
             q = max(1, flen // 4)
             heel_bottom = bottom_of(heel_x, heel_x + q - 1)
