@@ -118,6 +118,20 @@ def test_no_pin_is_used_twice():
     assert len(header) == len(set(header)), f"a header pin appears twice: {sorted(h for h in header if header.count(h) > 1)}"
 
 
+def test_wiring_doc_table_agrees_with_pins_csv():
+    table = [l for l in (HW / "WIRING.md").read_text(encoding="utf-8").splitlines() if l.startswith("| ")]
+    for r in _gpio_rows():
+        key = r["config_key"].split("[")[0]
+        tag = "SDA" if "SDA" in r["function"] else "SCL" if "SCL" in r["function"] else ""
+        lines = [l for l in table if f"`{key}" in l and tag in l]
+        assert lines, f"WIRING.md's pin table has no row for {r['config_key']} {tag}"
+        cells = [c.strip() for c in lines[0].strip("|").split("|")]
+        gpios, headers = re.findall(r"\d+", cells[2]), re.findall(r"\d+", cells[3])
+        i = gpios.index(r["bcm_gpio"]) if r["bcm_gpio"] in gpios else None
+        assert i is not None, f"WIRING.md: {r['config_key']} should be GPIO{r['bcm_gpio']}"
+        assert headers[i] == r["header_pin"], f"WIRING.md: GPIO{r['bcm_gpio']} should be header pin {r['header_pin']}"
+
+
 def test_options_and_directions_are_known():
     for r in _rows():
         assert r["sensor_option"] in SENSOR_OPTIONS, f"{r['function']}: unknown sensor_option {r['sensor_option']!r}"
