@@ -309,6 +309,17 @@ def test_random_sets_vary_and_stay_consistent():
     assert len(seen_sizes) >= 2 and len(statures) == 6
 
 
+def test_some_people_are_dressed_like_the_room():
+    """Clothing close to the background colour must occur, or segmentation is never tested on it."""
+    close = 0
+    for seed in range(40):
+        sc = get_scenario("random", seed, width=160, height=120, n_reps=1)
+        wall = np.subtract(sc.body.shirt, np.multiply(sc.style.wall_colour, 1 / sc.style.body_light))
+        floor = np.subtract(sc.body.trousers, np.multiply(sc.style.floor_colour, 1 / sc.style.body_light))
+        close += int(np.abs(wall).max() <= 13 or np.abs(floor).max() <= 13)
+    assert 2 <= close <= 15
+
+
 def test_bodies_vary_and_stand_at_their_stature():
     for h, build in [(1.50, 0.0), (1.95, 1.0)]:
         body = Body(stature_m=h, build=build)

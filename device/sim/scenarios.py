@@ -334,6 +334,7 @@ class Scenario:
             H, W = cam.height, cam.width
             img = bg[PAD - dv: PAD - dv + H, PAD - du: PAD - du + W].copy()
             passers = [(p, self._passer_fig(p, t)) for p in self._passers_at(t)]
+            boxes = []
             if fig is not None:
                 pose, _, _ = self.pose_at(t)
                 ankle_x = fig.keypoints["ankle"][0]
@@ -341,16 +342,33 @@ class Scenario:
                              du, dv)
             for p, pf in passers:
                 if p.z > 0:
-                    draw_figure(img, pf, cam, du, dv)
+                    uvs = project_figure(pf, cam, du, dv)
+                    draw_figure(img, pf, cam, du, dv, uvs)
+                    boxes.append(figure_bbox(uvs))
             if fig is not None:
-                draw_figure(img, fig, cam, du, dv, self._uvs(t, fig, cam, du, dv))
+                uvs = self._uvs(t, fig, cam, du, dv)
+                draw_figure(img, fig, cam, du, dv, uvs)
+                boxes.append(figure_bbox(uvs))
             for p, pf in passers:
                 if p.z <= 0:
-                    draw_figure(img, pf, cam, du, dv)
+                    uvs = project_figure(pf, cam, du, dv)
+                    draw_figure(img, pf, cam, du, dv, uvs)
+                    boxes.append(figure_bbox(uvs))
+            if self.camera_noise and self.style.blur:
+                # The cached room is blurred already; only where people were drawn needs it per frame.
+                for x0, y0, x1, y1 in boxes:
+                    X0, Y0 = max(0, int(x0) - 3), max(0, int(y0) - 3)
+                    X1, Y1 = min(cam.width, int(x1) + 4), min(cam.height, int(y1) + 4)
+                    if X1 - X0 > 2 and Y1 - Y0 > 2:
+                        src = img[max(0, Y0 - 2): Y1 + 2, max(0, X0 - 2): X1 + 2]
+                        out = cv2.GaussianBlur(src, (3, 3), 0.8)
+                        img[Y0:Y1, X0:X1] = out[Y0 - max(0, Y0 - 2): Y0 - max(0, Y0 - 2) + (Y1 - Y0),
+                                                X0 - max(0, X0 - 2): X0 - max(0, X0 - 2) + (X1 - X0)]
         if self.camera_noise:
-            self._noise_bank().apply(img, rng)
-            if self.style.blur:
+            if covered and self.style.blur:
                 img = cv2.GaussianBlur(img, (3, 3), 0.8)
+            # Sensor noise comes after the optics' blur.
+            self._noise_bank().apply(img, rng)
             if self.style.jpeg_quality:
                 ok, buf = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, self.style.jpeg_quality])
                 img = cv2.imdecode(buf, cv2.IMREAD_COLOR)
@@ -429,6 +447,8 @@ class Scenario:
         bg = self._bg.get(cam)
         if bg is None:
             bg = render_background(cam, self.style, self.sensor_height_m)
+            if self.camera_noise and self.style.blur:
+                bg = cv2.GaussianBlur(bg, (3, 3), 0.8)
             self._bg[cam] = bg
         return bg
 
@@ -712,6 +732,8 @@ def get_scenario(name: str, seed: int = 0, *, width: int = 640, height: int = 48
     if name == "clean":
         style_kw = dict(lighting="normal", jpeg_quality=None, background=("plain", "textured", "gym")[seed % 3])
     style = overrides.get("style") or random_style(rng, **style_kw)
+    if "body" not in overrides:
+        body = _camouflage(np.random.default_rng([seed, zlib.crc32(name.encode()), 1]), body, style)
     stance = _stance(rng, body)
     tl = _Timeline(rng, body, stance, cam)
     n_reps = overrides.get("n_reps")
@@ -783,6 +805,25 @@ def get_scenario(name: str, seed: int = 0, *, width: int = 640, height: int = 48
     tl.add("absent", 1.0)
     return Scenario(name, seed, fps, body, cam, style, tl.segs, passers, blinds, noise, stance, config,
                     camera_noise=overrides.get("camera_noise", True))
+
+
+def _camouflage(rng: np.random.Generator, body: Body, style: SceneStyle) -> Body:
+    """Sometimes dress the person like the room: a shirt the colour of the wall or trousers like the floor.
+
+    Drawn from its own random stream so that it changes colours only, never the timeline of a seed.
+    """
+    r = rng.random()
+    light = style.body_light
+    jitter = rng.uniform(-12, 12, 3)
+
+    def like(c) -> tuple[int, int, int]:
+        return tuple(int(np.clip(v / light + j, 0, 255)) for v, j in zip(c, jitter))
+
+    if r < 0.12:
+        return replace(body, shirt=like(style.wall_colour))
+    if r < 0.2:
+        return replace(body, trousers=like(style.floor_colour), shorts=False)
+    return body
 
 
 def _passer(rng: np.random.Generator, t0: float, cam: Camera, z: float) -> Passer:
