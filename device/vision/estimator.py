@@ -272,8 +272,8 @@ class PostureEstimator:
 
         # Facing votes only from planted feet: a walking stride spreads the feet.
         if whole and still and self.wall_side_setting == "auto":
-            fs = facing_score(blob.mask[y : y + h, x : x + w])
-            if fs is not None and abs(fs) > 0.005:
+            fs = facing_score(blob.mask[y : y + h, x : x + w], self._standing_h)
+            if fs is not None and abs(fs) > 0.02:
                 self._facing_votes.append(fs)
         side, side_sure = self._wall_side()
         dbg.wall_side = side

@@ -93,8 +93,8 @@ class BackgroundModel:
         learn_rate: float = 0.05,
         min_seen: int = 5,
         ready_coverage: float = 0.995,
-        threshold: float = 4.0,
-        min_diff: float = 18.0,
+        threshold: float = 3.0,
+        min_diff: float = 12.0,
     ) -> None:
         self.work_width = work_width
         self.learn_rate = learn_rate
@@ -170,9 +170,19 @@ class BackgroundModel:
         a = min(1.0, max(self.learn_rate * boost, 1.0 / self._n_learn))
         d = cv2.subtract(small, self._bg)
         d2 = cv2.transform(cv2.multiply(d, d), np.full((1, 3), 1.0 / 3.0, np.float32))
-        np.minimum(d2, 400.0, out=d2)
-        cv2.accumulateWeighted(small, self._bg, a, keep)
-        cv2.accumulateWeighted(d2, self._var, a, keep)
+        # Noise is learned from inliers only: a person walking through (their
+        # blurred edges are not inside the protected mask) must not inflate the
+        # noise estimate and so blind the model where they will stand.
+        inlier = (d2 <= np.maximum(9.0 * self._var, 36.0)).astype(np.uint8) & keep
+        if self.ready:
+            # Foreground that is not the person (a ghost, a moved chair) fades in
+            # slowly; real background follows drift at the normal rate.
+            outlier = keep & (1 - inlier)
+            cv2.accumulateWeighted(small, self._bg, a * 0.1, outlier)
+            cv2.accumulateWeighted(small, self._bg, a, inlier)
+        else:
+            cv2.accumulateWeighted(small, self._bg, a, keep)
+        cv2.accumulateWeighted(d2, self._var, a, inlier)
         np.maximum(self._var, 4.0, out=self._var)
         cv2.add(self._seen, 1, dst=self._seen, mask=keep * (self._seen < 60000).astype(np.uint8))
 

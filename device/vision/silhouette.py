@@ -89,6 +89,9 @@ class SilhouetteMeasures:
     conf_back: float = 0.0
     conf_knee: float = 0.0
     conf_heel: float = 0.0
+    # Fraction of the back segment where the frame shows a real colour edge next to
+    # the mask's edge (1 when not checked). Low: the mask's "back" is not the back.
+    edge_support: float = 1.0
 
 
 def arc_bend_deg(sagitta: float, chord: float) -> float:
@@ -259,7 +262,7 @@ def _refine_edge_gradient(pts: np.ndarray, normal: np.ndarray, image: np.ndarray
     off = np.clip(off, -1.0, 1.0)
     shift = kc[jj] + off * step
     out[ok] = pts[ok] + shift[ok, None] * normal[None, :]
-    return out
+    return out, float(ok.mean()) if len(ok) else 0.0
 
 
 def _measure_left(
@@ -362,7 +365,8 @@ def _measure_left(
         # The back is nearly straight here: one outward normal for the whole segment.
         nb = -_rot((seg[-1] - seg[0]) / max(1e-9, float(np.linalg.norm(seg[-1] - seg[0]))))
         if image is not None:
-            seg = _refine_edge_gradient(seg, nb, image)
+            seg, support = _refine_edge_gradient(seg, nb, image)
+            res.edge_support = support
         elif soft is not None:
             seg = _refine_edge(seg, nb, soft)
         res.back_segment = seg
@@ -378,7 +382,10 @@ def _measure_left(
             steps = np.linalg.norm(np.diff(seg, axis=0), axis=1)
             smooth = 1.0 if steps.max() < 0.05 * H else 0.3
             clean = float(np.clip(1.5 - resid / max(0.004 * H, 0.6), 0.0, 1.0))
-            res.conf_back = _size_conf(float(np.linalg.norm(seg[-1] - seg[0])), 25.0) * smooth * clean
+            edge = float(np.clip((res.edge_support - 0.4) / 0.4, 0.0, 1.0))
+            res.conf_back = _size_conf(float(np.linalg.norm(seg[-1] - seg[0])), 25.0) * smooth * clean * edge
+            # The trunk axis leans on the same back edge: doubt it too when the edge is missing.
+            res.conf_trunk *= 0.5 + 0.5 * edge
 
     _measure_legs(m, res, J, body)
     return res
@@ -504,29 +511,46 @@ def _measure_legs(m: np.ndarray, res: SilhouetteMeasures, J: np.ndarray, body: B
     res.conf_knee = _size_conf(L, 60.0) * (1.0 if good.mean() > 0.6 else 0.5)
 
 
-def facing_score(mask: np.ndarray) -> Optional[float]:
+def facing_score(mask: np.ndarray, standing_height: Optional[float] = None) -> Optional[float]:
     """Evidence for which way the person faces: >0 facing right (+x), <0 left.
 
-    Feet point forward: the bottom rows (toes and heel) sit forward of the
-    shins, since the foot reaches much farther in front of the ankle than the
-    heel behind it. Returns a value in units of the blob height, or None if
-    there is no foot to look at.
+    Two cues, in units of the blob height:
+
+    - feet: toes reach far in front of the shin (about 0.1 H), the heel only a
+      little behind it (about 0.02 H). The shin is taken at 12-25 % of the
+      height, above the far foot even when camera yaw lifts it in the picture.
+    - hinge: once the blob is clearly shorter than standing (trunk tilted), the
+      head and shoulders are in front of the feet and the buttocks behind.
+
+    Returns None if there is no foot to look at.
     """
     m = mask > 0
     rows = np.flatnonzero(m.any(axis=1))
     if len(rows) < 30:
         return None
-    top, bottom = rows[0], rows[-1]
+    top, bottom = int(rows[0]), int(rows[-1])
     h = bottom - top + 1
 
-    def cx(y0: float, y1: float) -> Optional[float]:
+    def extents(y0: float, y1: float) -> Optional[tuple[float, float]]:
         sub = m[int(y0) : int(y1) + 1]
-        ys, xs = np.nonzero(sub)
-        return float(xs.mean()) if len(xs) else None
+        has = sub.any(axis=1)
+        if not has.any():
+            return None
+        lo = sub.argmax(axis=1)[has]
+        hi = sub.shape[1] - 1 - sub[:, ::-1].argmax(axis=1)[has]
+        return float(np.median(lo)), float(np.median(hi))
 
-    foot = cx(bottom - 0.03 * h, bottom)
-    shin = cx(bottom - 0.16 * h, bottom - 0.08 * h)
-    if foot is None or shin is None:
+    feet = m[int(bottom - 0.06 * h) : bottom + 1]
+    fx = np.flatnonzero(feet.any(axis=0))
+    leg = extents(bottom - 0.25 * h, bottom - 0.12 * h)
+    if len(fx) == 0 or leg is None:
         return None
-    score = (foot - shin) / h
+    toe_fwd = fx[-1] - leg[1]  # foot beyond the leg on the right
+    toe_back = leg[0] - fx[0]  # and on the left
+    score = (toe_fwd - toe_back) / h
+    if standing_height and h < 0.88 * standing_height:
+        upper = np.nonzero(m[top : int(top + 0.3 * h)])[1]
+        if len(upper):
+            feet_c = 0.5 * (fx[0] + fx[-1])
+            score += 0.5 * (float(upper.mean()) - feet_c) / h
     return float(score)
