@@ -337,6 +337,8 @@ def test_bad_input_gets_a_clear_message():
         get_scenario("clean", n_rep=3)
     with pytest.raises(ValueError, match="wall_side"):
         get_scenario("clean", wall_side="top")
+    with pytest.raises(ValueError, match="n_reps must be"):
+        get_scenario("clean", n_reps=-1)
     with pytest.raises(ValueError, match="unknown rep kind"):
         get_scenario("mixed", kinds=["good", "sloppy"])
     assert "random" in SCENARIO_NAMES

@@ -3,8 +3,8 @@
 Start with :func:`device.sim.scenarios.get_scenario`; :class:`SyntheticFrameSource` feeds the station.
 """
 
-from .scenarios import (REP_KINDS, SCENARIO_NAMES, FrameTruth, Scenario, SyntheticFrameSource, TruthRep,
+from .scenarios import (REP_KINDS, SCENARIO_DESCRIPTIONS, SCENARIO_NAMES, FrameTruth, Scenario, SyntheticFrameSource, TruthRep,
                         get_scenario, random_scenario)
 
-__all__ = ["REP_KINDS", "SCENARIO_NAMES", "FrameTruth", "Scenario", "SyntheticFrameSource", "TruthRep",
+__all__ = ["REP_KINDS", "SCENARIO_DESCRIPTIONS", "SCENARIO_NAMES", "FrameTruth", "Scenario", "SyntheticFrameSource", "TruthRep",
            "get_scenario", "random_scenario"]

@@ -608,22 +608,19 @@ def build_figure(body: Body, pose: Pose, light: float = 1.0, sensor_only: bool =
 
 def rear_distance_in_band(fig: Figure, y_lo: float, y_hi: float) -> Optional[float]:
     """Smallest world x of the figure's shapes between heights ``y_lo`` and ``y_hi`` (None if none)."""
-    best = math.inf
-    for pts, _, _ in fig.parts:
-        a, b = pts, np.roll(pts, -1, axis=0)
-        ya, yb = a[:, 1], b[:, 1]
-        lo, hi = np.minimum(ya, yb), np.maximum(ya, yb)
-        hit = (hi >= y_lo) & (lo <= y_hi)
-        if not hit.any():
-            continue
-        a, b = a[hit], b[hit]
-        dy = b[:, 1] - a[:, 1]
-        dy = np.where(np.abs(dy) < 1e-12, 1e-12, dy)
-        # Clip each edge to the band and take the x of its clipped ends.
-        t0 = np.clip((y_lo - a[:, 1]) / dy, 0, 1)
-        t1 = np.clip((y_hi - a[:, 1]) / dy, 0, 1)
-        xs = np.concatenate([a[:, 0] + t0 * (b[:, 0] - a[:, 0]), a[:, 0] + t1 * (b[:, 0] - a[:, 0])])
-        inside_a = (a[:, 1] >= y_lo) & (a[:, 1] <= y_hi)
-        xs = np.concatenate([xs, a[inside_a, 0]])
-        best = min(best, float(xs.min()))
-    return None if best == math.inf else best
+    if not fig.parts:
+        return None
+    a = np.concatenate([p for p, _, _ in fig.parts])
+    b = np.concatenate([np.roll(p, -1, axis=0) for p, _, _ in fig.parts])
+    ya, yb = a[:, 1], b[:, 1]
+    hit = (np.maximum(ya, yb) >= y_lo) & (np.minimum(ya, yb) <= y_hi)
+    if not hit.any():
+        return None
+    a, b = a[hit], b[hit]
+    dy = b[:, 1] - a[:, 1]
+    dy = np.where(np.abs(dy) < 1e-12, 1e-12, dy)
+    # Clip each edge to the band; the extreme x of a clipped edge is at one of its clipped ends.
+    t0 = np.clip((y_lo - a[:, 1]) / dy, 0, 1)
+    t1 = np.clip((y_hi - a[:, 1]) / dy, 0, 1)
+    dx = b[:, 0] - a[:, 0]
+    return float(min((a[:, 0] + t0 * dx).min(), (a[:, 0] + t1 * dx).min()))

@@ -31,7 +31,16 @@ from .body import Body, Figure, Pose, build_figure, random_body, rear_distance_i
 from .scene import (PAD, Camera, NoiseBank, SceneStyle, draw_figure, draw_figure_mask, figure_bbox, floor_shadow,
                     make_camera, project_figure, random_style, render_background)
 
-SCENARIO_NAMES: tuple[str, ...] = ("clean", "mixed", "noisy_sensor", "passerby", "walk_in_out", "blind", "random")
+SCENARIO_DESCRIPTIONS: dict[str, str] = {
+    "clean": "walks in, stands 2 s, 20 good reps, walks out",
+    "mixed": "good, rounded, shallow, knee-lock, heel-lift and too-fast reps in a known order",
+    "noisy_sensor": "good and rounded reps; sensor dropouts, spikes while standing, bounce at touch and release",
+    "passerby": "someone walks through the picture while the athlete stands and again during the set",
+    "walk_in_out": "walks in, fidgets, leans back on the wall upright (contact, no rep), reps, walks out",
+    "blind": "some reps with the lens covered or the camera knocked aside: unchecked unless shallow/too fast",
+    "random": "random body, room, lighting, yaw 0-20 deg and rep kinds (the vision accuracy benchmark)",
+}
+SCENARIO_NAMES: tuple[str, ...] = tuple(SCENARIO_DESCRIPTIONS)
 REP_KINDS: tuple[str, ...] = ("good", "rounded", "shallow", "knee_lock", "heel_lift", "too_fast")
 SENSOR_BAND_M = 0.08  # half-height of the proximity sensor's beam footprint at the hips
 
@@ -737,6 +746,8 @@ def get_scenario(name: str, seed: int = 0, *, width: int = 640, height: int = 48
     stance = _stance(rng, body)
     tl = _Timeline(rng, body, stance, cam)
     n_reps = overrides.get("n_reps")
+    if n_reps is not None and (not isinstance(n_reps, int) or n_reps < 0):
+        raise ValueError(f"n_reps must be a whole number >= 0 (got {n_reps!r})")
     kinds: Optional[list[str]] = overrides.get("kinds")
 
     def pick(default: list[str], n_default: int) -> list[str]:
