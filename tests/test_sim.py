@@ -6,8 +6,12 @@ the frame and the empty room), never read back from the renderer's own numbers.
 
 from __future__ import annotations
 
+import hashlib
 import math
+import subprocess
+import sys
 from dataclasses import replace
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -106,6 +110,17 @@ def test_same_seed_same_pixels_and_different_seed_differs():
         assert np.array_equal(a.render(t), b.render(t))
     assert [s.distance_m for s in a.proximity] == [s.distance_m for s in b.proximity]
     assert not np.array_equal(a.render(ts[0]), c.render(ts[0]))
+
+
+def test_same_pixels_in_another_process():
+    """No per-process randomness (hash salting, global RNG): a recording can be re-rendered later."""
+    code = ("import hashlib; from device.sim import get_scenario; "
+            "sc = get_scenario('random', 9, width=160, height=120, n_reps=1); "
+            "print(hashlib.sha1(sc.render(sc.reps[0].bottom_s).tobytes()).hexdigest())")
+    root = Path(__file__).resolve().parents[1]
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True)
+    sc = get_scenario("random", 9, width=160, height=120, n_reps=1)
+    assert out.stdout.strip() == hashlib.sha1(sc.render(sc.reps[0].bottom_s).tobytes()).hexdigest()
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
