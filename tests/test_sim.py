@@ -123,16 +123,16 @@ def test_same_pixels_in_another_process():
     assert out.stdout.strip() == hashlib.sha1(sc.render(sc.reps[0].bottom_s).tobytes()).hexdigest()
 
 
-@pytest.mark.parametrize("seed", [0, 1, 2])
-def test_silhouette_back_bend_matches_truth(seed):
-    sc = _quiet("mixed", seed, width=1600, height=1200, yaw_deg=0.0, kinds=["good", "rounded"])
+@pytest.mark.parametrize("seed, yaw", [(0, 0.0), (1, 0.0), (2, 0.0), (3, 18.0), (4, 18.0)])
+def test_silhouette_back_bend_matches_truth(seed, yaw):
+    sc = _quiet("mixed", seed, width=1600, height=1200, yaw_deg=yaw, kinds=["good", "rounded"])
     for rep in sc.reps:
         tr = sc.truth_at(rep.bottom_s)
         cov = _coverage(sc, rep.bottom_s)
         bend, _ = _back_bend_from_frame(cov, tr.keypoints_px["lumbar"], tr.keypoints_px["upper_back"])
         assert bend == pytest.approx(tr.image_back_bend_deg, abs=3.5), rep.kind
-        # With no yaw the picture shows the true bend.
-        assert tr.image_back_bend_deg == pytest.approx(tr.back_bend_deg, abs=0.05)
+        # With no yaw the picture shows the true bend; yaw changes it only a little.
+        assert tr.image_back_bend_deg == pytest.approx(tr.back_bend_deg, abs=0.05 if yaw == 0 else 1.5)
     good, rounded = sc.reps
     assert rounded.peak_rounding_deg - good.peak_rounding_deg > 15
 

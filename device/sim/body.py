@@ -433,6 +433,12 @@ def build_figure(body: Body, pose: Pose, light: float = 1.0, sensor_only: bool =
 
     parts: list[tuple[np.ndarray, float, BGR]] = []
     zn, zf = pose.z - body.hip_half_width, pose.z + body.hip_half_width
+    # Arms holding the ball are drawn near the trunk's plane: the trunk is as wide as the shoulders,
+    # so under yaw its near edge shifts with the arms, and a flat trunk at z = 0 would let them poke out.
+    if pose.arms == "ball":
+        arm_zn, arm_zf = pose.z - 0.035, pose.z + 0.035
+    else:
+        arm_zn, arm_zf = zn - 0.05, zf + 0.05
     far = 0.72 * light
 
     def add(poly: np.ndarray, z: float, colour: BGR, g: float = light) -> None:
@@ -527,7 +533,7 @@ def build_figure(body: Body, pose: Pose, light: float = 1.0, sensor_only: bool =
     # far side first
     leg_parts(legs[1], zf, far)
     if not sensor_only:
-        arm_parts(arm_chain(-swing_n), zf, far)
+        arm_parts(arm_chain(-swing_n), arm_zf, far)
 
     # ---- trunk: trousers over the pelvis, the shirt from the waist up
     outline, i0, i1 = torso_outline(body, pose.back_bend_deg)
@@ -598,10 +604,10 @@ def build_figure(body: Body, pose: Pose, light: float = 1.0, sensor_only: bool =
     # ---- ball and near arm
     if pose.arms == "ball":
         bc = tw(ball_ab)
-        add(_ellipse(*bc, ball_r, ball_r), zn - 0.02, body.ball)
+        add(_ellipse(*bc, ball_r, ball_r), pose.z, body.ball)
         seam = bc + _SEAM * ball_r
-        add(seam, zn - 0.02, _shade(body.ball, 2.2) if max(body.ball) < 100 else _shade(body.ball, 0.5))
-    arm_parts(arm_chain(swing_n), zn - 0.03, light)
+        add(seam, pose.z, _shade(body.ball, 2.2) if max(body.ball) < 100 else _shade(body.ball, 0.5))
+    arm_parts(arm_chain(swing_n), arm_zn, light)
     return Figure(parts, kp, arc_world, pose.z, pose.trunk_inclination_deg, pose.back_bend_deg, knee_angle,
                   pose.heel_lift_m, shank_tilt, world(torso_b))
 
