@@ -633,12 +633,16 @@ def bend_of_polyline(pts: np.ndarray) -> float:
 
 # ----------------------------------------------------------------------------------------- builders
 
-def _plan_rep(rng: np.random.Generator, kind: str, t0: float, stance: _Stance) -> RepPlan:
+def _plan_rep(rng: np.random.Generator, kind: str, t0: float, stance: _Stance, wide: bool = False) -> RepPlan:
+    """One rep of ``kind``. ``wide`` spreads postures over the whole plausible range (benchmarks), including
+    rounding near the threshold, instead of the clear-cut values the named scenarios use."""
     down, up, hold = rng.uniform(2.0, 3.0), rng.uniform(1.0, 2.0), rng.uniform(0.2, 0.5)
     trunk, rounding = rng.uniform(35, 55), rng.uniform(-2.5, 2.5)
     knee, heel, rear = rng.uniform(145, 165), 0.0, rng.uniform(0.0, 0.012)
+    if wide:
+        trunk, rounding, knee = rng.uniform(28, 62), rng.uniform(-3.0, 7.0), rng.uniform(138, 170)
     if kind == "rounded":
-        rounding = rng.uniform(18, 35)
+        rounding = rng.uniform(13 if wide else 18, 35)
     elif kind == "shallow":
         trunk = rng.uniform(20, 28)
         rear = max(0.11, stance.rear_stand * rng.uniform(0.45, 0.65))
@@ -660,8 +664,8 @@ def _plan_rep(rng: np.random.Generator, kind: str, t0: float, stance: _Stance) -
 class _Timeline:
     """Helper that appends segments one after the other."""
 
-    def __init__(self, rng: np.random.Generator, body: Body, stance: _Stance, cam: Camera) -> None:
-        self.rng, self.body, self.stance, self.cam = rng, body, stance, cam
+    def __init__(self, rng: np.random.Generator, body: Body, stance: _Stance, cam: Camera, wide: bool = False) -> None:
+        self.rng, self.body, self.stance, self.cam, self.wide = rng, body, stance, cam, wide
         self.segs: list[Segment] = []
         self.t = 0.0
         # Where the person comes from: just outside the open side of the picture.
@@ -688,7 +692,7 @@ class _Timeline:
 
     def reps(self, kinds: list[str], rest=(0.5, 1.5)) -> None:
         for i, k in enumerate(kinds):
-            rp = _plan_rep(self.rng, k, self.t, self.stance)
+            rp = _plan_rep(self.rng, k, self.t, self.stance, self.wide)
             self.add("rep", rp.t1 - rp.t0, rep=rp)
             self.stand(float(self.rng.uniform(*rest)))
 
@@ -744,7 +748,7 @@ def get_scenario(name: str, seed: int = 0, *, width: int = 640, height: int = 48
     if "body" not in overrides:
         body = _camouflage(np.random.default_rng([seed, zlib.crc32(name.encode()), 1]), body, style)
     stance = _stance(rng, body)
-    tl = _Timeline(rng, body, stance, cam)
+    tl = _Timeline(rng, body, stance, cam, wide=(name == "random"))
     n_reps = overrides.get("n_reps")
     if n_reps is not None and (not isinstance(n_reps, int) or n_reps < 0):
         raise ValueError(f"n_reps must be a whole number >= 0 (got {n_reps!r})")
