@@ -7,6 +7,7 @@ the frame and the empty room), never read back from the renderer's own numbers.
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 import subprocess
 import sys
@@ -236,6 +237,9 @@ def test_mixed_truth_verdicts_follow_the_domain_rules():
     assert heel.peak_heel_lift > Config().thresholds.heel_lift > good.peak_heel_lift
     assert fast.duration_s < 1.0 < good.duration_s
     assert sc.expected_counted == 1
+    summary = sc.summary()
+    assert [r["verdict"] for r in summary["reps"]] == kinds and summary["expected_counted"] == 1
+    json.dumps(summary)  # plain data, storable as recording metadata
     # Realistic tempo for a normal rep: 2-3 s down, 1-2 s up.
     assert 2.5 < good.duration_s < 6.0
 

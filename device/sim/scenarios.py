@@ -231,6 +231,26 @@ class Scenario:
             self._proximity = self._make_proximity()
         return self._proximity
 
+    def summary(self) -> dict:
+        """Plain-data description of the scenario (for reports and recording metadata)."""
+        cam, st, b = self.camera, self.style, self.body
+        return {
+            "name": self.name, "seed": self.seed, "fps": self.fps, "width": self.width, "height": self.height,
+            "wall_side": self.wall_side, "duration_s": round(self.duration_s, 3),
+            "camera": {"distance_m": round(cam.distance_m, 3), "height_m": round(cam.height_m, 3),
+                       "yaw_deg": round(cam.yaw_deg, 2), "px_per_m": round(cam.px_per_m, 1)},
+            "body": {"stature_m": round(b.stature_m, 3), "build": round(b.build, 2),
+                     "baseline_bend_deg": round(b.baseline_bend_deg, 2), "heel_to_wall_m": round(self.stance.heel_x, 3),
+                     "sensor_height_m": round(self.sensor_height_m, 3)},
+            "room": {"background": st.background, "lighting": st.lighting, "noise_sigma": round(st.noise_sigma, 2),
+                     "blur": st.blur, "jpeg_quality": st.jpeg_quality, "shake_px": round(st.shake_px, 2)},
+            "reps": [{"index": r.index, "kind": r.kind, "verdict": r.verdict, "faults": r.faults,
+                      "start_s": round(r.start_s, 3), "end_s": round(r.end_s, 3), "contact": r.contact}
+                     for r in self.reps],
+            "expected_counted": self.expected_counted,
+            "passersby": len(self.passers),
+        }
+
     def frame_times(self) -> list[float]:
         """Timestamps of the frames the camera delivers at ``fps``."""
         n = int(math.floor(self.duration_s * self.fps + 1e-9))
