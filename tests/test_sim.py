@@ -22,7 +22,6 @@ from device.config import Config
 from device.io.frames import Frame
 from device.sim import SCENARIO_NAMES, SyntheticFrameSource, get_scenario, random_scenario
 from device.sim.body import Body, Pose, build_figure
-from device.sim.scenarios import bend_of_polyline
 
 THR = Config().sensor.contact_threshold_m
 
