@@ -26,7 +26,7 @@ from device.vision import (
     measure_silhouette,
     select_person,
 )
-from device.vision.annotate import annotate
+from device.vision.annotate import annotate, draw_annotations
 
 
 def _scenario(wall_side: str, kinds=("good", "rounded"), seed: int = 3, size=(320, 240), name="clean", **kw):
@@ -234,6 +234,13 @@ def test_annotate_draws_without_changing_the_input():
     ann = annotate(img, s, d, verdict="rounded", rounding_deg=3.0, rep_count=2)
     assert np.array_equal(img, before)
     assert ann.shape == img.shape and np.count_nonzero(np.any(ann != img, axis=2)) > 500
+    # The analyze overlay: free-text banner coloured by the verdict it names.
+    red = draw_annotations(img, d, s, "rep 2: rounded")
+    green = draw_annotations(img, d, s, "rep 3: good")
+    assert np.array_equal(img, before)
+    band = (slice(10, 20), slice(img.shape[1] - 20, img.shape[1] - 10))
+    assert red[band][..., 2].mean() > 150 and green[band][..., 1].mean() > 150
+    assert draw_annotations(img, None, None, None).shape == img.shape
 
 
 def test_bad_frames_and_settings_get_clear_errors():

@@ -101,3 +101,33 @@ def annotate(
         cv2.rectangle(out, (x0 - 8, 8), (w - 8, 8 + th + 18), colour, -1)
         cv2.putText(out, label, (x0, 8 + th + 8), cv2.FONT_HERSHEY_SIMPLEX, scale * 1.4, (255, 255, 255), 3, cv2.LINE_AA)
     return out
+
+
+def draw_annotations(
+    image: np.ndarray,
+    debug: Optional[PostureDebug],
+    sample: Optional[PostureSample],
+    label: Optional[str] = None,
+    rounding_deg: Optional[float] = None,
+) -> np.ndarray:
+    """Overlay for ``analyze --annotate``: like :func:`annotate` with a free-text banner.
+
+    ``label`` (for example ``"rep 3: rounded"``) is drawn as the banner, coloured by
+    the verdict named at its end. ``sample`` None (no posture yet) draws the outline only.
+    """
+    s = sample if sample is not None else PostureSample(t=debug.t if debug is not None else 0.0)
+    out = annotate(image, s, debug, rounding_deg=rounding_deg)
+    if label:
+        word = label.rsplit(":", 1)[-1].strip().lower()
+        try:
+            colour = _VERDICT_COLOURS.get(Verdict(word), _FAULT_COLOUR)
+        except ValueError:
+            colour = (200, 200, 200)
+        h, w = out.shape[:2]
+        scale = max(0.4, min(1.2, h / 600))
+        text = label.replace("_", " ")
+        (tw, th), _ = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale * 1.2, 2)
+        x0 = max(8, w - tw - 20)
+        cv2.rectangle(out, (x0 - 8, 8), (w - 8, 8 + th + 18), colour, -1)
+        cv2.putText(out, text, (x0, 8 + th + 8), cv2.FONT_HERSHEY_SIMPLEX, scale * 1.2, (255, 255, 255), 2, cv2.LINE_AA)
+    return out

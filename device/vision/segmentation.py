@@ -305,11 +305,13 @@ class AutoSegmenter:
 
     The background model learns from every frame outside the learned person mask,
     so it becomes ready even if the person never leaves. After that the learned
-    model runs every ``check_every`` frames; if the two masks disagree badly
-    (intersection over union below ``min_iou``) the scene changed, the background
-    model is reset and the learned model takes over until it is relearned.
-    Without mediapipe it degrades to the background model alone, which then needs
-    the empty scene at start (a warning says so once).
+    model re-checks every ``check_every`` frames. If the two masks disagree
+    (intersection over union below ``trust_iou``: clothing that matches the wall,
+    backlight, a dark floor) the background model is not trusted for the next
+    ``distrust_frames`` frames and the learned mask is used; below ``min_iou`` the
+    scene itself changed (camera knocked, furniture moved) and the background
+    model is relearned. Without mediapipe it degrades to the background model
+    alone, which then needs the empty scene at start (a warning says so once).
     """
 
     name = "auto"
@@ -320,6 +322,8 @@ class AutoSegmenter:
         background: Optional[BackgroundModel] = None,
         check_every: int = 30,
         min_iou: float = 0.5,
+        trust_iou: float = 0.85,
+        distrust_frames: int = 150,
     ) -> None:
         self.background = background or BackgroundModel()
         if learned is None:
@@ -333,8 +337,22 @@ class AutoSegmenter:
         self.learned = learned
         self.check_every = check_every
         self.min_iou = min_iou
+        self.trust_iou = trust_iou
+        self.distrust_frames = distrust_frames
         self._n = 0
+        self._distrust_left = 0
         self.last_backend = ""
+        self.last_iou: Optional[float] = None
+
+    def _use_learned(self, image: np.ndarray) -> Optional[Segmentation]:
+        assert self.learned is not None
+        seg = self.learned.segment(image)
+        self.background._shrink(image)
+        if seg is not None:
+            # Keep learning the empty scene around the person meanwhile.
+            self.background.learn(image, seg.mask)
+        self.last_backend = self.learned.name
+        return seg
 
     def segment(self, image: np.ndarray) -> Optional[Segmentation]:
         self._n += 1
@@ -342,14 +360,13 @@ class AutoSegmenter:
             seg = self.background.segment(image)
             if seg is None:
                 self.background.learn(image)
+            self.last_backend = self.background.name
             return seg
         if not self.background.ready:
-            seg = self.learned.segment(image)
-            self.background._shrink(image)
-            if seg is not None:
-                self.background.learn(image, seg.mask)
-            self.last_backend = self.learned.name
-            return seg
+            return self._use_learned(image)
+        if self._distrust_left > 0:
+            self._distrust_left -= 1
+            return self._use_learned(image)
         seg = self.background.segment(image)
         if seg is not None and self._n % self.check_every == 0:
             ref = self.learned.segment(image)
@@ -358,16 +375,21 @@ class AutoSegmenter:
                 b = seg.mask > 0
                 union = np.count_nonzero(a | b)
                 # Only judge when there is a person-sized region to compare.
-                if union > 0.01 * a.size and np.count_nonzero(a & b) / union < self.min_iou:
-                    self.background.reset()
-                    self.background.learn(image, ref.mask)
-                    self.last_backend = self.learned.name
-                    return ref
+                if union > 0.01 * a.size:
+                    iou = np.count_nonzero(a & b) / union
+                    self.last_iou = iou
+                    if iou < self.min_iou:
+                        self.background.reset()
+                        self.background.learn(image, ref.mask)
+                    if iou < self.trust_iou:
+                        self._distrust_left = self.distrust_frames
+                        self.last_backend = self.learned.name
+                        return ref
         self.last_backend = self.background.name
         return seg
 
     def feedback(self, person_mask: Optional[np.ndarray]) -> None:
-        if self.background.ready or self.learned is None:
+        if self.learned is None or (self.background.ready and self._distrust_left == 0):
             self.background.feedback(person_mask)
 
 
