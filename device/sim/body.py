@@ -442,7 +442,13 @@ def build_figure(body: Body, pose: Pose, light: float = 1.0, sensor_only: bool =
     far = 0.72 * light
 
     def add(poly: np.ndarray, z: float, colour: BGR, g: float = light) -> None:
-        parts.append((world(poly), z, _shade(colour, g)))
+        parts.append((poly, z, _shade(colour, g)))  # body frame; placed in the world all at once at the end
+
+    def placed() -> list[tuple[np.ndarray, float, BGR]]:
+        lens = [len(p) for p, _, _ in parts]
+        allp = np.concatenate([p for p, _, _ in parts])
+        allp[:, 0] = origin_x + f * allp[:, 0]
+        return [(q, z, c) for q, (_, z, c) in zip(np.split(allp, np.cumsum(lens)[:-1]), parts)]
 
     skin, trou, shoes = body.skin, body.trousers, body.shoes
     thigh_r = (0.068 + 0.03 * body.build) * k
@@ -559,7 +565,7 @@ def build_figure(body: Body, pose: Pose, light: float = 1.0, sensor_only: bool =
     key("knee", legs[0][1], zn)
     key("ankle", legs[0][2], zn)
     if sensor_only:
-        return Figure(parts, kp, arc_world, pose.z, pose.trunk_inclination_deg, pose.back_bend_deg, knee_angle,
+        return Figure(placed(), kp, arc_world, pose.z, pose.trunk_inclination_deg, pose.back_bend_deg, knee_angle,
                       pose.heel_lift_m, shank_tilt, world(torso_b))
 
     an, ptch = legs[0][2], legs[0][3]
@@ -608,7 +614,7 @@ def build_figure(body: Body, pose: Pose, light: float = 1.0, sensor_only: bool =
         seam = bc + _SEAM * ball_r
         add(seam, pose.z, _shade(body.ball, 2.2) if max(body.ball) < 100 else _shade(body.ball, 0.5))
     arm_parts(arm_chain(swing_n), arm_zn, light)
-    return Figure(parts, kp, arc_world, pose.z, pose.trunk_inclination_deg, pose.back_bend_deg, knee_angle,
+    return Figure(placed(), kp, arc_world, pose.z, pose.trunk_inclination_deg, pose.back_bend_deg, knee_angle,
                   pose.heel_lift_m, shank_tilt, world(torso_b))
 
 
