@@ -249,6 +249,7 @@ def test_walk_in_out_lean_is_contact_without_a_rep():
     touching = [s for s in sc.proximity if lean.t0 <= s.t <= lean.t1 and s.distance_m is not None
                 and s.distance_m <= THR]
     assert len(touching) >= 5
+    assert sc.truth_at((lean.t0 + lean.t1) / 2).contact and not sc.truth_at(lean.t0 - 0.5).contact
     assert all(not (lean.t0 <= r.start_s <= lean.t1) for r in sc.reps)
     assert max(sc.truth_at(t).trunk_inclination_deg for t in np.arange(lean.t0, lean.t1, 0.1)) < 15
     # Nobody there at the start and the end: the sensor reads nothing and the person is not in position.

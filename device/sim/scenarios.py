@@ -96,7 +96,8 @@ class FrameTruth:
     rounding_deg: Optional[float] = None
     knee_angle_deg: Optional[float] = None
     heel_lift: Optional[float] = None
-    hip_distance_m: Optional[float] = None  # wall to the rear of the body in the sensor's band
+    hip_distance_m: Optional[float] = None  # wall to the rear of the body in the sensor's band (noise-free)
+    contact: bool = False  # hip_distance_m at or below the default contact threshold
     hip_x_m: Optional[float] = None  # hip joint distance from the wall
     bbox: Optional[tuple[int, int, int, int]] = None  # x0, y0, x1, y1 pixels, clipped to the frame
     image_trunk_inclination_deg: Optional[float] = None
@@ -330,6 +331,7 @@ class Scenario:
         tr.knee_angle_deg = fig.knee_angle_deg
         tr.heel_lift = pose.heel_lift_m / b.stature_m
         tr.hip_distance_m = self._rear_at(t)
+        tr.contact = tr.hip_distance_m is not None and tr.hip_distance_m <= self.config.sensor.contact_threshold_m
         tr.hip_x_m = fig.keypoints["hip"][0]
         x0, y0, x1, y1 = figure_bbox(self._uvs(t, fig, cam, du, dv))
         inside = _overlap_fraction((x0, y0, x1, y1), cam.width, cam.height)
