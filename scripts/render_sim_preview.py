@@ -44,7 +44,11 @@ def main() -> int:
     a = ap.parse_args()
     rows = []
     for name in a.scenarios.split(","):
-        sc = get_scenario(name, a.seed, width=a.width, height=a.height, fps=15, n_reps=6)
+        try:
+            sc = get_scenario(name.strip(), a.seed, width=a.width, height=a.height, fps=15, n_reps=6)
+        except ValueError as e:
+            print(f"render_sim_preview: {e}", file=sys.stderr)
+            return 2
         tiles = []
         for t in _pick_times(sc, a.per_row):
             img = sc.render(t)
@@ -59,7 +63,10 @@ def main() -> int:
             tiles.append(np.zeros_like(tiles[0]))
         rows.append(np.hstack(tiles[: a.per_row]))
     sheet = np.vstack(rows)
-    cv2.imwrite(a.out, sheet)
+    if not cv2.imwrite(a.out, sheet):
+        print(f"render_sim_preview: could not write {a.out}; check the folder exists and the name ends in .png",
+              file=sys.stderr)
+        return 1
     print(f"wrote {a.out} ({sheet.shape[1]}x{sheet.shape[0]})")
     return 0
 
