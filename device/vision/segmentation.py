@@ -378,10 +378,13 @@ class AutoSegmenter:
                 if union > 0.01 * a.size:
                     iou = np.count_nonzero(a & b) / union
                     self.last_iou = iou
-                    if iou < self.min_iou:
-                        self.background.reset()
-                        self.background.learn(image, ref.mask)
-                    if iou < self.trust_iou:
+                    # Which one is wrong? A mask that misses part of the person (the
+                    # usual failure of both: clothing like the wall for the background
+                    # model, a small full-body figure for the selfie model) is shorter.
+                    if iou < self.trust_iou and _tallest_blob(a) >= 0.95 * _tallest_blob(b):
+                        if iou < self.min_iou:
+                            self.background.reset()
+                            self.background.learn(image, ref.mask)
                         self._distrust_left = self.distrust_frames
                         self.last_backend = self.learned.name
                         return ref
@@ -391,6 +394,13 @@ class AutoSegmenter:
     def feedback(self, person_mask: Optional[np.ndarray]) -> None:
         if self.learned is None or (self.background.ready and self._distrust_left == 0):
             self.background.feedback(person_mask)
+
+
+def _tallest_blob(mask: np.ndarray) -> int:
+    """Height in pixels of the tallest connected blob (0 if none)."""
+    m = np.ascontiguousarray(mask[::2, ::2]).astype(np.uint8)
+    n, _, stats, _ = cv2.connectedComponentsWithStats(m, connectivity=8)
+    return int(stats[1:, cv2.CC_STAT_HEIGHT].max()) * 2 if n > 1 else 0
 
 
 def make_segmenter(kind: str = "auto") -> Segmenter:
