@@ -30,11 +30,11 @@ class TruthPosture:
 
     def process(self, frame: Frame) -> PostureSample:
         g = self.scenario.truth_at(frame.t)
-        seen = bool(getattr(g, "in_view", True)) and g.trunk_inclination_deg is not None
+        seen = bool(g.visible) and g.trunk_inclination_deg is not None
         c = 1.0 if seen else 0.0
         return PostureSample(
             t=frame.t,
-            person=bool(getattr(g, "person", seen)),
+            person=bool(g.present and g.visible),
             in_position=bool(g.in_position),
             trunk_inclination_deg=g.trunk_inclination_deg if seen else None,
             trunk_conf=c,

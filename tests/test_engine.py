@@ -265,3 +265,27 @@ def test_reps_during_a_sensor_fault_are_never_counted():
     assert verdicts(eng)[0] is Verdict.GOOD
     assert all(r.verdict is Verdict.UNCHECKED for r in eng.reps[1:])
     assert eng.counted == 1
+
+
+def test_a_fault_must_hold_not_flicker():
+    from device.core.engine import sustained_max
+
+    fps = 30
+    base = [(i / fps, 2.0) for i in range(60)]
+    spike = [(t, 30.0 if 20 <= i <= 21 else v) for i, (t, v) in enumerate(base)]  # two frames
+    held = [(t, 30.0 if 20 <= i <= 26 else v) for i, (t, v) in enumerate(base)]  # 0.2 s
+    assert sustained_max(spike) == 2.0
+    assert sustained_max(held) == 30.0
+    assert sustained_max([(0.0, 5.0), (0.03, 40.0), (0.06, 6.0)]) == 6.0  # too short: the median
+
+
+def test_single_frame_measurement_spikes_do_not_fail_a_good_rep():
+    s = build([PlanRep(), PlanRep()])
+    spiked = []
+    for i, p in enumerate(s.posture):
+        if i % 17 == 0:  # a wild frame now and then: rounding, heel and knee all off
+            p = PostureSample(**{**p.__dict__, "back_bend_deg": 60.0, "heel_lift": 0.2, "knee_angle_deg": 180.0})
+        spiked.append(p)
+    s.posture = spiked
+    eng, _ = run(s)
+    assert verdicts(eng) == [Verdict.GOOD, Verdict.GOOD]

@@ -61,6 +61,9 @@ MAX_REP_S = 20.0
 GONE_S = 2.0
 # Window around contact (or the deepest point) in which the knee is judged.
 KNEE_WINDOW_S = 0.3
+# A fault must hold this long to count: a rounded back or a lifted heel
+# persists, a mis-measured frame or two does not.
+SUSTAIN_S = 0.15
 
 
 @dataclass
@@ -152,6 +155,9 @@ class RepEngine:
         seen = self._seen(p)
         rep = self._rep
         if rep is not None:
+            # Once a rep has begun in position, the tracked person stays the
+            # subject even if the in-position test flickers mid-hinge.
+            seen = seen or self._measured(p)
             rep.posture_frames += 1
             if seen and self._back_seen(p):
                 rep.seen_frames += 1
@@ -194,6 +200,11 @@ class RepEngine:
             and p.in_position
             and p.trunk_inclination_deg is not None
             and p.trunk_conf >= self.th.min_conf
+        )
+
+    def _measured(self, p: Optional[PostureSample]) -> bool:
+        return (
+            p is not None and p.person and p.trunk_inclination_deg is not None and p.trunk_conf >= self.th.min_conf
         )
 
     def _back_seen(self, p: PostureSample) -> bool:
@@ -332,15 +343,11 @@ class RepEngine:
                 events.append(BaselineTaken(t, self.baseline))
 
     def _rounding(self, rep: _RepInProgress, until: Optional[float] = None) -> Optional[float]:
-        """Largest rounding in the rep, robust to single-frame outliers."""
+        """Largest rounding in the rep that held for SUSTAIN_S."""
         if self.baseline is None:
             return None
-        vals = [b for tt, b in rep.back if until is None or tt <= until]
-        if not vals:
-            return None
-        if len(vals) >= 3:  # running median of 3 before the max
-            vals = [statistics.median(vals[i - 1 : i + 2]) for i in range(1, len(vals) - 1)]
-        return max(vals) - self.baseline
+        peak = sustained_max([(tt, b) for tt, b in rep.back if until is None or tt <= until])
+        return None if peak is None else peak - self.baseline
 
     def _knee_at(self, rep: _RepInProgress, t_ref: Optional[float], until: Optional[float] = None) -> Optional[float]:
         if t_ref is None:
@@ -349,12 +356,7 @@ class RepEngine:
         return statistics.median(vals) if vals else None
 
     def _heel(self, rep: _RepInProgress, until: Optional[float] = None) -> Optional[float]:
-        vals = [h for tt, h in rep.heel if until is None or tt <= until]
-        if not vals:
-            return None
-        if len(vals) >= 3:
-            vals = [statistics.median(vals[i - 1 : i + 2]) for i in range(1, len(vals) - 1)]
-        return max(vals)
+        return sustained_max([(tt, h) for tt, h in rep.heel if until is None or tt <= until])
 
     def _posture_faults(
         self, rounding: Optional[float], knee: Optional[float], heel: Optional[float]
@@ -462,6 +464,31 @@ class RepEngine:
             events.append(SetEnded(t, self.set_index, self.counted, reason))
         self.set_active = False
         self.baseline = None
+
+
+def sustained_max(samples: list[tuple[float, float]], hold_s: float = SUSTAIN_S) -> Optional[float]:
+    """The largest level the signal stayed at or above for ``hold_s``.
+
+    For every window of consecutive samples spanning at least ``hold_s`` take
+    its minimum; return the largest such minimum. With too few samples to span
+    ``hold_s`` it falls back to the median, so one outlier never decides.
+    """
+    if not samples:
+        return None
+    best: Optional[float] = None
+    n = len(samples)
+    j = 0
+    for i in range(n):
+        j = max(j, i)
+        while j < n and samples[j][0] - samples[i][0] < hold_s:
+            j += 1
+        if j >= n:
+            break
+        low = min(v for _, v in samples[i : j + 1])
+        best = low if best is None else max(best, low)
+    if best is None:
+        return statistics.median(v for _, v in samples)
+    return best
 
 
 def run_engine(
