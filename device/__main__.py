@@ -114,7 +114,11 @@ def _cmd_simulate(args, cfg: Config) -> int:
     from .sim.scenarios import SCENARIO_NAMES
 
     if args.scenario not in SCENARIO_NAMES:
-        print(f"unknown scenario {args.scenario!r}; choose one of: {', '.join(SCENARIO_NAMES)}", file=sys.stderr)
+        from .sim.scenarios import SCENARIO_DESCRIPTIONS
+
+        print(f"unknown scenario {args.scenario!r}; choose one of:", file=sys.stderr)
+        for name, what in SCENARIO_DESCRIPTIONS.items():
+            print(f"  {name:13s} {what}", file=sys.stderr)
         return 2
     w, h = args.size
     if not args.json:

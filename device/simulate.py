@@ -143,7 +143,7 @@ def run_simulation(
         recorder = RecordingWriter(
             record_dir, fps, (width, height),
             meta={"wall_side": scenario.wall_side, "contact_threshold_m": cfg.sensor.contact_threshold_m,
-                  "source": f"simulation:{name}:seed{seed}"},
+                  "source": f"simulation:{name}:seed{seed}", "scenario": scenario.summary()},
         )
 
     events: list[Event] = []
