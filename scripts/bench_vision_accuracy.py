@@ -64,6 +64,10 @@ def run_one(seed: int, width: int, height: int, fps: float, backend: str, yaw_ma
             out["trunk"].append(s.trunk_inclination_deg - tr.trunk_inclination_deg)
             if tr.image_trunk_inclination_deg is not None:
                 out["trunk_img"].append(s.trunk_inclination_deg - tr.image_trunk_inclination_deg)
+        if s.knee_angle_deg is not None and s.knee_conf >= th.min_conf and tr.knee_angle_deg is not None:
+            out["knee"].append(s.knee_angle_deg - tr.knee_angle_deg)
+        if s.heel_lift is not None and s.heel_conf >= th.min_conf and tr.heel_lift is not None:
+            out["heel"].append(s.heel_lift - tr.heel_lift)
         if (baseline is not None and s.back_bend_deg is not None and s.back_conf >= th.min_conf
                 and tr.rounding_deg is not None):
             out["round"].append(s.back_bend_deg - baseline - tr.rounding_deg)
@@ -128,6 +132,10 @@ def report(label: str, agg: dict, secs) -> None:
           f"(vs picture angle: median {pct(ti, 50):.2f} p90 {pct(ti, 90):.2f})")
     print(f"  rounding abs error:          median {pct(ro, 50):.2f} p90 {pct(ro, 90):.2f} deg "
           f"(bias {np.mean(ro) if ro else float('nan'):+.2f})")
+    kn, he = agg["knee"], agg["heel"]
+    print(f"  knee angle abs error:        median {pct(kn, 50):.2f} p90 {pct(kn, 90):.2f} deg; "
+          f"heel lift abs error median {pct(he, 50):.4f} p90 {pct(he, 90):.4f} of height "
+          f"(threshold {Config().thresholds.heel_lift:g})")
     reps = agg["reps"]
     tp = sum(1 for t, p, *_ in reps if t and p)
     fp = sum(1 for t, p, *_ in reps if not t and p)
