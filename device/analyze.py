@@ -13,7 +13,7 @@ from .core.types import Event, RepFinished
 from .io.frames import Frame
 from .recording import RecordingError, open_recording
 from .report import report_dict
-from .station import Station, replay
+from .station import Station, make_estimator, replay
 
 
 def analyze(
@@ -41,14 +41,7 @@ def analyze(
     if side:
         cfg.camera.wall_side = side
 
-    from .vision.estimator import PostureEstimator
-
-    seg = None
-    if segmenter:
-        from .vision.segmentation import make_segmenter
-
-        seg = make_segmenter(segmenter)
-    estimator = PostureEstimator.from_config(cfg.camera, cfg.thresholds, segmenter=seg)
+    estimator = make_estimator(cfg, segmenter)
     station = Station(cfg, estimator, has_contact_sensor=rec.has_proximity, has_distance=rec.has_distance)
 
     writer = None

@@ -99,6 +99,10 @@ class CameraConfig(_Section):
     height: int = Field(480, ge=120, le=1080)
     fps: float = Field(30.0, ge=5, le=60)
     wall_side: Literal["auto", "left", "right"] = "auto"
+    # Person mask: background (learns the empty scene; fastest), selfie (the
+    # learned model; no empty scene needed), auto (learned until the empty
+    # scene is known, then background).
+    segmenter: Literal["auto", "background", "selfie"] = "auto"
     # Seconds without a fresh frame before the camera counts as lost.
     stale_s: float = Field(2.0, gt=0, le=60)
 

@@ -113,9 +113,8 @@ def run_station(
     from .health import CameraHealth, SensorHealth, frame_signature
     from .io.gpio import Feedback, SensorPoller, StartButton, make_proximity_reader
     from .notify import Notifier, Watchdog, watchdog_timeout_s
-    from .station import Station
+    from .station import Station, make_estimator
     from .storage import SessionLog, StorageError
-    from .vision.estimator import PostureEstimator
 
     stop = stop or threading.Event()
     if threading.current_thread() is threading.main_thread():
@@ -154,7 +153,7 @@ def run_station(
             )
             closers.append(recorder.close)
             log.info("recording video to %s (storage.record_video = true)", folder)
-        estimator = posture or PostureEstimator.from_config(config.camera, config.thresholds)
+        estimator = posture or make_estimator(config)
         station = Station(
             config, estimator,
             sinks=[feedback, SessionLogSink(db, config, label), LogSink()],

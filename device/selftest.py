@@ -383,9 +383,9 @@ def annotate_snapshot(frames: list[Frame], config: Config, use_vision: bool = Tr
     dbg = None
     if use_vision:
         try:
-            from device.vision import PostureEstimator
+            from device.station import make_estimator
 
-            est = PostureEstimator.from_config(config.camera, config.thresholds)
+            est = make_estimator(config)
             for f in frames:
                 est.process(f)
             dbg = est.last_debug

@@ -132,9 +132,9 @@ def run_simulation(
     if posture == "truth":
         estimator = TruthPosture(scenario)
     else:
-        from .vision.estimator import PostureEstimator
+        from .station import make_estimator
 
-        estimator = PostureEstimator.from_config(cfg.camera, cfg.thresholds)
+        estimator = make_estimator(cfg)
 
     recorder = None
     if record_dir:

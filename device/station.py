@@ -137,3 +137,12 @@ def replay(
         last_t = prox[i].t
         i += 1
     station.finish(last_t)
+
+
+def make_estimator(config: Config, segmenter: Optional[str] = None):
+    """The posture estimator the config asks for (vision is imported only here)."""
+    from .vision.estimator import PostureEstimator
+    from .vision.segmentation import make_segmenter
+
+    kind = segmenter or config.camera.segmenter
+    return PostureEstimator.from_config(config.camera, config.thresholds, segmenter=make_segmenter(kind))
