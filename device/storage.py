@@ -29,7 +29,6 @@ import queue
 import sqlite3
 import sys
 import threading
-import time
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime

@@ -5,20 +5,11 @@ from __future__ import annotations
 import time
 
 import pytest
-from gpiozero import Device
-from gpiozero.pins.mock import MockFactory, MockTriggerPin
+from gpiozero.pins.mock import MockTriggerPin
 
 from device.config import Config
 from device.core.types import ContactMade, ProximitySample, Rep, RepFinished, TargetReached, Verdict
 from device.io.gpio import BEEPS, DigitalReader, Feedback, StartButton, UltrasonicReader, pattern_values
-
-
-@pytest.fixture
-def factory():
-    f = MockFactory()
-    yield f
-    f.reset()
-    Device.pin_factory = None
 
 
 def wait_for(cond, timeout=1.0):

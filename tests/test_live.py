@@ -12,9 +12,7 @@ from __future__ import annotations
 import threading
 import time
 
-import pytest
-from gpiozero import Device
-from gpiozero.pins.mock import MockFactory, MockTriggerPin
+from gpiozero.pins.mock import MockTriggerPin
 
 from device.config import Config
 from device.io.frames import Frame
@@ -41,14 +39,6 @@ class PacedFrames:
 
     def close(self):
         self.closed = True
-
-
-@pytest.fixture
-def factory():
-    f = MockFactory()
-    yield f
-    f.reset()
-    Device.pin_factory = None
 
 
 def test_live_station_counts_logs_and_lights(tmp_path, factory):

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import threading
-from pathlib import Path
 from typing import Iterator
 
 import cv2
 import numpy as np
 import pytest
-from gpiozero import Device
 from gpiozero.pins.mock import MockFactory, MockTriggerPin
 
 from device.config import parse_config
@@ -17,14 +15,6 @@ from device.io.frames import CameraError, Frame
 from device.selftest import SNAPSHOT_NAME, run_selftest
 
 SPEED_OF_SOUND = 343.26
-
-
-@pytest.fixture
-def factory():
-    f = MockFactory()
-    yield f
-    f.reset()
-    Device.pin_factory = None
 
 
 class SyntheticCamera:
