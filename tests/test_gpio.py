@@ -39,6 +39,17 @@ def test_contact_lights_the_verdict_led_at_once(factory):
     fb.close()
 
 
+def test_verdict_led_is_on_when_show_returns(factory):
+    # no helper thread to wait for: contact-to-light latency is the call itself
+    cfg = Config()
+    for mode, pin in (("separate", 27), ("rgb", 27)):
+        cfg.leds.mode = mode
+        fb = Feedback(cfg, pin_factory=factory)
+        fb.show(Verdict.ROUNDED)
+        assert factory.pin(pin).state
+        fb.close()
+
+
 def test_verdict_led_goes_out_after_show_time(factory):
     cfg = Config()
     cfg.leds.show_s = 0.1

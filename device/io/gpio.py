@@ -101,6 +101,7 @@ class Feedback:
             self.close()
             raise
         self._shown: Optional[Verdict] = None
+        self._generation = 0  # which show() the pending switch-off belongs to
         self.faulted = False
         self.log: list[tuple[float, str]] = []  # (monotonic time, what was shown), for benchmarks
         self._lock = threading.Lock()
@@ -129,24 +130,38 @@ class Feedback:
     # -- outputs
 
     def show(self, verdict: Verdict) -> None:
-        """Light the verdict for ``show_s`` and play its beep pattern, without blocking."""
+        """Light the verdict for ``show_s`` and play its beep pattern, without blocking.
+
+        The LED is switched on here, on the caller's thread (the proximity
+        poller's at hip contact), not by a helper thread that would first have
+        to be scheduled: that is what keeps contact-to-light under 50 ms on a
+        busy Pi. A timer switches it off again unless a newer verdict took over.
+        """
         with self._lock:
             self._all_off()
+            self._generation += 1
             if self.rgb is not None:
                 colour = COLOURS.get(verdict, AMBER)
+                self.rgb.color = colour
                 if verdict is Verdict.UNCHECKED:
                     self.rgb.blink(0.15, 0.15, on_color=colour, n=max(1, round(self.show_s / 0.3)))
-                else:
-                    self.rgb.blink(self.show_s, 0, on_color=colour, n=1)
             else:
                 name = {"good": "good", "rounded": "rounded"}.get(verdict.value, "fault")
                 led = self.leds[name]
+                led.on()
                 if verdict is Verdict.UNCHECKED:
                     led.blink(0.15, 0.15, n=max(1, round(self.show_s / 0.3)))
-                else:
-                    led.blink(self.show_s, 0, n=1)
             self.log.append((time.monotonic(), verdict.value))
+            if verdict is not Verdict.UNCHECKED:
+                timer = threading.Timer(self.show_s, self._expire, args=(self._generation,))
+                timer.daemon = True
+                timer.start()
         self._beep(verdict.value)
+
+    def _expire(self, generation: int) -> None:
+        with self._lock:
+            if generation == self._generation and not self.faulted and self._devices:
+                self._all_off()
 
     def progress(self, counted: int, target: int) -> None:
         self.bar.source = None
@@ -158,6 +173,7 @@ class Feedback:
             return
         self.faulted = on
         with self._lock:
+            self._generation += 1
             if on:
                 self._all_off()
                 if self.rgb is not None:
@@ -183,6 +199,8 @@ class Feedback:
             self.buzzer.source = pattern_values(pattern, self.STEP_S)
 
     def close(self) -> None:
+        with self._lock:
+            self._generation += 1  # pending switch-offs now do nothing
         for d in reversed(self._devices):
             try:
                 d.close()
