@@ -1,0 +1,558 @@
+"""PoseGuidedEstimator: posture from real side-view footage, guided by a pose model.
+
+For offline analysis of a clinician's phone video (``python -m device analyze``):
+no empty frame, a handheld camera, clutter, maybe a second person. The station's
+silhouette pipeline needs a learnable static background; this one does not.
+
+Per frame, MediaPipe Pose (``mediapipe==0.10.18``, bundled ``pose_landmark_full``
+model, complexity 1, so it runs offline) gives 33 body landmarks and a person
+mask. From them:
+
+- facing / wall side: votes from the feet (toes point away from the back), the
+  face (nose in front of the ears) and, while hinging, the hips (they travel
+  back, behind the ankles) and shoulders (in front of the hips). The wall, i.e.
+  the back, is opposite the facing.
+- trunk inclination: hip mid-point to shoulder mid-point (mid-points are stable
+  under camera yaw, where the far side's landmarks drift), 0 standing tall,
+  positive leaning forward.
+- back bend (the virtual dowel): the mask's back edge, found by casting rays from
+  the hip-shoulder axis backwards, between ``lumbar_frac`` and ``upper_frac`` of
+  the trunk length above the hip landmark (above the buttocks, below the top of
+  the shoulder blades); a parabola fitted to those edge points gives the bend of
+  the equivalent circular arc, ``4*atan(2s/c)``. None when the edge is not where
+  the landmarks say the back is (a plate, a rack or a second person glued to it),
+  when the axis leaves the mask, or when the trunk is too small to resolve.
+- knee angle: hip-knee-ankle on the camera-near side.
+- heel lift: heel above the toe (heel and foot_index landmarks) as a fraction of
+  standing height, minus this person's standing reference.
+- ``in_position``: whole body in view, key landmarks visible, feet planted,
+  facing known. Someone walking through is not in position.
+
+Landmark jitter on real footage is 20-50 px; MediaPipe's own landmark smoothing
+plus a One-Euro filter on each measure (strong smoothing when still, little lag
+when moving) keeps standing steady without delaying reps.
+
+mediapipe is imported lazily: the station does not need it.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+from collections import deque
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Iterator, Optional
+
+import cv2
+import numpy as np
+
+from device.core.types import PostureSample
+from device.io.frames import Frame
+from device.vision.estimator import PersonBlob, PostureDebug
+from device.vision.silhouette import SilhouetteMeasures, arc_bend_deg
+
+# BlazePose-33 landmark indices.
+NOSE = 0
+L_EAR, R_EAR = 7, 8
+L_SHOULDER, R_SHOULDER = 11, 12
+L_HIP, R_HIP = 23, 24
+L_KNEE, R_KNEE = 25, 26
+L_ANKLE, R_ANKLE = 27, 28
+L_HEEL, R_HEEL = 29, 30
+L_FOOT, R_FOOT = 31, 32
+
+MEDIAPIPE_HINT = "pip install --no-deps mediapipe==0.10.18 (plus absl-py attrs flatbuffers matplotlib 'protobuf>=4.25.3,<5')"
+
+
+class PoseModelError(RuntimeError):
+    """The pose model (mediapipe) is missing or could not start."""
+
+
+@contextmanager
+def _quiet_stderr() -> Iterator[None]:
+    """Silence native (C++) start-up chatter written straight to fd 2 (TFLite, absl)."""
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError):
+        yield
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
+def make_pose_model():
+    """Create MediaPipe's legacy Pose solution (complexity 1: the only bundled model).
+
+    Complexity 0 and 2 download a model at run time, which fails offline, so they
+    are not offered.
+    """
+    try:
+        with _quiet_stderr():
+            from mediapipe.python.solutions import pose as mp_pose
+    except ImportError as e:  # pragma: no cover - depends on the install
+        raise PoseModelError(f"the pose-guided estimator needs mediapipe ({e}); install it with: {MEDIAPIPE_HINT}") from e
+    try:
+        with _quiet_stderr():
+            return mp_pose.Pose(static_image_mode=False, model_complexity=1, smooth_landmarks=True,
+                                enable_segmentation=True, smooth_segmentation=True)
+    except Exception as e:  # pragma: no cover - a broken install
+        raise PoseModelError(f"mediapipe could not start its pose model ({e}); reinstall with: {MEDIAPIPE_HINT}") from e
+
+
+class OneEuro:
+    """One-Euro filter (Casiez et al. 2012): a low-pass whose cut-off rises with speed.
+
+    Still input is smoothed hard (jitter gone), fast movement passes with little
+    lag, so a rep's peak is not shaved off. Times in seconds; ``beta`` is per unit
+    of the signal's speed (deg/s for angles).
+    """
+
+    def __init__(self, min_cutoff: float = 1.0, beta: float = 0.02, d_cutoff: float = 1.0) -> None:
+        self.min_cutoff, self.beta, self.d_cutoff = min_cutoff, beta, d_cutoff
+        self.reset()
+
+    def reset(self) -> None:
+        self._t: Optional[float] = None
+        self._x = 0.0
+        self._dx = 0.0
+
+    @staticmethod
+    def _alpha(dt: float, cutoff: float) -> float:
+        tau = 1.0 / (2.0 * math.pi * cutoff)
+        return 1.0 / (1.0 + tau / dt)
+
+    def __call__(self, t: float, x: float) -> float:
+        if self._t is None or t <= self._t:
+            self._t, self._x, self._dx = t, x, 0.0
+            return x
+        dt = t - self._t
+        dx = (x - self._x) / dt
+        self._dx += self._alpha(dt, self.d_cutoff) * (dx - self._dx)
+        cutoff = self.min_cutoff + self.beta * abs(self._dx)
+        self._x += self._alpha(dt, cutoff) * (x - self._x)
+        self._t = t
+        return self._x
+
+
+@dataclass(frozen=True)
+class PoseModelParams:
+    """Tunable geometry of the pose-guided measures (fractions of the hip-shoulder distance L)."""
+
+    lumbar_frac: float = 0.30  # the back segment starts this far above the hip landmark (above the buttocks)
+    upper_frac: float = 0.80  # and ends here (below the top of the shoulder blades)
+    n_rays: int = 24
+    min_depth: float = 0.05  # back edge this close to the axis or closer: the axis is off the trunk
+    max_depth: float = 0.60  # no edge within this: something is glued to the back
+    max_step: float = 0.08  # adjacent rays' depths differ by more than this: a notch or an attached object
+    min_trunk_px: float = 40.0  # hip-shoulder distance below this: too small to resolve a bend
+    full_trunk_px: float = 110.0  # confidence in the bend is full from here
+    min_visibility: float = 0.5
+
+
+def _angle_deg(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> float:
+    """Angle ABC in degrees."""
+    v1, v2 = a - b, c - b
+    cosang = float(np.dot(v1, v2) / (np.linalg.norm(v1) * np.linalg.norm(v2) + 1e-9))
+    return math.degrees(math.acos(max(-1.0, min(1.0, cosang))))
+
+
+def back_edge(mask: np.ndarray, hip: np.ndarray, shoulder: np.ndarray, facing: str,
+              p: PoseModelParams = PoseModelParams()) -> tuple[Optional[np.ndarray], str]:
+    """Back-edge points of a person mask between the lumbar region and the upper back.
+
+    ``mask``: float person probability (0..1), HxW. ``hip``/``shoulder``: the trunk
+    axis end points in pixels. ``facing``: "left"/"right" (the back is the other
+    way). Rays start on the axis at ``lumbar_frac..upper_frac`` of the trunk and
+    go backwards, perpendicular to the axis; each ends at the sub-pixel 0.5
+    crossing of the mask. Returns (points Nx2 or None, reason when None).
+    """
+    v = shoulder - hip
+    L = float(np.linalg.norm(v))
+    if L < 1:
+        return None, "no trunk"
+    a = v / L
+    # Forward (belly side) normal: for someone facing +x it is a rotated -90 deg in image coordinates.
+    fwd = np.array([-a[1], a[0]]) if facing == "right" else np.array([a[1], -a[0]])
+    back = -fwd
+    us = np.linspace(p.lumbar_frac, p.upper_frac, p.n_rays)
+    step = 0.5  # px along each ray
+    ks = np.arange(0.0, p.max_depth * L + step, step)
+    base = hip[None, :] + (us * L)[:, None] * a[None, :]
+    P = base[:, None, :] + ks[None, :, None] * back[None, None, :]
+    vals = cv2.remap(mask.astype(np.float32, copy=False), P[..., 0].astype(np.float32), P[..., 1].astype(np.float32),
+                     cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0.0)
+    inside = vals >= 0.5
+    if not inside[:, 0].all():
+        return None, "trunk axis leaves the person mask"
+    # First exit from the body along each ray.
+    outside = ~inside
+    has_exit = outside.any(axis=1)
+    if not has_exit.all():
+        return None, "no back edge near the trunk (something attached to the back?)"
+    j = outside.argmax(axis=1)  # first outside sample, >= 1
+    rows = np.arange(len(us))
+    v0, v1 = vals[rows, j - 1], vals[rows, j]
+    f = np.clip((v0 - 0.5) / np.maximum(v0 - v1, 1e-6), 0.0, 1.0)
+    depth = ks[j - 1] + f * step
+    if depth.min() < p.min_depth * L:
+        return None, "back edge too close to the trunk axis (landmarks off the trunk)"
+    if np.abs(np.diff(depth)).max() > p.max_step * L:
+        return None, "back edge jumps (an object or person against the back?)"
+    return base + depth[:, None] * back[None, :], ""
+
+
+def fit_bend(points: np.ndarray, hip: np.ndarray, shoulder: np.ndarray) -> Optional[tuple[float, float, float]]:
+    """Bend of the back segment as ``4*atan(2s/c)`` from a least-squares parabola.
+
+    Points are expressed along the trunk axis (x) and outward from it (y); a
+    parabola over all of them gives the curvature with sub-pixel precision, and
+    the sagitta ``s`` of that parabola over the segment's chord ``c`` gives the
+    bend. Bowing outward (towards the back) is positive. One pass drops points far
+    off the fit (a hand or a fold of clothing). Returns (bend_deg, chord_px,
+    rms residual px) or None.
+    """
+    v = shoulder - hip
+    L = float(np.linalg.norm(v))
+    if L < 1 or len(points) < 6:
+        return None
+    a = v / L
+    rel = points - hip
+    x = rel @ a
+    # Outward distance from the axis (sign-free: the points are all on the back side).
+    y = np.abs(rel[:, 0] * a[1] - rel[:, 1] * a[0])
+    keep = np.ones(len(x), bool)
+    coef = None
+    for _ in range(2):
+        if keep.sum() < 6:
+            return None
+        coef = np.polyfit(x[keep], y[keep], 2)
+        r = y - np.polyval(coef, x)
+        sd = float(np.sqrt(np.mean(r[keep] ** 2)))
+        keep = np.abs(r) <= max(2.5 * sd, 0.75)
+    assert coef is not None
+    resid = float(np.sqrt(np.mean((y[keep] - np.polyval(coef, x[keep])) ** 2)))
+    c = float(x.max() - x.min())
+    if c < 4:
+        return None
+    # Parabola y = c2 x^2 + ...: sagitta over a chord of length c is -c2 c^2 / 4 (outward positive).
+    s = -coef[0] * c * c / 4.0
+    return arc_bend_deg(s, c), c, resid
+
+
+class PoseGuidedEstimator:
+    """Turns side-view video frames into :class:`PostureSample` s with a pose model and its mask.
+
+    Same contract as :class:`device.vision.estimator.PostureEstimator`:
+    ``process(frame) -> PostureSample``, ``last_debug`` (a :class:`PostureDebug` that
+    :func:`device.vision.annotate.draw_annotations` draws) and ``close()``.
+
+    ``wall_side``: "left"/"right" if known, "auto" to infer it (back = wall side).
+    ``standing_deg``: trunk inclination at or below which the person stands (heel
+    and height references). ``smooth``: One-Euro filtering of the measures.
+    ``model``: an already created mediapipe Pose (tests share one); default: a new one.
+    """
+
+    backend = "mediapipe-pose"
+
+    def __init__(self, wall_side: str = "auto", standing_deg: float = 12.0, smooth: bool = True,
+                 params: PoseModelParams = PoseModelParams(), lost_after_s: float = 1.0, model=None) -> None:
+        if wall_side not in ("auto", "left", "right"):
+            raise ValueError(f"wall_side must be 'auto', 'left' or 'right', not {wall_side!r}")
+        self.wall_side_setting = wall_side
+        self.standing_deg = standing_deg
+        self.smooth = smooth
+        self.params = params
+        self.lost_after_s = lost_after_s
+        self._model = model if model is not None else make_pose_model()
+        # Native start-up chatter (TFLite delegate, landmark projection warnings) comes on
+        # the first calls that actually see a person: keep fd 2 quiet until a few have run.
+        self._quiet_left = 3
+        self.last_debug: Optional[PostureDebug] = None
+        self._reset_person()
+
+    @classmethod
+    def from_config(cls, camera, thresholds, **kw) -> "PoseGuidedEstimator":
+        """Build from ``device.config`` sections (CameraConfig, ThresholdsConfig)."""
+        return cls(wall_side=camera.wall_side, standing_deg=thresholds.standing_deg, **kw)
+
+    def close(self) -> None:
+        """Release the pose model."""
+        if self._model is not None:
+            try:
+                self._model.close()
+            except Exception:  # pragma: no cover - closing twice / a half-started model
+                pass
+            self._model = None
+
+    def __enter__(self) -> "PoseGuidedEstimator":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def _reset_person(self) -> None:
+        self._last_seen_t: Optional[float] = None
+        self._last_t: Optional[float] = None
+        self._facing_votes: deque[float] = deque(maxlen=90)
+        self._feet: deque[tuple[float, float]] = deque(maxlen=90)  # t, feet centre x
+        self._heights: deque[float] = deque(maxlen=30)
+        self._heel_ref: deque[float] = deque(maxlen=30)
+        self._f_trunk = OneEuro(1.0, 0.02)
+        self._f_knee = OneEuro(1.0, 0.02)
+        self._f_back = OneEuro(1.0, 0.05)
+        self._prev_raw_trunk: Optional[tuple[float, float]] = None
+
+    # -- state ---------------------------------------------------------------
+
+    def _facing(self) -> tuple[Optional[str], float]:
+        """Where the person looks and how sure we are (1 when the wall side is configured)."""
+        if self.wall_side_setting != "auto":
+            return ("right" if self.wall_side_setting == "left" else "left"), 1.0
+        if not self._facing_votes:
+            return None, 0.0
+        v = np.fromiter(self._facing_votes, float)
+        score = float(np.median(v))
+        agree = float(np.mean(np.sign(v) == np.sign(score)))
+        sure = min(1.0, len(v) / 5.0) * max(0.0, 2.0 * agree - 1.0)
+        return ("right" if score > 0 else "left"), sure
+
+    def _still(self, t: float, H: float) -> bool:
+        """Feet planted: their centre moved less than 0.08 H over the last half second."""
+        recent = [(tt, x) for tt, x in self._feet if t - tt <= 0.5]
+        if len(recent) < 3 or recent[-1][0] - recent[0][0] < 0.2:
+            return False
+        xs = np.array([x for _, x in recent])
+        return float(np.ptp(xs)) < 0.08 * H
+
+    # -- main ----------------------------------------------------------------
+
+    def process(self, frame: Frame) -> PostureSample:
+        """Measure one frame. Unseen measures are None with confidence 0."""
+        img = frame.image
+        if img is None or not isinstance(img, np.ndarray) or img.ndim != 3 or img.shape[2] != 3 or img.dtype != np.uint8:
+            raise ValueError("frame.image must be an HxWx3 BGR uint8 array")
+        if self._model is None:
+            raise RuntimeError("PoseGuidedEstimator is closed")
+        t = frame.t
+        dbg = PostureDebug(t=t, backend=self.backend)
+        self.last_debug = dbg
+        if self._last_t is not None and t < self._last_t:
+            self._reset_person()  # a new video: nothing carries over
+        self._last_t = t
+        if self._last_seen_t is not None and t - self._last_seen_t > self.lost_after_s:
+            self._reset_person()
+            self._last_t = t
+        Hf, Wf = img.shape[:2]
+        rgb = cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
+        if self._quiet_left > 0:
+            with _quiet_stderr():
+                res = self._model.process(rgb)
+            if res.pose_landmarks is not None:
+                self._quiet_left -= 1
+        else:
+            res = self._model.process(rgb)
+        if res.pose_landmarks is None:
+            dbg.notes.append("no person")
+            return PostureSample(t=t)
+        lm = np.array([(p.x * Wf, p.y * Hf, p.visibility) for p in res.pose_landmarks.landmark], dtype=np.float64)
+        xy, vis = lm[:, :2], lm[:, 2]
+        P = self.params
+        trunk_vis = float(np.mean(vis[[L_SHOULDER, R_SHOULDER, L_HIP, R_HIP]]))
+        if trunk_vis < 0.3:
+            dbg.notes.append("pose too uncertain")
+            return PostureSample(t=t)
+        self._last_seen_t = t
+
+        prob = res.segmentation_mask
+        blob = None
+        if prob is not None:
+            binm = (prob >= 0.5).astype(np.uint8) * 255
+            dbg.people_mask = binm
+            blob = self._person_blob(binm, xy)
+            dbg.person = blob
+
+        hip = 0.5 * (xy[L_HIP] + xy[R_HIP])
+        sho = 0.5 * (xy[L_SHOULDER] + xy[R_SHOULDER])
+        # Camera-near side: the one whose leg the model sees better.
+        near_l = vis[[L_HIP, L_KNEE, L_ANKLE, L_HEEL, L_FOOT]].sum() >= vis[[R_HIP, R_KNEE, R_ANKLE, R_HEEL, R_FOOT]].sum()
+        HIP, KNEE, ANK, HEEL, FOOT = (L_HIP, L_KNEE, L_ANKLE, L_HEEL, L_FOOT) if near_l else (R_HIP, R_KNEE, R_ANKLE, R_HEEL, R_FOOT)
+
+        # Whole body in view: every landmark that matters inside the frame (the model
+        # extrapolates off-frame landmarks with low visibility), the key ones visible.
+        key = [NOSE, L_SHOULDER, R_SHOULDER, L_HIP, R_HIP, KNEE, ANK, HEEL, FOOT]
+        m = 0.01
+        inside = ((xy[key, 0] >= m * Wf) & (xy[key, 0] <= (1 - m) * Wf) & (xy[key, 1] >= m * Hf)
+                  & (xy[key, 1] <= (1 - m) * Hf))
+        visible = vis[[HIP, KNEE, ANK]].min() >= P.min_visibility and max(vis[L_SHOULDER], vis[R_SHOULDER]) >= P.min_visibility
+        whole = bool(inside.all()) and visible
+        feet_in = bool(np.all((xy[[ANK, HEEL, FOOT], 1] <= (1 - m) * Hf) & (xy[[ANK, HEEL, FOOT], 1] >= 0)))
+        dbg.whole_body = whole
+
+        floor_y = float(max(xy[HEEL, 1], xy[FOOT, 1]))
+        # Stature from nose to floor (the nose is at about 0.93 of stature standing).
+        h_now = (floor_y - xy[NOSE, 1]) / 0.93
+        raw_incl_img = math.degrees(math.atan2(abs(sho[0] - hip[0]), hip[1] - sho[1]))  # unsigned, for height gating
+        if whole and raw_incl_img <= self.standing_deg and h_now > 0:
+            self._heights.append(h_now)
+        H = float(np.median(self._heights)) if self._heights else max(h_now, 1.0)
+        dbg.standing_height_px = H
+
+        if feet_in:
+            self._feet.append((t, float(np.mean(xy[[L_ANKLE, R_ANKLE, L_HEEL, R_HEEL], 0]))))
+        still = feet_in and self._still(t, H)
+        dbg.still = still
+
+        if whole and still and self.wall_side_setting == "auto":
+            vote = self._facing_vote(xy, vis, hip, sho, H)
+            if vote is not None:
+                self._facing_votes.append(vote)
+        facing, sure = self._facing()
+        dbg.facing = facing
+        dbg.wall_side = None if facing is None else ("left" if facing == "right" else "right")
+
+        in_position = whole and still and facing is not None and sure >= 0.5
+        sample = dict(t=t, person=True, in_position=in_position)
+        meas = SilhouetteMeasures(height_px=H, floor_y=floor_y,
+                                  bbox=blob.bbox if blob is not None else (0, 0, 0, 0))
+        meas.hip, meas.shoulder = (float(hip[0]), float(hip[1])), (float(sho[0]), float(sho[1]))
+        meas.knee, meas.ankle = tuple(map(float, xy[KNEE])), tuple(map(float, xy[ANK]))
+        meas.heel, meas.toe = tuple(map(float, xy[HEEL])), tuple(map(float, xy[FOOT]))
+        dbg.measures = meas
+        if facing is None:
+            dbg.notes.append("facing unknown")
+            return PostureSample(**sample)
+        sgn = 1.0 if facing == "right" else -1.0
+
+        # -- trunk inclination
+        v = sho - hip
+        L = float(np.linalg.norm(v))
+        trunk_in = (vis[[L_SHOULDER, R_SHOULDER]].max() >= P.min_visibility and vis[[L_HIP, R_HIP]].max() >= P.min_visibility
+                    and all(0 <= p[0] < Wf and 0 <= p[1] < Hf for p in (hip, sho)))
+        if trunk_in and L >= 0.3 * P.min_trunk_px:
+            incl = math.degrees(math.atan2(sgn * v[0], -v[1]))
+            # Consistency: a jump no body makes in one frame (> 400 deg/s) is a landmark swap.
+            jump_ok = True
+            if self._prev_raw_trunk is not None:
+                tp, ip = self._prev_raw_trunk
+                if t > tp and abs(incl - ip) / (t - tp) > 400.0:
+                    jump_ok = False
+            self._prev_raw_trunk = (t, incl)
+            conf = float(np.clip((trunk_vis - 0.3) / 0.4, 0.0, 1.0)) * float(np.clip(L / (0.6 * P.min_trunk_px) - 0.5, 0, 1))
+            conf *= sure * (1.0 if jump_ok else 0.3)
+            val = self._f_trunk(t, incl) if self.smooth else incl
+            meas.trunk_inclination_deg, meas.conf_trunk = val, conf
+            sample.update(trunk_inclination_deg=val, trunk_conf=conf)
+
+            # -- back bend from the mask's back edge
+            if prob is not None:
+                bend, bconf, why = self._back(prob, hip, sho, facing, L, meas, conf)
+                if bend is not None:
+                    val_b = self._f_back(t, bend) if self.smooth else bend
+                    meas.back_bend_deg, meas.conf_back = val_b, bconf
+                    sample.update(back_bend_deg=val_b, back_conf=bconf)
+                else:
+                    self._f_back.reset()
+                    dbg.notes.append(why)
+        else:
+            self._f_trunk.reset()
+            self._f_back.reset()
+            dbg.notes.append("trunk not in view")
+
+        # -- knee angle on the near side
+        if whole:
+            kv = float(vis[[HIP, KNEE, ANK]].min())
+            ang = _angle_deg(xy[HIP], xy[KNEE], xy[ANK])
+            thigh = float(np.linalg.norm(xy[HIP] - xy[KNEE]))
+            kconf = float(np.clip((kv - 0.3) / 0.4, 0, 1)) * float(np.clip(thigh / 40.0, 0, 1)) * sure
+            val_k = self._f_knee(t, ang) if self.smooth else ang
+            meas.knee_angle_deg, meas.conf_knee = val_k, kconf
+            sample.update(knee_angle_deg=val_k, knee_conf=kconf)
+
+            # -- heel lift: heel above the toe, against this person's standing reference
+            hv = float(min(vis[HEEL], vis[FOOT]))
+            rise = float((xy[FOOT, 1] - xy[HEEL, 1]) / H)
+            meas.heel_rise = rise
+            inc = meas.trunk_inclination_deg
+            if inc is not None and inc <= self.standing_deg and still:
+                self._heel_ref.append(rise)
+            if len(self._heel_ref) >= 5:
+                ref = float(np.median(self._heel_ref))
+                hconf = float(np.clip((hv - 0.3) / 0.4, 0, 1)) * sure
+                sample.update(heel_lift=max(0.0, rise - ref), heel_conf=hconf)
+                meas.conf_heel = hconf
+        return PostureSample(**sample)
+
+    def _back(self, prob: np.ndarray, hip: np.ndarray, sho: np.ndarray, facing: str, L: float,
+              meas: SilhouetteMeasures, trunk_conf: float) -> tuple[Optional[float], float, str]:
+        P = self.params
+        if L < P.min_trunk_px:
+            return None, 0.0, "trunk too small to measure the back"
+        pts, why = back_edge(prob, hip, sho, facing, P)
+        if pts is None:
+            return None, 0.0, why
+        fit = fit_bend(pts, hip, sho)
+        if fit is None:
+            return None, 0.0, "back edge fit failed"
+        bend, chord, resid = fit
+        meas.back_segment = pts
+        meas.chord = ((float(pts[0, 0]), float(pts[0, 1])), (float(pts[-1, 0]), float(pts[-1, 1])))
+        meas.sagitta_px = chord / 2.0 * math.tan(math.radians(bend) / 4.0)
+        size = float(np.clip((L - P.min_trunk_px) / (P.full_trunk_px - P.min_trunk_px), 0.0, 1.0))
+        clean = float(np.clip(1.5 - resid / max(0.01 * L, 0.6), 0.0, 1.0))
+        conf = (0.5 + 0.5 * size) * clean * min(1.0, trunk_conf / 0.8)
+        return bend, conf, ""
+
+    @staticmethod
+    def _facing_vote(xy: np.ndarray, vis: np.ndarray, hip: np.ndarray, sho: np.ndarray, H: float) -> Optional[float]:
+        """Evidence for the facing: > 0 looking right (+x), < 0 left, in units of stature.
+
+        Toes point forward of the heels; the nose is in front of the ears; in a
+        hinge the shoulders go forward of the hips and the hips back behind the ankles.
+        """
+        score, n = 0.0, 0
+        for heel, foot in ((L_HEEL, L_FOOT), (R_HEEL, R_FOOT)):
+            if min(vis[heel], vis[foot]) >= 0.5:
+                score += (xy[foot, 0] - xy[heel, 0]) / H
+                n += 1
+        ears = [e for e in (L_EAR, R_EAR) if vis[e] >= 0.5]
+        if ears and vis[NOSE] >= 0.5:
+            score += (xy[NOSE, 0] - float(np.mean(xy[ears, 0]))) / H
+            n += 1
+        lean = (sho[0] - hip[0]) / H
+        ankles = 0.5 * (xy[L_ANKLE, 0] + xy[R_ANKLE, 0])
+        if abs(lean) > 0.05:  # clearly hinging (about > 10 deg): strong, so it counts double
+            score += 2.0 * (lean + (ankles - hip[0]) / H)
+            n += 1
+        if n == 0 or abs(score) < 0.01:
+            return None
+        return float(score)
+
+    @staticmethod
+    def _person_blob(binm: np.ndarray, xy: np.ndarray) -> Optional[PersonBlob]:
+        """The mask component(s) under the trunk landmarks: the person, not a second one beside them."""
+        n, labels, stats, _ = cv2.connectedComponentsWithStats(binm, connectivity=8)
+        if n <= 1:
+            return None
+        Hf, Wf = binm.shape
+        ids = set()
+        for k in (L_SHOULDER, R_SHOULDER, L_HIP, R_HIP, L_KNEE, R_KNEE):
+            x, y = int(round(xy[k, 0])), int(round(xy[k, 1]))
+            if 0 <= x < Wf and 0 <= y < Hf and labels[y, x] > 0:
+                ids.add(int(labels[y, x]))
+        if not ids:
+            ids = {1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))}
+        sel = np.isin(labels, list(ids)).astype(np.uint8) * 255
+        x0 = min(int(stats[i, 0]) for i in ids)
+        y0 = min(int(stats[i, 1]) for i in ids)
+        x1 = max(int(stats[i, 0] + stats[i, 2]) for i in ids)
+        y1 = max(int(stats[i, 1] + stats[i, 3]) for i in ids)
+        return PersonBlob(sel, (x0, y0, x1 - x0, y1 - y0), int(cv2.countNonZero(sel)))

@@ -1,0 +1,162 @@
+#!/usr/bin/env python3
+"""Pose-guided estimator vs the station's silhouette estimator on synthetic ground truth.
+
+For each seed, ``random_scenario(seed, n_reps=8, fps=FPS)`` (random body, clothes, room,
+lighting, resolution, camera yaw 0-20 deg, sometimes a passer-by) is rendered once and each
+frame goes through both estimators. Printed per estimator:
+
+- trunk inclination abs error (vs the true 3-D angle) -- median and p90, deg;
+- rounding abs error: back bend minus this person's standing baseline (median of the first 60
+  confident standing frames, as the rep engine takes it) minus the true rounding;
+- knee angle abs error; heel lift abs error (fraction of stature);
+- seen: fraction of truly in-position frames where trunk / back were reported with
+  ``conf >= thresholds.min_conf``; frames wrongly in position (walking in/out, absent);
+- rounded reps at ``thresholds.rounding_deg``: per true rep, the peak of a running median of 3
+  of the measured rounding vs the truth; precision, recall, balanced accuracy;
+- ms per frame (median).
+
+Usage: python scripts/bench_pose.py [--seeds 6] [--first-seed 0] [--fps 10] [--only pose|station|both]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from device.config import Config  # noqa: E402
+from device.io.frames import Frame  # noqa: E402
+from device.sim.scenarios import random_scenario  # noqa: E402
+
+
+def make(kind: str, cfg: Config):
+    if kind == "pose":
+        from device.vision.pose import PoseGuidedEstimator
+
+        return PoseGuidedEstimator.from_config(cfg.camera, cfg.thresholds)
+    from device.vision.estimator import PostureEstimator
+    from device.vision.segmentation import make_segmenter
+
+    return PostureEstimator.from_config(cfg.camera, cfg.thresholds, segmenter=make_segmenter(cfg.camera.segmenter))
+
+
+def score(rows: list, sc, cfg: Config) -> dict:
+    th = cfg.thresholds
+    standing = [s.back_bend_deg for _, s, _ in rows
+                if s.in_position and s.back_bend_deg is not None and s.back_conf >= th.min_conf
+                and s.trunk_inclination_deg is not None and s.trunk_inclination_deg <= th.standing_deg][:60]
+    baseline = statistics.median(standing) if len(standing) >= 5 else None
+    out: dict = defaultdict(list)
+    for t, s, tr in rows:
+        if not tr.in_position:
+            if s.in_position:
+                out["false_in_position"].append(1)
+            continue
+        out["n_truth"].append(1)
+        if s.in_position:
+            out["in_pos"].append(1)
+        if s.trunk_inclination_deg is not None and s.trunk_conf >= th.min_conf and tr.trunk_inclination_deg is not None:
+            out["trunk"].append(s.trunk_inclination_deg - tr.trunk_inclination_deg)
+        if s.knee_angle_deg is not None and s.knee_conf >= th.min_conf and tr.knee_angle_deg is not None:
+            out["knee"].append(s.knee_angle_deg - tr.knee_angle_deg)
+        if s.heel_lift is not None and s.heel_conf >= th.min_conf and tr.heel_lift is not None:
+            out["heel"].append(s.heel_lift - tr.heel_lift)
+        if s.back_bend_deg is not None and s.back_conf >= th.min_conf:
+            out["back_seen"].append(1)
+            if baseline is not None and tr.rounding_deg is not None:
+                out["round"].append(s.back_bend_deg - baseline - tr.rounding_deg)
+    for rep in sc.reps:
+        vals = [s.back_bend_deg for t, s, _ in rows if rep.start_s <= t <= rep.end_s
+                and s.back_bend_deg is not None and s.back_conf >= th.min_conf]
+        truth_rounded = rep.peak_rounding_deg > th.rounding_deg
+        if baseline is None or len(vals) < 3:
+            out["reps_unseen"].append(int(truth_rounded))
+            continue
+        med = [statistics.median(vals[i - 1 : i + 2]) for i in range(1, len(vals) - 1)]
+        pred = max(med) - baseline
+        out["reps"].append((truth_rounded, pred > th.rounding_deg, rep.peak_rounding_deg, pred))
+    return out
+
+
+def pct(a: list[float], q: float) -> float:
+    return float(np.percentile(np.abs(a), q)) if a else float("nan")
+
+
+def report(label: str, agg: dict, ms: list[float]) -> None:
+    n = len(agg["n_truth"])
+    tr, ro = agg["trunk"], agg["round"]
+    print(f"[{label}] in-position frames {n}: in position {len(agg['in_pos']) / max(n, 1):.0%}, trunk seen "
+          f"{len(tr) / max(n, 1):.0%}, back seen {len(agg['back_seen']) / max(n, 1):.0%}; "
+          f"walking/absent frames wrongly in position: {len(agg['false_in_position'])}; "
+          f"{statistics.median(ms):.1f} ms/frame (median)")
+    print(f"  trunk inclination abs error: median {pct(tr, 50):.2f} p90 {pct(tr, 90):.2f} deg (bias {np.mean(tr) if tr else float('nan'):+.2f})")
+    print(f"  rounding abs error:          median {pct(ro, 50):.2f} p90 {pct(ro, 90):.2f} deg (bias {np.mean(ro) if ro else float('nan'):+.2f})")
+    kn, he = agg["knee"], agg["heel"]
+    print(f"  knee angle abs error:        median {pct(kn, 50):.2f} p90 {pct(kn, 90):.2f} deg; "
+          f"heel lift abs error median {pct(he, 50):.4f} p90 {pct(he, 90):.4f} of stature")
+    reps = agg["reps"]
+    tp = sum(1 for t, p, *_ in reps if t and p)
+    fp = sum(1 for t, p, *_ in reps if not t and p)
+    fn = sum(1 for t, p, *_ in reps if t and not p)
+    tn = sum(1 for t, p, *_ in reps if not t and not p)
+    prec = tp / (tp + fp) if tp + fp else float("nan")
+    rec = tp / (tp + fn) if tp + fn else float("nan")
+    spec = tn / (tn + fp) if tn + fp else float("nan")
+    print(f"  rounded reps: {tp + fn} rounded of {len(reps)} seen reps (+{len(agg['reps_unseen'])} unseen); precision "
+          f"{prec:.2f} recall {rec:.2f} balanced accuracy {(rec + spec) / 2:.2f} (tp {tp} fp {fp} fn {fn} tn {tn})")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--seeds", type=int, default=6)
+    ap.add_argument("--first-seed", type=int, default=0)
+    ap.add_argument("--fps", type=float, default=10.0)
+    ap.add_argument("--only", default="both", choices=["pose", "station", "both"])
+    ap.add_argument("-v", "--verbose", action="store_true")
+    a = ap.parse_args()
+    cfg = Config()
+    kinds = ["pose", "station"] if a.only == "both" else [a.only]
+    print("command: python scripts/bench_pose.py " + " ".join(sys.argv[1:]))
+    print(f"seeds {a.first_seed}..{a.first_seed + a.seeds - 1}, random_scenario(seed, n_reps=8, fps={a.fps:g}), "
+          f"rounding threshold {cfg.thresholds.rounding_deg:g} deg, min_conf {cfg.thresholds.min_conf:g}")
+    agg = {k: defaultdict(list) for k in kinds}
+    ms = {k: [] for k in kinds}
+    for seed in range(a.first_seed, a.first_seed + a.seeds):
+        sc = random_scenario(seed, n_reps=8, fps=a.fps)
+        ests = {k: make(k, cfg) for k in kinds}
+        rows = {k: [] for k in kinds}
+        for i, t in enumerate(sc.frame_times()):
+            img = sc.render(t)
+            tr = sc.truth_at(t)
+            for k in kinds:
+                t0 = time.perf_counter()
+                s = ests[k].process(Frame(i, t, img))
+                ms[k].append(1000 * (time.perf_counter() - t0))
+                rows[k].append((t, s, tr))
+        for k in kinds:
+            if hasattr(ests[k], "close"):
+                ests[k].close()
+            r = score(rows[k], sc, cfg)
+            for key, v in r.items():
+                agg[k][key] += v
+            if a.verbose:
+                rr = r.get("round", [])
+                reps = " ".join(f"{'R' if t else 'n'}{p_:+.0f}" for t, _, _, p_ in r.get("reps", []))
+                print(f"  {k:7s} seed {seed} {sc.camera.width}x{sc.camera.height} yaw {sc.yaw_deg:4.1f}: trunk med "
+                      f"{pct(r.get('trunk', []), 50):5.2f} round med {pct(rr, 50):5.2f} p90 {pct(rr, 90):5.2f} "
+                      f"bias {np.mean(rr) if rr else float('nan'):+5.2f} back seen {len(r.get('back_seen', []))}/"
+                      f"{len(r.get('n_truth', []))} reps [{reps}]")
+    for k in kinds:
+        report(k, agg[k], ms[k])
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
