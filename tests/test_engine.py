@@ -289,3 +289,32 @@ def test_single_frame_measurement_spikes_do_not_fail_a_good_rep():
     s.posture = spiked
     eng, _ = run(s)
     assert verdicts(eng) == [Verdict.GOOD, Verdict.GOOD]
+
+
+def test_the_next_person_gets_their_own_set_and_baseline():
+    from dataclasses import replace
+
+    a = build([PlanRep(), PlanRep(rounding=25)], baseline_bend=4.0)
+    b = build([PlanRep(), PlanRep()], baseline_bend=14.0)  # a curvier back standing
+    gap = 6.0  # person A walks off; B arrives 6 s later (well inside set_timeout_s)
+    t_a = a.posture[-1].t
+    off = t_a + gap
+    empty_post = [PostureSample(t=t_a + 0.1 + i / 30) for i in range(int((gap - 0.2) * 30))]
+    empty_prox = [ProximitySample(t_a + 0.1 + i / 30, None) for i in range(int((gap - 0.2) * 30))]
+    posture = a.posture + empty_post + [replace(p, t=p.t + off) for p in b.posture]
+    prox = a.proximity + empty_prox + [replace(s, t=s.t + off) for s in b.proximity]
+    eng = RepEngine(Config())
+    events = run_engine(eng, prox, posture)
+    ends = [e for e in events if isinstance(e, SetEnded)]
+    assert [e.reason for e in ends] == ["person left", "end of input"]
+    assert verdicts(eng) == [Verdict.GOOD, Verdict.ROUNDED, Verdict.GOOD, Verdict.GOOD]
+    assert [e.counted_total for e in ends] == [1, 2]
+    # B's neutral back is judged against B's own standing shape, not A's
+    assert all(abs(r.rounding_deg) < 1 for r in eng.reps[2:])
+
+
+def test_a_covered_camera_does_not_end_the_set_while_the_sensor_sees_the_hips():
+    s = build([PlanRep(), PlanRep(), PlanRep()], blind=(5.5, 11.0))  # rep 2 of 3 unseen
+    eng, events = run(s)
+    assert [e.reason for e in events if isinstance(e, SetEnded)] == ["end of input"]
+    assert eng.counted == 2 and eng.reps[1].verdict is Verdict.UNCHECKED

@@ -59,6 +59,9 @@ BASELINE_MAX_AGE_S = 30.0
 MAX_REP_S = 20.0
 # Out of position this long during a rep (not at the wall, not in view) aborts it.
 GONE_S = 2.0
+# Camera and sensor both showing nobody for this long: the person has left,
+# the set ends at once, and the next person starts their own set and baseline.
+PERSON_GONE_S = 3.0
 # Window around contact (or the deepest point) in which the knee is judged.
 KNEE_WINDOW_S = 0.3
 # A fault must hold this long to count: a rounded back or a lifted heel
@@ -119,6 +122,7 @@ class RepEngine:
         self._rep: Optional[_RepInProgress] = None
         self._last_contact_t: Optional[float] = None
         self._last_activity_t: Optional[float] = None
+        self._last_presence_t: Optional[float] = None
         self._now = float("-inf")
         # Set by the station while its health monitor reports the sensor
         # faulty: contact cannot be trusted, so no rep in that time counts.
@@ -452,8 +456,31 @@ class RepEngine:
         if out.counted and self.counted == self.cfg.station.target_reps:
             events.append(TargetReached(end_s, self.counted))
 
+    def _nobody_there(self, t: float) -> Optional[bool]:
+        """True when camera and sensor both positively show nobody; None when they cannot say."""
+        if self.contact:
+            return False
+        p = self._fresh_posture(t)
+        camera_empty: Optional[bool] = None if p is None else not p.person
+        if not self.has_contact_sensor:
+            return camera_empty
+        if self.has_distance:
+            fresh = self._distance_t is not None and t - self._distance_t <= POSTURE_STALE_S
+            sensor_empty = not (fresh and self._distance is not None and self._distance < self.cfg.sensor.max_distance_m)
+        else:
+            sensor_empty = None  # a switch cannot see someone standing in front of it
+        if camera_empty is None:
+            return None  # the camera is the only witness of a person standing clear of the wall
+        return camera_empty and sensor_empty is not False
+
     def _maybe_time_out(self, t: float, events: list[Event]) -> None:
+        nobody = self._nobody_there(t)
+        if nobody is False or self._last_presence_t is None:
+            self._last_presence_t = t
         if not self.set_active or self.phase == "rep" or self.contact:
+            return
+        if nobody and t - self._last_presence_t >= PERSON_GONE_S:
+            self._end_set(t, "person left", events)
             return
         last = self._last_activity_t
         if last is not None and t - last >= self.cfg.station.set_timeout_s:
