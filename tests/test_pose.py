@@ -6,20 +6,21 @@ not installed); the geometry tests use drawn masks with a known bend.
 
 from __future__ import annotations
 
+import importlib.util
 import math
 import statistics
+import sys
 
 import cv2
 import numpy as np
 import pytest
 
 from device.io.frames import Frame
-from device.vision.pose import OneEuro, PoseModelParams, back_edge, fit_bend
+from device.sim.scenarios import get_scenario
+from device.vision.pose import OneEuro, PoseGuidedEstimator, PoseModelError, back_edge, fit_bend
 
-mp = pytest.importorskip("mediapipe")
-
-from device.sim.scenarios import get_scenario  # noqa: E402
-from device.vision.pose import PoseGuidedEstimator  # noqa: E402
+needs_mediapipe = pytest.mark.skipif(importlib.util.find_spec("mediapipe") is None,
+                                     reason="mediapipe not installed (pip install --no-deps mediapipe==0.10.18)")
 
 
 # ---------------------------------------------------------------- pure geometry
@@ -101,28 +102,35 @@ def test_one_euro_steadies_jitter_but_follows_a_rep() -> None:
 # ---------------------------------------------------------------- real model, rendered frames
 
 
-def _run(sc, est, t_end=None):
+def test_missing_mediapipe_says_how_to_install_it(monkeypatch) -> None:
+    # None in sys.modules makes the import fail exactly as if the package were absent.
+    monkeypatch.setitem(sys.modules, "mediapipe.python.solutions", None)
+    with pytest.raises(PoseModelError, match="pip install --no-deps mediapipe==0.10.18"):
+        PoseGuidedEstimator()
+
+
+def _run(sc, est):
+    """(sample, truth, wall side the estimator believed, debug at the bottom of a rep) per frame."""
     rows = []
     for i, t in enumerate(sc.frame_times()):
-        if t_end is not None and t > t_end:
-            break
-        rows.append((est.process(Frame(i, t, sc.render(t))), sc.truth_at(t)))
+        s = est.process(Frame(i, t, sc.render(t)))
+        tr = sc.truth_at(t)
+        rows.append((s, tr, est.last_debug.wall_side, est.last_debug if tr.phase == "bottom" else None))
     return rows
 
 
 @pytest.mark.parametrize("wall_side", ["left", "right"])
+@needs_mediapipe
 def test_measures_a_good_and_a_rounded_rep_on_either_wall_side(wall_side: str) -> None:
     sc = get_scenario("clean", 3, fps=10, kinds=["good", "rounded"], wall_side=wall_side, yaw_deg=8.0)
     with PoseGuidedEstimator() as est:
         rows = _run(sc, est)
-        assert est.last_debug is not None
-    inpos = [(s, tr) for s, tr in rows if tr.in_position]
-    # The wall side is found and the person is in position nearly all of the time they truly are.
+    inpos = [(s, tr) for s, tr, _, _ in rows if tr.in_position]
+    # The person is in position nearly all of the time they truly are, with the right wall side.
     assert sum(s.in_position for s, _ in inpos) >= 0.85 * len(inpos)
-    sides = [s for s, _ in inpos if s.in_position]
-    assert sides
+    assert {side for s, _, side, _ in rows if s.in_position} == {wall_side}
     # Nobody in position while absent or walking.
-    assert sum(s.in_position for s, tr in rows if tr.phase in ("absent", "walking")) <= 2
+    assert sum(s.in_position for s, tr, _, _ in rows if tr.phase in ("absent", "walking")) <= 2
     trunk = [abs(s.trunk_inclination_deg - tr.trunk_inclination_deg) for s, tr in inpos
              if s.trunk_inclination_deg is not None and s.trunk_conf >= 0.5]
     assert len(trunk) >= 0.85 * len(inpos)
@@ -138,13 +146,19 @@ def test_measures_a_good_and_a_rounded_rep_on_either_wall_side(wall_side: str) -
                 and s.back_bend_deg is not None and s.back_conf >= 0.5]
         peaks[rep.kind] = sorted(vals)[-2]  # second highest: one frame does not make a fault
     assert peaks["good"] < 10.0 < peaks["rounded"], (peaks, [r.peak_rounding_deg for r in sc.reps])
-    # Debug feeds the overlay: landmarks, the back segment, the person's outline.
+    # Debug feeds the overlay: the landmarks and the virtual dowel are drawn at the bottom of a rep.
     from device.vision.annotate import draw_annotations
 
-    img = draw_annotations(sc.render(rows[len(rows) // 2][1].t), est.last_debug, rows[-1][0], "rep 1: good")
-    assert img.shape == (sc.height, sc.width, 3)
+    s, tr, _, dbg = next(r for r in rows if r[3] is not None and r[3].measures.back_segment.shape[0] >= 2)
+    m = dbg.measures
+    assert m.hip is not None and m.shoulder is not None and m.knee is not None and dbg.person is not None
+    frame = sc.render(tr.t)
+    img = draw_annotations(frame, dbg, s, "rep 1: good")
+    x, y = np.round(m.back_segment[len(m.back_segment) // 2]).astype(int)
+    assert np.abs(img[y, x].astype(int) - frame[y, x].astype(int)).sum() > 60  # the dowel is drawn there
 
 
+@needs_mediapipe
 def test_empty_frame_is_unseen() -> None:
     sc = get_scenario("clean", 1, fps=10, n_reps=1)
     bg = sc.render_background()
@@ -155,6 +169,7 @@ def test_empty_frame_is_unseen() -> None:
         assert s.trunk_inclination_deg is None and s.back_bend_deg is None and s.knee_angle_deg is None
 
 
+@needs_mediapipe
 def test_cropped_person_is_not_in_position_and_trunk_unseen_without_it() -> None:
     sc = get_scenario("clean", 2, fps=10, n_reps=1, wall_side="left")
     t = next(t for t in sc.frame_times() if sc.truth_at(t).phase == "standing")
@@ -178,6 +193,7 @@ def test_cropped_person_is_not_in_position_and_trunk_unseen_without_it() -> None
             assert all(s.back_bend_deg is None for s in ss)
 
 
+@needs_mediapipe
 def test_bad_image_gets_a_clear_error() -> None:
     with PoseGuidedEstimator() as est:
         with pytest.raises(ValueError, match="HxWx3"):

@@ -102,8 +102,12 @@ def make_pose_model():
         raise PoseModelError(f"the pose-guided estimator needs mediapipe ({e}); install it with: {MEDIAPIPE_HINT}") from e
     try:
         with _quiet_stderr():
-            return mp_pose.Pose(static_image_mode=False, model_complexity=1, smooth_landmarks=True,
-                                enable_segmentation=True, smooth_segmentation=True)
+            model = mp_pose.Pose(static_image_mode=False, model_complexity=1, smooth_landmarks=True,
+                                 enable_segmentation=True, smooth_segmentation=True)
+            # The graph opens its calculators (and logs the TFLite delegate) in worker
+            # threads after the constructor returns; one blank frame waits for all of it.
+            model.process(np.zeros((64, 64, 3), np.uint8))
+            return model
     except Exception as e:  # pragma: no cover - a broken install
         raise PoseModelError(f"mediapipe could not start its pose model ({e}); reinstall with: {MEDIAPIPE_HINT}") from e
 
