@@ -163,7 +163,10 @@ class SensorHealth:
       the sensor sees nothing within ``max_distance_m``: it points past them.
     - ``stuck``: the same reading (within ``stuck_tolerance_m``) for
       ``stuck_s`` of time during which the person was moving. An HC-SR04 that
-      lost its echo keeps repeating its last distance this way.
+      lost its echo keeps repeating its last distance this way; one that pings
+      a bag or a door frame instead of the hips jitters by a centimetre or two
+      but never follows them, while hips travel 15-25 cm in every hinge, hence
+      a 4 cm band rather than "identical".
     - ``jitter``: more than ``jitter_rate_hz`` jumps larger than ``jump_m``
       between consecutive readings, averaged over ``jitter_window_s``. Hips
       never move 25 cm in one 30 Hz sample.
@@ -179,7 +182,7 @@ class SensorHealth:
         kind: Literal["hcsr04", "digital", "vl53l1x"] = "hcsr04",
         no_reading_s: float = 5.0,
         out_of_range_s: float = 10.0,
-        stuck_tolerance_m: float = 0.002,
+        stuck_tolerance_m: float = 0.04,
         jump_m: float = 0.25,
         jitter_rate_hz: float = 2.0,
         jitter_window_s: float = 3.0,

@@ -205,3 +205,27 @@ def test_digital_contact_stuck_on_while_moving():
         h.sample(ProximitySample(t=t, contact=True), person_present=True, person_moving=True)
     r = h.status(t)
     assert r.status == "stuck" and "contact" in r.message and "GPIO4" in r.message
+
+
+def test_a_jittering_reading_that_ignores_the_hinging_person_is_stuck():
+    import random
+
+    rng = random.Random(1)
+    h = SensorHealth(stuck_s=5.0, max_distance_m=1.0)
+    t = 0.0
+    while t < 6.0:  # pinging a bag at 0.60 m: +-1.5 cm of echo jitter, hips never seen
+        h.sample(ProximitySample(t, 0.60 + rng.uniform(-0.015, 0.015)), person_present=True, person_moving=True)
+        t += 1 / 30
+    assert h.status(t).status == "stuck"
+
+
+def test_a_sensor_following_the_hips_is_not_stuck():
+    import math
+
+    h = SensorHealth(stuck_s=5.0, max_distance_m=1.0)
+    t = 0.0
+    while t < 20.0:  # reps: hips 22 cm -> 0 cm -> 22 cm every 4 s
+        d = 0.11 + 0.11 * math.cos(2 * math.pi * t / 4)
+        h.sample(ProximitySample(t, d), person_present=True, person_moving=True)
+        t += 1 / 30
+    assert h.status(t).ok

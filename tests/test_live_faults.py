@@ -1,0 +1,100 @@
+"""Faults in the live station: shown on the LEDs, logged, recovered from, never counted.
+
+Real time on mock pins, like test_live.py: the camera goes silent for a while,
+or the ultrasonic echo sticks while the person hinges.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from gpiozero.pins.mock import MockTriggerPin
+
+from device.config import Config
+from device.io.frames import Frame
+from device.live import run_station
+from device.sim.scenarios import get_scenario
+from device.simulate import TruthPosture
+from device.storage import read_log
+
+
+class GappyFrames:
+    """The scenario's frames in real time, with the camera silent during ``gap``."""
+
+    def __init__(self, scenario, clock, gap=(None, None), until=None):
+        self.sc, self.clock, self.gap, self.until = scenario, clock, gap, until
+
+    def frames(self):
+        for i, t in enumerate(self.sc.frame_times()):
+            if self.until is not None and t > self.until:
+                return
+            while self.clock() < t:
+                time.sleep(0.002)
+            if self.gap[0] is not None and self.gap[0] <= t < self.gap[1]:
+                continue
+            yield Frame(i, t, self.sc.render(t))
+
+    def close(self):
+        pass
+
+
+def start_echo(trig, sc, clock, done, stuck_from=None, stuck_at=0.2):
+    def drive():
+        for s in sc.proximity:
+            while clock() < s.t:
+                if done.is_set():
+                    return
+                time.sleep(0.002)
+            d = stuck_at if stuck_from is not None and s.t >= stuck_from else s.distance_m
+            trig.echo_time = (d if d is not None else 2.0) * 2 / 343.26
+
+    th = threading.Thread(target=drive, daemon=True)
+    th.start()
+    return th
+
+
+def setup(tmp_path, factory):
+    cfg = Config()
+    cfg.storage.database = tmp_path / "sessions.db"
+    echo = factory.pin(cfg.sensor.echo_pin)
+    trig = factory.pin(cfg.sensor.trigger_pin, pin_class=MockTriggerPin, echo_pin=echo, echo_time=0.01)
+    t0 = time.monotonic() + 0.3
+    return cfg, trig, (lambda: time.monotonic() - t0)
+
+
+def test_camera_lost_shows_a_fault_logs_it_and_recovers(tmp_path, factory):
+    sc = get_scenario("clean", 0, fps=15, n_reps=2)
+    cfg, trig, clock = setup(tmp_path, factory)
+    done = threading.Event()
+    start_echo(trig, sc, clock, done)
+    amber = factory.pin(cfg.leds.fault_pin)
+    status = run_station(cfg, pin_factory=factory, frame_source=GappyFrames(sc, clock, gap=(1.0, 4.5), until=6.5),
+                         posture=TruthPosture(sc), clock=clock)
+    done.set()
+    assert status == 1
+    # the fault LED blinked while the camera was gone
+    assert any(st.state for st in amber.states[1:]), "the fault LED never lit"
+    faults = read_log(cfg.storage.database)["device_faults"]
+    assert any("camera" in f["kind"] and "lost" in f["kind"] for f in faults), faults
+    assert any("camera" in f["message"] for f in faults)
+
+
+def test_stuck_sensor_during_reps_is_a_fault_and_nothing_is_counted(tmp_path, factory):
+    sc = get_scenario("clean", 0, fps=15, n_reps=2)
+    cfg, trig, clock = setup(tmp_path, factory)
+    cfg.sensor.stuck_s = 1.0
+    done = threading.Event()
+    first = sc.reps[0]
+    # the echo freezes at 0.20 m just as the person starts hinging: the hips
+    # never seem to reach the wall and the reading never changes
+    start_echo(trig, sc, clock, done, stuck_from=first.start_s - 0.5)
+    status = run_station(cfg, pin_factory=factory, frame_source=GappyFrames(sc, clock), posture=TruthPosture(sc),
+                         clock=clock)
+    done.set()
+    assert status == 1
+    log = read_log(cfg.storage.database)
+    reps = [r for s in log["sessions"] for r in s["reps"]]
+    assert not any(r["counted"] for r in reps)
+    assert any("stuck" in f["kind"] for f in log["device_faults"]), log["device_faults"]
+    assert any(st.state for st in factory.pin(cfg.leds.fault_pin).states[1:]), "the fault LED never lit"
