@@ -114,6 +114,7 @@ class BackgroundModel:
         self._small: Optional[np.ndarray] = None
         self._shadow: Optional[np.ndarray] = None
         self._tick = 0
+        self.last_gain = np.ones(3, np.float32)
         self._full_size: Optional[tuple[int, int]] = None
 
     @property
@@ -142,7 +143,29 @@ class BackgroundModel:
         Used to bootstrap from a learned segmenter while a person is in view.
         """
         small = self._shrink(image)
-        self._learn(small, self._keep(person_mask, small, 9))
+        if self._bg is not None:
+            # The whole frame 2x darker or brighter than the learned scene: a covered
+            # lens or the lights going off, not the room. Learning it would leave a
+            # stale model when the view comes back. (A moved camera sees a different
+            # room at similar brightness: AutoSegmenter relearns that.)
+            ratio = float(np.mean(cv2.mean(small)[:3])) / max(1.0, float(np.mean(cv2.mean(self._bg)[:3])))
+            if ratio < 0.5 or ratio > 2.0:
+                return
+        keep = self._keep(person_mask, small, 9)
+        if person_mask is not None:
+            # A learned mask often misses legs in clothing like the floor or wall, and
+            # whatever it misses would become "background" for good. People stand on
+            # the floor: never learn below a person either (columns they span, down to
+            # the bottom of the frame), until they move away.
+            pm = cv2.resize(person_mask, (small.shape[1], small.shape[0]), interpolation=cv2.INTER_NEAREST)
+            n, _, stats, _ = cv2.connectedComponentsWithStats(pm, connectivity=8)
+            for i in range(1, n):
+                x, y, w, h, area = (int(v) for v in stats[i])
+                if area < 20:
+                    continue
+                g = max(2, w // 4)
+                keep[y:, max(0, x - g) : x + w + g] = 0
+        self._learn(small, keep)
 
     @staticmethod
     def _keep(person_mask: Optional[np.ndarray], small: np.ndarray, grow: int) -> np.ndarray:
@@ -200,6 +223,7 @@ class BackgroundModel:
             num = np.array(cv2.mean(small, mask=ref)[:3], np.float32)
             den = np.maximum(np.array(cv2.mean(bg, mask=ref)[:3], np.float32), 1.0)
             gain = np.clip(num / den, 0.3, 3.0)
+            self.last_gain = gain
             if np.any(np.abs(gain - 1.0) > 0.02):
                 bg = bg * gain
         d = cv2.subtract(small, bg)
@@ -214,7 +238,7 @@ class BackgroundModel:
         ii = cv2.transform(cv2.multiply(small, small), ones)
         alpha = ib / bb
         cd2 = ii - alpha * ib  # |I|^2 - (I.B)^2/|B|^2: squared distance from the colour line
-        shadow = (alpha > 0.4) & (alpha < 0.97) & (cd2 < 0.0036 * bb + 25.0)
+        shadow = (alpha > 0.6) & (alpha < 0.97) & (cd2 < 0.0036 * bb + 25.0)
         score[shadow] = 0.0
         # Never learn shadow pixels: a shadow moves with the person, and dark
         # clothing in front of a wall of the same hue reads as "shadow" -- learning
@@ -310,7 +334,11 @@ class AutoSegmenter:
     backlight, a dark floor) the background model is not trusted for the next
     ``distrust_frames`` frames and the learned mask is used; below ``min_iou`` the
     scene itself changed (camera knocked, furniture moved) and the background
-    model is relearned. Without mediapipe it degrades to the background model
+    model is relearned. More than ``max_fg_frac`` of the frame reading as foreground
+    (no person fills half a side view), or the whole frame's brightness jumping by
+    more than 2x (lens covered, lights off) is a scene change: the background model is
+    frozen (a covered lens returns to the same room) and relearned only if it lasts
+    ``relearn_after`` frames. Without mediapipe it degrades to the background model
     alone, which then needs the empty scene at start (a warning says so once).
     """
 
@@ -324,6 +352,8 @@ class AutoSegmenter:
         min_iou: float = 0.5,
         trust_iou: float = 0.85,
         distrust_frames: int = 150,
+        max_fg_frac: float = 0.45,
+        relearn_after: int = 60,
     ) -> None:
         self.background = background or BackgroundModel()
         if learned is None:
@@ -339,6 +369,9 @@ class AutoSegmenter:
         self.min_iou = min_iou
         self.trust_iou = trust_iou
         self.distrust_frames = distrust_frames
+        self.max_fg_frac = max_fg_frac
+        self.relearn_after = relearn_after
+        self._changed = 0
         self._n = 0
         self._distrust_left = 0
         self.last_backend = ""
@@ -368,6 +401,24 @@ class AutoSegmenter:
             self._distrust_left -= 1
             return self._use_learned(image)
         seg = self.background.segment(image)
+        gain = self.background.last_gain
+        if seg is not None and (float(gain.min()) < 0.5 or float(gain.max()) > 2.0):
+            # Lens covered or lights off: nothing to see or learn until it passes.
+            self._changed = max(self._changed, 1)
+            self.last_backend = self.learned.name
+            return self.learned.segment(image)
+        if seg is not None and cv2.countNonZero(seg.mask) > self.max_fg_frac * seg.mask.size:
+            # Most of the frame "changed": the scene did, not a person. A covered lens
+            # comes back to the same room, so the model is kept (and learns nothing)
+            # for a while; if the change persists (camera knocked) it is relearned.
+            self._changed += 1
+            if self._changed > self.relearn_after:
+                self.background.reset()
+                self._changed = 0
+                return self._use_learned(image)
+            self.last_backend = self.learned.name
+            return self.learned.segment(image)
+        self._changed = 0
         if seg is not None and self._n % self.check_every == 0:
             ref = self.learned.segment(image)
             if ref is not None:
@@ -392,6 +443,8 @@ class AutoSegmenter:
         return seg
 
     def feedback(self, person_mask: Optional[np.ndarray]) -> None:
+        if self._changed:
+            return
         if self.learned is None or (self.background.ready and self._distrust_left == 0):
             self.background.feedback(person_mask)
 
