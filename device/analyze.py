@@ -16,6 +16,21 @@ from .report import report_dict
 from .station import Station, make_estimator, replay
 
 
+def _label(station: Station, t: float, finished, finished_at) -> str:
+    """What the annotated video says now: the rep in progress with its rounding so
+    far, the verdict of the rep just finished (for 2 s), else the count."""
+    eng = station.engine
+    p = station.last_posture
+    rounding = ""
+    if eng.baseline is not None and p is not None and p.back_bend_deg is not None:
+        rounding = f", rounding {p.back_bend_deg - eng.baseline:+.0f} deg"
+    if finished is not None and finished_at is not None and t - finished_at < 2.0:
+        return f"rep {finished.index}: {finished.verdict.value}"
+    if eng.phase == "rep":
+        return f"rep {len(eng.reps) + 1}{rounding}"
+    return f"{sum(r.counted for r in eng.reps)} counted{rounding}"
+
+
 def analyze(
     path: str | os.PathLike,
     config: Optional[Config] = None,
@@ -53,13 +68,14 @@ def analyze(
             raise RecordingError(f"{out}: cannot write the annotated video (folder missing or not writable?)")
         from .vision.annotate import draw_annotations
 
-        state = {"verdict": None}
+        state: dict = {"finished": None, "at": None}
 
         def on_frame(frame: Frame, events: list[Event]) -> None:
             for e in events:
                 if isinstance(e, RepFinished):
-                    state["verdict"] = f"rep {e.rep.index}: {e.rep.verdict.value}"
-            img = draw_annotations(frame.image, estimator.last_debug, station.last_posture, state["verdict"])
+                    state["finished"], state["at"] = e.rep, frame.t
+            img = draw_annotations(frame.image, estimator.last_debug, station.last_posture,
+                                   _label(station, frame.t, state["finished"], state["at"]))
             writer.write(img)
 
     frames = 0

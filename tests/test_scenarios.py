@@ -68,8 +68,17 @@ def test_recording_replays_through_the_same_core(tmp_path):
     rec = tmp_path / "rec"
     live = run_simulation("mixed", posture="camera", fps=15, record_dir=str(rec))
     assert {p.name for p in rec.iterdir()} >= {"video.mp4", "proximity.csv", "frames.csv", "recording.json"}
-    report = analyze(rec)
+    report = analyze(rec, annotate=tmp_path / "annotated.mp4")
     assert report["contact_known"] is True
+    # the annotated video has every frame, with the measures drawn on it
+    import cv2
+    import numpy as np
+
+    a, o = cv2.VideoCapture(str(tmp_path / "annotated.mp4")), cv2.VideoCapture(str(rec / "video.mp4"))
+    assert int(a.get(cv2.CAP_PROP_FRAME_COUNT)) == report["frames"]
+    a.set(cv2.CAP_PROP_POS_FRAMES, 100)
+    o.set(cv2.CAP_PROP_POS_FRAMES, 100)
+    assert np.abs(a.read()[1].astype(int) - o.read()[1].astype(int)).mean() > 1.0
     assert [r["verdict"] for r in report["reps"]] == [r.verdict.value for r in live.reps]
     assert report["counted"] == live.comparison.counted
 
