@@ -15,7 +15,10 @@ frame goes through both estimators. Printed per estimator:
   of the measured rounding vs the truth; precision, recall, balanced accuracy;
 - ms per frame (median).
 
+Verbose rep lists read ``R12/+14``: truly rounded (R) or not (n), true peak rounding / measured.
+
 Usage: python scripts/bench_pose.py [--seeds 6] [--first-seed 0] [--fps 10] [--only pose|station|both]
+       [--landmark-trunk] [--no-smooth] [-v]
 """
 
 from __future__ import annotations
@@ -36,11 +39,12 @@ from device.io.frames import Frame  # noqa: E402
 from device.sim.scenarios import random_scenario  # noqa: E402
 
 
-def make(kind: str, cfg: Config):
+def make(kind: str, cfg: Config, landmark_trunk: bool = False, no_smooth: bool = False):
     if kind == "pose":
         from device.vision.pose import PoseGuidedEstimator
 
-        return PoseGuidedEstimator.from_config(cfg.camera, cfg.thresholds)
+        return PoseGuidedEstimator.from_config(cfg.camera, cfg.thresholds, trunk_from_back=not landmark_trunk,
+                                               smooth=not no_smooth)
     from device.vision.estimator import PostureEstimator
     from device.vision.segmentation import make_segmenter
 
@@ -119,6 +123,8 @@ def main() -> int:
     ap.add_argument("--first-seed", type=int, default=0)
     ap.add_argument("--fps", type=float, default=10.0)
     ap.add_argument("--only", default="both", choices=["pose", "station", "both"])
+    ap.add_argument("--landmark-trunk", action="store_true", help="pose: trunk from landmarks only, not the back edge")
+    ap.add_argument("--no-smooth", action="store_true", help="pose: no One-Euro filtering of the measures")
     ap.add_argument("-v", "--verbose", action="store_true")
     a = ap.parse_args()
     cfg = Config()
@@ -130,7 +136,7 @@ def main() -> int:
     ms = {k: [] for k in kinds}
     for seed in range(a.first_seed, a.first_seed + a.seeds):
         sc = random_scenario(seed, n_reps=8, fps=a.fps)
-        ests = {k: make(k, cfg) for k in kinds}
+        ests = {k: make(k, cfg, a.landmark_trunk, a.no_smooth) for k in kinds}
         rows = {k: [] for k in kinds}
         for i, t in enumerate(sc.frame_times()):
             img = sc.render(t)
@@ -148,7 +154,7 @@ def main() -> int:
                 agg[k][key] += v
             if a.verbose:
                 rr = r.get("round", [])
-                reps = " ".join(f"{'R' if t else 'n'}{p_:+.0f}" for t, _, _, p_ in r.get("reps", []))
+                reps = " ".join(f"{'R' if t else 'n'}{tp_:.0f}/{p_:+.0f}" for t, _, tp_, p_ in r.get("reps", []))
                 print(f"  {k:7s} seed {seed} {sc.camera.width}x{sc.camera.height} yaw {sc.yaw_deg:4.1f}: trunk med "
                       f"{pct(r.get('trunk', []), 50):5.2f} round med {pct(rr, 50):5.2f} p90 {pct(rr, 90):5.2f} "
                       f"bias {np.mean(rr) if rr else float('nan'):+5.2f} back seen {len(r.get('back_seen', []))}/"

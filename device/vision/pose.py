@@ -268,7 +268,8 @@ class PoseGuidedEstimator:
     backend = "mediapipe-pose"
 
     def __init__(self, wall_side: str = "auto", standing_deg: float = 12.0, smooth: bool = True,
-                 params: PoseModelParams = PoseModelParams(), lost_after_s: float = 1.0, model=None) -> None:
+                 params: PoseModelParams = PoseModelParams(), lost_after_s: float = 1.0, model=None,
+                 trunk_from_back: bool = True) -> None:
         if wall_side not in ("auto", "left", "right"):
             raise ValueError(f"wall_side must be 'auto', 'left' or 'right', not {wall_side!r}")
         self.wall_side_setting = wall_side
@@ -276,6 +277,7 @@ class PoseGuidedEstimator:
         self.smooth = smooth
         self.params = params
         self.lost_after_s = lost_after_s
+        self.trunk_from_back = trunk_from_back
         self._model = model if model is not None else make_pose_model()
         # Native start-up chatter (TFLite delegate, landmark projection warnings) comes on
         # the first calls that actually see a person: keep fd 2 quiet until a few have run.
@@ -314,6 +316,7 @@ class PoseGuidedEstimator:
         self._f_knee = OneEuro(1.0, 0.02)
         self._f_back = OneEuro(1.0, 0.05)
         self._prev_raw_trunk: Optional[tuple[float, float]] = None
+        self._back_offset: deque[float] = deque(maxlen=60)  # landmark minus back-edge inclination, standing
 
     # -- state ---------------------------------------------------------------
 
@@ -442,7 +445,21 @@ class PoseGuidedEstimator:
         trunk_in = (vis[[L_SHOULDER, R_SHOULDER]].max() >= P.min_visibility and vis[[L_HIP, R_HIP]].max() >= P.min_visibility
                     and all(0 <= p[0] < Wf and 0 <= p[1] < Hf for p in (hip, sho)))
         if trunk_in and L >= 0.3 * P.min_trunk_px:
-            incl = math.degrees(math.atan2(sgn * v[0], -v[1]))
+            incl_lm = math.degrees(math.atan2(sgn * v[0], -v[1]))
+            incl, src = incl_lm, "landmarks"
+            bend, bconf, why, back_dir = None, 0.0, "no person mask", None
+            if prob is not None:
+                bend, bconf, why, back_dir = self._back(prob, hip, sho, facing, L, meas)
+            if back_dir is not None and self.trunk_from_back:
+                # The back edge is a steadier, better placed trunk reference than the
+                # shoulder landmark (which jitters, and in a hinge sits behind the joint);
+                # its angle to the hip-shoulder line is this person's own, learnt standing.
+                incl_back = math.degrees(math.atan2(sgn * back_dir[0], -back_dir[1]))
+                if whole and still and incl_lm <= self.standing_deg and bconf >= 0.5:
+                    self._back_offset.append(incl_lm - incl_back)
+                if len(self._back_offset) >= 5 and bconf >= 0.5:
+                    incl, src = incl_back + float(np.median(self._back_offset)), "back edge"
+            dbg.notes.append(f"trunk from {src}")
             # Consistency: a jump no body makes in one frame (> 400 deg/s) is a landmark swap.
             jump_ok = True
             if self._prev_raw_trunk is not None:
@@ -457,15 +474,14 @@ class PoseGuidedEstimator:
             sample.update(trunk_inclination_deg=val, trunk_conf=conf)
 
             # -- back bend from the mask's back edge
-            if prob is not None:
-                bend, bconf, why = self._back(prob, hip, sho, facing, L, meas, conf)
-                if bend is not None:
-                    val_b = self._f_back(t, bend) if self.smooth else bend
-                    meas.back_bend_deg, meas.conf_back = val_b, bconf
-                    sample.update(back_bend_deg=val_b, back_conf=bconf)
-                else:
-                    self._f_back.reset()
-                    dbg.notes.append(why)
+            if bend is not None:
+                bconf *= min(1.0, conf / 0.8)
+                val_b = self._f_back(t, bend) if self.smooth else bend
+                meas.back_bend_deg, meas.conf_back = val_b, bconf
+                sample.update(back_bend_deg=val_b, back_conf=bconf)
+            else:
+                self._f_back.reset()
+                dbg.notes.append(why)
         else:
             self._f_trunk.reset()
             self._f_back.reset()
@@ -496,24 +512,30 @@ class PoseGuidedEstimator:
         return PostureSample(**sample)
 
     def _back(self, prob: np.ndarray, hip: np.ndarray, sho: np.ndarray, facing: str, L: float,
-              meas: SilhouetteMeasures, trunk_conf: float) -> tuple[Optional[float], float, str]:
+              meas: SilhouetteMeasures) -> tuple[Optional[float], float, str, Optional[np.ndarray]]:
+        """(back bend, its confidence before the trunk's, why not, unit direction of the back upward)."""
         P = self.params
         if L < P.min_trunk_px:
-            return None, 0.0, "trunk too small to measure the back"
+            return None, 0.0, "trunk too small to measure the back", None
         pts, why = back_edge(prob, hip, sho, facing, P)
         if pts is None:
-            return None, 0.0, why
+            return None, 0.0, why, None
         fit = fit_bend(pts, hip, sho)
         if fit is None:
-            return None, 0.0, "back edge fit failed"
+            return None, 0.0, "back edge fit failed", None
         bend, chord, resid = fit
         meas.back_segment = pts
         meas.chord = ((float(pts[0, 0]), float(pts[0, 1])), (float(pts[-1, 0]), float(pts[-1, 1])))
         meas.sagitta_px = chord / 2.0 * math.tan(math.radians(bend) / 4.0)
         size = float(np.clip((L - P.min_trunk_px) / (P.full_trunk_px - P.min_trunk_px), 0.0, 1.0))
         clean = float(np.clip(1.5 - resid / max(0.01 * L, 0.6), 0.0, 1.0))
-        conf = (0.5 + 0.5 * size) * clean * min(1.0, trunk_conf / 0.8)
-        return bend, conf, ""
+        conf = (0.5 + 0.5 * size) * clean
+        # Direction of the back segment (principal axis of its points, pointing up the trunk).
+        c = pts - pts.mean(axis=0)
+        d = np.linalg.svd(c, full_matrices=False)[2][0]
+        if np.dot(d, sho - hip) < 0:
+            d = -d
+        return bend, conf, "", d
 
     @staticmethod
     def _facing_vote(xy: np.ndarray, vis: np.ndarray, hip: np.ndarray, sho: np.ndarray, H: float) -> Optional[float]:
