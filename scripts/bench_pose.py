@@ -35,6 +35,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from device.config import Config  # noqa: E402
+from device.core.engine import RepEngine, run_engine  # noqa: E402
 from device.io.frames import Frame  # noqa: E402
 from device.sim.scenarios import random_scenario  # noqa: E402
 
@@ -76,6 +77,23 @@ def score(rows: list, sc, cfg: Config) -> dict:
             out["back_seen"].append(1)
             if baseline is not None and tr.rounding_deg is not None:
                 out["round"].append(s.back_bend_deg - baseline - tr.rounding_deg)
+    # The rep engine as `analyze` runs it on a bare video: no contact sensor, reps from the hinge.
+    eng = RepEngine(cfg, has_contact_sensor=False)
+    run_engine(eng, [], [s for _, s, _ in rows])
+    margin = 3.0  # truth reps within this of hinge_min_deg may fairly go either way
+    sure = [r for r in sc.reps if r.peak_trunk_inclination_deg >= th.hinge_min_deg + margin]
+    maybe = [r for r in sc.reps if abs(r.peak_trunk_inclination_deg - th.hinge_min_deg) < margin]
+    found = eng.reps
+    out["count"].append((len(found), len(sure), len(maybe)))
+    for r in found:
+        tr_ = [x for x in sc.reps if min(x.end_s, r.end_s) - max(x.start_s, r.start_s) > 0]
+        if len(tr_) != 1:
+            out["engine_unmatched"].append(1)
+            continue
+        if r.verdict.value == "unchecked":
+            out["engine_unchecked"].append(1)
+            continue
+        out["engine_reps"].append((tr_[0].peak_rounding_deg > th.rounding_deg, "rounded" in [f.value for f in r.faults]))
     for rep in sc.reps:
         vals = [s.back_bend_deg for t, s, _ in rows if rep.start_s <= t <= rep.end_s
                 and s.back_bend_deg is not None and s.back_conf >= th.min_conf]
@@ -91,6 +109,18 @@ def score(rows: list, sc, cfg: Config) -> dict:
 
 def pct(a: list[float], q: float) -> float:
     return float(np.percentile(np.abs(a), q)) if a else float("nan")
+
+
+def balanced(pairs) -> str:
+    tp = sum(1 for t, p in pairs if t and p)
+    fp = sum(1 for t, p in pairs if not t and p)
+    fn = sum(1 for t, p in pairs if t and not p)
+    tn = sum(1 for t, p in pairs if not t and not p)
+    prec = tp / (tp + fp) if tp + fp else float("nan")
+    rec = tp / (tp + fn) if tp + fn else float("nan")
+    spec = tn / (tn + fp) if tn + fp else float("nan")
+    return (f"precision {prec:.2f} recall {rec:.2f} balanced accuracy {(rec + spec) / 2:.2f} "
+            f"(tp {tp} fp {fp} fn {fn} tn {tn})")
 
 
 def report(label: str, agg: dict, ms: list[float]) -> None:
@@ -115,6 +145,12 @@ def report(label: str, agg: dict, ms: list[float]) -> None:
     spec = tn / (tn + fp) if tn + fp else float("nan")
     print(f"  rounded reps: {tp + fn} rounded of {len(reps)} seen reps (+{len(agg['reps_unseen'])} unseen); precision "
           f"{prec:.2f} recall {rec:.2f} balanced accuracy {(rec + spec) / 2:.2f} (tp {tp} fp {fp} fn {fn} tn {tn})")
+    counts = agg["count"]
+    exact = sum(1 for f, n, m in counts if n <= f <= n + m)
+    print(f"  rep engine, video mode (no contact; hinge >= {Config().thresholds.hinge_min_deg:g} deg): count right in "
+          f"{exact}/{len(counts)} sets (found/expected: {' '.join(f'{f}/{n}' + (f'+{m}?' if m else '') for f, n, m in counts)}); "
+          f"{len(agg['engine_unmatched'])} reps matching no true rep, {len(agg['engine_unchecked'])} unchecked")
+    print(f"  rep engine rounded verdicts: {balanced(agg['engine_reps'])}")
 
 
 def main() -> int:

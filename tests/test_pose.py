@@ -198,3 +198,22 @@ def test_bad_image_gets_a_clear_error() -> None:
     with PoseGuidedEstimator() as est:
         with pytest.raises(ValueError, match="HxWx3"):
             est.process(Frame(0, 0.0, np.zeros((48, 64), np.uint8)))
+
+
+@needs_mediapipe
+def test_a_different_person_is_learnt_afresh() -> None:
+    # Person A stands with the wall on the left, then person B (elsewhere in the picture,
+    # wall on the right) takes over: A's facing must not decide B's wall side.
+    a = get_scenario("clean", 2, fps=10, n_reps=1, wall_side="left")
+    b = get_scenario("clean", 5, fps=10, n_reps=1, wall_side="right")
+    ta = [t for t in a.frame_times() if a.truth_at(t).phase == "standing"][:20]
+    tb = [t for t in b.frame_times() if b.truth_at(t).phase == "standing"][:20]
+    with PoseGuidedEstimator() as est:
+        for i, t in enumerate(ta):
+            s = est.process(Frame(i, i / 10, a.render(t)))
+        assert s.in_position and est.last_debug.wall_side == "left"
+        sides = []
+        for i, t in enumerate(tb, start=len(ta)):
+            s = est.process(Frame(i, i / 10, b.render(t)))
+            sides.append((est.last_debug.wall_side, s.in_position))
+    assert sides[-10:] == [("right", True)] * 10

@@ -317,6 +317,7 @@ class PoseGuidedEstimator:
         self._f_back = OneEuro(1.0, 0.05)
         self._prev_raw_trunk: Optional[tuple[float, float]] = None
         self._back_offset: deque[float] = deque(maxlen=60)  # landmark minus back-edge inclination, standing
+        self._prev_hip: Optional[tuple[float, np.ndarray]] = None
 
     # -- state ---------------------------------------------------------------
 
@@ -389,6 +390,15 @@ class PoseGuidedEstimator:
 
         hip = 0.5 * (xy[L_HIP] + xy[R_HIP])
         sho = 0.5 * (xy[L_SHOULDER] + xy[R_SHOULDER])
+        # The model follows one person; if it jumps to another (a second person walks
+        # past, or the lifter was occluded), nothing learnt about the first one applies.
+        if self._prev_hip is not None and self._heights:
+            tp, hp = self._prev_hip
+            if t - tp <= 0.25 and float(np.linalg.norm(hip - hp)) > 0.35 * float(np.median(self._heights)):
+                self._reset_person()
+                self._last_t = self._last_seen_t = t
+                dbg.notes.append("tracked person switched")
+        self._prev_hip = (t, hip.copy())
         # Camera-near side: the one whose leg the model sees better.
         near_l = vis[[L_HIP, L_KNEE, L_ANKLE, L_HEEL, L_FOOT]].sum() >= vis[[R_HIP, R_KNEE, R_ANKLE, R_HEEL, R_FOOT]].sum()
         HIP, KNEE, ANK, HEEL, FOOT = (L_HIP, L_KNEE, L_ANKLE, L_HEEL, L_FOOT) if near_l else (R_HIP, R_KNEE, R_ANKLE, R_HEEL, R_FOOT)
