@@ -494,6 +494,7 @@ def _measure_legs(m: np.ndarray, res: SilhouetteMeasures, J: np.ndarray, body: B
         return
     ys, mid = ys[good], mid[good]
     pts = np.stack([mid, ys.astype(float)], axis=1)
+    angle = _knee_from_axes(back, front, has, floor_y, H, J)
     ha = A - J
     L = float(np.linalg.norm(ha))
     if L < 5:
@@ -509,6 +510,56 @@ def _measure_legs(m: np.ndarray, res: SilhouetteMeasures, J: np.ndarray, body: B
     cosang = float(np.dot(v1, v2) / (np.linalg.norm(v1) * np.linalg.norm(v2) + 1e-9))
     res.knee_angle_deg = float(math.degrees(math.acos(np.clip(cosang, -1.0, 1.0))))
     res.conf_knee = _size_conf(L, 60.0) * (1.0 if good.mean() > 0.6 else 0.5)
+    if angle is not None:
+        res.knee_angle_deg, fit_conf = angle
+        res.conf_knee *= fit_conf
+    else:
+        # The three-point angle above leans on the hip estimate and the widest
+        # row: too coarse for a 175 deg knee-lock line. Unseen fails no rep.
+        res.conf_knee = min(res.conf_knee, 0.3)
+
+
+def _knee_from_axes(back: np.ndarray, front: np.ndarray, has: np.ndarray, floor_y: float, H: float,
+                    J: np.ndarray) -> Optional[tuple[float, float]]:
+    """Knee angle between the shin and thigh axes, each a line fitted to the leg's midline.
+
+    The midline of a tapering limb is its axis whatever the taper, so a straight
+    leg reads straight. Shin rows: 0.08-0.22 H above the floor (above the foot,
+    below the knee); thigh rows: from 0.34 H up to just below the hip joint.
+    Rows much wider than the median (hands, a weight) are dropped. Returns
+    (angle, confidence from the fit residual), or None if a segment is unseen.
+    """
+    def axis(h0: float, h1: float) -> Optional[tuple[np.ndarray, float]]:
+        ya, yb = int(round(floor_y - h1 * H)), int(round(floor_y - h0 * H))
+        ya = max(ya, 0)
+        if yb - ya < 6:
+            return None
+        ys = np.arange(ya, yb + 1)
+        ys = ys[has[ys]]
+        if len(ys) < 6:
+            return None
+        w = (front[ys] - back[ys]).astype(float)
+        ok = w <= 1.35 * np.median(w)
+        if ok.sum() < 6:
+            return None
+        ys = ys[ok]
+        mid = (back[ys] + front[ys]) / 2.0
+        # x as a function of y: legs are closer to vertical than horizontal here.
+        c = np.polyfit(ys.astype(float), mid, 1)
+        r = float(np.sqrt(np.mean((np.polyval(c, ys) - mid) ** 2)))
+        d = np.array([-c[0], -1.0])  # pointing up
+        return d / np.linalg.norm(d), r
+
+    shin = axis(0.11, 0.25)
+    top = min(0.46, (floor_y - J[1]) / H - 0.04)
+    thigh = axis(0.33, top) if top > 0.38 else None
+    if shin is None or thigh is None:
+        return None
+    (ds, rs), (dt, rt) = shin, thigh
+    # Knee angle: 180 when the thigh continues the shin's line.
+    ang = 180.0 - math.degrees(math.acos(float(np.clip(np.dot(ds, dt), -1.0, 1.0))))
+    conf = float(np.clip(1.5 - max(rs, rt) / max(0.006 * H, 1.0), 0.0, 1.0))
+    return ang, conf
 
 
 def facing_score(mask: np.ndarray, standing_height: Optional[float] = None) -> Optional[float]:
