@@ -279,3 +279,21 @@ def test_auto_segmenter_starts_with_the_person_in_view_and_measures():
     assert len(errs) > 30
     assert statistics.median(errs) < 3.0
     assert not math.isnan(statistics.median(errs))
+
+
+def test_learned_mask_loads_without_native_chatter_on_stderr():
+    """mediapipe's C++ start-up logs go to fd 2; the user must see only our messages."""
+    pytest.importorskip("mediapipe")
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = ("import numpy as np; from device.vision.segmentation import SelfieSegmenter; "
+            "s = SelfieSegmenter(); s.segment(np.zeros((240, 320, 3), np.uint8)); "
+            "import sys; print('ours', file=sys.stderr)")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                       cwd=Path(__file__).resolve().parents[1])
+    assert r.returncode == 0, r.stderr
+    assert "XNNPACK" not in r.stderr and "inference_feedback_manager" not in r.stderr, r.stderr
+    assert "ours" in r.stderr  # our own stderr still works afterwards
+

@@ -25,12 +25,39 @@ they cannot segment yet. Choosing the one person among the blobs is
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
 from dataclasses import dataclass
 from typing import Optional, Protocol
 
 import cv2
 import numpy as np
+
+
+@contextlib.contextmanager
+def _quiet_stderr():
+    """Silence file descriptor 2 (C++ logging from TFLite/absl) for the duration.
+
+    mediapipe's native code prints start-up chatter ("Created TensorFlow Lite
+    XNNPACK delegate", "inference_feedback_manager ...") straight to fd 2, which
+    Python's ``sys.stderr`` redirection cannot catch; a user should see only our
+    own messages.
+    """
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError):  # no usable fd 2 (embedded, closed): nothing to hide
+        yield
+        return
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 2)
+        os.close(devnull)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 class SegmentationError(Exception):
@@ -297,7 +324,9 @@ class SelfieSegmenter:
                 "pip install --no-deps mediapipe==0.10.18 plus protobuf<5 absl-py attrs flatbuffers "
                 f"matplotlib; or use the background-model segmenter ({e})"
             ) from None
-        self._seg = mp_selfie.SelfieSegmentation(model_selection=0 if model == "general" else 1)
+        with _quiet_stderr():
+            self._seg = mp_selfie.SelfieSegmentation(model_selection=0 if model == "general" else 1)
+        self._warm = False
         self.input_width = input_width
         self.threshold = threshold
         self.last_prob: Optional[np.ndarray] = None
@@ -307,7 +336,13 @@ class SelfieSegmenter:
         ws = _work_size(w, h, self.input_width)
         small = image if ws == (w, h) else cv2.resize(image, ws, interpolation=cv2.INTER_AREA)
         rgb = cv2.cvtColor(small, cv2.COLOR_BGR2RGB)
-        res = self._seg.process(rgb)
+        if not self._warm:
+            # The first inference builds the interpreter and logs from C++ too.
+            with _quiet_stderr():
+                res = self._seg.process(rgb)
+            self._warm = True
+        else:
+            res = self._seg.process(rgb)
         prob = res.segmentation_mask
         if prob is None:
             return None
