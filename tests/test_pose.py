@@ -110,12 +110,13 @@ def test_missing_mediapipe_says_how_to_install_it(monkeypatch) -> None:
 
 
 def _run(sc, est):
-    """(sample, truth, wall side the estimator believed, debug at the bottom of a rep) per frame."""
+    """(sample, truth, wall side believed, debug at the bottom of a rep, hands' height) per frame."""
     rows = []
     for i, t in enumerate(sc.frame_times()):
         s = est.process(Frame(i, t, sc.render(t)))
         tr = sc.truth_at(t)
-        rows.append((s, tr, est.last_debug.wall_side, est.last_debug if tr.phase == "bottom" else None))
+        rows.append((s, tr, est.last_debug.wall_side, est.last_debug if tr.phase == "bottom" else None,
+                     est.last_hands_height))
     return rows
 
 
@@ -125,12 +126,12 @@ def test_measures_a_good_and_a_rounded_rep_on_either_wall_side(wall_side: str) -
     sc = get_scenario("clean", 3, fps=10, kinds=["good", "rounded"], wall_side=wall_side, yaw_deg=8.0)
     with PoseGuidedEstimator() as est:
         rows = _run(sc, est)
-    inpos = [(s, tr) for s, tr, _, _ in rows if tr.in_position]
+    inpos = [(s, tr) for s, tr, *_ in rows if tr.in_position]
     # The person is in position nearly all of the time they truly are, with the right wall side.
     assert sum(s.in_position for s, _ in inpos) >= 0.85 * len(inpos)
-    assert {side for s, _, side, _ in rows if s.in_position} == {wall_side}
+    assert {side for s, _, side, *_ in rows if s.in_position} == {wall_side}
     # Nobody in position while absent or walking.
-    assert sum(s.in_position for s, tr, _, _ in rows if tr.phase in ("absent", "walking")) <= 2
+    assert sum(s.in_position for s, tr, *_ in rows if tr.phase in ("absent", "walking")) <= 2
     trunk = [abs(s.trunk_inclination_deg - tr.trunk_inclination_deg) for s, tr in inpos
              if s.trunk_inclination_deg is not None and s.trunk_conf >= 0.5]
     assert len(trunk) >= 0.85 * len(inpos)
@@ -146,10 +147,13 @@ def test_measures_a_good_and_a_rounded_rep_on_either_wall_side(wall_side: str) -
                 and s.back_bend_deg is not None and s.back_conf >= 0.5]
         peaks[rep.kind] = sorted(vals)[-2]  # second highest: one frame does not make a fault
     assert peaks["good"] < 10.0 < peaks["rounded"], (peaks, [r.peak_rounding_deg for r in sc.reps])
+    # The wall drill holds the ball at the chest: the hands stay far above the floor at the bottom.
+    hands = [h for s, tr, _, _, h in rows if tr.phase == "bottom" and h is not None]
+    assert hands and statistics.median(hands) > 0.35, hands
     # Debug feeds the overlay: the landmarks and the virtual dowel are drawn at the bottom of a rep.
     from device.vision.annotate import draw_annotations
 
-    s, tr, _, dbg = next(r for r in rows if r[3] is not None and r[3].measures.back_segment.shape[0] >= 2)
+    s, tr, _, dbg, _ = next(r for r in rows if r[3] is not None and r[3].measures.back_segment.shape[0] >= 2)
     m = dbg.measures
     assert m.hip is not None and m.shoulder is not None and m.knee is not None and dbg.person is not None
     frame = sc.render(tr.t)

@@ -57,6 +57,7 @@ from device.vision.silhouette import SilhouetteMeasures, arc_bend_deg
 NOSE = 0
 L_EAR, R_EAR = 7, 8
 L_SHOULDER, R_SHOULDER = 11, 12
+L_WRIST, R_WRIST = 15, 16
 L_HIP, R_HIP = 23, 24
 L_KNEE, R_KNEE = 25, 26
 L_ANKLE, R_ANKLE = 27, 28
@@ -283,6 +284,9 @@ class PoseGuidedEstimator:
         # the first calls that actually see a person: keep fd 2 quiet until a few have run.
         self._quiet_left = 3
         self.last_debug: Optional[PostureDebug] = None
+        # Lowest visible wrist above the floor, fraction of stature (None: not seen);
+        # not a PostureSample field yet (see the report on deadlift sets).
+        self.last_hands_height: Optional[float] = None
         self._reset_person()
 
     @classmethod
@@ -368,6 +372,7 @@ class PoseGuidedEstimator:
                 self._quiet_left -= 1
         else:
             res = self._model.process(rgb)
+        self.last_hands_height = None
         if res.pose_landmarks is None:
             dbg.notes.append("no person")
             return PostureSample(t=t)
@@ -422,6 +427,11 @@ class PoseGuidedEstimator:
             self._heights.append(h_now)
         H = float(np.median(self._heights)) if self._heights else max(h_now, 1.0)
         dbg.standing_height_px = H
+        # Hands' height above the floor (fraction of stature): near the floor at the
+        # bottom of a rep means a weight is picked up from / put down on the floor
+        # (deadlift), whose set has a setup descent and a put-down the wall drill lacks.
+        wr = [w for w in (L_WRIST, R_WRIST) if vis[w] >= 0.2]  # a held ball hides the wrists: the estimate still places them
+        self.last_hands_height = float((floor_y - max(xy[w, 1] for w in wr)) / H) if wr and whole else None
 
         if feet_in:
             self._feet.append((t, float(np.mean(xy[[L_ANKLE, R_ANKLE, L_HEEL, R_HEEL], 0]))))
