@@ -11,7 +11,6 @@ import math
 import statistics
 import sys
 
-import cv2
 import numpy as np
 import pytest
 
@@ -66,7 +65,7 @@ def test_back_edge_and_fit_recover_a_known_arc(facing: str, bend: float) -> None
     behind = (pts[:, 0] < hip[0]) if facing == "right" else (pts[:, 0] > hip[0])
     assert behind.all()
     assert pts[:, 1].max() == pytest.approx(330 - 0.3 * 200, abs=1) and pts[:, 1].min() == pytest.approx(330 - 0.8 * 200, abs=1)
-    got, chord, resid = fit_bend(pts, hip, sho)
+    got, _chord, resid = fit_bend(pts, hip, sho)
     # The fitted segment covers half the trunk: half the arc's angle.
     assert got == pytest.approx(bend * 0.5, abs=0.5)
     assert resid < 0.5
@@ -179,7 +178,7 @@ def test_cropped_person_is_not_in_position_and_trunk_unseen_without_it() -> None
     t = next(t for t in sc.frame_times() if sc.truth_at(t).phase == "standing")
     tr = sc.truth_at(t)
     img = sc.render(t)
-    x0, y0, x1, y1 = tr.bbox
+    _, y0, _, y1 = tr.bbox
     # Legs cut off at mid-thigh: the whole body is not in view.
     legs_cut = img.copy()
     cut = int(y0 + 0.6 * (y1 - y0))

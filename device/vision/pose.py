@@ -14,7 +14,11 @@ mask. From them:
   the back, is opposite the facing.
 - trunk inclination: hip mid-point to shoulder mid-point (mid-points are stable
   under camera yaw, where the far side's landmarks drift), 0 standing tall,
-  positive leaning forward.
+  positive leaning forward. Once this person's standing frames have given the
+  angle between that line and the back edge (below), the inclination follows
+  the back edge's direction plus that offset: the mask's edge is steadier than
+  the landmarks, and MediaPipe's shoulder trails the joint in a hinge (on
+  synthetic truth the landmark line read 5-6 deg low at 30-60 deg).
 - back bend (the virtual dowel): the mask's back edge, found by casting rays from
   the hip-shoulder axis backwards, between ``lumbar_frac`` and ``upper_frac`` of
   the trunk length above the hip landmark (above the buttocks, below the top of
@@ -27,6 +31,10 @@ mask. From them:
   standing height, minus this person's standing reference.
 - ``in_position``: whole body in view, key landmarks visible, feet planted,
   facing known. Someone walking through is not in position.
+- a jump of the tracked hips by over a third of stature between frames is a
+  different person: what was learnt (facing, height, references) starts afresh.
+- ``last_hands_height``: the lowest wrist above the floor as a fraction of
+  stature; near 0 at the bottom of a rep means a weight picked up from the floor.
 
 Landmark jitter on real footage is 20-50 px; MediaPipe's own landmark smoothing
 plus a One-Euro filter on each measure (strong smoothing when still, little lag
