@@ -95,6 +95,8 @@ def score(rows: list, sc, cfg: Config) -> dict:
             out["engine_unchecked"].append(1)
             continue
         out["engine_reps"].append((tr_[0].peak_rounding_deg > th.rounding_deg, "rounded" in [f.value for f in r.faults]))
+        for fault in ("rounded", "knee_lock", "heel_lift", "too_fast"):
+            out["fault_" + fault].append((fault in tr_[0].faults, fault in [f.value for f in r.faults]))
     for rep in sc.reps:
         vals = [s.back_bend_deg for t, s, _ in rows if rep.start_s <= t <= rep.end_s
                 and s.back_bend_deg is not None and s.back_conf >= th.min_conf]
@@ -152,6 +154,8 @@ def report(label: str, agg: dict, ms: list[float]) -> None:
           f"{exact}/{len(counts)} sets (found/expected: {' '.join(f'{f}/{n}' + (f'+{m}?' if m else '') for f, n, m in counts)}); "
           f"{len(agg['engine_unmatched'])} reps matching no true rep, {len(agg['engine_unchecked'])} unchecked")
     print(f"  rep engine rounded verdicts: {balanced(agg['engine_reps'])}")
+    for fault in ("knee_lock", "heel_lift", "too_fast"):
+        print(f"  rep engine {fault} faults: {balanced(agg['fault_' + fault])}")
 
 
 def deadlift_trace(n: int, fps: float = 30.0, lockout_s: float = 0.5) -> list:

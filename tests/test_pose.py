@@ -220,3 +220,27 @@ def test_a_different_person_is_learnt_afresh() -> None:
             s = est.process(Frame(i, i / 10, b.render(t)))
             sides.append((est.last_debug.wall_side, s.in_position))
     assert sides[-10:] == [("right", True)] * 10
+
+
+@needs_mediapipe
+def test_a_tilted_camera_still_shows_tall_standing_and_counts_the_reps() -> None:
+    # A phone held 10 deg off level: unlevelled, standing reads about 12 deg backwards and
+    # the hinges 10 deg shallow (one of these two reps was lost to hinge_min_deg).
+    import cv2
+
+    from device.config import Config
+    from device.core.engine import RepEngine, run_engine
+
+    sc = get_scenario("clean", 4, fps=10, kinds=["good", "good"], wall_side="left", yaw_deg=5.0)
+    rot = cv2.getRotationMatrix2D((sc.width / 2, sc.height / 2), 10.0, 0.85)
+    rows = []
+    with PoseGuidedEstimator() as est:
+        for i, t in enumerate(sc.frame_times()):
+            img = cv2.warpAffine(sc.render(t), rot, (sc.width, sc.height))
+            rows.append((est.process(Frame(i, t, img)), sc.truth_at(t)))
+    standing = [s.trunk_inclination_deg - tr.trunk_inclination_deg for s, tr in rows
+                if tr.phase == "standing" and s.in_position and s.trunk_inclination_deg is not None]
+    assert abs(statistics.median(standing)) < 7.0
+    engine = RepEngine(Config(), has_contact_sensor=False)
+    run_engine(engine, [], [s for s, _ in rows])
+    assert len(engine.reps) == len(sc.reps) == 2

@@ -28,7 +28,8 @@ mask. From them:
   when the axis leaves the mask, or when the trunk is too small to resolve.
 - knee angle: hip-knee-ankle on the camera-near side.
 - heel lift: heel above the toe (heel and foot_index landmarks) as a fraction of
-  standing height, minus this person's standing reference.
+  standing height, minus this person's standing reference; its confidence falls
+  with the person's size in pixels (a 1 % lift must span a few pixels).
 - ``in_position``: whole body in view, key landmarks visible, feet planted,
   facing known. Someone walking through is not in position.
 - a jump of the tracked hips by over a third of stature between frames is a
@@ -272,13 +273,18 @@ class PoseGuidedEstimator:
     ``standing_deg``: trunk inclination at or below which the person stands (heel
     and height references). ``smooth``: One-Euro filtering of the measures.
     ``model``: an already created mediapipe Pose (tests share one); default: a new one.
+    ``trunk_from_back``: follow the back edge's direction for the trunk once calibrated
+    (False: the hip-shoulder landmark line only). ``level_band_deg``: the standing trunk
+    inclinations taken as a real posture; a person's quiet standing outside it is camera
+    roll and is removed (``(-90, 90)`` switches this off).
     """
 
     backend = "mediapipe-pose"
 
     def __init__(self, wall_side: str = "auto", standing_deg: float = 12.0, smooth: bool = True,
                  params: PoseModelParams = PoseModelParams(), lost_after_s: float = 1.0, model=None,
-                 trunk_from_back: bool = True) -> None:
+                 trunk_from_back: bool = True,
+                 level_band_deg: tuple[float, float] = (-2.0, 6.0)) -> None:
         if wall_side not in ("auto", "left", "right"):
             raise ValueError(f"wall_side must be 'auto', 'left' or 'right', not {wall_side!r}")
         self.wall_side_setting = wall_side
@@ -287,6 +293,7 @@ class PoseGuidedEstimator:
         self.params = params
         self.lost_after_s = lost_after_s
         self.trunk_from_back = trunk_from_back
+        self.level_band_deg = level_band_deg
         self._model = model if model is not None else make_pose_model()
         # Native start-up chatter (TFLite delegate, landmark projection warnings) comes on
         # the first calls that actually see a person: keep fd 2 quiet until a few have run.
@@ -324,12 +331,15 @@ class PoseGuidedEstimator:
         self._feet: deque[tuple[float, float]] = deque(maxlen=90)  # t, feet centre x
         self._heights: deque[float] = deque(maxlen=30)
         self._heel_ref: deque[float] = deque(maxlen=30)
+        self._rises: deque[tuple[float, float]] = deque()  # (t, raw heel rise), last 0.35 s
         self._f_trunk = OneEuro(1.0, 0.02)
         self._f_knee = OneEuro(1.0, 0.02)
         self._f_back = OneEuro(1.0, 0.05)
         self._prev_raw_trunk: Optional[tuple[float, float]] = None
         self._back_offset: deque[float] = deque(maxlen=60)  # landmark minus back-edge inclination, standing
         self._prev_hip: Optional[tuple[float, np.ndarray]] = None
+        self._recent_lm: deque[tuple[float, float]] = deque()  # (t, landmark inclination), last 0.6 s
+        self._stand_incl: deque[float] = deque(maxlen=90)  # inclination in quiet upright frames
 
     # -- state ---------------------------------------------------------------
 
@@ -478,16 +488,38 @@ class PoseGuidedEstimator:
             bend, bconf, why, back_dir = None, 0.0, "no person mask", None
             if prob is not None:
                 bend, bconf, why, back_dir = self._back(prob, hip, sho, facing, L, meas)
+            # Quiet upright frames (standing still, trunk within 20 deg of vertical and not
+            # moving over the last 0.6 s, robust to landmark jitter) teach this person's references.
+            self._recent_lm.append((t, incl_lm))
+            while self._recent_lm and t - self._recent_lm[0][0] > 0.6:
+                self._recent_lm.popleft()
+            w = np.fromiter((x for _, x in self._recent_lm), float)
+            quiet = (whole and still and abs(incl_lm) <= 20.0 and len(w) >= 3
+                     and float(np.percentile(w, 80) - np.percentile(w, 20)) < 6.0)
             if back_dir is not None and self.trunk_from_back:
                 # The back edge is a steadier, better placed trunk reference than the
                 # shoulder landmark (which jitters, and in a hinge sits behind the joint);
                 # its angle to the hip-shoulder line is this person's own, learnt standing.
                 incl_back = math.degrees(math.atan2(sgn * back_dir[0], -back_dir[1]))
-                if whole and still and incl_lm <= self.standing_deg and bconf >= 0.5:
+                if quiet and bconf >= 0.5:
                     self._back_offset.append(incl_lm - incl_back)
                 if len(self._back_offset) >= 5 and bconf >= 0.5:
                     incl, src = incl_back + float(np.median(self._back_offset)), "back edge"
             dbg.notes.append(f"trunk from {src}")
+            # Camera not level: standing tall must read near 0. A standing lean outside
+            # level_band_deg (a hip-shoulder line leaning back, or forward by more than
+            # people stand) is taken as camera roll and removed down to the band's edge
+            # (a real lean of a few degrees is kept; a tilted phone would otherwise hide
+            # tall standing from the rep engine, or shave the hinge's depth).
+            if quiet:
+                self._stand_incl.append(incl)
+            if len(self._stand_incl) >= 10:
+                ref = float(np.median(self._stand_incl))
+                lo, hi = self.level_band_deg
+                roll = ref - hi if ref > hi else (ref - lo if ref < lo else 0.0)
+                if roll:
+                    incl -= roll
+                    dbg.notes.append(f"camera roll {roll:+.1f} deg removed")
             # Consistency: a jump no body makes in one frame (> 400 deg/s) is a landmark swap.
             jump_ok = True
             if self._prev_raw_trunk is not None:
@@ -525,16 +557,23 @@ class PoseGuidedEstimator:
             meas.knee_angle_deg, meas.conf_knee = val_k, kconf
             sample.update(knee_angle_deg=val_k, knee_conf=kconf)
 
-            # -- heel lift: heel above the toe, against this person's standing reference
+            # -- heel lift: heel above the toe, against this person's standing reference.
+            # A 1-2 % of stature lift is a few pixels: a running median over 0.35 s
+            # removes single-frame landmark jumps, and the confidence says whether the
+            # person is big enough in the picture for landmarks to resolve it at all.
             hv = float(min(vis[HEEL], vis[FOOT]))
-            rise = float((xy[FOOT, 1] - xy[HEEL, 1]) / H)
+            self._rises.append((t, float((xy[FOOT, 1] - xy[HEEL, 1]) / H)))
+            while self._rises and t - self._rises[0][0] > 0.35:
+                self._rises.popleft()
+            rise = float(np.median([r for _, r in self._rises]))
             meas.heel_rise = rise
             inc = meas.trunk_inclination_deg
             if inc is not None and inc <= self.standing_deg and still:
                 self._heel_ref.append(rise)
             if len(self._heel_ref) >= 5:
                 ref = float(np.median(self._heel_ref))
-                hconf = float(np.clip((hv - 0.3) / 0.4, 0, 1)) * sure
+                px_per_pct = 0.01 * H  # pixels per 1 % of stature
+                hconf = float(np.clip((hv - 0.3) / 0.4, 0, 1)) * sure * float(np.clip((px_per_pct - 2.0) / 4.0, 0, 1))
                 sample.update(heel_lift=max(0.0, rise - ref), heel_conf=hconf)
                 meas.conf_heel = hconf
         return PostureSample(**sample)
