@@ -266,6 +266,19 @@ class BackgroundModel:
         alpha = ib / bb
         cd2 = ii - alpha * ib  # |I|^2 - (I.B)^2/|B|^2: squared distance from the colour line
         shadow = (alpha > 0.6) & (alpha < 0.97) & (cd2 < 0.0036 * bb + 25.0)
+        # A person's own shadow lies on the floor around their feet; in the columns of
+        # a person, above their lowest part, "darker with the same hue" is far more
+        # often a grey or white shirt in front of a white wall. A shadow-like region
+        # with no person in its columns (a lamp blocked) stays a shadow.
+        solid = ((score > 1.0) & ~shadow).astype(np.uint8)
+        solid = cv2.morphologyEx(solid, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8)) > 0  # not speckle
+        rows = np.flatnonzero(solid.any(axis=1))
+        if len(rows):
+            limit = int(rows[-1] - 0.15 * (rows[-1] - rows[0]))
+            cols = solid.any(axis=0)
+            cols = cv2.dilate(cols.astype(np.uint8)[None, :], np.ones((1, 9), np.uint8))[0] > 0
+            if limit > 0:
+                shadow[:limit, cols] = False
         score[shadow] = 0.0
         # Never learn shadow pixels: a shadow moves with the person, and dark
         # clothing in front of a wall of the same hue reads as "shadow" -- learning
@@ -365,7 +378,8 @@ class AutoSegmenter:
     The background model learns from every frame outside the learned person mask,
     so it becomes ready even if the person never leaves. After that the learned
     model re-checks every ``check_every`` frames. If the two masks disagree
-    (intersection over union below ``trust_iou``: clothing that matches the wall,
+    (intersection over union below ``trust_iou`` and the background mask misses
+    more than ``max_miss`` of the learned mask's sure core: clothing that matches the wall,
     backlight, a dark floor) the background model is not trusted for the next
     ``distrust_frames`` frames and the learned mask is used; below ``min_iou`` the
     scene itself changed (camera knocked, furniture moved) and the background
@@ -389,6 +403,7 @@ class AutoSegmenter:
         distrust_frames: int = 150,
         max_fg_frac: float = 0.45,
         relearn_after: int = 60,
+        max_miss: float = 0.05,
     ) -> None:
         self.background = background or BackgroundModel()
         if learned is None:
@@ -406,6 +421,8 @@ class AutoSegmenter:
         self.distrust_frames = distrust_frames
         self.max_fg_frac = max_fg_frac
         self.relearn_after = relearn_after
+        self.max_miss = max_miss
+        self.last_miss: Optional[float] = None
         self._changed = 0
         self._n = 0
         self._distrust_left = 0
@@ -467,7 +484,16 @@ class AutoSegmenter:
                     # Which one is wrong? A mask that misses part of the person (the
                     # usual failure of both: clothing like the wall for the background
                     # model, a small full-body figure for the selfie model) is shorter.
-                    if iou < self.trust_iou and _tallest_blob(a) >= 0.95 * _tallest_blob(b):
+                    # The learned mask is soft and blobby at its 256 px input: low IoU
+                    # alone is mostly its own outline. What matters is whether the
+                    # background model misses part of the learned mask's sure core.
+                    core = a
+                    if ref.soft is not None:
+                        core = cv2.erode((ref.soft > 0.3).astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
+                    n_core = np.count_nonzero(core)
+                    self.last_miss = np.count_nonzero(core & ~b) / n_core if n_core else 0.0
+                    if (iou < self.min_iou or (iou < self.trust_iou and self.last_miss > self.max_miss)) \
+                            and _tallest_blob(a) >= 0.95 * _tallest_blob(b):
                         if iou < self.min_iou:
                             self.background.reset()
                             self.background.learn(image, ref.mask)
