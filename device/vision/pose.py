@@ -489,18 +489,23 @@ class PoseGuidedEstimator:
             if prob is not None:
                 bend, bconf, why, back_dir = self._back(prob, hip, sho, facing, L, meas)
             # Quiet upright frames (standing still, trunk within 20 deg of vertical and not
-            # moving over the last 0.6 s, robust to landmark jitter) teach this person's references.
-            self._recent_lm.append((t, incl_lm))
+            # turning over the last 0.6 s) teach this person's references. Stillness is
+            # judged on the back edge's direction when there is one: the mask's edge does
+            # not jitter like the landmarks, so a slow hinge is not mistaken for standing.
+            incl_back = None
+            if back_dir is not None:
+                incl_back = math.degrees(math.atan2(sgn * back_dir[0], -back_dir[1]))
+            self._recent_lm.append((t, incl_back if incl_back is not None else incl_lm))
             while self._recent_lm and t - self._recent_lm[0][0] > 0.6:
                 self._recent_lm.popleft()
             w = np.fromiter((x for _, x in self._recent_lm), float)
-            quiet = (whole and still and abs(incl_lm) <= 20.0 and len(w) >= 3
-                     and float(np.percentile(w, 80) - np.percentile(w, 20)) < 6.0)
-            if back_dir is not None and self.trunk_from_back:
+            span = self._recent_lm[-1][0] - self._recent_lm[0][0]
+            quiet = (whole and still and abs(incl_lm) <= 20.0 and len(w) >= 3 and span >= 0.3
+                     and float(np.percentile(w, 80) - np.percentile(w, 20)) < (2.0 if incl_back is not None else 6.0))
+            if incl_back is not None and self.trunk_from_back:
                 # The back edge is a steadier, better placed trunk reference than the
                 # shoulder landmark (which jitters, and in a hinge sits behind the joint);
                 # its angle to the hip-shoulder line is this person's own, learnt standing.
-                incl_back = math.degrees(math.atan2(sgn * back_dir[0], -back_dir[1]))
                 if quiet and bconf >= 0.5:
                     self._back_offset.append(incl_lm - incl_back)
                 if len(self._back_offset) >= 5 and bconf >= 0.5:
