@@ -296,7 +296,10 @@ class PostureEstimator:
         x0, y0 = max(0, x - 2), max(0, y - 2)
         crop = blob.mask[y0 : y + h + 2, x0 : x + w + 2]
         soft = None if seg.soft is None else seg.soft[y0 : y + h + 2, x0 : x + w + 2]
-        m = measure_silhouette(crop, side, H, self.body, soft, img[y0 : y + h + 2, x0 : x + w + 2])
+        # The learned mask is upsampled from a 256 px model: its edge can be several
+        # pixels off, so the back's colour edge is searched for farther out.
+        reach = 2.5 if dbg.backend == "background" else 2.5 + 4.0 * Wf / 640.0
+        m = measure_silhouette(crop, side, H, self.body, soft, img[y0 : y + h + 2, x0 : x + w + 2], edge_reach=reach)
         if m is not None:
             m = shift_measures(m, x0, y0)
         dbg.measures = m

@@ -138,6 +138,7 @@ def measure_silhouette(
     body: BodyModel = BodyModel(),
     soft: Optional[np.ndarray] = None,
     image: Optional[np.ndarray] = None,
+    edge_reach: float = 2.5,
 ) -> Optional[SilhouetteMeasures]:
     """Measure trunk inclination, back bend, knee angle and heel rise from one person's mask.
 
@@ -150,6 +151,8 @@ def measure_silhouette(
     points are instead moved to the strongest colour edge within 2.5 px of the
     mask's edge (sub-pixel peak of the gradient across the back), which is more
     precise than any mask; points where the edge is faint keep the mask's edge.
+    ``edge_reach``: how far (px) from the mask's edge that search goes; a coarse
+    mask (a learned model run at low resolution) needs more.
 
     ``mask``: HxW uint8/bool, only the tracked person set. ``wall_side``:
     ``"left"`` or ``"right"`` (where the person's back is). ``height_px``: the
@@ -167,7 +170,7 @@ def measure_silhouette(
             soft = np.ascontiguousarray(soft[:, ::-1])
         if image is not None:
             image = np.ascontiguousarray(image[:, ::-1])
-    res = _measure_left(m, height_px, body, soft, image)
+    res = _measure_left(m, height_px, body, soft, image, edge_reach)
     if res is None or not flip:
         return res
     return _flip_measures(res, W)
@@ -271,6 +274,7 @@ def _measure_left(
     body: BodyModel,
     soft: Optional[np.ndarray] = None,
     image: Optional[np.ndarray] = None,
+    edge_reach: float = 2.5,
 ) -> Optional[SilhouetteMeasures]:
     rows = np.flatnonzero(m.any(axis=1))
     if len(rows) < 20:
@@ -365,7 +369,7 @@ def _measure_left(
         # The back is nearly straight here: one outward normal for the whole segment.
         nb = -_rot((seg[-1] - seg[0]) / max(1e-9, float(np.linalg.norm(seg[-1] - seg[0]))))
         if image is not None:
-            seg, support = _refine_edge_gradient(seg, nb, image)
+            seg, support = _refine_edge_gradient(seg, nb, image, reach=edge_reach)
             res.edge_support = support
         elif soft is not None:
             seg = _refine_edge(seg, nb, soft)
