@@ -406,7 +406,7 @@ class PoseGuidedEstimator:
         prob = res.segmentation_mask
         blob = None
         if prob is not None:
-            binm = (prob >= 0.5).astype(np.uint8) * 255
+            binm = cv2.threshold(prob, 0.5, 255, cv2.THRESH_BINARY)[1].astype(np.uint8)
             dbg.people_mask = binm
             blob = self._person_blob(binm, xy)
             dbg.person = blob
@@ -648,7 +648,9 @@ class PoseGuidedEstimator:
                 ids.add(int(labels[y, x]))
         if not ids:
             ids = {1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))}
-        sel = np.isin(labels, list(ids)).astype(np.uint8) * 255
+        sel = np.zeros(binm.shape, np.uint8)
+        for i in ids:  # cv2.compare is several times faster than np.isin on a full frame
+            sel |= cv2.compare(labels, i, cv2.CMP_EQ)
         x0 = min(int(stats[i, 0]) for i in ids)
         y0 = min(int(stats[i, 1]) for i in ids)
         x1 = max(int(stats[i, 0] + stats[i, 2]) for i in ids)
