@@ -74,7 +74,10 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--json", action="store_true")
     a.add_argument("--annotate", type=Path, metavar="OUT.mp4", help="write the video with the measures drawn on it")
     a.add_argument("--wall-side", choices=["left", "right"], help="which side of the picture the wall is on")
-    a.add_argument("--segmenter", choices=["auto", "background", "selfie"], help="person segmentation backend")
+    a.add_argument("--segmenter", choices=["auto", "background", "selfie"], help="person mask for the silhouette estimator")
+    a.add_argument("--estimator", choices=["silhouette", "pose"],
+                   help="silhouette: the station's; pose: landmark-guided (mediapipe), for real phone footage "
+                        "(default: silhouette for recordings, the README's choice for bare videos)")
 
     t = sub.add_parser("selftest", help="check LEDs, buzzer, button, sensor and camera; save an aiming snapshot")
     t.add_argument("--out", type=Path, default=Path("."), help="folder for the snapshot")
@@ -148,7 +151,8 @@ def _cmd_analyze(args, cfg: Config) -> int:
     from .core.types import Rep, Verdict
     from .report import report_text
 
-    rep = analyze(args.path, cfg, annotate=args.annotate, wall_side=args.wall_side, segmenter=args.segmenter)
+    rep = analyze(args.path, cfg, annotate=args.annotate, wall_side=args.wall_side, segmenter=args.segmenter,
+                  estimator=args.estimator)
     if args.json:
         print(json.dumps(rep, indent=2))
     else:

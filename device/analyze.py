@@ -16,6 +16,11 @@ from .report import report_dict
 from .station import Station, make_estimator, replay
 
 
+# Which estimator judges a bare video (a phone video, no station, no sensor):
+# see the README's measured comparison for why.
+BARE_VIDEO_ESTIMATOR = "silhouette"
+
+
 def _label(station: Station, t: float, finished, finished_at) -> str:
     """What the annotated video says now: the rep in progress with its rounding so
     far, the verdict of the rep just finished (for 2 s), else the count."""
@@ -38,6 +43,7 @@ def analyze(
     annotate: Optional[str | os.PathLike] = None,
     wall_side: Optional[str] = None,
     segmenter: Optional[str] = None,
+    estimator: Optional[str] = None,
 ) -> dict:
     """Per-rep report of a recording folder (format v1) or a bare video file.
 
@@ -56,7 +62,8 @@ def analyze(
     if side:
         cfg.camera.wall_side = side
 
-    estimator = make_estimator(cfg, segmenter)
+    kind = estimator or (BARE_VIDEO_ESTIMATOR if not rec.has_proximity else "silhouette")
+    estimator = make_estimator(cfg, segmenter, kind)
     station = Station(cfg, estimator, has_contact_sensor=rec.has_proximity, has_distance=rec.has_distance)
 
     writer = None
@@ -94,6 +101,7 @@ def analyze(
     return report_dict(
         station.reps,
         source=str(path),
+        estimator=kind,
         contact_known=rec.has_proximity,
         frames=frames,
         fps=round(rec.fps, 3),

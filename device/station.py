@@ -139,8 +139,13 @@ def replay(
     station.finish(last_t)
 
 
-def make_estimator(config: Config, segmenter: Optional[str] = None):
-    """The posture estimator the config asks for (vision is imported only here)."""
+def make_estimator(config: Config, segmenter: Optional[str] = None, kind: str = "silhouette"):
+    """The posture estimator: ``silhouette`` (the station's, fast) or ``pose`` (landmark-guided,
+    for offline analysis of real footage). Vision is imported only here."""
+    if kind == "pose":
+        from .vision.pose import PoseGuidedEstimator
+
+        return PoseGuidedEstimator(wall_side=config.camera.wall_side, standing_deg=config.thresholds.standing_deg)
     from .vision.estimator import PostureEstimator
     from .vision.segmentation import make_segmenter
 
