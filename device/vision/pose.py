@@ -440,10 +440,12 @@ class PoseGuidedEstimator:
         floor_y = float(max(xy[HEEL, 1], xy[FOOT, 1]))
         # Stature from nose to floor (the nose is at about 0.93 of stature standing).
         h_now = (floor_y - xy[NOSE, 1]) / 0.93
-        raw_incl_img = math.degrees(math.atan2(abs(sho[0] - hip[0]), hip[1] - sho[1]))  # unsigned, for height gating
-        if whole and raw_incl_img <= self.standing_deg and h_now > 0:
+        # Upright within 20 deg (room for a tilted camera); the upper quartile of those
+        # frames is the standing height, so the start of a hinge does not shrink it.
+        raw_incl_img = math.degrees(math.atan2(abs(sho[0] - hip[0]), hip[1] - sho[1]))
+        if whole and raw_incl_img <= 20.0 and h_now > 0:
             self._heights.append(h_now)
-        H = float(np.median(self._heights)) if self._heights else max(h_now, 1.0)
+        H = float(np.percentile(self._heights, 75)) if self._heights else max(h_now, 1.0)
         dbg.standing_height_px = H
         # Hands' height above the floor (fraction of stature): near the floor at the
         # bottom of a rep means a weight is picked up from / put down on the floor
