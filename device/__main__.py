@@ -293,6 +293,10 @@ def _known_error(e: Exception) -> Optional[str]:
 
         if isinstance(e, SegmentationError):
             return f"error: {e}"
+        from .vision.pose import PoseModelError
+
+        if isinstance(e, PoseModelError):
+            return f"error: {e}"
     except ImportError:
         pass
     return None

@@ -16,9 +16,12 @@ from .report import report_dict
 from .station import Station, make_estimator, replay
 
 
-# Which estimator judges a bare video (a phone video, no station, no sensor):
-# see the README's measured comparison for why.
-BARE_VIDEO_ESTIMATOR = "silhouette"
+# Which estimator judges a bare video (a clinician's phone video, no station,
+# no sensor): the landmark-guided one needs no empty frame and no still
+# background, is trained on real people, and measures the hands, which tell a
+# weight picked up or put down from a rep. The station's silhouette estimator
+# stays the default for the station's own recordings (fixed camera).
+BARE_VIDEO_ESTIMATOR = "pose"
 
 
 def _label(station: Station, t: float, finished, finished_at) -> str:
@@ -98,6 +101,9 @@ def analyze(
     finally:
         if writer is not None:
             writer.release()
+        close = getattr(estimator, "close", None)
+        if close is not None:
+            close()
     return report_dict(
         station.reps,
         source=str(path),

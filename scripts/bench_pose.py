@@ -176,9 +176,11 @@ def deadlift_trace(n: int, fps: float = 30.0, lockout_s: float = 0.5) -> list:
     kt, kv = zip(*keys)
     ts = np.arange(0.0, kt[-1], 1.0 / fps)
     incl = np.interp(ts, kt, kv)
+    # hands hang at the thighs standing (0.45 of stature) and reach the bar on the floor (0.05) at 55 deg
+    hands = 0.45 - (incl - 3.0) / 52.0 * 0.40
     return [PostureSample(t=float(t), person=True, in_position=True, trunk_inclination_deg=float(a), trunk_conf=1.0,
                           back_bend_deg=5.0, back_conf=1.0, knee_angle_deg=160.0, knee_conf=1.0, heel_lift=0.0,
-                          heel_conf=1.0) for t, a in zip(ts, incl)]
+                          heel_conf=1.0, hands_height=float(h)) for t, a, h in zip(ts, incl, hands)]
 
 
 def engine_demo() -> None:

@@ -15,6 +15,7 @@ from typing import Optional
 from device.core.types import PostureSample, ProximitySample
 
 STAND_DIST = 0.22  # hips from the wall standing tall, metres
+HANDS_STANDING = 0.75  # ball held at the chest
 
 
 @dataclass
@@ -28,6 +29,7 @@ class PlanRep:
     knee_at_bottom: float = 160.0
     heel_lift: float = 0.0
     hold_s: float = 0.2  # at the bottom
+    hands_bottom: float = 0.75  # hands' height at the bottom (fraction of stature): ball at the chest
 
 
 @dataclass
@@ -46,6 +48,7 @@ def build(
     blind: Optional[tuple[float, float]] = None,
     seed: int = 0,
     incl_noise: float = 0.0,
+    hands_known: bool = False,
 ) -> Streams:
     """Standing lead-in, then the planned reps; returns both streams."""
     # piecewise profile: list of (t0, t1, rep or None, phase)
@@ -68,7 +71,7 @@ def build(
         for t0, t1, r, ph in segs:
             if t0 <= tt < t1 or (tt >= end and t1 == end):
                 if r is None:
-                    return 0.0, 0.0, 175.0, 0.0, STAND_DIST
+                    return 0.0, 0.0, 175.0, 0.0, STAND_DIST, HANDS_STANDING
                 if ph == "down":
                     f = (tt - t0) / (t1 - t0)
                 elif ph == "hold":
@@ -82,14 +85,15 @@ def build(
                 heel = f * r.heel_lift
                 bottom_dist = 0.0 if r.contact else 0.09
                 dist = STAND_DIST + f * (bottom_dist - STAND_DIST)
-                return incl, rnd, knee, heel, dist
-        return 0.0, 0.0, 175.0, 0.0, STAND_DIST
+                hands = HANDS_STANDING + f * (r.hands_bottom - HANDS_STANDING)
+                return incl, rnd, knee, heel, dist, hands
+        return 0.0, 0.0, 175.0, 0.0, STAND_DIST, HANDS_STANDING
 
     out = Streams()
     n = int(end * fps)
     for i in range(n + 1):
         tt = i / fps
-        incl, rnd, knee, heel, _ = state(tt)
+        incl, rnd, knee, heel, _, hands = state(tt)
         if blind and blind[0] <= tt < blind[1]:
             out.posture.append(PostureSample(t=tt, person=False, in_position=False))
             continue
@@ -100,11 +104,12 @@ def build(
                 back_bend_deg=baseline_bend + rnd, back_conf=0.9,
                 knee_angle_deg=knee, knee_conf=0.9,
                 heel_lift=heel, heel_conf=0.9,
+                hands_height=hands if hands_known else None,
             )
         )
     m = int(end * sensor_hz)
     for i in range(m + 1):
         tt = i / sensor_hz + 0.5 / sensor_hz  # the sensor is not frame-locked
-        *_, dist = state(tt)
+        *_, dist, _ = state(tt)
         out.proximity.append(ProximitySample(t=tt, distance_m=round(dist, 4)))
     return out

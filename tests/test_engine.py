@@ -318,3 +318,66 @@ def test_a_covered_camera_does_not_end_the_set_while_the_sensor_sees_the_hips():
     eng, events = run(s)
     assert [e.reason for e in events if isinstance(e, SetEnded)] == ["end of input"]
     assert eng.counted == 2 and eng.reps[1].verdict is Verdict.UNCHECKED
+
+
+# ------------------------------------------------ video analysis of real lifts
+
+FLOOR = dict(contact=False, peak_incl=60, hands_bottom=0.05)  # a pull from / lowering to the floor
+DRILL = dict(contact=False, peak_incl=45)  # a hinge with the ball at the chest
+
+
+def video(plan, **kw):
+    s = build(plan, hands_known=True, **kw)
+    eng = RepEngine(Config(), has_contact_sensor=False)
+    run_engine(eng, [], s.posture)
+    return eng, s
+
+
+def test_deadlift_set_setup_and_put_down_are_not_extra_reps():
+    # setup descent + 3 pulls + put-down = 4 standing-to-standing cycles
+    eng, _ = video([PlanRep(**FLOOR) for _ in range(4)])
+    assert len(eng.reps) == 3 and eng.counted == 3
+    assert [r.index for r in eng.reps] == [1, 2, 3]
+    assert all(r.hands_at_floor for r in eng.reps)
+
+
+def test_deadlift_lifter_walks_off_after_the_put_down():
+    # the put-down never returns to standing (the lifter leaves): 3 cycles, 3 pulls
+    eng, s = video([PlanRep(**FLOOR) for _ in range(3)] + [PlanRep(**FLOOR, pause_s=3.0)])
+    last = s.posture[-1].t
+    cut = last - 3.0 - 1.5 - 0.2  # from the start of the final ascent: gone
+    s.posture = [p if p.t < cut else PostureSample(t=p.t) for p in s.posture]
+    eng = RepEngine(Config(), has_contact_sensor=False)
+    run_engine(eng, [], s.posture)
+    assert len(eng.reps) == 3
+
+
+def test_wall_drill_picking_up_and_putting_down_the_ball_are_not_reps():
+    plan = [PlanRep(**FLOOR)] + [PlanRep(**DRILL) for _ in range(3)] + [PlanRep(**FLOOR)]
+    eng, _ = video(plan)
+    assert len(eng.reps) == 3 and not any(r.hands_at_floor for r in eng.reps)
+
+
+def test_without_hands_measured_nothing_is_dropped():
+    s = build([PlanRep(**FLOOR) for _ in range(4)])  # hands unknown
+    eng = RepEngine(Config(), has_contact_sensor=False)
+    run_engine(eng, [], s.posture)
+    assert len(eng.reps) == 4
+
+
+def test_a_video_that_starts_mid_hinge_counts_the_first_pull():
+    eng, s = video([PlanRep(**FLOOR) for _ in range(4)], lead_in_s=0.0)
+    # drop the first descent: the clip opens with the lifter at the bar, bent over
+    first_bottom = 2.0 + 0.2
+    s.posture = [p for p in s.posture if p.t >= first_bottom - 0.1]
+    eng = RepEngine(Config(), has_contact_sensor=False)
+    run_engine(eng, [], s.posture)
+    # pull 1 (from the first frame), then 2 more pulls; the put-down is dropped
+    assert len(eng.reps) == 3
+    assert eng.reps[0].start_s == pytest.approx(s.posture[0].t)
+
+
+def test_station_with_a_sensor_never_drops_reps_for_the_hands():
+    s = build([PlanRep(hands_bottom=0.05) for _ in range(3)], hands_known=True)
+    eng, _ = run(s)
+    assert verdicts(eng) == [Verdict.GOOD] * 3

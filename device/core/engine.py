@@ -62,6 +62,9 @@ GONE_S = 2.0
 # Camera and sensor both showing nobody for this long: the person has left,
 # the set ends at once, and the next person starts their own set and baseline.
 PERSON_GONE_S = 3.0
+# Hands lower than this (fraction of standing height) at the bottom of a hinge
+# reached the floor: a weight picked up or put down (video analysis only).
+HANDS_AT_FLOOR = 0.15
 # Window around contact (or the deepest point) in which the knee is judged.
 KNEE_WINDOW_S = 0.3
 # A fault must hold this long to count: a rounded back or a lifted heel
@@ -85,6 +88,7 @@ class _RepInProgress:
     heel: list[tuple[float, float]] = field(default_factory=list)
     provisional_sent: bool = False
     sensor_fault: bool = False  # the proximity sensor was faulty during the rep
+    hands_min: Optional[float] = None  # lowest the hands came (fraction of standing height)
     standing_since: Optional[float] = None
     out_since: Optional[float] = None
 
@@ -123,6 +127,10 @@ class RepEngine:
         self._last_contact_t: Optional[float] = None
         self._last_activity_t: Optional[float] = None
         self._last_presence_t: Optional[float] = None
+        # Video analysis: whether a descent to the floor was left unfinished,
+        # and where the current set began.
+        self._trailing_floor_descent = False
+        self._set_first_rep = 0
         self._now = float("-inf")
         # Set by the station while its health monitor reports the sensor
         # faulty: contact cannot be trusted, so no rep in that time counts.
@@ -175,6 +183,8 @@ class RepEngine:
                     rep.knee.append((p.t, p.knee_angle_deg))
                 if p.heel_lift is not None and p.heel_conf >= self.th.min_conf:
                     rep.heel.append((p.t, p.heel_lift))
+                if p.hands_height is not None:
+                    rep.hands_min = p.hands_height if rep.hands_min is None else min(rep.hands_min, p.hands_height)
         self._step(p.t, events)
         return events
 
@@ -191,6 +201,8 @@ class RepEngine:
         """End of input (a recording ran out): close the set; an unfinished rep is dropped."""
         t = self._now if t is None else t
         events: list[Event] = []
+        if self._rep is not None:
+            self._note_unfinished(self._rep)
         self._rep = None
         self._end_set(t, "end of input", events)
         return events
@@ -264,6 +276,10 @@ class RepEngine:
             if held:
                 self.phase = "standing"
                 self._last_stand_t = t
+            elif not self.has_contact_sensor and sees and left:
+                # A video that starts mid-hinge (a lifter already gripping the
+                # bar): the first rep runs from the first frame it is seen.
+                self._begin_rep(t, t, events)
         elif self.phase == "standing":
             if standing:
                 self._last_stand_t = t
@@ -306,6 +322,7 @@ class RepEngine:
         elif rep.out_since is None:
             rep.out_since = t
         if (rep.out_since is not None and t - rep.out_since > GONE_S) or t - rep.start_s > MAX_REP_S:
+            self._note_unfinished(rep)
             self._rep = None
             self.phase = "away"
             self._stand_since = None
@@ -331,6 +348,8 @@ class RepEngine:
             events.append(ContactMade(t, self._provisional_verdict(rep, t)))
 
     def _start_set(self, t: float, events: list[Event]) -> None:
+        self._set_first_rep = len(self.reps)
+        self._trailing_floor_descent = False
         self.set_active = True
         self.set_index += 1
         self.counted = 0
@@ -448,7 +467,10 @@ class RepEngine:
             heel_lift=heel,
             seen_fraction=rep.seen_frames / rep.posture_frames if rep.posture_frames else 0.0,
         )
+        if rep.hands_min is not None:
+            out.hands_at_floor = rep.hands_min < HANDS_AT_FLOOR
         self.reps.append(out)
+        self._trailing_floor_descent = False
         self._last_activity_t = end_s
         if out.counted:
             self.counted += 1
@@ -486,7 +508,51 @@ class RepEngine:
         if last is not None and t - last >= self.cfg.station.set_timeout_s:
             self._end_set(t, "away from the wall", events)
 
+    def _note_unfinished(self, rep: _RepInProgress) -> None:
+        if rep.hands_min is not None and rep.hands_min < HANDS_AT_FLOOR:
+            self._trailing_floor_descent = True
+
+    def _drop_pick_up_and_put_down(self) -> None:
+        """Video analysis: a weight picked up from or put down on the floor is not a rep.
+
+        A set pulled from the floor (deadlift, kettlebell deadlift: the hands
+        reach the floor at most bottoms) has a setup descent and a put-down, so
+        its standing-to-standing cycles are one more than its pulls: the last
+        descent to the floor is the put-down. If the lifter stood up tall after
+        it, that final cycle is dropped; if they walked off, it never became a
+        rep. In a set whose hinges stay off the floor (the wall drill, ball at
+        the chest), floor cycles at its start and end are picking the weight up
+        and putting it down.
+        """
+        reps = self.reps[self._set_first_rep :]
+        if not reps:
+            return
+        floor = [bool(r.hands_at_floor) for r in reps]
+        n_floor = sum(floor)
+        drop: set[int] = set()
+        if n_floor and 2 * n_floor >= len(reps):
+            if floor[-1] and len(reps) >= 2 and not self._trailing_floor_descent:
+                drop.add(reps[-1].index)
+        elif n_floor:
+            for r, f in zip(reps, floor):
+                if not f:
+                    break
+                drop.add(r.index)
+            for r, f in zip(reversed(reps), reversed(floor)):
+                if not f:
+                    break
+                drop.add(r.index)
+        if not drop:
+            return
+        kept = [r for r in reps if r.index not in drop]
+        self.reps[self._set_first_rep :] = kept
+        for i, r in enumerate(self.reps, start=1):
+            r.index = i
+        self.counted = sum(r.counted for r in kept)
+
     def _end_set(self, t: float, reason: str, events: list[Event]) -> None:
+        if self.set_active and not self.has_contact_sensor:
+            self._drop_pick_up_and_put_down()
         if self.set_active:
             events.append(SetEnded(t, self.set_index, self.counted, reason))
         self.set_active = False

@@ -45,6 +45,7 @@ class PostureSample:
     - ``person``: a person is in view at the station (the one being tracked).
     - ``in_position``: that person stands at the wall in the working area, whole
       body in view; False for someone walking past or still walking in.
+    - ``hands_height``: the lower hand above the floor / standing height.
     """
 
     t: float
@@ -58,6 +59,10 @@ class PostureSample:
     knee_conf: float = 0.0
     heel_lift: Optional[float] = None
     heel_conf: float = 0.0
+    # The lower hand's height above the floor as a fraction of standing height
+    # (None: not measured). Near 0 at the bottom of a hinge means a weight is
+    # picked up from, or put down on, the floor.
+    hands_height: Optional[float] = None
 
 
 class Verdict(str, enum.Enum):
@@ -98,6 +103,7 @@ class Rep:
     knee_angle_deg: Optional[float] = None
     heel_lift: Optional[float] = None
     seen_fraction: float = 0.0
+    hands_at_floor: Optional[bool] = None  # the hands reached the floor at the bottom (video analysis)
 
     @property
     def counted(self) -> bool:
@@ -125,6 +131,7 @@ class Rep:
             "knee_angle_deg": r(self.knee_angle_deg),
             "heel_lift": r(self.heel_lift, 4),
             "seen_fraction": r(self.seen_fraction, 2),
+            "hands_at_floor": self.hands_at_floor,
         }
 
 

@@ -467,7 +467,7 @@ class PoseGuidedEstimator:
         dbg.wall_side = None if facing is None else ("left" if facing == "right" else "right")
 
         in_position = whole and still and facing is not None and sure >= 0.5
-        sample = dict(t=t, person=True, in_position=in_position)
+        sample = dict(t=t, person=True, in_position=in_position, hands_height=self.last_hands_height)
         meas = SilhouetteMeasures(height_px=H, floor_y=floor_y,
                                   bbox=blob.bbox if blob is not None else (0, 0, 0, 0))
         meas.hip, meas.shoulder = (float(hip[0]), float(hip[1])), (float(sho[0]), float(sho[1]))
