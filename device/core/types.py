@@ -103,7 +103,9 @@ class Rep:
     knee_angle_deg: Optional[float] = None
     heel_lift: Optional[float] = None
     seen_fraction: float = 0.0
-    hands_at_floor: Optional[bool] = None  # the hands reached the floor at the bottom (video analysis)
+    # The hands reached the floor at the bottom (video analysis: tells a weight
+    # picked up or put down from a rep). Internal to the engine: not reported.
+    hands_at_floor: Optional[bool] = None
 
     @property
     def counted(self) -> bool:
@@ -131,7 +133,6 @@ class Rep:
             "knee_angle_deg": r(self.knee_angle_deg),
             "heel_lift": r(self.heel_lift, 4),
             "seen_fraction": r(self.seen_fraction, 2),
-            "hands_at_floor": self.hands_at_floor,
         }
 
 
