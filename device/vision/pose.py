@@ -60,7 +60,7 @@ import numpy as np
 from device.core.types import PostureSample
 from device.io.frames import Frame
 from device.vision.estimator import PersonBlob, PostureDebug
-from device.vision.silhouette import SilhouetteMeasures, arc_bend_deg
+from device.vision.silhouette import SilhouetteMeasures, arc_bend_deg, robust_parabola
 
 # BlazePose-33 landmark indices.
 NOSE = 0
@@ -243,17 +243,10 @@ def fit_bend(points: np.ndarray, hip: np.ndarray, shoulder: np.ndarray) -> Optio
     x = rel @ a
     # Outward distance from the axis (sign-free: the points are all on the back side).
     y = np.abs(rel[:, 0] * a[1] - rel[:, 1] * a[0])
-    keep = np.ones(len(x), bool)
-    coef = None
-    for _ in range(2):
-        if keep.sum() < 6:
-            return None
-        coef = np.polyfit(x[keep], y[keep], 2)
-        r = y - np.polyval(coef, x)
-        sd = float(np.sqrt(np.mean(r[keep] ** 2)))
-        keep = np.abs(r) <= max(2.5 * sd, 0.75)
-    assert coef is not None
-    resid = float(np.sqrt(np.mean((y[keep] - np.polyval(coef, x[keep])) ** 2)))
+    fit = robust_parabola(x, y)
+    if fit is None:
+        return None
+    coef, resid = fit
     c = float(x.max() - x.min())
     if c < 4:
         return None

@@ -94,6 +94,26 @@ class SilhouetteMeasures:
     edge_support: float = 1.0
 
 
+def robust_parabola(x: np.ndarray, y: np.ndarray) -> Optional[tuple[np.ndarray, float]]:
+    """Least-squares parabola y(x) with one pass dropping points far off the fit
+    (a hand, an elbow or a fold of clothing on the back line).
+
+    Returns (polyfit coefficients, rms residual of the kept points in px), or
+    None with fewer than 6 points left.
+    """
+    keep = np.ones(len(x), bool)
+    coef = None
+    for _ in range(2):
+        if keep.sum() < 6:
+            return None
+        coef = np.polyfit(x[keep], y[keep], 2)
+        r = y - np.polyval(coef, x)
+        sd = float(np.sqrt(np.mean(r[keep] ** 2)))
+        keep = np.abs(r) <= max(2.5 * sd, 0.75)
+    assert coef is not None
+    return coef, float(np.sqrt(np.mean((y[keep] - np.polyval(coef, x[keep])) ** 2)))
+
+
 def arc_bend_deg(sagitta: float, chord: float) -> float:
     """Bend angle of the circular arc with this chord and sagitta: ``4*atan(2s/c)``."""
     if chord <= 0:
@@ -414,17 +434,10 @@ def _fit_bend(seg: np.ndarray, nominal_len: float):
     nb = -_rot(u)  # outward = toward the back (wall)
     x = (seg - p0) @ u
     y = (seg - p0) @ nb
-    keep = np.ones(len(x), bool)
-    coef = None
-    for _ in range(2):
-        if keep.sum() < 6:
-            return None
-        coef = np.polyfit(x[keep], y[keep], 2)
-        r = y - np.polyval(coef, x)
-        sd = float(np.sqrt(np.mean(r[keep] ** 2)))
-        keep = np.abs(r) <= max(2.5 * sd, 0.75)
-    assert coef is not None
-    resid = float(np.sqrt(np.mean((y[keep] - np.polyval(coef, x[keep])) ** 2)))
+    fit = robust_parabola(x, y)
+    if fit is None:
+        return None
+    coef, resid = fit
     kappa = -2.0 * coef[0]  # bowing outward (toward the back) is positive
     bend = math.degrees(kappa * nominal_len)
     # Equivalent circular arc over the nominal chord, for display: s = c/2 * tan(bend/4).
