@@ -339,6 +339,10 @@ class SelfieSegmenter:
             ) from None
         with _quiet_stderr():
             self._seg = mp_selfie.SelfieSegmentation(model_selection=0 if model == "general" else 1)
+            # The graph starts its calculators (and logs the TFLite delegate) in worker
+            # threads after the constructor returns; one blank frame inside the same quiet
+            # window waits for all of it, so nothing escapes between two quiet windows.
+            self._seg.process(np.zeros((64, 64, 3), np.uint8))
         self._warm = False
         self.input_width = input_width
         self.threshold = threshold
