@@ -34,6 +34,9 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_vision_accuracy import judge_reps, pct  # noqa: E402  (one copy of the per-rep judgement)
 
 from device.config import Config  # noqa: E402
 from device.core.engine import RepEngine, run_engine  # noqa: E402
@@ -97,21 +100,8 @@ def score(rows: list, sc, cfg: Config) -> dict:
         out["engine_reps"].append((tr_[0].peak_rounding_deg > th.rounding_deg, "rounded" in [f.value for f in r.faults]))
         for fault in ("rounded", "knee_lock", "heel_lift", "too_fast"):
             out["fault_" + fault].append((fault in tr_[0].faults, fault in [f.value for f in r.faults]))
-    for rep in sc.reps:
-        vals = [s.back_bend_deg for t, s, _ in rows if rep.start_s <= t <= rep.end_s
-                and s.back_bend_deg is not None and s.back_conf >= th.min_conf]
-        truth_rounded = rep.peak_rounding_deg > th.rounding_deg
-        if baseline is None or len(vals) < 3:
-            out["reps_unseen"].append(int(truth_rounded))
-            continue
-        med = [statistics.median(vals[i - 1 : i + 2]) for i in range(1, len(vals) - 1)]
-        pred = max(med) - baseline
-        out["reps"].append((truth_rounded, pred > th.rounding_deg, rep.peak_rounding_deg, pred))
+    judge_reps(sc, rows, baseline, th, out)
     return out
-
-
-def pct(a: list[float], q: float) -> float:
-    return float(np.percentile(np.abs(a), q)) if a else float("nan")
 
 
 def balanced(pairs) -> str:

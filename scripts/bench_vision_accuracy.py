@@ -71,6 +71,12 @@ def run_one(seed: int, width: int, height: int, fps: float, backend: str, yaw_ma
         if (baseline is not None and s.back_bend_deg is not None and s.back_conf >= th.min_conf
                 and tr.rounding_deg is not None):
             out["round"].append(s.back_bend_deg - baseline - tr.rounding_deg)
+    judge_reps(sc, rows, baseline, th, out)
+    return out
+
+
+def judge_reps(sc, rows, baseline, th, out: dict) -> None:
+    """Per true rep: rounded or not by the measured back (median of 3, then the peak), vs the truth."""
     for rep in sc.reps:
         vals = [s.back_bend_deg for t, s, _ in rows if rep.start_s <= t <= rep.end_s
                 and s.back_bend_deg is not None and s.back_conf >= th.min_conf]
@@ -81,7 +87,6 @@ def run_one(seed: int, width: int, height: int, fps: float, backend: str, yaw_ma
         med = [statistics.median(vals[i - 1 : i + 2]) for i in range(1, len(vals) - 1)]
         pred = max(med) - baseline
         out["reps"].append((truth_rounded, pred > th.rounding_deg, rep.peak_rounding_deg, pred))
-    return out
 
 
 def pct(a: list[float], q: float) -> float:
