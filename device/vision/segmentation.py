@@ -26,6 +26,7 @@ they cannot segment yet. Choosing the one person among the blobs is
 from __future__ import annotations
 
 import contextlib
+import copy
 import os
 import sys
 from dataclasses import dataclass
@@ -236,6 +237,20 @@ class BackgroundModel:
         np.maximum(self._var, 4.0, out=self._var)
         cv2.add(self._seen, 1, dst=self._seen, mask=keep * (self._seen < 60000).astype(np.uint8))
 
+    def exclude_from_exposure(self, person_mask: Optional[np.ndarray]) -> None:
+        """Measure the next frame's exposure gain outside ``person_mask`` (full-resolution uint8).
+
+        The gain normally comes from the pixels that were background last frame;
+        a model brought back after a while has no last frame, and a whole-frame
+        mean with a person in it reads dark clothing as the lights dimming.
+        """
+        if person_mask is None or self._bg is None:
+            self._last_fg = None
+            return
+        h, w = self._bg.shape[:2]
+        pm = cv2.resize(person_mask, (w, h), interpolation=cv2.INTER_NEAREST)
+        self._last_fg = (cv2.dilate(pm, np.ones((5, 5), np.uint8)) > 0).astype(np.uint8)
+
     def segment(self, image: np.ndarray) -> Optional[Segmentation]:
         small = self._shrink(image)
         self._small = small
@@ -384,13 +399,20 @@ class AutoSegmenter:
     model re-checks every ``check_every`` frames. If the two masks disagree
     (intersection over union below ``trust_iou`` and the background mask misses
     more than ``max_miss`` of the learned mask's sure core: clothing that matches the wall,
-    backlight, a dark floor) the background model is not trusted for the next
-    ``distrust_frames`` frames and the learned mask is used; below ``min_iou`` the
-    scene itself changed (camera knocked, furniture moved) and the background
-    model is relearned. More than ``max_fg_frac`` of the frame reading as foreground
-    (no person fills half a side view), or the whole frame's brightness jumping by
-    more than 2x (lens covered, lights off) is a scene change: the background model is
-    frozen (a covered lens returns to the same room) and relearned only if it lasts
+    backlight, a dark floor) the background model is *distrusted* and the learned
+    mask is used on every frame; below ``min_iou`` the scene itself changed (camera
+    knocked, furniture moved) and the background model is relearned.
+
+    Distrust ends on evidence, not on a timer: every ``check_every`` frames the
+    background model is run beside the learned one, and it is trusted again only
+    when the two agree, or when nobody is in view (a person in a shirt the colour of
+    the wall stays camouflaged for as long as they stand there; a timer would hand
+    them back to the model that cannot see them, mid-set).
+
+    More than ``max_fg_frac`` of the frame reading as foreground (no person fills
+    half a side view), or the whole frame's brightness jumping by more than 2x (lens
+    covered, lights off) is a scene change: the background model is frozen (a
+    covered lens returns to the same room) and relearned only if it lasts
     ``relearn_after`` frames. Without mediapipe it degrades to the background model
     alone, which then needs the empty scene at start (a warning says so once).
     """
@@ -404,12 +426,15 @@ class AutoSegmenter:
         check_every: int = 30,
         min_iou: float = 0.5,
         trust_iou: float = 0.85,
-        distrust_frames: int = 150,
         max_fg_frac: float = 0.45,
         relearn_after: int = 60,
         max_miss: float = 0.05,
+        max_remembered: int = 2,
+        recall_every: int = 5,
     ) -> None:
         self.background = background or BackgroundModel()
+        self.recall_every = recall_every
+        self.recalled = 0
         if learned is None:
             try:
                 learned = SelfieSegmenter()
@@ -422,26 +447,88 @@ class AutoSegmenter:
         self.check_every = check_every
         self.min_iou = min_iou
         self.trust_iou = trust_iou
-        self.distrust_frames = distrust_frames
         self.max_fg_frac = max_fg_frac
         self.relearn_after = relearn_after
         self.max_miss = max_miss
         self.last_miss: Optional[float] = None
         self._changed = 0
         self._n = 0
-        self._distrust_left = 0
+        self.distrusted = False
         self.last_backend = ""
         self.last_iou: Optional[float] = None
+        # Empty scenes learned before a relearn (camera knocked aside and put back,
+        # a door opened and closed): tried again before learning from scratch.
+        self._remembered: list[BackgroundModel] = []
+        self.max_remembered = max_remembered
 
-    def _use_learned(self, image: np.ndarray) -> Optional[Segmentation]:
+    def _relearn(self, image: np.ndarray, person_mask: Optional[np.ndarray] = None) -> None:
+        """Start a new empty-scene model, keeping the old one (if complete) to try later."""
+        if self.background.ready:
+            self._remembered.insert(0, copy.deepcopy(self.background))
+            del self._remembered[self.max_remembered :]
+        self.background.reset()
+        if person_mask is not None:
+            self.background.learn(image, person_mask)
+
+    def _recall(self, image: np.ndarray, ref: Optional[Segmentation]) -> Optional[Segmentation]:
+        """A remembered scene model that explains this frame, swapped in; else None.
+
+        It fits when it reads a plausible foreground (not most of the frame) and
+        agrees with the learned mask about the person, or both see nobody.
+        """
+        for i, model in enumerate(self._remembered):
+            model.exclude_from_exposure(None if ref is None else ref.mask)
+            seg = model.segment(image)
+            if seg is None or cv2.countNonZero(seg.mask) > 0.25 * seg.mask.size:
+                continue
+            if ref is not None and self._agree(ref, seg) is False:
+                continue
+            if ref is None and cv2.countNonZero(seg.mask) > 0.01 * seg.mask.size:
+                continue
+            current = self.background
+            self.background = model
+            del self._remembered[i]
+            if current.ready:
+                self._remembered.insert(0, current)
+            self._changed = 0
+            self.recalled += 1
+            return seg
+        return None
+
+    def _use_learned(self, image: np.ndarray, seg: Optional[Segmentation] = None) -> Optional[Segmentation]:
+        """The learned mask (``seg`` if already computed for this frame); the empty scene learns around it."""
         assert self.learned is not None
-        seg = self.learned.segment(image)
+        if seg is None:
+            seg = self.learned.segment(image)
         self.background._shrink(image)
         if seg is not None:
             # Keep learning the empty scene around the person meanwhile.
             self.background.learn(image, seg.mask)
         self.last_backend = self.learned.name
         return seg
+
+    def _agree(self, ref: Segmentation, seg: Segmentation) -> Optional[bool]:
+        """Does the background mask ``seg`` see the person the learned ``ref`` sees?
+
+        None when there is no person-sized region to compare (nobody in view).
+        Sets ``last_iou`` and ``last_miss``.
+        """
+        a = ref.mask > 0
+        b = seg.mask > 0
+        union = np.count_nonzero(a | b)
+        if union <= 0.01 * a.size:
+            return None
+        iou = np.count_nonzero(a & b) / union
+        self.last_iou = iou
+        # The learned mask is soft and blobby at its 256 px input: low IoU alone is
+        # mostly its own outline. What matters is whether the background model
+        # misses part of the learned mask's sure core.
+        core = a
+        if ref.soft is not None:
+            core = cv2.erode((ref.soft > 0.3).astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
+        n_core = np.count_nonzero(core)
+        self.last_miss = np.count_nonzero(core & ~b) / n_core if n_core else 0.0
+        return iou >= self.trust_iou or (iou >= self.min_iou and self.last_miss <= self.max_miss)
 
     def segment(self, image: np.ndarray) -> Optional[Segmentation]:
         self._n += 1
@@ -452,10 +539,21 @@ class AutoSegmenter:
             self.last_backend = self.background.name
             return seg
         if not self.background.ready:
+            if self._remembered and self._n % self.recall_every == 0:
+                ref = self.learned.segment(image)
+                back = self._recall(image, ref)
+                if back is not None:
+                    self.last_backend = self.background.name
+                    return back
+                return self._use_learned(image, ref)
             return self._use_learned(image)
-        if self._distrust_left > 0:
-            self._distrust_left -= 1
-            return self._use_learned(image)
+        if self.distrusted:
+            ref = self._use_learned(image)
+            if ref is not None and self._n % self.check_every == 0:
+                seg = self.background.segment(image)
+                if seg is not None and self._agree(ref, seg) is not False:
+                    self.distrusted = False
+            return ref
         seg = self.background.segment(image)
         gain = self.background.last_gain
         if seg is not None and (float(gain.min()) < 0.5 or float(gain.max()) > 2.0):
@@ -468,49 +566,43 @@ class AutoSegmenter:
             # comes back to the same room, so the model is kept (and learns nothing)
             # for a while; if the change persists (camera knocked) it is relearned.
             self._changed += 1
-            if self._changed > self.relearn_after:
-                self.background.reset()
-                self._changed = 0
-                return self._use_learned(image)
+            ref = self.learned.segment(image)
             self.last_backend = self.learned.name
-            return self.learned.segment(image)
+            if self._remembered and self._changed % self.recall_every == 1:
+                back = self._recall(image, ref)
+                if back is not None:
+                    self.last_backend = self.background.name
+                    return back
+            if self._changed > self.relearn_after:
+                self._relearn(image)
+                self._changed = 0
+                return self._use_learned(image, ref)
+            return ref
         self._changed = 0
         if seg is not None and self._n % self.check_every == 0:
             ref = self.learned.segment(image)
-            if ref is not None:
-                a = ref.mask > 0
-                b = seg.mask > 0
-                union = np.count_nonzero(a | b)
-                # Only judge when there is a person-sized region to compare.
-                if union > 0.01 * a.size:
-                    iou = np.count_nonzero(a & b) / union
-                    self.last_iou = iou
-                    # Which one is wrong? A mask that misses part of the person (the
-                    # usual failure of both: clothing like the wall for the background
-                    # model, a small full-body figure for the selfie model) is shorter.
-                    # The learned mask is soft and blobby at its 256 px input: low IoU
-                    # alone is mostly its own outline. What matters is whether the
-                    # background model misses part of the learned mask's sure core.
-                    core = a
-                    if ref.soft is not None:
-                        core = cv2.erode((ref.soft > 0.3).astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
-                    n_core = np.count_nonzero(core)
-                    self.last_miss = np.count_nonzero(core & ~b) / n_core if n_core else 0.0
-                    if (iou < self.min_iou or (iou < self.trust_iou and self.last_miss > self.max_miss)) \
-                            and _tallest_blob(a) >= 0.95 * _tallest_blob(b):
-                        if iou < self.min_iou:
-                            self.background.reset()
-                            self.background.learn(image, ref.mask)
-                        self._distrust_left = self.distrust_frames
-                        self.last_backend = self.learned.name
+            if ref is not None and self._agree(ref, seg) is False:
+                # Which one is wrong? A mask that misses part of the person (the usual
+                # failure of both: clothing like the wall for the background model, a
+                # small full-body figure for the selfie model) is shorter.
+                if _tallest_blob(ref.mask > 0) >= 0.95 * _tallest_blob(seg.mask > 0):
+                    if self.last_iou is not None and self.last_iou < self.min_iou:
+                        back = self._recall(image, ref) if self._remembered else None
+                        if back is not None:
+                            self.last_backend = self.background.name
+                            return back
+                        self._relearn(image, ref.mask)
                         return ref
+                    self.distrusted = True
+                    self.last_backend = self.learned.name
+                    return ref
         self.last_backend = self.background.name
         return seg
 
     def feedback(self, person_mask: Optional[np.ndarray]) -> None:
         if self._changed:
             return
-        if self.learned is None or (self.background.ready and self._distrust_left == 0):
+        if self.learned is None or (self.background.ready and not self.distrusted):
             self.background.feedback(person_mask)
 
 
