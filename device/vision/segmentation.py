@@ -391,6 +391,9 @@ class SelfieSegmenter:
         self._seg.close()
 
 
+FUSED = "selfie+background"  # backend name of AutoSegmenter's union of the two masks
+
+
 class AutoSegmenter:
     """Learned mask until the empty scene is known, then the cheap background model.
 
@@ -399,8 +402,8 @@ class AutoSegmenter:
     model re-checks every ``check_every`` frames. If the two masks disagree
     (intersection over union below ``trust_iou`` and the background mask misses
     more than ``max_miss`` of the learned mask's sure core: clothing that matches the wall,
-    backlight, a dark floor) the background model is *distrusted* and the learned
-    mask is used on every frame; below ``min_iou`` the scene itself changed (camera
+    backlight, a dark floor) the background model is *distrusted*: the learned model
+    runs on every frame and the mask is the union of the two (see :meth:`_fused`); below ``min_iou`` the scene itself changed (camera
     knocked, furniture moved) and the background model is relearned.
 
     Distrust ends on evidence, not on a timer: every ``check_every`` frames the
@@ -507,6 +510,38 @@ class AutoSegmenter:
         self.last_backend = self.learned.name
         return seg
 
+    def _fused(self, image: np.ndarray) -> Optional[Segmentation]:
+        """While the background model is distrusted: its mask plus what only the learned one sees.
+
+        Each model's usual failure is a *miss* -- the background model loses clothing
+        the colour of the wall, the learned model (256 px input) loses thin legs or
+        trousers the colour of the floor -- and neither often marks empty scene as a
+        person. So the mask is where both agree, plus the whole regions that only one of
+        them covers (a shirt the colour of the wall, legs the learned model lost). Thin
+        slivers where their outlines differ by a few pixels are dropped: the learned
+        model's outline is blurry, the background model's is ragged on camouflage, and
+        either would make a smooth back bumpy.
+        """
+        assert self.learned is not None
+        ref = self.learned.segment(image)
+        seg = self.background.segment(image)
+        self.last_backend = self.learned.name
+        if ref is None:
+            return None
+        person = ref.mask
+        if seg is not None and cv2.countNonZero(seg.mask) <= self.max_fg_frac * seg.mask.size:
+            if self._n % self.check_every == 0 and self._agree(ref, seg) is not False:
+                self.distrusted = False
+            k = max(3, int(round(0.012 * image.shape[0])) | 1)
+            blob = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))
+            both = cv2.bitwise_and(ref.mask, seg.mask)
+            only_ref = cv2.morphologyEx(cv2.subtract(ref.mask, seg.mask), cv2.MORPH_OPEN, blob)
+            only_bg = cv2.morphologyEx(cv2.subtract(seg.mask, ref.mask), cv2.MORPH_OPEN, blob)
+            person = cv2.bitwise_or(both, cv2.bitwise_or(only_ref, only_bg))
+            self.last_backend = FUSED
+        self.background.learn(image, person)
+        return Segmentation(person, self.last_backend)
+
     def _agree(self, ref: Segmentation, seg: Segmentation) -> Optional[bool]:
         """Does the background mask ``seg`` see the person the learned ``ref`` sees?
 
@@ -548,12 +583,7 @@ class AutoSegmenter:
                 return self._use_learned(image, ref)
             return self._use_learned(image)
         if self.distrusted:
-            ref = self._use_learned(image)
-            if ref is not None and self._n % self.check_every == 0:
-                seg = self.background.segment(image)
-                if seg is not None and self._agree(ref, seg) is not False:
-                    self.distrusted = False
-            return ref
+            return self._fused(image)
         seg = self.background.segment(image)
         gain = self.background.last_gain
         if seg is not None and (float(gain.min()) < 0.5 or float(gain.max()) > 2.0):
