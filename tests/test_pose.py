@@ -16,7 +16,7 @@ import pytest
 
 from device.io.frames import Frame
 from device.sim.scenarios import get_scenario
-from device.vision.pose import OneEuro, PoseGuidedEstimator, PoseModelError, back_edge, fit_bend
+from device.vision.pose import OneEuro, PoseGuidedEstimator, PoseModelError, RateGate, back_edge, fit_bend
 
 needs_mediapipe = pytest.mark.skipif(importlib.util.find_spec("mediapipe") is None,
                                      reason="mediapipe not installed (pip install --no-deps mediapipe==0.10.18)")
@@ -96,6 +96,27 @@ def test_one_euro_steadies_jitter_but_follows_a_rep() -> None:
     truth = 45 * np.sin(np.pi * ts / 2) ** 2
     out = [f2(t, x) for t, x in zip(ts, truth)]
     assert max(out) > 42
+
+
+def test_rate_gate_drops_a_landmark_glitch_but_follows_real_movement() -> None:
+    """Heel rise (fraction of stature) at 30 fps: the foot landmarks slip for 0.27 s, then
+    a real heel lift of 3 % of stature over 0.3 s that is held."""
+    ts = np.arange(0, 4, 1 / 30)
+    truth = np.where(ts < 2.5, -0.008, -0.008 + 0.03 * np.clip((ts - 2.5) / 0.3, 0, 1))
+    seen = truth.copy()
+    glitch = (ts >= 1.0 - 1e-9) & (ts < 1.26)
+    seen[glitch] = [0.005, 0.009, 0.009, 0.06, 0.065, 0.013, 0.018, 0.016][: glitch.sum()]
+    g = RateGate(max_rate=0.1, tol=0.004)
+    ok = np.array([g(t, v) for t, v in zip(ts, seen)])
+    assert not ok[glitch].any()  # every glitch frame reported unseen
+    assert ok[(ts > 1.3) & (ts < 2.5)].all()  # and nothing lost after it
+    # The real lift is followed: at most a quarter of a second unseen while it rises, then seen.
+    assert ok[ts >= 2.9].all()
+    assert (~ok[ts >= 2.5]).sum() <= 8
+    # A measure never stays locked out: a real jump to a new level is accepted within 0.3 s.
+    g2 = RateGate(max_rate=500.0, tol=6.0)
+    flags = [g2(t, 170.0 if t < 1 else 100.0) for t in ts]
+    assert all(flags[: 30]) and all(flags[40:])
 
 
 # ---------------------------------------------------------------- real model, rendered frames

@@ -157,6 +157,46 @@ class OneEuro:
         return self._x
 
 
+class RateGate:
+    """Rejects values that change faster than a body can (a landmark glitch).
+
+    A knee angle does not change by 40 deg between two video frames; when the pose
+    model briefly swaps or misplaces the lower-body landmarks it does, and the knee
+    and heel measures read as faults. A value is accepted when it is within
+    ``tol + max_rate * min(dt, 0.1 s)`` of the last accepted one; otherwise it is reported as
+    unseen. A new level is accepted once the rejected values have agreed with each
+    other (within the same bound) for ``relock_s`` -- the old reference was the
+    glitch, or the person really moved while unseen -- and in any case after
+    ``give_up_s``, so the gate can never lock a measure out for good.
+    """
+
+    def __init__(self, max_rate: float, tol: float, relock_s: float = 0.25, give_up_s: float = 1.5) -> None:
+        self.max_rate, self.tol, self.relock_s, self.give_up_s = max_rate, tol, relock_s, give_up_s
+        self.reset()
+
+    def reset(self) -> None:
+        self._t: Optional[float] = None
+        self._v = 0.0
+        self._rejected: list[tuple[float, float]] = []
+
+    def _near(self, v0: float, t0: float, v: float, t: float) -> bool:
+        return abs(v - v0) <= self.tol + self.max_rate * abs(t - t0)
+
+    def __call__(self, t: float, v: float) -> bool:
+        """True if ``v`` at ``t`` is plausible (and becomes the reference)."""
+        # The allowance stops growing after 0.1 s: a glitch lasting a few frames must
+        # not earn the right to drift anywhere.
+        if self._t is None or t <= self._t or self._near(self._v, max(self._t, t - 0.1), v, t):
+            self._t, self._v, self._rejected = t, v, []
+            return True
+        # A stable new level: the rejected values since ``relock_s`` ago agree with this one.
+        self._rejected = [(tt, vv) for tt, vv in self._rejected if self._near(vv, tt, v, t)] + [(t, v)]
+        if t - self._rejected[0][0] >= self.relock_s or t - self._t >= self.give_up_s:
+            self._t, self._v, self._rejected = t, v, []
+            return True
+        return False
+
+
 @dataclass(frozen=True)
 class PoseModelParams:
     """Tunable geometry of the pose-guided measures (fractions of the hip-shoulder distance L)."""
@@ -328,6 +368,11 @@ class PoseGuidedEstimator:
         self._f_trunk = OneEuro(1.0, 0.02)
         self._f_knee = OneEuro(1.0, 0.02)
         self._f_back = OneEuro(1.0, 0.05)
+        # Knee flexion in a fast deadlift stays well under 400 deg/s.
+        self._knee_gate = RateGate(max_rate=500.0, tol=6.0)
+        # Heels rise over a few tenths of a second; a jump of 1 % of stature in one
+        # frame is the foot landmarks slipping, not the heel.
+        self._rise_gate = RateGate(max_rate=0.1, tol=0.004)
         self._prev_raw_trunk: Optional[tuple[float, float]] = None
         self._back_offset: deque[float] = deque(maxlen=60)  # landmark minus back-edge inclination, standing
         self._prev_hip: Optional[tuple[float, np.ndarray]] = None
@@ -553,29 +598,39 @@ class PoseGuidedEstimator:
             ang = _angle_deg(xy[HIP], xy[KNEE], xy[ANK])
             thigh = float(np.linalg.norm(xy[HIP] - xy[KNEE]))
             kconf = float(np.clip((kv - 0.3) / 0.4, 0, 1)) * float(np.clip(thigh / 40.0, 0, 1)) * sure
-            val_k = self._f_knee(t, ang) if self.smooth else ang
-            meas.knee_angle_deg, meas.conf_knee = val_k, kconf
-            sample.update(knee_angle_deg=val_k, knee_conf=kconf)
+            # A lower-body landmark glitch moves the knee and the foot together: while
+            # the knee jumps implausibly, neither is trusted.
+            legs_ok = self._knee_gate(t, ang)
+            if legs_ok:
+                val_k = self._f_knee(t, ang) if self.smooth else ang
+                meas.knee_angle_deg, meas.conf_knee = val_k, kconf
+                sample.update(knee_angle_deg=val_k, knee_conf=kconf)
+            else:
+                dbg.notes.append("knee landmarks jumped")
 
             # -- heel lift: heel above the toe, against this person's standing reference.
             # A 1-2 % of stature lift is a few pixels: a running median over 0.35 s
             # removes single-frame landmark jumps, and the confidence says whether the
             # person is big enough in the picture for landmarks to resolve it at all.
             hv = float(min(vis[HEEL], vis[FOOT]))
-            self._rises.append((t, float((xy[FOOT, 1] - xy[HEEL, 1]) / H)))
+            raw_rise = float((xy[FOOT, 1] - xy[HEEL, 1]) / H)
+            legs_ok = self._rise_gate(t, raw_rise) and legs_ok
+            if legs_ok:
+                self._rises.append((t, raw_rise))
             while self._rises and t - self._rises[0][0] > 0.35:
                 self._rises.popleft()
-            rise = float(np.median([r for _, r in self._rises]))
-            meas.heel_rise = rise
-            inc = meas.trunk_inclination_deg
-            if inc is not None and inc <= self.standing_deg and still:
-                self._heel_ref.append(rise)
-            if len(self._heel_ref) >= 5:
-                ref = float(np.median(self._heel_ref))
-                px_per_pct = 0.01 * H  # pixels per 1 % of stature
-                hconf = float(np.clip((hv - 0.3) / 0.4, 0, 1)) * sure * float(np.clip((px_per_pct - 2.0) / 4.0, 0, 1))
-                sample.update(heel_lift=max(0.0, rise - ref), heel_conf=hconf)
-                meas.conf_heel = hconf
+            if legs_ok and self._rises:
+                rise = float(np.median([r for _, r in self._rises]))
+                meas.heel_rise = rise
+                inc = meas.trunk_inclination_deg
+                if inc is not None and inc <= self.standing_deg and still:
+                    self._heel_ref.append(rise)
+                if len(self._heel_ref) >= 5:
+                    ref = float(np.median(self._heel_ref))
+                    px_per_pct = 0.01 * H  # pixels per 1 % of stature
+                    hconf = float(np.clip((hv - 0.3) / 0.4, 0, 1)) * sure * float(np.clip((px_per_pct - 2.0) / 4.0, 0, 1))
+                    sample.update(heel_lift=max(0.0, rise - ref), heel_conf=hconf)
+                    meas.conf_heel = hconf
         return PostureSample(**sample)
 
     def _back(self, prob: np.ndarray, hip: np.ndarray, sho: np.ndarray, facing: str, L: float,
