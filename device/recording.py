@@ -54,6 +54,10 @@ class Recording:
     proximity: Optional[list[ProximitySample]] = None
     frame_times: Optional[list[float]] = None
     meta: dict = field(default_factory=dict)
+    # A bare video (a phone's) may have a variable frame rate: its frames are then
+    # timed by the container's timestamps. A recording folder follows format v1
+    # (frames.csv, else index / fps), which is how its proximity trace is aligned.
+    stream_times: bool = False
 
     @property
     def has_proximity(self) -> bool:
@@ -74,6 +78,7 @@ class Recording:
         cap = cv2.VideoCapture(str(self.video_path))
         if not cap.isOpened():
             raise RecordingError(f"{self.video_path}: cannot be opened as a video")
+        clock = _StreamClock()
         try:
             i = 0
             while True:
@@ -86,12 +91,41 @@ class Recording:
                     t = self.frame_times[i]
                 else:
                     t = i / self.fps
+                    if self.stream_times:
+                        t = clock.time(i, cap.get(cv2.CAP_PROP_POS_MSEC), t)
                 yield Frame(i, t, img)
                 i += 1
             if i == 0:
                 raise RecordingError(f"{self.video_path}: no frame could be decoded (corrupt or empty video)")
         finally:
             cap.release()
+
+
+class _StreamClock:
+    """Frame times from the container's timestamps, trusted only while they behave.
+
+    Some files report no timestamps (0 throughout) or jump backwards; then, and from
+    then on, frames are timed as index / fps, which is what every player assumes.
+    """
+
+    def __init__(self) -> None:
+        self._t0: Optional[float] = None
+        self._last: Optional[float] = None
+        self._ok = True
+
+    def time(self, i: int, pos_msec: float, nominal: float) -> float:
+        if not self._ok or not math.isfinite(pos_msec) or pos_msec < 0:
+            self._ok = False
+            return nominal
+        t = pos_msec / 1000.0
+        if self._t0 is None:
+            self._t0 = t
+        t -= self._t0
+        if i > 0 and (self._last is None or t <= self._last):
+            self._ok = False  # no usable timestamps in this file
+            return nominal
+        self._last = t
+        return t
 
 
 def open_recording(path: str | os.PathLike) -> Recording:
@@ -102,7 +136,9 @@ def open_recording(path: str | os.PathLike) -> Recording:
     if p.is_file():
         if p.suffix.lower() not in VIDEO_EXTS:
             raise RecordingError(f"{p}: not a recording folder or a video file ({', '.join(VIDEO_EXTS)})")
-        return _open_video(p, meta={})
+        rec = _open_video(p, meta={})
+        rec.stream_times = True
+        return rec
     meta = _read_meta(p / META)
     video = p / VIDEO
     if not video.exists():

@@ -10,7 +10,7 @@ import pytest
 
 from device.core.types import ProximitySample
 from device.io.frames import Frame
-from device.recording import RecordingError, RecordingWriter, open_recording
+from device.recording import RecordingError, RecordingWriter, _StreamClock, open_recording
 
 
 def frame(i: int, t: float) -> Frame:
@@ -65,6 +65,29 @@ def test_bare_video_has_no_contact(tmp_path):
     write(tmp_path)
     rec = open_recording(tmp_path / "video.mp4")
     assert not rec.has_proximity and rec.proximity is None
+    # Timed by the container's timestamps (a constant-rate file: the same as index / fps).
+    assert rec.stream_times
+    assert [f.t for f in rec.frames()] == pytest.approx([i / 10 for i in range(12)], abs=1e-3)
+
+
+def test_a_phones_variable_frame_rate_is_timed_by_its_timestamps_until_they_misbehave():
+    """A phone drops to 20 fps in dim light for a while: index / fps would stretch the
+    rest of the clip (a too_fast rep would read slow). Files without usable timestamps
+    (all zero, or jumping back) are timed as index / fps from then on."""
+    pts_ms = [0, 33.3, 66.7, 116.7, 166.7, 216.7, 250.0]  # 30 fps, then 20 fps, then 30 fps
+    c = _StreamClock()
+    got = [c.time(i, p, i / 30) for i, p in enumerate(pts_ms)]
+    assert got == pytest.approx([p / 1000 for p in pts_ms])
+    # Starting late in the stream (a trimmed clip): times are from the first frame.
+    c = _StreamClock()
+    assert [c.time(i, 5000 + 50 * i, i / 20) for i in range(3)] == pytest.approx([0.0, 0.05, 0.1])
+    # No timestamps: every frame at 0 ms.
+    c = _StreamClock()
+    assert [c.time(i, 0.0, i / 30) for i in range(4)] == pytest.approx([0, 1 / 30, 2 / 30, 3 / 30])
+    # A jump backwards: index / fps from there on, never time going backwards.
+    c = _StreamClock()
+    got = [c.time(i, p, i / 30) for i, p in enumerate([0, 33.3, 66.7, 10.0, 133.3])]
+    assert got == pytest.approx([0, 0.0333, 0.0667, 0.1, 4 / 30])
 
 
 @pytest.mark.parametrize(
