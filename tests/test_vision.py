@@ -297,3 +297,60 @@ def test_learned_mask_loads_without_native_chatter_on_stderr():
     assert "XNNPACK" not in r.stderr and "inference_feedback_manager" not in r.stderr, r.stderr
     assert "ours" in r.stderr  # our own stderr still works afterwards
 
+
+
+def test_closed_form_fits_give_polyfits_answer():
+    """The closed-form line and parabola fits (used per frame for speed) are np.polyfit's least squares."""
+    from device.vision.silhouette import line_fit, parabola_fit, robust_parabola
+
+    rng = np.random.default_rng(7)
+    for _ in range(300):
+        n = int(rng.integers(3, 400))
+        # Pixel-like coordinates: a short run far from the origin is the ill-conditioned case.
+        x = rng.uniform(0, rng.uniform(2, 300), n) + rng.uniform(-700, 700)
+        y = rng.normal(0, rng.uniform(0.1, 5), n) + rng.normal() * 0.01 * (x - x.mean()) ** 2 + rng.normal() * x
+        for fit, deg in ((line_fit, 1), (parabola_fit, 2)):
+            ref = np.polyfit(x, y, deg)
+            # Compare the fitted curves over the data (coefficients of an offset x trade off).
+            assert np.allclose(np.polyval(fit(x, y), x), np.polyval(ref, x), rtol=0, atol=1e-7 * (1 + np.ptp(y)))
+        # Integer rows as the knee's axes pass them.
+        ys = np.sort(rng.choice(400, size=max(n, 6), replace=False))
+        mid = rng.normal(100, 3, len(ys))
+        assert np.allclose(line_fit(ys, mid), np.polyfit(ys.astype(float), mid, 1), rtol=1e-9, atol=1e-9)
+    with pytest.raises(ValueError):
+        line_fit(np.ones(5), np.arange(5.0))
+    with pytest.raises(ValueError):
+        parabola_fit(np.ones(5), np.arange(5.0))
+    # The robust fit drops an outlier (an elbow on the back line) and recovers the curve.
+    x = np.linspace(0, 100, 60)
+    y = 0.002 * (x - 50) ** 2
+    y[30] += 8.0
+    coef, resid = robust_parabola(x, y)
+    assert coef[0] == pytest.approx(0.002, rel=1e-6) and resid < 1e-6
+
+
+def test_right_wall_measures_mirror_the_left_wall():
+    """A right-wall frame is measured as the mirror image of the same frame with the wall on the left
+    (the image is sampled at mirrored coordinates rather than flipped): same angles, mirrored points."""
+    sc = _scenario("left", kinds=("rounded",), size=(640, 480), camera_noise=False)
+    ts = [t for t in sc.frame_times() if sc.truth_at(t).in_position]
+    H = None
+    checked = 0
+    for t in ts[:: max(1, len(ts) // 12)]:
+        mask, img = sc.render_mask(t), sc.render(t)
+        if H is None:
+            ys = np.flatnonzero(mask.any(axis=1))
+            H = float(ys[-1] - ys[0] + 1)
+        a = measure_silhouette(mask, "left", H, image=img)
+        b = measure_silhouette(np.ascontiguousarray(mask[:, ::-1]), "right", H,
+                               image=np.ascontiguousarray(img[:, ::-1]))
+        assert a is not None and b is not None and a.back_bend_deg is not None
+        W = mask.shape[1]
+        assert b.trunk_inclination_deg == pytest.approx(a.trunk_inclination_deg, abs=1e-6)  # forward lean, either way
+        assert b.back_bend_deg == pytest.approx(a.back_bend_deg, abs=1e-4)
+        assert b.edge_support == pytest.approx(a.edge_support)
+        assert len(b.back_segment) == len(a.back_segment)
+        assert np.allclose(b.back_segment[:, 0], W - 1 - a.back_segment[:, 0], atol=0.05)
+        assert np.allclose(b.back_segment[:, 1], a.back_segment[:, 1], atol=0.05)
+        checked += 1
+    assert checked >= 8
