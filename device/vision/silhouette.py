@@ -221,6 +221,11 @@ def _rot(v: np.ndarray) -> np.ndarray:
     return np.array([-v[1], v[0]]) if -v[1] >= 0 else np.array([v[1], -v[0]])
 
 
+def _rot2(vx: float, vy: float) -> tuple[float, float]:
+    """:func:`_rot` on plain floats."""
+    return (-vy, vx) if -vy >= 0 else (vy, -vx)
+
+
 def measure_silhouette(
     mask: np.ndarray,
     wall_side: str,
@@ -401,12 +406,14 @@ def _measure_left(
 ) -> Optional[SilhouetteMeasures]:
     """Measure a mask whose back is on the left. ``mirrored``: ``m`` is the left-right
     mirror of ``image``/``soft`` (a right wall), so they are sampled at mirrored x."""
-    rows = np.flatnonzero(m.any(axis=1))
+    # Rows holding any of the person: one pass, reused for the legs' row extents.
+    has_row = m.any(axis=1)
+    rows = np.flatnonzero(has_row)
     if len(rows) < 20:
         return None
-    cols = np.flatnonzero(m.any(axis=0))
     top, bottom = int(rows[0]), int(rows[-1])
-    left, right = int(cols[0]), int(cols[-1])
+    left, _, bw, _ = cv2.boundingRect(m)  # a uint8 image: the box of its nonzero pixels
+    right = left + bw - 1
     H = float(height_px) if height_px else float(bottom - top + 1)
     floor_y = float(bottom)
     res = SilhouetteMeasures(height_px=H, floor_y=floor_y, bbox=(left, top, right - left + 1, bottom - top + 1))
@@ -432,10 +439,10 @@ def _measure_left(
 
     # -- back path: walk from B along the outline in the direction that goes up
     n_walk = min(len(sc) - 1, int(2.2 * H))
-    fwd = _walk(sc, bi, +1, n_walk)
-    bwd = _walk(sc, bi, -1, n_walk)
-    step = max(3, int(0.05 * H))
-    path = fwd if fwd[min(step, len(fwd) - 1), 1] < bwd[min(step, len(bwd) - 1), 1] else bwd
+    step = min(max(3, int(0.05 * H)), n_walk - 1)
+    # The direction is the one whose point a few steps along is higher; only that walk is built.
+    up = +1 if sc[(bi + step) % len(sc), 1] < sc[(bi - step) % len(sc), 1] else -1
+    path = _walk(sc, bi, up, n_walk)
     # Stop at the top of the head: beyond it the outline comes down the face.
     top_i = int(np.argmin(path[:, 1]))
     path = path[: top_i + 1]
@@ -444,46 +451,54 @@ def _measure_left(
         return res
 
     T = body.trunk_len * H
+    Bx, By = float(B[0]), float(B[1])
+    px, py = path[:, 0], path[:, 1]
 
-    def hip_from(a_: np.ndarray) -> np.ndarray:
+    def hip_from(ax_: float, ay_: float) -> tuple[float, float]:
         # Rearmost point of a round buttock = its centre minus r horizontally; the
         # centre sits behind/below the hip joint in the trunk frame, which turns
         # with the trunk: so the joint's offset from B depends on the axis.
-        ant = _rot(a_)
-        return B + np.array([body.buttock_r * H, 0.0]) + (body.pelvis_back * ant + body.pelvis_down * a_) * H
+        antx, anty = _rot2(ax_, ay_)
+        return (Bx + body.buttock_r * H + (body.pelvis_back * antx + body.pelvis_down * ax_) * H,
+                By + 0.0 + (body.pelvis_back * anty + body.pelvis_down * ay_) * H)
 
     # Initial axis: from B to the path point ~one trunk length away.
-    d = np.linalg.norm(path - B, axis=1)
-    far = np.flatnonzero(d >= T)
-    if len(far) == 0:
+    dx, dy = px - Bx, py - By
+    beyond = np.sqrt(dx * dx + dy * dy) >= T
+    i = int(np.argmax(beyond))
+    if not beyond[i]:
         return res  # trunk runs out of the mask (cropped head/shoulders)
-    a = path[far[0]] - B
-    a = a / np.linalg.norm(a)
-    J = hip_from(a)
+    ax, ay = float(dx[i]), float(dy[i])
+    n = math.sqrt(ax * ax + ay * ay)
+    ax, ay = ax / n, ay / n
+    Jx, Jy = hip_from(ax, ay)
+    thr_u = body.upper_frac * T
     for _ in range(6):
         # The upper-back point at upper_frac of the trunk lies upper_depth behind the axis.
-        t = (path - J) @ a
-        hit = np.flatnonzero(t >= body.upper_frac * T)
-        if len(hit) == 0:
+        above = (px - Jx) * ax + (py - Jy) * ay >= thr_u
+        i = int(np.argmax(above))
+        if not above[i]:
             return res
-        U = path[hit[0]]
-        Sa = U + _rot(a) * body.upper_depth * H
-        a_new = (Sa - J) / np.linalg.norm(Sa - J)
-        J = hip_from(a_new)
-        done = float(np.dot(a_new, a)) > 0.999999
-        a = a_new
+        rx, ry = _rot2(ax, ay)
+        vx = float(px[i]) + rx * body.upper_depth * H - Jx
+        vy = float(py[i]) + ry * body.upper_depth * H - Jy
+        n = math.sqrt(vx * vx + vy * vy)
+        nx, ny = vx / n, vy / n
+        Jx, Jy = hip_from(nx, ny)
+        done = nx * ax + ny * ay > 0.999999
+        ax, ay = nx, ny
         if done:
             break
-    S = J + a * T
-    res.hip = (float(J[0]), float(J[1]))
-    res.shoulder = (float(S[0]), float(S[1]))
-    v = S - J
+    Sx, Sy = Jx + ax * T, Jy + ay * T
+    res.hip = (Jx, Jy)
+    res.shoulder = (Sx, Sy)
     # 0 = upright, positive = leaning forward (+x); back is to the left.
-    res.trunk_inclination_deg = float(math.degrees(math.atan2(v[0], -v[1])))
+    res.trunk_inclination_deg = math.degrees(math.atan2(Sx - Jx, -(Sy - Jy)))
     res.conf_trunk = _size_conf(T, 40.0)
+    J = np.array([Jx, Jy])
 
     # -- the virtual dowel: back segment between lumbar and upper back
-    t = (path - J) @ a
+    t = (px - Jx) * ax + (py - Jy) * ay
     first_up = np.flatnonzero(t >= T)
     end = int(first_up[0]) if len(first_up) else len(path)
     lo_t = (body.lumbar_frac + body.fit_margin) * T
@@ -502,21 +517,22 @@ def _measure_left(
         fit = _fit_bend(seg, (body.upper_frac - body.lumbar_frac) * T)
         if fit is not None:
             bend, s_eq, chord, resid = fit
+            chord_len = math.hypot(chord[1][0] - chord[0][0], chord[1][1] - chord[0][1])
             res.back_bend_deg = bend
             res.sagitta_px = s_eq
             res.chord = chord
             # Confidence: the segment must be long enough to resolve a few degrees,
             # the points must sit on one smooth curve (an arm or hole on the back
             # shows up as residual), and the path must be continuous.
-            steps = np.linalg.norm(np.diff(seg, axis=0), axis=1)
-            smooth = 1.0 if steps.max() < 0.05 * H else 0.3
-            clean = float(np.clip(1.5 - resid / max(0.004 * H, 0.6), 0.0, 1.0))
-            edge = float(np.clip((res.edge_support - 0.4) / 0.4, 0.0, 1.0))
-            res.conf_back = _size_conf(float(np.linalg.norm(seg[-1] - seg[0])), 25.0) * smooth * clean * edge
+            steps = np.diff(seg, axis=0)
+            smooth = 1.0 if math.sqrt(float((steps * steps).sum(axis=1).max())) < 0.05 * H else 0.3
+            clean = _clip01(1.5 - resid / max(0.004 * H, 0.6))
+            edge = _clip01((res.edge_support - 0.4) / 0.4)
+            res.conf_back = _size_conf(chord_len, 25.0) * smooth * clean * edge
             # The trunk axis leans on the same back edge: doubt it too when the edge is missing.
             res.conf_trunk *= 0.5 + 0.5 * edge
 
-    _measure_legs(m, res, J, body)
+    _measure_legs(m, res, J, body, has_row)
     return res
 
 
@@ -531,14 +547,17 @@ def _fit_bend(seg: np.ndarray, nominal_len: float):
     drops points far off the fit (an elbow or hand touching the back line).
     Returns (bend_deg, equivalent sagitta, chord end points, rms residual px).
     """
-    p0, p1 = seg[0], seg[-1]
-    c = float(np.linalg.norm(p1 - p0))
+    p0x, p0y = float(seg[0, 0]), float(seg[0, 1])
+    p1x, p1y = float(seg[-1, 0]), float(seg[-1, 1])
+    c = math.hypot(p1x - p0x, p1y - p0y)
     if c < 4:
         return None
-    u = (p1 - p0) / c
-    nb = -_rot(u)  # outward = toward the back (wall)
-    x = (seg - p0) @ u
-    y = (seg - p0) @ nb
+    ux, uy = (p1x - p0x) / c, (p1y - p0y) / c
+    nx, ny = _rot2(ux, uy)
+    nx, ny = -nx, -ny  # outward = toward the back (wall)
+    sx, sy = seg[:, 0] - p0x, seg[:, 1] - p0y
+    x = sx * ux + sy * uy
+    y = sx * nx + sy * ny
     fit = robust_parabola(x, y)
     if fit is None:
         return None
@@ -547,21 +566,41 @@ def _fit_bend(seg: np.ndarray, nominal_len: float):
     bend = math.degrees(kappa * nominal_len)
     # Equivalent circular arc over the nominal chord, for display: s = c/2 * tan(bend/4).
     s_eq = nominal_len / 2.0 * math.tan(math.radians(bend) / 4.0)
-    return bend, s_eq, ((float(p0[0]), float(p0[1])), (float(p1[0]), float(p1[1]))), resid
+    return bend, s_eq, ((p0x, p0y), (p1x, p1y)), resid
+
+
+def _clip01(v: float) -> float:
+    """Clamp to 0..1 (np.clip on one float costs ~5 us)."""
+    return min(max(float(v), 0.0), 1.0)
 
 
 def _size_conf(length_px: float, full_at: float) -> float:
-    return float(np.clip((length_px - 0.3 * full_at) / (0.7 * full_at), 0.0, 1.0))
+    return _clip01((length_px - 0.3 * full_at) / (0.7 * full_at))
 
 
-def _measure_legs(m: np.ndarray, res: SilhouetteMeasures, J: np.ndarray, body: BodyModel) -> None:
+# Heights above the floor (fractions of H) of the shin and the top of the thigh rows
+# that the knee's axes are fitted to.
+_SHIN_BAND = (0.11, 0.25)
+_THIGH_BAND = (0.33, 0.46)
+
+
+def _measure_legs(m: np.ndarray, res: SilhouetteMeasures, J: np.ndarray, body: BodyModel,
+                  has: np.ndarray) -> None:
+    """Ankle, heel/toe and knee from the mask (back on the left); ``has``: rows with any pixel."""
     H, floor_y = res.height_px, res.floor_y
     x0, _, w, _ = res.bbox
-    # Row extents of the person (back edge = first set pixel, front = last).
-    sub = m[:, x0 : x0 + w]
-    has = sub.any(axis=1)
-    back = np.where(has, sub.argmax(axis=1), -1) + x0
-    front = np.where(has, w - 1 - sub[:, ::-1].argmax(axis=1), -1) + x0
+    # Row extents of the person (back edge = first set pixel, front = last; x0 - 1
+    # on empty rows). Only the legs' rows are ever read (ankle, foot, knee band,
+    # shin and thigh), so only they are scanned: the trunk is half the mask.
+    h_top = max(body.knee_band[1], _THIGH_BAND[1], _SHIN_BAND[1], body.ankle_h)
+    r0 = max(0, int(math.floor(floor_y - h_top * H)) - 1)
+    legs = m[r0:]
+    # Columns outside the box are empty, so whole rows give the same first/last pixel.
+    back = np.full(len(m), x0 - 1, np.intp)
+    front = np.full(len(m), x0 - 1, np.intp)
+    hl = has[r0:]
+    back[r0:] = np.where(hl, legs.argmax(axis=1), x0 - 1)
+    front[r0:] = np.where(hl, m.shape[1] - 1 - cv2.flip(legs, 1).argmax(axis=1), x0 - 1)
 
     # -- ankle: middle of the leg just above the foot
     ya = int(round(floor_y - body.ankle_h * H))
@@ -575,12 +614,19 @@ def _measure_legs(m: np.ndarray, res: SilhouetteMeasures, J: np.ndarray, body: B
     # -- foot: heel = wall-ward end, toe = forward end of the bottom rows
     foot_top = int(round(floor_y - 0.035 * H))
     feet = m[max(foot_top, 0) : int(floor_y) + 1, x0 : x0 + w]
-    if feet.size and feet.any():
-        fx = np.flatnonzero(feet.any(axis=0))
+    fx = np.flatnonzero(feet.any(axis=0)) if feet.size else feet
+    if len(fx):
         heel_x, toe_x = fx[0], fx[-1]
         flen = toe_x - heel_x + 1
         if flen >= 4:
             def bottom_of(c0: int, c1: int) -> float:
+                # Lowest pixel of each column. A column with any pixel in the foot rows
+                # has its lowest one there (nothing is below the floor row): look only
+                # there unless some column of the range has none.
+                fb = feet[:, c0 : c1 + 1]
+                if fb.any(axis=0).all():
+                    last = max(foot_top, 0) + fb.shape[0] - 1 - fb[::-1].argmax(axis=0)
+                    return _median(last)
                 colsub = m[:, x0 + c0 : x0 + c1 + 1]
                 has_c = colsub.any(axis=0)
                 if not has_c.any():
@@ -604,7 +650,7 @@ def _measure_legs(m: np.ndarray, res: SilhouetteMeasures, J: np.ndarray, body: B
         return
     ys = np.arange(y0, y1 + 1)
     ok = has[ys]
-    if ok.sum() < 3:
+    if np.count_nonzero(ok) < 3:
         return
     ys = ys[ok]
     mid = (back[ys] + front[ys]) / 2.0
@@ -612,7 +658,7 @@ def _measure_legs(m: np.ndarray, res: SilhouetteMeasures, J: np.ndarray, body: B
     # Hands, a kettlebell or a bar at knee height widen the rows: ignore those rows.
     wmed = _median(width)
     good = width <= 1.6 * wmed
-    if good.sum() < 3:
+    if np.count_nonzero(good) < 3:
         return
     ys, mid = ys[good], mid[good]
     pts = np.stack([mid, ys.astype(float)], axis=1)
@@ -630,7 +676,7 @@ def _measure_legs(m: np.ndarray, res: SilhouetteMeasures, J: np.ndarray, body: B
     res.knee = (float(K[0]), float(K[1]))
     v1, v2 = J - K, A - K
     cosang = float(np.dot(v1, v2) / (np.linalg.norm(v1) * np.linalg.norm(v2) + 1e-9))
-    res.knee_angle_deg = float(math.degrees(math.acos(np.clip(cosang, -1.0, 1.0))))
+    res.knee_angle_deg = math.degrees(math.acos(min(max(cosang, -1.0), 1.0)))
     res.conf_knee = _size_conf(L, 60.0) * (1.0 if good.mean() > 0.6 else 0.5)
     if angle is not None:
         res.knee_angle_deg, fit_conf = angle
@@ -662,7 +708,7 @@ def _knee_from_axes(back: np.ndarray, front: np.ndarray, has: np.ndarray, floor_
             return None
         w = (front[ys] - back[ys]).astype(float)
         ok = w <= 1.35 * _median(w)
-        if ok.sum() < 6:
+        if np.count_nonzero(ok) < 6:
             return None
         ys = ys[ok]
         mid = (back[ys] + front[ys]) / 2.0
@@ -673,15 +719,15 @@ def _knee_from_axes(back: np.ndarray, front: np.ndarray, has: np.ndarray, floor_
         d = np.array([-c[0], -1.0])  # pointing up
         return d / np.linalg.norm(d), r
 
-    shin = axis(0.11, 0.25)
-    top = min(0.46, (floor_y - J[1]) / H - 0.04)
-    thigh = axis(0.33, top) if top > 0.38 else None
+    shin = axis(*_SHIN_BAND)
+    top = min(_THIGH_BAND[1], (floor_y - J[1]) / H - 0.04)
+    thigh = axis(_THIGH_BAND[0], top) if top > 0.38 else None
     if shin is None or thigh is None:
         return None
     (ds, rs), (dt, rt) = shin, thigh
     # Knee angle: 180 when the thigh continues the shin's line.
-    ang = 180.0 - math.degrees(math.acos(float(np.clip(np.dot(ds, dt), -1.0, 1.0))))
-    conf = float(np.clip(1.5 - max(rs, rt) / max(0.006 * H, 1.0), 0.0, 1.0))
+    ang = 180.0 - math.degrees(math.acos(min(max(float(np.dot(ds, dt)), -1.0), 1.0)))
+    conf = _clip01(1.5 - max(rs, rt) / max(0.006 * H, 1.0))
     return ang, conf
 
 
