@@ -127,37 +127,65 @@ def line_fit(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return np.array([slope, float(y.mean()) - slope * xm])
 
 
+def _parabola_basis(x: np.ndarray) -> tuple[np.ndarray, float, float]:
+    """Rows 1, u, u^2 for u = (x - mean) / spread: the basis in which the normal
+    equations of a parabola fit are well conditioned (condition number below ~30
+    for any spread of points). Returns (basis 3 x N, mean, spread)."""
+    xm = float(x.mean())
+    d = x - xm
+    sc = float(np.abs(d).max())
+    if not sc > 0.0:
+        raise ValueError("a parabola fit needs at least three distinct x values")
+    V = np.empty((3, len(x)))
+    V[0] = 1.0
+    np.divide(d, sc, out=V[1])
+    np.multiply(V[1], V[1], out=V[2])
+    return V, xm, sc
+
+
+def _solve_parabola(V: np.ndarray, y: np.ndarray, w: Optional[np.ndarray] = None) -> Optional[tuple[float, float, float]]:
+    """Least-squares (p0, p1, p2) of y = p0 + p1 u + p2 u^2 over the basis from
+    :func:`_parabola_basis`, counting only points where ``w`` is true (all if None).
+
+    The 3x3 normal equations are solved by Cramer's rule in plain floats: numpy's
+    per-call cost, not the arithmetic, is what a fit of ~100 points spends its time
+    on. None when the points do not determine a parabola (fewer than three distinct x).
+    """
+    Vw = V if w is None else V * w
+    (n, s1, s2), (_, _, s3), (_, _, s4) = (Vw @ V.T).tolist()
+    t0, t1, t2 = (Vw @ y).tolist()
+    a00, a01, a02 = s2 * n - s1 * s1, s3 * n - s1 * s2, s3 * s1 - s2 * s2
+    det = s4 * a00 - s3 * a01 + s2 * a02
+    if not det > 1e-9 * n * n * n:
+        return None
+    p2 = (t2 * a00 - s3 * (t1 * n - s1 * t0) + s2 * (t1 * s1 - s2 * t0)) / det
+    p1 = (s4 * (t1 * n - s1 * t0) - t2 * a01 + s2 * (s3 * t0 - t1 * s2)) / det
+    p0 = (s4 * (s2 * t0 - t1 * s1) - s3 * (s3 * t0 - t1 * s2) + t2 * a02) / det
+    return p0, p1, p2
+
+
+def _to_powers(p: tuple[float, float, float], xm: float, sc: float) -> np.ndarray:
+    """Coefficients over u = (x - xm) / sc as np.polyfit's (x^2, x, 1)."""
+    a = p[2] / (sc * sc)
+    b = p[1] / sc
+    # a (x - xm)^2 + b (x - xm) + p0, expanded.
+    return np.array([a, b - 2.0 * a * xm, a * xm * xm - b * xm + p[0]])
+
+
 def parabola_fit(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Least-squares parabola ``y = c[0] x^2 + c[1] x + c[2]``: the same answer as ``np.polyfit(x, y, 2)``.
 
-    Normal equations in centred and scaled x, where they are well conditioned (the
-    condition number of the 3x3 system stays below ~30 for any spread of points),
-    then expanded back to plain powers of x. ~25 us against ~130 us for np.polyfit.
+    Normal equations in centred and scaled x (see :func:`_parabola_basis`), then
+    expanded back to plain powers of x. Several times cheaper than np.polyfit,
+    which solves the same problem through an SVD.
     """
     x = np.asarray(x, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
-    xm = x.mean()
-    sc = float(np.abs(x - xm).max())
-    if sc <= 0.0:
-        raise ValueError("parabola_fit needs at least three distinct x values")
-    u = (x - xm) / sc
-    u2 = u * u
-    # Normal equations [[s4 s3 s2] [s3 s2 s1] [s2 s1 n]] (p2 p1 p0) = (t2 t1 t0), solved by
-    # Cramer's rule in plain floats (np.linalg.solve's call overhead is most of the cost).
-    s1, s2 = float(u.sum()), float(u2.sum())
-    s3, s4 = float(u2 @ u), float(u2 @ u2)
-    t0, t1, t2 = float(y.sum()), float(u @ y), float(u2 @ y)
-    n = float(len(u))
-    det = s4 * (s2 * n - s1 * s1) - s3 * (s3 * n - s1 * s2) + s2 * (s3 * s1 - s2 * s2)
-    if det <= 0.0:
-        raise ValueError("parabola_fit needs at least three distinct x values")
-    p2 = (t2 * (s2 * n - s1 * s1) - s3 * (t1 * n - s1 * t0) + s2 * (t1 * s1 - s2 * t0)) / det
-    p1 = (s4 * (t1 * n - s1 * t0) - t2 * (s3 * n - s1 * s2) + s2 * (s3 * t0 - t1 * s2)) / det
-    p0 = (s4 * (s2 * t0 - t1 * s1) - s3 * (s3 * t0 - t1 * s2) + t2 * (s3 * s1 - s2 * s2)) / det
-    a = p2 / (sc * sc)
-    b = p1 / sc
-    # a (x - xm)^2 + b (x - xm) + p0, expanded.
-    return np.array([a, b - 2.0 * a * xm, a * xm * xm - b * xm + p0])
+    V, xm, sc = _parabola_basis(x)
+    p = _solve_parabola(V, y)
+    if p is None:
+        raise ValueError("a parabola fit needs at least three distinct x values")
+    return _to_powers(p, xm, sc)
 
 
 def robust_parabola(x: np.ndarray, y: np.ndarray) -> Optional[tuple[np.ndarray, float]]:
@@ -167,21 +195,34 @@ def robust_parabola(x: np.ndarray, y: np.ndarray) -> Optional[tuple[np.ndarray, 
     Returns (polyfit coefficients, rms residual of the kept points in px), or
     None with fewer than 6 points left.
     """
-    keep = np.ones(len(x), bool)
-    coef = None
-    r = y
+    x = np.asarray(x, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    if len(x) < 6:
+        return None
+    try:
+        V, xm, sc = _parabola_basis(x)
+    except ValueError:
+        return None
+    # Both passes share one basis; the second counts only the kept points (weights
+    # 0/1), which is the same least-squares problem as refitting the kept subset.
+    keep: Optional[np.ndarray] = None
+    p: Optional[tuple[float, float, float]] = None
+    r2 = y
     for _ in range(2):
-        if np.count_nonzero(keep) < 6:
+        nk = len(x) if keep is None else int(np.count_nonzero(keep))
+        if nk < 6:
             return None
-        coef = parabola_fit(x[keep], y[keep])
-        r = y - ((coef[0] * x + coef[1]) * x + coef[2])
-        rk = r[keep]
-        sd = math.sqrt(float(rk @ rk) / len(rk))
+        p = _solve_parabola(V, y, keep)
+        if p is None:
+            return None
+        r = y - np.dot(p, V)
+        r2 = r * r
+        sd = math.sqrt(float(r2.sum() if keep is None else r2[keep].sum()) / nk)
         keep = np.abs(r) <= max(2.5 * sd, 0.75)
-    assert coef is not None
+    assert p is not None and keep is not None
     # The last fit's residuals at the points it finally keeps.
-    rk = r[keep]
-    return coef, math.sqrt(float(rk @ rk) / len(rk)) if len(rk) else float("nan")
+    rk = r2[keep]
+    return _to_powers(p, xm, sc), math.sqrt(float(rk.sum()) / len(rk)) if len(rk) else float("nan")
 
 
 def arc_bend_deg(sagitta: float, chord: float) -> float:
@@ -363,36 +404,62 @@ def _refine_edge(pts: np.ndarray, normal: np.ndarray, soft: np.ndarray, reach: f
     return out
 
 
+_GRADIENT_STEP = 0.25  # px between samples across the edge
+
+
+def _gradient_offsets(reach: float) -> tuple[np.ndarray, np.ndarray, int, int]:
+    """Sample offsets across the edge for :func:`_refine_edge_gradient`, cached per reach.
+
+    Returns (ks: sample offsets, kc: offsets of the 1-px differences, w0, w1: the
+    slice of kc within ``reach``). The search window never includes kc's first or
+    last entry (kc reaches at least 0.25 px beyond ``reach`` on both sides), so a
+    peak always has neighbours on both sides for its sub-pixel fit.
+    """
+    hit = _OFFSETS.get(reach)
+    if hit is None:
+        ks = np.arange(-reach - 1.0, reach + 1.0 + 1e-9, _GRADIENT_STEP)
+        lag = int(round(0.5 / _GRADIENT_STEP))  # derivative over 1 px
+        kc = ks[lag:-lag]
+        inside = np.flatnonzero(np.abs(kc) <= reach)
+        w0, w1 = int(inside[0]), int(inside[-1]) + 1
+        assert w0 >= 1 and w1 <= len(kc) - 1
+        hit = _OFFSETS[reach] = (ks, kc, w0, w1)
+    return hit
+
+
+_OFFSETS: dict[float, tuple[np.ndarray, np.ndarray, int, int]] = {}
+
+
 def _refine_edge_gradient(pts: np.ndarray, normal: np.ndarray, image: np.ndarray, reach: float = 2.5,
                           min_contrast: float = 12.0, mirrored: bool = False) -> tuple[np.ndarray, float]:
     """Move each point along ``normal`` to the sub-pixel peak of the colour gradient across the edge.
 
     ``mirrored``: the points are in the left-right mirror of ``image``. Returns the
-    moved points and the fraction of them that found an edge."""
-    step = 0.25
-    ks = np.arange(-reach - 1.0, reach + 1.0 + 1e-9, step)
-    P = pts[:, None, :] + ks[None, :, None] * normal[None, None, :]
-    win, wx, wy = _float_window(image, P[..., 0].astype(np.float32), P[..., 1].astype(np.float32), mirrored)
+    moved points and the fraction of them that found an edge (peak >= ``min_contrast``).
+    """
+    ks, kc, w0, w1 = _gradient_offsets(reach)
+    lag = (len(ks) - len(kc)) // 2
+    nx, ny = float(normal[0]), float(normal[1])
+    # Sample points pts + k * normal, as N x K coordinate maps.
+    win, wx, wy = _float_window(image, (pts[:, 0:1] + ks * nx).astype(np.float32),
+                                (pts[:, 1:2] + ks * ny).astype(np.float32), mirrored)
     vals = cv2.remap(win, wx, wy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)  # N x K x 3
-    lag = int(round(0.5 / step))  # derivative over 1 px
     g = vals[:, 2 * lag :, :] - vals[:, : -2 * lag, :]
-    mag = np.sqrt((g * g).sum(axis=2))  # N x K', centred on ks[lag:-lag]
-    kc = ks[lag:-lag]
-    win = np.abs(kc) <= reach
-    mag_w = np.where(win[None, :], mag, -1.0)
-    j = np.argmax(mag_w, axis=1)
-    out = pts.copy()
-    rows = np.arange(len(pts))
-    peak = mag_w[rows, j]
-    ok = (peak >= min_contrast) & (j > 0) & (j < len(kc) - 1)
-    jj = np.clip(j, 1, len(kc) - 2)
-    y0, y1, y2 = mag[rows, jj - 1], mag[rows, jj], mag[rows, jj + 1]
+    g *= g
+    mag = np.sqrt(g[..., 0] + g[..., 1] + g[..., 2])  # N x K', centred on kc
+    # Strongest edge within reach, and its neighbours for a parabola through the peak.
+    j = np.argmax(mag[:, w0:w1], axis=1) + w0
+    flat = mag.ravel()
+    at = np.arange(0, mag.size, mag.shape[1]) + j
+    y0, y1, y2 = flat[at - 1], flat[at], flat[at + 1]
+    ok = y1 >= min_contrast
     den = y0 - 2 * y1 + y2
-    off = np.where(np.abs(den) > 1e-6, 0.5 * (y0 - y2) / np.where(np.abs(den) > 1e-6, den, 1.0), 0.0)
-    off = np.clip(off, -1.0, 1.0)
-    shift = kc[jj] + off * step
+    big = np.abs(den) > 1e-6
+    off = np.where(big, 0.5 * (y0 - y2) / np.where(big, den, 1.0), 0.0)
+    shift = kc[j] + np.clip(off, -1.0, 1.0) * _GRADIENT_STEP
+    out = pts.copy()
     out[ok] = pts[ok] + shift[ok, None] * normal[None, :]
-    return out, float(ok.mean()) if len(ok) else 0.0
+    return out, float(np.count_nonzero(ok)) / len(ok) if len(ok) else 0.0
 
 
 def _measure_left(
@@ -589,34 +656,32 @@ def _measure_legs(m: np.ndarray, res: SilhouetteMeasures, J: np.ndarray, body: B
     """Ankle, heel/toe and knee from the mask (back on the left); ``has``: rows with any pixel."""
     H, floor_y = res.height_px, res.floor_y
     x0, _, w, _ = res.bbox
-    # Row extents of the person (back edge = first set pixel, front = last; x0 - 1
-    # on empty rows). Only the legs' rows are ever read (ankle, foot, knee band,
-    # shin and thigh), so only they are scanned: the trunk is half the mask.
+    Jx, Jy = float(J[0]), float(J[1])
+    # Row extents of the person: back edge = first set pixel, front = last. Only the
+    # legs' rows are ever read (ankle, foot, knee band, shin and thigh), so only they
+    # are scanned (the trunk is half the mask); row y is entry y - r0. Columns outside
+    # the box are empty, so whole rows give the same first/last pixel. Values on empty
+    # rows are never read: every use selects rows where ``has`` is set.
     h_top = max(body.knee_band[1], _THIGH_BAND[1], _SHIN_BAND[1], body.ankle_h)
     r0 = max(0, int(math.floor(floor_y - h_top * H)) - 1)
     legs = m[r0:]
-    # Columns outside the box are empty, so whole rows give the same first/last pixel.
-    back = np.full(len(m), x0 - 1, np.intp)
-    front = np.full(len(m), x0 - 1, np.intp)
     hl = has[r0:]
-    back[r0:] = np.where(hl, legs.argmax(axis=1), x0 - 1)
-    front[r0:] = np.where(hl, m.shape[1] - 1 - cv2.flip(legs, 1).argmax(axis=1), x0 - 1)
+    back = legs.argmax(axis=1)
+    front = m.shape[1] - 1 - cv2.flip(legs, 1).argmax(axis=1)
 
     # -- ankle: middle of the leg just above the foot
     ya = int(round(floor_y - body.ankle_h * H))
     if ya < 0 or not has[ya]:
         return
-    row = m[ya, x0 : x0 + w]
-    xa = x0 + float(np.flatnonzero(row).mean())
-    A = np.array([xa, float(ya)])
+    xa = x0 + float(np.flatnonzero(m[ya, x0 : x0 + w]).mean())
     res.ankle = (xa, float(ya))
 
     # -- foot: heel = wall-ward end, toe = forward end of the bottom rows
-    foot_top = int(round(floor_y - 0.035 * H))
-    feet = m[max(foot_top, 0) : int(floor_y) + 1, x0 : x0 + w]
-    fx = np.flatnonzero(feet.any(axis=0)) if feet.size else feet
+    foot_top = max(int(round(floor_y - 0.035 * H)), 0)
+    feet = m[foot_top : int(floor_y) + 1, x0 : x0 + w]
+    fx = np.flatnonzero(feet.any(axis=0))
     if len(fx):
-        heel_x, toe_x = fx[0], fx[-1]
+        heel_x, toe_x = int(fx[0]), int(fx[-1])
         flen = toe_x - heel_x + 1
         if flen >= 4:
             def bottom_of(c0: int, c1: int) -> float:
@@ -625,8 +690,7 @@ def _measure_legs(m: np.ndarray, res: SilhouetteMeasures, J: np.ndarray, body: B
                 # there unless some column of the range has none.
                 fb = feet[:, c0 : c1 + 1]
                 if fb.any(axis=0).all():
-                    last = max(foot_top, 0) + fb.shape[0] - 1 - fb[::-1].argmax(axis=0)
-                    return _median(last)
+                    return _median(foot_top + fb.shape[0] - 1 - fb[::-1].argmax(axis=0))
                 colsub = m[:, x0 + c0 : x0 + c1 + 1]
                 has_c = colsub.any(axis=0)
                 if not has_c.any():
@@ -645,39 +709,40 @@ def _measure_legs(m: np.ndarray, res: SilhouetteMeasures, J: np.ndarray, body: B
     # -- knee: on the leg midline, the point farthest forward of the hip-ankle line
     y0 = int(round(floor_y - body.knee_band[1] * H))
     y1 = int(round(floor_y - body.knee_band[0] * H))
-    y0 = max(y0, int(J[1]) + 1)
+    # Never above the frame's top row (only a mask cut off well below the hips could ask).
+    y0 = max(y0, int(Jy) + 1, 0)
     if y1 - y0 < 3:
         return
-    ys = np.arange(y0, y1 + 1)
-    ok = has[ys]
+    band = slice(y0 - r0, y1 - r0 + 1)
+    ok = hl[band]
     if np.count_nonzero(ok) < 3:
         return
-    ys = ys[ok]
-    mid = (back[ys] + front[ys]) / 2.0
-    width = front[ys] - back[ys]
+    ys = np.flatnonzero(ok) + y0
+    b, f = back[band][ok], front[band][ok]
+    mid = (b + f) / 2.0
+    width = f - b
     # Hands, a kettlebell or a bar at knee height widen the rows: ignore those rows.
     wmed = _median(width)
     good = width <= 1.6 * wmed
-    if np.count_nonzero(good) < 3:
+    n_good = int(np.count_nonzero(good))
+    if n_good < 3:
         return
     ys, mid = ys[good], mid[good]
-    pts = np.stack([mid, ys.astype(float)], axis=1)
-    angle = _knee_from_axes(back, front, has, floor_y, H, J)
-    ha = A - J
-    L = float(np.linalg.norm(ha))
+    angle = _knee_from_axes(back, front, hl, r0, floor_y, H, Jy)
+    hax, hay = xa - Jx, float(ya) - Jy
+    L = math.sqrt(hax * hax + hay * hay)
     if L < 5:
         return
-    nrm = np.array([ha[1], -ha[0]]) / L
-    if nrm[0] < 0:
-        nrm = -nrm
-    dev = (pts - J) @ nrm
-    ki = int(np.argmax(dev))
-    K = pts[ki]
-    res.knee = (float(K[0]), float(K[1]))
-    v1, v2 = J - K, A - K
-    cosang = float(np.dot(v1, v2) / (np.linalg.norm(v1) * np.linalg.norm(v2) + 1e-9))
+    nx, ny = hay / L, -hax / L
+    if nx < 0:
+        nx, ny = -nx, -ny
+    ki = int(np.argmax((mid - Jx) * nx + (ys - Jy) * ny))
+    Kx, Ky = float(mid[ki]), float(ys[ki])
+    res.knee = (Kx, Ky)
+    v1x, v1y, v2x, v2y = Jx - Kx, Jy - Ky, xa - Kx, float(ya) - Ky
+    cosang = (v1x * v2x + v1y * v2y) / (math.sqrt(v1x * v1x + v1y * v1y) * math.sqrt(v2x * v2x + v2y * v2y) + 1e-9)
     res.knee_angle_deg = math.degrees(math.acos(min(max(cosang, -1.0), 1.0)))
-    res.conf_knee = _size_conf(L, 60.0) * (1.0 if good.mean() > 0.6 else 0.5)
+    res.conf_knee = _size_conf(L, 60.0) * (1.0 if n_good / len(good) > 0.6 else 0.5)
     if angle is not None:
         res.knee_angle_deg, fit_conf = angle
         res.conf_knee *= fit_conf
@@ -687,46 +752,49 @@ def _measure_legs(m: np.ndarray, res: SilhouetteMeasures, J: np.ndarray, body: B
         res.conf_knee = min(res.conf_knee, 0.3)
 
 
-def _knee_from_axes(back: np.ndarray, front: np.ndarray, has: np.ndarray, floor_y: float, H: float,
-                    J: np.ndarray) -> Optional[tuple[float, float]]:
+def _knee_from_axes(back: np.ndarray, front: np.ndarray, has: np.ndarray, r0: int, floor_y: float, H: float,
+                    Jy: float) -> Optional[tuple[float, float]]:
     """Knee angle between the shin and thigh axes, each a line fitted to the leg's midline.
 
     The midline of a tapering limb is its axis whatever the taper, so a straight
-    leg reads straight. Shin rows: 0.08-0.22 H above the floor (above the foot,
-    below the knee); thigh rows: from 0.34 H up to just below the hip joint.
-    Rows much wider than the median (hands, a weight) are dropped. Returns
-    (angle, confidence from the fit residual), or None if a segment is unseen.
+    leg reads straight. Shin rows: 0.11-0.25 H above the floor (above the foot,
+    below the knee); thigh rows: from 0.33 H up to just below the hip joint.
+    Rows much wider than the median (hands, a weight) are dropped. ``back``,
+    ``front``, ``has``: row extents from row ``r0`` down. Returns (angle,
+    confidence from the fit residual), or None if a segment is unseen.
     """
-    def axis(h0: float, h1: float) -> Optional[tuple[np.ndarray, float]]:
+    def axis(h0: float, h1: float) -> Optional[tuple[float, float, float]]:
         ya, yb = int(round(floor_y - h1 * H)), int(round(floor_y - h0 * H))
-        ya = max(ya, 0)
+        ya = max(ya, 0)  # and ya >= r0: the scanned rows reach above the thigh's top
         if yb - ya < 6:
             return None
-        ys = np.arange(ya, yb + 1)
-        ys = ys[has[ys]]
-        if len(ys) < 6:
+        rows = slice(ya - r0, yb - r0 + 1)
+        hs = has[rows]
+        if np.count_nonzero(hs) < 6:
             return None
-        w = (front[ys] - back[ys]).astype(float)
+        ys = np.flatnonzero(hs) + ya
+        b, f = back[rows][hs], front[rows][hs]
+        w = (f - b).astype(float)
         ok = w <= 1.35 * _median(w)
         if np.count_nonzero(ok) < 6:
             return None
         ys = ys[ok]
-        mid = (back[ys] + front[ys]) / 2.0
+        mid = (b[ok] + f[ok]) / 2.0
         # x as a function of y: legs are closer to vertical than horizontal here.
-        c = line_fit(ys, mid)
-        e = (c[0] * ys + c[1]) - mid
+        c0, c1 = line_fit(ys, mid).tolist()
+        e = (c0 * ys + c1) - mid
         r = math.sqrt(float(e @ e) / len(e))
-        d = np.array([-c[0], -1.0])  # pointing up
-        return d / np.linalg.norm(d), r
+        n = math.sqrt(c0 * c0 + 1.0)
+        return -c0 / n, -1.0 / n, r  # unit direction pointing up, rms residual
 
     shin = axis(*_SHIN_BAND)
-    top = min(_THIGH_BAND[1], (floor_y - J[1]) / H - 0.04)
+    top = min(_THIGH_BAND[1], (floor_y - Jy) / H - 0.04)
     thigh = axis(_THIGH_BAND[0], top) if top > 0.38 else None
     if shin is None or thigh is None:
         return None
-    (ds, rs), (dt, rt) = shin, thigh
+    (sx, sy, rs), (tx, ty, rt) = shin, thigh
     # Knee angle: 180 when the thigh continues the shin's line.
-    ang = 180.0 - math.degrees(math.acos(min(max(float(np.dot(ds, dt)), -1.0), 1.0)))
+    ang = 180.0 - math.degrees(math.acos(min(max(sx * tx + sy * ty, -1.0), 1.0)))
     conf = _clip01(1.5 - max(rs, rt) / max(0.006 * H, 1.0))
     return ang, conf
 
