@@ -321,6 +321,23 @@ def test_closed_form_fits_give_polyfits_answer():
         line_fit(np.ones(5), np.arange(5.0))
     with pytest.raises(ValueError):
         parabola_fit(np.ones(5), np.arange(5.0))
+    # The robust fit (two passes sharing one basis) is the original two np.polyfit passes.
+    def polyfit_robust(x, y):
+        keep = np.ones(len(x), bool)
+        for _ in range(2):
+            coef = np.polyfit(x[keep], y[keep], 2)
+            r = y - np.polyval(coef, x)
+            keep = np.abs(r) <= max(2.5 * float(np.sqrt(np.mean(r[keep] ** 2))), 0.75)
+        return coef, float(np.sqrt(np.mean((y[keep] - np.polyval(coef, x[keep])) ** 2)))
+
+    for _ in range(200):
+        n = int(rng.integers(8, 200))
+        x = np.sort(rng.uniform(0, rng.uniform(20, 200), n))
+        y = rng.uniform(-0.01, 0.01) * (x - x.mean()) ** 2 + rng.normal(0, 0.4, n)
+        y[rng.choice(n, size=n // 10, replace=False)] += rng.uniform(-6, 6, n // 10)  # hands, folds
+        (c, res), (c_ref, res_ref) = robust_parabola(x, y), polyfit_robust(x, y)
+        assert np.allclose(np.polyval(c, x), np.polyval(c_ref, x), rtol=0, atol=1e-8)
+        assert res == pytest.approx(res_ref, rel=1e-8)
     # The robust fit drops an outlier (an elbow on the back line) and recovers the curve.
     x = np.linspace(0, 100, 60)
     y = 0.002 * (x - 50) ** 2

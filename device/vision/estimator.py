@@ -11,6 +11,7 @@ standing heel reference.
 
 from __future__ import annotations
 
+import statistics
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Optional
@@ -24,13 +25,70 @@ from device.vision.segmentation import Segmenter, make_segmenter
 from device.vision.silhouette import BodyModel, SilhouetteMeasures, facing_score, measure_silhouette, shift_measures
 
 
-@dataclass
 class PersonBlob:
-    """The chosen person's mask (only their pixels, holes filled) and its bounding box."""
+    """The chosen person's mask (only their pixels, holes filled) and its bounding box.
 
-    mask: np.ndarray
-    bbox: tuple[int, int, int, int]  # x, y, w, h
-    area: int
+    ``bbox``: x, y, w, h in frame pixels; ``area``: pixel count. The pixels live in
+    ``roi_mask``, the part of the frame whose top-left corner is ``roi_xy`` and
+    which holds all of them; :attr:`mask`, the frame-sized mask, is made from it on
+    first use. Per frame the estimator only works inside the box (a frame-sized
+    copy per frame cost as much as the rest of the person selection).
+    ``PersonBlob(mask, bbox, area)`` with a frame-sized mask works as well.
+    """
+
+    def __init__(
+        self,
+        mask: Optional[np.ndarray],
+        bbox: tuple[int, int, int, int],
+        area: int,
+        roi_mask: Optional[np.ndarray] = None,
+        roi_xy: tuple[int, int] = (0, 0),
+        frame_shape: Optional[tuple[int, int]] = None,
+    ) -> None:
+        if roi_mask is None:
+            if mask is None:
+                raise ValueError("PersonBlob needs a frame-sized mask or a roi_mask")
+            roi_mask, roi_xy = mask, (0, 0)
+        if frame_shape is None:
+            if mask is None:
+                raise ValueError("PersonBlob with only a roi_mask needs the frame_shape")
+            frame_shape = mask.shape[:2]
+        self._mask = mask
+        self.bbox = bbox
+        self.area = area
+        self.roi_mask = roi_mask
+        self.roi_xy = roi_xy
+        self.frame_shape = (int(frame_shape[0]), int(frame_shape[1]))
+
+    def __repr__(self) -> str:
+        return f"PersonBlob(bbox={self.bbox}, area={self.area})"
+
+    @property
+    def mask(self) -> np.ndarray:
+        """Frame-sized uint8 mask of the person (made once, on first use)."""
+        if self._mask is None:
+            full = np.zeros(self.frame_shape, np.uint8)
+            self.paint(full)
+            self._mask = full
+        return self._mask
+
+    def region(self, x0: int, y0: int, x1: int, y1: int) -> np.ndarray:
+        """``mask[y0:y1, x0:x1]`` (x0, y0 >= 0), without making the frame-sized mask when
+        the region lies inside ``roi_mask``."""
+        H, W = self.frame_shape
+        x1, y1 = min(x1, W), min(y1, H)
+        rx, ry = self.roi_xy
+        rh, rw = self.roi_mask.shape[:2]
+        if x0 >= rx and y0 >= ry and x1 <= rx + rw and y1 <= ry + rh:
+            return self.roi_mask[y0 - ry : y1 - ry, x0 - rx : x1 - rx]
+        return self.mask[y0:y1, x0:x1]
+
+    def paint(self, dst: np.ndarray) -> None:
+        """OR the person's pixels into ``dst``, a frame-sized uint8 array."""
+        rx, ry = self.roi_xy
+        rh, rw = self.roi_mask.shape[:2]
+        view = dst[ry : ry + rh, rx : rx + rw]
+        np.bitwise_or(view, self.roi_mask, out=view)
 
 
 @dataclass
@@ -131,8 +189,11 @@ def select_person(
     # Everything from here on happens inside the merged box (every merged blob lies in
     # it) plus one low-resolution pixel: the rest of the frame holds none of the
     # person, and the full-resolution work below is the costly part.
-    sx0, sy0 = max(x // f - 1, 0), max(y // f - 1, 0)
-    sx1, sy1 = min((x + w) // f + 1, sw), min((y + h) // f + 1, sh)
+    # The margin (2 px at full resolution) also covers the 2-px border the
+    # measures crop around the person's box.
+    pad = 2 // f
+    sx0, sy0 = max(x // f - pad, 0), max(y // f - pad, 0)
+    sx1, sy1 = min((x + w) // f + pad, sw), min((y + h) // f + pad, sh)
     lab = labels[sy0:sy1, sx0:sx1]
     sel = cv2.compare(lab, merged[0], cv2.CMP_EQ)
     for i in merged[1:]:
@@ -153,11 +214,9 @@ def select_person(
     # Holes filled: the outer outlines drawn solid.
     filled = np.zeros_like(sel)
     cv2.drawContours(filled, cs, -1, 255, thickness=cv2.FILLED)
-    bx, by, bw, bh = cv2.boundingRect(np.concatenate(cs))
-    # The blob's mask is frame-sized (the segmenter's feedback and the overlay use it).
-    full = np.zeros((H, W), np.uint8)
-    full[Y0 : Y0 + filled.shape[0], X0 : X0 + filled.shape[1]] = filled
-    return PersonBlob(full, (bx + X0, by + Y0, bw, bh), int(cv2.countNonZero(filled)))
+    bx, by, bw, bh = cv2.boundingRect(np.concatenate(cs) if len(cs) > 1 else cs[0])
+    return PersonBlob(None, (bx + X0, by + Y0, bw, bh), int(cv2.countNonZero(filled)),
+                      roi_mask=filled, roi_xy=(X0, Y0), frame_shape=(H, W))
 
 
 class PostureEstimator:
@@ -206,7 +265,7 @@ class PostureEstimator:
         self._feet: deque[tuple[float, float, float]] = deque(maxlen=90)  # t, x, floor y
         self._heel_ref: deque[float] = deque(maxlen=30)
         self._side_cache: Optional[tuple] = None
-        self._last_mask: Optional[np.ndarray] = None
+        self._last_blob: Optional[PersonBlob] = None
 
     # -- state helpers -------------------------------------------------------
 
@@ -264,11 +323,17 @@ class PostureEstimator:
         blob = select_person(seg.mask, self.min_height_frac * Hf, self._bbox, side_now)
         # The background never learns where the person is now or was last frame:
         # one frame where the mask splits must not let part of them be absorbed.
-        protect = blob.mask if blob is not None else None
-        if self._last_mask is not None and self._last_mask.shape == seg.mask.shape:
-            protect = self._last_mask if protect is None else cv2.bitwise_or(protect, self._last_mask)
+        last = self._last_blob
+        if last is not None and last.frame_shape != seg.mask.shape[:2]:
+            last = None
+        protect = None
+        if blob is not None or last is not None:
+            protect = np.zeros(seg.mask.shape[:2], np.uint8)
+            for b in (blob, last):
+                if b is not None:
+                    b.paint(protect)
         self.segmenter.feedback(protect)
-        self._last_mask = blob.mask if blob is not None else None
+        self._last_blob = blob
         if blob is None:
             dbg.notes.append("no person")
             return PostureSample(t=t)
@@ -288,19 +353,19 @@ class PostureEstimator:
         # from a median of 3 frames so one bad mask cannot inflate it.
         if whole:
             self._heights.append(float(h))
-            hm = float(np.median(self._heights))
+            hm = float(statistics.median(self._heights))
             self._standing_h = hm if self._standing_h is None else max(self._standing_h, hm)
         H = self._standing_h if self._standing_h is not None else float(h)
         dbg.standing_height_px = H
 
         if not bottom_cut:
-            self._feet.append((t, self._feet_x(blob.mask, y + h - 1, H), float(y + h - 1)))
+            self._feet.append((t, self._feet_x(blob, y + h - 1, H), float(y + h - 1)))
         still = (not bottom_cut) and self._still(t, H)
         dbg.still = still
 
         # Facing votes only from planted feet: a walking stride spreads the feet.
         if whole and still and self.wall_side_setting == "auto":
-            fs = facing_score(blob.mask[y : y + h, x : x + w], self._standing_h)
+            fs = facing_score(blob.region(x, y, x + w, y + h), self._standing_h)
             # 0.03: on exact synthetic masks (yaw 0-20 deg) 0.2 % of standing votes
             # beyond it point the wrong way, 2.5 % beyond 0.02. The hinge cue (blob
             # clearly shorter than standing) was never wrong: it counts twice.
@@ -319,7 +384,7 @@ class PostureEstimator:
             return PostureSample(**sample)
         # Measure inside the person's box only (cheaper), then back to frame pixels.
         x0, y0 = max(0, x - 2), max(0, y - 2)
-        crop = blob.mask[y0 : y + h + 2, x0 : x + w + 2]
+        crop = blob.region(x0, y0, x + w + 2, y + h + 2)
         soft = None if seg.soft is None else seg.soft[y0 : y + h + 2, x0 : x + w + 2]
         # The learned mask is upsampled from a 256 px model: its edge can be several
         # pixels off, so the back's colour edge is searched for farther out.
@@ -347,7 +412,7 @@ class PostureEstimator:
             if standing and still:
                 self._heel_ref.append(m.heel_rise)
             if len(self._heel_ref) >= 5:
-                ref = float(np.median(self._heel_ref))
+                ref = float(statistics.median(self._heel_ref))
                 # The learned mask comes from a 256 px model upsampled: its foot outline
                 # is a few pixels soft, the size of the 0.012 H heel-lift line itself.
                 # Report heel lift from it as low-confidence (unseen fails no rep).
@@ -356,8 +421,10 @@ class PostureEstimator:
         return PostureSample(**sample)
 
     @staticmethod
-    def _feet_x(mask: np.ndarray, bottom: int, H: float) -> float:
+    def _feet_x(blob: PersonBlob, bottom: int, H: float) -> float:
         """Mean x of the feet (bottom rows): where the person stands."""
         y0 = max(0, int(bottom - 0.04 * H))
-        xs = np.flatnonzero(mask[y0 : bottom + 1].any(axis=0))
+        x0 = blob.roi_xy[0]
+        rows = blob.region(x0, y0, x0 + blob.roi_mask.shape[1], bottom + 1)
+        xs = np.flatnonzero(rows.any(axis=0)) + x0
         return float(xs.mean()) if len(xs) else 0.0
