@@ -141,12 +141,11 @@ def select_person(
     n, labels, stats, _ = cv2.connectedComponentsWithStats(small, connectivity=8, ltype=ltype)
     if n <= 1:
         return None
-    stats = stats.astype(np.int64)
-    stats[:, :4] *= f
-    stats[:, 4] *= f * f
+    # Plain ints for the per-blob logic below (numpy scalars cost more per operation).
+    stats = [[x * f, y * f, w * f, h * f, a * f * f] for x, y, w, h, a in stats.tolist()]
     best, best_score = -1, -1.0
     for i in range(1, n):
-        x, y, w, h, area = (int(v) for v in stats[i])
+        x, y, w, h, area = stats[i]
         if h < min_height_px or w > 2.5 * h or area < 0.05 * h * h:
             continue
         score = float(area)
@@ -165,7 +164,7 @@ def select_person(
             best, best_score = i, score
     if best < 0:
         return None
-    x, y, w, h, _ = (int(v) for v in stats[best])
+    x, y, w, h, _ = stats[best]
     # Fragments of the same person: a head cut off at a thin neck, legs split from
     # the trunk where clothing matches the wall, a hand, the weight. They sit in
     # the person's column, above or below within a small gap; merge until stable.
@@ -176,7 +175,7 @@ def select_person(
         for i in range(1, n):
             if i in merged:
                 continue
-            xi, yi, wi, hi, ai = (int(v) for v in stats[i])
+            xi, yi, wi, hi, ai = stats[i]
             if ai < 20:
                 continue
             overlap_x = min(x + w, xi + wi) - max(x, xi)
@@ -189,9 +188,9 @@ def select_person(
     # Everything from here on happens inside the merged box (every merged blob lies in
     # it) plus one low-resolution pixel: the rest of the frame holds none of the
     # person, and the full-resolution work below is the costly part.
-    # The margin (2 px at full resolution) also covers the 2-px border the
-    # measures crop around the person's box.
-    pad = 2 // f
+    # The margin (4 px at full resolution) also covers the 1-px growth below and
+    # the 2-px border the measures crop around the person's box.
+    pad = 4 // f
     sx0, sy0 = max(x // f - pad, 0), max(y // f - pad, 0)
     sx1, sy1 = min((x + w) // f + pad, sw), min((y + h) // f + pad, sh)
     lab = labels[sy0:sy1, sx0:sx1]
@@ -278,15 +277,14 @@ class PostureEstimator:
         key = (len(self._facing_votes), self._facing_votes[-1])
         if self._side_cache is not None and self._side_cache[0] == key:
             return self._side_cache[1]
-        v = np.sign(np.array(self._facing_votes))
         # Evidence, not agreement: each vote is right most of the time (about 4 in 5
         # on hard masks), so what makes the side sure is how many more votes point
         # one way than the other. Six net votes put a wrong majority below 1 %;
         # the window is finite, so a side read from bad masks is outvoted later.
-        margin = float(v.sum())
+        margin = float(sum((f > 0) - (f < 0) for f in self._facing_votes))  # sum of the votes' signs
         # Facing right (+x) means the back, hence the wall, is on the left.
         side = "left" if margin > 0 else "right"
-        sure = float(np.clip(abs(margin) / 6.0, 0.0, 1.0))
+        sure = min(abs(margin) / 6.0, 1.0)
         self._side_cache = (key, (side, sure))
         return side, sure
 
@@ -295,9 +293,9 @@ class PostureEstimator:
         recent = [(tt, x, y) for tt, x, y in self._feet if t - tt <= 0.5]
         if len(recent) < 3 or recent[-1][0] - recent[0][0] < 0.2:
             return False
-        xs = np.array([r[1] for r in recent])
+        xs = [r[1] for r in recent]
         # A walking step moves the feet's centre by about 0.2-0.4 H per half second.
-        return float(np.ptp(xs)) < 0.08 * height
+        return max(xs) - min(xs) < 0.08 * height
 
     # -- main ----------------------------------------------------------------
 
