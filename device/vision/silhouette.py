@@ -679,18 +679,20 @@ def _measure_legs(m: np.ndarray, res: SilhouetteMeasures, J: np.ndarray, body: B
     # -- foot: heel = wall-ward end, toe = forward end of the bottom rows
     foot_top = max(int(round(floor_y - 0.035 * H)), 0)
     feet = m[foot_top : int(floor_y) + 1, x0 : x0 + w]
-    fx = np.flatnonzero(feet.any(axis=0))
+    in_feet = feet.any(axis=0)
+    fx = np.flatnonzero(in_feet)
     if len(fx):
         heel_x, toe_x = int(fx[0]), int(fx[-1])
         flen = toe_x - heel_x + 1
         if flen >= 4:
+            # Lowest pixel of each column. A column with any pixel in the foot rows has
+            # its lowest one there (nothing is below the floor row), so one pass over
+            # those rows serves both ends; a column without any looks further up.
+            lowest = foot_top + feet.shape[0] - 1 - cv2.flip(feet, 0).argmax(axis=0)
+
             def bottom_of(c0: int, c1: int) -> float:
-                # Lowest pixel of each column. A column with any pixel in the foot rows
-                # has its lowest one there (nothing is below the floor row): look only
-                # there unless some column of the range has none.
-                fb = feet[:, c0 : c1 + 1]
-                if fb.any(axis=0).all():
-                    return _median(foot_top + fb.shape[0] - 1 - fb[::-1].argmax(axis=0))
+                if in_feet[c0 : c1 + 1].all():
+                    return _median(lowest[c0 : c1 + 1])
                 colsub = m[:, x0 + c0 : x0 + c1 + 1]
                 has_c = colsub.any(axis=0)
                 if not has_c.any():
