@@ -371,3 +371,43 @@ def test_right_wall_measures_mirror_the_left_wall():
         assert np.allclose(b.back_segment[:, 1], a.back_segment[:, 1], atol=0.05)
         checked += 1
     assert checked >= 8
+
+
+def test_select_person_at_the_frame_edge_matches_the_whole_frame_computation():
+    """Person selection works at full resolution only inside the chosen blob's box; at the frame's
+    edges, with a hole and a split-off head, that must give exactly the whole-frame result."""
+    import cv2
+
+    mask = np.zeros((480, 640), np.uint8)
+    cv2.ellipse(mask, (55, 310), (62, 185), 3, 0, 360, 255, -1)  # cut by the left and bottom edges
+    mask[250:300, 30:75] = 0  # shirt matching the wall: a hole
+    cv2.circle(mask, (47, 97), 23, 255, -1)  # head split off at the neck
+    mask[100:400, 500:561] = 255  # a passer-by
+    blob = select_person(mask, 100, previous=(0, 70, 125, 410), wall_side="left")
+    assert blob is not None
+
+    # The same steps over the whole frame (as before the speed-up): half-resolution blobs,
+    # the person's ones back to full resolution, grown by a pixel, cut by the mask, holes filled.
+    small = np.ascontiguousarray(mask[::2, ::2])
+    _, labels, _, _ = cv2.connectedComponentsWithStats(small, connectivity=8)
+    ids = [labels[310 // 2, 55 // 2], labels[97 // 2, 47 // 2]]
+    sel = np.isin(labels, ids).astype(np.uint8) * 255
+    sel = cv2.resize(sel, (640, 480), interpolation=cv2.INTER_NEAREST)
+    sel = cv2.bitwise_and(cv2.dilate(sel, np.ones((3, 3), np.uint8)), mask)
+    cs, _ = cv2.findContours(sel, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    expected = np.zeros_like(mask)
+    cv2.drawContours(expected, cs, -1, 255, thickness=cv2.FILLED)
+
+    assert np.array_equal(blob.mask, expected)
+    assert blob.bbox == cv2.boundingRect(np.concatenate(cs)) and blob.area == cv2.countNonZero(expected)
+    assert blob.mask[275, 50] == 255 and not blob.mask[:, 480:].any()  # hole filled, passer-by left out
+    x, y, w, h = blob.bbox
+    # Regions inside the box are views of the box-sized pixels; any region equals the frame mask's.
+    for x0, y0, x1, y1 in ((x, y, x + w + 2, y + h + 2), (0, 0, 640, 480), (300, 10, 700, 500)):
+        assert np.array_equal(blob.region(x0, y0, x1, y1), expected[y0:y1, x0:x1])
+    canvas = np.zeros_like(mask)
+    canvas[5, 600] = 9
+    blob.paint(canvas)
+    want = expected.copy()
+    want[5, 600] |= 9  # painting ORs the person in, leaving other pixels alone
+    assert np.array_equal(canvas, want)
