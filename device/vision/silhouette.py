@@ -105,8 +105,12 @@ def _median(a: np.ndarray) -> float:
         return float("nan")
     k = n // 2
     if n % 2:
-        return float(np.partition(a, k)[k])
-    lo, hi = np.partition(a, (k - 1, k))[k - 1 : k + 1]
+        b = a.copy()
+        b.partition(k)
+        return float(b[k])
+    b = a.copy()
+    b.partition((k - 1, k))
+    lo, hi = b[k - 1], b[k]
     return float((lo + hi) / 2.0)
 
 
@@ -118,20 +122,20 @@ def line_fit(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """
     x = np.asarray(x, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
-    xm = x.mean()
+    xm = x.sum() / len(x)  # the mean, without np.mean's Python layer
     u = x - xm
     suu = float(u @ u)
     if suu <= 0.0:
         raise ValueError("line_fit needs at least two distinct x values")
     slope = float(u @ y) / suu
-    return np.array([slope, float(y.mean()) - slope * xm])
+    return np.array([slope, float(y.sum() / len(y)) - slope * xm])
 
 
 def _parabola_basis(x: np.ndarray) -> tuple[np.ndarray, float, float]:
     """Rows 1, u, u^2 for u = (x - mean) / spread: the basis in which the normal
     equations of a parabola fit are well conditioned (condition number below ~30
     for any spread of points). Returns (basis 3 x N, mean, spread)."""
-    xm = float(x.mean())
+    xm = float(x.sum() / len(x))  # the mean, without np.mean's Python layer
     d = x - xm
     sc = float(np.abs(d).max())
     if not sc > 0.0:
@@ -448,7 +452,7 @@ def _refine_edge_gradient(pts: np.ndarray, normal: np.ndarray, image: np.ndarray
     g *= g
     mag = np.sqrt(g[..., 0] + g[..., 1] + g[..., 2])  # N x K', centred on kc
     # Strongest edge within reach, and its neighbours for a parabola through the peak.
-    j = np.argmax(mag[:, w0:w1], axis=1) + w0
+    j = mag[:, w0:w1].argmax(axis=1) + w0
     flat = mag.ravel()
     at = np.arange(0, mag.size, mag.shape[1]) + j
     y0, y1, y2 = flat[at - 1], flat[at], flat[at + 1]
@@ -456,7 +460,7 @@ def _refine_edge_gradient(pts: np.ndarray, normal: np.ndarray, image: np.ndarray
     den = y0 - 2 * y1 + y2
     big = np.abs(den) > 1e-6
     off = np.where(big, 0.5 * (y0 - y2) / np.where(big, den, 1.0), 0.0)
-    shift = kc[j] + np.clip(off, -1.0, 1.0) * _GRADIENT_STEP
+    shift = kc[j] + np.minimum(np.maximum(off, -1.0), 1.0) * _GRADIENT_STEP
     out = pts.copy()
     out[ok] = pts[ok] + shift[ok, None] * normal[None, :]
     return out, float(np.count_nonzero(ok)) / len(ok) if len(ok) else 0.0
@@ -475,7 +479,7 @@ def _measure_left(
     mirror of ``image``/``soft`` (a right wall), so they are sampled at mirrored x."""
     # Rows holding any of the person: one pass, reused for the legs' row extents.
     has_row = m.any(axis=1)
-    rows = np.flatnonzero(has_row)
+    rows = has_row.nonzero()[0]
     if len(rows) < 20:
         return None
     top, bottom = int(rows[0]), int(rows[-1])
@@ -494,7 +498,7 @@ def _measure_left(
     # -- buttocks: most wall-ward outline point in the hip band
     y_lo = floor_y - body.hip_band[1] * H
     y_hi = floor_y - body.hip_band[0] * H
-    band = np.flatnonzero((sc[:, 1] >= y_lo) & (sc[:, 1] <= y_hi))
+    band = ((sc[:, 1] >= y_lo) & (sc[:, 1] <= y_hi)).nonzero()[0]
     if len(band) == 0:
         return res
     xmin = sc[band, 0].min()
@@ -532,7 +536,7 @@ def _measure_left(
     # Initial axis: from B to the path point ~one trunk length away.
     dx, dy = px - Bx, py - By
     beyond = np.sqrt(dx * dx + dy * dy) >= T
-    i = int(np.argmax(beyond))
+    i = int(beyond.argmax())
     if not beyond[i]:
         return res  # trunk runs out of the mask (cropped head/shoulders)
     ax, ay = float(dx[i]), float(dy[i])
@@ -543,7 +547,7 @@ def _measure_left(
     for _ in range(6):
         # The upper-back point at upper_frac of the trunk lies upper_depth behind the axis.
         above = (px - Jx) * ax + (py - Jy) * ay >= thr_u
-        i = int(np.argmax(above))
+        i = int(above.argmax())
         if not above[i]:
             return res
         rx, ry = _rot2(ax, ay)
@@ -566,11 +570,11 @@ def _measure_left(
 
     # -- the virtual dowel: back segment between lumbar and upper back
     t = (px - Jx) * ax + (py - Jy) * ay
-    first_up = np.flatnonzero(t >= T)
+    first_up = (t >= T).nonzero()[0]
     end = int(first_up[0]) if len(first_up) else len(path)
     lo_t = (body.lumbar_frac + body.fit_margin) * T
     hi_t = (body.upper_frac - body.fit_margin) * T
-    seg_idx = np.flatnonzero((t[:end] >= lo_t) & (t[:end] <= hi_t))
+    seg_idx = ((t[:end] >= lo_t) & (t[:end] <= hi_t)).nonzero()[0]
     if len(seg_idx) >= 8:
         seg = path[seg_idx[0] : seg_idx[-1] + 1]
         # The back is nearly straight here: one outward normal for the whole segment.
@@ -673,14 +677,15 @@ def _measure_legs(m: np.ndarray, res: SilhouetteMeasures, J: np.ndarray, body: B
     ya = int(round(floor_y - body.ankle_h * H))
     if ya < 0 or not has[ya]:
         return
-    xa = x0 + float(np.flatnonzero(m[ya, x0 : x0 + w]).mean())
+    on = m[ya, x0 : x0 + w].nonzero()[0]
+    xa = x0 + float(on.sum() / len(on))  # the mean (np.mean's Python layer costs more than the sum)
     res.ankle = (xa, float(ya))
 
     # -- foot: heel = wall-ward end, toe = forward end of the bottom rows
     foot_top = max(int(round(floor_y - 0.035 * H)), 0)
     feet = m[foot_top : int(floor_y) + 1, x0 : x0 + w]
     in_feet = feet.any(axis=0)
-    fx = np.flatnonzero(in_feet)
+    fx = in_feet.nonzero()[0]
     if len(fx):
         heel_x, toe_x = int(fx[0]), int(fx[-1])
         flen = toe_x - heel_x + 1
@@ -719,7 +724,7 @@ def _measure_legs(m: np.ndarray, res: SilhouetteMeasures, J: np.ndarray, body: B
     ok = hl[band]
     if np.count_nonzero(ok) < 3:
         return
-    ys = np.flatnonzero(ok) + y0
+    ys = ok.nonzero()[0] + y0
     b, f = back[band][ok], front[band][ok]
     mid = (b + f) / 2.0
     width = f - b
@@ -738,7 +743,7 @@ def _measure_legs(m: np.ndarray, res: SilhouetteMeasures, J: np.ndarray, body: B
     nx, ny = hay / L, -hax / L
     if nx < 0:
         nx, ny = -nx, -ny
-    ki = int(np.argmax((mid - Jx) * nx + (ys - Jy) * ny))
+    ki = int(((mid - Jx) * nx + (ys - Jy) * ny).argmax())
     Kx, Ky = float(mid[ki]), float(ys[ki])
     res.knee = (Kx, Ky)
     v1x, v1y, v2x, v2y = Jx - Kx, Jy - Ky, xa - Kx, float(ya) - Ky
@@ -774,7 +779,7 @@ def _knee_from_axes(back: np.ndarray, front: np.ndarray, has: np.ndarray, r0: in
         hs = has[rows]
         if np.count_nonzero(hs) < 6:
             return None
-        ys = np.flatnonzero(hs) + ya
+        ys = hs.nonzero()[0] + ya
         b, f = back[rows][hs], front[rows][hs]
         w = (f - b).astype(float)
         ok = w <= 1.35 * _median(w)
