@@ -108,6 +108,9 @@ class PostureDebug:
     notes: list[str] = field(default_factory=list)
 
 
+_GROW_1PX = np.ones((3, 3), np.uint8)  # dilation kernel: one pixel all round
+
+
 def select_person(
     mask: np.ndarray,
     min_height_px: float,
@@ -205,7 +208,7 @@ def select_person(
         # Back to full-resolution edges: the selected region grown by a pixel, ANDed with
         # the mask. The box's margin (f px of nothing selected, or the frame's own edge)
         # makes the growth the same as it would be over the whole frame.
-        sel = cv2.bitwise_and(cv2.dilate(sel, np.ones((3, 3), np.uint8)),
+        sel = cv2.bitwise_and(cv2.dilate(sel, _GROW_1PX),
                               mask[Y0 : Y0 + sel.shape[0], X0 : X0 + sel.shape[1]])
     cs, _ = cv2.findContours(sel, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     if not cs:

@@ -680,6 +680,7 @@ def _measure_legs(m: np.ndarray, res: SilhouetteMeasures, J: np.ndarray, body: B
     hl = has[r0:]
     back = legs.argmax(axis=1)
     front = m.shape[1] - 1 - cv2.flip(legs, 1).argmax(axis=1)
+    width, mid2 = front - back, front + back  # leg width and twice the midline x, per row
 
     # -- ankle: middle of the leg just above the foot
     ya = int(round(floor_y - body.ankle_h * H))
@@ -729,21 +730,19 @@ def _measure_legs(m: np.ndarray, res: SilhouetteMeasures, J: np.ndarray, body: B
     if y1 - y0 < 3:
         return
     band = slice(y0 - r0, y1 - r0 + 1)
-    ok = hl[band]
-    if np.count_nonzero(ok) < 3:
+    idx = hl[band].nonzero()[0]
+    if len(idx) < 3:
         return
-    ys = ok.nonzero()[0] + y0
-    b, f = back[band][ok], front[band][ok]
-    mid = (b + f) / 2.0
-    width = f - b
+    wb = width[band][idx]
     # Hands, a kettlebell or a bar at knee height widen the rows: ignore those rows.
-    wmed = _median(width)
-    good = width <= 1.6 * wmed
-    n_good = int(np.count_nonzero(good))
+    good = wb <= 1.6 * _median(wb)
+    idx_good = idx[good]
+    n_good = len(idx_good)
     if n_good < 3:
         return
-    ys, mid = ys[good], mid[good]
-    angle = _knee_from_axes(back, front, hl, r0, floor_y, H, Jy)
+    ys = idx_good + y0
+    mid = mid2[band][idx_good] / 2.0
+    angle = _knee_from_axes(width, mid2, hl, r0, floor_y, H, Jy)
     hax, hay = xa - Jx, float(ya) - Jy
     L = math.sqrt(hax * hax + hay * hay)
     if L < 5:
@@ -767,16 +766,16 @@ def _measure_legs(m: np.ndarray, res: SilhouetteMeasures, J: np.ndarray, body: B
         res.conf_knee = min(res.conf_knee, 0.3)
 
 
-def _knee_from_axes(back: np.ndarray, front: np.ndarray, has: np.ndarray, r0: int, floor_y: float, H: float,
+def _knee_from_axes(width: np.ndarray, mid2: np.ndarray, has: np.ndarray, r0: int, floor_y: float, H: float,
                     Jy: float) -> Optional[tuple[float, float]]:
     """Knee angle between the shin and thigh axes, each a line fitted to the leg's midline.
 
     The midline of a tapering limb is its axis whatever the taper, so a straight
     leg reads straight. Shin rows: 0.11-0.25 H above the floor (above the foot,
     below the knee); thigh rows: from 0.33 H up to just below the hip joint.
-    Rows much wider than the median (hands, a weight) are dropped. ``back``,
-    ``front``, ``has``: row extents from row ``r0`` down. Returns (angle,
-    confidence from the fit residual), or None if a segment is unseen.
+    Rows much wider than the median (hands, a weight) are dropped. ``width``,
+    ``mid2`` (twice the midline x), ``has``: per row from row ``r0`` down.
+    Returns (angle, confidence from the fit residual), or None if a segment is unseen.
     """
     def axis(h0: float, h1: float) -> Optional[tuple[float, float, float]]:
         ya, yb = int(round(floor_y - h1 * H)), int(round(floor_y - h0 * H))
@@ -784,17 +783,15 @@ def _knee_from_axes(back: np.ndarray, front: np.ndarray, has: np.ndarray, r0: in
         if yb - ya < 6:
             return None
         rows = slice(ya - r0, yb - r0 + 1)
-        hs = has[rows]
-        if np.count_nonzero(hs) < 6:
+        idx = has[rows].nonzero()[0]
+        if len(idx) < 6:
             return None
-        ys = hs.nonzero()[0] + ya
-        b, f = back[rows][hs], front[rows][hs]
-        w = (f - b).astype(float)
-        ok = w <= 1.35 * _median(w)
-        if np.count_nonzero(ok) < 6:
+        w = width[rows][idx]
+        idx = idx[w <= 1.35 * _median(w)]
+        if len(idx) < 6:
             return None
-        ys = ys[ok]
-        mid = (b[ok] + f[ok]) / 2.0
+        ys = idx + ya
+        mid = mid2[rows][idx] / 2.0
         # x as a function of y: legs are closer to vertical than horizontal here.
         c0, c1 = line_fit(ys, mid).tolist()
         e = (c0 * ys + c1) - mid
