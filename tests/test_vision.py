@@ -297,3 +297,117 @@ def test_learned_mask_loads_without_native_chatter_on_stderr():
     assert "XNNPACK" not in r.stderr and "inference_feedback_manager" not in r.stderr, r.stderr
     assert "ours" in r.stderr  # our own stderr still works afterwards
 
+
+
+def test_closed_form_fits_give_polyfits_answer():
+    """The closed-form line and parabola fits (used per frame for speed) are np.polyfit's least squares."""
+    from device.vision.silhouette import line_fit, parabola_fit, robust_parabola
+
+    rng = np.random.default_rng(7)
+    for _ in range(300):
+        n = int(rng.integers(3, 400))
+        # Pixel-like coordinates: a short run far from the origin is the ill-conditioned case.
+        x = rng.uniform(0, rng.uniform(2, 300), n) + rng.uniform(-700, 700)
+        y = rng.normal(0, rng.uniform(0.1, 5), n) + rng.normal() * 0.01 * (x - x.mean()) ** 2 + rng.normal() * x
+        for fit, deg in ((line_fit, 1), (parabola_fit, 2)):
+            ref = np.polyfit(x, y, deg)
+            # Compare the fitted curves over the data (coefficients of an offset x trade off).
+            assert np.allclose(np.polyval(fit(x, y), x), np.polyval(ref, x), rtol=0, atol=1e-7 * (1 + np.ptp(y)))
+        # Integer rows as the knee's axes pass them.
+        ys = np.sort(rng.choice(400, size=max(n, 6), replace=False))
+        mid = rng.normal(100, 3, len(ys))
+        assert np.allclose(line_fit(ys, mid), np.polyfit(ys.astype(float), mid, 1), rtol=1e-9, atol=1e-9)
+    with pytest.raises(ValueError):
+        line_fit(np.ones(5), np.arange(5.0))
+    with pytest.raises(ValueError):
+        parabola_fit(np.ones(5), np.arange(5.0))
+    # The robust fit (two passes sharing one basis) is the original two np.polyfit passes.
+    def polyfit_robust(x, y):
+        keep = np.ones(len(x), bool)
+        for _ in range(2):
+            coef = np.polyfit(x[keep], y[keep], 2)
+            r = y - np.polyval(coef, x)
+            keep = np.abs(r) <= max(2.5 * float(np.sqrt(np.mean(r[keep] ** 2))), 0.75)
+        return coef, float(np.sqrt(np.mean((y[keep] - np.polyval(coef, x[keep])) ** 2)))
+
+    for _ in range(200):
+        n = int(rng.integers(8, 200))
+        x = np.sort(rng.uniform(0, rng.uniform(20, 200), n))
+        y = rng.uniform(-0.01, 0.01) * (x - x.mean()) ** 2 + rng.normal(0, 0.4, n)
+        y[rng.choice(n, size=n // 10, replace=False)] += rng.uniform(-6, 6, n // 10)  # hands, folds
+        (c, res), (c_ref, res_ref) = robust_parabola(x, y), polyfit_robust(x, y)
+        assert np.allclose(np.polyval(c, x), np.polyval(c_ref, x), rtol=0, atol=1e-8)
+        assert res == pytest.approx(res_ref, rel=1e-8)
+    # The robust fit drops an outlier (an elbow on the back line) and recovers the curve.
+    x = np.linspace(0, 100, 60)
+    y = 0.002 * (x - 50) ** 2
+    y[30] += 8.0
+    coef, resid = robust_parabola(x, y)
+    assert coef[0] == pytest.approx(0.002, rel=1e-6) and resid < 1e-6
+
+
+def test_right_wall_measures_mirror_the_left_wall():
+    """A right-wall frame is measured as the mirror image of the same frame with the wall on the left
+    (the image is sampled at mirrored coordinates rather than flipped): same angles, mirrored points."""
+    sc = _scenario("left", kinds=("rounded",), size=(640, 480), camera_noise=False)
+    ts = [t for t in sc.frame_times() if sc.truth_at(t).in_position]
+    H = None
+    checked = 0
+    for t in ts[:: max(1, len(ts) // 12)]:
+        mask, img = sc.render_mask(t), sc.render(t)
+        if H is None:
+            ys = np.flatnonzero(mask.any(axis=1))
+            H = float(ys[-1] - ys[0] + 1)
+        a = measure_silhouette(mask, "left", H, image=img)
+        b = measure_silhouette(np.ascontiguousarray(mask[:, ::-1]), "right", H,
+                               image=np.ascontiguousarray(img[:, ::-1]))
+        assert a is not None and b is not None and a.back_bend_deg is not None
+        W = mask.shape[1]
+        assert b.trunk_inclination_deg == pytest.approx(a.trunk_inclination_deg, abs=1e-6)  # forward lean, either way
+        assert b.back_bend_deg == pytest.approx(a.back_bend_deg, abs=1e-4)
+        assert b.edge_support == pytest.approx(a.edge_support)
+        assert len(b.back_segment) == len(a.back_segment)
+        assert np.allclose(b.back_segment[:, 0], W - 1 - a.back_segment[:, 0], atol=0.05)
+        assert np.allclose(b.back_segment[:, 1], a.back_segment[:, 1], atol=0.05)
+        checked += 1
+    assert checked >= 8
+
+
+def test_select_person_at_the_frame_edge_matches_the_whole_frame_computation():
+    """Person selection works at full resolution only inside the chosen blob's box; at the frame's
+    edges, with a hole and a split-off head, that must give exactly the whole-frame result."""
+    import cv2
+
+    mask = np.zeros((480, 640), np.uint8)
+    cv2.ellipse(mask, (55, 310), (62, 185), 3, 0, 360, 255, -1)  # cut by the left and bottom edges
+    mask[250:300, 30:75] = 0  # shirt matching the wall: a hole
+    cv2.circle(mask, (47, 97), 23, 255, -1)  # head split off at the neck
+    mask[100:400, 500:561] = 255  # a passer-by
+    blob = select_person(mask, 100, previous=(0, 70, 125, 410), wall_side="left")
+    assert blob is not None
+
+    # The same steps over the whole frame (as before the speed-up): half-resolution blobs,
+    # the person's ones back to full resolution, grown by a pixel, cut by the mask, holes filled.
+    small = np.ascontiguousarray(mask[::2, ::2])
+    _, labels, _, _ = cv2.connectedComponentsWithStats(small, connectivity=8)
+    ids = [labels[310 // 2, 55 // 2], labels[97 // 2, 47 // 2]]
+    sel = np.isin(labels, ids).astype(np.uint8) * 255
+    sel = cv2.resize(sel, (640, 480), interpolation=cv2.INTER_NEAREST)
+    sel = cv2.bitwise_and(cv2.dilate(sel, np.ones((3, 3), np.uint8)), mask)
+    cs, _ = cv2.findContours(sel, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    expected = np.zeros_like(mask)
+    cv2.drawContours(expected, cs, -1, 255, thickness=cv2.FILLED)
+
+    assert np.array_equal(blob.mask, expected)
+    assert blob.bbox == cv2.boundingRect(np.concatenate(cs)) and blob.area == cv2.countNonZero(expected)
+    assert blob.mask[275, 50] == 255 and not blob.mask[:, 480:].any()  # hole filled, passer-by left out
+    x, y, w, h = blob.bbox
+    # Regions inside the box are views of the box-sized pixels; any region equals the frame mask's.
+    for x0, y0, x1, y1 in ((x, y, x + w + 2, y + h + 2), (0, 0, 640, 480), (300, 10, 700, 500)):
+        assert np.array_equal(blob.region(x0, y0, x1, y1), expected[y0:y1, x0:x1])
+    canvas = np.zeros_like(mask)
+    canvas[5, 600] = 9
+    blob.paint(canvas)
+    want = expected.copy()
+    want[5, 600] |= 9  # painting ORs the person in, leaving other pixels alone
+    assert np.array_equal(canvas, want)

@@ -11,6 +11,7 @@ standing heel reference.
 
 from __future__ import annotations
 
+import statistics
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Optional
@@ -24,13 +25,70 @@ from device.vision.segmentation import Segmenter, make_segmenter
 from device.vision.silhouette import BodyModel, SilhouetteMeasures, facing_score, measure_silhouette, shift_measures
 
 
-@dataclass
 class PersonBlob:
-    """The chosen person's mask (only their pixels, holes filled) and its bounding box."""
+    """The chosen person's mask (only their pixels, holes filled) and its bounding box.
 
-    mask: np.ndarray
-    bbox: tuple[int, int, int, int]  # x, y, w, h
-    area: int
+    ``bbox``: x, y, w, h in frame pixels; ``area``: pixel count. The pixels live in
+    ``roi_mask``, the part of the frame whose top-left corner is ``roi_xy`` and
+    which holds all of them; :attr:`mask`, the frame-sized mask, is made from it on
+    first use. Per frame the estimator only works inside the box (a frame-sized
+    copy per frame cost as much as the rest of the person selection).
+    ``PersonBlob(mask, bbox, area)`` with a frame-sized mask works as well.
+    """
+
+    def __init__(
+        self,
+        mask: Optional[np.ndarray],
+        bbox: tuple[int, int, int, int],
+        area: int,
+        roi_mask: Optional[np.ndarray] = None,
+        roi_xy: tuple[int, int] = (0, 0),
+        frame_shape: Optional[tuple[int, int]] = None,
+    ) -> None:
+        if roi_mask is None:
+            if mask is None:
+                raise ValueError("PersonBlob needs a frame-sized mask or a roi_mask")
+            roi_mask, roi_xy = mask, (0, 0)
+        if frame_shape is None:
+            if mask is None:
+                raise ValueError("PersonBlob with only a roi_mask needs the frame_shape")
+            frame_shape = mask.shape[:2]
+        self._mask = mask
+        self.bbox = bbox
+        self.area = area
+        self.roi_mask = roi_mask
+        self.roi_xy = roi_xy
+        self.frame_shape = (int(frame_shape[0]), int(frame_shape[1]))
+
+    def __repr__(self) -> str:
+        return f"PersonBlob(bbox={self.bbox}, area={self.area})"
+
+    @property
+    def mask(self) -> np.ndarray:
+        """Frame-sized uint8 mask of the person (made once, on first use)."""
+        if self._mask is None:
+            full = np.zeros(self.frame_shape, np.uint8)
+            self.paint(full)
+            self._mask = full
+        return self._mask
+
+    def region(self, x0: int, y0: int, x1: int, y1: int) -> np.ndarray:
+        """``mask[y0:y1, x0:x1]`` (x0, y0 >= 0), without making the frame-sized mask when
+        the region lies inside ``roi_mask``."""
+        H, W = self.frame_shape
+        x1, y1 = min(x1, W), min(y1, H)
+        rx, ry = self.roi_xy
+        rh, rw = self.roi_mask.shape[:2]
+        if x0 >= rx and y0 >= ry and x1 <= rx + rw and y1 <= ry + rh:
+            return self.roi_mask[y0 - ry : y1 - ry, x0 - rx : x1 - rx]
+        return self.mask[y0:y1, x0:x1]
+
+    def paint(self, dst: np.ndarray) -> None:
+        """OR the person's pixels into ``dst``, a frame-sized uint8 array."""
+        rx, ry = self.roi_xy
+        rh, rw = self.roi_mask.shape[:2]
+        view = dst[ry : ry + rh, rx : rx + rw]
+        np.bitwise_or(view, self.roi_mask, out=view)
 
 
 @dataclass
@@ -50,6 +108,9 @@ class PostureDebug:
     notes: list[str] = field(default_factory=list)
 
 
+_GROW_1PX = np.ones((3, 3), np.uint8)  # dilation kernel: one pixel all round
+
+
 def select_person(
     mask: np.ndarray,
     min_height_px: float,
@@ -67,18 +128,27 @@ def select_person(
     """
     # Blob analysis at half resolution: a quarter of the pixels, same answer for
     # person-sized blobs; the chosen blob's outline is then taken at full resolution.
-    f = 2 if mask.shape[1] > 400 else 1
-    small = np.ascontiguousarray(mask[::f, ::f]) if f > 1 else mask
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(small, connectivity=8)
+    H, W = mask.shape[:2]
+    f = 2 if W > 400 else 1
+    if f == 1:
+        small = mask
+    elif H % 2 == 0 and W % 2 == 0:
+        # Nearest-neighbour halving picks exactly the pixels mask[::2, ::2] would, faster.
+        small = cv2.resize(mask, (W // 2, H // 2), interpolation=cv2.INTER_NEAREST)
+    else:
+        small = np.ascontiguousarray(mask[::2, ::2])
+    sh, sw = small.shape[:2]
+    # 16-bit labels halve the memory traffic of the labelling (its main cost); they
+    # suffice while even a checkerboard of 1-px blobs could not overflow them.
+    ltype = cv2.CV_16U if ((sw + 1) // 2) * ((sh + 1) // 2) < 65535 else cv2.CV_32S
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(small, connectivity=8, ltype=ltype)
     if n <= 1:
         return None
-    stats = stats.astype(np.int64)
-    stats[:, :4] *= f
-    stats[:, 4] *= f * f
+    # Plain ints for the per-blob logic below (numpy scalars cost more per operation).
+    stats = [[x * f, y * f, w * f, h * f, a * f * f] for x, y, w, h, a in stats.tolist()]
     best, best_score = -1, -1.0
-    H, W = mask.shape[:2]
     for i in range(1, n):
-        x, y, w, h, area = (int(v) for v in stats[i])
+        x, y, w, h, area = stats[i]
         if h < min_height_px or w > 2.5 * h or area < 0.05 * h * h:
             continue
         score = float(area)
@@ -97,42 +167,58 @@ def select_person(
             best, best_score = i, score
     if best < 0:
         return None
-    x, y, w, h, _ = (int(v) for v in stats[best])
-    sel_small = cv2.compare(labels, best, cv2.CMP_EQ)
+    x, y, w, h, _ = stats[best]
     # Fragments of the same person: a head cut off at a thin neck, legs split from
     # the trunk where clothing matches the wall, a hand, the weight. They sit in
     # the person's column, above or below within a small gap; merge until stable.
-    merged = {best}
+    merged = [best]
     grew = True
     while grew:
         grew = False
         for i in range(1, n):
             if i in merged:
                 continue
-            xi, yi, wi, hi, ai = (int(v) for v in stats[i])
+            xi, yi, wi, hi, ai = stats[i]
             if ai < 20:
                 continue
             overlap_x = min(x + w, xi + wi) - max(x, xi)
             gap_y = max(yi - (y + h), y - (yi + hi), 0)
             if overlap_x >= 0.5 * min(w, wi) and gap_y <= 0.15 * h:
-                merged.add(i)
-                sel_small |= cv2.compare(labels, i, cv2.CMP_EQ)
+                merged.append(i)
                 x0_, y0_ = min(x, xi), min(y, yi)
                 x, y, w, h = x0_, y0_, max(x + w, xi + wi) - x0_, max(y + h, yi + hi) - y0_
                 grew = True
+    # Everything from here on happens inside the merged box (every merged blob lies in
+    # it) plus one low-resolution pixel: the rest of the frame holds none of the
+    # person, and the full-resolution work below is the costly part.
+    # The margin (4 px at full resolution) also covers the 1-px growth below and
+    # the 2-px border the measures crop around the person's box.
+    pad = 4 // f
+    sx0, sy0 = max(x // f - pad, 0), max(y // f - pad, 0)
+    sx1, sy1 = min((x + w) // f + pad, sw), min((y + h) // f + pad, sh)
+    lab = labels[sy0:sy1, sx0:sx1]
+    sel = cv2.compare(lab, merged[0], cv2.CMP_EQ)
+    for i in merged[1:]:
+        sel |= cv2.compare(lab, i, cv2.CMP_EQ)
+    X0, Y0 = sx0 * f, sy0 * f
     if f > 1:
-        sel = cv2.resize(sel_small, (mask.shape[1], mask.shape[0]), interpolation=cv2.INTER_NEAREST)
-        # Back to full-resolution edges: the selected region grown by a pixel, ANDed with the mask.
-        sel = cv2.bitwise_and(cv2.dilate(sel, np.ones((3, 3), np.uint8)), mask)
-    else:
-        sel = sel_small
+        # Each low-resolution pixel back to its f x f full-resolution pixels (what a
+        # nearest-neighbour resize of the whole frame gives), cut to the frame.
+        sel = cv2.resize(sel, None, fx=f, fy=f, interpolation=cv2.INTER_NEAREST)[: H - Y0, : W - X0]
+        # Back to full-resolution edges: the selected region grown by a pixel, ANDed with
+        # the mask. The box's margin (f px of nothing selected, or the frame's own edge)
+        # makes the growth the same as it would be over the whole frame.
+        sel = cv2.bitwise_and(cv2.dilate(sel, _GROW_1PX),
+                              mask[Y0 : Y0 + sel.shape[0], X0 : X0 + sel.shape[1]])
     cs, _ = cv2.findContours(sel, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     if not cs:
         return None
+    # Holes filled: the outer outlines drawn solid.
     filled = np.zeros_like(sel)
     cv2.drawContours(filled, cs, -1, 255, thickness=cv2.FILLED)
-    bx, by, bw, bh = cv2.boundingRect(np.concatenate(cs))
-    return PersonBlob(filled, (bx, by, bw, bh), int(cv2.countNonZero(filled)))
+    bx, by, bw, bh = cv2.boundingRect(np.concatenate(cs) if len(cs) > 1 else cs[0])
+    return PersonBlob(None, (bx + X0, by + Y0, bw, bh), int(cv2.countNonZero(filled)),
+                      roi_mask=filled, roi_xy=(X0, Y0), frame_shape=(H, W))
 
 
 class PostureEstimator:
@@ -181,7 +267,7 @@ class PostureEstimator:
         self._feet: deque[tuple[float, float, float]] = deque(maxlen=90)  # t, x, floor y
         self._heel_ref: deque[float] = deque(maxlen=30)
         self._side_cache: Optional[tuple] = None
-        self._last_mask: Optional[np.ndarray] = None
+        self._last_blob: Optional[PersonBlob] = None
 
     # -- state helpers -------------------------------------------------------
 
@@ -194,15 +280,14 @@ class PostureEstimator:
         key = (len(self._facing_votes), self._facing_votes[-1])
         if self._side_cache is not None and self._side_cache[0] == key:
             return self._side_cache[1]
-        v = np.sign(np.array(self._facing_votes))
         # Evidence, not agreement: each vote is right most of the time (about 4 in 5
         # on hard masks), so what makes the side sure is how many more votes point
         # one way than the other. Six net votes put a wrong majority below 1 %;
         # the window is finite, so a side read from bad masks is outvoted later.
-        margin = float(v.sum())
+        margin = float(sum((f > 0) - (f < 0) for f in self._facing_votes))  # sum of the votes' signs
         # Facing right (+x) means the back, hence the wall, is on the left.
         side = "left" if margin > 0 else "right"
-        sure = float(np.clip(abs(margin) / 6.0, 0.0, 1.0))
+        sure = min(abs(margin) / 6.0, 1.0)
         self._side_cache = (key, (side, sure))
         return side, sure
 
@@ -211,9 +296,9 @@ class PostureEstimator:
         recent = [(tt, x, y) for tt, x, y in self._feet if t - tt <= 0.5]
         if len(recent) < 3 or recent[-1][0] - recent[0][0] < 0.2:
             return False
-        xs = np.array([r[1] for r in recent])
+        xs = [r[1] for r in recent]
         # A walking step moves the feet's centre by about 0.2-0.4 H per half second.
-        return float(np.ptp(xs)) < 0.08 * height
+        return max(xs) - min(xs) < 0.08 * height
 
     # -- main ----------------------------------------------------------------
 
@@ -239,11 +324,17 @@ class PostureEstimator:
         blob = select_person(seg.mask, self.min_height_frac * Hf, self._bbox, side_now)
         # The background never learns where the person is now or was last frame:
         # one frame where the mask splits must not let part of them be absorbed.
-        protect = blob.mask if blob is not None else None
-        if self._last_mask is not None and self._last_mask.shape == seg.mask.shape:
-            protect = self._last_mask if protect is None else cv2.bitwise_or(protect, self._last_mask)
+        last = self._last_blob
+        if last is not None and last.frame_shape != seg.mask.shape[:2]:
+            last = None
+        protect = None
+        if blob is not None or last is not None:
+            protect = np.zeros(seg.mask.shape[:2], np.uint8)
+            for b in (blob, last):
+                if b is not None:
+                    b.paint(protect)
         self.segmenter.feedback(protect)
-        self._last_mask = blob.mask if blob is not None else None
+        self._last_blob = blob
         if blob is None:
             dbg.notes.append("no person")
             return PostureSample(t=t)
@@ -263,19 +354,19 @@ class PostureEstimator:
         # from a median of 3 frames so one bad mask cannot inflate it.
         if whole:
             self._heights.append(float(h))
-            hm = float(np.median(self._heights))
+            hm = float(statistics.median(self._heights))
             self._standing_h = hm if self._standing_h is None else max(self._standing_h, hm)
         H = self._standing_h if self._standing_h is not None else float(h)
         dbg.standing_height_px = H
 
         if not bottom_cut:
-            self._feet.append((t, self._feet_x(blob.mask, y + h - 1, H), float(y + h - 1)))
+            self._feet.append((t, self._feet_x(blob, y + h - 1, H), float(y + h - 1)))
         still = (not bottom_cut) and self._still(t, H)
         dbg.still = still
 
         # Facing votes only from planted feet: a walking stride spreads the feet.
         if whole and still and self.wall_side_setting == "auto":
-            fs = facing_score(blob.mask[y : y + h, x : x + w], self._standing_h)
+            fs = facing_score(blob.region(x, y, x + w, y + h), self._standing_h)
             # 0.03: on exact synthetic masks (yaw 0-20 deg) 0.2 % of standing votes
             # beyond it point the wrong way, 2.5 % beyond 0.02. The hinge cue (blob
             # clearly shorter than standing) was never wrong: it counts twice.
@@ -294,7 +385,7 @@ class PostureEstimator:
             return PostureSample(**sample)
         # Measure inside the person's box only (cheaper), then back to frame pixels.
         x0, y0 = max(0, x - 2), max(0, y - 2)
-        crop = blob.mask[y0 : y + h + 2, x0 : x + w + 2]
+        crop = blob.region(x0, y0, x + w + 2, y + h + 2)
         soft = None if seg.soft is None else seg.soft[y0 : y + h + 2, x0 : x + w + 2]
         # The learned mask is upsampled from a 256 px model: its edge can be several
         # pixels off, so the back's colour edge is searched for farther out.
@@ -322,7 +413,7 @@ class PostureEstimator:
             if standing and still:
                 self._heel_ref.append(m.heel_rise)
             if len(self._heel_ref) >= 5:
-                ref = float(np.median(self._heel_ref))
+                ref = float(statistics.median(self._heel_ref))
                 # The learned mask comes from a 256 px model upsampled: its foot outline
                 # is a few pixels soft, the size of the 0.012 H heel-lift line itself.
                 # Report heel lift from it as low-confidence (unseen fails no rep).
@@ -331,8 +422,10 @@ class PostureEstimator:
         return PostureSample(**sample)
 
     @staticmethod
-    def _feet_x(mask: np.ndarray, bottom: int, H: float) -> float:
+    def _feet_x(blob: PersonBlob, bottom: int, H: float) -> float:
         """Mean x of the feet (bottom rows): where the person stands."""
         y0 = max(0, int(bottom - 0.04 * H))
-        xs = np.flatnonzero(mask[y0 : bottom + 1].any(axis=0))
+        x0 = blob.roi_xy[0]
+        rows = blob.region(x0, y0, x0 + blob.roi_mask.shape[1], bottom + 1)
+        xs = np.flatnonzero(rows.any(axis=0)) + x0
         return float(xs.mean()) if len(xs) else 0.0

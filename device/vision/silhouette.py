@@ -94,6 +94,104 @@ class SilhouetteMeasures:
     edge_support: float = 1.0
 
 
+def _median(a: np.ndarray) -> float:
+    """``np.median`` of a 1-D array, same value, without its generic-reduction overhead.
+
+    np.median costs ~40 us per call on the few hundred values measured here, and a
+    frame takes about ten medians; a partition does the same job in a few us.
+    """
+    n = len(a)
+    if n == 0:
+        return float("nan")
+    k = n // 2
+    if n % 2:
+        b = a.copy()
+        b.partition(k)
+        return float(b[k])
+    b = a.copy()
+    b.partition((k - 1, k))
+    lo, hi = b[k - 1], b[k]
+    return float((lo + hi) / 2.0)
+
+
+def line_fit(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Least-squares line ``y = c[0] x + c[1]``: the same answer as ``np.polyfit(x, y, 1)``.
+
+    Closed form over centred x (well conditioned for pixel coordinates). np.polyfit
+    solves the same problem through an SVD (lstsq), ~130 us per call against ~15 us.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    xm = x.sum() / len(x)  # the mean, without np.mean's Python layer
+    u = x - xm
+    suu = float(u @ u)
+    if suu <= 0.0:
+        raise ValueError("line_fit needs at least two distinct x values")
+    slope = float(u @ y) / suu
+    return np.array([slope, float(y.sum() / len(y)) - slope * xm])
+
+
+def _parabola_basis(x: np.ndarray) -> tuple[np.ndarray, float, float]:
+    """Rows 1, u, u^2 for u = (x - mean) / spread: the basis in which the normal
+    equations of a parabola fit are well conditioned (condition number below ~30
+    for any spread of points). Returns (basis 3 x N, mean, spread)."""
+    xm = float(x.sum() / len(x))  # the mean, without np.mean's Python layer
+    d = x - xm
+    sc = float(np.abs(d).max())
+    if not sc > 0.0:
+        raise ValueError("a parabola fit needs at least three distinct x values")
+    V = np.empty((3, len(x)))
+    V[0] = 1.0
+    np.divide(d, sc, out=V[1])
+    np.multiply(V[1], V[1], out=V[2])
+    return V, xm, sc
+
+
+def _solve_parabola(V: np.ndarray, y: np.ndarray, w: Optional[np.ndarray] = None) -> Optional[tuple[float, float, float]]:
+    """Least-squares (p0, p1, p2) of y = p0 + p1 u + p2 u^2 over the basis from
+    :func:`_parabola_basis`, counting only points where ``w`` is true (all if None).
+
+    The 3x3 normal equations are solved by Cramer's rule in plain floats: numpy's
+    per-call cost, not the arithmetic, is what a fit of ~100 points spends its time
+    on. None when the points do not determine a parabola (fewer than three distinct x).
+    """
+    Vw = V if w is None else V * w
+    (n, s1, s2), (_, _, s3), (_, _, s4) = (Vw @ V.T).tolist()
+    t0, t1, t2 = (Vw @ y).tolist()
+    a00, a01, a02 = s2 * n - s1 * s1, s3 * n - s1 * s2, s3 * s1 - s2 * s2
+    det = s4 * a00 - s3 * a01 + s2 * a02
+    if not det > 1e-9 * n * n * n:
+        return None
+    p2 = (t2 * a00 - s3 * (t1 * n - s1 * t0) + s2 * (t1 * s1 - s2 * t0)) / det
+    p1 = (s4 * (t1 * n - s1 * t0) - t2 * a01 + s2 * (s3 * t0 - t1 * s2)) / det
+    p0 = (s4 * (s2 * t0 - t1 * s1) - s3 * (s3 * t0 - t1 * s2) + t2 * a02) / det
+    return p0, p1, p2
+
+
+def _to_powers(p: tuple[float, float, float], xm: float, sc: float) -> np.ndarray:
+    """Coefficients over u = (x - xm) / sc as np.polyfit's (x^2, x, 1)."""
+    a = p[2] / (sc * sc)
+    b = p[1] / sc
+    # a (x - xm)^2 + b (x - xm) + p0, expanded.
+    return np.array([a, b - 2.0 * a * xm, a * xm * xm - b * xm + p[0]])
+
+
+def parabola_fit(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Least-squares parabola ``y = c[0] x^2 + c[1] x + c[2]``: the same answer as ``np.polyfit(x, y, 2)``.
+
+    Normal equations in centred and scaled x (see :func:`_parabola_basis`), then
+    expanded back to plain powers of x. Several times cheaper than np.polyfit,
+    which solves the same problem through an SVD.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    V, xm, sc = _parabola_basis(x)
+    p = _solve_parabola(V, y)
+    if p is None:
+        raise ValueError("a parabola fit needs at least three distinct x values")
+    return _to_powers(p, xm, sc)
+
+
 def robust_parabola(x: np.ndarray, y: np.ndarray) -> Optional[tuple[np.ndarray, float]]:
     """Least-squares parabola y(x) with one pass dropping points far off the fit
     (a hand, an elbow or a fold of clothing on the back line).
@@ -101,17 +199,34 @@ def robust_parabola(x: np.ndarray, y: np.ndarray) -> Optional[tuple[np.ndarray, 
     Returns (polyfit coefficients, rms residual of the kept points in px), or
     None with fewer than 6 points left.
     """
-    keep = np.ones(len(x), bool)
-    coef = None
+    x = np.asarray(x, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    if len(x) < 6:
+        return None
+    try:
+        V, xm, sc = _parabola_basis(x)
+    except ValueError:
+        return None
+    # Both passes share one basis; the second counts only the kept points (weights
+    # 0/1), which is the same least-squares problem as refitting the kept subset.
+    keep: Optional[np.ndarray] = None
+    p: Optional[tuple[float, float, float]] = None
+    r2 = y
     for _ in range(2):
-        if keep.sum() < 6:
+        nk = len(x) if keep is None else int(np.count_nonzero(keep))
+        if nk < 6:
             return None
-        coef = np.polyfit(x[keep], y[keep], 2)
-        r = y - np.polyval(coef, x)
-        sd = float(np.sqrt(np.mean(r[keep] ** 2)))
+        p = _solve_parabola(V, y, keep)
+        if p is None:
+            return None
+        r = y - np.dot(p, V)
+        r2 = r * r
+        sd = math.sqrt(float(r2.sum() if keep is None else r2[keep].sum()) / nk)
         keep = np.abs(r) <= max(2.5 * sd, 0.75)
-    assert coef is not None
-    return coef, float(np.sqrt(np.mean((y[keep] - np.polyval(coef, x[keep])) ** 2)))
+    assert p is not None and keep is not None
+    # The last fit's residuals at the points it finally keeps.
+    rk = r2[keep]
+    return _to_powers(p, xm, sc), math.sqrt(float(rk.sum()) / len(rk)) if len(rk) else float("nan")
 
 
 def arc_bend_deg(sagitta: float, chord: float) -> float:
@@ -151,6 +266,11 @@ def _rot(v: np.ndarray) -> np.ndarray:
     return np.array([-v[1], v[0]]) if -v[1] >= 0 else np.array([v[1], -v[0]])
 
 
+def _rot2(vx: float, vy: float) -> tuple[float, float]:
+    """:func:`_rot` on plain floats."""
+    return (-vy, vx) if -vy >= 0 else (vy, -vx)
+
+
 def measure_silhouette(
     mask: np.ndarray,
     wall_side: str,
@@ -181,16 +301,15 @@ def measure_silhouette(
     """
     if wall_side not in ("left", "right"):
         raise ValueError(f"wall_side must be 'left' or 'right', not {wall_side!r}")
-    m = (mask > 0).astype(np.uint8)
+    # Only the mask is flipped for a right wall; the image and soft map are sampled at
+    # mirrored coordinates instead, through a small flipped window (copying a flipped
+    # 3-channel crop cost more than all the sampling done in it).
+    m = cv2.compare(mask, 0, cv2.CMP_GT) if mask.dtype == np.uint8 else (mask > 0).astype(np.uint8)
     W = m.shape[1]
     flip = wall_side == "right"
     if flip:
-        m = np.ascontiguousarray(m[:, ::-1])
-        if soft is not None:
-            soft = np.ascontiguousarray(soft[:, ::-1])
-        if image is not None:
-            image = np.ascontiguousarray(image[:, ::-1])
-    res = _measure_left(m, height_px, body, soft, image, edge_reach)
+        m = cv2.flip(m, 1)
+    res = _measure_left(m, height_px, body, soft, image, edge_reach, mirrored=flip)
     if res is None or not flip:
         return res
     return _flip_measures(res, W)
@@ -238,12 +357,48 @@ def _flip_measures(r: SilhouetteMeasures, W: int) -> SilhouetteMeasures:
     return r
 
 
-def _refine_edge(pts: np.ndarray, normal: np.ndarray, soft: np.ndarray, reach: float = 2.5) -> np.ndarray:
-    """Move each point along ``normal`` (pointing out of the body) to the soft map's zero crossing."""
+def _float_window(image: np.ndarray, mx: np.ndarray, my: np.ndarray, mirrored: bool,
+                  span: Optional[tuple[float, float, float, float]] = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The part of ``image`` that samples at float32 coordinates (mx, my) can touch, as float32,
+    with the coordinates moved into it: (window, wx, wy) for ``cv2.remap(window, wx, wy, ...)``.
+
+    Interpolating in float matters (uint8 would round every sample), but converting
+    the whole crop costs more than the sampling itself. The window reaches the
+    image's border wherever the samples do, so BORDER_REPLICATE still clamps to
+    the image's own edge pixels; shifting float32 coordinates by an integer is
+    exact, so remap's 1/32-px fixed-point grid sees the same fractions and the
+    samples equal those taken in the whole image.
+
+    ``mirrored``: the coordinates are in the left-right mirror of ``image`` (a
+    right wall is measured flipped). Then only the small window is flipped, which
+    gives bit-for-bit the samples of a flipped copy of the whole image.
+    ``span``: (x min, x max, y min, y max) of the coordinates if the caller knows
+    them (to within a fraction of a pixel: the window has a pixel to spare), which
+    saves four reductions over the coordinate maps.
+    """
+    Hi, Wi = image.shape[:2]
+    if span is None:
+        span = (float(mx.min()), float(mx.max()), float(my.min()), float(my.max()))
+    x_lo = min(max(int(math.floor(span[0])) - 2, 0), Wi - 1)
+    x_hi = max(min(int(math.ceil(span[1])) + 3, Wi), x_lo + 1)
+    y_lo = min(max(int(math.floor(span[2])) - 2, 0), Hi - 1)
+    y_hi = max(min(int(math.ceil(span[3])) + 3, Hi), y_lo + 1)
+    if mirrored:
+        win = cv2.flip(image[y_lo:y_hi, Wi - x_hi : Wi - x_lo], 1)
+    else:
+        win = image[y_lo:y_hi, x_lo:x_hi]
+    return win.astype(np.float32), mx - np.float32(x_lo), my - np.float32(y_lo)
+
+
+def _refine_edge(pts: np.ndarray, normal: np.ndarray, soft: np.ndarray, reach: float = 2.5,
+                 mirrored: bool = False) -> np.ndarray:
+    """Move each point along ``normal`` (pointing out of the body) to the soft map's zero crossing.
+
+    ``mirrored``: the points are in the left-right mirror of ``soft``."""
     ks = np.arange(-reach, reach + 1e-9, 0.25)
     P = pts[:, None, :] + ks[None, :, None] * normal[None, None, :]
-    vals = cv2.remap(soft.astype(np.float32, copy=False), P[..., 0].astype(np.float32), P[..., 1].astype(np.float32),
-                     cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    win, wx, wy = _float_window(soft, P[..., 0].astype(np.float32), P[..., 1].astype(np.float32), mirrored)
+    vals = cv2.remap(win, wx, wy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
     inside = vals > 0
     # Crossing from inside to outside between sample j and j+1; take the one nearest the start point.
     cross = inside[:, :-1] & ~inside[:, 1:]
@@ -258,34 +413,66 @@ def _refine_edge(pts: np.ndarray, normal: np.ndarray, soft: np.ndarray, reach: f
     return out
 
 
+_GRADIENT_STEP = 0.25  # px between samples across the edge
+
+
+def _gradient_offsets(reach: float) -> tuple[np.ndarray, np.ndarray, int, int]:
+    """Sample offsets across the edge for :func:`_refine_edge_gradient`, cached per reach.
+
+    Returns (ks: sample offsets, kc: offsets of the 1-px differences, w0, w1: the
+    slice of kc within ``reach``). The search window never includes kc's first or
+    last entry (kc reaches at least 0.25 px beyond ``reach`` on both sides), so a
+    peak always has neighbours on both sides for its sub-pixel fit.
+    """
+    hit = _OFFSETS.get(reach)
+    if hit is None:
+        ks = np.arange(-reach - 1.0, reach + 1.0 + 1e-9, _GRADIENT_STEP)
+        lag = int(round(0.5 / _GRADIENT_STEP))  # derivative over 1 px
+        kc = ks[lag:-lag]
+        inside = np.flatnonzero(np.abs(kc) <= reach)
+        w0, w1 = int(inside[0]), int(inside[-1]) + 1
+        assert w0 >= 1 and w1 <= len(kc) - 1
+        hit = _OFFSETS[reach] = (ks, kc, w0, w1)
+    return hit
+
+
+_OFFSETS: dict[float, tuple[np.ndarray, np.ndarray, int, int]] = {}
+
+
 def _refine_edge_gradient(pts: np.ndarray, normal: np.ndarray, image: np.ndarray, reach: float = 2.5,
-                          min_contrast: float = 12.0) -> np.ndarray:
-    """Move each point along ``normal`` to the sub-pixel peak of the colour gradient across the edge."""
-    step = 0.25
-    ks = np.arange(-reach - 1.0, reach + 1.0 + 1e-9, step)
-    P = pts[:, None, :] + ks[None, :, None] * normal[None, None, :]
-    img = image.astype(np.float32)
-    vals = cv2.remap(img, P[..., 0].astype(np.float32), P[..., 1].astype(np.float32), cv2.INTER_LINEAR,
-                     borderMode=cv2.BORDER_REPLICATE)  # N x K x 3
-    lag = int(round(0.5 / step))  # derivative over 1 px
+                          min_contrast: float = 12.0, mirrored: bool = False) -> tuple[np.ndarray, float]:
+    """Move each point along ``normal`` to the sub-pixel peak of the colour gradient across the edge.
+
+    ``mirrored``: the points are in the left-right mirror of ``image``. Returns the
+    moved points and the fraction of them that found an edge (peak >= ``min_contrast``).
+    """
+    ks, kc, w0, w1 = _gradient_offsets(reach)
+    lag = (len(ks) - len(kc)) // 2
+    nx, ny = float(normal[0]), float(normal[1])
+    # Sample points pts + k * normal, as N x K coordinate maps, and the box they span.
+    (x0, y0), (x1, y1) = pts.min(axis=0).tolist(), pts.max(axis=0).tolist()
+    k0, k1 = float(ks[0]), float(ks[-1])
+    span = (x0 + min(k0 * nx, k1 * nx), x1 + max(k0 * nx, k1 * nx),
+            y0 + min(k0 * ny, k1 * ny), y1 + max(k0 * ny, k1 * ny))
+    win, wx, wy = _float_window(image, (pts[:, 0:1] + ks * nx).astype(np.float32),
+                                (pts[:, 1:2] + ks * ny).astype(np.float32), mirrored, span)
+    vals = cv2.remap(win, wx, wy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)  # N x K x 3
     g = vals[:, 2 * lag :, :] - vals[:, : -2 * lag, :]
-    mag = np.sqrt((g * g).sum(axis=2))  # N x K', centred on ks[lag:-lag]
-    kc = ks[lag:-lag]
-    win = np.abs(kc) <= reach
-    mag_w = np.where(win[None, :], mag, -1.0)
-    j = np.argmax(mag_w, axis=1)
-    out = pts.copy()
-    rows = np.arange(len(pts))
-    peak = mag_w[rows, j]
-    ok = (peak >= min_contrast) & (j > 0) & (j < len(kc) - 1)
-    jj = np.clip(j, 1, len(kc) - 2)
-    y0, y1, y2 = mag[rows, jj - 1], mag[rows, jj], mag[rows, jj + 1]
+    g *= g
+    mag = np.sqrt(g[..., 0] + g[..., 1] + g[..., 2])  # N x K', centred on kc
+    # Strongest edge within reach, and its neighbours for a parabola through the peak.
+    j = mag[:, w0:w1].argmax(axis=1) + w0
+    flat = mag.ravel()
+    at = np.arange(0, mag.size, mag.shape[1]) + j
+    y0, y1, y2 = flat[at - 1], flat[at], flat[at + 1]
+    ok = y1 >= min_contrast
     den = y0 - 2 * y1 + y2
-    off = np.where(np.abs(den) > 1e-6, 0.5 * (y0 - y2) / np.where(np.abs(den) > 1e-6, den, 1.0), 0.0)
-    off = np.clip(off, -1.0, 1.0)
-    shift = kc[jj] + off * step
+    big = np.abs(den) > 1e-6
+    off = np.where(big, 0.5 * (y0 - y2) / np.where(big, den, 1.0), 0.0)
+    shift = kc[j] + np.minimum(np.maximum(off, -1.0), 1.0) * _GRADIENT_STEP
+    out = pts.copy()
     out[ok] = pts[ok] + shift[ok, None] * normal[None, :]
-    return out, float(ok.mean()) if len(ok) else 0.0
+    return out, float(np.count_nonzero(ok)) / len(ok) if len(ok) else 0.0
 
 
 def _measure_left(
@@ -295,13 +482,18 @@ def _measure_left(
     soft: Optional[np.ndarray] = None,
     image: Optional[np.ndarray] = None,
     edge_reach: float = 2.5,
+    mirrored: bool = False,
 ) -> Optional[SilhouetteMeasures]:
-    rows = np.flatnonzero(m.any(axis=1))
+    """Measure a mask whose back is on the left. ``mirrored``: ``m`` is the left-right
+    mirror of ``image``/``soft`` (a right wall), so they are sampled at mirrored x."""
+    # Rows holding any of the person: one pass, reused for the legs' row extents.
+    has_row = m.any(axis=1)
+    rows = has_row.nonzero()[0]
     if len(rows) < 20:
         return None
-    cols = np.flatnonzero(m.any(axis=0))
     top, bottom = int(rows[0]), int(rows[-1])
-    left, right = int(cols[0]), int(cols[-1])
+    left, _, bw, _ = cv2.boundingRect(m)  # a uint8 image: the box of its nonzero pixels
+    right = left + bw - 1
     H = float(height_px) if height_px else float(bottom - top + 1)
     floor_y = float(bottom)
     res = SilhouetteMeasures(height_px=H, floor_y=floor_y, bbox=(left, top, right - left + 1, bottom - top + 1))
@@ -315,7 +507,7 @@ def _measure_left(
     # -- buttocks: most wall-ward outline point in the hip band
     y_lo = floor_y - body.hip_band[1] * H
     y_hi = floor_y - body.hip_band[0] * H
-    band = np.flatnonzero((sc[:, 1] >= y_lo) & (sc[:, 1] <= y_hi))
+    band = ((sc[:, 1] >= y_lo) & (sc[:, 1] <= y_hi)).nonzero()[0]
     if len(band) == 0:
         return res
     xmin = sc[band, 0].min()
@@ -327,10 +519,10 @@ def _measure_left(
 
     # -- back path: walk from B along the outline in the direction that goes up
     n_walk = min(len(sc) - 1, int(2.2 * H))
-    fwd = _walk(sc, bi, +1, n_walk)
-    bwd = _walk(sc, bi, -1, n_walk)
-    step = max(3, int(0.05 * H))
-    path = fwd if fwd[min(step, len(fwd) - 1), 1] < bwd[min(step, len(bwd) - 1), 1] else bwd
+    step = min(max(3, int(0.05 * H)), n_walk - 1)
+    # The direction is the one whose point a few steps along is higher; only that walk is built.
+    up = +1 if sc[(bi + step) % len(sc), 1] < sc[(bi - step) % len(sc), 1] else -1
+    path = _walk(sc, bi, up, n_walk)
     # Stop at the top of the head: beyond it the outline comes down the face.
     top_i = int(np.argmin(path[:, 1]))
     path = path[: top_i + 1]
@@ -339,79 +531,88 @@ def _measure_left(
         return res
 
     T = body.trunk_len * H
+    Bx, By = float(B[0]), float(B[1])
+    px, py = path[:, 0], path[:, 1]
 
-    def hip_from(a_: np.ndarray) -> np.ndarray:
+    def hip_from(ax_: float, ay_: float) -> tuple[float, float]:
         # Rearmost point of a round buttock = its centre minus r horizontally; the
         # centre sits behind/below the hip joint in the trunk frame, which turns
         # with the trunk: so the joint's offset from B depends on the axis.
-        ant = _rot(a_)
-        return B + np.array([body.buttock_r * H, 0.0]) + (body.pelvis_back * ant + body.pelvis_down * a_) * H
+        antx, anty = _rot2(ax_, ay_)
+        return (Bx + body.buttock_r * H + (body.pelvis_back * antx + body.pelvis_down * ax_) * H,
+                By + 0.0 + (body.pelvis_back * anty + body.pelvis_down * ay_) * H)
 
     # Initial axis: from B to the path point ~one trunk length away.
-    d = np.linalg.norm(path - B, axis=1)
-    far = np.flatnonzero(d >= T)
-    if len(far) == 0:
+    dx, dy = px - Bx, py - By
+    beyond = np.sqrt(dx * dx + dy * dy) >= T
+    i = int(beyond.argmax())
+    if not beyond[i]:
         return res  # trunk runs out of the mask (cropped head/shoulders)
-    a = path[far[0]] - B
-    a = a / np.linalg.norm(a)
-    J = hip_from(a)
+    ax, ay = float(dx[i]), float(dy[i])
+    n = math.sqrt(ax * ax + ay * ay)
+    ax, ay = ax / n, ay / n
+    Jx, Jy = hip_from(ax, ay)
+    thr_u = body.upper_frac * T
     for _ in range(6):
         # The upper-back point at upper_frac of the trunk lies upper_depth behind the axis.
-        t = (path - J) @ a
-        hit = np.flatnonzero(t >= body.upper_frac * T)
-        if len(hit) == 0:
+        above = (px - Jx) * ax + (py - Jy) * ay >= thr_u
+        i = int(above.argmax())
+        if not above[i]:
             return res
-        U = path[hit[0]]
-        Sa = U + _rot(a) * body.upper_depth * H
-        a_new = (Sa - J) / np.linalg.norm(Sa - J)
-        J = hip_from(a_new)
-        done = float(np.dot(a_new, a)) > 0.999999
-        a = a_new
+        rx, ry = _rot2(ax, ay)
+        vx = float(px[i]) + rx * body.upper_depth * H - Jx
+        vy = float(py[i]) + ry * body.upper_depth * H - Jy
+        n = math.sqrt(vx * vx + vy * vy)
+        nx, ny = vx / n, vy / n
+        Jx, Jy = hip_from(nx, ny)
+        done = nx * ax + ny * ay > 0.999999
+        ax, ay = nx, ny
         if done:
             break
-    S = J + a * T
-    res.hip = (float(J[0]), float(J[1]))
-    res.shoulder = (float(S[0]), float(S[1]))
-    v = S - J
+    Sx, Sy = Jx + ax * T, Jy + ay * T
+    res.hip = (Jx, Jy)
+    res.shoulder = (Sx, Sy)
     # 0 = upright, positive = leaning forward (+x); back is to the left.
-    res.trunk_inclination_deg = float(math.degrees(math.atan2(v[0], -v[1])))
+    res.trunk_inclination_deg = math.degrees(math.atan2(Sx - Jx, -(Sy - Jy)))
     res.conf_trunk = _size_conf(T, 40.0)
+    J = np.array([Jx, Jy])
 
     # -- the virtual dowel: back segment between lumbar and upper back
-    t = (path - J) @ a
-    first_up = np.flatnonzero(t >= T)
+    t = (px - Jx) * ax + (py - Jy) * ay
+    first_up = (t >= T).nonzero()[0]
     end = int(first_up[0]) if len(first_up) else len(path)
     lo_t = (body.lumbar_frac + body.fit_margin) * T
     hi_t = (body.upper_frac - body.fit_margin) * T
-    seg_idx = np.flatnonzero((t[:end] >= lo_t) & (t[:end] <= hi_t))
+    seg_idx = ((t[:end] >= lo_t) & (t[:end] <= hi_t)).nonzero()[0]
     if len(seg_idx) >= 8:
         seg = path[seg_idx[0] : seg_idx[-1] + 1]
         # The back is nearly straight here: one outward normal for the whole segment.
         nb = -_rot((seg[-1] - seg[0]) / max(1e-9, float(np.linalg.norm(seg[-1] - seg[0]))))
         if image is not None:
-            seg, support = _refine_edge_gradient(seg, nb, image, reach=edge_reach)
+            seg, support = _refine_edge_gradient(seg, nb, image, reach=edge_reach, mirrored=mirrored)
             res.edge_support = support
         elif soft is not None:
-            seg = _refine_edge(seg, nb, soft)
+            seg = _refine_edge(seg, nb, soft, mirrored=mirrored)
         res.back_segment = seg
         fit = _fit_bend(seg, (body.upper_frac - body.lumbar_frac) * T)
         if fit is not None:
             bend, s_eq, chord, resid = fit
+            chord_len = math.hypot(chord[1][0] - chord[0][0], chord[1][1] - chord[0][1])
             res.back_bend_deg = bend
             res.sagitta_px = s_eq
             res.chord = chord
             # Confidence: the segment must be long enough to resolve a few degrees,
             # the points must sit on one smooth curve (an arm or hole on the back
             # shows up as residual), and the path must be continuous.
-            steps = np.linalg.norm(np.diff(seg, axis=0), axis=1)
-            smooth = 1.0 if steps.max() < 0.05 * H else 0.3
-            clean = float(np.clip(1.5 - resid / max(0.004 * H, 0.6), 0.0, 1.0))
-            edge = float(np.clip((res.edge_support - 0.4) / 0.4, 0.0, 1.0))
-            res.conf_back = _size_conf(float(np.linalg.norm(seg[-1] - seg[0])), 25.0) * smooth * clean * edge
+            steps = np.diff(seg, axis=0)
+            smooth = 1.0 if math.sqrt(float((steps * steps).sum(axis=1).max())) < 0.05 * H else 0.3
+            clean = _clip01(1.5 - resid / max(0.004 * H, 0.6))
+            edge = _clip01((res.edge_support - 0.4) / 0.4)
+            res.conf_back = _size_conf(chord_len, 25.0) * smooth * clean * edge
             # The trunk axis leans on the same back edge: doubt it too when the edge is missing.
             res.conf_trunk *= 0.5 + 0.5 * edge
 
-    _measure_legs(m, res, J, body)
+    _measure_legs(m, res, J, body, has_row)
     return res
 
 
@@ -426,14 +627,16 @@ def _fit_bend(seg: np.ndarray, nominal_len: float):
     drops points far off the fit (an elbow or hand touching the back line).
     Returns (bend_deg, equivalent sagitta, chord end points, rms residual px).
     """
-    p0, p1 = seg[0], seg[-1]
-    c = float(np.linalg.norm(p1 - p0))
+    p0x, p0y = float(seg[0, 0]), float(seg[0, 1])
+    p1x, p1y = float(seg[-1, 0]), float(seg[-1, 1])
+    c = math.hypot(p1x - p0x, p1y - p0y)
     if c < 4:
         return None
-    u = (p1 - p0) / c
-    nb = -_rot(u)  # outward = toward the back (wall)
-    x = (seg - p0) @ u
-    y = (seg - p0) @ nb
+    ux, uy = (p1x - p0x) / c, (p1y - p0y) / c
+    nx, ny = _rot2(ux, uy)
+    nx, ny = -nx, -ny  # outward = toward the back (wall)
+    # Both chord-frame coordinates in one product (rows x, y: contiguous).
+    x, y = np.array([[ux, uy], [nx, ny]]) @ (seg - seg[0]).T
     fit = robust_parabola(x, y)
     if fit is None:
         return None
@@ -442,46 +645,74 @@ def _fit_bend(seg: np.ndarray, nominal_len: float):
     bend = math.degrees(kappa * nominal_len)
     # Equivalent circular arc over the nominal chord, for display: s = c/2 * tan(bend/4).
     s_eq = nominal_len / 2.0 * math.tan(math.radians(bend) / 4.0)
-    return bend, s_eq, ((float(p0[0]), float(p0[1])), (float(p1[0]), float(p1[1]))), resid
+    return bend, s_eq, ((p0x, p0y), (p1x, p1y)), resid
+
+
+def _clip01(v: float) -> float:
+    """Clamp to 0..1 (np.clip on one float costs ~5 us)."""
+    return min(max(float(v), 0.0), 1.0)
 
 
 def _size_conf(length_px: float, full_at: float) -> float:
-    return float(np.clip((length_px - 0.3 * full_at) / (0.7 * full_at), 0.0, 1.0))
+    return _clip01((length_px - 0.3 * full_at) / (0.7 * full_at))
 
 
-def _measure_legs(m: np.ndarray, res: SilhouetteMeasures, J: np.ndarray, body: BodyModel) -> None:
+# Heights above the floor (fractions of H) of the shin and the top of the thigh rows
+# that the knee's axes are fitted to.
+_SHIN_BAND = (0.11, 0.25)
+_THIGH_BAND = (0.33, 0.46)
+
+
+def _measure_legs(m: np.ndarray, res: SilhouetteMeasures, J: np.ndarray, body: BodyModel,
+                  has: np.ndarray) -> None:
+    """Ankle, heel/toe and knee from the mask (back on the left); ``has``: rows with any pixel."""
     H, floor_y = res.height_px, res.floor_y
     x0, _, w, _ = res.bbox
-    # Row extents of the person (back edge = first set pixel, front = last).
-    sub = m[:, x0 : x0 + w]
-    has = sub.any(axis=1)
-    back = np.where(has, sub.argmax(axis=1), -1) + x0
-    front = np.where(has, w - 1 - sub[:, ::-1].argmax(axis=1), -1) + x0
+    Jx, Jy = float(J[0]), float(J[1])
+    # Row extents of the person: back edge = first set pixel, front = last. Only the
+    # legs' rows are ever read (ankle, foot, knee band, shin and thigh), so only they
+    # are scanned (the trunk is half the mask); row y is entry y - r0. Columns outside
+    # the box are empty, so whole rows give the same first/last pixel. Values on empty
+    # rows are never read: every use selects rows where ``has`` is set.
+    h_top = max(body.knee_band[1], _THIGH_BAND[1], _SHIN_BAND[1], body.ankle_h)
+    r0 = max(0, int(math.floor(floor_y - h_top * H)) - 1)
+    legs = m[r0:]
+    hl = has[r0:]
+    back = legs.argmax(axis=1)
+    front = m.shape[1] - 1 - cv2.flip(legs, 1).argmax(axis=1)
+    width, mid2 = front - back, front + back  # leg width and twice the midline x, per row
 
     # -- ankle: middle of the leg just above the foot
     ya = int(round(floor_y - body.ankle_h * H))
     if ya < 0 or not has[ya]:
         return
-    row = m[ya, x0 : x0 + w]
-    xa = x0 + float(np.flatnonzero(row).mean())
-    A = np.array([xa, float(ya)])
+    on = m[ya, x0 : x0 + w].nonzero()[0]
+    xa = x0 + float(on.sum() / len(on))  # the mean (np.mean's Python layer costs more than the sum)
     res.ankle = (xa, float(ya))
 
     # -- foot: heel = wall-ward end, toe = forward end of the bottom rows
-    foot_top = int(round(floor_y - 0.035 * H))
-    feet = m[max(foot_top, 0) : int(floor_y) + 1, x0 : x0 + w]
-    if feet.size and feet.any():
-        fx = np.flatnonzero(feet.any(axis=0))
-        heel_x, toe_x = fx[0], fx[-1]
+    foot_top = max(int(round(floor_y - 0.035 * H)), 0)
+    feet = m[foot_top : int(floor_y) + 1, x0 : x0 + w]
+    in_feet = feet.any(axis=0)
+    fx = in_feet.nonzero()[0]
+    if len(fx):
+        heel_x, toe_x = int(fx[0]), int(fx[-1])
         flen = toe_x - heel_x + 1
         if flen >= 4:
+            # Lowest pixel of each column. A column with any pixel in the foot rows has
+            # its lowest one there (nothing is below the floor row), so one pass over
+            # those rows serves both ends; a column without any looks further up.
+            lowest = foot_top + feet.shape[0] - 1 - cv2.flip(feet, 0).argmax(axis=0)
+
             def bottom_of(c0: int, c1: int) -> float:
+                if in_feet[c0 : c1 + 1].all():
+                    return _median(lowest[c0 : c1 + 1])
                 colsub = m[:, x0 + c0 : x0 + c1 + 1]
                 has_c = colsub.any(axis=0)
                 if not has_c.any():
                     return floor_y
                 last = colsub.shape[0] - 1 - colsub[::-1].argmax(axis=0)
-                return float(np.median(last[has_c]))
+                return _median(last[has_c])
 
             q = max(1, flen // 4)
             heel_bottom = bottom_of(heel_x, heel_x + q - 1)
@@ -494,39 +725,38 @@ def _measure_legs(m: np.ndarray, res: SilhouetteMeasures, J: np.ndarray, body: B
     # -- knee: on the leg midline, the point farthest forward of the hip-ankle line
     y0 = int(round(floor_y - body.knee_band[1] * H))
     y1 = int(round(floor_y - body.knee_band[0] * H))
-    y0 = max(y0, int(J[1]) + 1)
+    # Never above the frame's top row (only a mask cut off well below the hips could ask).
+    y0 = max(y0, int(Jy) + 1, 0)
     if y1 - y0 < 3:
         return
-    ys = np.arange(y0, y1 + 1)
-    ok = has[ys]
-    if ok.sum() < 3:
+    band = slice(y0 - r0, y1 - r0 + 1)
+    idx = hl[band].nonzero()[0]
+    if len(idx) < 3:
         return
-    ys = ys[ok]
-    mid = (back[ys] + front[ys]) / 2.0
-    width = front[ys] - back[ys]
+    wb = width[band][idx]
     # Hands, a kettlebell or a bar at knee height widen the rows: ignore those rows.
-    wmed = np.median(width)
-    good = width <= 1.6 * wmed
-    if good.sum() < 3:
+    good = wb <= 1.6 * _median(wb)
+    idx_good = idx[good]
+    n_good = len(idx_good)
+    if n_good < 3:
         return
-    ys, mid = ys[good], mid[good]
-    pts = np.stack([mid, ys.astype(float)], axis=1)
-    angle = _knee_from_axes(back, front, has, floor_y, H, J)
-    ha = A - J
-    L = float(np.linalg.norm(ha))
+    ys = idx_good + y0
+    mid = mid2[band][idx_good] / 2.0
+    angle = _knee_from_axes(width, mid2, hl, r0, floor_y, H, Jy)
+    hax, hay = xa - Jx, float(ya) - Jy
+    L = math.sqrt(hax * hax + hay * hay)
     if L < 5:
         return
-    nrm = np.array([ha[1], -ha[0]]) / L
-    if nrm[0] < 0:
-        nrm = -nrm
-    dev = (pts - J) @ nrm
-    ki = int(np.argmax(dev))
-    K = pts[ki]
-    res.knee = (float(K[0]), float(K[1]))
-    v1, v2 = J - K, A - K
-    cosang = float(np.dot(v1, v2) / (np.linalg.norm(v1) * np.linalg.norm(v2) + 1e-9))
-    res.knee_angle_deg = float(math.degrees(math.acos(np.clip(cosang, -1.0, 1.0))))
-    res.conf_knee = _size_conf(L, 60.0) * (1.0 if good.mean() > 0.6 else 0.5)
+    nx, ny = hay / L, -hax / L
+    if nx < 0:
+        nx, ny = -nx, -ny
+    ki = int(((mid - Jx) * nx + (ys - Jy) * ny).argmax())
+    Kx, Ky = float(mid[ki]), float(ys[ki])
+    res.knee = (Kx, Ky)
+    v1x, v1y, v2x, v2y = Jx - Kx, Jy - Ky, xa - Kx, float(ya) - Ky
+    cosang = (v1x * v2x + v1y * v2y) / (math.sqrt(v1x * v1x + v1y * v1y) * math.sqrt(v2x * v2x + v2y * v2y) + 1e-9)
+    res.knee_angle_deg = math.degrees(math.acos(min(max(cosang, -1.0), 1.0)))
+    res.conf_knee = _size_conf(L, 60.0) * (1.0 if n_good / len(good) > 0.6 else 0.5)
     if angle is not None:
         res.knee_angle_deg, fit_conf = angle
         res.conf_knee *= fit_conf
@@ -536,46 +766,48 @@ def _measure_legs(m: np.ndarray, res: SilhouetteMeasures, J: np.ndarray, body: B
         res.conf_knee = min(res.conf_knee, 0.3)
 
 
-def _knee_from_axes(back: np.ndarray, front: np.ndarray, has: np.ndarray, floor_y: float, H: float,
-                    J: np.ndarray) -> Optional[tuple[float, float]]:
+def _knee_from_axes(width: np.ndarray, mid2: np.ndarray, has: np.ndarray, r0: int, floor_y: float, H: float,
+                    Jy: float) -> Optional[tuple[float, float]]:
     """Knee angle between the shin and thigh axes, each a line fitted to the leg's midline.
 
     The midline of a tapering limb is its axis whatever the taper, so a straight
-    leg reads straight. Shin rows: 0.08-0.22 H above the floor (above the foot,
-    below the knee); thigh rows: from 0.34 H up to just below the hip joint.
-    Rows much wider than the median (hands, a weight) are dropped. Returns
-    (angle, confidence from the fit residual), or None if a segment is unseen.
+    leg reads straight. Shin rows: 0.11-0.25 H above the floor (above the foot,
+    below the knee); thigh rows: from 0.33 H up to just below the hip joint.
+    Rows much wider than the median (hands, a weight) are dropped. ``width``,
+    ``mid2`` (twice the midline x), ``has``: per row from row ``r0`` down.
+    Returns (angle, confidence from the fit residual), or None if a segment is unseen.
     """
-    def axis(h0: float, h1: float) -> Optional[tuple[np.ndarray, float]]:
+    def axis(h0: float, h1: float) -> Optional[tuple[float, float, float]]:
         ya, yb = int(round(floor_y - h1 * H)), int(round(floor_y - h0 * H))
-        ya = max(ya, 0)
+        ya = max(ya, 0)  # and ya >= r0: the scanned rows reach above the thigh's top
         if yb - ya < 6:
             return None
-        ys = np.arange(ya, yb + 1)
-        ys = ys[has[ys]]
-        if len(ys) < 6:
+        rows = slice(ya - r0, yb - r0 + 1)
+        idx = has[rows].nonzero()[0]
+        if len(idx) < 6:
             return None
-        w = (front[ys] - back[ys]).astype(float)
-        ok = w <= 1.35 * np.median(w)
-        if ok.sum() < 6:
+        w = width[rows][idx]
+        idx = idx[w <= 1.35 * _median(w)]
+        if len(idx) < 6:
             return None
-        ys = ys[ok]
-        mid = (back[ys] + front[ys]) / 2.0
+        ys = idx + ya
+        mid = mid2[rows][idx] / 2.0
         # x as a function of y: legs are closer to vertical than horizontal here.
-        c = np.polyfit(ys.astype(float), mid, 1)
-        r = float(np.sqrt(np.mean((np.polyval(c, ys) - mid) ** 2)))
-        d = np.array([-c[0], -1.0])  # pointing up
-        return d / np.linalg.norm(d), r
+        c0, c1 = line_fit(ys, mid).tolist()
+        e = (c0 * ys + c1) - mid
+        r = math.sqrt(float(e @ e) / len(e))
+        n = math.sqrt(c0 * c0 + 1.0)
+        return -c0 / n, -1.0 / n, r  # unit direction pointing up, rms residual
 
-    shin = axis(0.11, 0.25)
-    top = min(0.46, (floor_y - J[1]) / H - 0.04)
-    thigh = axis(0.33, top) if top > 0.38 else None
+    shin = axis(*_SHIN_BAND)
+    top = min(_THIGH_BAND[1], (floor_y - Jy) / H - 0.04)
+    thigh = axis(_THIGH_BAND[0], top) if top > 0.38 else None
     if shin is None or thigh is None:
         return None
-    (ds, rs), (dt, rt) = shin, thigh
+    (sx, sy, rs), (tx, ty, rt) = shin, thigh
     # Knee angle: 180 when the thigh continues the shin's line.
-    ang = 180.0 - math.degrees(math.acos(float(np.clip(np.dot(ds, dt), -1.0, 1.0))))
-    conf = float(np.clip(1.5 - max(rs, rt) / max(0.006 * H, 1.0), 0.0, 1.0))
+    ang = 180.0 - math.degrees(math.acos(min(max(sx * tx + sy * ty, -1.0), 1.0)))
+    conf = _clip01(1.5 - max(rs, rt) / max(0.006 * H, 1.0))
     return ang, conf
 
 
@@ -592,7 +824,8 @@ def facing_score(mask: np.ndarray, standing_height: Optional[float] = None) -> O
 
     Returns None if there is no foot to look at.
     """
-    m = mask > 0
+    # 0/255 uint8 (one fast pass) where possible: argmax below finds the first set pixel either way.
+    m = cv2.compare(mask, 0, cv2.CMP_GT) if mask.dtype == np.uint8 else mask > 0
     rows = np.flatnonzero(m.any(axis=1))
     if len(rows) < 30:
         return None
@@ -606,7 +839,7 @@ def facing_score(mask: np.ndarray, standing_height: Optional[float] = None) -> O
             return None
         lo = sub.argmax(axis=1)[has]
         hi = sub.shape[1] - 1 - sub[:, ::-1].argmax(axis=1)[has]
-        return float(np.median(lo)), float(np.median(hi))
+        return _median(lo), _median(hi)
 
     feet = m[int(bottom - 0.06 * h) : bottom + 1]
     fx = np.flatnonzero(feet.any(axis=0))
