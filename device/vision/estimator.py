@@ -327,12 +327,16 @@ class PostureEstimator:
         last = self._last_blob
         if last is not None and last.frame_shape != seg.mask.shape[:2]:
             last = None
-        protect = None
-        if blob is not None or last is not None:
-            protect = np.zeros(seg.mask.shape[:2], np.uint8)
+        def protect() -> Optional[np.ndarray]:
+            # Built only when the segmenter learns from this frame (one in three).
+            if blob is None and last is None:
+                return None
+            m = np.zeros(seg.mask.shape[:2], np.uint8)
             for b in (blob, last):
                 if b is not None:
-                    b.paint(protect)
+                    b.paint(m)
+            return m
+
         self.segmenter.feedback(protect)
         self._last_blob = blob
         if blob is None:

@@ -30,7 +30,7 @@ import copy
 import os
 import sys
 from dataclasses import dataclass
-from typing import Optional, Protocol
+from typing import Callable, Optional, Protocol, Union
 
 import cv2
 import numpy as np
@@ -78,6 +78,9 @@ class Segmentation:
     soft: Optional[np.ndarray] = None  # float32 HxW, > 0 inside a person; its zero level is the edge
 
 
+PersonMask = Union[np.ndarray, Callable[[], Optional[np.ndarray]], None]
+
+
 class Segmenter(Protocol):
     """Anything that turns a BGR frame into a person mask."""
 
@@ -87,10 +90,12 @@ class Segmenter(Protocol):
         """Mask of the people in ``image`` (HxWx3 BGR uint8), None if not ready."""
         ...
 
-    def feedback(self, person_mask: Optional[np.ndarray]) -> None:
+    def feedback(self, person_mask: PersonMask) -> None:
         """Tell the backend which pixels belong to the tracked person (or None).
 
         The background model freezes learning there; other backends ignore it.
+        ``person_mask`` may be a function returning the mask, called only if the
+        backend learns from this frame (the background model learns from one in three).
         """
         ...
 
@@ -332,7 +337,7 @@ class BackgroundModel:
         _, mask = cv2.threshold(graded, 63, 255, cv2.THRESH_BINARY)
         return Segmentation(mask, self.name)
 
-    def feedback(self, person_mask: Optional[np.ndarray]) -> None:
+    def feedback(self, person_mask: PersonMask) -> None:
         """Learn from the last segmented frame everywhere except the tracked person.
 
         Non-person foreground (a moved chair, a ghost) is learned too, slowly, so
@@ -345,6 +350,8 @@ class BackgroundModel:
         self._tick += 1
         if self.ready and self._tick % 3:
             return
+        if callable(person_mask):
+            person_mask = person_mask()
         keep = self._keep(person_mask, self._small, 7)
         if self._shadow is not None and self._shadow.shape == keep.shape:
             keep = cv2.bitwise_and(keep, (~self._shadow).view(np.uint8))
@@ -404,7 +411,7 @@ class SelfieSegmenter:
         mask = (prob > self.threshold).astype(np.uint8) * 255
         return Segmentation(mask, self.name, prob.astype(np.float32) - self.threshold)
 
-    def feedback(self, person_mask: Optional[np.ndarray]) -> None:
+    def feedback(self, person_mask: PersonMask) -> None:
         return None
 
     def close(self) -> None:
@@ -649,7 +656,7 @@ class AutoSegmenter:
         self.last_backend = self.background.name
         return seg
 
-    def feedback(self, person_mask: Optional[np.ndarray]) -> None:
+    def feedback(self, person_mask: PersonMask) -> None:
         if self._changed:
             return
         if self.learned is None or (self.background.ready and not self.distrusted):
@@ -690,5 +697,5 @@ class _BackgroundOnly:
             self.background.learn(image)
         return seg
 
-    def feedback(self, person_mask: Optional[np.ndarray]) -> None:
+    def feedback(self, person_mask: PersonMask) -> None:
         self.background.feedback(person_mask)
