@@ -544,10 +544,10 @@ class AutoSegmenter:
         the colour of the wall, the learned model (256 px input) loses thin legs or
         trousers the colour of the floor -- and neither often marks empty scene as a
         person. So the mask is where both agree, plus the whole regions that only one of
-        them covers (a shirt the colour of the wall, legs the learned model lost). Thin
-        slivers where their outlines differ by a few pixels are dropped: the learned
-        model's outline is blurry, the background model's is ragged on camouflage, and
-        either would make a smooth back bumpy.
+        them covers (a shirt the colour of the wall, legs the learned model lost) -- whole,
+        even where the other model's fragments nick them (:func:`_thick_parts`). Thin
+        slivers where the two outlines merely differ by a few pixels are dropped: the
+        learned model's outline is blurry, and it would make a smooth back bumpy.
         """
         assert self.learned is not None
         ref = self.learned.segment(image)
@@ -560,10 +560,9 @@ class AutoSegmenter:
             if self._n % self.check_every == 0 and self._agree(ref, seg) is not False:
                 self.distrusted = False
             k = max(3, int(round(0.012 * image.shape[0])) | 1)
-            blob = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))
             both = cv2.bitwise_and(ref.mask, seg.mask)
-            only_ref = cv2.morphologyEx(cv2.subtract(ref.mask, seg.mask), cv2.MORPH_OPEN, blob)
-            only_bg = cv2.morphologyEx(cv2.subtract(seg.mask, ref.mask), cv2.MORPH_OPEN, blob)
+            only_ref = _thick_parts(cv2.subtract(ref.mask, seg.mask), k)
+            only_bg = _thick_parts(cv2.subtract(seg.mask, ref.mask), k)
             person = cv2.bitwise_or(both, cv2.bitwise_or(only_ref, only_bg))
             self.last_backend = FUSED
         self.background.learn(image, person)
@@ -661,6 +660,22 @@ class AutoSegmenter:
             return
         if self.learned is None or (self.background.ready and not self.distrusted):
             self.background.feedback(person_mask)
+
+
+def _thick_parts(mask: np.ndarray, k: int) -> np.ndarray:
+    """The connected regions of ``mask`` that are somewhere at least ``k`` px thick, whole.
+
+    An opening alone would keep only the thick cores and eat the region's edge wherever
+    a fragment of the other mask nicks it; here a region survives entirely or not at all.
+    """
+    core = cv2.morphologyEx(mask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
+    if not cv2.countNonZero(core):
+        return core
+    n, labels = cv2.connectedComponents(mask, connectivity=8)
+    keep = np.zeros(n, np.uint8)
+    keep[np.unique(labels[core > 0])] = 255
+    keep[0] = 0
+    return keep[labels]
 
 
 def _tallest_blob(mask: np.ndarray) -> int:
