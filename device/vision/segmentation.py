@@ -430,8 +430,10 @@ class AutoSegmenter:
     (intersection over union below ``trust_iou`` and the background mask misses
     more than ``max_miss`` of the learned mask's sure core: clothing that matches the wall,
     backlight, a dark floor) the background model is *distrusted*: the learned model
-    runs on every frame and the mask is the union of the two (see :meth:`_fused`); below ``min_iou`` the scene itself changed (camera
-    knocked, furniture moved) and the background model is relearned.
+    runs on every frame and the two masks are fused (see :meth:`_fused`); below
+    ``min_iou`` the scene itself changed (camera knocked, furniture moved) and the
+    background model is relearned, unless a scene remembered from before the last
+    relearn fits again (a camera knocked aside and put back).
 
     Distrust ends on evidence, not on a timer: every ``check_every`` frames the
     background model is run beside the learned one, and it is trusted again only
