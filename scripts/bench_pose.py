@@ -36,7 +36,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_vision_accuracy import judge_reps, pct  # noqa: E402  (one copy of the per-rep judgement)
+from bench_vision_accuracy import balanced, judge_reps, pct  # noqa: E402  (one copy of the per-rep judgement)
 
 from device.config import Config  # noqa: E402
 from device.core.engine import RepEngine, run_engine  # noqa: E402
@@ -104,18 +104,6 @@ def score(rows: list, sc, cfg: Config) -> dict:
     return out
 
 
-def balanced(pairs) -> str:
-    tp = sum(1 for t, p in pairs if t and p)
-    fp = sum(1 for t, p in pairs if not t and p)
-    fn = sum(1 for t, p in pairs if t and not p)
-    tn = sum(1 for t, p in pairs if not t and not p)
-    prec = tp / (tp + fp) if tp + fp else float("nan")
-    rec = tp / (tp + fn) if tp + fn else float("nan")
-    spec = tn / (tn + fp) if tn + fp else float("nan")
-    return (f"precision {prec:.2f} recall {rec:.2f} balanced accuracy {(rec + spec) / 2:.2f} "
-            f"(tp {tp} fp {fp} fn {fn} tn {tn})")
-
-
 def report(label: str, agg: dict, ms: list[float]) -> None:
     n = len(agg["n_truth"])
     tr, ro = agg["trunk"], agg["round"]
@@ -129,15 +117,8 @@ def report(label: str, agg: dict, ms: list[float]) -> None:
     print(f"  knee angle abs error:        median {pct(kn, 50):.2f} p90 {pct(kn, 90):.2f} deg; "
           f"heel lift abs error median {pct(he, 50):.4f} p90 {pct(he, 90):.4f} of stature")
     reps = agg["reps"]
-    tp = sum(1 for t, p, *_ in reps if t and p)
-    fp = sum(1 for t, p, *_ in reps if not t and p)
-    fn = sum(1 for t, p, *_ in reps if t and not p)
-    tn = sum(1 for t, p, *_ in reps if not t and not p)
-    prec = tp / (tp + fp) if tp + fp else float("nan")
-    rec = tp / (tp + fn) if tp + fn else float("nan")
-    spec = tn / (tn + fp) if tn + fp else float("nan")
-    print(f"  rounded reps: {tp + fn} rounded of {len(reps)} seen reps (+{len(agg['reps_unseen'])} unseen); precision "
-          f"{prec:.2f} recall {rec:.2f} balanced accuracy {(rec + spec) / 2:.2f} (tp {tp} fp {fp} fn {fn} tn {tn})")
+    print(f"  rounded reps: {sum(1 for t, *_ in reps if t)} rounded of {len(reps)} seen reps "
+          f"(+{len(agg['reps_unseen'])} unseen); {balanced(reps)}")
     counts = agg["count"]
     exact = sum(1 for f, n, m in counts if n <= f <= n + m)
     print(f"  rep engine, video mode (no contact; hinge >= {Config().thresholds.hinge_min_deg:g} deg): count right in "

@@ -93,6 +93,19 @@ def pct(a: list[float], q: float) -> float:
     return float(np.percentile(np.abs(a), q)) if a else float("nan")
 
 
+def balanced(pairs) -> str:
+    """Precision, recall and balanced accuracy of (truth, predicted, ...) pairs, as printed."""
+    tp = sum(1 for t, p, *_ in pairs if t and p)
+    fp = sum(1 for t, p, *_ in pairs if not t and p)
+    fn = sum(1 for t, p, *_ in pairs if t and not p)
+    tn = sum(1 for t, p, *_ in pairs if not t and not p)
+    prec = tp / (tp + fp) if tp + fp else float("nan")
+    rec = tp / (tp + fn) if tp + fn else float("nan")
+    spec = tn / (tn + fp) if tn + fp else float("nan")
+    return (f"precision {prec:.2f} recall {rec:.2f} balanced accuracy {(rec + spec) / 2:.2f} "
+            f"(tp {tp} fp {fp} fn {fn} tn {tn})")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--seeds", type=int, default=8)
@@ -142,16 +155,8 @@ def report(label: str, agg: dict, secs) -> None:
           f"heel lift abs error median {pct(he, 50):.4f} p90 {pct(he, 90):.4f} of height "
           f"(threshold {Config().thresholds.heel_lift:g})")
     reps = agg["reps"]
-    tp = sum(1 for t, p, *_ in reps if t and p)
-    fp = sum(1 for t, p, *_ in reps if not t and p)
-    fn = sum(1 for t, p, *_ in reps if t and not p)
-    tn = sum(1 for t, p, *_ in reps if not t and not p)
-    prec = tp / (tp + fp) if tp + fp else float("nan")
-    rec = tp / (tp + fn) if tp + fn else float("nan")
-    spec = tn / (tn + fp) if tn + fp else float("nan")
-    bal = (rec + spec) / 2
-    print(f"  rounded reps: {tp + fn} of {len(reps)} seen reps (+{len(agg['reps_unseen'])} unseen); "
-          f"precision {prec:.2f} recall {rec:.2f} balanced accuracy {bal:.2f} (tp {tp} fp {fp} fn {fn} tn {tn})")
+    print(f"  rounded reps: {sum(1 for t, *_ in reps if t)} of {len(reps)} seen reps "
+          f"(+{len(agg['reps_unseen'])} unseen); {balanced(reps)}")
     print(f"  walking/absent frames wrongly in position: {len(agg['false_in_position'])}")
 
 
