@@ -1,0 +1,119 @@
+"""What a station tells the outside world: one JSON shape per message, shared by every channel.
+
+The MQTT adapter (``wallhinge/<station_id>/...`` topics), the local channel the
+dashboard and the athlete screen read, and any log or export that wants the
+same words all build their payloads here, so a field has one name everywhere.
+Nothing here touches the network, a clock or the disk: callers pass the wall
+time and ids in.
+
+Payloads (all plain JSON objects, ``"v": 1`` is the schema version):
+
+- ``state``: retained picture of the station (:class:`StationState`).
+- ``rep``: one finished rep (:func:`rep_message`), with a stable ``id`` a
+  consumer uses to drop a duplicate.
+- ``event``: set started or ended, target reached, a fault on or off
+  (:func:`event_message`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Optional
+
+from .core.types import (
+    ContactMade,
+    Event,
+    Rep,
+    RepFinished,
+    SetEnded,
+    SetStarted,
+    TargetReached,
+    Verdict,
+)
+
+SCHEMA_VERSION = 1
+
+# The cue in words for each verdict: technique, never danger (DOMAIN.md).
+CUES: dict[str, str] = {
+    Verdict.GOOD.value: "good rep",
+    Verdict.SHALLOW.value: "reach the wall",
+    Verdict.ROUNDED.value: "chest tall",
+    Verdict.KNEE_LOCK.value: "soften your knees",
+    Verdict.HEEL_LIFT.value: "keep your heels down",
+    Verdict.TOO_FAST.value: "slower",
+    Verdict.UNCHECKED.value: "step into view",
+}
+
+
+@dataclass
+class StationState:
+    """The station as a person would describe it right now.
+
+    Kept by the station app and published whenever it changes.
+    """
+
+    station_id: str
+    app_state: str = "starting"  # starting | ready | running | faulted | stopping
+    person_present: bool = False
+    set_active: bool = False
+    set_id: Optional[str] = None
+    count: int = 0
+    target: int = 20
+    last_verdict: Optional[str] = None
+    last_cue: Optional[str] = None
+    patient: Optional[str] = None  # the selected patient's label (clinic); None elsewhere
+    muted: bool = False
+    faults: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"v": SCHEMA_VERSION, **asdict(self)}
+
+
+def rep_id(station_id: str, set_id: str, index: int) -> str:
+    """A rep's stable id: the same rep always gets the same id, across restarts and resends."""
+    return f"{station_id}/{set_id}/{index}"
+
+
+def rep_message(rep: Rep, *, station_id: str, set_id: str, wall_start: Optional[str] = None,
+                wall_end: Optional[str] = None, counted_total: Optional[int] = None,
+                target: Optional[int] = None) -> dict[str, Any]:
+    """One finished rep. ``wall_start``/``wall_end`` are ISO 8601 wall-clock times when known."""
+    d = rep.to_dict()
+    return {
+        "v": SCHEMA_VERSION,
+        "id": rep_id(station_id, set_id, rep.index),
+        "station": station_id,
+        "set": set_id,
+        **d,
+        "cue": CUES.get(rep.verdict.value),
+        "started_at": wall_start,
+        "ended_at": wall_end,
+        "counted_total": counted_total,
+        "target": target,
+    }
+
+
+def event_message(e: Event, *, station_id: str, set_id: Optional[str] = None,
+                  wall_time: Optional[str] = None) -> Optional[dict[str, Any]]:
+    """The ``event`` payload for an engine event, or None for events that are not published
+    on their own (a finished rep has its own ``rep`` message; a baseline is internal)."""
+    base = {"v": SCHEMA_VERSION, "station": station_id, "set": set_id, "at": wall_time}
+    if isinstance(e, SetStarted):
+        return {**base, "event": "set_started", "set_index": e.set_index}
+    if isinstance(e, SetEnded):
+        return {**base, "event": "set_ended", "set_index": e.set_index, "counted": e.counted_total,
+                "reason": e.reason}
+    if isinstance(e, TargetReached):
+        return {**base, "event": "target_reached", "counted": e.counted_total}
+    if isinstance(e, ContactMade):
+        return {**base, "event": "contact", "verdict": e.verdict.value}
+    if isinstance(e, RepFinished):
+        return None
+    return None
+
+
+def fault_message(part: str, status: str, on: bool, message: str, *, station_id: str,
+                  wall_time: Optional[str] = None) -> dict[str, Any]:
+    """A device fault turning on or off (camera, proximity sensor, storage)."""
+    return {"v": SCHEMA_VERSION, "station": station_id, "at": wall_time,
+            "event": "fault_on" if on else "fault_off", "part": part, "status": status, "message": message}
