@@ -25,6 +25,8 @@ from .station import Station, replay
 class TruthPosture:
     """Posture straight from the scenario's ground truth (isolates the engine from vision)."""
 
+    rounding_floor_deg = None  # the truth's bend is relative to the person's own standing
+
     def __init__(self, scenario) -> None:
         self.scenario = scenario
 

@@ -21,7 +21,13 @@ log = logging.getLogger(__name__)
 
 
 class PostureSource(Protocol):
-    """Anything that turns a frame into a PostureSample (the vision estimator)."""
+    """Anything that turns a frame into a PostureSample (the vision estimator).
+
+    ``rounding_floor_deg``: the lowest back-shape reference the estimator's bend measure
+    allows (see :class:`device.core.engine.RepEngine`); None for a pure standing baseline.
+    """
+
+    rounding_floor_deg: Optional[float]
 
     def process(self, frame: Frame) -> PostureSample: ...
 
@@ -52,7 +58,8 @@ class Station:
         self.posture = posture
         self.sinks = list(sinks)
         self.recorder = recorder
-        self.engine = RepEngine(config, has_contact_sensor=has_contact_sensor, has_distance=has_distance)
+        self.engine = RepEngine(config, has_contact_sensor=has_contact_sensor, has_distance=has_distance,
+                                rounding_floor_deg=posture.rounding_floor_deg if posture is not None else None)
         self.last_posture: Optional[PostureSample] = None
         self._lock = threading.Lock()
 

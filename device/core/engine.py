@@ -102,8 +102,16 @@ class RepEngine:
     digital sensor or contact switch (contact only, no distance).
     """
 
-    def __init__(self, config: Config, *, has_contact_sensor: bool = True, has_distance: bool = True) -> None:
+    def __init__(self, config: Config, *, has_contact_sensor: bool = True, has_distance: bool = True,
+                 rounding_floor_deg: Optional[float] = None) -> None:
         self.cfg = config
+        # The lowest back-shape reference a person gets (the estimator's, in its own units):
+        # a person who stands with a rounder back than that is judged against their own
+        # standing; everyone else against this population figure, because a standing
+        # back in an extended (lordotic) posture is no reference for the bottom of a
+        # hinge (measured on real footage: README, "Rounding on real footage"). None: the
+        # standing baseline alone.
+        self.rounding_floor_deg = rounding_floor_deg
         self.th = config.thresholds
         self.checks = config.checks
         self.has_contact_sensor = has_contact_sensor
@@ -362,8 +370,14 @@ class RepEngine:
         backs = [b for _, b in self._standing_backs]
         if len(backs) >= BASELINE_MIN_SAMPLES:
             self.baseline = statistics.median(backs)
-            if events is not None:
-                events.append(BaselineTaken(t, self.baseline))
+            if self.rounding_floor_deg is not None:
+                self.baseline = max(self.baseline, self.rounding_floor_deg)
+        elif self.rounding_floor_deg is not None:
+            self.baseline = self.rounding_floor_deg  # never seen standing (a lift from the floor)
+        else:
+            return
+        if events is not None:
+            events.append(BaselineTaken(t, self.baseline))
 
     def _rounding(self, rep: _RepInProgress, until: Optional[float] = None) -> Optional[float]:
         """Largest rounding in the rep that held for SUSTAIN_S."""

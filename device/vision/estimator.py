@@ -233,6 +233,10 @@ class PostureEstimator:
     standing (used for the heel reference), from ``ThresholdsConfig``.
     """
 
+    # Rounding is judged against the person's own standing back at the station (the
+    # camera sees them standing tall before the first rep).
+    rounding_floor_deg: Optional[float] = None
+
     def __init__(
         self,
         segmenter: Optional[Segmenter] = None,

@@ -201,15 +201,25 @@ class RateGate:
 class PoseModelParams:
     """Tunable geometry of the pose-guided measures (fractions of the hip-shoulder distance L)."""
 
-    lumbar_frac: float = 0.30  # the back segment starts this far above the hip landmark (above the buttocks)
-    upper_frac: float = 0.80  # and ends here (below the top of the shoulder blades)
-    n_rays: int = 24
+    # The whole back, from the hip joint's level (the top of the sacrum lies just above it
+    # on the back) to the shoulder joint's level (the base of the neck): a rounded back's
+    # dome spans all of it, and a parabola over the whole length is not moved by a fold,
+    # a hood or hair the way a short upper-back piece is (measured on real footage:
+    # README, "Rounding on real footage").
+    lumbar_frac: float = 0.15  # the back segment starts this far above the hip landmark
+    upper_frac: float = 1.0  # and ends here
+    n_rays: int = 32
     min_depth: float = 0.05  # back edge this close to the axis or closer: the axis is off the trunk
-    max_depth: float = 0.60  # no edge within this: something is glued to the back
-    max_step: float = 0.08  # adjacent rays' depths differ by more than this: a notch or an attached object
+    max_depth: float = 0.80  # no edge within this: something is glued to the back
+    max_step: float = 0.10  # adjacent rays' depths differ by more than this: a notch or an attached object
     min_trunk_px: float = 40.0  # hip-shoulder distance below this: too small to resolve a bend
-    full_trunk_px: float = 110.0  # confidence in the bend is full from here
+    full_trunk_px: float = 90.0  # confidence in the bend is full from here
     min_visibility: float = 0.5
+    # Shoulders apart by more than this fraction of the trunk length: the camera sees the
+    # back obliquely (about 35 deg or more off a side view), where the silhouette's edge is
+    # not the spine's profile. The back is then reported unseen, never guessed.
+    max_shoulder_spread: float = 0.45
+    facing_votes_needed: int = 3
 
 
 def _angle_deg(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> float:
@@ -313,6 +323,12 @@ class PoseGuidedEstimator:
     """
 
     backend = "mediapipe-pose"
+    # The bend this measure reads on a neutral back at the bottom of a hinge, plus nothing:
+    # rounding is the bend above max(this, the person's own standing bend). Chosen
+    # leave-one-person-out on the real development footage: with the rounding threshold
+    # at 10 deg, every fold's best cut on the bend lay at 28-29 deg (README, "Rounding on
+    # real footage").
+    rounding_floor_deg = 18.0
 
     def __init__(self, wall_side: str = "auto", standing_deg: float = 12.0, smooth: bool = True,
                  params: PoseModelParams = PoseModelParams(), lost_after_s: float = 1.0, model=None,
@@ -359,6 +375,7 @@ class PoseGuidedEstimator:
 
     def _reset_person(self) -> None:
         self._last_seen_t: Optional[float] = None
+        self._shoulder_spread: Optional[float] = None
         self._last_t: Optional[float] = None
         self._facing_votes: deque[float] = deque(maxlen=90)
         self._feet: deque[tuple[float, float]] = deque(maxlen=90)  # t, feet centre x
@@ -390,7 +407,7 @@ class PoseGuidedEstimator:
         v = np.fromiter(self._facing_votes, float)
         score = float(np.median(v))
         agree = float(np.mean(np.sign(v) == np.sign(score)))
-        sure = min(1.0, len(v) / 5.0) * max(0.0, 2.0 * agree - 1.0)
+        sure = min(1.0, len(v) / self.params.facing_votes_needed) * max(0.0, 2.0 * agree - 1.0)
         return ("right" if score > 0 else "left"), sure
 
     def _still(self, t: float, H: float) -> bool:
@@ -451,6 +468,8 @@ class PoseGuidedEstimator:
 
         hip = 0.5 * (xy[L_HIP] + xy[R_HIP])
         sho = 0.5 * (xy[L_SHOULDER] + xy[R_SHOULDER])
+        trunk_len = float(np.linalg.norm(sho - hip))
+        self._shoulder_spread = float(np.linalg.norm(xy[L_SHOULDER] - xy[R_SHOULDER])) / trunk_len if trunk_len >= 1 else None
         # The model follows one person; if it jumps to another (a second person walks
         # past, or the lifter was occluded), nothing learnt about the first one applies.
         if self._prev_hip is not None and self._heights:
@@ -496,7 +515,10 @@ class PoseGuidedEstimator:
         still = feet_in and self._still(t, H)
         dbg.still = still
 
-        if whole and still and self.wall_side_setting == "auto":
+        # Facing from planted feet, or from a clear hinge even while the feet are not yet
+        # judged still: a clip may start in the set-up at the floor. Walking frames do not
+        # vote (someone walking in faces where they go, not where they will stand).
+        if self.wall_side_setting == "auto" and (still or (feet_in and raw_incl_img > 25.0)):
             vote = self._facing_vote(xy, vis, hip, sho, H)
             if vote is not None:
                 self._facing_votes.append(vote)
@@ -639,6 +661,8 @@ class PoseGuidedEstimator:
         P = self.params
         if L < P.min_trunk_px:
             return None, 0.0, "trunk too small to measure the back", None
+        if self._shoulder_spread is not None and self._shoulder_spread > P.max_shoulder_spread:
+            return None, 0.0, "camera sees the back obliquely (turn it to a side view)", None
         pts, why = back_edge(prob, hip, sho, facing, P)
         if pts is None:
             return None, 0.0, why, None
@@ -650,7 +674,9 @@ class PoseGuidedEstimator:
         meas.chord = ((float(pts[0, 0]), float(pts[0, 1])), (float(pts[-1, 0]), float(pts[-1, 1])))
         meas.sagitta_px = chord / 2.0 * math.tan(math.radians(bend) / 4.0)
         size = float(np.clip((L - P.min_trunk_px) / (P.full_trunk_px - P.min_trunk_px), 0.0, 1.0))
-        clean = float(np.clip(1.5 - resid / max(0.01 * L, 0.6), 0.0, 1.0))
+        # The whole back is no exact parabola (the sacrum and the neck curve away at its
+        # ends), so a residual of 2 % of the trunk is still a clean edge.
+        clean = float(np.clip(1.5 - resid / max(0.02 * L, 0.6), 0.0, 1.0))
         conf = (0.5 + 0.5 * size) * clean
         # Direction of the back segment (principal axis of its points, pointing up the trunk).
         c = pts - pts.mean(axis=0)
