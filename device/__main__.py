@@ -45,6 +45,16 @@ def _size(text: str) -> tuple[int, int]:
         raise argparse.ArgumentTypeError(f"size must look like 640x480, not {text!r}") from None
 
 
+def _mqtt_url(text: str) -> str:
+    from .net.url import parse_url
+
+    try:
+        parse_url(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+    return text
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="wallhinge", description="WallHinge: a smart wall target for hip-hinge training")
     p.add_argument("--version", action="version", version=f"wallhinge {__version__}")
@@ -56,7 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser("run", help="run the station (simulation when not on a Raspberry Pi)")
     r.add_argument("--simulate", action="store_true", help="force simulation even on a Pi")
     r.add_argument("--label", help="patient or user label stored with the sets (clinic)")
-    r.add_argument("--mqtt", metavar="URL", help="publish to this MQTT broker (mqtt://host:1883, mqtts://...); "
+    r.add_argument("--mqtt", metavar="URL", type=_mqtt_url, help="publish to this MQTT broker (mqtt://host:1883, mqtts://...); "
                                                  "overrides [mqtt] url")
 
     s = sub.add_parser("simulate", help="run a synthetic scenario through the whole station")
@@ -70,7 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="camera: real vision on rendered frames (default); truth: ground-truth posture")
     s.add_argument("--record", type=Path, help="also save the session as a recording (format v1) in this folder")
     s.add_argument("--json", action="store_true", help="machine-readable output")
-    s.add_argument("--mqtt", metavar="URL", help="publish to this MQTT broker (mqtt://host:1883, mqtts://...)")
+    s.add_argument("--mqtt", metavar="URL", type=_mqtt_url, help="publish to this MQTT broker (mqtt://host:1883, mqtts://...)")
 
     a = sub.add_parser("analyze", help="per-rep report of a recording folder or a side-view video")
     a.add_argument("path", type=Path)
@@ -89,7 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("export", help="export the session log as CSV or JSON (see: export --help)", add_help=False)
 
     f = sub.add_parser("fleet", help="every station on an MQTT broker, live, in the terminal")
-    f.add_argument("--mqtt", metavar="URL", help="the broker (default: [mqtt] url of the config)")
+    f.add_argument("--mqtt", metavar="URL", type=_mqtt_url, help="the broker (default: [mqtt] url of the config)")
     f.add_argument("--for", dest="duration", type=float, metavar="SECONDS", help="stop after this long (default: until Ctrl-C)")
 
     c = sub.add_parser("config", help="check a config file, or print the defaults")

@@ -323,9 +323,10 @@ class MqttLink:
         self.connected.set()
 
     def _on_disconnect(self, client, userdata, flags, reason_code, properties) -> None:
+        was_up = self.connected.is_set()  # False after a refused login: keep that reason
         self.connected.clear()
         self._q.put(("disconnected",))
-        if not self._closed.is_set() and reason_code.is_failure:
+        if was_up and not self._closed.is_set() and reason_code.is_failure:
             self._error(f"lost the broker at {self.url.host}:{self.url.port} ({reason_code}); reps wait in the outbox")
 
     def _on_publish(self, client, userdata, mid, reason_code, properties) -> None:
@@ -460,7 +461,8 @@ class MqttLink:
                 stopping = (item[1], item[2])
             if stopping is not None:
                 done, deadline = stopping
-                if (not inflight and box.count_pending() == 0) or time.monotonic() >= deadline or not up:
+                # a broker that is away may come back before the deadline: keep trying until then
+                if (not inflight and box.count_pending() == 0) or time.monotonic() >= deadline:
                     left = box.count_pending()
                     if left:
                         log.warning("MQTT: %d rep(s) not yet delivered stay in the outbox for the next start", left)
