@@ -245,7 +245,7 @@ def to_toml(d: dict) -> str:
     out = []
     for section, body in d.items():
         out.append(f"[{section}]")
-        out += [f"{k} = {val(v)}" for k, v in body.items() if v is not None]  # None: unset, the default
+        out += [f"{k} = {val(v)}" for k, v in body.items()]
         out.append("")
     return "\n".join(out)
 

@@ -162,13 +162,13 @@ class MqttConfig(_Section):
     url: str = ""  # mqtt://host:1883 or mqtts://host:8883; empty = off
     username: str = ""
     password: str = ""
-    password_file: Optional[Path] = None  # read at start; wins over password
-    ca_file: Optional[Path] = None  # mqtts: the CA that signed the broker's cert (default: system CAs)
+    password_file: str = ""  # a file with the password on one line, read at start; wins over password
+    ca_file: str = ""  # mqtts: the CA that signed the broker's cert (empty: the system's CAs)
     station_id: str = ""  # default: the hostname, sanitised to [a-zA-Z0-9_-]
     discovery: bool = True  # Home Assistant MQTT discovery
     discovery_prefix: str = "homeassistant"
     # Reps not yet acknowledged by the broker wait here (default: mqtt-outbox.db beside storage.database).
-    outbox: Optional[Path] = None
+    outbox: str = ""
 
     @field_validator("url")
     @classmethod

@@ -14,6 +14,7 @@ import sys
 import threading
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Optional, TextIO
 
 from .net.topics import ROOT, station_of
@@ -129,7 +130,7 @@ def run_fleet(config, *, url: Optional[str] = None, duration: Optional[float] = 
         import os
 
         client = make_client(broker, client_id=f"wallhinge-fleet-{os.getpid()}", username=username,
-                             password=password, ca_file=config.mqtt.ca_file, on_error=on_error)
+                             password=password, ca_file=Path(config.mqtt.ca_file) if config.mqtt.ca_file else None, on_error=on_error)
     except NetError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

@@ -159,7 +159,7 @@ def run_simulation(
         from .net.mqtt import link_from_config
 
         link = link_from_config(cfg, url=mqtt_url, station=station, clock=lambda: station.engine._now,
-                                outbox=cfg.mqtt.outbox)
+                                outbox=cfg.mqtt.outbox or None)
         station.sinks.append(link)
     source = SyntheticFrameSource(scenario)
     n = 0

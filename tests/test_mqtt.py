@@ -542,7 +542,7 @@ def test_password_file(broker, tmp_path):
         link.close()
     from device.net.mqtt import NetError
 
-    cfg.mqtt.password_file = tmp_path / "missing.pw"
+    cfg.mqtt.password_file = str(tmp_path / "missing.pw")
     with pytest.raises(NetError, match="password_file .*missing.pw cannot be read"):
         link_from_config(cfg, url=f"mqtt://127.0.0.1:{broker.port}", outbox=None)
 

@@ -130,7 +130,7 @@ def credentials(mc, url: BrokerUrl) -> tuple[Optional[str], Optional[str]]:
     """Username and password: the URL's if it has them, else the config's (password_file wins)."""
     username = url.username or mc.username or None
     password = url.password if url.password is not None else (mc.password or None)
-    if url.password is None and mc.password_file is not None:
+    if url.password is None and mc.password_file:
         try:
             password = Path(mc.password_file).read_text(encoding="utf-8").strip()
         except OSError as e:
@@ -194,7 +194,7 @@ class MqttLink:
         self._set_id: Optional[str] = None
         self._client = make_client(
             self.url, client_id=f"wallhinge-{station_id}", username=self.username, password=password,
-            ca_file=mc.ca_file, will=(self.topics.availability, "offline"), on_error=self._error)
+            ca_file=Path(mc.ca_file) if mc.ca_file else None, will=(self.topics.availability, "offline"), on_error=self._error)
         c = self._client
         c.on_connect = self._on_connect
         c.on_disconnect = self._on_disconnect
