@@ -576,3 +576,81 @@ def test_fleet_shows_every_station(broker, tmp_path):
     row_b = next(line for line in text.splitlines() if line.startswith("gym-b"))
     assert "online" in row_a and "1/20" in row_a and "good" in row_a and "48°" in row_a
     assert "offline" in row_b and "camera" in row_b
+
+
+# ------------------------------------------------------------------ install: local broker and unit drop-in
+
+
+def test_unit_with_the_mqtt_drop_in_stays_hardened(tmp_path):
+    """The station's unit plus the MQTT drop-in (merged as systemd merges them): exposure at most 2.0."""
+    analyze = shutil.which("systemd-analyze")
+    if analyze is None:
+        pytest.skip("systemd-analyze not installed")
+    import re
+
+    base = (ROOT / "systemd" / "wallhinge.service").read_text()
+    dropin = (ROOT / "systemd" / "wallhinge-mqtt.conf").read_text()
+    extra = "\n".join(ln for ln in dropin.splitlines() if ln and not ln.startswith(("#", "[")))
+    assert "PrivateNetwork=no" in extra and "IPAddressAllow=localhost" in extra
+    merged = tmp_path / "wallhinge.service"
+    merged.write_text(base.replace("\n[Install]", "\n" + extra + "\n\n[Install]"))
+
+    def score(path: Path) -> float:
+        res = subprocess.run([analyze, "security", "--offline=true", str(path)], capture_output=True, text=True,
+                             timeout=60)
+        m = re.search(r"Overall exposure level for wallhinge\.service: (\d+\.\d+)", res.stdout)
+        assert m, res.stdout[-2000:] + res.stderr
+        return float(m.group(1))
+
+    assert score(merged) <= 2.0
+    # IPAddressDeny=any of the base unit is still in force (only the broker is allowed).
+    assert "IPAddressDeny=any" in base
+
+
+def test_local_broker_config_binds_loopback_and_wants_a_password(tmp_path):
+    """The mosquitto config install.sh --mqtt-local ships, run for real (port and paths moved to tmp)."""
+    conf = (ROOT / "systemd" / "mosquitto-wallhinge.conf").read_text()
+    assert "listener 1883 127.0.0.1" in conf and "allow_anonymous false" in conf
+    port = free_port()
+    pw = tmp_path / "passwd"
+    subprocess.run(["mosquitto_passwd", "-b", "-c", str(pw), "wallhinge", "pw1"], check=True, capture_output=True)
+    os.chmod(tmp_path, 0o755)
+    os.chmod(pw, 0o644)
+    text = (conf.replace("listener 1883 127.0.0.1", f"listener {port} 127.0.0.1")
+            .replace("/etc/mosquitto/wallhinge.passwd", str(pw)))
+    (tmp_path / "m.conf").write_text(f"user {getpass.getuser()}\n" + text)
+    proc = subprocess.Popen([MOSQUITTO, "-c", str(tmp_path / "m.conf")], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 5
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                assert time.monotonic() < deadline and proc.poll() is None, "mosquitto did not start"
+                time.sleep(0.02)
+        mc = mqtt_config(tmp_path, station_id="local").mqtt
+        anon = MqttLink(mc, station_id="local", url=f"mqtt://127.0.0.1:{port}").start()
+        assert "refused the login" in error_of(anon)
+        anon.close(timeout=0.2)
+        ok = MqttLink(mc, station_id="local", url=f"mqtt://wallhinge:pw1@127.0.0.1:{port}").start()
+        assert ok.wait_connected(5), ok.last_error
+        ok.close()
+    finally:
+        proc.terminate()
+        proc.wait(5)
+
+
+def test_install_dry_run_sets_up_the_local_broker():
+    res = subprocess.run(["bash", str(ROOT / "scripts" / "install.sh"), "--dry-run", "--mqtt-local"],
+                         capture_output=True, text=True, timeout=60,
+                         env={**os.environ, "WALLHINGE_ROOT": ""})
+    assert res.returncode == 0, res.stderr
+    out = res.stdout
+    assert "apt-get install -y --no-install-recommends mosquitto mosquitto-clients" in out
+    assert "/etc/mosquitto/conf.d/wallhinge.conf" in out
+    assert "/etc/systemd/system/wallhinge.service.d/mqtt.conf" in out
+    assert "mosquitto_passwd -b -c /etc/mosquitto/wallhinge.passwd wallhinge" in out
+    assert 'password_file = "/etc/wallhinge/mqtt.password"' in out
+    assert "paho-mqtt" in out  # the Pi's venv gets the client library
