@@ -260,6 +260,8 @@ def test_discovery_payloads_are_complete_and_unique():
         assert cfg["device"]["identifiers"] == ["wallhinge_wall1"]
         assert cfg["availability"][0]["topic"] == "wallhinge/wall1/availability"
         assert ("state_topic" in cfg) or ("command_topic" in cfg)
+        assert cfg["default_entity_id"] == f"{topic.split('/')[1]}.wallhinge_wall1_{topic.split('/')[3]}"
+        assert "object_id" not in cfg  # deprecated by Home Assistant
 
 
 def test_discovery_retained_and_resent_when_home_assistant_comes_online(broker, tmp_path):

@@ -89,7 +89,8 @@ def discovery_messages(station_id: str, prefix: str = "homeassistant") -> list[t
                 cfg[k] = v
         cfg.update({
             "unique_id": f"{node}_{key}",
-            "object_id": f"{node}_{key}",
+            # the entity id Home Assistant gives it (object_id, its old name, stops working in HA 2026.4)
+            "default_entity_id": f"{component}.{node}_{key}",
             "availability": [{"topic": t.availability, "payload_available": "online",
                               "payload_not_available": "offline"}],
             "device": device_block(station_id),
