@@ -111,8 +111,9 @@ class Broker:
         return f"mqtts://{USER}:{PASSWORD}@127.0.0.1:{self.tls_port}"
 
     def start(self) -> "Broker":
-        self.proc = subprocess.Popen([MOSQUITTO, "-c", str(self.dir / "mosquitto.conf")],
-                                     stdout=subprocess.DEVNULL, stderr=open(self.dir / "mosquitto.log", "ab"))
+        with open(self.dir / "mosquitto.log", "ab") as errlog:
+            self.proc = subprocess.Popen([MOSQUITTO, "-c", str(self.dir / "mosquitto.conf")],
+                                         stdout=subprocess.DEVNULL, stderr=errlog)
         deadline = time.monotonic() + 5
         while time.monotonic() < deadline:
             try:
@@ -656,3 +657,40 @@ def test_install_dry_run_sets_up_the_local_broker():
     assert "mosquitto_passwd -b -c /etc/mosquitto/wallhinge.passwd wallhinge" in out
     assert 'password_file = "/etc/wallhinge/mqtt.password"' in out
     assert "paho-mqtt" in out  # the Pi's venv gets the client library
+
+
+# ------------------------------------------------------------------ the live station's hook
+
+
+def test_live_station_publishes_and_says_offline_when_it_stops(broker, tmp_path, factory):
+    """run_station with --mqtt: online, its state, then offline when the camera stream ends."""
+    from gpiozero.pins.mock import MockTriggerPin
+
+    from device.io.frames import Frame
+    from device.live import run_station
+    from device.sim.scenarios import get_scenario
+    from device.simulate import TruthPosture
+
+    sc = get_scenario("clean", 0, width=320, height=240, fps=10, n_reps=1)
+    cfg = mqtt_config(tmp_path, station_id="live1", outbox=str(tmp_path / "outbox.db"))
+    cfg.camera.source = "synthetic"
+    echo = factory.pin(cfg.sensor.echo_pin)
+    factory.pin(cfg.sensor.trigger_pin, pin_class=MockTriggerPin, echo_pin=echo, echo_time=0.3 * 2 / 343.26)
+    out = Listener(broker, "wallhinge/live1/availability", "wallhinge/live1/state")
+
+    class FewFrames:  # one second of the scenario, in real time, then the stream ends
+        def frames(self):
+            for i, t in enumerate(sc.frame_times()[:10]):
+                time.sleep(0.1)
+                yield Frame(i, t, sc.render(t))
+
+        def close(self):
+            pass
+
+    status = run_station(cfg, pin_factory=factory, frame_source=FewFrames(), posture=TruthPosture(sc),
+                         mqtt_url=broker.url)
+    assert status == 1  # the finite stream ended
+    out.wait(lambda: out.on("wallhinge/live1/availability")[-2:] == [b"online", b"offline"], 5, "online, offline")
+    st = out.json("wallhinge/live1/state")[-1]
+    assert st["station_id"] == "live1" and st["target"] == 20
+    out.close()
