@@ -378,6 +378,8 @@ def test_station_killed_with_sigkill_shows_offline(broker, tmp_path):
     finally:
         if proc.poll() is None:
             proc.kill()
+            proc.wait(5)
+        proc.stderr.close()
         out.close()
     # a later reader sees the retained offline too
     late = Listener(broker, "wallhinge/killme/availability")
