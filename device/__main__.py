@@ -219,7 +219,10 @@ def _cmd_config(args, cfg: Config) -> int:
     if args.defaults:
         print(to_toml(Config().model_dump(mode="json")))
     else:
-        print(to_toml(cfg.model_dump(mode="json")))
+        shown = cfg.model_dump(mode="json")
+        if shown["mqtt"]["password"]:  # a secret is not for the screen or the journal
+            shown["mqtt"]["password"] = "(set, not shown)"
+        print(to_toml(shown))
         print("# config OK", file=sys.stderr)
     return 0
 

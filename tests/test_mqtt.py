@@ -536,6 +536,14 @@ def test_wrong_password_is_refused_with_a_clear_message(broker, tmp_path):
     assert "refused the login" in r.stderr and "wrong" not in r.stderr and "Traceback" not in r.stderr
 
 
+def test_no_login_no_mqtt(tmp_path):
+    """Reps are health data: the station never talks to a broker without a username and password."""
+    from device.net.mqtt import NetError
+
+    with pytest.raises(NetError, match="needs a username and a password"):
+        link_from_config(mqtt_config(tmp_path), url="mqtt://127.0.0.1:1883", outbox=None)
+
+
 def test_password_file(broker, tmp_path):
     pw = tmp_path / "mqtt.pw"
     pw.write_text(PASSWORD + "\n")
@@ -636,9 +644,13 @@ def test_local_broker_config_binds_loopback_and_wants_a_password(tmp_path):
                 assert time.monotonic() < deadline and proc.poll() is None, "mosquitto did not start"
                 time.sleep(0.02)
         mc = mqtt_config(tmp_path, station_id="local").mqtt
-        anon = MqttLink(mc, station_id="local", url=f"mqtt://127.0.0.1:{port}").start()
-        assert "refused the login" in error_of(anon)
-        anon.close(timeout=0.2)
+        refused = threading.Event()
+        anon = paho.Client(CallbackAPIVersion.VERSION2)  # anyone on the Pi without the password
+        anon.on_connect = lambda c, u, f, rc, p: rc.is_failure and refused.set()
+        anon.connect("127.0.0.1", port)
+        anon.loop_start()
+        assert refused.wait(5), "the local broker let an anonymous client in"
+        anon.loop_stop()
         ok = MqttLink(mc, station_id="local", url=f"mqtt://wallhinge:pw1@127.0.0.1:{port}").start()
         assert ok.wait_connected(5), ok.last_error
         ok.close()

@@ -185,6 +185,14 @@ class MqttLink:
         self.probe = probe
         self.outbox_path = outbox
         self.username, password = credentials(mc, self.url)
+        if not self.username or not password:
+            raise NetError(
+                f"MQTT to {self.url.display()} needs a username and a password: reps are health data and are "
+                f"never sent to a broker without a login. Set [mqtt] username and password_file (or password), "
+                f"or give mqtt://user:password@host; scripts/install.sh --mqtt-local sets up a local broker so")
+        if not self.url.tls and self.url.host not in ("localhost", "127.0.0.1", "::1"):
+            log.warning("MQTT: %s is not encrypted: the password and the reps cross the network in clear; "
+                        "use mqtts:// with the broker's CA in [mqtt] ca_file", self.url.display())
         self.last_error: Optional[str] = None
         self.connected = threading.Event()
         self._q: queue.Queue = queue.Queue()
