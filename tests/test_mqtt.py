@@ -358,6 +358,27 @@ def test_a_retained_command_is_never_carried_out(broker, tmp_path):
         link.close()
 
 
+def test_faults_on_and_off_reach_state_and_events(broker, tmp_path):
+    link = link_from_config(mqtt_config(tmp_path, station_id="faulty"), url=broker.url, outbox=None)
+    out = Listener(broker, "wallhinge/faulty/state", "wallhinge/faulty/event")
+    try:
+        assert link.wait_connected(5), link.last_error
+        link.set_faults({"camera": "camera: frozen"})
+        link.set_faults({"camera": "camera: frozen"})  # unchanged: no second event
+        out.wait(lambda: any(s["faults"] == ["camera"] for s in out.json("wallhinge/faulty/state")), 5, "fault")
+        link.set_faults({})
+        out.wait(lambda: [e["event"] for e in out.json("wallhinge/faulty/event")] == ["fault_on", "fault_off"], 5,
+                 "fault on, then off")
+        out.wait(lambda: out.json("wallhinge/faulty/state")[-1]["faults"] == [], 5, "fault cleared in the state")
+        on = out.json("wallhinge/faulty/event")[0]
+        assert on["part"] == "camera" and on["message"] == "camera: frozen"
+        st = out.json("wallhinge/faulty/state")
+        assert [s["app_state"] for s in st if s["faults"]][-1] == "faulted" and st[-1]["app_state"] == "ready"
+    finally:
+        out.close()
+        link.close()
+
+
 # ------------------------------------------------------------------ availability and last will
 
 
