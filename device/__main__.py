@@ -66,8 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser("run", help="run the station (simulation when not on a Raspberry Pi)")
     r.add_argument("--simulate", action="store_true", help="force simulation even on a Pi")
     r.add_argument("--label", help="patient or user label stored with the sets (clinic)")
-    r.add_argument("--mqtt", metavar="URL", type=_mqtt_url, help="publish to this MQTT broker (mqtt://host:1883, mqtts://...); "
-                                                 "overrides [mqtt] url")
+    r.add_argument("--mqtt", metavar="URL", type=_mqtt_url,
+                   help="publish to this MQTT broker (mqtt://host:1883, mqtts://...); overrides [mqtt] url")
 
     s = sub.add_parser("simulate", help="run a synthetic scenario through the whole station")
     s.add_argument("--scenario", default="clean", help=f"scenario name ({SCENARIO_HELP})")
@@ -80,7 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="camera: real vision on rendered frames (default); truth: ground-truth posture")
     s.add_argument("--record", type=Path, help="also save the session as a recording (format v1) in this folder")
     s.add_argument("--json", action="store_true", help="machine-readable output")
-    s.add_argument("--mqtt", metavar="URL", type=_mqtt_url, help="publish to this MQTT broker (mqtt://host:1883, mqtts://...)")
+    s.add_argument("--mqtt", metavar="URL", type=_mqtt_url,
+                   help="publish to this MQTT broker (mqtt://host:1883, mqtts://...)")
 
     a = sub.add_parser("analyze", help="per-rep report of a recording folder or a side-view video")
     a.add_argument("path", type=Path)
@@ -100,7 +101,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     f = sub.add_parser("fleet", help="every station on an MQTT broker, live, in the terminal")
     f.add_argument("--mqtt", metavar="URL", type=_mqtt_url, help="the broker (default: [mqtt] url of the config)")
-    f.add_argument("--for", dest="duration", type=float, metavar="SECONDS", help="stop after this long (default: until Ctrl-C)")
+    f.add_argument("--for", dest="duration", type=float, metavar="SECONDS",
+                   help="stop after this long (default: until Ctrl-C)")
 
     c = sub.add_parser("config", help="check a config file, or print the defaults")
     c.add_argument("--defaults", action="store_true", help="print the default config as TOML")

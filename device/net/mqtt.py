@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import queue
 import socket
 import ssl
@@ -68,6 +69,16 @@ def _iso(d: datetime) -> str:
 
 def explain_connect_error(err: BaseException, url: BrokerUrl) -> str:
     """A sentence for a failed connection attempt, with what to check."""
+    text = _explain_connect_error(err, url)
+    if os.environ.get("INVOCATION_ID") and isinstance(err, (ConnectionRefusedError, OSError)) \
+            and not isinstance(err, ssl.SSLError):
+        # under systemd: the station's unit has no network unless the MQTT drop-in is installed
+        text += ("; the service reaches a broker only with the drop-in systemd/wallhinge-mqtt.conf in "
+                 "/etc/systemd/system/wallhinge.service.d/ (scripts/install.sh --mqtt-local installs it)")
+    return text
+
+
+def _explain_connect_error(err: BaseException, url: BrokerUrl) -> str:
     where = f"{url.host}:{url.port}"
     if isinstance(err, ssl.SSLCertVerificationError):
         return (f"the broker at {where} sent a TLS certificate this station does not trust "
