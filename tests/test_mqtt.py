@@ -152,7 +152,7 @@ class Listener:
         self.c.on_subscribe = lambda *a: self._note(("$subscribed", b"", False))
         self.c.on_message = lambda c, u, m: self._note((m.topic, bytes(m.payload), bool(m.retain)))
         self.c.reconnect_delay_set(0.1, 0.5)
-        self.c.connect(broker_host := "127.0.0.1", broker.port)
+        self.c.connect("127.0.0.1", broker.port)
         self.c.loop_start()
         self.wait(lambda: any(t == "$subscribed" for t, _, _ in self.msgs), 5, "subscription")
 
