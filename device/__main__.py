@@ -45,6 +45,16 @@ def _size(text: str) -> tuple[int, int]:
         raise argparse.ArgumentTypeError(f"size must look like 640x480, not {text!r}") from None
 
 
+def _mqtt_url(text: str) -> str:
+    from .net.url import parse_url
+
+    try:
+        parse_url(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+    return text
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="wallhinge", description="WallHinge: a smart wall target for hip-hinge training")
     p.add_argument("--version", action="version", version=f"wallhinge {__version__}")
@@ -56,6 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser("run", help="run the station (simulation when not on a Raspberry Pi)")
     r.add_argument("--simulate", action="store_true", help="force simulation even on a Pi")
     r.add_argument("--label", help="patient or user label stored with the sets (clinic)")
+    r.add_argument("--mqtt", metavar="URL", type=_mqtt_url,
+                   help="publish to this MQTT broker (mqtt://host:1883, mqtts://...); overrides [mqtt] url")
 
     s = sub.add_parser("simulate", help="run a synthetic scenario through the whole station")
     s.add_argument("--scenario", default="clean", help=f"scenario name ({SCENARIO_HELP})")
@@ -68,6 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="camera: real vision on rendered frames (default); truth: ground-truth posture")
     s.add_argument("--record", type=Path, help="also save the session as a recording (format v1) in this folder")
     s.add_argument("--json", action="store_true", help="machine-readable output")
+    s.add_argument("--mqtt", metavar="URL", type=_mqtt_url,
+                   help="publish to this MQTT broker (mqtt://host:1883, mqtts://...)")
 
     a = sub.add_parser("analyze", help="per-rep report of a recording folder or a side-view video")
     a.add_argument("path", type=Path)
@@ -84,6 +98,11 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--mock", action="store_true", help="use mock pins and a synthetic camera (no hardware)")
 
     sub.add_parser("export", help="export the session log as CSV or JSON (see: export --help)", add_help=False)
+
+    f = sub.add_parser("fleet", help="every station on an MQTT broker, live, in the terminal")
+    f.add_argument("--mqtt", metavar="URL", type=_mqtt_url, help="the broker (default: [mqtt] url of the config)")
+    f.add_argument("--for", dest="duration", type=float, metavar="SECONDS",
+                   help="stop after this long (default: until Ctrl-C)")
 
     c = sub.add_parser("config", help="check a config file, or print the defaults")
     c.add_argument("--defaults", action="store_true", help="print the default config as TOML")
@@ -129,7 +148,8 @@ def _cmd_simulate(args, cfg: Config) -> int:
               f"{'the camera' if args.posture == 'camera' else 'ground truth'}; mock pins)")
     res = run_simulation(args.scenario, cfg, seed=args.seed, speed=args.speed, posture=args.posture,
                          width=w, height=h, fps=args.fps, n_reps=args.reps,
-                         record_dir=str(args.record) if args.record else None, on_event=echo)
+                         record_dir=str(args.record) if args.record else None, on_event=echo,
+                         mqtt_url=getattr(args, "mqtt", None))
     c = res.comparison
     if args.json:
         print(json.dumps(res.to_dict(), indent=2))
@@ -173,11 +193,11 @@ def _cmd_run(args, cfg: Config) -> int:
         print("No Raspberry Pi here: running the station in simulation (synthetic athlete, mock pins).")
         print("On a Pi this command runs the real station; `python -m device simulate --help` for options.\n")
         ns = argparse.Namespace(scenario="clean", seed=0, speed=0.0, posture="camera", size=(640, 480), fps=30.0,
-                                reps=None, record=None, json=False)
+                                reps=None, record=None, json=False, mqtt=args.mqtt)
         return _cmd_simulate(ns, cfg)
     from .live import run_station
 
-    return run_station(cfg, label=args.label)
+    return run_station(cfg, label=args.label, mqtt_url=args.mqtt)
 
 
 def _cmd_selftest(args, cfg: Config) -> int:
@@ -201,9 +221,18 @@ def _cmd_config(args, cfg: Config) -> int:
     if args.defaults:
         print(to_toml(Config().model_dump(mode="json")))
     else:
-        print(to_toml(cfg.model_dump(mode="json")))
+        shown = cfg.model_dump(mode="json")
+        if shown["mqtt"]["password"]:  # a secret is not for the screen or the journal
+            shown["mqtt"]["password"] = "(set, not shown)"
+        print(to_toml(shown))
         print("# config OK", file=sys.stderr)
     return 0
+
+
+def _cmd_fleet(args, cfg: Config) -> int:
+    from .fleet import run_fleet
+
+    return run_fleet(cfg, url=args.mqtt, duration=args.duration)
 
 
 def to_toml(d: dict) -> str:
@@ -254,9 +283,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return 2
     command = args.command or "run"
     handlers = {"run": _cmd_run, "simulate": _cmd_simulate, "analyze": _cmd_analyze,
-                "selftest": _cmd_selftest, "config": _cmd_config}
+                "selftest": _cmd_selftest, "config": _cmd_config, "fleet": _cmd_fleet}
     if args.command is None:  # bare `python -m device` runs the station
-        args.simulate, args.label = False, None
+        args.simulate, args.label, args.mqtt = False, None, None
     try:
         return handlers[command](args, cfg)
     except KeyboardInterrupt:
@@ -280,6 +309,8 @@ def _known_error(e: Exception) -> Optional[str]:
     from .recording import RecordingError
 
     if isinstance(e, (RecordingError, CameraError)):
+        return f"error: {e}"
+    if type(e).__name__ == "NetError":  # device/net: a broker that cannot be used as configured
         return f"error: {e}"
     try:
         from .storage import StorageError

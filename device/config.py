@@ -13,7 +13,7 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 BcmPin = Annotated[int, Field(ge=2, le=27, description="BCM GPIO number")]
 
@@ -145,6 +145,57 @@ class StorageConfig(_Section):
     recordings_dir: Path = Path("/var/lib/wallhinge/recordings")
 
 
+# ---- [mqtt]: stations on the network (device/net); off while url is empty.
+_MQTT_ID = r"^[A-Za-z0-9_-]{1,64}$"
+
+
+def default_station_id() -> str:
+    """The hostname with every character outside ``[a-zA-Z0-9_-]`` made ``-`` (MQTT topic-safe)."""
+    import re
+    import socket
+
+    name = re.sub(r"[^A-Za-z0-9_-]", "-", socket.gethostname().split(".")[0]).strip("-")
+    return name[:64] or "wallhinge"
+
+
+class MqttConfig(_Section):
+    url: str = ""  # mqtt://host:1883 or mqtts://host:8883; empty = off
+    username: str = ""
+    password: str = ""
+    password_file: str = ""  # a file with the password on one line, read at start; wins over password
+    ca_file: str = ""  # mqtts: the CA that signed the broker's cert (empty: the system's CAs)
+    station_id: str = ""  # default: the hostname, sanitised to [a-zA-Z0-9_-]
+    discovery: bool = True  # Home Assistant MQTT discovery
+    discovery_prefix: str = "homeassistant"
+    # Reps not yet acknowledged by the broker wait here (default: mqtt-outbox.db beside storage.database).
+    outbox: str = ""
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, v: str) -> str:
+        if v:
+            from .net.url import parse_url
+
+            parse_url(v)  # a ValueError saying what is wrong and what a good one looks like
+        return v
+
+    @field_validator("station_id")
+    @classmethod
+    def _station_id(cls, v: str) -> str:
+        import re
+
+        if v and not re.match(_MQTT_ID, v):
+            raise ValueError(f"station_id may use only letters, digits, _ and - (1 to 64 of them), not {v!r}")
+        return v
+
+    @field_validator("discovery_prefix")
+    @classmethod
+    def _prefix(cls, v: str) -> str:
+        if not v or any(c in v for c in "#+ ") or v.startswith("/") or v.endswith("/"):
+            raise ValueError(f'discovery_prefix must be a plain topic prefix like "homeassistant", not {v!r}')
+        return v
+
+
 class Config(_Section):
     station: StationConfig = Field(default_factory=StationConfig)
     sensor: SensorConfig = Field(default_factory=SensorConfig)
@@ -155,6 +206,7 @@ class Config(_Section):
     checks: ChecksConfig = Field(default_factory=ChecksConfig)
     thresholds: ThresholdsConfig = Field(default_factory=ThresholdsConfig)
     storage: StorageConfig = Field(default_factory=StorageConfig)
+    mqtt: MqttConfig = Field(default_factory=MqttConfig)
 
     @model_validator(mode="after")
     def _no_pin_clash(self) -> "Config":

@@ -82,6 +82,19 @@ class _NoLog:
         return True
 
 
+def _start_net(config: Config, station, clock, url: Optional[str]):
+    """The MQTT link (device/net) when configured; a network that cannot be set up never stops the station."""
+    if not (url or config.mqtt.url):
+        return None
+    from .net.mqtt import NetError, link_from_config
+
+    try:
+        return link_from_config(config, url=url, station=station, clock=clock)
+    except (NetError, ImportError) as e:
+        log.error("MQTT off: %s; the station runs without the network", e)
+        return None
+
+
 def make_frame_source(config: Config) -> FrameSource:
     """The configured camera; Pi-only libraries are imported only when chosen."""
     c = config.camera
@@ -108,6 +121,7 @@ def run_station(
     stop: Optional[threading.Event] = None,
     clock: Callable[[], float] = time.monotonic,
     label: Optional[str] = None,
+    mqtt_url: Optional[str] = None,
 ) -> int:
     """Run until stopped (SIGTERM/SIGINT or ``stop``); returns the exit status."""
     from .health import CameraHealth, SensorHealth, frame_signature
@@ -161,6 +175,10 @@ def run_station(
         )
         source = frame_source or make_frame_source(config)
         closers.append(source.close)
+        net = _start_net(config, station, clock, mqtt_url)
+        if net is not None:
+            station.sinks.append(net)
+            closers.append(net.close)
     except Exception:
         for c in reversed(closers):
             c()
@@ -198,6 +216,8 @@ def run_station(
                     db.record_fault(f"{r.part}: {r.status}", r.message)
                     faults[r.part] = r.status
             station.engine.sensor_fault = "proximity sensor" in faults
+            if net is not None:
+                net.set_faults({part: f"{part}: {status}" for part, status in faults.items()})
             storage_error = db.error
             feedback.set_fault(bool(faults) or storage_error is not None)
             if watchdog is not None and watchdog.due(now, last["frame"], last["sensor"]):

@@ -101,6 +101,7 @@ def run_simulation(
     n_reps: Optional[int] = None,
     record_dir: Optional[str] = None,
     on_event: Optional[Callable[[Event, PinWatcher], None]] = None,
+    mqtt_url: Optional[str] = None,
 ) -> SimResult:
     """Run one scenario through the whole station; ``speed`` 0 = as fast as possible, 1 = real time."""
     from .sim.scenarios import SyntheticFrameSource, get_scenario
@@ -155,6 +156,13 @@ def run_simulation(
             events.append(e)
 
     station = Station(cfg, estimator, sinks=[feedback, _Console(), _Collect()], recorder=recorder)
+    link = None
+    if mqtt_url or cfg.mqtt.url:  # stations on the network (device/net); a simulation's outbox is in memory
+        from .net.mqtt import link_from_config
+
+        link = link_from_config(cfg, url=mqtt_url, station=station, clock=lambda: station.engine._now,
+                                outbox=cfg.mqtt.outbox or None)
+        station.sinks.append(link)
     source = SyntheticFrameSource(scenario)
     n = 0
     t0 = time.monotonic()
@@ -176,6 +184,8 @@ def run_simulation(
         if recorder is not None:
             recorder.close()
         feedback.close()
+        if link is not None:
+            link.close()
     wall = time.monotonic() - t0
     cmp = compare(station.reps, scenario.reps, scenario.expected_counted)
     return SimResult(name, list(station.reps), events, cmp, n, wall, log)

@@ -37,7 +37,8 @@ readonly APT_PACKAGES=(
     i2c-tools sqlite3
 )
 # Only what apt lacks (Bookworm ships pydantic 1); nothing here may pull numpy.
-readonly PIP_PACKAGES=("pydantic>=2.5,<3")
+# paho-mqtt 2 (the MQTT link, device/net): Bookworm's python3-paho-mqtt is 1.6.
+readonly PIP_PACKAGES=("pydantic>=2.5,<3" "paho-mqtt>=2.1,<3")
 # The time-of-flight hip sensor's drivers (device/io/tof.py), only when used.
 readonly TOF_PIP_PACKAGES=(adafruit-blinka adafruit-extended-bus
     adafruit-circuitpython-vl53l1x adafruit-circuitpython-vl53l0x)
@@ -48,16 +49,19 @@ UNINSTALL=0
 PURGE=0
 START=1
 TOF=0
+MQTT_LOCAL=0
 
 usage() {
     cat <<EOF
-usage: $0 [--dry-run] [--no-start] [--tof] [--src DIR]
+usage: $0 [--dry-run] [--no-start] [--tof] [--mqtt-local] [--src DIR]
        $0 --uninstall [--purge] [--dry-run]
 
   --dry-run     print every command that would run; change nothing
   --no-start    install and enable the service but do not (re)start it now
   --tof         a VL53L1X/VL53L0X hip sensor: turn on I2C (raspi-config) and install
                 its drivers (automatic when the config has kind = "vl53l1x")
+  --mqtt-local  a Mosquitto broker on this Pi for the station (loopback only, with a
+                password file) and the unit drop-in that lets the station reach it
   --src DIR     project checkout to install (default: ${SRC_DIR})
   --uninstall   stop and remove the service and the program; keeps
                 /etc/wallhinge and the session log in /var/lib/wallhinge
@@ -91,6 +95,7 @@ parse_args() {
             --purge) PURGE=1 ;;
             --no-start) START=0 ;;
             --tof | --enable-i2c) TOF=1 ;;
+            --mqtt-local) MQTT_LOCAL=1 ;;
             --src)
                 [[ $# -ge 2 ]] || die "--src needs a directory"
                 SRC_DIR="$2"
@@ -249,12 +254,52 @@ install_service() {
     fi
 }
 
+# A local broker for one station: mosquitto on 127.0.0.1 with a password file,
+# the station's password in /etc/wallhinge (readable by the service only), and
+# the unit drop-in that opens loopback networking for the station.
+install_local_mqtt() {
+    local mosq_conf="${ROOT}/etc/mosquitto/conf.d/wallhinge.conf"
+    local mosq_pw="${ROOT}/etc/mosquitto/wallhinge.passwd"
+    local station_pw="${CONF_DIR}/mqtt.password"
+    local dropin_dir="${UNIT_DIR}/${UNIT_NAME}.d"
+    say "local MQTT broker (mosquitto on 127.0.0.1:1883, password required)"
+    run env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends mosquitto mosquitto-clients
+    run install -d -m 0755 "${ROOT}/etc/mosquitto/conf.d"
+    run install -m 0644 "${SRC_DIR}/systemd/mosquitto-wallhinge.conf" "${mosq_conf}"
+    if [[ ! -e "${station_pw}" ]]; then
+        if [[ ${DRY_RUN} -eq 0 ]]; then
+            (umask 077 && head -c 24 /dev/urandom | base64 | tr -d '/+=' >"${station_pw}")
+        else
+            printf '+ (a random password into %s)\n' "${station_pw}"
+        fi
+        run chown "root:${SERVICE_USER}" "${station_pw}"
+        run chmod 0640 "${station_pw}"
+    fi
+    if [[ ${DRY_RUN} -eq 0 ]]; then
+        mosquitto_passwd -b -c "${mosq_pw}" "${SERVICE_USER}" "$(cat "${station_pw}")"
+    else
+        printf '+ mosquitto_passwd -b -c %s %s (the password from %s)\n' "${mosq_pw}" "${SERVICE_USER}" "${station_pw}"
+    fi
+    run chown root:mosquitto "${mosq_pw}"
+    run chmod 0640 "${mosq_pw}"
+    run install -d -m 0755 "${dropin_dir}"
+    run install -m 0644 "${SRC_DIR}/systemd/wallhinge-mqtt.conf" "${dropin_dir}/mqtt.conf"
+    if [[ -z "${ROOT}" ]]; then
+        run systemctl enable mosquitto
+        run systemctl restart mosquitto
+    fi
+    say "add to ${CONF} (the station's password is in ${station_pw}):"
+    printf '    [mqtt]\n    url = "mqtt://127.0.0.1:1883"\n    username = "%s"\n    password_file = "%s"\n' \
+        "${SERVICE_USER}" "${station_pw#"${ROOT}"}"
+}
+
 uninstall() {
     say "removing WallHinge"
     if [[ -z "${ROOT}" ]] && command -v systemctl >/dev/null 2>&1; then
         run systemctl disable --now "${UNIT_NAME}" || true
     fi
     run rm -f "${UNIT_DIR}/${UNIT_NAME}"
+    run rm -rf "${UNIT_DIR}/${UNIT_NAME}.d"
     if [[ -z "${ROOT}" ]] && command -v systemctl >/dev/null 2>&1; then
         run systemctl daemon-reload
     fi
@@ -285,6 +330,9 @@ main() {
     install_program
     install_config
     hardware_hints
+    if [[ ${MQTT_LOCAL} -eq 1 ]]; then
+        install_local_mqtt
+    fi
     install_service
     say "done"
 }
