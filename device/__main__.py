@@ -5,6 +5,7 @@
     simulate   one synthetic scenario through the whole station
     analyze    replay a recording or a bare side-view video; per-rep report
     selftest   walk through LEDs, buzzer, button, sensor and camera
+    cues       render every spoken phrase to a folder (cues --render DIR)
     export     the session log as CSV or JSON
     config     check a config file, or print the defaults
 
@@ -68,6 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="camera: real vision on rendered frames (default); truth: ground-truth posture")
     s.add_argument("--record", type=Path, help="also save the session as a recording (format v1) in this folder")
     s.add_argument("--json", action="store_true", help="machine-readable output")
+    s.add_argument("--speak", action="store_true", help="speak counts and cues on [audio] device (use with --speed 1)")
 
     a = sub.add_parser("analyze", help="per-rep report of a recording folder or a side-view video")
     a.add_argument("path", type=Path)
@@ -82,6 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
     t = sub.add_parser("selftest", help="check LEDs, buzzer, button, sensor and camera; save an aiming snapshot")
     t.add_argument("--out", type=Path, default=Path("."), help="folder for the snapshot")
     t.add_argument("--mock", action="store_true", help="use mock pins and a synthetic camera (no hardware)")
+
+    q = sub.add_parser("cues", help="spoken phrases: render every one to a folder to check or re-record them")
+    q.add_argument("--render", type=Path, required=True, metavar="DIR", help="new or empty folder for the WAV files")
 
     sub.add_parser("export", help="export the session log as CSV or JSON (see: export --help)", add_help=False)
 
@@ -129,7 +134,8 @@ def _cmd_simulate(args, cfg: Config) -> int:
               f"{'the camera' if args.posture == 'camera' else 'ground truth'}; mock pins)")
     res = run_simulation(args.scenario, cfg, seed=args.seed, speed=args.speed, posture=args.posture,
                          width=w, height=h, fps=args.fps, n_reps=args.reps,
-                         record_dir=str(args.record) if args.record else None, on_event=echo)
+                         record_dir=str(args.record) if args.record else None, on_event=echo,
+                         speak=args.speak)
     c = res.comparison
     if args.json:
         print(json.dumps(res.to_dict(), indent=2))
@@ -173,7 +179,7 @@ def _cmd_run(args, cfg: Config) -> int:
         print("No Raspberry Pi here: running the station in simulation (synthetic athlete, mock pins).")
         print("On a Pi this command runs the real station; `python -m device simulate --help` for options.\n")
         ns = argparse.Namespace(scenario="clean", seed=0, speed=0.0, posture="camera", size=(640, 480), fps=30.0,
-                                reps=None, record=None, json=False)
+                                reps=None, record=None, json=False, speak=False)
         return _cmd_simulate(ns, cfg)
     from .live import run_station
 
@@ -193,8 +199,15 @@ def _cmd_selftest(args, cfg: Config) -> int:
         if cfg.sensor.kind == "hcsr04":  # an echo as if a hand were 25 cm in front of the sensor
             echo = factory.pin(cfg.sensor.echo_pin)
             factory.pin(cfg.sensor.trigger_pin, pin_class=MockTriggerPin, echo_pin=echo, echo_time=0.25 * 2 / 343.26)
-        return run_selftest(cfg, pin_factory=factory, frame_source=make_frame_source(cfg), out_dir=args.out)
+        return run_selftest(cfg, pin_factory=factory, frame_source=make_frame_source(cfg), out_dir=args.out,
+                            play_audio=False)
     return run_selftest(cfg, out_dir=args.out)
+
+
+def _cmd_cues(args, cfg: Config) -> int:
+    from .cues import cues_main
+
+    return cues_main(cfg, args.render)
 
 
 def _cmd_config(args, cfg: Config) -> int:
@@ -254,7 +267,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return 2
     command = args.command or "run"
     handlers = {"run": _cmd_run, "simulate": _cmd_simulate, "analyze": _cmd_analyze,
-                "selftest": _cmd_selftest, "config": _cmd_config}
+                "selftest": _cmd_selftest, "config": _cmd_config,
+                "cues": _cmd_cues}
     if args.command is None:  # bare `python -m device` runs the station
         args.simulate, args.label = False, None
     try:

@@ -99,6 +99,7 @@ def run_simulation(
     n_reps: Optional[int] = None,
     record_dir: Optional[str] = None,
     on_event: Optional[Callable[[Event, PinWatcher], None]] = None,
+    speak: bool = False,
 ) -> SimResult:
     """Run one scenario through the whole station; ``speed`` 0 = as fast as possible, 1 = real time."""
     from .sim.scenarios import SyntheticFrameSource, get_scenario
@@ -152,7 +153,12 @@ def run_simulation(
         def handle(self, e: Event) -> None:
             events.append(e)
 
-    station = Station(cfg, estimator, sinks=[feedback, _Console(), _Collect()], recorder=recorder)
+    # Spoken cues (issue 13) only when asked: a laptop demo runs with --speak --speed 1.
+    from .cues import make_cue_sink
+
+    cues = make_cue_sink(cfg.audio, cfg.station.target_reps) if speak else None
+    station = Station(cfg, estimator, sinks=[feedback, _Console(), _Collect(), *([cues] if cues else [])],
+                      recorder=recorder)
     source = SyntheticFrameSource(scenario)
     n = 0
     t0 = time.monotonic()
@@ -174,6 +180,8 @@ def run_simulation(
         if recorder is not None:
             recorder.close()
         feedback.close()
+        if cues is not None:
+            cues.close()
     wall = time.monotonic() - t0
     cmp = compare(station.reps, scenario.reps, scenario.expected_counted)
     return SimResult(name, list(station.reps), events, cmp, n, wall, log)
