@@ -131,7 +131,7 @@ class Player:
             self._current.outcome = "pre-empted"  # also stops one still being rendered
         if self._proc is not None and self._proc.poll() is None:
             try:
-                self._proc.terminate()
+                self._proc.kill()  # SIGKILL: aplay defers SIGTERM while blocked opening a device
             except ProcessLookupError:
                 pass
 

@@ -151,6 +151,9 @@ class SpeechCheck:
     rms_dbfs: float  # over the whole file
     voiced_fraction: float  # 20 ms frames louder than -40 dBFS
     lead_silence_s: float  # from the start of the file to the first sample above -40 dBFS
+    # Spread (90th - 10th percentile) of the 20 ms frame levels, floored at -60 dBFS:
+    # syllables make speech rise and fall; a tone, hum or noise stays level.
+    envelope_range_db: float = 0.0
 
     def problems(self, text: str, wpm: int) -> list[str]:
         """Why this is not the speech of ``text`` at ``wpm`` words per minute (empty: it is)."""
@@ -163,13 +166,15 @@ class SpeechCheck:
             out.append(f"too quiet ({self.rms_dbfs:.0f} dBFS RMS)")
         if self.voiced_fraction < 0.4:
             out.append(f"mostly silence (sound in {self.voiced_fraction:.0%} of the frames)")
+        if self.envelope_range_db < 6.0:
+            out.append(f"a steady sound, not speech (level varies by {self.envelope_range_db:.1f} dB)")
         return out
 
 
 def analyse(path: Path | str) -> SpeechCheck:
     x, rate = read_wav(path)
     if x.size == 0:
-        return SpeechCheck(0.0, -120.0, 0.0, 0.0)
+        return SpeechCheck(0.0, -120.0, 0.0, 0.0, 0.0)
     n = max(1, int(0.020 * rate))
     frames = x[: x.size // n * n].reshape(-1, n) if x.size >= n else x.reshape(1, -1)
     frame_db = 20 * np.log10(np.sqrt(np.mean(frames**2, axis=1)) + 1e-9)
@@ -179,6 +184,7 @@ def analyse(path: Path | str) -> SpeechCheck:
         rms_dbfs=float(20 * np.log10(np.sqrt(np.mean(x**2)) + 1e-9)),
         voiced_fraction=float(np.mean(frame_db > -40.0)),
         lead_silence_s=float(above[0] / rate) if above.size else x.size / rate,
+        envelope_range_db=float(np.subtract(*np.percentile(np.maximum(frame_db, -60.0), [90, 10]))),
     )
 
 
