@@ -26,7 +26,7 @@ readonly STATE_DIR="${ROOT}/var/lib/wallhinge"
 readonly UNIT_DIR="${ROOT}/etc/systemd/system"
 readonly UNIT_NAME="wallhinge.service"
 readonly SERVICE_USER="wallhinge"
-readonly DEVICE_GROUPS=(gpio video i2c)
+readonly DEVICE_GROUPS=(gpio video i2c audio)
 
 # numpy, OpenCV, picamera2 (with libcamera) and lgpio must come from apt: they
 # are built for the Pi's camera stack and CPU, and a pip numpy would shadow the
@@ -35,6 +35,7 @@ readonly APT_PACKAGES=(
     python3 python3-venv python3-pip
     python3-numpy python3-opencv python3-picamera2 python3-lgpio python3-gpiozero
     i2c-tools sqlite3
+    espeak-ng alsa-utils
 )
 # Only what apt lacks (Bookworm ships pydantic 1); nothing here may pull numpy.
 readonly PIP_PACKAGES=("pydantic>=2.5,<3")
