@@ -84,8 +84,12 @@ def _espeak(cfg: AudioConfig, voice: str) -> Engine:
     return Engine("espeak-ng", voice or cfg.language, cfg.speed, cfg.volume)
 
 
-def synthesise(engine: Engine, text: str, out: Path) -> None:
-    """Run the engine once: ``text`` -> WAV at ``out`` (raw, before trimming)."""
+def synthesise(engine: Engine, text: str, out: Path, gentle: bool = False) -> None:
+    """Run the engine once: ``text`` -> WAV at ``out`` (raw, before trimming).
+
+    ``gentle``: at the lowest CPU priority (the background render at start must
+    not slow the vision loop or the proximity poller).
+    """
     if engine.name == "piper":
         # Text on stdin, -m/-f: the options both the C++ piper and the Python piper1 accept.
         # Piper speaks at its voice's own pace (audio.speed applies to espeak-ng).
@@ -94,6 +98,8 @@ def synthesise(engine: Engine, text: str, out: Path) -> None:
     else:
         cmd = ["espeak-ng", "-w", str(out), "-v", engine.voice, "-s", str(engine.speed), "-a", "100", text]
         stdin = None
+    if gentle and shutil.which("nice"):
+        cmd = ["nice", "-n", "19", *cmd]
     try:
         r = subprocess.run(cmd, input=stdin, capture_output=True, text=True, timeout=60)
     except FileNotFoundError:
@@ -210,7 +216,7 @@ class PhraseCache:
         slug = "".join(c if c.isalnum() else "-" for c in text.lower())[:32].strip("-")
         return self.folder / f"{slug}-{self.engine.key(text)}.wav"
 
-    def path(self, name: str) -> Path:
+    def path(self, name: str, gentle: bool = False) -> Path:
         """The WAV of phrase ``name`` (a key of the phrase table), rendering it if needed."""
         with self._lock:
             p = self._paths.get(name)
@@ -219,7 +225,7 @@ class PhraseCache:
         text = self.table[name]
         p = self.file_for(text)
         if not p.exists():
-            render_to(self.engine, text, p)
+            render_to(self.engine, text, p, gentle=gentle)
         with self._lock:
             self._paths[name] = p
         return p
@@ -229,24 +235,24 @@ class PhraseCache:
         with self._lock:
             return self._paths.get(name)
 
-    def render_all(self, names: Optional[Iterable[str]] = None) -> int:
+    def render_all(self, names: Optional[Iterable[str]] = None, gentle: bool = False) -> int:
         """Render every phrase (or ``names``) not yet cached; returns how many were rendered now."""
         n = 0
         for name in names or list(self.table):
             fresh = not self.file_for(self.table[name]).exists()
-            self.path(name)
+            self.path(name, gentle=gentle)
             n += fresh
         return n
 
 
-def render_to(engine: Engine, text: str, out: Path) -> None:
+def render_to(engine: Engine, text: str, out: Path, gentle: bool = False) -> None:
     """Render ``text`` to ``out`` (trimmed, at the engine's volume), atomically."""
     out.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".render-", suffix=".wav", dir=out.parent)
     os.close(fd)
     tmp_p = Path(tmp)
     try:
-        synthesise(engine, text, tmp_p)
+        synthesise(engine, text, tmp_p, gentle=gentle)
         x, rate = read_wav(tmp_p)
         write_wav(tmp_p, finish(x, rate, engine.volume), rate)
         os.replace(tmp_p, out)

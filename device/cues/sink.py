@@ -138,7 +138,7 @@ class Voice:
 
         def work() -> None:
             try:
-                n = self.cache.render_all([*first, *(k for k in self.cache.table if k not in first)])
+                n = self.cache.render_all([*first, *(k for k in self.cache.table if k not in first)], gentle=True)
                 if n:
                     log.info("audio: rendered %d phrases into %s", n, self.cache.folder)
             except Exception as e:  # a render failure leaves the phrases to render on first use
