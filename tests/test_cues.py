@@ -55,8 +55,8 @@ def wait_for(cond, timeout=2.0):
 
 
 @pytest.fixture(scope="module")
-def audio_cfg(tmp_path_factory) -> AudioConfig:
-    return AudioConfig(cache_dir=tmp_path_factory.mktemp("cue-cache"), device="null", faults_every=1)
+def audio_cfg(cue_cache_dir) -> AudioConfig:
+    return AudioConfig(cache_dir=cue_cache_dir, device="null", faults_every=1)
 
 
 @pytest.fixture(scope="module")
@@ -451,3 +451,17 @@ def test_selftest_speaker_step(audio_cfg, cache):
     outcome, detail = check_speaker(bad, play=True, ask=lambda q: "y")
     assert outcome == "FAIL" and "no_such_device" in detail
     assert check_speaker(Config(audio=AudioConfig(enabled=False)), play=True)[0] == "SKIP"
+
+
+@needs_espeak
+@needs_aplay
+def test_the_background_render_stops_when_the_station_closes(audio_cfg, tmp_path):
+    cache = PhraseCache(audio_cfg, tmp_path)
+    voice = Voice(cache, Player("null"))
+    voice.prerender((count_key(1),))
+    assert wait_for(lambda: any(tmp_path.glob("one-*.wav")))
+    voice.close()
+    n = len(list(tmp_path.glob("*.wav")))
+    time.sleep(0.3)
+    assert len(list(tmp_path.glob("*.wav"))) == n < len(cache.table), "rendering went on after close"
+    assert not list(tmp_path.glob(".render-*")), "no half-written phrase left behind"

@@ -152,6 +152,7 @@ class Player:
                 req.record.outcome, req.record.error = "failed", str(e)
                 self._warn_once(str(e))
             finally:
+                log.debug("cue %s: %s", req.record.name, req.record.outcome)
                 with self._cv:
                     self._current = None
                     self._proc = None

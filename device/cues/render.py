@@ -235,10 +235,13 @@ class PhraseCache:
         with self._lock:
             return self._paths.get(name)
 
-    def render_all(self, names: Optional[Iterable[str]] = None, gentle: bool = False) -> int:
-        """Render every phrase (or ``names``) not yet cached; returns how many were rendered now."""
+    def render_all(self, names: Optional[Iterable[str]] = None, gentle: bool = False,
+                   stop: Optional[threading.Event] = None) -> int:
+        """Render every phrase (or ``names``) not yet cached, until ``stop`` is set; returns how many were rendered."""
         n = 0
         for name in names or list(self.table):
+            if stop is not None and stop.is_set():
+                break
             fresh = not self.file_for(self.table[name]).exists()
             self.path(name, gentle=gentle)
             n += fresh

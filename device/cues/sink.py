@@ -125,6 +125,7 @@ class Voice:
         self.cache = cache
         self.player = player
         self._render_thread: Optional[threading.Thread] = None
+        self._closing = threading.Event()
 
     def say(self, name: str, interrupt: bool = True) -> None:
         ready: Optional[Path] = self.cache.ready(name)
@@ -138,7 +139,8 @@ class Voice:
 
         def work() -> None:
             try:
-                n = self.cache.render_all([*first, *(k for k in self.cache.table if k not in first)], gentle=True)
+                n = self.cache.render_all([*first, *(k for k in self.cache.table if k not in first)], gentle=True,
+                                         stop=self._closing)
                 if n:
                     log.info("audio: rendered %d phrases into %s", n, self.cache.folder)
             except Exception as e:  # a render failure leaves the phrases to render on first use
@@ -149,6 +151,9 @@ class Voice:
         return self._render_thread
 
     def close(self) -> None:
+        self._closing.set()
+        if self._render_thread is not None:
+            self._render_thread.join(timeout=2.0)  # at most the phrase being rendered
         self.player.close()
 
 
