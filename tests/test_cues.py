@@ -12,6 +12,7 @@ import math
 import os
 import shutil
 import subprocess
+import sys
 import threading
 import time
 import wave
@@ -221,6 +222,8 @@ def test_render_command_writes_every_phrase_and_never_overwrites_other_files(tmp
     assert cues_main(cfg, mine) == 1
     assert "not empty" in capsys.readouterr().err
     assert (mine / "count-001.wav").read_bytes() == b"my own voice"
+    r = subprocess.run([sys.executable, "-m", "device", "cues", "--render", str(mine)], capture_output=True, text=True)
+    assert r.returncode == 1 and "not empty" in r.stderr and "Traceback" not in r.stderr
 
 
 # ---------------------------------------------------------------- policy (pure)

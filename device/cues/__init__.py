@@ -36,6 +36,9 @@ def cues_main(cfg, render_dir) -> int:
     except RenderError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
+    except OSError as e:  # a read-only or full disk: say which folder
+        print(f"error: cannot write the phrases to {render_dir}: {e.strerror}", file=sys.stderr)
+        return 1
     bad = [(name, text, problems) for name, text, p in rows
            if (problems := analyse(p).problems(text, cfg.audio.speed))]
     print(f"wrote {len(rows)} phrases to {render_dir} (index: {render_dir}/{INDEX_NAME})")
