@@ -200,6 +200,8 @@ def test_missing_programs_leave_the_station_silent_with_one_warning(monkeypatch,
     with pytest.raises(PlayerUnavailable, match="alsa-utils"):
         Player("null")
     assert make_cue_sink(AudioConfig(enabled=False)) is None
+    outcome, detail = check_speaker(Config(), play=False)  # selftest --mock on a machine without espeak-ng
+    assert outcome == "SKIP" and "espeak-ng is not installed" in detail
 
 
 def test_render_command_writes_every_phrase_and_never_overwrites_other_files(tmp_path, monkeypatch, capsys):

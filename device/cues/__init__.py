@@ -19,6 +19,8 @@ package speaks:
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from .policy import CuePolicy
 from .sink import CueSink, make_cue_sink
 
@@ -54,15 +56,31 @@ def check_speaker(cfg, *, play: bool, ask=None) -> tuple[str, str]:
     plays it on ``audio.device`` and, if ``ask`` is given, asks the installer
     whether they heard it.
     """
+    import tempfile
+
     from .phrases import SOUND_CHECK
-    from .player import Player
-    from .render import PhraseCache, analyse, usable_cache_dir
+    from .render import PhraseCache, RenderError, usable_cache_dir
 
     a = cfg.audio
     if not a.enabled:
         return "SKIP", "disabled in the config ([audio] enabled = false)"
+    if not play:
+        # --mock: no hardware, so nothing of the station's is touched; render into a folder of our own.
+        with tempfile.TemporaryDirectory() as tmp:
+            try:
+                cache = PhraseCache(a, Path(tmp))
+            except RenderError as e:
+                return "SKIP", f"{e}; the station would run silent"
+            return _check_rendered(cache, cache.path(SOUND_CHECK), a, play, ask)
     cache = PhraseCache(a, usable_cache_dir(a.cache_dir))
-    path = cache.path(SOUND_CHECK)
+    return _check_rendered(cache, cache.path(SOUND_CHECK), a, play, ask)
+
+
+def _check_rendered(cache, path, a, play: bool, ask) -> tuple[str, str]:
+    from .phrases import SOUND_CHECK
+    from .player import Player
+    from .render import analyse
+
     text = cache.table[SOUND_CHECK]
     problems = analyse(path).problems(text, a.speed)
     if problems:
