@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from device.config import AudioConfig, Config, parse_config, ConfigError
+from device.config import AudioConfig, Config, ConfigError, parse_config
 from device.core.types import ContactMade, Rep, RepFinished, SetStarted, TargetReached, Verdict
 from device.cues import CuePolicy, CueSink, check_speaker, cues_main, make_cue_sink
 from device.cues.phrases import (
@@ -29,7 +29,7 @@ from device.cues.phrases import (
 )
 from device.cues.player import Player, PlayerUnavailable
 from device.cues.render import (
-    INDEX_NAME, PhraseCache, RenderError, SpeechCheck, analyse, choose_engine, render_folder, write_wav,
+    INDEX_NAME, PhraseCache, RenderError, analyse, choose_engine, write_wav,
 )
 from device.cues.sink import Voice
 from device.messages import CUES

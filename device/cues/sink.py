@@ -159,7 +159,7 @@ class Voice:
 
 def make_cue_sink(cfg: AudioConfig, target_reps: int = 20) -> Optional[CueSink]:
     """The speaking sink for the live station, or ``None`` (one warning, the station runs silent)."""
-    from .phrases import count_key, cue_key
+    from .phrases import count_key
     from .player import Player, PlayerUnavailable
     from .render import PhraseCache, RenderError, usable_cache_dir
 
