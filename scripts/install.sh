@@ -9,8 +9,8 @@
 #
 # What it sets up: apt packages (numpy, OpenCV, picamera2, lgpio come from apt),
 # a venv at /opt/wallhinge/venv that sees them (--system-site-packages) with only
-# what apt lacks installed by pip, the system user "wallhinge" in the gpio, video
-# and i2c groups, /etc/wallhinge/wallhinge.toml (never overwritten), and the
+# what apt lacks installed by pip, the system user "wallhinge" in the gpio, video,
+# i2c and audio groups, /etc/wallhinge/wallhinge.toml (never overwritten), and the
 # systemd service, enabled and started.
 #
 # WALLHINGE_ROOT (environment) prefixes every path written, for staging an image

@@ -169,16 +169,18 @@ class Player:
             self._proc = proc = subprocess.Popen([*self.cmd, str(path)], stdin=subprocess.DEVNULL,
                                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         assert proc.stderr is not None
-        first = proc.stderr.readline()
-        if first.startswith("Playing"):
-            rec.started = time.monotonic()
-        rest = proc.stderr.read()
+        said: list[str] = []
+        for line in proc.stderr:  # ALSA may warn before it starts; the "Playing" line is the start
+            if rec.started is None and line.startswith("Playing"):
+                rec.started = time.monotonic()
+            else:
+                said.append(line)
         code = proc.wait()
         rec.ended = time.monotonic()
         if rec.outcome == "pre-empted":
             return
         if code != 0:
-            msg = (first + rest).strip().splitlines()
+            msg = "".join(said).strip().splitlines()
             rec.outcome = "failed"
             rec.error = msg[-1] if msg else f"aplay exit status {code}"
             self._warn_once(f"audio device {self.device!r} cannot play ({rec.error}); "
