@@ -150,9 +150,10 @@ class AudioConfig(_Section):
 
     enabled: bool = True
     device: str = "default"  # ALSA device for aplay -D (see `aplay -L`)
-    engine: Literal["espeak-ng", "piper"] = "espeak-ng"
+    engine: Literal["espeak-ng", "piper", "recorded"] = "espeak-ng"
     # espeak-ng: a voice name (`espeak-ng --voices=en`), empty = the language's default;
-    # piper: the path of a local .onnx voice model.
+    # piper: the path of a local .onnx voice model; recorded: a folder of your own
+    # recordings named as `python -m device cues --render` names them (espeak-ng says the rest).
     voice: str = ""
     language: Literal["en"] = "en"
     volume: int = Field(80, ge=0, le=100, description="percent of full scale")

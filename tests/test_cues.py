@@ -470,3 +470,24 @@ def test_the_background_render_stops_when_the_station_closes(audio_cfg, tmp_path
     time.sleep(0.3)
     assert len(list(tmp_path.glob("*.wav"))) == n < len(cache.table), "rendering went on after close"
     assert not list(tmp_path.glob(".render-*")), "no half-written phrase left behind"
+
+
+@needs_espeak
+def test_a_folder_of_own_recordings_is_the_voice_and_espeak_says_the_rest(audio_cfg, cache, tmp_path):
+    # The "recording" of count 1 is a longer phrase, so which file is played is plain from its length.
+    mine = tmp_path / "recordings"
+    mine.mkdir()
+    (mine / "count-001.wav").write_bytes(cache.path(cue_key("squat")).read_bytes())
+    original = (mine / "count-001.wav").read_bytes()
+    cfg = audio_cfg.model_copy(update={"engine": "recorded", "voice": str(mine), "volume": 50})
+    c = PhraseCache(cfg, tmp_path / "cache")
+    own, spoken = analyse(c.path(count_key(1))), analyse(cache.path(count_key(1)))
+    assert own.duration_s > 2 * spoken.duration_s, "count 1 is the recording"
+    assert own.problems("hips back, not down", cfg.speed) == []
+    x = np.frombuffer(wave.open(str(c.path(count_key(1)))).readframes(10**6), "<i2")
+    assert np.abs(x).max() / 32767 == pytest.approx(0.89 * 0.50, abs=0.01), "played at [audio] volume"
+    assert (mine / "count-001.wav").read_bytes() == original, "the recording itself is never changed"
+    assert analyse(c.path(count_key(2))).duration_s < own.duration_s, "count 2 is not recorded: espeak-ng says it"
+    (mine / "count-003.wav").write_bytes(b"not a wav")
+    with pytest.raises(RenderError, match="count-003.wav.*sox"):
+        c.path(count_key(3))

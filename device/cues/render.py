@@ -64,7 +64,13 @@ class Engine:
 
 
 def choose_engine(cfg: AudioConfig) -> Engine:
-    """The configured engine if it can run here, else espeak-ng; raises RenderError if none can."""
+    """The configured engine if it can run here, else espeak-ng; raises RenderError if none can.
+
+    ``recorded`` speaks the person's own recordings where they exist and espeak-ng
+    for any phrase not recorded, so this returns espeak-ng for it.
+    """
+    if cfg.engine == "recorded":
+        return _espeak(cfg, voice="")
     if cfg.engine == "piper":
         model = Path(cfg.voice) if cfg.voice else None
         if shutil.which("piper") and model is not None and model.is_file():
@@ -211,6 +217,28 @@ class PhraseCache:
         self.table = phrase_table(cfg.language)
         self._lock = threading.Lock()
         self._paths: dict[str, Path] = {}
+        self.recordings: Optional[Path] = None
+        if cfg.engine == "recorded":
+            if cfg.voice and Path(cfg.voice).is_dir():
+                self.recordings = Path(cfg.voice)
+            else:
+                log.warning("audio: engine \"recorded\" needs audio.voice to be the folder of your recordings "
+                            "(%s is not a folder); speaking with espeak-ng", cfg.voice or "empty")
+
+    def recording(self, name: str) -> Optional[Path]:
+        """The person's own recording of phrase ``name`` (``<name>.wav``), if there is one."""
+        if self.recordings is None:
+            return None
+        p = self.recordings / f"{name}.wav"
+        return p if p.is_file() else None
+
+    def target(self, name: str) -> Path:
+        """Where phrase ``name`` is (or will be) in the cache."""
+        rec = self.recording(name)
+        if rec is None:
+            return self.file_for(self.table[name])
+        digest = hashlib.sha256(rec.read_bytes() + f"|{self.cfg.volume}|{RENDER_VERSION}".encode()).hexdigest()[:16]
+        return self.folder / f"recorded-{name}-{digest}.wav"
 
     def file_for(self, text: str) -> Path:
         slug = "".join(c if c.isalnum() else "-" for c in text.lower())[:32].strip("-")
@@ -222,10 +250,13 @@ class PhraseCache:
             p = self._paths.get(name)
         if p is not None:
             return p
-        text = self.table[name]
-        p = self.file_for(text)
+        p = self.target(name)
         if not p.exists():
-            render_to(self.engine, text, p, gentle=gentle)
+            rec = self.recording(name)
+            if rec is not None:
+                prepare_recording(rec, p, self.cfg.volume)
+            else:
+                render_to(self.engine, self.table[name], p, gentle=gentle)
         with self._lock:
             self._paths[name] = p
         return p
@@ -242,10 +273,30 @@ class PhraseCache:
         for name in names or list(self.table):
             if stop is not None and stop.is_set():
                 break
-            fresh = not self.file_for(self.table[name]).exists()
+            fresh = not self.target(name).exists()
             self.path(name, gentle=gentle)
             n += fresh
         return n
+
+
+def prepare_recording(src: Path, out: Path, volume: int) -> None:
+    """A person's recording into the cache: trimmed and at ``volume`` like a rendered phrase (never changes ``src``)."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        x, rate = read_wav(src)
+    except (wave.Error, EOFError) as e:
+        raise RenderError(f"{src} is not a WAV file ({e}); record 16-bit PCM WAV, "
+                          f"or convert it: sox IN -b 16 -c 1 {src.name}") from None
+    except RenderError as e:
+        raise RenderError(f"{e}; convert it: sox IN -b 16 -c 1 {src.name}") from None
+    fd, tmp = tempfile.mkstemp(prefix=".render-", suffix=".wav", dir=out.parent)
+    os.close(fd)
+    tmp_p = Path(tmp)
+    try:
+        write_wav(tmp_p, finish(x, rate, volume), rate)
+        os.replace(tmp_p, out)
+    finally:
+        tmp_p.unlink(missing_ok=True)
 
 
 def render_to(engine: Engine, text: str, out: Path, gentle: bool = False) -> None:
