@@ -112,10 +112,10 @@ class SelfTest:
         self._test_leds()
         self._test_buzzer()
         self._test_bargraph()
-        self._test_speaker()
         self._test_button()
         self._test_sensor()
         self._test_camera()
+        self._test_speaker()
         failed = [r for r in self.results if r.outcome == "FAIL"]
         skipped = [r for r in self.results if r.outcome == "SKIP"]
         summary = f"{len(self.results) - len(failed) - len(skipped)} passed, {len(failed)} failed, {len(skipped)} skipped"
