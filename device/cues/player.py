@@ -165,9 +165,14 @@ class Player:
         with self._cv:
             if rec.outcome != "queued":  # pre-empted while it was being rendered
                 return
-            # Not -q: aplay's "Playing WAVE" line on stderr is the moment it starts to play.
-            self._proc = proc = subprocess.Popen([*self.cmd, str(path)], stdin=subprocess.DEVNULL,
-                                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        # Spawned outside the lock, so play() on the rep loop's thread never waits for a fork.
+        # Not -q: aplay's "Playing WAVE" line on stderr is the moment it starts to play.
+        proc = subprocess.Popen([*self.cmd, str(path)], stdin=subprocess.DEVNULL,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        with self._cv:
+            self._proc = proc
+            if rec.outcome != "queued":  # pre-empted while it was starting
+                proc.kill()
         assert proc.stderr is not None
         said: list[str] = []
         for line in proc.stderr:  # ALSA may warn before it starts; the "Playing" line is the start
