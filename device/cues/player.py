@@ -3,9 +3,10 @@
 Why ``aplay`` and not a Python audio library: it is in ``alsa-utils`` on every
 Raspberry Pi OS image, it is maintained with ALSA itself, it plays a WAV to
 any ALSA device (a USB speaker, an I2S HAT, HDMI, or ``null`` for tests and
-benchmarks) and needs no compiled Python module; the obvious library,
-simpleaudio, is unmaintained (archived, no wheels for current Pythons), and
-PortAudio bindings add a C dependency for no gain. A process per phrase
+benchmarks) and needs no compiled Python module. The obvious library,
+simpleaudio, is unmaintained: its last release (1.0.4, 2019) has no wheels
+past Python 3.8 and fails to build on newer ones (py-simple-audio issues #63,
+#64, open since 2022); PortAudio bindings add a C dependency for no gain. A process per phrase
 costs a few milliseconds, well inside the latency budget (see
 ``scripts/bench_cue_latency.py``), and killing it is how a newer cue
 pre-empts an older one.
