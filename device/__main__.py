@@ -5,6 +5,7 @@
     simulate   one synthetic scenario through the whole station
     analyze    replay a recording or a bare side-view video; per-rep report
     selftest   walk through LEDs, buzzer, button, sensor and camera
+    cues       render every spoken phrase to a folder (cues --render DIR)
     export     the session log as CSV or JSON
     config     check a config file, or print the defaults
 
@@ -82,6 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true", help="machine-readable output")
     s.add_argument("--mqtt", metavar="URL", type=_mqtt_url,
                    help="publish to this MQTT broker (mqtt://host:1883, mqtts://...)")
+    s.add_argument("--speak", action="store_true", help="speak counts and cues on [audio] device (use with --speed 1)")
 
     a = sub.add_parser("analyze", help="per-rep report of a recording folder or a side-view video")
     a.add_argument("path", type=Path)
@@ -96,6 +98,9 @@ def build_parser() -> argparse.ArgumentParser:
     t = sub.add_parser("selftest", help="check LEDs, buzzer, button, sensor and camera; save an aiming snapshot")
     t.add_argument("--out", type=Path, default=Path("."), help="folder for the snapshot")
     t.add_argument("--mock", action="store_true", help="use mock pins and a synthetic camera (no hardware)")
+
+    q = sub.add_parser("cues", help="spoken phrases: render every one to a folder to check or re-record them")
+    q.add_argument("--render", type=Path, required=True, metavar="DIR", help="new or empty folder for the WAV files")
 
     sub.add_parser("export", help="export the session log as CSV or JSON (see: export --help)", add_help=False)
 
@@ -149,7 +154,7 @@ def _cmd_simulate(args, cfg: Config) -> int:
     res = run_simulation(args.scenario, cfg, seed=args.seed, speed=args.speed, posture=args.posture,
                          width=w, height=h, fps=args.fps, n_reps=args.reps,
                          record_dir=str(args.record) if args.record else None, on_event=echo,
-                         mqtt_url=getattr(args, "mqtt", None))
+                         mqtt_url=getattr(args, "mqtt", None), speak=args.speak)
     c = res.comparison
     if args.json:
         print(json.dumps(res.to_dict(), indent=2))
@@ -193,7 +198,7 @@ def _cmd_run(args, cfg: Config) -> int:
         print("No Raspberry Pi here: running the station in simulation (synthetic athlete, mock pins).")
         print("On a Pi this command runs the real station; `python -m device simulate --help` for options.\n")
         ns = argparse.Namespace(scenario="clean", seed=0, speed=0.0, posture="camera", size=(640, 480), fps=30.0,
-                                reps=None, record=None, json=False, mqtt=args.mqtt)
+                                reps=None, record=None, json=False, mqtt=args.mqtt, speak=False)
         return _cmd_simulate(ns, cfg)
     from .live import run_station
 
@@ -213,8 +218,15 @@ def _cmd_selftest(args, cfg: Config) -> int:
         if cfg.sensor.kind == "hcsr04":  # an echo as if a hand were 25 cm in front of the sensor
             echo = factory.pin(cfg.sensor.echo_pin)
             factory.pin(cfg.sensor.trigger_pin, pin_class=MockTriggerPin, echo_pin=echo, echo_time=0.25 * 2 / 343.26)
-        return run_selftest(cfg, pin_factory=factory, frame_source=make_frame_source(cfg), out_dir=args.out)
+        return run_selftest(cfg, pin_factory=factory, frame_source=make_frame_source(cfg), out_dir=args.out,
+                            play_audio=False)
     return run_selftest(cfg, out_dir=args.out)
+
+
+def _cmd_cues(args, cfg: Config) -> int:
+    from .cues import cues_main
+
+    return cues_main(cfg, args.render)
 
 
 def _cmd_config(args, cfg: Config) -> int:
@@ -283,7 +295,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return 2
     command = args.command or "run"
     handlers = {"run": _cmd_run, "simulate": _cmd_simulate, "analyze": _cmd_analyze,
-                "selftest": _cmd_selftest, "config": _cmd_config, "fleet": _cmd_fleet}
+                "selftest": _cmd_selftest, "config": _cmd_config, "fleet": _cmd_fleet,
+                "cues": _cmd_cues}
     if args.command is None:  # bare `python -m device` runs the station
         args.simulate, args.label, args.mqtt = False, None, None
     try:

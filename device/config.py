@@ -89,7 +89,7 @@ class BuzzerConfig(_Section):
 class ButtonConfig(_Section):
     enabled: bool = True
     pin: BcmPin = 25
-    hold_s: float = Field(2.0, gt=0, le=10, description="hold this long to end the set")
+    hold_s: float = Field(2.0, gt=0, le=10, description="hold this long to mute or unmute the spoken cues")
 
 
 class CameraConfig(_Section):
@@ -194,6 +194,39 @@ class MqttConfig(_Section):
         if not v or any(c in v for c in "#+ ") or v.startswith("/") or v.endswith("/"):
             raise ValueError(f'discovery_prefix must be a plain topic prefix like "homeassistant", not {v!r}')
         return v
+class AudioConfig(_Section):
+    """Spoken counts and cues (device/cues): rendered once to WAV, played with ALSA's aplay."""
+
+    enabled: bool = True
+    device: str = "default"  # ALSA device for aplay -D (see `aplay -L`)
+    engine: Literal["espeak-ng", "piper", "recorded"] = "espeak-ng"
+    # espeak-ng: a voice name (`espeak-ng --voices=en`), empty = the language's default;
+    # piper: the path of a local .onnx voice model; recorded: a folder of your own
+    # recordings named as `python -m device cues --render` names them (espeak-ng says the rest).
+    voice: str = ""
+    language: Literal["en"] = "en"
+    volume: int = Field(80, ge=0, le=100, description="percent of full scale")
+    speed: int = Field(150, ge=80, le=400, description="words per minute")
+    # Faded feedback: a technique cue for the first fault of a kind in a set,
+    # then for every Nth one of that kind (1 = every fault). Counts are always spoken.
+    faults_every: int = Field(3, ge=1, le=100)
+    cache_dir: Path = Path("/var/lib/wallhinge/cues")
+
+
+class ViewLightConfig(_Section):
+    """An optional RGB LED at the camera stand, in the athlete's view (the wall LEDs are behind them)."""
+
+    enabled: bool = False
+    red_pin: BcmPin = 10
+    green_pin: BcmPin = 9
+    blue_pin: BcmPin = 11
+    active_high: bool = True  # False for a common-anode RGB LED
+
+    @model_validator(mode="after")
+    def _distinct(self) -> "ViewLightConfig":
+        if len({self.red_pin, self.green_pin, self.blue_pin}) != 3:
+            raise ValueError("view_light red_pin, green_pin and blue_pin must all be different")
+        return self
 
 
 class Config(_Section):
@@ -207,6 +240,8 @@ class Config(_Section):
     thresholds: ThresholdsConfig = Field(default_factory=ThresholdsConfig)
     storage: StorageConfig = Field(default_factory=StorageConfig)
     mqtt: MqttConfig = Field(default_factory=MqttConfig)
+    audio: AudioConfig = Field(default_factory=AudioConfig)
+    view_light: ViewLightConfig = Field(default_factory=ViewLightConfig)
 
     @model_validator(mode="after")
     def _no_pin_clash(self) -> "Config":
@@ -226,6 +261,10 @@ class Config(_Section):
             claim(self.buzzer.pin, "buzzer.pin")
         if self.button.enabled:
             claim(self.button.pin, "button.pin")
+        if self.view_light.enabled:
+            claim(self.view_light.red_pin, "view_light.red_pin")
+            claim(self.view_light.green_pin, "view_light.green_pin")
+            claim(self.view_light.blue_pin, "view_light.blue_pin")
         if self.sensor.kind == "hcsr04":
             claim(self.sensor.trigger_pin, "sensor.trigger_pin")
             claim(self.sensor.echo_pin, "sensor.echo_pin")

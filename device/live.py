@@ -125,7 +125,8 @@ def run_station(
 ) -> int:
     """Run until stopped (SIGTERM/SIGINT or ``stop``); returns the exit status."""
     from .health import CameraHealth, SensorHealth, frame_signature
-    from .io.gpio import Feedback, SensorPoller, StartButton, make_proximity_reader
+    from .cues import make_cue_sink
+    from .io.gpio import Feedback, SensorPoller, StartButton, ViewLight, make_proximity_reader
     from .notify import Notifier, Watchdog, watchdog_timeout_s
     from .station import Station, make_estimator
     from .storage import SessionLog, StorageError
@@ -142,6 +143,13 @@ def run_station(
     try:
         feedback = Feedback(config, pin_factory=pin_factory)
         closers.append(feedback.close)
+        # Spoken cues and the view light (issue 13): None when off or, for speech, unavailable.
+        cues = make_cue_sink(config.audio, config.station.target_reps)
+        if cues is not None:
+            closers.append(cues.close)
+        view = ViewLight(config, pin_factory=pin_factory) if config.view_light.enabled else None
+        if view is not None:
+            closers.append(view.close)
         reader = proximity_reader or make_proximity_reader(config, pin_factory=pin_factory)
         closers.append(reader.close)
         try:
@@ -170,7 +178,7 @@ def run_station(
         estimator = posture or make_estimator(config)
         station = Station(
             config, estimator,
-            sinks=[feedback, SessionLogSink(db, config, label), LogSink()],
+            sinks=[feedback, SessionLogSink(db, config, label), LogSink(), *(s for s in (cues, view) if s)],
             recorder=recorder, has_distance=reader.has_distance,
         )
         source = frame_source or make_frame_source(config)
@@ -199,7 +207,7 @@ def run_station(
     button = None
     if config.button.enabled:
         button = StartButton(config, lambda: (log.info("button: set reset"), station.reset_set(clock())),
-                             pin_factory=pin_factory)
+                             pin_factory=pin_factory, on_hold=cues.toggle_mute if cues else None)
 
     faults: dict[str, str] = {}
 
@@ -214,12 +222,16 @@ def run_station(
                 elif faults.get(r.part) != r.status:
                     log.warning("%s", r.message)  # an expected fault: a message, never a traceback
                     db.record_fault(f"{r.part}: {r.status}", r.message)
+                    if cues is not None and r.part not in faults:
+                        cues.device_fault(r.part)
                     faults[r.part] = r.status
             station.engine.sensor_fault = "proximity sensor" in faults
             if net is not None:
                 net.set_faults({part: f"{part}: {status}" for part, status in faults.items()})
             storage_error = db.error
             feedback.set_fault(bool(faults) or storage_error is not None)
+            if view is not None:
+                view.set_fault(bool(faults))
             if watchdog is not None and watchdog.due(now, last["frame"], last["sensor"]):
                 notifier.watchdog()
             notifier.status(

@@ -71,6 +71,7 @@ class SelfTest:
         camera_frames: int = 30,
         pause: Callable[[float], None] = time.sleep,
         use_vision: bool = True,
+        play_audio: bool = True,
     ) -> None:
         self.config = config
         self.pin_factory = pin_factory
@@ -84,6 +85,7 @@ class SelfTest:
         self.camera_frames = camera_frames
         self.pause = pause
         self.use_vision = use_vision
+        self.play_audio = play_audio
         self.results: list[PartResult] = []
         self.snapshot_path: Optional[Path] = None
 
@@ -113,6 +115,7 @@ class SelfTest:
         self._test_button()
         self._test_sensor()
         self._test_camera()
+        self._test_speaker()
         failed = [r for r in self.results if r.outcome == "FAIL"]
         skipped = [r for r in self.results if r.outcome == "SKIP"]
         summary = f"{len(self.results) - len(failed) - len(skipped)} passed, {len(failed)} failed, {len(skipped)} skipped"
@@ -208,6 +211,17 @@ class SelfTest:
             return "PASS", f"filled segment by segment ({n} segments): a gap shows which GPIO to check"
 
         self._guard(f"bar graph (GPIO{names})", chase, f"check nothing else uses GPIO {names}")
+
+    def _test_speaker(self) -> None:
+        """Speech (device/cues): plays a phrase and asks; with --mock only renders and checks it."""
+        import sys
+
+        from device.cues import check_speaker
+
+        ask = input if self.play_audio and sys.stdin.isatty() else None
+        self._guard(f"speaker ({self.config.audio.device})",
+                    lambda: check_speaker(self.config, play=self.play_audio, ask=ask),
+                    "sudo apt-get install espeak-ng alsa-utils, or set [audio] enabled = false")
 
     # -- inputs ---------------------------------------------------------------
 

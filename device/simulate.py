@@ -102,6 +102,7 @@ def run_simulation(
     record_dir: Optional[str] = None,
     on_event: Optional[Callable[[Event, PinWatcher], None]] = None,
     mqtt_url: Optional[str] = None,
+    speak: bool = False,
 ) -> SimResult:
     """Run one scenario through the whole station; ``speed`` 0 = as fast as possible, 1 = real time."""
     from .sim.scenarios import SyntheticFrameSource, get_scenario
@@ -155,7 +156,12 @@ def run_simulation(
         def handle(self, e: Event) -> None:
             events.append(e)
 
-    station = Station(cfg, estimator, sinks=[feedback, _Console(), _Collect()], recorder=recorder)
+    # Spoken cues (issue 13) only when asked: a laptop demo runs with --speak --speed 1.
+    from .cues import make_cue_sink
+
+    cues = make_cue_sink(cfg.audio, cfg.station.target_reps) if speak else None
+    station = Station(cfg, estimator, sinks=[feedback, _Console(), _Collect(), *([cues] if cues else [])],
+                      recorder=recorder)
     link = None
     if mqtt_url or cfg.mqtt.url:  # stations on the network (device/net); a simulation's outbox is in memory
         from .net.mqtt import link_from_config
@@ -186,6 +192,8 @@ def run_simulation(
         feedback.close()
         if link is not None:
             link.close()
+        if cues is not None:
+            cues.close()
     wall = time.monotonic() - t0
     cmp = compare(station.reps, scenario.reps, scenario.expected_counted)
     return SimResult(name, list(station.reps), events, cmp, n, wall, log)

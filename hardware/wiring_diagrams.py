@@ -17,7 +17,7 @@ from xml.sax.saxutils import escape
 
 HW = Path(__file__).resolve().parent
 FONT = "DejaVu Sans, Arial, Helvetica, sans-serif"
-W, H = 1120, 960
+W, H = 1120, 1130
 
 OPTION_TITLES = {
     "hcsr04": ("wiring-hcsr04.svg", "HC-SR04 ultrasonic sensor (sensor.kind = \"hcsr04\")"),
@@ -157,6 +157,26 @@ def _leds(svg: Svg, rows: dict[str, dict[str, str]], x: float, y: float) -> None
         svg.text(cx + 26, yy + 4, names[key], 11)
     svg.text(x, y + 136, "RGB mode: one common-cathode RGB LED, red leg on GPIO27 (330 Ω), green leg on GPIO17 (100 Ω),", 10, fill="#444")
     svg.text(x, y + 150, "blue leg on GPIO22 (100 Ω), cathode to GND. Common anode: anode to 3V3, leds.rgb_active_high = false.", 10, fill="#444")
+
+
+def _view_light(svg: Svg, rows: dict[str, dict[str, str]], x: float, y: float) -> None:
+    _block_title(svg, x, y, "View light at the camera stand (optional: view_light.enabled = true)")
+    legs = (("view_light.red_pin", "330 Ω", "#d2322d", "red leg"), ("view_light.green_pin", "100 Ω", "#2e9e3e", "green leg"),
+            ("view_light.blue_pin", "100 Ω", "#2a6fb0", "blue leg"))
+    cx = x
+    for i, (key, ohms, colour, what) in enumerate(legs):
+        yy = y + 30 + i * 36
+        fx = x + 150
+        svg.flag(fx, yy, net(rows[key]))
+        rx = svg.resistor(fx, yy, ohms)
+        cx = svg.led(rx, yy, colour)
+        svg.line(cx, yy, cx + 10, yy)
+        svg.text(cx + 26, yy + 4, what, 11)
+    # The common cathode, down the cable's fourth core to a GND pin.
+    svg.line(cx + 10, y + 30, cx + 10, y + 130, width=1.2)
+    gnd = next(r for r in _rows() if r["direction"] == "ground" and "view light" in r["function"])
+    svg.flag(cx + 10, y + 130, net(gnd), right=True)
+    svg.text(x, y + 160, "One common-cathode RGB LED in the athlete's view, on a 4-core cable (resistors at the Pi end).", 10, fill="#444")
 
 
 def _bargraph(svg: Svg, rows: dict[str, dict[str, str]], x: float, y: float) -> None:
@@ -326,6 +346,7 @@ def draw(option: str) -> str:
     _button(svg, rows, 470, 650)
     _buzzer(svg, rows, 470, 720)
     _bargraph(svg, rows, 30, 640)
+    _view_light(svg, rows, 470, 930)
     # Grounds go to any GND pin; the header flags show which ones the build uses.
     svg.text(24, H - 14, "All ground symbols connect to the GND pins flagged on the header. Resistors 1/4 W, 5 %. "
              "See WIRING.md for the values' arithmetic.", 10, fill="#444")

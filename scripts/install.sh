@@ -9,8 +9,8 @@
 #
 # What it sets up: apt packages (numpy, OpenCV, picamera2, lgpio come from apt),
 # a venv at /opt/wallhinge/venv that sees them (--system-site-packages) with only
-# what apt lacks installed by pip, the system user "wallhinge" in the gpio, video
-# and i2c groups, /etc/wallhinge/wallhinge.toml (never overwritten), and the
+# what apt lacks installed by pip, the system user "wallhinge" in the gpio, video,
+# i2c and audio groups, /etc/wallhinge/wallhinge.toml (never overwritten), and the
 # systemd service, enabled and started.
 #
 # WALLHINGE_ROOT (environment) prefixes every path written, for staging an image
@@ -26,7 +26,7 @@ readonly STATE_DIR="${ROOT}/var/lib/wallhinge"
 readonly UNIT_DIR="${ROOT}/etc/systemd/system"
 readonly UNIT_NAME="wallhinge.service"
 readonly SERVICE_USER="wallhinge"
-readonly DEVICE_GROUPS=(gpio video i2c)
+readonly DEVICE_GROUPS=(gpio video i2c audio)
 
 # numpy, OpenCV, picamera2 (with libcamera) and lgpio must come from apt: they
 # are built for the Pi's camera stack and CPU, and a pip numpy would shadow the
@@ -35,6 +35,7 @@ readonly APT_PACKAGES=(
     python3 python3-venv python3-pip
     python3-numpy python3-opencv python3-picamera2 python3-lgpio python3-gpiozero
     i2c-tools sqlite3
+    espeak-ng alsa-utils
 )
 # Only what apt lacks (Bookworm ships pydantic 1); nothing here may pull numpy.
 # paho-mqtt 2 (the MQTT link, device/net): Bookworm's python3-paho-mqtt is 1.6.

@@ -14,3 +14,9 @@ def factory():
     yield f
     f.reset()
     Device.pin_factory = None
+
+
+@pytest.fixture(scope="session")
+def cue_cache_dir(tmp_path_factory):
+    """One folder of rendered spoken phrases (device/cues) for the whole run: rendering them all takes ~12 s."""
+    return tmp_path_factory.mktemp("cue-cache")

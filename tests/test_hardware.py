@@ -94,7 +94,8 @@ def test_every_default_config_pin_is_in_the_table():
     cfg = Config()
     keys = {r["config_key"] for r in _gpio_rows()}
     expected = {"leds.good_pin", "leds.rounded_pin", "leds.fault_pin", "buzzer.pin", "button.pin",
-                "sensor.trigger_pin", "sensor.echo_pin", "sensor.input_pin", "sensor.i2c_bus"}
+                "sensor.trigger_pin", "sensor.echo_pin", "sensor.input_pin", "sensor.i2c_bus",
+                "view_light.red_pin", "view_light.green_pin", "view_light.blue_pin"}
     expected |= {f"leds.bargraph_pins[{i}]" for i in range(len(cfg.leds.bargraph_pins))}
     assert expected <= keys, f"missing from pins.csv: {sorted(expected - keys)}"
 

@@ -9,6 +9,7 @@ vision accuracy is tested on rendered frames elsewhere.
 
 from __future__ import annotations
 
+import shutil
 import threading
 import time
 
@@ -41,9 +42,11 @@ class PacedFrames:
         self.closed = True
 
 
-def test_live_station_counts_logs_and_lights(tmp_path, factory):
+def test_live_station_counts_logs_and_lights(tmp_path, factory, cue_cache_dir, caplog):
     sc = get_scenario("clean", 0, fps=15, n_reps=2)
     cfg = Config()
+    cfg.audio.device, cfg.audio.cache_dir = "null", cue_cache_dir  # speech to ALSA's null device, not a speaker
+    caplog.set_level("DEBUG", logger="device.cues")
     cfg.storage.database = tmp_path / "sessions.db"
     cfg.camera.source = "synthetic"
     echo = factory.pin(cfg.sensor.echo_pin)
@@ -77,5 +80,8 @@ def test_live_station_counts_logs_and_lights(tmp_path, factory):
     assert [r["verdict"] for r in reps] == ["good", "good"]
     assert all(r["counted"] for r in reps)
     assert log["sessions"][0]["ended_at"] is not None
+    if shutil.which("espeak-ng") and shutil.which("aplay"):  # CI installs both
+        spoken = [r.getMessage() for r in caplog.records if r.getMessage().startswith("cue ")]
+        assert spoken == ["cue set-start: played", "cue count-001: played", "cue count-002: played"], spoken
     green = factory.pin(cfg.leds.good_pin)
     assert sum(1 for s in green.states if s.state) >= 2  # lit at each contact

@@ -54,8 +54,9 @@ def start_echo(trig, sc, clock, done, stuck_from=None, stuck_at=0.2):
     return th
 
 
-def setup(tmp_path, factory):
+def setup(tmp_path, factory, cue_cache_dir):
     cfg = Config()
+    cfg.audio.device, cfg.audio.cache_dir = "null", cue_cache_dir  # speech to ALSA's null device, not a speaker
     cfg.storage.database = tmp_path / "sessions.db"
     echo = factory.pin(cfg.sensor.echo_pin)
     trig = factory.pin(cfg.sensor.trigger_pin, pin_class=MockTriggerPin, echo_pin=echo, echo_time=0.01)
@@ -63,9 +64,9 @@ def setup(tmp_path, factory):
     return cfg, trig, (lambda: time.monotonic() - t0)
 
 
-def test_camera_lost_shows_a_fault_logs_it_and_recovers(tmp_path, factory):
+def test_camera_lost_shows_a_fault_logs_it_and_recovers(tmp_path, factory, cue_cache_dir):
     sc = get_scenario("clean", 0, fps=15, n_reps=2)
-    cfg, trig, clock = setup(tmp_path, factory)
+    cfg, trig, clock = setup(tmp_path, factory, cue_cache_dir)
     done = threading.Event()
     start_echo(trig, sc, clock, done)
     amber = factory.pin(cfg.leds.fault_pin)
@@ -80,9 +81,9 @@ def test_camera_lost_shows_a_fault_logs_it_and_recovers(tmp_path, factory):
     assert any("camera" in f["message"] for f in faults)
 
 
-def test_stuck_sensor_during_reps_is_a_fault_and_nothing_is_counted(tmp_path, factory):
+def test_stuck_sensor_during_reps_is_a_fault_and_nothing_is_counted(tmp_path, factory, cue_cache_dir):
     sc = get_scenario("clean", 0, fps=15, n_reps=2)
-    cfg, trig, clock = setup(tmp_path, factory)
+    cfg, trig, clock = setup(tmp_path, factory, cue_cache_dir)
     cfg.sensor.stuck_s = 1.0
     done = threading.Event()
     first = sc.reps[0]

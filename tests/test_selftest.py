@@ -53,7 +53,7 @@ def hcsr04_at(factory: MockFactory, distance_m: float, trigger: int = 23, echo: 
 def run(config, factory, tmp_path, camera=None, **kw):
     lines: list[str] = []
     opts = dict(show_s=0.0, button_wait_s=0.3, sensor_wait_s=2.0, camera_wait_s=3.0, pause=lambda s: None,
-                use_vision=False)
+                use_vision=False, play_audio=False)  # speech: rendered and checked, never played on this machine
     opts.update(kw)
     rc = run_selftest(config, pin_factory=factory, frame_source=camera if camera is not None else SyntheticCamera(),
                       out_dir=tmp_path, print_fn=lines.append, **opts)
@@ -137,7 +137,8 @@ def test_digital_sensor_passes_when_touched(factory, tmp_path):
             timers[-1].start()
 
     rc = run_selftest(cfg, pin_factory=factory, frame_source=SyntheticCamera(), out_dir=tmp_path, print_fn=show,
-                      show_s=0.0, button_wait_s=0.1, sensor_wait_s=2.0, pause=lambda s: None, use_vision=False)
+                      show_s=0.0, button_wait_s=0.1, sensor_wait_s=2.0, pause=lambda s: None, use_vision=False,
+                      play_audio=False)
     for tm in timers:
         tm.join()
     ln = line_for(lines, "digital (GPIO4)")
@@ -221,7 +222,7 @@ def test_synthetic_camera_config_skips_the_camera(factory, tmp_path):
     hcsr04_at(factory, 0.25)
     lines: list[str] = []
     rc = run_selftest(parse_config({"camera": {"source": "synthetic"}}), pin_factory=factory, out_dir=tmp_path,
-                      print_fn=lines.append, show_s=0.0, button_wait_s=0.1, pause=lambda s: None)
+                      print_fn=lines.append, show_s=0.0, button_wait_s=0.1, pause=lambda s: None, play_audio=False)
     assert line_for(lines, "camera").startswith("SKIP")
     assert rc == 0
 
@@ -230,7 +231,7 @@ def test_picamera2_config_off_a_pi_fails_with_the_install_hint(factory, tmp_path
     hcsr04_at(factory, 0.25)
     lines: list[str] = []
     rc = run_selftest(parse_config({"camera": {"source": "picamera2"}}), pin_factory=factory, out_dir=tmp_path,
-                      print_fn=lines.append, show_s=0.0, button_wait_s=0.1, pause=lambda s: None)
+                      print_fn=lines.append, show_s=0.0, button_wait_s=0.1, pause=lambda s: None, play_audio=False)
     ln = line_for(lines, "camera (Pi camera)")
     assert ln.startswith("FAIL") and "sudo apt install python3-picamera2" in ln
     assert rc == 1

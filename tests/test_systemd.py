@@ -70,12 +70,13 @@ def test_unit_runs_the_station_with_a_watchdog_and_keeps_its_devices() -> None:
     assert "2" in s["RestartPreventExitStatus"][0].split()
     assert s["StateDirectory"] == ["wallhinge"] and s["ConfigurationDirectory"] == ["wallhinge"]
     assert Path(str(Config().storage.database)).parent == Path("/var/lib") / s["StateDirectory"][0]
-    assert set(s["SupplementaryGroups"][0].split()) == {"gpio", "video", "i2c"}
+    assert set(s["SupplementaryGroups"][0].split()) == {"gpio", "video", "i2c", "audio"}  # audio: spoken cues
     assert s["PrivateNetwork"] == ["yes"]
     # Device access: closed policy with each node family the station uses allowed.
     assert s["DevicePolicy"] == ["closed"] and s.get("PrivateDevices") != ["yes"]
     allowed = {v.split()[0] for v in s["DeviceAllow"]}
-    for need in ("char-gpiochip", "char-i2c", "char-video4linux", "char-media", "char-dma_heap", "/dev/gpiomem"):
+    for need in ("char-gpiochip", "char-i2c", "char-video4linux", "char-media", "char-dma_heap", "/dev/gpiomem",
+                 "char-alsa"):
         assert need in allowed
     # The station reports a stalled camera (camera.stale_s) before the watchdog
     # stops pinging (half of WatchdogSec) and systemd restarts it.

@@ -210,14 +210,98 @@ class Feedback:
 
 
 class StartButton:
-    """The start/reset button: a press ends the current set (the next contact starts one)."""
+    """The start/reset button: a press ends the current set (the next contact starts one).
 
-    def __init__(self, config: Config, on_press: Callable[[], None], pin_factory=None) -> None:
-        self.button = Button(config.button.pin, pull_up=True, bounce_time=0.05, pin_factory=pin_factory)
-        self.button.when_pressed = lambda: on_press()
+    With ``on_hold`` (mute/unmute the spoken cues), holding it for
+    ``button.hold_s`` calls that instead, and a press acts when released, so a
+    long press never also ends the set.
+    """
+
+    def __init__(self, config: Config, on_press: Callable[[], None], pin_factory=None,
+                 on_hold: Optional[Callable[[], None]] = None) -> None:
+        self.button = Button(config.button.pin, pull_up=True, bounce_time=0.05, hold_time=config.button.hold_s,
+                             pin_factory=pin_factory)
+        if on_hold is None:
+            self.button.when_pressed = lambda: on_press()
+            return
+        held = {"now": False}
+
+        def hold() -> None:
+            held["now"] = True
+            on_hold()
+
+        def release() -> None:
+            if not held["now"]:
+                on_press()
+            held["now"] = False
+
+        self.button.when_held = hold
+        self.button.when_released = release
 
     def close(self) -> None:
         self.button.close()
+
+
+class ViewLight:
+    """The optional verdict light at the camera stand, in the athlete's view: one RGB LED.
+
+    Shows what the wall LEDs show (the wall unit is behind the athlete):
+    green good, red rounded, amber other faults, blinking blue unchecked, for
+    ``leds.show_s``; a slow amber blink during a device fault.
+    """
+
+    def __init__(self, config: Config, pin_factory=None) -> None:
+        vc = config.view_light
+        self.show_s = config.leds.show_s
+        self.led = RGBLED(vc.red_pin, vc.green_pin, vc.blue_pin, active_high=vc.active_high, pwm=False,
+                          pin_factory=pin_factory)
+        self._shown: Optional[Verdict] = None
+        self._generation = 0
+        self.faulted = False
+        self._lock = threading.Lock()
+
+    def handle(self, event: Event) -> None:
+        if isinstance(event, ContactMade):
+            self._shown = event.verdict
+            self.show(event.verdict)
+        elif isinstance(event, RepFinished):
+            if event.rep.verdict is not self._shown:
+                self.show(event.rep.verdict)
+            self._shown = None
+
+    def show(self, verdict: Verdict) -> None:
+        with self._lock:
+            if self.faulted:
+                return
+            self._generation += 1
+            colour = COLOURS.get(verdict, AMBER)
+            if verdict is Verdict.UNCHECKED:
+                self.led.blink(0.15, 0.15, on_color=colour, n=max(1, round(self.show_s / 0.3)))
+                return
+            self.led.color = colour
+            timer = threading.Timer(self.show_s, self._expire, args=(self._generation,))
+            timer.daemon = True
+            timer.start()
+
+    def _expire(self, generation: int) -> None:
+        with self._lock:
+            if generation == self._generation and not self.faulted and not self.led.closed:
+                self.led.off()
+
+    def set_fault(self, on: bool) -> None:
+        with self._lock:
+            if on == self.faulted:
+                return
+            self.faulted = on
+            self._generation += 1
+            self.led.off()
+            if on:
+                self.led.blink(1.0, 1.0, on_color=AMBER)
+
+    def close(self) -> None:
+        with self._lock:
+            self._generation += 1
+        self.led.close()
 
 
 class ProximityReader:
