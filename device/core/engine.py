@@ -92,7 +92,9 @@ HIP_REP_MIN = 0.12
 HIP_MEDIAN_S = 0.2
 # A clip that ends during a rep counts it if the lifter had come at least this
 # far back up from the bottom (a pull that ends at, or just short of, lockout).
-END_RISEN = 0.5
+END_RISEN = 0.4
+# Nobody in the picture this long after a set's last rep: the lifter walked off.
+LEFT_VIEW_S = 1.0
 # Window around contact (or the deepest point) in which the knee is judged.
 KNEE_WINDOW_S = 0.3
 # A fault must hold this long to count: a rounded back or a lifted heel
@@ -175,6 +177,8 @@ class RepEngine:
         # Video analysis: whether a descent to the floor was left unfinished,
         # and where the current set began.
         self._trailing_floor_descent = False
+        self._absent_since: Optional[float] = None
+        self._left_after_last = False
         self._set_first_rep = 0
         self._now = float("-inf")
         # Set by the station while its health monitor reports the sensor
@@ -211,6 +215,7 @@ class RepEngine:
         self._posture = p
         if not self.has_contact_sensor:
             self._note_hips(p)
+            self._note_absence(p)
         seen = self._seen(p)
         rep = self._rep
         if rep is not None:
@@ -319,6 +324,16 @@ class RepEngine:
         if p.trunk_inclination_deg <= self.th.standing_deg and straight and quiet and plausible:
             self._standing_hips.append(now)
 
+    def _note_absence(self, p: PostureSample) -> None:
+        """Video: whether the person left the picture after the set's last rep."""
+        if p.person or self._rep is not None:
+            self._absent_since = None
+            return
+        if self._absent_since is None:
+            self._absent_since = p.t
+        if self.set_active and p.t - self._absent_since >= LEFT_VIEW_S:
+            self._left_after_last = True
+
     def _hip_now(self) -> Optional[float]:
         return statistics.median(h for _, h in self._hips) if self._hips else None
 
@@ -365,7 +380,8 @@ class RepEngine:
             risen.append((rep.peak_incl - rep.last_incl) / span >= END_RISEN)
         if rep.hip_drop_max is not None and rep.hip_drop_max >= HIP_REP_MIN and rep.last_drop is not None:
             risen.append((rep.hip_drop_max - rep.last_drop) / rep.hip_drop_max >= END_RISEN)
-        # Past the bottom: the deepest point came before the last frames.
+        # Past the bottom and on the way up: the trunk and the hips (where they
+        # went down) both came back a good part of the way.
         return bool(risen) and all(risen)
 
     def _standing_state(self, t: float) -> tuple[Optional[bool], bool, bool]:
@@ -616,6 +632,7 @@ class RepEngine:
         out.cut_at_end = cut_at_end
         self.reps.append(out)
         self._trailing_floor_descent = False
+        self._left_after_last = False
         self._last_activity_t = end_s
         if out.counted:
             self.counted += 1
@@ -661,13 +678,16 @@ class RepEngine:
         """Video analysis: a weight picked up from or put down on the floor is not a rep.
 
         A set pulled from the floor (deadlift, kettlebell deadlift: the hands
-        reach the floor at most bottoms) has a setup descent and a put-down, so
-        its standing-to-standing cycles are one more than its pulls: the last
-        descent to the floor is the put-down. If the lifter stood up tall after
-        it, that final cycle is dropped; if they walked off, it never became a
-        rep. In a set whose hinges stay off the floor (the wall drill, ball at
-        the chest), floor cycles at its start and end are picking the weight up
-        and putting it down.
+        reach the floor at most bottoms) ends with the weight put down. A
+        put-down the lifter does not stand up from in view (the clip ends, they
+        walk off bent) never becomes a rep. One they stand up from looks like a
+        pull (the weight is not seen): it is taken as the put-down only when the
+        lifter then leaves the picture (nobody walks off with a loaded bar);
+        otherwise it counts -- on real footage a clip usually ends at, or just
+        after, the last lockout, and dropping that cycle lost real pulls. In a
+        set whose hinges stay off the floor (the wall drill, ball at the chest;
+        an RDL), floor cycles at its start and end are picking the weight up and
+        putting it down.
         """
         reps = self.reps[self._set_first_rep :]
         if not reps:
@@ -681,7 +701,7 @@ class RepEngine:
             from_floor = bool(n_floor) and 2 * n_floor >= len(reps)
         if n_floor and from_floor:
             # (A clip that ends as the lifter rises was filmed for that pull: not a put-down.)
-            if floor[-1] and len(reps) >= 2 and not self._trailing_floor_descent and not reps[-1].cut_at_end:
+            if floor[-1] and len(reps) >= 2 and self._left_after_last and not self._trailing_floor_descent:
                 drop.add(reps[-1].index)
         elif n_floor:
             for r, f in zip(reps, floor):
