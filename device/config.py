@@ -130,7 +130,7 @@ class ThresholdsConfig(_Section):
     # Squat pattern: the trunk stays under squat_trunk_deg for the whole rep while
     # the knees bend to squat_knee_deg or deeper (a hinge reaches 30-60 deg).
     squat_trunk_deg: float = Field(25.0, ge=5, le=45)
-    squat_knee_deg: float = Field(120.0, ge=60, le=170)
+    squat_knee_deg: float = Field(135.0, ge=60, le=170)
     # Minimum confidence for a posture measure to count as seen.
     min_conf: float = Field(0.5, ge=0, le=1)
     # Fraction of a rep's frames that must be seen for it to be checked.

@@ -47,12 +47,14 @@ class Station:
         recorder=None,
         has_contact_sensor: bool = True,
         has_distance: bool = True,
+        exercise: Optional[str] = None,
     ) -> None:
         self.config = config
         self.posture = posture
         self.sinks = list(sinks)
         self.recorder = recorder
-        self.engine = RepEngine(config, has_contact_sensor=has_contact_sensor, has_distance=has_distance)
+        self.engine = RepEngine(config, has_contact_sensor=has_contact_sensor, has_distance=has_distance,
+                                exercise=exercise)
         self.last_posture: Optional[PostureSample] = None
         self._lock = threading.Lock()
 

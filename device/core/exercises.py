@@ -75,7 +75,7 @@ ANY_HINGE = Exercise(
     frozenset({"rounding", "squat", "heel_lift"}), from_floor=None,
 )
 
-EXERCISES: dict[str, Exercise] = {e.name: e for e in (WALL_DRILL, DEADLIFT, KETTLEBELL_DEADLIFT, RDL, GOOD_MORNING)}
+EXERCISES: dict[str, Exercise] = {e.name: e for e in (WALL_DRILL, DEADLIFT, RDL, KETTLEBELL_DEADLIFT, GOOD_MORNING)}
 NAMES: tuple[str, ...] = tuple(EXERCISES)
 
 
