@@ -311,3 +311,11 @@ def test_a_squat_shows_amber_with_its_own_rhythm(factory):
     others = {v for k, v in BEEPS.items() if k != Verdict.SQUAT.value}
     assert BEEPS[Verdict.SQUAT.value] and BEEPS[Verdict.SQUAT.value] not in others
     fb.close()
+
+
+def test_touch_and_go_lockouts_too_brief_to_settle_still_split_the_reps():
+    top = P(15.0, 0.50, 170, 0.45)  # lockout read at 15 deg, passed through in a blink
+    steps = [HOLD, lower(1.5), SETUP, (1.0, top), (1.0, FLOOR), (1.0, top), (1.0, FLOOR), pull(), HOLD]
+    eng = analyse(stream(STAND, steps))
+    assert len(eng.reps) == 3
+    assert eng.reps[1].start_s == pytest.approx(eng.reps[0].end_s)

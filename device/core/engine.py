@@ -124,6 +124,8 @@ class _RepInProgress:
     last_incl: Optional[float] = None  # the latest measured trunk and hip drop (video)
     last_drop: Optional[float] = None
     last_t: Optional[float] = None
+    top_t: Optional[float] = None  # back near standing after the bottom, briefly (video)
+    top_incl: Optional[float] = None
     standing_since: Optional[float] = None
     out_since: Optional[float] = None
 
@@ -242,6 +244,9 @@ class RepEngine:
                     if drop is not None and (rep.hip_drop_max is None or drop > rep.hip_drop_max):
                         rep.hip_drop_max, rep.hip_drop_t = drop, p.t
                     rep.last_incl, rep.last_drop, rep.last_t = incl, drop, p.t
+                    near_top = incl <= self.th.leave_deg and (drop is None or drop <= HIP_STAND)
+                    if near_top and self._deep_enough(rep) and (rep.top_incl is None or incl < rep.top_incl):
+                        rep.top_t, rep.top_incl = p.t, incl
         self._step(p.t, events)
         return events
 
@@ -362,6 +367,13 @@ class RepEngine:
         left = incl > self.th.leave_deg or (drop is not None and drop > HIP_LEAVE)
         return standing, left, True
 
+    def _down_again(self, t: float) -> bool:
+        p = self._fresh_posture(t)
+        if self.has_contact_sensor or not self._measured(p):
+            return False
+        drop = self._hip_drop()
+        return p.trunk_inclination_deg >= self.th.hinge_min_deg or (drop is not None and drop >= HIP_REP_MIN)
+
     def _deep_enough(self, rep: _RepInProgress) -> bool:
         """Video: a hinge that reached hinge_min_deg, or hips that went well down (a squat-style rep)."""
         hinge = rep.peak_incl is not None and rep.peak_incl >= self.th.hinge_min_deg
@@ -452,6 +464,13 @@ class RepEngine:
             rep.near_wall = rep.near_wall or bool(near)
         if held and standing:
             self._finish_rep(self._stand_since, events)
+            return
+        if rep.top_t is not None and self._down_again(t):
+            # Video: back up near standing, too briefly to settle (a touch-and-go
+            # lockout), and already deep again: that was the top of a rep.
+            top = rep.top_t
+            self._finish_rep(top, events)
+            self._begin_rep(top, t, events)
             return
         # Gone: neither camera nor sensor place the person at the wall.
         p = self._fresh_posture(t)
