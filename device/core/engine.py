@@ -266,7 +266,7 @@ class RepEngine:
         rep = self._rep
         if rep is not None and self._risen_at_end(rep):
             # The clip ends as the lifter comes up to lockout: that pull counts.
-            self._finish_rep(rep.last_t, events, cut_at_end=True)
+            self._finish_rep(rep.last_t, events)
         elif rep is not None:
             self._note_unfinished(rep)
         self._rep = None
@@ -347,7 +347,8 @@ class RepEngine:
         p = self._posture
         if not self._hips or p is None or p.t - self._hips[-1][0] > POSTURE_STALE_S:
             return None
-        ref = statistics.median(self._standing_hips) if len(self._standing_hips) >= BASELINE_MIN_SAMPLES else HIP_STANDING_PRIOR
+        own = len(self._standing_hips) >= BASELINE_MIN_SAMPLES
+        ref = statistics.median(self._standing_hips) if own else HIP_STANDING_PRIOR
         return ref - self._hip_now()
 
     def _video_standing_state(self, t: float) -> tuple[Optional[bool], bool, bool]:
@@ -475,7 +476,8 @@ class RepEngine:
         # Gone: neither camera nor sensor place the person at the wall.
         p = self._fresh_posture(t)
         # (In a video the tracked person is present while measured, in position or not.)
-        present = (p is not None and p.person and (p.in_position or not self.has_contact_sensor)) or self.contact or (
+        in_view = p is not None and p.person and (p.in_position or not self.has_contact_sensor)
+        present = in_view or self.contact or (
             self.has_distance and self._distance is not None and self._distance_t is not None
             and t - self._distance_t <= POSTURE_STALE_S and self._distance < self.cfg.sensor.max_distance_m
         )
@@ -581,7 +583,7 @@ class RepEngine:
                                       rep.peak_incl, self._deepest_knee(rep, t))
         return faults[0] if faults else Verdict.GOOD
 
-    def _finish_rep(self, end_s: float, events: list[Event], cut_at_end: bool = False) -> None:
+    def _finish_rep(self, end_s: float, events: list[Event]) -> None:
         rep = self._rep
         assert rep is not None
         self._rep = None
@@ -605,8 +607,9 @@ class RepEngine:
         if self.baseline is None:  # camera was blind at the start of the set
             self._take_baseline(end_s, None)
         bottom = rep.contact_t if rep.contact_t is not None else (rep.peak_t if rep.peak_t is not None else end_s)
+        squat_style = rep.peak_incl is None or rep.peak_incl < self.th.hinge_min_deg
         if (rep.contact_t is None and rep.hip_drop_t is not None and rep.hip_drop_max is not None
-                and rep.hip_drop_max >= HIP_REP_MIN and (rep.peak_incl is None or rep.peak_incl < self.th.hinge_min_deg)):
+                and rep.hip_drop_max >= HIP_REP_MIN and squat_style):
             bottom = rep.hip_drop_t  # a squat-style rep: its bottom is where the hips were lowest
         rounding = self._rounding(rep)
         knee = self._knee_at(rep, bottom)
@@ -648,7 +651,6 @@ class RepEngine:
         if rep.hands_min is not None:
             out.hands_at_floor = rep.hands_min < HANDS_AT_FLOOR
             out.hands_low = rep.hands_min
-        out.cut_at_end = cut_at_end
         self.reps.append(out)
         self._trailing_floor_descent = False
         self._left_after_last = False
@@ -719,7 +721,6 @@ class RepEngine:
         if from_floor is None:
             from_floor = bool(n_floor) and 2 * n_floor >= len(reps)
         if n_floor and from_floor:
-            # (A clip that ends as the lifter rises was filmed for that pull: not a put-down.)
             if floor[-1] and len(reps) >= 2 and self._left_after_last and not self._trailing_floor_descent:
                 drop.add(reps[-1].index)
         elif n_floor:
@@ -746,6 +747,7 @@ class RepEngine:
             events.append(SetEnded(t, self.set_index, self.counted, reason))
         self.set_active = False
         self.baseline = None
+        self._standing_hips.clear()  # the next person stands at their own height
 
 
 def sustained_max(samples: list[tuple[float, float]], hold_s: float = SUSTAIN_S) -> Optional[float]:

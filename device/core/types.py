@@ -117,8 +117,6 @@ class Rep:
     hands_at_floor: Optional[bool] = None
     # The lowest the hands came in the rep (fraction of stature); internal too.
     hands_low: Optional[float] = None
-    # The input ended as the person rose back towards standing (video analysis).
-    cut_at_end: bool = False
 
     @property
     def counted(self) -> bool:
