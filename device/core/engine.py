@@ -86,13 +86,19 @@ HIP_STAND = 0.05
 # A person's standing hip height lies within this of the prior (anthropometry:
 # the hip joint is at 0.49-0.55 of stature; pose landmarks add some spread).
 HIP_PLAUSIBLE = 0.08
+# No hip joint is higher than this above the floor (standing tall: about 0.52).
+HIP_MAX = 0.75
 # A rep whose trunk stayed under hinge_min_deg must drop the hips this far.
 HIP_REP_MIN = 0.12
-# The hip path is a running median over this long (one bad landmark is not a descent).
-HIP_MEDIAN_S = 0.2
+# The hip path is a running median of the last HIP_MEDIAN_N measures within
+# HIP_MEDIAN_S: a landmark or mask glitch of a frame or two is not a descent.
+HIP_MEDIAN_N = 5
+HIP_MEDIAN_S = 0.5
 # A clip that ends during a rep counts it if the lifter had come at least this
 # far back up from the bottom (a pull that ends at, or just short of, lockout).
 END_RISEN = 0.4
+# A lockout too brief to settle must still show on this many frames in a row.
+TOP_FRAMES = 2
 # Nobody in the picture this long after a set's last rep: the lifter walked off.
 LEFT_VIEW_S = 1.0
 # Window around contact (or the deepest point) in which the knee is judged.
@@ -126,6 +132,7 @@ class _RepInProgress:
     last_t: Optional[float] = None
     top_t: Optional[float] = None  # back near standing after the bottom, briefly (video)
     top_incl: Optional[float] = None
+    near_top_frames: int = 0  # consecutive frames near standing (one alone is a glitch)
     standing_since: Optional[float] = None
     out_since: Optional[float] = None
 
@@ -245,7 +252,9 @@ class RepEngine:
                         rep.hip_drop_max, rep.hip_drop_t = drop, p.t
                     rep.last_incl, rep.last_drop, rep.last_t = incl, drop, p.t
                     near_top = incl <= self.th.leave_deg and (drop is None or drop <= HIP_STAND)
-                    if near_top and self._deep_enough(rep) and (rep.top_incl is None or incl < rep.top_incl):
+                    rep.near_top_frames = rep.near_top_frames + 1 if near_top else 0
+                    if (rep.near_top_frames >= TOP_FRAMES and self._deep_enough(rep)
+                            and (rep.top_incl is None or incl < rep.top_incl)):
                         rep.top_t, rep.top_incl = p.t, incl
         self._step(p.t, events)
         return events
@@ -314,10 +323,10 @@ class RepEngine:
 
     def _note_hips(self, p: PostureSample) -> None:
         """Keep the recent hip heights; quiet standing ones teach this person's standing height."""
-        if p.hip_height is None or not self._measured(p):
-            return
+        if p.hip_height is None or not self._measured(p) or not 0.0 < p.hip_height < HIP_MAX:
+            return  # (hips below the floor or above the chest are a misplaced landmark)
         self._hips.append((p.t, p.hip_height))
-        while self._hips and p.t - self._hips[0][0] > HIP_MEDIAN_S:
+        while self._hips and (p.t - self._hips[0][0] > HIP_MEDIAN_S or len(self._hips) > HIP_MEDIAN_N):
             self._hips.popleft()
         # Standing height is learnt from quiet upright frames on straight legs, with
         # the hips where a standing person's are (a leg landmark glitch is not).
