@@ -81,8 +81,9 @@ def score(rows: list, sc, cfg: Config) -> dict:
             out["back_seen"].append(1)
             if baseline is not None and tr.rounding_deg is not None:
                 out["round"].append(s.back_bend_deg - baseline - tr.rounding_deg)
-    # The rep engine as `analyze` runs it on a bare video: no contact sensor, reps from the hinge.
-    eng = RepEngine(cfg, has_contact_sensor=False)
+    # The rep engine as `analyze --exercise wall-drill` runs it on a bare video: no contact
+    # sensor, reps from the hinge, the wall drill's own rules (tempo, knee lock) judged too.
+    eng = RepEngine(cfg, has_contact_sensor=False, exercise="wall-drill")
     run_engine(eng, [], [s for _, s, _ in rows])
     margin = 3.0  # truth reps within this of hinge_min_deg may fairly go either way
     sure = [r for r in sc.reps if r.peak_trunk_inclination_deg >= th.hinge_min_deg + margin]
