@@ -25,6 +25,7 @@ from typing import Optional, Sequence
 
 from . import __version__
 from .config import Config, ConfigError, load_config
+from .core.exercises import NAMES as EXERCISE_NAMES
 
 log = logging.getLogger("wallhinge")
 
@@ -94,6 +95,9 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--estimator", choices=["silhouette", "pose"],
                    help="silhouette: the station's; pose: landmark-guided (mediapipe), for real phone footage "
                         "(default: silhouette for recordings, the README's choice for bare videos)")
+    a.add_argument("--exercise", choices=list(EXERCISE_NAMES),
+                   help="which rules judge the reps (default: wall-drill for a station recording; for a bare "
+                        "video the rules all hinges share, named in the report from where the hands went)")
 
     t = sub.add_parser("selftest", help="check LEDs, buzzer, button, sensor and camera; save an aiming snapshot")
     t.add_argument("--out", type=Path, default=Path("."), help="folder for the snapshot")
@@ -177,7 +181,7 @@ def _cmd_analyze(args, cfg: Config) -> int:
     from .report import report_text
 
     rep = analyze(args.path, cfg, annotate=args.annotate, wall_side=args.wall_side, segmenter=args.segmenter,
-                  estimator=args.estimator)
+                  estimator=args.estimator, exercise=args.exercise)
     if args.json:
         print(json.dumps(rep, indent=2))
     else:
@@ -187,6 +191,7 @@ def _cmd_analyze(args, cfg: Config) -> int:
                 for d in rep["reps"]]
         print(f"{args.path}: {rep['frames']} frames at {rep['fps']:g} fps, "
               f"contact {'from the proximity trace' if rep['contact_known'] else 'unknown (video only)'}")
+        print(f"exercise: {rep['exercise']} ({rep['exercise_chosen']})")
         print(report_text(reps))
         if args.annotate:
             print(f"annotated video: {args.annotate}")

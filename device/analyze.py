@@ -9,6 +9,7 @@ from typing import Optional
 import cv2
 
 from .config import Config
+from .core.exercises import choose_for_recording, choose_for_video, get_exercise
 from .core.types import Event, RepFinished
 from .io.frames import Frame
 from .recording import RecordingError, open_recording
@@ -47,13 +48,20 @@ def analyze(
     wall_side: Optional[str] = None,
     segmenter: Optional[str] = None,
     estimator: Optional[str] = None,
+    exercise: Optional[str] = None,
 ) -> dict:
     """Per-rep report of a recording folder (format v1) or a bare video file.
 
     With a proximity trace, hip contact is judged as on the station; a bare
     video has no contact (``contact`` is null and ``shallow`` is never judged),
     so reps are found from the hinge itself.
+
+    ``exercise`` (``device.core.exercises.NAMES``) decides which checks apply;
+    omitted, a station recording is the wall drill and a bare video is judged
+    by the rules all hinges share, then named from where the hands went. The
+    report says which (``exercise``) and why (``exercise_chosen``).
     """
+    get_exercise(exercise)  # an unknown name fails before any work
     rec = open_recording(path)
     cfg = (config or Config()).model_copy(deep=True)
     thr = rec.meta.get("contact_threshold_m")
@@ -67,7 +75,9 @@ def analyze(
 
     kind = estimator or (BARE_VIDEO_ESTIMATOR if not rec.has_proximity else "silhouette")
     estimator = make_estimator(cfg, segmenter, kind)
-    station = Station(cfg, estimator, has_contact_sensor=rec.has_proximity, has_distance=rec.has_distance)
+    chosen = (exercise, "named") if exercise else choose_for_recording(rec.has_proximity)
+    station = Station(cfg, estimator, has_contact_sensor=rec.has_proximity, has_distance=rec.has_distance,
+                      exercise=chosen[0] if chosen else None)
 
     writer = None
     on_frame = None
@@ -104,8 +114,12 @@ def analyze(
         close = getattr(estimator, "close", None)
         if close is not None:
             close()
+    if chosen is None:  # a bare video: named after the fact from the hands
+        chosen = choose_for_video([r.hands_low for r in station.reps])
     return report_dict(
         station.reps,
+        exercise=chosen[0],
+        exercise_chosen=chosen[1],
         source=str(path),
         estimator=kind,
         contact_known=rec.has_proximity,

@@ -114,6 +114,7 @@ class ChecksConfig(_Section):
     knee_lock: bool = True
     heel_lift: bool = True
     tempo: bool = True
+    squat: bool = True  # the squat pattern: hips down instead of back
 
 
 class ThresholdsConfig(_Section):
@@ -126,6 +127,10 @@ class ThresholdsConfig(_Section):
     leave_deg: float = Field(18.0, ge=1, le=60)
     # Without a contact sensor (video analysis) a hinge must reach this to be a rep.
     hinge_min_deg: float = Field(30.0, ge=5, le=90)
+    # Squat pattern: the trunk stays under squat_trunk_deg for the whole rep while
+    # the knees bend to squat_knee_deg or deeper (a hinge reaches 30-60 deg).
+    squat_trunk_deg: float = Field(25.0, ge=5, le=45)
+    squat_knee_deg: float = Field(135.0, ge=60, le=170)
     # Minimum confidence for a posture measure to count as seen.
     min_conf: float = Field(0.5, ge=0, le=1)
     # Fraction of a rep's frames that must be seen for it to be checked.

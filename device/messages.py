@@ -38,6 +38,7 @@ CUES: dict[str, str] = {
     Verdict.GOOD.value: "good rep",
     Verdict.SHALLOW.value: "reach the wall",
     Verdict.ROUNDED.value: "chest tall",
+    Verdict.SQUAT.value: "hips back, not down",
     Verdict.KNEE_LOCK.value: "soften your knees",
     Verdict.HEEL_LIFT.value: "keep your heels down",
     Verdict.TOO_FAST.value: "slower",

@@ -24,6 +24,7 @@ ADVICE = {
     Verdict.GOOD: "good rep",
     Verdict.ROUNDED: "back rounded: hips back, chest tall",
     Verdict.SHALLOW: "hips did not reach the wall: reach back further",
+    Verdict.SQUAT: "squat pattern: hips back, not down",
     Verdict.KNEE_LOCK: "knees locked: keep them soft",
     Verdict.HEEL_LIFT: "heels lifted: keep the whole foot down",
     Verdict.TOO_FAST: "too fast: slow and controlled",

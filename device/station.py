@@ -53,13 +53,15 @@ class Station:
         recorder=None,
         has_contact_sensor: bool = True,
         has_distance: bool = True,
+        exercise: Optional[str] = None,
     ) -> None:
         self.config = config
         self.posture = posture
         self.sinks = list(sinks)
         self.recorder = recorder
         self.engine = RepEngine(config, has_contact_sensor=has_contact_sensor, has_distance=has_distance,
-                                rounding_floor_deg=posture.rounding_floor_deg if posture is not None else None)
+                                rounding_floor_deg=posture.rounding_floor_deg if posture is not None else None,
+                                exercise=exercise)
         self.last_posture: Optional[PostureSample] = None
         self._lock = threading.Lock()
 

@@ -32,6 +32,7 @@ MEAN_X, CUE_X = 51.0, 100.0  # columns of the lights table, mm
 ROWS: list[tuple[str, str, str, str, str]] = [
     (GREEN, "on", Verdict.GOOD.value, "Good rep: counted", "Keep that hinge."),
     (RED, "on", Verdict.ROUNDED.value, "Back rounded: not counted", "Hips back, chest tall."),
+    (AMBER, "on", Verdict.SQUAT.value, "Hips went down, not back", "Hips back, not down."),
     (AMBER, "on", Verdict.SHALLOW.value, "Hips did not touch the wall", "Reach the wall."),
     (AMBER, "on", Verdict.KNEE_LOCK.value, "Knees locked straight", "Soft knees."),
     (AMBER, "on", Verdict.HEEL_LIFT.value, "Heels came up", "Feet flat, toes relaxed."),
@@ -136,7 +137,7 @@ def draw() -> str:
     c.text(MEAN_X, y, "Meaning", 2.6, fill=SOFT)
     c.text(CUE_X, y, "Try this", 2.6, fill=SOFT)
     y += 2.0
-    row_h = 8.6
+    row_h = 8.0
     rows = list(ROWS)
     for i, (colour, style, beep, meaning, cue) in enumerate(rows):
         yy = y + i * row_h + row_h / 2
@@ -156,12 +157,12 @@ def draw() -> str:
     c.add(f'<rect x="{m + 6:g}" y="{y - 3.5:.2f}" width="3" height="7" rx="0.6" fill="{GREEN}" opacity="0.5"/>')
     c.wrapped(MEAN_X, y + 1.0, "Target reached: the set is done. Rest, then go again.", 3.0, W_MM - m - MEAN_X,
               centre=True, weight="bold")
-    y += 9
+    y += 8
     c.light(m + 5, y, AMBER, "slow")
     c.rhythm(m + 14, y, BEEPS["fault"])
     c.wrapped(MEAN_X, y + 1.0, "Slow amber blink: the station needs attention and is not counting. "
                                "Tell the staff, or see the manual.", 3.0, W_MM - m - MEAN_X, centre=True)
-    y += 9
+    y += 8
     y = c.wrapped(m, y, "The button: press it to finish your set. Touching the wall starts a new one.", 3.1, W_MM - 2 * m)
     y = c.wrapped(m, y + 0.5, "Single-light stations show amber as yellow, and blink blue when the camera could not "
                               "see you.", 2.7, W_MM - 2 * m, fill=SOFT)

@@ -81,8 +81,9 @@ def score(rows: list, sc, cfg: Config) -> dict:
             out["back_seen"].append(1)
             if baseline is not None and tr.rounding_deg is not None:
                 out["round"].append(s.back_bend_deg - baseline - tr.rounding_deg)
-    # The rep engine as `analyze` runs it on a bare video: no contact sensor, reps from the hinge.
-    eng = RepEngine(cfg, has_contact_sensor=False)
+    # The rep engine as `analyze --exercise wall-drill` runs it on a bare video: no contact
+    # sensor, reps from the hinge, the wall drill's own rules (tempo, knee lock) judged too.
+    eng = RepEngine(cfg, has_contact_sensor=False, exercise="wall-drill")
     run_engine(eng, [], [s for _, s, _ in rows])
     margin = 3.0  # truth reps within this of hinge_min_deg may fairly go either way
     sure = [r for r in sc.reps if r.peak_trunk_inclination_deg >= th.hinge_min_deg + margin]
@@ -129,12 +130,13 @@ def report(label: str, agg: dict, ms: list[float]) -> None:
         print(f"  rep engine {fault} faults: {balanced(agg['fault_' + fault])}")
 
 
-def deadlift_trace(n: int, fps: float = 30.0, lockout_s: float = 0.5) -> list:
+def deadlift_trace(n: int, fps: float = 30.0, lockout_s: float = 0.5, ending: str = "walks off") -> list:
     """PostureSamples of a floor-pulled set as filmed: setup descent, n pulls, then the put-down.
 
     Standing 2 s; descend to 55 deg over 1.5 s and set the grip for 2 s; pull (1.2 s) to
-    lockout (``lockout_s``); n-1 times lower (1.5 s), touch (0.3 s), pull; then lower, let go
-    (1 s) and stand up empty-handed (1.5 s); stand 2 s. Neutral back throughout.
+    lockout (``lockout_s``); n-1 times lower (1.5 s), touch (0.3 s), pull; then (``ending``)
+    "walks off": lower, let go (1 s), stand up empty-handed (1.5 s), stand 2 s and walk out of
+    the picture; "at lockout": the clip ends 0.3 s into the last lockout. Neutral back throughout.
     """
     from device.core.types import PostureSample
 
@@ -143,27 +145,35 @@ def deadlift_trace(n: int, fps: float = 30.0, lockout_s: float = 0.5) -> list:
         t = keys[-1][0]
         keys += [(t + 1.5, 55.0), (t + 1.8, 55.0), (t + 3.0, 3.0), (t + 3.0 + lockout_s, 3.0)]
     t = keys[-1][0]
-    keys += [(t + 1.5, 55.0), (t + 2.5, 55.0), (t + 4.0, 3.0), (t + 6.0, 3.0)]
+    if ending == "at lockout":
+        keys[-1] = (keys[-2][0] + 0.3, 3.0)
+    else:
+        keys += [(t + 1.5, 55.0), (t + 2.5, 55.0), (t + 4.0, 3.0), (t + 6.0, 3.0)]
     kt, kv = zip(*keys)
     ts = np.arange(0.0, kt[-1], 1.0 / fps)
     incl = np.interp(ts, kt, kv)
     # hands hang at the thighs standing (0.45 of stature) and reach the bar on the floor (0.05) at 55 deg
     hands = 0.45 - (incl - 3.0) / 52.0 * 0.40
-    return [PostureSample(t=float(t), person=True, in_position=True, trunk_inclination_deg=float(a), trunk_conf=1.0,
-                          back_bend_deg=5.0, back_conf=1.0, knee_angle_deg=160.0, knee_conf=1.0, heel_lift=0.0,
-                          heel_conf=1.0, hands_height=float(h)) for t, a, h in zip(ts, incl, hands)]
+    out = [PostureSample(t=float(t), person=True, in_position=True, trunk_inclination_deg=float(a), trunk_conf=1.0,
+                         back_bend_deg=5.0, back_conf=1.0, knee_angle_deg=160.0, knee_conf=1.0, heel_lift=0.0,
+                         heel_conf=1.0, hands_height=float(h)) for t, a, h in zip(ts, incl, hands)]
+    if ending == "walks off":  # out of the picture for 2 s
+        out += [PostureSample(t=float(kt[-1] + (i + 1) / fps)) for i in range(int(2 * fps))]
+    return out
 
 
 def engine_demo() -> None:
     """How the video-mode rep engine counts a floor-pulled set (evidence for the report)."""
     cfg = Config()
-    print("rep engine, video mode, on an ideal posture trace of a deadlift set (setup descent, n pulls, put-down):")
-    for n in (1, 3, 5):
-        for lock in (0.5, 0.2):
-            eng = RepEngine(cfg, has_contact_sensor=False)
-            run_engine(eng, [], deadlift_trace(n, lockout_s=lock))
-            print(f"  {n} pulls, lockout held {lock:.1f} s: engine found {len(eng.reps)} reps "
-                  f"({', '.join(f'{r.start_s:.1f}-{r.end_s:.1f} s' for r in eng.reps)})")
+    print("rep engine, video mode, on an ideal posture trace of a deadlift set (setup descent, n pulls, and")
+    print("either the put-down, standing up and walking off, or the clip ending at the last lockout):")
+    for ending in ("walks off", "at lockout"):
+        for n in (1, 3, 5):
+            for lock in (0.5, 0.2):
+                eng = RepEngine(cfg, has_contact_sensor=False)
+                run_engine(eng, [], deadlift_trace(n, lockout_s=lock, ending=ending))
+                print(f"  {ending:10s} {n} pulls, lockout held {lock:.1f} s: engine found {len(eng.reps)} reps "
+                      f"({', '.join(f'{r.start_s:.1f}-{r.end_s:.1f} s' for r in eng.reps)})")
 
 
 def main() -> int:

@@ -333,9 +333,18 @@ def video(plan, **kw):
     return eng, s
 
 
+def walks_off(posture, after_s=2.0):
+    """The stream, then the lifter out of the picture for ``after_s``."""
+    t = posture[-1].t
+    return posture + [PostureSample(t=t + (i + 1) / 30) for i in range(int(after_s * 30))]
+
+
 def test_deadlift_set_setup_and_put_down_are_not_extra_reps():
-    # setup descent + 3 pulls + put-down = 4 standing-to-standing cycles
-    eng, _ = video([PlanRep(**FLOOR) for _ in range(4)])
+    # setup descent + 3 pulls + put-down = 4 standing-to-standing cycles; then the lifter
+    # walks off (nobody leaves with a loaded bar: the last floor cycle was the put-down)
+    s = build([PlanRep(**FLOOR) for _ in range(4)], hands_known=True)
+    eng = RepEngine(Config(), has_contact_sensor=False)
+    run_engine(eng, [], walks_off(s.posture))
     assert len(eng.reps) == 3 and eng.counted == 3
     assert [r.index for r in eng.reps] == [1, 2, 3]
     assert all(r.hands_at_floor for r in eng.reps)
@@ -371,7 +380,7 @@ def test_a_video_that_starts_mid_hinge_counts_the_first_pull():
     first_bottom = 2.0 + 0.2
     s.posture = [p for p in s.posture if p.t >= first_bottom - 0.1]
     eng = RepEngine(Config(), has_contact_sensor=False)
-    run_engine(eng, [], s.posture)
+    run_engine(eng, [], walks_off(s.posture))
     # pull 1 (from the first frame), then 2 more pulls; the put-down is dropped
     assert len(eng.reps) == 3
     assert eng.reps[0].start_s == pytest.approx(s.posture[0].t)

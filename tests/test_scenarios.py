@@ -67,7 +67,7 @@ def test_mixed_set_has_every_verdict_and_bar_follows_count():
     res = run_simulation("mixed", posture="truth", fps=15)
     got = {r.verdict for r in res.reps}
     assert {Verdict.GOOD, Verdict.ROUNDED, Verdict.SHALLOW, Verdict.KNEE_LOCK, Verdict.HEEL_LIFT,
-            Verdict.TOO_FAST} <= got
+            Verdict.TOO_FAST, Verdict.SQUAT} <= got
     finished = [e for e in res.feedback_log if e["event"] == "RepFinished"]
     counted = 0
     for e, r in zip(finished, res.reps):

@@ -19,6 +19,15 @@ Standing is judged from the camera when it sees the person (trunk inclination
 below ``standing_deg``, with hysteresis up to ``leave_deg``), otherwise from
 the sensor alone (hips beyond ``approach_m`` and no contact), so a rep is never
 lost when the camera is blind, it is only ``unchecked``.
+
+Video analysis (no contact sensor) finds reps from the hips' path and the trunk
+together: a person has left standing when the trunk passes ``leave_deg`` *or*
+the hips have dropped well below their standing height (a squat-style lift, a
+setup at the floor), and stands again when both are back (hysteresis on each).
+A clip that opens in the setup at the floor counts its first pull; a clip that
+ends as the lifter rises to lockout counts that last pull; the put-down at the
+end of a set from the floor is not a rep. Which checks apply, and whether reps
+start at the floor, is the exercise's (``device/core/exercises.py``).
 """
 
 from __future__ import annotations
@@ -30,6 +39,7 @@ from typing import Optional
 
 from ..config import Config
 from .contact import ContactDetector
+from .exercises import ANY_HINGE, Exercise, get_exercise
 from .types import (
     FAULT_ORDER,
     BaselineTaken,
@@ -65,6 +75,32 @@ PERSON_GONE_S = 3.0
 # Hands lower than this (fraction of standing height) at the bottom of a hinge
 # reached the floor: a weight picked up or put down (video analysis only).
 HANDS_AT_FLOOR = 0.15
+# Video analysis, the hips' path (fractions of stature). Hip joint above the
+# floor standing tall, until this person's own standing height is seen:
+HIP_STANDING_PRIOR = 0.52
+# Hips this far below their standing height have left standing (a squat-style
+# descent, a setup at the floor: the trunk may barely tilt) ...
+HIP_LEAVE = 0.10
+# ... and are standing again within this (hysteresis: jitter never makes a rep).
+HIP_STAND = 0.05
+# A person's standing hip height lies within this of the prior (anthropometry:
+# the hip joint is at 0.49-0.55 of stature; pose landmarks add some spread).
+HIP_PLAUSIBLE = 0.08
+# No hip joint is higher than this above the floor (standing tall: about 0.52).
+HIP_MAX = 0.75
+# A rep whose trunk stayed under hinge_min_deg must drop the hips this far.
+HIP_REP_MIN = 0.12
+# The hip path is a running median of the last HIP_MEDIAN_N measures within
+# HIP_MEDIAN_S: a landmark or mask glitch of a frame or two is not a descent.
+HIP_MEDIAN_N = 5
+HIP_MEDIAN_S = 0.5
+# A clip that ends during a rep counts it if the lifter had come at least this
+# far back up from the bottom (a pull that ends at, or just short of, lockout).
+END_RISEN = 0.4
+# A lockout too brief to settle must still show on this many frames in a row.
+TOP_FRAMES = 2
+# Nobody in the picture this long after a set's last rep: the lifter walked off.
+LEFT_VIEW_S = 1.0
 # Window around contact (or the deepest point) in which the knee is judged.
 KNEE_WINDOW_S = 0.3
 # A fault must hold this long to count: a rounded back or a lifted heel
@@ -89,6 +125,14 @@ class _RepInProgress:
     provisional_sent: bool = False
     sensor_fault: bool = False  # the proximity sensor was faulty during the rep
     hands_min: Optional[float] = None  # lowest the hands came (fraction of standing height)
+    hip_drop_max: Optional[float] = None  # deepest the hips went below standing (video)
+    hip_drop_t: Optional[float] = None
+    last_incl: Optional[float] = None  # the latest measured trunk and hip drop (video)
+    last_drop: Optional[float] = None
+    last_t: Optional[float] = None
+    top_t: Optional[float] = None  # back near standing after the bottom, briefly (video)
+    top_incl: Optional[float] = None
+    near_top_frames: int = 0  # consecutive frames near standing (one alone is a glitch)
     standing_since: Optional[float] = None
     out_since: Optional[float] = None
 
@@ -103,7 +147,16 @@ class RepEngine:
     """
 
     def __init__(self, config: Config, *, has_contact_sensor: bool = True, has_distance: bool = True,
-                 rounding_floor_deg: Optional[float] = None) -> None:
+                 rounding_floor_deg: Optional[float] = None,
+                 exercise: Optional[str | Exercise] = None) -> None:
+        # The exercise decides which checks apply (the station's own is the wall
+        # drill: the config as it is); a bare video's unnamed exercise is any hinge.
+        ex = get_exercise(exercise) if isinstance(exercise, str) else exercise
+        if ex is None and not has_contact_sensor:
+            ex = ANY_HINGE
+        self.exercise: Optional[Exercise] = ex
+        if ex is not None:
+            config = ex.apply(config)
         self.cfg = config
         # The lowest back-shape reference a person gets (the estimator's, in its own units):
         # a person who stands with a rounder back than that is judged against their own
@@ -131,6 +184,9 @@ class RepEngine:
         self._stand_since: Optional[float] = None
         self._last_stand_t: Optional[float] = None
         self._standing_backs: deque[tuple[float, float]] = deque(maxlen=BASELINE_SAMPLES)
+        # Video: recent hip heights (for the running median) and standing ones.
+        self._hips: deque[tuple[float, float]] = deque()
+        self._standing_hips: deque[float] = deque(maxlen=BASELINE_SAMPLES)
         self._rep: Optional[_RepInProgress] = None
         self._last_contact_t: Optional[float] = None
         self._last_activity_t: Optional[float] = None
@@ -138,6 +194,8 @@ class RepEngine:
         # Video analysis: whether a descent to the floor was left unfinished,
         # and where the current set began.
         self._trailing_floor_descent = False
+        self._absent_since: Optional[float] = None
+        self._left_after_last = False
         self._set_first_rep = 0
         self._now = float("-inf")
         # Set by the station while its health monitor reports the sensor
@@ -172,6 +230,9 @@ class RepEngine:
         events: list[Event] = []
         self._now = max(self._now, p.t)
         self._posture = p
+        if not self.has_contact_sensor:
+            self._note_hips(p)
+            self._note_absence(p)
         seen = self._seen(p)
         rep = self._rep
         if rep is not None:
@@ -193,6 +254,16 @@ class RepEngine:
                     rep.heel.append((p.t, p.heel_lift))
                 if p.hands_height is not None:
                     rep.hands_min = p.hands_height if rep.hands_min is None else min(rep.hands_min, p.hands_height)
+                if not self.has_contact_sensor:
+                    drop = self._hip_drop()
+                    if drop is not None and (rep.hip_drop_max is None or drop > rep.hip_drop_max):
+                        rep.hip_drop_max, rep.hip_drop_t = drop, p.t
+                    rep.last_incl, rep.last_drop, rep.last_t = incl, drop, p.t
+                    near_top = incl <= self.th.leave_deg and (drop is None or drop <= HIP_STAND)
+                    rep.near_top_frames = rep.near_top_frames + 1 if near_top else 0
+                    if (rep.near_top_frames >= TOP_FRAMES and self._deep_enough(rep)
+                            and (rep.top_incl is None or incl < rep.top_incl)):
+                        rep.top_t, rep.top_incl = p.t, incl
         self._step(p.t, events)
         return events
 
@@ -209,8 +280,12 @@ class RepEngine:
         """End of input (a recording ran out): close the set; an unfinished rep is dropped."""
         t = self._now if t is None else t
         events: list[Event] = []
-        if self._rep is not None:
-            self._note_unfinished(self._rep)
+        rep = self._rep
+        if rep is not None and self._risen_at_end(rep):
+            # The clip ends as the lifter comes up to lockout: that pull counts.
+            self._finish_rep(rep.last_t, events)
+        elif rep is not None:
+            self._note_unfinished(rep)
         self._rep = None
         self._end_set(t, "end of input", events)
         return events
@@ -252,8 +327,97 @@ class RepEngine:
             return None
         return self._distance < self.cfg.sensor.approach_m
 
+    # ------------------------------------------------ the hips' path (video)
+
+    def _note_hips(self, p: PostureSample) -> None:
+        """Keep the recent hip heights; quiet standing ones teach this person's standing height."""
+        if p.hip_height is None or not self._measured(p) or not 0.0 < p.hip_height < HIP_MAX:
+            return  # (hips below the floor or above the chest are a misplaced landmark)
+        self._hips.append((p.t, p.hip_height))
+        while self._hips and (p.t - self._hips[0][0] > HIP_MEDIAN_S or len(self._hips) > HIP_MEDIAN_N):
+            self._hips.popleft()
+        # Standing height is learnt from quiet upright frames on straight legs, with
+        # the hips where a standing person's are (a leg landmark glitch is not).
+        straight = p.knee_angle_deg is None or p.knee_conf < self.th.min_conf or p.knee_angle_deg >= 150.0
+        hips = [h for _, h in self._hips]
+        quiet = len(hips) >= 3 and max(hips) - min(hips) <= HIP_STAND
+        now = self._hip_now()
+        plausible = abs(now - HIP_STANDING_PRIOR) <= HIP_PLAUSIBLE
+        if p.trunk_inclination_deg <= self.th.standing_deg and straight and quiet and plausible:
+            self._standing_hips.append(now)
+
+    def _note_absence(self, p: PostureSample) -> None:
+        """Video: whether the person left the picture after the set's last rep."""
+        if p.person or self._rep is not None:
+            self._absent_since = None
+            return
+        if self._absent_since is None:
+            self._absent_since = p.t
+        if self.set_active and p.t - self._absent_since >= LEFT_VIEW_S:
+            self._left_after_last = True
+
+    def _hip_now(self) -> Optional[float]:
+        return statistics.median(h for _, h in self._hips) if self._hips else None
+
+    def _hip_drop(self) -> Optional[float]:
+        """How far the hips are below this person's standing height (fraction of stature)."""
+        p = self._posture
+        if not self._hips or p is None or p.t - self._hips[-1][0] > POSTURE_STALE_S:
+            return None
+        own = len(self._standing_hips) >= BASELINE_MIN_SAMPLES
+        ref = statistics.median(self._standing_hips) if own else HIP_STANDING_PRIOR
+        return ref - self._hip_now()
+
+    def _video_standing_state(self, t: float) -> tuple[Optional[bool], bool, bool]:
+        """Video analysis: standing and leaving it from the trunk and the hips together.
+
+        The person the pose model tracks is the subject whenever measured: plates
+        hiding the legs at the setup or at lockout, or the head leaving the top of
+        the frame, do not make them vanish. Walking in or out leaves neither the
+        trunk nor the hips' standing range, so it makes no rep.
+        """
+        p = self._fresh_posture(t)
+        if not self._measured(p):
+            return None, False, False
+        incl = p.trunk_inclination_deg
+        drop = self._hip_drop()
+        standing = incl <= self.th.standing_deg and (drop is None or drop <= HIP_STAND)
+        left = incl > self.th.leave_deg or (drop is not None and drop > HIP_LEAVE)
+        return standing, left, True
+
+    def _down_again(self, t: float) -> bool:
+        p = self._fresh_posture(t)
+        if self.has_contact_sensor or not self._measured(p):
+            return False
+        drop = self._hip_drop()
+        return p.trunk_inclination_deg >= self.th.hinge_min_deg or (drop is not None and drop >= HIP_REP_MIN)
+
+    def _deep_enough(self, rep: _RepInProgress) -> bool:
+        """Video: a hinge that reached hinge_min_deg, or hips that went well down (a squat-style rep)."""
+        hinge = rep.peak_incl is not None and rep.peak_incl >= self.th.hinge_min_deg
+        squat = rep.hip_drop_max is not None and rep.hip_drop_max >= HIP_REP_MIN
+        return hinge or squat
+
+    def _risen_at_end(self, rep: _RepInProgress) -> bool:
+        """Video: the input ends during a rep after the lifter came back up most of the way."""
+        if self.has_contact_sensor or rep.last_t is None or not self._deep_enough(rep):
+            return False
+        if self._now - rep.last_t > POSTURE_STALE_S:
+            return False
+        risen = []
+        if rep.peak_incl is not None and rep.peak_incl >= self.th.hinge_min_deg and rep.last_incl is not None:
+            span = rep.peak_incl - self.th.standing_deg
+            risen.append((rep.peak_incl - rep.last_incl) / span >= END_RISEN)
+        if rep.hip_drop_max is not None and rep.hip_drop_max >= HIP_REP_MIN and rep.last_drop is not None:
+            risen.append((rep.hip_drop_max - rep.last_drop) / rep.hip_drop_max >= END_RISEN)
+        # Past the bottom and on the way up: the trunk and the hips (where they
+        # went down) both came back a good part of the way.
+        return bool(risen) and all(risen)
+
     def _standing_state(self, t: float) -> tuple[Optional[bool], bool, bool]:
         """(standing, left_standing, camera_sees) at time t; standing None = cannot tell."""
+        if not self.has_contact_sensor:
+            return self._video_standing_state(t)
         p = self._fresh_posture(t)
         if self._seen(p):
             incl = p.trunk_inclination_deg
@@ -319,9 +483,18 @@ class RepEngine:
         if held and standing:
             self._finish_rep(self._stand_since, events)
             return
+        if rep.top_t is not None and self._down_again(t):
+            # Video: back up near standing, too briefly to settle (a touch-and-go
+            # lockout), and already deep again: that was the top of a rep.
+            top = rep.top_t
+            self._finish_rep(top, events)
+            self._begin_rep(top, t, events)
+            return
         # Gone: neither camera nor sensor place the person at the wall.
         p = self._fresh_posture(t)
-        present = (p is not None and p.person and p.in_position) or self.contact or (
+        # (In a video the tracked person is present while measured, in position or not.)
+        in_view = p is not None and p.person and (p.in_position or not self.has_contact_sensor)
+        present = in_view or self.contact or (
             self.has_distance and self._distance is not None and self._distance_t is not None
             and t - self._distance_t <= POSTURE_STALE_S and self._distance < self.cfg.sensor.max_distance_m
         )
@@ -395,12 +568,23 @@ class RepEngine:
     def _heel(self, rep: _RepInProgress, until: Optional[float] = None) -> Optional[float]:
         return sustained_max([(tt, h) for tt, h in rep.heel if until is None or tt <= until])
 
+    def _deepest_knee(self, rep: _RepInProgress, until: Optional[float] = None) -> Optional[float]:
+        """The deepest knee bend in the rep that held for SUSTAIN_S (smallest angle)."""
+        peak = sustained_max([(tt, -k) for tt, k in rep.knee if until is None or tt <= until])
+        return None if peak is None else -peak
+
     def _posture_faults(
-        self, rounding: Optional[float], knee: Optional[float], heel: Optional[float]
+        self, rounding: Optional[float], knee: Optional[float], heel: Optional[float],
+        peak_incl: Optional[float] = None, deepest_knee: Optional[float] = None,
     ) -> list[Verdict]:
         faults = []
         if self.checks.rounding and rounding is not None and rounding > self.th.rounding_deg:
             faults.append(Verdict.ROUNDED)
+        # Squat pattern: the hips went down instead of back -- the trunk stayed
+        # fairly upright through the whole rep while the knees bent deep.
+        if (self.checks.squat and peak_incl is not None and deepest_knee is not None
+                and peak_incl < self.th.squat_trunk_deg and deepest_knee <= self.th.squat_knee_deg):
+            faults.append(Verdict.SQUAT)
         if self.checks.knee_lock and knee is not None and knee > self.th.knee_lock_deg:
             faults.append(Verdict.KNEE_LOCK)
         if self.checks.heel_lift and heel is not None and heel > self.th.heel_lift:
@@ -418,7 +602,8 @@ class RepEngine:
         """The verdict so far at contact, for the LEDs (tempo is judged at standing)."""
         if not self._checked(rep) or rep.sensor_fault or self.sensor_fault:
             return Verdict.UNCHECKED
-        faults = self._posture_faults(self._rounding(rep, t), self._knee_at(rep, t, t), self._heel(rep, t))
+        faults = self._posture_faults(self._rounding(rep, t), self._knee_at(rep, t, t), self._heel(rep, t),
+                                      rep.peak_incl, self._deepest_knee(rep, t))
         return faults[0] if faults else Verdict.GOOD
 
     def _finish_rep(self, end_s: float, events: list[Event]) -> None:
@@ -431,7 +616,7 @@ class RepEngine:
 
         if not self.has_contact_sensor:
             # Video analysis: the hinge itself must be deep enough to be a rep.
-            if rep.peak_incl is None or rep.peak_incl < self.th.hinge_min_deg:
+            if not self._deep_enough(rep):
                 return
             if not self.set_active:
                 self._start_set(rep.start_s, events)
@@ -445,16 +630,21 @@ class RepEngine:
         if self.baseline is None:  # camera was blind at the start of the set
             self._take_baseline(end_s, None)
         bottom = rep.contact_t if rep.contact_t is not None else (rep.peak_t if rep.peak_t is not None else end_s)
+        squat_style = rep.peak_incl is None or rep.peak_incl < self.th.hinge_min_deg
+        if (rep.contact_t is None and rep.hip_drop_t is not None and rep.hip_drop_max is not None
+                and rep.hip_drop_max >= HIP_REP_MIN and squat_style):
+            bottom = rep.hip_drop_t  # a squat-style rep: its bottom is where the hips were lowest
         rounding = self._rounding(rep)
         knee = self._knee_at(rep, bottom)
         heel = self._heel(rep)
+        deepest_knee = self._deepest_knee(rep)
         checked = self._checked(rep) and not (rep.sensor_fault or self.sensor_fault)
 
         faults: list[Verdict] = []
         if self.has_contact_sensor and not contact:
             faults.append(Verdict.SHALLOW)
         if checked:
-            faults += self._posture_faults(rounding, knee, heel)
+            faults += self._posture_faults(rounding, knee, heel, rep.peak_incl, deepest_knee)
         if self.checks.tempo and end_s - rep.start_s < self.th.min_rep_s:
             faults.append(Verdict.TOO_FAST)
         faults.sort(key=FAULT_ORDER.index)
@@ -483,8 +673,10 @@ class RepEngine:
         )
         if rep.hands_min is not None:
             out.hands_at_floor = rep.hands_min < HANDS_AT_FLOOR
+            out.hands_low = rep.hands_min
         self.reps.append(out)
         self._trailing_floor_descent = False
+        self._left_after_last = False
         self._last_activity_t = end_s
         if out.counted:
             self.counted += 1
@@ -530,13 +722,16 @@ class RepEngine:
         """Video analysis: a weight picked up from or put down on the floor is not a rep.
 
         A set pulled from the floor (deadlift, kettlebell deadlift: the hands
-        reach the floor at most bottoms) has a setup descent and a put-down, so
-        its standing-to-standing cycles are one more than its pulls: the last
-        descent to the floor is the put-down. If the lifter stood up tall after
-        it, that final cycle is dropped; if they walked off, it never became a
-        rep. In a set whose hinges stay off the floor (the wall drill, ball at
-        the chest), floor cycles at its start and end are picking the weight up
-        and putting it down.
+        reach the floor at most bottoms) ends with the weight put down. A
+        put-down the lifter does not stand up from in view (the clip ends, they
+        walk off bent) never becomes a rep. One they stand up from looks like a
+        pull (the weight is not seen): it is taken as the put-down only when the
+        lifter then leaves the picture (nobody walks off with a loaded bar);
+        otherwise it counts -- on real footage a clip usually ends at, or just
+        after, the last lockout, and dropping that cycle lost real pulls. In a
+        set whose hinges stay off the floor (the wall drill, ball at the chest;
+        an RDL), floor cycles at its start and end are picking the weight up and
+        putting it down.
         """
         reps = self.reps[self._set_first_rep :]
         if not reps:
@@ -544,8 +739,12 @@ class RepEngine:
         floor = [bool(r.hands_at_floor) for r in reps]
         n_floor = sum(floor)
         drop: set[int] = set()
-        if n_floor and 2 * n_floor >= len(reps):
-            if floor[-1] and len(reps) >= 2 and not self._trailing_floor_descent:
+        # The exercise says whether its reps start at the floor; unnamed, most bottoms decide.
+        from_floor = self.exercise.from_floor if self.exercise is not None else None
+        if from_floor is None:
+            from_floor = bool(n_floor) and 2 * n_floor >= len(reps)
+        if n_floor and from_floor:
+            if floor[-1] and len(reps) >= 2 and self._left_after_last and not self._trailing_floor_descent:
                 drop.add(reps[-1].index)
         elif n_floor:
             for r, f in zip(reps, floor):
@@ -571,6 +770,7 @@ class RepEngine:
             events.append(SetEnded(t, self.set_index, self.counted, reason))
         self.set_active = False
         self.baseline = None
+        self._standing_hips.clear()  # the next person stands at their own height
 
 
 def sustained_max(samples: list[tuple[float, float]], hold_s: float = SUSTAIN_S) -> Optional[float]:

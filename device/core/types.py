@@ -46,6 +46,9 @@ class PostureSample:
     - ``in_position``: that person stands at the wall in the working area, whole
       body in view; False for someone walking past or still walking in.
     - ``hands_height``: the lower hand above the floor / standing height.
+    - ``hip_height``: the hip joint above the floor / standing height (about
+      0.5 standing tall; it drops in a squat or a deadlift's setup and hardly
+      in a wall hinge, where the hips travel back, not down).
     """
 
     t: float
@@ -63,6 +66,10 @@ class PostureSample:
     # (None: not measured). Near 0 at the bottom of a hinge means a weight is
     # picked up from, or put down on, the floor.
     hands_height: Optional[float] = None
+    # The hip joint's height above the floor as a fraction of standing height
+    # (None: not measured). Video analysis finds reps from its path as well as
+    # the trunk's (a squat-style rep or a setup at the floor barely tilts the trunk).
+    hip_height: Optional[float] = None
 
 
 class Verdict(str, enum.Enum):
@@ -71,6 +78,7 @@ class Verdict(str, enum.Enum):
     GOOD = "good"
     SHALLOW = "shallow"
     ROUNDED = "rounded"
+    SQUAT = "squat"
     KNEE_LOCK = "knee_lock"
     HEEL_LIFT = "heel_lift"
     TOO_FAST = "too_fast"
@@ -81,6 +89,7 @@ class Verdict(str, enum.Enum):
 FAULT_ORDER: tuple[Verdict, ...] = (
     Verdict.SHALLOW,
     Verdict.ROUNDED,
+    Verdict.SQUAT,
     Verdict.KNEE_LOCK,
     Verdict.HEEL_LIFT,
     Verdict.TOO_FAST,
@@ -106,6 +115,8 @@ class Rep:
     # The hands reached the floor at the bottom (video analysis: tells a weight
     # picked up or put down from a rep). Internal to the engine: not reported.
     hands_at_floor: Optional[bool] = None
+    # The lowest the hands came in the rep (fraction of stature); internal too.
+    hands_low: Optional[float] = None
 
     @property
     def counted(self) -> bool:

@@ -39,6 +39,7 @@ BEEPS: dict[str, tuple[tuple[float, float], ...]] = {
     Verdict.GOOD.value: ((0.08, 0.0),),
     Verdict.ROUNDED.value: ((0.25, 0.12), (0.25, 0.0)),
     Verdict.SHALLOW.value: ((0.6, 0.0),),
+    Verdict.SQUAT.value: ((0.4, 0.1), (0.08, 0.0)),  # long, short: "hips back, not down"
     Verdict.KNEE_LOCK.value: ((0.08, 0.08),) * 3,
     Verdict.HEEL_LIFT.value: ((0.08, 0.08), (0.08, 0.08), (0.4, 0.0)),
     Verdict.TOO_FAST.value: ((0.05, 0.05),) * 5,

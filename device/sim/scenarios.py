@@ -41,7 +41,7 @@ SCENARIO_DESCRIPTIONS: dict[str, str] = {
     "random": "random body, room, lighting, yaw 0-20 deg and rep kinds (the vision accuracy benchmark)",
 }
 SCENARIO_NAMES: tuple[str, ...] = tuple(SCENARIO_DESCRIPTIONS)
-REP_KINDS: tuple[str, ...] = ("good", "rounded", "shallow", "knee_lock", "heel_lift", "too_fast")
+REP_KINDS: tuple[str, ...] = ("good", "rounded", "shallow", "knee_lock", "heel_lift", "too_fast", "squat")
 SENSOR_BAND_M = 0.08  # half-height of the proximity sensor's beam footprint at the hips
 
 
@@ -555,6 +555,8 @@ class Scenario:
                 faults.append(Verdict.HEEL_LIFT.value)
             if end_s - start_s < th.min_rep_s:
                 faults.append(Verdict.TOO_FAST.value)
+            if self.config.checks.squat and incl.max() < th.squat_trunk_deg and knee <= th.squat_knee_deg:
+                faults.append(Verdict.SQUAT.value)
             seen = self._rep_seen(start_s, end_s)
             verdict = _verdict(faults, seen)
             out.append(TruthRep(idx, rp.kind, start_s, bottom_s, end_s, bool(contact), verdict, faults,
@@ -677,6 +679,12 @@ def _plan_rep(rng: np.random.Generator, kind: str, t0: float, stance: _Stance, w
         heel = rng.uniform(0.02, 0.035)
     elif kind == "too_fast":
         down, up, hold = rng.uniform(0.35, 0.45), rng.uniform(0.3, 0.4), rng.uniform(0.08, 0.12)
+    elif kind == "squat":
+        # Hips down instead of back: the trunk stays fairly upright (past leave_deg, so the
+        # station sees a rep, but well under a hinge's 30 deg) while the knees bend deep --
+        # as deep as still lets the hips reach the wall at the sensor's height (a deeper
+        # squat drops the hips below the beam and is judged shallow first).
+        trunk, knee = rng.uniform(20.5, 22.5), rng.uniform(124, 129)
     elif kind != "good":
         raise ValueError(f"unknown rep kind {kind!r}; use one of {', '.join(REP_KINDS)}")
     return RepPlan(kind, t0, float(down), float(hold), float(up), float(trunk), float(rounding), float(knee),
@@ -730,7 +738,7 @@ def _stance(rng: np.random.Generator, body: Body) -> _Stance:
 
 
 _MIXED = ["good", "rounded", "good", "shallow", "knee_lock", "good", "heel_lift", "too_fast", "good", "rounded",
-          "shallow", "good"]
+          "shallow", "good", "squat"]
 
 
 def get_scenario(name: str, seed: int = 0, *, width: int = 640, height: int = 480, fps: float = 30.0,
@@ -831,7 +839,8 @@ def get_scenario(name: str, seed: int = 0, *, width: int = 640, height: int = 48
                 blinds.append(Blind(s.t0 - 0.2, s.t1 + 0.2, "cover" if j % 2 == 0 else "knocked"))
         tl.walk_out()
     else:  # random: a set for the vision accuracy benchmark
-        kinds_r = pick(list(rng.choice(REP_KINDS, size=12, p=[0.4, 0.25, 0.1, 0.1, 0.1, 0.05])), 8)
+        # (the squat pattern, added later, is left out so the random sets stay as they were)
+        kinds_r = pick(list(rng.choice(REP_KINDS[:6], size=12, p=[0.4, 0.25, 0.1, 0.1, 0.1, 0.05])), 8)
         tl.walk_in()
         tl.stand(2.0)
         tl.reps(kinds_r)

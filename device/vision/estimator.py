@@ -412,6 +412,10 @@ class PostureEstimator:
         k = side_sure * h_known
         if trunk_ok and m.trunk_inclination_deg is not None:
             sample.update(trunk_inclination_deg=m.trunk_inclination_deg, trunk_conf=m.conf_trunk * k)
+            # Hip joint above the floor (fraction of standing height); the hip comes from
+            # the buttocks' outline, which a walking stride distorts: planted feet only.
+            if m.hip is not None and still:
+                sample.update(hip_height=(m.floor_y - m.hip[1]) / H)
             if m.back_bend_deg is not None:
                 sample.update(back_bend_deg=m.back_bend_deg, back_conf=m.conf_back * k)
         if whole and m.knee_angle_deg is not None:

@@ -229,6 +229,19 @@ def _angle_deg(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> float:
     return math.degrees(math.acos(max(-1.0, min(1.0, cosang))))
 
 
+# Segment lengths as fractions of stature (Winter's anthropometric tables): thigh
+# (hip-knee), shank (knee-ankle) and trunk (hip-shoulder) in the sagittal plane.
+SEGMENTS_OF_STATURE = 0.245 + 0.246 + 0.288
+
+
+def _stature_from_segments(xy: np.ndarray, hip_i: int, knee_i: int, ankle_i: int,
+                           hip: np.ndarray, sho: np.ndarray) -> float:
+    """Stature in pixels from segment lengths, which do not shrink when the person bends."""
+    segs = (np.linalg.norm(xy[hip_i] - xy[knee_i]) + np.linalg.norm(xy[knee_i] - xy[ankle_i])
+            + np.linalg.norm(sho - hip))
+    return float(segs / SEGMENTS_OF_STATURE)
+
+
 def back_edge(mask: np.ndarray, hip: np.ndarray, shoulder: np.ndarray, facing: str,
               p: PoseModelParams = PoseModelParams()) -> tuple[Optional[np.ndarray], str]:
     """Back-edge points of a person mask between the lumbar region and the upper back.
@@ -509,16 +522,32 @@ class PoseGuidedEstimator:
         # (deadlift), whose set has a setup descent and a put-down the wall drill lacks.
         wr = [w for w in (L_WRIST, R_WRIST) if vis[w] >= 0.2]  # a held ball hides the wrists: the estimate still places them
         self.last_hands_height = float((floor_y - max(xy[w, 1] for w in wr)) / H) if wr and whole else None
+        # Hip above the floor (fraction of stature): its path finds reps that barely tilt
+        # the trunk (a squat-style lift) and lifts that start at the floor. Until this
+        # person has stood upright in view, stature comes from the leg and trunk segments,
+        # whose lengths a bent posture does not shorten.
+        # The floor is under the lower foot: a leg the model misplaces (a plate in front
+        # of it) jumps up, never down through the floor.
+        hip_height = None
+        if feet_in and max(vis[L_HIP], vis[R_HIP]) >= P.min_visibility:
+            Hh = H if self._heights else _stature_from_segments(xy, HIP, KNEE, ANK, hip, sho)
+            feet_y = xy[[L_HEEL, R_HEEL, L_FOOT, R_FOOT], 1]
+            floor_low = float(feet_y[feet_y <= Hf].max(initial=floor_y))
+            hip_height = float((floor_low - hip[1]) / Hh) if Hh > 1.0 else None
 
         if feet_in:
             self._feet.append((t, float(np.mean(xy[[L_ANKLE, R_ANKLE, L_HEEL, R_HEEL], 0]))))
         still = feet_in and self._still(t, H)
         dbg.still = still
 
-        # Facing from planted feet, or from a clear hinge even while the feet are not yet
-        # judged still: a clip may start in the set-up at the floor. Walking frames do not
-        # vote (someone walking in faces where they go, not where they will stand).
-        if self.wall_side_setting == "auto" and (still or (feet_in and raw_incl_img > 25.0)):
+        # A clearly bent trunk (shoulders well in front of the hips) shows the facing
+        # even when plates hide the legs or the head leaves the frame: a lift filmed
+        # from its setup at the floor is measured from its first frame.
+        bent = (min(vis[[L_SHOULDER, R_SHOULDER]].max(), vis[[L_HIP, R_HIP]].max()) >= P.min_visibility
+                and abs(sho[0] - hip[0]) > 0.6 * abs(hip[1] - sho[1]) > 0)
+        # Walking frames do not vote: someone walking in faces where they go, not where
+        # they will stand.
+        if (still or bent) and self.wall_side_setting == "auto":
             vote = self._facing_vote(xy, vis, hip, sho, H)
             if vote is not None:
                 self._facing_votes.append(vote)
@@ -527,7 +556,8 @@ class PoseGuidedEstimator:
         dbg.wall_side = None if facing is None else ("left" if facing == "right" else "right")
 
         in_position = whole and still and facing is not None and sure >= 0.5
-        sample = dict(t=t, person=True, in_position=in_position, hands_height=self.last_hands_height)
+        sample = dict(t=t, person=True, in_position=in_position, hands_height=self.last_hands_height,
+                      hip_height=hip_height)
         meas = SilhouetteMeasures(height_px=H, floor_y=floor_y,
                                   bbox=blob.bbox if blob is not None else (0, 0, 0, 0))
         meas.hip, meas.shoulder = (float(hip[0]), float(hip[1])), (float(sho[0]), float(sho[1]))
