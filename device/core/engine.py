@@ -35,6 +35,7 @@ from .types import (
     BaselineTaken,
     ContactMade,
     Event,
+    FaultSample,
     PostureSample,
     ProximitySample,
     Rep,
@@ -158,6 +159,13 @@ class RepEngine:
             self._last_activity_t = change.t
         self._step(s.t, events)
         return events
+
+    def feed_fault(self, f: FaultSample) -> list[Event]:
+        """A device fault began or ended (from the health monitor, or a recording's fault track)."""
+        self._now = max(self._now, f.t)
+        if f.part == "sensor":
+            self.sensor_fault = f.fault is not None
+        return []
 
     def feed_posture(self, p: PostureSample) -> list[Event]:
         """One camera measurement; returns the events it caused."""
