@@ -19,7 +19,8 @@ from .core.types import ContactMade, Event, PostureSample, RepFinished, SetEnded
 from .io.frames import Frame
 from .io.gpio import Feedback
 from .report import Comparison, compare
-from .station import Station, replay
+from .app import StationApp
+from .station import replay
 
 
 class TruthPosture:
@@ -99,6 +100,7 @@ def run_simulation(
     n_reps: Optional[int] = None,
     record_dir: Optional[str] = None,
     on_event: Optional[Callable[[Event, PinWatcher], None]] = None,
+    sinks: tuple = (),
 ) -> SimResult:
     """Run one scenario through the whole station; ``speed`` 0 = as fast as possible, 1 = real time."""
     from .sim.scenarios import SyntheticFrameSource, get_scenario
@@ -152,8 +154,10 @@ def run_simulation(
         def handle(self, e: Event) -> None:
             events.append(e)
 
-    station = Station(cfg, estimator, sinks=[feedback, _Console(), _Collect()], recorder=recorder)
+    app = StationApp(cfg, estimator, feedback=feedback, sinks=[_Console(), _Collect(), *sinks], recorder=recorder)
     source = SyntheticFrameSource(scenario)
+    app.on_close(source.close)
+    app.ready()
     n = 0
     t0 = time.monotonic()
 
@@ -167,13 +171,9 @@ def run_simulation(
             n += 1
             yield f
 
-    try:
-        replay(station, paced(source.frames()), list(scenario.proximity))
-    finally:
-        source.close()
-        if recorder is not None:
-            recorder.close()
-        feedback.close()
+    with app:
+        replay(app, paced(source.frames()), list(scenario.proximity))
+    station = app
     wall = time.monotonic() - t0
     cmp = compare(station.reps, scenario.reps, scenario.expected_counted)
     return SimResult(name, list(station.reps), events, cmp, n, wall, log)

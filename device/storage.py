@@ -501,6 +501,11 @@ def _open_for_reading(db_path: Path) -> sqlite3.Connection:
     if not db_path.exists():
         raise StorageError(f"no session log at {db_path}; pass the right --db path "
                            "(the station keeps it at /var/lib/wallhinge/sessions.db)")
+    if db_path.is_dir():
+        inside = db_path / "sessions.db"
+        hint = f"; did you mean --db {inside}?" if inside.is_file() else ""
+        raise StorageError(f"{db_path} is a folder, not a session log: --db takes the session log file "
+                           f"(sessions.db){hint}")
     try:
         conn = _connect(db_path, readonly=True)
         conn.row_factory = sqlite3.Row
@@ -640,27 +645,30 @@ def export(db_path: Path | str, out_dir: Path | str, fmt: str = "csv",
     return written
 
 
-def export_main(argv: Optional[Sequence[str]] = None) -> int:
-    """``python -m device export``: write the session log as CSV or JSON. Returns an exit code."""
-    ap = argparse.ArgumentParser(
-        prog="python -m device export",
-        description="Export the WallHinge session log (sessions, reps, device faults) as CSV or JSON.")
+def add_export_arguments(ap: argparse.ArgumentParser) -> None:
+    """The export options (used by ``python -m device export`` and :func:`export_main`)."""
     ap.add_argument("--db", type=Path, help="session log (default: [storage] database of the config)")
-    ap.add_argument("--config", type=Path, help="config file to take the database path from")
+    if not any("--config" in a.option_strings for a in ap._actions):
+        ap.add_argument("--config", type=Path, help="config file to take the database path from")
     ap.add_argument("--out", type=Path, default=Path("wallhinge-export"), help="output folder (default: %(default)s)")
     ap.add_argument("--format", dest="fmt", choices=("csv", "json"), default="csv")
     ap.add_argument("--session", type=int, help="export only this session id")
     ap.add_argument("--list", action="store_true", help="list the sessions and write nothing")
-    args = ap.parse_args(argv)
+
+
+def run_export(args: argparse.Namespace, cfg: Any = None) -> int:
+    """Carry out ``export`` with parsed ``args``; ``cfg`` gives the default database. Returns an exit code."""
     try:
         db = args.db
         if db is None:
-            from device.config import ConfigError, load_config
-            try:
-                db = load_config(args.config).storage.database
-            except ConfigError as e:
-                print(e, file=sys.stderr)
-                return 1
+            if cfg is None:
+                from device.config import ConfigError, load_config
+                try:
+                    cfg = load_config(getattr(args, "config", None))
+                except ConfigError as e:
+                    print(e, file=sys.stderr)
+                    return 2
+            db = cfg.storage.database
         if args.list:
             data = read_log(db, args.session)
             for s in data["sessions"]:
@@ -675,3 +683,12 @@ def export_main(argv: Optional[Sequence[str]] = None) -> int:
     for f in files:
         print(f)
     return 0
+
+
+def export_main(argv: Optional[Sequence[str]] = None) -> int:
+    """Export with its own argument list (kept for scripts): the same as ``python -m device export``."""
+    ap = argparse.ArgumentParser(
+        prog="python -m device export",
+        description="Export the WallHinge session log (sessions, reps, device faults) as CSV or JSON.")
+    add_export_arguments(ap)
+    return run_export(ap.parse_args(argv))
