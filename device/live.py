@@ -154,7 +154,7 @@ def build_live_app(
         source = frame_source or make_frame_source(config)
         opened.callback(source.close)
         app = StationApp(config, estimator, sinks=[SessionLogSink(db, config, label), LogSink(), *sinks],
-                         has_distance=reader.has_distance, clock=clock)
+                         recorder=recorder, has_distance=reader.has_distance, clock=clock)
         app.feedback = feedback  # for mute; closed below with the rest
         app.station.sinks.insert(1, feedback)  # right after the state: the LEDs first
         app.exit_stack.push(opened.pop_all())  # the app owns them now
@@ -245,8 +245,12 @@ def run_station(
     clock: Callable[[], float] = time.monotonic,
     label: Optional[str] = None,
     sinks: tuple = (),
+    state_listeners: tuple = (),
 ) -> int:
-    """Run until stopped (SIGTERM/SIGINT or ``stop``); returns the exit status."""
+    """Run until stopped (SIGTERM/SIGINT or ``stop``); returns the exit status.
+
+    ``sinks``: extra event sinks (MQTT, dashboard, audio); ``state_listeners``:
+    called with the app's StationState whenever it changes."""
     from .io.gpio import SensorPoller, StartButton
 
     stop = stop or threading.Event()
@@ -257,6 +261,8 @@ def run_station(
     app, reader, source, db = build_live_app(config, pin_factory=pin_factory, frame_source=frame_source,
                                              proximity_reader=proximity_reader, posture=posture, clock=clock,
                                              label=label, sinks=sinks)
+    for fn in state_listeners:
+        app.add_state_listener(fn)
     health = _HealthTicker(app, config, reader, db, clock, stop)
     status = 0
     with app:

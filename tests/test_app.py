@@ -1,0 +1,152 @@
+"""The station as one app: visible states, the controls, events in engine order, faults as samples."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from gpiozero.pins.mock import MockTriggerPin
+
+from device.app import AppState, StationApp
+from device.config import Config
+from device.control import apply_command, parse_command
+from device.core.types import FaultSample, PostureSample, ProximitySample, RepFinished, SetEnded
+from device.io.gpio import Feedback
+from device.recording import open_recording
+from device.sim.scenarios import get_scenario
+from device.simulate import TruthPosture
+from device.station import replay
+
+
+class Record:
+    def __init__(self):
+        self.events = []
+
+    def handle(self, e):
+        self.events.append(e)
+
+
+def run_scenario(app, sc, faults=()):
+    posture = TruthPosture(sc)
+
+    class Frames:
+        def __iter__(self):
+            for i, t in enumerate(sc.frame_times()):
+                yield posture.process(type("F", (), {"t": t})())
+
+    for p in Frames():
+        for s in [s for s in sc.proximity if getattr(run_scenario, "_last", -1) < s.t <= p.t]:
+            app.on_proximity(s)
+        run_scenario._last = p.t
+        app.on_posture(p)
+
+
+def test_states_follow_the_set_and_faults_and_stopping():
+    sc = get_scenario("clean", 0, fps=15, n_reps=2)
+    app = StationApp(Config(), TruthPosture(sc))
+    seen = []
+    app.add_state_listener(lambda st: seen.append(st.app_state) if not seen or seen[-1] != st.app_state else None)
+    assert app.state is AppState.STARTING
+    app.ready()
+    assert app.state is AppState.READY
+    frames = [type("F", (), {"t": t, "image": None, "index": i})() for i, t in enumerate(sc.frame_times())]
+    replay(app, frames, list(sc.proximity), faults=[FaultSample(1.0, "camera", "lost"), FaultSample(2.0, "camera", None)])
+    app.close()
+    assert seen[:2] == ["ready", "faulted"]  # the camera fault at 1 s, before anyone touched the wall
+    assert "running" in seen and seen[-2:] == ["ready", "stopping"]
+    st = app.station_state
+    assert st.count == 2 and st.last_verdict == "good" and st.last_cue == "good rep" and not st.set_active
+
+
+def test_controls_from_a_command_channel_change_the_station(factory):
+    cfg = Config()
+    app = StationApp(cfg, None, feedback=Feedback(cfg, pin_factory=factory))
+    apply_command(app, parse_command("target", "12"))
+    apply_command(app, parse_command("mute", "on"))
+    apply_command(app, parse_command("patient", "7"))
+    assert cfg.station.target_reps == 12 and app.station_state.target == 12
+    assert app.feedback.muted and app.station_state.muted
+    assert app.station_state.patient == "patient 7"
+    # muted: a rep's verdict lights the LED but the buzzer stays silent
+    from device.core.types import Verdict
+
+    app.feedback.show(Verdict.ROUNDED)
+    assert factory.pin(cfg.leds.rounded_pin).state
+    assert not any(s.state for s in factory.pin(cfg.buzzer.pin).states[1:])
+    app.close()
+
+
+def test_a_button_press_during_a_rep_never_overtakes_it_on_the_way_to_the_session_log(tmp_path):
+    """The button thread ends the set while the camera thread is still handing the rep it just
+    finished to the sinks. Every sink must see RepFinished before SetEnded (engine order), or the
+    session log drops the rep (it ignores reps after its set ended)."""
+    from device.live import SessionLogSink
+    from device.storage import SessionLog, read_log
+
+    sc = get_scenario("clean", 0, fps=15, n_reps=2)
+    first, last = Record(), Record()
+    app_box = {}
+
+    class PressesTheButton:
+        """Between the first sink and the session log, the button is pressed and given 0.2 s."""
+
+        def handle(self, e):
+            if isinstance(e, RepFinished) and e.rep.index == 1:
+                th = threading.Thread(target=lambda: app_box["app"].reset_set())
+                th.start()
+                th.join(0.2)
+
+    db = SessionLog(tmp_path / "sessions.db")
+    app = StationApp(Config(), TruthPosture(sc), sinks=[first, PressesTheButton(), SessionLogSink(db, Config()), last])
+    app_box["app"] = app
+    frames = [type("F", (), {"t": t, "image": None, "index": i})() for i, t in enumerate(sc.frame_times())]
+    replay(app, frames, list(sc.proximity))
+    app.close()
+    db.close()
+    assert first.events == last.events
+    kinds = [type(e).__name__ for e in first.events]
+    assert kinds.index("RepFinished") < kinds.index("SetEnded")
+    logged = [r["index"] for s in read_log(tmp_path / "sessions.db")["sessions"] for r in s["reps"]]
+    assert 1 in logged, logged
+
+
+def test_a_faulted_live_session_replays_with_every_verdict_the_same(tmp_path, factory):
+    """Live: after a good first rep the echo sticks at 0.20 m while the person hinges on, the health
+    monitor calls the sensor stuck, and the reps in that time are not counted. The recording keeps the fault track, so its replay judges every
+    rep exactly as live did; without the fault track it would not."""
+    from device.live import run_station
+    from device.storage import read_log
+    from tests.test_live_faults import GappyFrames, start_echo
+
+    sc = get_scenario("clean", 0, fps=15, n_reps=3)
+    cfg = Config()
+    cfg.storage.database = tmp_path / "sessions.db"
+    cfg.storage.record_video = True
+    cfg.storage.recordings_dir = tmp_path / "recordings"
+    cfg.camera.width, cfg.camera.height, cfg.camera.fps = sc.width, sc.height, 15
+    cfg.sensor.stuck_s = 1.0
+    echo = factory.pin(cfg.sensor.echo_pin)
+    trig = factory.pin(cfg.sensor.trigger_pin, pin_class=MockTriggerPin, echo_pin=echo, echo_time=0.01)
+    t0 = time.monotonic() + 0.3
+    clock = lambda: time.monotonic() - t0  # noqa: E731
+    done = threading.Event()
+    start_echo(trig, sc, clock, done, stuck_from=sc.reps[1].start_s - 0.5)
+    states = []
+    run_station(cfg, pin_factory=factory, frame_source=GappyFrames(sc, clock), posture=TruthPosture(sc),
+                clock=clock, state_listeners=[lambda st: states.append(st.app_state)])
+    done.set()
+    assert "faulted" in states and states[-1] == "stopping"
+    live = [r for s in read_log(cfg.storage.database)["sessions"] for r in s["reps"]]
+    assert [r["counted"] for r in live] == [True, False, False], live
+
+    (folder,) = list((tmp_path / "recordings").iterdir())
+    rec = open_recording(folder)
+    assert any(f.part == "sensor" and f.fault == "stuck" for f in rec.faults), rec.faults
+
+    def judge(faults):
+        app = StationApp(Config(), TruthPosture(sc), has_distance=rec.has_distance)
+        replay(app, rec.frames(), rec.proximity, faults=faults)
+        return [(r.index, r.verdict.value, r.counted) for r in app.reps]
+
+    assert judge(rec.faults) == [(r["index"], r["verdict"], r["counted"]) for r in live]
+    assert judge([]) != judge(rec.faults)  # the fault track is what makes the replay agree
