@@ -14,3 +14,26 @@ def factory():
     yield f
     f.reset()
     Device.pin_factory = None
+
+
+@pytest.fixture(scope="session")
+def simulation(tmp_path_factory):
+    """``simulation(name, posture=..., fps=..., n_reps=..., record=False)``: one run of a scenario
+    through the whole station, shared by every test that asks for the same run (the rendered-frame
+    runs are the suite's most expensive steps). ``record=True`` also keeps its recording, whose
+    folder is ``result.recording``. Tests must not modify a shared result or its recording."""
+    from device.simulate import run_simulation
+
+    cache: dict = {}
+
+    def run(name: str, *, posture: str = "camera", fps: float = 15, n_reps=None, record: bool = False):
+        key = (name, posture, fps, n_reps)
+        if key not in cache or (record and cache[key].recording is None):
+            folder = tmp_path_factory.mktemp(f"rec-{name}-{posture}") / "rec" if record else None
+            res = run_simulation(name, posture=posture, fps=fps, n_reps=n_reps,
+                                 record_dir=str(folder) if folder else None)
+            res.recording = folder
+            cache[key] = res
+        return cache[key]
+
+    return run
