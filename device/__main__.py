@@ -133,7 +133,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "(default: silhouette for recordings, the README's choice for bare videos)")
 
     t = sub.add_parser("selftest", parents=[common], help="check LEDs, buzzer, button, sensor and camera; save an aiming snapshot")
-    t.add_argument("--out", type=Path, default=Path("."), help="folder for the snapshot")
+    t.add_argument("--out", type=Path, default=None,
+                   help="folder for the aiming snapshot (default: the current folder; with --mock: none kept)")
     t.add_argument("--mock", action="store_true", help="use mock pins and a synthetic camera (no hardware)")
 
     from .storage import add_export_arguments
@@ -355,13 +356,20 @@ def _cmd_selftest(args, cfg: Config) -> int:
         if cfg.sensor.kind == "hcsr04":  # an echo as if a hand were 25 cm in front of the sensor
             echo = factory.pin(cfg.sensor.echo_pin)
             factory.pin(cfg.sensor.trigger_pin, pin_class=MockTriggerPin, echo_pin=echo, echo_time=0.25 * 2 / 343.26)
-        return run_selftest(cfg, pin_factory=factory, frame_source=make_frame_source(cfg), out_dir=args.out)
+        if args.out is not None:
+            return run_selftest(cfg, pin_factory=factory, frame_source=make_frame_source(cfg), out_dir=args.out,
+                                mock=True, show_s=0.05)
+        import tempfile
+
+        with tempfile.TemporaryDirectory(prefix="wallhinge-selftest-") as tmp:  # nothing left behind
+            return run_selftest(cfg, pin_factory=factory, frame_source=make_frame_source(cfg), out_dir=tmp,
+                                mock=True, keep_snapshot=False, show_s=0.05)
     if not on_raspberry_pi():
         print("selftest: this is not a Raspberry Pi, so there are no LEDs, buzzer, button or sensor to check.\n"
               "Run it on the station's Pi, or `python -m device selftest --mock` to try it on mock hardware.",
               file=sys.stderr)
         return 2
-    return run_selftest(cfg, out_dir=args.out)
+    return run_selftest(cfg, out_dir=args.out or Path("."))
 
 
 def _cmd_export(args, cfg: Config) -> int:
