@@ -99,7 +99,7 @@ def test_recording_replays_through_the_same_core(tmp_path, simulation):
 
 def test_video_without_proximity_finds_reps_from_the_hinge(tmp_path):
     rec = tmp_path / "rec"
-    res = run_simulation("clean", posture="camera", fps=15, n_reps=3, record_dir=str(rec))
+    res = run_simulation("clean", posture="camera", fps=10, n_reps=3, record_dir=str(rec))
     (rec / "proximity.csv").unlink()  # the station's video alone, as a phone video would be
     report = analyze(rec)
     assert report["contact_known"] is False
