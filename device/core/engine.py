@@ -1,7 +1,7 @@
 """The rep engine: where a rep is decided.
 
 It fuses hip-contact samples from the proximity sensor with posture samples
-from the camera into reps and verdicts, exactly as DOMAIN.md defines them:
+from the camera into reps and verdicts, exactly as docs/DOMAIN.md defines them:
 
     tall standing -> hips back -> hip contact -> tall standing again
 

@@ -92,7 +92,7 @@ class Verdict(str, enum.Enum):
     UNCHECKED = "unchecked"
 
 
-# When a rep has several faults its verdict is the first of these (DOMAIN.md).
+# When a rep has several faults its verdict is the first of these (docs/DOMAIN.md).
 FAULT_ORDER: tuple[Verdict, ...] = (
     Verdict.SHALLOW,
     Verdict.ROUNDED,
