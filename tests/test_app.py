@@ -105,3 +105,23 @@ def test_a_button_press_during_a_rep_never_overtakes_it_on_the_way_to_the_sessio
     assert kinds.index("RepFinished") < kinds.index("SetEnded")
     logged = [r["index"] for s in read_log(tmp_path / "sessions.db")["sessions"] for r in s["reps"]]
     assert 1 in logged, logged
+
+
+def test_the_button_ends_the_set_only_when_held_for_hold_s(factory):
+    from device.io.gpio import StartButton
+
+    cfg = Config()
+    cfg.button.hold_s = 0.2
+    pressed = []
+    button = StartButton(cfg, lambda: pressed.append(time.monotonic()), pin_factory=factory)
+    pin = factory.pin(cfg.button.pin)
+    pin.drive_low()  # a bump
+    time.sleep(0.08)
+    pin.drive_high()
+    time.sleep(0.3)
+    assert pressed == []
+    pin.drive_low()  # held
+    time.sleep(0.4)
+    pin.drive_high()
+    assert len(pressed) == 1
+    button.close()

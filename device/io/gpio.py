@@ -220,11 +220,14 @@ class Feedback:
 
 
 class StartButton:
-    """The start/reset button: a press ends the current set (the next contact starts one)."""
+    """The start/reset button: held for ``button.hold_s`` it ends the current set (the next
+    contact starts one). The button sits on the wall unit behind the person, so a brief bump
+    of a hip or an elbow does nothing."""
 
     def __init__(self, config: Config, on_press: Callable[[], None], pin_factory=None) -> None:
-        self.button = Button(config.button.pin, pull_up=True, bounce_time=0.05, pin_factory=pin_factory)
-        self.button.when_pressed = lambda: on_press()
+        self.button = Button(config.button.pin, pull_up=True, bounce_time=0.05, hold_time=config.button.hold_s,
+                             pin_factory=pin_factory)
+        self.button.when_held = lambda: on_press()
 
     def close(self) -> None:
         self.button.close()
