@@ -89,6 +89,20 @@ REP_COLUMNS: tuple[str, ...] = (
     "faults", "trunk_inclination_deg", "rounding_deg", "knee_angle_deg", "heel_lift",
     "seen_fraction", "recorded_at",
 )
+# The rep columns are spelled once, here (the schema above is history and stays as written):
+# the export's names, the table's names, and how a value goes in and comes out.
+_REP_DB_NAME = {"index": "rep_index"}
+REP_DB_COLUMNS: tuple[str, ...] = tuple(_REP_DB_NAME.get(c, c) for c in REP_COLUMNS)
+_REP_IN: dict[str, Callable[[Any], Any]] = {
+    "contact": lambda v: None if v is None else int(bool(v)),
+    "counted": lambda v: int(bool(v)),
+    "faults": json.dumps,
+}
+_REP_OUT: dict[str, Callable[[Any], Any]] = {
+    "contact": lambda v: None if v is None else bool(v),
+    "counted": bool,
+    "faults": json.loads,
+}
 SESSION_COLUMNS: tuple[str, ...] = (
     "id", "started_at", "ended_at", "place", "label", "counted", "reps", "settings",
 )
@@ -319,14 +333,8 @@ class SessionLog:
     def record_rep(self, session_id: int, rep: Rep) -> None:
         """Queue one finished rep; it is committed on its own, as soon as the disk allows."""
         self._check_open()
-        d = rep.to_dict()
-        row = (
-            session_id, d["index"], d["start_s"], d["bottom_s"], d["end_s"],
-            None if d["contact"] is None else int(bool(d["contact"])),
-            d["verdict"], int(bool(d["counted"])), json.dumps(d["faults"]),
-            d["trunk_inclination_deg"], d["rounding_deg"], d["knee_angle_deg"], d["heel_lift"],
-            d["seen_fraction"], self._clock(),
-        )
+        d = {**rep.to_dict(), "session_id": session_id, "recorded_at": self._clock()}
+        row = tuple(_REP_IN.get(c, lambda v: v)(d[c]) for c in REP_COLUMNS)
         self._put(_Op("rep", row))
 
     def end_session(self, session_id: int, counted: int) -> None:
@@ -454,9 +462,8 @@ class SessionLog:
         sql = {
             "session": "INSERT INTO sessions (id, started_at, place, label, settings) VALUES (?,?,?,?,?)",
             "end": "UPDATE sessions SET ended_at = ?, counted = ? WHERE id = ?",
-            "rep": ("INSERT INTO reps (session_id, rep_index, start_s, bottom_s, end_s, contact, verdict,"
-                    " counted, faults, trunk_inclination_deg, rounding_deg, knee_angle_deg, heel_lift,"
-                    " seen_fraction, recorded_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"),
+            "rep": (f"INSERT INTO reps ({', '.join(REP_DB_COLUMNS)})"
+                    f" VALUES ({','.join('?' * len(REP_DB_COLUMNS))})"),
             "fault": "INSERT INTO device_faults (at, session_id, kind, message) VALUES (?,?,?,?)",
         }[op.kind]
         doing = {"session": "starting a session", "end": "ending a session",
@@ -554,15 +561,7 @@ def read_log(db_path: Path | str, session: Optional[int] = None) -> dict[str, An
 
 
 def _rep_out(r: sqlite3.Row) -> dict[str, Any]:
-    return {
-        "session_id": r["session_id"], "index": r["rep_index"], "start_s": r["start_s"],
-        "bottom_s": r["bottom_s"], "end_s": r["end_s"],
-        "contact": None if r["contact"] is None else bool(r["contact"]),
-        "verdict": r["verdict"], "counted": bool(r["counted"]), "faults": json.loads(r["faults"]),
-        "trunk_inclination_deg": r["trunk_inclination_deg"], "rounding_deg": r["rounding_deg"],
-        "knee_angle_deg": r["knee_angle_deg"], "heel_lift": r["heel_lift"],
-        "seen_fraction": r["seen_fraction"], "recorded_at": r["recorded_at"],
-    }
+    return {c: _REP_OUT.get(c, lambda v: v)(r[db]) for c, db in zip(REP_COLUMNS, REP_DB_COLUMNS)}
 
 
 def _ranges(ids: Sequence[int]) -> str:
