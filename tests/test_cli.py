@@ -190,3 +190,15 @@ def test_selftest_mock_says_mock_waits_for_nobody_and_leaves_nothing_behind(tmp_
     assert "SKIP  button" in out and "press the button now" not in out
     assert "snapshot not kept" in out and list(tmp_path.iterdir()) == []
     assert took < 5.0  # the button's 5 s wait is gone
+
+
+def test_analyze_reports_progress_as_it_goes(tmp_path):
+    from device.analyze import analyze
+
+    w = RecordingWriter(tmp_path / "rec", 10.0, (160, 120))
+    for i in range(95):
+        w.add_frame(Frame(i, i / 10, np.full((120, 160, 3), 40, np.uint8)))
+    w.close()
+    seen = []
+    analyze(tmp_path / "rec", progress=lambda done, total: seen.append((done, total)))
+    assert seen == [(30, 95), (60, 95), (90, 95)]
