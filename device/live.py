@@ -153,11 +153,11 @@ def build_live_app(
         estimator = posture or make_estimator(config)
         source = frame_source or make_frame_source(config)
         opened.callback(source.close)
-        app = StationApp(config, estimator, sinks=[SessionLogSink(db, config, label), LogSink(), *sinks],
+        # Extra sinks (MQTT, dashboard bus, audio cues) go at the end of this list.
+        app = StationApp(config, estimator, feedback=feedback,
+                         sinks=[SessionLogSink(db, config, label), LogSink(), *sinks],
                          recorder=recorder, has_distance=reader.has_distance, clock=clock)
-        app.feedback = feedback  # for mute; closed below with the rest
-        app.station.sinks.insert(1, feedback)  # right after the state: the LEDs first
-        app.exit_stack.push(opened.pop_all())  # the app owns them now
+        app.exit_stack.push(opened.pop_all())  # the app owns them now (closing twice is harmless)
     return app, reader, source, db
 
 
