@@ -183,10 +183,19 @@ class StationApp:
         return self.station.on_proximity(sample)
 
     def on_frame(self, frame: Frame) -> list[Event]:
-        return self.station.on_frame(frame)
+        events = self.station.on_frame(frame)
+        self._presence()
+        return events
 
     def on_posture(self, p: PostureSample, frame: Optional[Frame] = None) -> list[Event]:
-        return self.station.on_posture(p, frame)
+        events = self.station.on_posture(p, frame)
+        self._presence()
+        return events
+
+    def _presence(self) -> None:
+        p = self.station.last_posture
+        if bool(p and p.person) != self.station_state.person_present:
+            self._refresh()  # someone came into view or left it: the state says so
 
     def on_fault(self, fault: FaultSample) -> list[Event]:
         """A device fault on (``fault.fault`` named) or off (None); the engine and recording get it too."""

@@ -41,8 +41,9 @@ def run_scenario(app, sc, faults=()):
 def test_states_follow_the_set_and_faults_and_stopping():
     sc = get_scenario("clean", 0, fps=15, n_reps=2)
     app = StationApp(Config(), TruthPosture(sc))
-    seen = []
+    seen, present = [], []
     app.add_state_listener(lambda st: seen.append(st.app_state) if not seen or seen[-1] != st.app_state else None)
+    app.add_state_listener(lambda st: present.append(st.person_present))
     assert app.state is AppState.STARTING
     app.ready()
     assert app.state is AppState.READY
@@ -51,6 +52,7 @@ def test_states_follow_the_set_and_faults_and_stopping():
     app.close()
     assert seen[:2] == ["ready", "faulted"]  # the camera fault at 1 s, before anyone touched the wall
     assert "running" in seen and seen[-2:] == ["ready", "stopping"]
+    assert True in present and present[-1] is False  # seen arriving, and leaving at the end
     st = app.station_state
     assert st.count == 2 and st.last_verdict == "good" and st.last_cue == "good rep" and not st.set_active
 
