@@ -422,6 +422,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)  # bad usage: argparse names it and exits 2
     verbose = getattr(args, "verbose", False)
+    if verbose:
+        os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "16")  # FFmpeg's own errors too (device/recording.py)
     level = args.log_level or os.environ.get("WALLHINGE_LOG_LEVEL", "info").strip().lower()
     if verbose and args.log_level is None:
         level = "debug"

@@ -32,7 +32,12 @@ from typing import Iterator, Optional
 import cv2
 import numpy as np
 
-from . import __version__
+# FFmpeg's own complaints ("[mjpeg @ 0x...] overread 8" on the segment a crash cut short) look
+# like errors to a physio; every real problem gets our own message naming the file. Read by
+# OpenCV when it first opens a video; --verbose (device/__main__.py) lets them through.
+os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
+
+from . import __version__  # noqa: E402
 from .core.types import FaultSample, ProximitySample
 from .io.frames import Frame
 
