@@ -101,6 +101,7 @@ class StationApp:
         self._faults: dict[str, str] = {}
         self._stopping = False
         self._listeners: list[Callable[[StationState], None]] = []
+        self._published: Optional[dict] = None
         self.station_state = StationState(station_id=station_id, target=config.station.target_reps)
         self.patient_id: Optional[int] = None
         # The order of the sinks is the order each event reaches them: state first
@@ -128,7 +129,8 @@ class StationApp:
         self.exit_stack.callback(fn)
 
     def add_state_listener(self, fn: Callable[[StationState], None]) -> None:
-        """``fn(station_state)`` whenever the state changes (from the thread that changed it)."""
+        """``fn(station_state)`` whenever the state changes, and only then (called from the thread
+        that changed it: return at once, queue anything slow)."""
         self._listeners.append(fn)
 
     def ready(self) -> None:
@@ -171,6 +173,10 @@ class StationApp:
         st.app_state = new.value
         if changed:
             log.debug("station %s", new.value)
+        now = st.to_dict()
+        if now == self._published:
+            return  # nothing a listener could see has changed (the health check runs twice a second)
+        self._published = now
         for fn in list(self._listeners):
             try:
                 fn(st)

@@ -53,6 +53,9 @@ def test_states_follow_the_set_and_faults_and_stopping():
     assert seen[:2] == ["ready", "faulted"]  # the camera fault at 1 s, before anyone touched the wall
     assert "running" in seen and seen[-2:] == ["ready", "stopping"]
     assert True in present and present[-1] is False  # seen arriving, and leaving at the end
+    n = len(present)
+    app.set_storage_fault(None)  # what the health check does twice a second: nothing new, no call
+    assert len(present) == n
     st = app.station_state
     assert st.count == 2 and st.last_verdict == "good" and st.last_cue == "good rep" and not st.set_active
 
