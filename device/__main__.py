@@ -263,8 +263,9 @@ def _echo_verbose(e, watcher) -> None:
         print(f"{e.t:7.2f}s  hip contact -> LED {'+'.join(watcher.lit()) or 'off'}: {e.verdict.value}")
     elif isinstance(e, RepFinished):
         r = e.rep
-        rnd = "-" if r.rounding_deg is None else f"{r.rounding_deg:.0f}°"
-        incl = "-" if r.trunk_inclination_deg is None else f"{r.trunk_inclination_deg:.0f}°"
+        from .report import _f
+
+        rnd, incl = _f(r.rounding_deg, "°"), _f(r.trunk_inclination_deg, "°")
         print(f"{e.t:7.2f}s  rep {r.index}: {r.verdict.value:9s} {'COUNTED' if r.counted else 'not counted':11s}"
               f" trunk {incl} rounding {rnd}  [{e.counted_total}/{e.target_reps}, bar {watcher.bar_count()}/"
               f"{len(watcher.bar)}]  {ADVICE[r.verdict]}")

@@ -202,3 +202,11 @@ def test_analyze_reports_progress_as_it_goes(tmp_path):
     seen = []
     analyze(tmp_path / "rec", progress=lambda done, total: seen.append((done, total)))
     assert seen == [(30, 95), (60, 95), (90, 95)]
+
+
+def test_a_rounding_just_below_zero_never_reads_minus_zero():
+    from device.core.types import Rep, Verdict
+    from device.report import rep_line
+
+    line = rep_line(Rep(1, 0.0, 1.0, 2.0, True, Verdict.GOOD, trunk_inclination_deg=41.0, rounding_deg=-0.3))
+    assert "-0" not in line and "rounding   0°" in line
