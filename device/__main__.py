@@ -5,12 +5,19 @@
     simulate   one synthetic scenario through the whole station
     analyze    replay a recording or a bare side-view video; per-rep report
     selftest   walk through LEDs, buzzer, button, sensor and camera
-    cues       render every spoken phrase to a folder (cues --render DIR)
     export     the session log as CSV or JSON
-    config     check a config file, or print the defaults
+    config     check a config file (config FILE), or print the defaults
+    soak       the station in simulation for hours of simulated time: memory, threads, files
+    cues       render every spoken phrase to a folder (cues --render DIR)
+    fleet      every station on an MQTT broker, live, in the terminal
 
 Exit status: 0 ok, 1 a runtime failure (named), 2 a bad config or usage.
-Expected failures print one clear message, never a traceback.
+Expected failures print one clear message, never a traceback; --verbose
+shows the developer's details.
+
+Adding a subcommand: a parser in build_parser() (``sub.add_parser``) and a
+handler ``_cmd_NAME(args, cfg) -> int`` in HANDLERS; the body belongs in the
+feature's own module.
 """
 
 from __future__ import annotations
@@ -18,8 +25,10 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import math
 import os
 import sys
+import time
 from pathlib import Path
 from typing import Optional, Sequence
 
@@ -42,9 +51,45 @@ def on_raspberry_pi() -> bool:
 def _size(text: str) -> tuple[int, int]:
     try:
         w, h = text.lower().split("x")
-        return int(w), int(h)
+        w_, h_ = int(w), int(h)
     except ValueError:
         raise argparse.ArgumentTypeError(f"size must look like 640x480, not {text!r}") from None
+    if not (160 <= w_ <= 1920 and 120 <= h_ <= 1080):
+        raise argparse.ArgumentTypeError(f"size must be from 160x120 to 1920x1080, not {text!r}")
+    return w_, h_
+
+
+def _number(name: str, low: float, high: float, low_open: bool = False):
+    """An argparse type: a finite number in [low, high] (or (low, high]), named in the message."""
+
+    def parse(text: str) -> float:
+        try:
+            v = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} must be a number, not {text!r}") from None
+        bad = not math.isfinite(v) or v > high or (v <= low if low_open else v < low)
+        if bad:
+            above = f"above {low:g}" if low_open else f"from {low:g}"
+            raise argparse.ArgumentTypeError(f"{name} must be {above} to {high:g}, not {text}")
+        return v
+
+    return parse
+
+
+def _count(name: str, low: int, high: int):
+    def parse(text: str) -> int:
+        try:
+            v = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} must be a whole number, not {text!r}") from None
+        if not low <= v <= high:
+            raise argparse.ArgumentTypeError(f"{name} must be from {low} to {high}, not {v}")
+        return v
+
+    return parse
+
+
+LOG_LEVELS = ("debug", "info", "warning", "error")
 
 
 def _mqtt_url(text: str) -> str:
@@ -58,38 +103,47 @@ def _mqtt_url(text: str) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="wallhinge", description="WallHinge: a smart wall target for hip-hinge training")
+    # --config and --verbose are accepted before or after the command (`--config X export`
+    # and `export --config X` mean the same); SUPPRESS keeps a later default from erasing one.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", type=Path, default=argparse.SUPPRESS,
+                        help="TOML config (default: $WALLHINGE_CONFIG or /etc/wallhinge/wallhinge.toml)")
+    common.add_argument("--verbose", "-v", action="store_true", default=argparse.SUPPRESS,
+                        help="developer details: timings, raw measures, debug log")
+    p = argparse.ArgumentParser(prog="wallhinge", parents=[common],
+                                description="WallHinge: a smart wall target for hip-hinge training")
     p.add_argument("--version", action="version", version=f"wallhinge {__version__}")
-    p.add_argument("--config", type=Path, help="TOML config (default: $WALLHINGE_CONFIG or /etc/wallhinge/wallhinge.toml)")
-    p.add_argument("--log-level", default=os.environ.get("WALLHINGE_LOG_LEVEL", "info"),
-                   choices=["debug", "info", "warning", "error"])
-    sub = p.add_subparsers(dest="command")
+    p.add_argument("--log-level", choices=LOG_LEVELS, default=None,
+                   help="log detail (default: $WALLHINGE_LOG_LEVEL or info)")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
-    r = sub.add_parser("run", help="run the station (simulation when not on a Raspberry Pi)")
+    r = sub.add_parser("run", parents=[common], help="run the station (simulation when not on a Raspberry Pi)")
     r.add_argument("--simulate", action="store_true", help="force simulation even on a Pi")
     r.add_argument("--label", help="patient or user label stored with the sets (clinic)")
     r.add_argument("--mqtt", metavar="URL", type=_mqtt_url,
                    help="publish to this MQTT broker (mqtt://host:1883, mqtts://...); overrides [mqtt] url")
 
-    s = sub.add_parser("simulate", help="run a synthetic scenario through the whole station")
+    s = sub.add_parser("simulate", parents=[common], help="run a synthetic scenario through the whole station")
     s.add_argument("--scenario", default="clean", help=f"scenario name ({SCENARIO_HELP})")
     s.add_argument("--seed", type=int, default=0)
-    s.add_argument("--speed", type=float, default=0.0, help="1 = real time; 0 (default) = as fast as possible")
-    s.add_argument("--reps", type=int, help="override the scenario's number of reps")
+    s.add_argument("--speed", type=_number("--speed", 0, 1000), default=0.0,
+                   help="1 = real time; 0 (default) = as fast as possible")
+    s.add_argument("--reps", type=_count("--reps", 1, 200), help="override the scenario's number of reps")
     s.add_argument("--size", type=_size, default=(640, 480), help="frame size, e.g. 640x480")
-    s.add_argument("--fps", type=float, default=30.0)
+    s.add_argument("--fps", type=_number("--fps", 5, 120), default=30.0, help="camera frames per second (5-120)")
     s.add_argument("--posture", choices=["camera", "truth"], default="camera",
                    help="camera: real vision on rendered frames (default); truth: ground-truth posture")
-    s.add_argument("--record", type=Path, help="also save the session as a recording (format v1) in this folder")
+    s.add_argument("--record", type=Path, help="also save the session as a recording in this new folder")
     s.add_argument("--json", action="store_true", help="machine-readable output")
     s.add_argument("--mqtt", metavar="URL", type=_mqtt_url,
                    help="publish to this MQTT broker (mqtt://host:1883, mqtts://...)")
     s.add_argument("--speak", action="store_true", help="speak counts and cues on [audio] device (use with --speed 1)")
 
-    a = sub.add_parser("analyze", help="per-rep report of a recording folder or a side-view video")
+    a = sub.add_parser("analyze", parents=[common], help="per-rep report of a recording folder or a side-view video")
     a.add_argument("path", type=Path)
     a.add_argument("--json", action="store_true")
-    a.add_argument("--annotate", type=Path, metavar="OUT.mp4", help="write the video with the measures drawn on it")
+    a.add_argument("--annotate", type=Path, metavar="OUT.mp4",
+                   help="write the video with the measures drawn on it to this new file")
     a.add_argument("--wall-side", choices=["left", "right"], help="which side of the picture the wall is on")
     a.add_argument("--segmenter", choices=["auto", "background", "selfie"], help="person mask for the silhouette estimator")
     a.add_argument("--estimator", choices=["silhouette", "pose"],
@@ -99,48 +153,90 @@ def build_parser() -> argparse.ArgumentParser:
                    help="which rules judge the reps (default: wall-drill for a station recording; for a bare "
                         "video the rules all hinges share, named in the report from where the hands went)")
 
-    t = sub.add_parser("selftest", help="check LEDs, buzzer, button, sensor and camera; save an aiming snapshot")
-    t.add_argument("--out", type=Path, default=Path("."), help="folder for the snapshot")
+    t = sub.add_parser("selftest", parents=[common], help="check LEDs, buzzer, button, sensor and camera; save an aiming snapshot")
+    t.add_argument("--out", type=Path, default=None,
+                   help="folder for the aiming snapshot (default: the current folder; with --mock: none kept)")
     t.add_argument("--mock", action="store_true", help="use mock pins and a synthetic camera (no hardware)")
 
-    q = sub.add_parser("cues", help="spoken phrases: render every one to a folder to check or re-record them")
+    from .storage import add_export_arguments
+
+    e = sub.add_parser("export", parents=[common], help="export the session log as CSV or JSON",
+                       description="Export the WallHinge session log (sessions, reps, device faults) as CSV or JSON.")
+    add_export_arguments(e)
+
+    c = sub.add_parser("config", parents=[common], help="check a config file (config FILE), or print the defaults")
+    c.add_argument("file", nargs="?", type=Path, help="the config file to check (same as --config FILE)")
+    c.add_argument("--defaults", action="store_true", help="print the default config as TOML")
+
+    k = sub.add_parser("soak", parents=[common],
+                       help="run the station in simulation for hours of simulated time; report memory, threads, files")
+    k.add_argument("--hours", type=_number("--hours", 0, 100, low_open=True), default=8.0,
+                   help="simulated hours (default 8)")
+    k.add_argument("--fps", type=_number("--fps", 5, 60), default=10.0, help="simulated camera rate (default 10)")
+    k.add_argument("--json", action="store_true")
+
+    q = sub.add_parser("cues", parents=[common],
+                       help="spoken phrases: render every one to a folder to check or re-record them")
     q.add_argument("--render", type=Path, required=True, metavar="DIR", help="new or empty folder for the WAV files")
 
-    sub.add_parser("export", help="export the session log as CSV or JSON (see: export --help)", add_help=False)
-
-    f = sub.add_parser("fleet", help="every station on an MQTT broker, live, in the terminal")
+    f = sub.add_parser("fleet", parents=[common], help="every station on an MQTT broker, live, in the terminal")
     f.add_argument("--mqtt", metavar="URL", type=_mqtt_url, help="the broker (default: [mqtt] url of the config)")
-    f.add_argument("--for", dest="duration", type=float, metavar="SECONDS",
+    f.add_argument("--for", dest="duration", type=_number("--for", 0, 10**7, low_open=True), metavar="SECONDS",
                    help="stop after this long (default: until Ctrl-C)")
-
-    c = sub.add_parser("config", help="check a config file, or print the defaults")
-    c.add_argument("--defaults", action="store_true", help="print the default config as TOML")
     return p
 
 
+# What a verdict means, in the words a gym owner or a physio uses (docs/DOMAIN.md).
+VERDICT_WORDS = {
+    "good": "good", "rounded": "back rounded", "shallow": "hips did not reach the wall",
+    "knee_lock": "knees locked", "heel_lift": "heels lifted", "too_fast": "too fast",
+    "unchecked": "not seen by the camera", "squat": "squatted instead of hinging",
+}
+
+
+def _words(verdict: str) -> str:
+    return VERDICT_WORDS.get(verdict, verdict.replace("_", " "))
+
+
+def _summary(reps, target: int) -> list[str]:
+    """A short plain-language summary of a set of reps."""
+    from .messages import CUES
+
+    counted = sum(1 for r in reps if r.counted)
+    out = [f"{counted} good rep{'s' * (counted != 1)} counted out of {len(reps)} (target {target})."]
+    missed: dict[str, int] = {}
+    for r in reps:
+        if not r.counted:
+            missed[r.verdict.value] = missed.get(r.verdict.value, 0) + 1
+    if missed:
+        out.append("Not counted: " + "; ".join(f"{n} {_words(v)} (cue: \"{CUES.get(v, '')}\")"
+                                               for v, n in missed.items()) + ".")
+    return out
+
+
 def _cmd_simulate(args, cfg: Config) -> int:
-    from .core.types import ContactMade, RepFinished, SetEnded, SetStarted, TargetReached
-    from .report import ADVICE
+    from .core.types import RepFinished, SetEnded, SetStarted, TargetReached
+    from .messages import CUES
     from .simulate import run_simulation
+
+    verbose = getattr(args, "verbose", False)
 
     def echo(e, watcher) -> None:
         if args.json:
             return
-        if isinstance(e, ContactMade):
-            print(f"{e.t:7.2f}s  hip contact -> LED {'+'.join(watcher.lit()) or 'off'}: {e.verdict.value}")
+        if verbose:
+            _echo_verbose(e, watcher)
         elif isinstance(e, RepFinished):
             r = e.rep
-            rnd = "-" if r.rounding_deg is None else f"{r.rounding_deg:.0f}°"
-            incl = "-" if r.trunk_inclination_deg is None else f"{r.trunk_inclination_deg:.0f}°"
-            print(f"{e.t:7.2f}s  rep {r.index}: {r.verdict.value:9s} {'COUNTED' if r.counted else 'not counted':11s}"
-                  f" trunk {incl} rounding {rnd}  [{e.counted_total}/{e.target_reps}, bar {watcher.bar_count()}/"
-                  f"{len(watcher.bar)}]  {ADVICE[r.verdict]}")
+            how = f"counted ({e.counted_total} of {e.target_reps})" if r.counted else \
+                f"not counted: {_words(r.verdict.value)} (cue: \"{CUES.get(r.verdict.value)}\")"
+            print(f"{e.t:6.1f} s  rep {r.index}: {how}")
         elif isinstance(e, TargetReached):
-            print(f"{e.t:7.2f}s  target reached: {e.counted_total} good reps (rising beeps, bar chase)")
+            print(f"{e.t:6.1f} s  target reached: {e.counted_total} good reps")
         elif isinstance(e, SetStarted):
-            print(f"{e.t:7.2f}s  set {e.set_index} started")
+            print(f"{e.t:6.1f} s  set {e.set_index} started (first hip contact)")
         elif isinstance(e, SetEnded):
-            print(f"{e.t:7.2f}s  set {e.set_index} ended ({e.reason}): {e.counted_total} counted")
+            print(f"{e.t:6.1f} s  set {e.set_index} ended: {e.counted_total} counted")
 
     from .sim.scenarios import SCENARIO_NAMES
 
@@ -151,28 +247,65 @@ def _cmd_simulate(args, cfg: Config) -> int:
         for name, what in SCENARIO_DESCRIPTIONS.items():
             print(f"  {name:13s} {what}", file=sys.stderr)
         return 2
+    if args.record is not None and args.record.exists() and (not args.record.is_dir() or any(args.record.iterdir())):
+        print(f"error: {args.record} already exists and is not empty; a recording is never written over "
+              f"another: choose a new folder for --record (nothing was changed)", file=sys.stderr)
+        return 2
     w, h = args.size
     if not args.json:
-        print(f"simulating '{args.scenario}' (seed {args.seed}, {w}x{h} @ {args.fps:g} fps, posture from "
-              f"{'the camera' if args.posture == 'camera' else 'ground truth'}; mock pins)")
+        print(f"Simulating '{args.scenario}': a synthetic athlete at the wall, the real station software, "
+              f"LEDs on mock pins.")
+        if verbose:
+            print(f"(seed {args.seed}, {w}x{h} @ {args.fps:g} fps, posture from "
+                  f"{'the camera' if args.posture == 'camera' else 'ground truth'})")
     res = run_simulation(args.scenario, cfg, seed=args.seed, speed=args.speed, posture=args.posture,
                          width=w, height=h, fps=args.fps, n_reps=args.reps,
                          record_dir=str(args.record) if args.record else None, on_event=echo,
-                         mqtt_url=getattr(args, "mqtt", None), speak=args.speak)
+                         mqtt_url=getattr(args, "mqtt", None), speak=getattr(args, "speak", False))
     c = res.comparison
     if args.json:
         print(json.dumps(res.to_dict(), indent=2))
+        return 0 if c.exact else 1
+    print()
+    for line in _summary(res.reps, cfg.station.target_reps):
+        print(line)
+    if c.exact:
+        print("The station judged every rep as the synthetic athlete really did it.")
     else:
+        print(f"The station disagreed with the synthetic athlete on {len(c.wrong) + len(c.missed) + len(c.extra)} "
+              f"rep(s): this is a bug; please report it with this command line.")
+    if verbose:
         print(f"\n{res.frames} frames in {res.wall_s:.1f} s ({res.frames / max(res.wall_s, 1e-9):.0f} fps)")
         print(f"counted {c.counted} (ground truth {c.expected_counted}); verdicts right {c.verdicts_right}/"
               f"{c.matched} matched of {c.matched + len(c.missed)} truth reps; missed {c.missed or 'none'}, "
               f"extra {c.extra or 'none'}")
         for i, exp, got in c.wrong:
             print(f"  truth rep {i}: expected {exp}, station said {got}")
-        print("MATCHES GROUND TRUTH" if c.exact else "DIFFERS FROM GROUND TRUTH")
-        if args.record:
-            print(f"recording saved in {args.record} (replay: python -m device analyze {args.record})")
+    if args.record:
+        print(f"Recording saved in {args.record}; replay it with: python -m device analyze {args.record}")
     return 0 if c.exact else 1
+
+
+def _echo_verbose(e, watcher) -> None:
+    from .core.types import ContactMade, RepFinished, SetEnded, SetStarted, TargetReached
+    from .report import ADVICE
+
+    if isinstance(e, ContactMade):
+        print(f"{e.t:7.2f}s  hip contact -> LED {'+'.join(watcher.lit()) or 'off'}: {e.verdict.value}")
+    elif isinstance(e, RepFinished):
+        r = e.rep
+        from .report import _f
+
+        rnd, incl = _f(r.rounding_deg, "°"), _f(r.trunk_inclination_deg, "°")
+        print(f"{e.t:7.2f}s  rep {r.index}: {r.verdict.value:9s} {'COUNTED' if r.counted else 'not counted':11s}"
+              f" trunk {incl} rounding {rnd}  [{e.counted_total}/{e.target_reps}, bar {watcher.bar_count()}/"
+              f"{len(watcher.bar)}]  {ADVICE[r.verdict]}")
+    elif isinstance(e, TargetReached):
+        print(f"{e.t:7.2f}s  target reached: {e.counted_total} good reps (rising beeps, bar chase)")
+    elif isinstance(e, SetStarted):
+        print(f"{e.t:7.2f}s  set {e.set_index} started")
+    elif isinstance(e, SetEnded):
+        print(f"{e.t:7.2f}s  set {e.set_index} ended ({e.reason}): {e.counted_total} counted")
 
 
 def _cmd_analyze(args, cfg: Config) -> int:
@@ -180,34 +313,68 @@ def _cmd_analyze(args, cfg: Config) -> int:
     from .core.types import Rep, Verdict
     from .report import report_text
 
-    rep = analyze(args.path, cfg, annotate=args.annotate, wall_side=args.wall_side, segmenter=args.segmenter,
-                  estimator=args.estimator, exercise=args.exercise)
+    verbose = getattr(args, "verbose", False)
+    shown = {"at": time.monotonic(), "pct": -1}
+
+    def progress(done: int, total: int) -> None:
+        now = time.monotonic()
+        pct = int(100 * done / total) if total else -1
+        if now - shown["at"] >= 5.0 or (done == total and shown["pct"] >= 0):
+            shown["at"], shown["pct"] = now, pct
+            of = f"{pct}% ({done} of {total} frames)" if total else f"{done} frames"
+            print(f"analysing {args.path.name}: {of}", file=sys.stderr, flush=True)
+
+    if not args.json:
+        print(f"Analysing {args.path} ...", file=sys.stderr, flush=True)
+    from .analyze import OutputOverInput
+
+    try:
+        rep = analyze(args.path, cfg, annotate=args.annotate, wall_side=args.wall_side, segmenter=args.segmenter,
+                      estimator=args.estimator, exercise=args.exercise, progress=progress)
+    except OutputOverInput as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
     if args.json:
         print(json.dumps(rep, indent=2))
-    else:
-        reps = [Rep(index=d["index"], start_s=d["start_s"], bottom_s=d["bottom_s"], end_s=d["end_s"],
-                    contact=d["contact"], verdict=Verdict(d["verdict"]),
-                    trunk_inclination_deg=d["trunk_inclination_deg"], rounding_deg=d["rounding_deg"])
-                for d in rep["reps"]]
-        print(f"{args.path}: {rep['frames']} frames at {rep['fps']:g} fps, "
-              f"contact {'from the proximity trace' if rep['contact_known'] else 'unknown (video only)'}")
-        print(f"exercise: {rep['exercise']} ({rep['exercise_chosen']})")
+        return 0
+    reps = [Rep(index=d["index"], start_s=d["start_s"], bottom_s=d["bottom_s"], end_s=d["end_s"],
+                contact=d["contact"], verdict=Verdict(d["verdict"]),
+                trunk_inclination_deg=d["trunk_inclination_deg"], rounding_deg=d["rounding_deg"])
+            for d in rep["reps"]]
+    contact = ("hip contact from the station's sensor" if rep["contact_known"]
+               else "video only: hip contact unknown, so 'hips did not reach the wall' is never judged")
+    print(f"{args.path}: {len(reps)} rep{'s' * (len(reps) != 1)} found ({contact}).")
+    print(f"Judged as: {rep['exercise']} ({rep['exercise_chosen']}).")
+    if verbose:
+        print(f"({rep['frames']} frames at {rep['fps']:g} fps, estimator {rep.get('estimator')})")
         print(report_text(reps))
-        if args.annotate:
-            print(f"annotated video: {args.annotate}")
+    else:
+        from .messages import CUES
+
+        for r in reps:
+            how = "counted" if r.counted else \
+                f"not counted: {_words(r.verdict.value)} (cue: \"{CUES.get(r.verdict.value)}\")"
+            print(f"  rep {r.index} at {r.start_s:.1f} s: {how}")
+        for line in _summary(reps, cfg.station.target_reps):
+            print(line)
+    if args.annotate:
+        print(f"Annotated video: {args.annotate}")
     return 0
 
 
 def _cmd_run(args, cfg: Config) -> int:
-    if args.simulate or not on_raspberry_pi():
-        print("No Raspberry Pi here: running the station in simulation (synthetic athlete, mock pins).")
-        print("On a Pi this command runs the real station; `python -m device simulate --help` for options.\n")
+    if getattr(args, "simulate", False) or not on_raspberry_pi():
+        print("No Raspberry Pi here, so the station runs in simulation.")
         ns = argparse.Namespace(scenario="clean", seed=0, speed=0.0, posture="camera", size=(640, 480), fps=30.0,
-                                reps=None, record=None, json=False, mqtt=args.mqtt, speak=False)
-        return _cmd_simulate(ns, cfg)
+                                reps=None, record=None, json=False, verbose=getattr(args, "verbose", False),
+                                mqtt=getattr(args, "mqtt", None), speak=False)
+        status = _cmd_simulate(ns, cfg)
+        print("Next: `scripts/run simulate --scenario mixed` shows every kind of fault; on a Raspberry Pi "
+              "`scripts/install.sh` installs the real station.")
+        return status
     from .live import run_station
 
-    return run_station(cfg, label=args.label, mqtt_url=args.mqtt)
+    return run_station(cfg, label=getattr(args, "label", None), mqtt_url=getattr(args, "mqtt", None))
 
 
 def _cmd_selftest(args, cfg: Config) -> int:
@@ -223,15 +390,32 @@ def _cmd_selftest(args, cfg: Config) -> int:
         if cfg.sensor.kind == "hcsr04":  # an echo as if a hand were 25 cm in front of the sensor
             echo = factory.pin(cfg.sensor.echo_pin)
             factory.pin(cfg.sensor.trigger_pin, pin_class=MockTriggerPin, echo_pin=echo, echo_time=0.25 * 2 / 343.26)
-        return run_selftest(cfg, pin_factory=factory, frame_source=make_frame_source(cfg), out_dir=args.out,
-                            play_audio=False)
-    return run_selftest(cfg, out_dir=args.out)
+        if args.out is not None:
+            return run_selftest(cfg, pin_factory=factory, frame_source=make_frame_source(cfg), out_dir=args.out,
+                                mock=True, show_s=0.05, play_audio=False)
+        import tempfile
+
+        with tempfile.TemporaryDirectory(prefix="wallhinge-selftest-") as tmp:  # nothing left behind
+            return run_selftest(cfg, pin_factory=factory, frame_source=make_frame_source(cfg), out_dir=tmp,
+                                mock=True, keep_snapshot=False, show_s=0.05, play_audio=False)
+    if not on_raspberry_pi():
+        print("selftest: this is not a Raspberry Pi, so there are no LEDs, buzzer, button or sensor to check.\n"
+              "Run it on the station's Pi, or `python -m device selftest --mock` to try it on mock hardware.",
+              file=sys.stderr)
+        return 2
+    return run_selftest(cfg, out_dir=args.out or Path("."))
 
 
-def _cmd_cues(args, cfg: Config) -> int:
-    from .cues import cues_main
+def _cmd_export(args, cfg: Config) -> int:
+    from .storage import run_export
 
-    return cues_main(cfg, args.render)
+    return run_export(args, cfg)
+
+
+def _cmd_soak(args, cfg: Config) -> int:
+    from .soak import run_soak
+
+    return run_soak(args, cfg)
 
 
 def _cmd_config(args, cfg: Config) -> int:
@@ -246,10 +430,21 @@ def _cmd_config(args, cfg: Config) -> int:
     return 0
 
 
+def _cmd_cues(args, cfg: Config) -> int:
+    from .cues import cues_main
+
+    return cues_main(cfg, args.render)
+
+
 def _cmd_fleet(args, cfg: Config) -> int:
     from .fleet import run_fleet
 
     return run_fleet(cfg, url=args.mqtt, duration=args.duration)
+
+
+HANDLERS = {"run": _cmd_run, "simulate": _cmd_simulate, "analyze": _cmd_analyze, "selftest": _cmd_selftest,
+            "export": _cmd_export, "config": _cmd_config, "soak": _cmd_soak, "cues": _cmd_cues,
+            "fleet": _cmd_fleet}
 
 
 def to_toml(d: dict) -> str:
@@ -274,51 +469,47 @@ def to_toml(d: dict) -> str:
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if "export" in argv:
-        # export has its own options (--db, --out, ...): hand them over untouched,
-        # with the global --config when one was given before the command.
-        i = argv.index("export")
-        head, rest = argv[:i], argv[i + 1 :]
-        if "--config" in head and "--config" not in rest and "--db" not in rest:
-            j = head.index("--config")
-            if j + 1 < len(head):
-                rest = ["--config", head[j + 1], *rest]
-        from .storage import export_main
-
-        return export_main(rest)
     parser = build_parser()
-    args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=getattr(logging, args.log_level.upper()),
-        format="%(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    args = parser.parse_args(argv)  # bad usage: argparse names it and exits 2
+    verbose = getattr(args, "verbose", False)
+    if verbose:
+        os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "16")  # FFmpeg's own errors too (device/recording.py)
+    level = args.log_level or os.environ.get("WALLHINGE_LOG_LEVEL", "info").strip().lower()
+    if verbose and args.log_level is None:
+        level = "debug"
+    if level not in LOG_LEVELS:
+        print(f"error: WALLHINGE_LOG_LEVEL={os.environ.get('WALLHINGE_LOG_LEVEL')!r} is not a log level; "
+              f"use one of {', '.join(LOG_LEVELS)} (or unset it; --verbose shows everything)", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=getattr(logging, level.upper()), format="%(levelname)s %(name)s: %(message)s",
+                        stream=sys.stderr)
+    command = args.command or "run"
+    config_path = getattr(args, "config", None)
+    if command == "config" and args.file is not None:
+        if config_path is not None and config_path != args.file:
+            print(f"error: two config files given ({config_path} and {args.file}); give one", file=sys.stderr)
+            return 2
+        config_path = args.file
     try:
-        cfg = load_config(args.config)
+        cfg = load_config(config_path)
     except ConfigError as e:
         print(e, file=sys.stderr)
         return 2
-    command = args.command or "run"
-    handlers = {"run": _cmd_run, "simulate": _cmd_simulate, "analyze": _cmd_analyze,
-                "selftest": _cmd_selftest, "config": _cmd_config, "fleet": _cmd_fleet,
-                "cues": _cmd_cues}
-    if args.command is None:  # bare `python -m device` runs the station
-        args.simulate, args.label, args.mqtt = False, None, None
     try:
-        return handlers[command](args, cfg)
+        return HANDLERS[command](args, cfg)
     except KeyboardInterrupt:
         print("stopped", file=sys.stderr)
         return 130
     except BrokenPipeError:  # output piped into `head` and closed early
         sys.stdout = open(os.devnull, "w")
         return 0
-    except Exception as e:  # the last line of defence: a clear message, the details in the debug log
+    except Exception as e:  # the last line of defence: a clear message, the details with --verbose
         known = _known_error(e)
         if known:
             print(known, file=sys.stderr)
             return 1
         log.debug("unexpected error", exc_info=True)
-        print(f"error: {type(e).__name__}: {e}\n(run with --log-level debug for the details)", file=sys.stderr)
+        print(f"error: {type(e).__name__}: {e}\n(run with --verbose for the details)", file=sys.stderr)
         return 1
 
 

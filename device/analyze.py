@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Optional
+from typing import Callable, Optional
 
 import cv2
 
@@ -14,7 +14,8 @@ from .core.types import Event, RepFinished
 from .io.frames import Frame
 from .recording import RecordingError, open_recording
 from .report import report_dict
-from .station import Station, make_estimator, replay
+from .app import StationApp
+from .station import make_estimator, replay
 
 
 # Which estimator judges a bare video (a clinician's phone video, no station,
@@ -25,7 +26,23 @@ from .station import Station, make_estimator, replay
 BARE_VIDEO_ESTIMATOR = "pose"
 
 
-def _label(station: Station, t: float, finished, finished_at) -> str:
+class OutputOverInput(RecordingError):
+    """An output path that would overwrite an input (or any existing file): refused, nothing written."""
+
+
+def check_output(out: Path, source: Path, rec) -> None:
+    """Refuse an output that is one of the inputs, lies inside the recording, or exists already."""
+    o = out.resolve()
+    inputs = {source.resolve(), rec.video_path.resolve(), *(p.resolve() for p in rec.segments or [])}
+    if o in inputs or (source.is_dir() and source.resolve() in o.parents):
+        raise OutputOverInput(f"--annotate {out} would write over the input {source}; choose a file outside "
+                              f"the recording, e.g. --annotate annotated.mp4 (nothing was changed)")
+    if o.exists():
+        raise OutputOverInput(f"--annotate {out} already exists; choose a new file name or delete it first "
+                              f"(nothing was changed)")
+
+
+def _label(station: StationApp, t: float, finished, finished_at) -> str:
     """What the annotated video says now: the rep in progress with its rounding so
     far, the verdict of the rep just finished (for 2 s), else the count."""
     eng = station.engine
@@ -49,6 +66,7 @@ def analyze(
     segmenter: Optional[str] = None,
     estimator: Optional[str] = None,
     exercise: Optional[str] = None,
+    progress: Optional[Callable[[int, int], None]] = None,
 ) -> dict:
     """Per-rep report of a recording folder (format v1) or a bare video file.
 
@@ -63,6 +81,8 @@ def analyze(
     """
     get_exercise(exercise)  # an unknown name fails before any work
     rec = open_recording(path)
+    if annotate:
+        check_output(Path(annotate), Path(path), rec)
     cfg = (config or Config()).model_copy(deep=True)
     thr = rec.meta.get("contact_threshold_m")
     if thr:
@@ -76,14 +96,16 @@ def analyze(
     kind = estimator or (BARE_VIDEO_ESTIMATOR if not rec.has_proximity else "silhouette")
     estimator = make_estimator(cfg, segmenter, kind)
     chosen = (exercise, "named") if exercise else choose_for_recording(rec.has_proximity)
-    station = Station(cfg, estimator, has_contact_sensor=rec.has_proximity, has_distance=rec.has_distance,
-                      exercise=chosen[0] if chosen else None)
+    station = StationApp(cfg, estimator, has_contact_sensor=rec.has_proximity, has_distance=rec.has_distance,
+                         exercise=chosen[0] if chosen else None)
 
     writer = None
     on_frame = None
     if annotate:
         out = Path(annotate)
-        writer = cv2.VideoWriter(str(out), cv2.VideoWriter_fourcc(*"mp4v"), rec.fps, (rec.width, rec.height))
+        # Written beside its final name and renamed when complete: a failure leaves nothing half-written.
+        tmp = out.with_name(f".{out.stem}.partial{out.suffix}")
+        writer = cv2.VideoWriter(str(tmp), cv2.VideoWriter_fourcc(*"mp4v"), rec.fps, (rec.width, rec.height))
         if not writer.isOpened():
             raise RecordingError(f"{out}: cannot write the annotated video (folder missing or not writable?)")
         from .vision.annotate import draw_annotations
@@ -104,13 +126,21 @@ def analyze(
         nonlocal frames
         for f in rec.frames():
             frames += 1
+            if progress is not None and frames % 30 == 0:
+                progress(frames, rec.frame_count)
             yield f
 
+    done = False
     try:
-        replay(station, counted_frames(), rec.proximity, on_frame)
+        replay(station, counted_frames(), rec.proximity, on_frame, rec.faults)
+        done = True
     finally:
         if writer is not None:
             writer.release()
+            if done:
+                os.replace(tmp, out)
+            else:
+                tmp.unlink(missing_ok=True)
         close = getattr(estimator, "close", None)
         if close is not None:
             close()

@@ -89,7 +89,7 @@ class BuzzerConfig(_Section):
 class ButtonConfig(_Section):
     enabled: bool = True
     pin: BcmPin = 25
-    hold_s: float = Field(2.0, gt=0, le=10, description="hold this long to mute or unmute the spoken cues")
+    hold_s: float = Field(2.0, gt=0, le=10, description="hold this long to end the set; twice as long to turn the spoken cues off or on")
 
 
 class CameraConfig(_Section):

@@ -33,7 +33,7 @@ from .core.types import (
 
 SCHEMA_VERSION = 1
 
-# The cue in words for each verdict: technique, never danger (DOMAIN.md).
+# The cue in words for each verdict: technique, never danger (docs/DOMAIN.md).
 CUES: dict[str, str] = {
     Verdict.GOOD.value: "good rep",
     Verdict.SHALLOW.value: "reach the wall",

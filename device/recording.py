@@ -1,17 +1,22 @@
-"""Recording format v1: a session on disk that the same core can replay.
+"""Recordings: a session on disk that the same core can replay.
 
-A recording is a folder::
+A recording is a folder. Format v2 (what the station writes now)::
 
-    video.mp4        the side-view video (any codec OpenCV reads)
-    proximity.csv    header ``t,distance_m``; t in seconds from the first video frame
-                     (an empty distance = no reading; a ``contact`` column, 0/1, is
-                     accepted for digital sensors)
-    frames.csv       optional, ``frame,t`` per frame; otherwise t = frame / fps
-    recording.json   optional metadata: fps, wall_side (left/right),
+    video/00000.avi  the side-view video in segments of about one second, Motion-JPEG
+    video/00001.avi  in AVI; a segment is closed (and synced) before the next begins,
+                     so a crash or power cut loses at most the segment being written
+    frames.csv       ``frame,t`` per frame (the authority on frame times)
+    proximity.csv    header ``t,distance_m`` (or ``t,contact`` for a digital sensor);
+                     t in seconds from the first video frame; empty = no reading
+    faults.csv       ``t,part,fault``: a device fault starting (fault named) or ending
+                     (fault empty), so a replay judges as the live station did
+    recording.json   metadata: format, version, fps, wall_side (left/right),
                      contact_threshold_m, sensor kind, software version
 
+Format v1 (still read) has one ``video.mp4`` instead of ``video/`` and no faults.csv.
 A bare video file is also accepted for analysis: contact is then unknown.
 Every problem is a :class:`RecordingError` naming the file and what is wrong.
+The writer never writes into a folder that already holds anything.
 """
 
 from __future__ import annotations
@@ -27,14 +32,26 @@ from typing import Iterator, Optional
 import cv2
 import numpy as np
 
-from . import __version__
-from .core.types import ProximitySample
+# FFmpeg's own complaints ("[mjpeg @ 0x...] overread 8" on the segment a crash cut short) look
+# like errors to a physio; every real problem gets our own message naming the file. Read by
+# OpenCV when it first opens a video; --verbose (device/__main__.py) lets them through.
+os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
+
+from . import __version__  # noqa: E402
+from .core.types import FaultSample, ProximitySample
 from .io.frames import Frame
 
 VIDEO = "video.mp4"
 PROXIMITY = "proximity.csv"
 FRAMES = "frames.csv"
 META = "recording.json"
+FAULTS = "faults.csv"
+SEGMENTS = "video"  # v2: the folder of video segments
+SEGMENT_S = 1.0  # seconds of video per segment (what a crash can lose at most)
+MAX_FPS = 240.0
+MAX_DISTANCE_M = 10.0  # no hip sensor measures beyond this: a bigger value is a broken file
+# contact_threshold_m in recording.json follows the config's bounds (sensor.contact_threshold_m)
+MAX_CONTACT_THRESHOLD_M = 0.5
 VIDEO_EXTS = (".mp4", ".avi", ".mkv", ".mov", ".m4v", ".webm")
 
 
@@ -54,6 +71,9 @@ class Recording:
     proximity: Optional[list[ProximitySample]] = None
     frame_times: Optional[list[float]] = None
     meta: dict = field(default_factory=dict)
+    faults: list[FaultSample] = field(default_factory=list)
+    # Format v2: the video as segments, read in order (video_path is the first).
+    segments: Optional[list[Path]] = None
     # A bare video (a phone's) may have a variable frame rate: its frames are then
     # timed by the container's timestamps. A recording folder follows format v1
     # (frames.csv, else index / fps), which is how its proximity trace is aligned.
@@ -74,31 +94,38 @@ class Recording:
         return side if side in ("left", "right") else None
 
     def frames(self) -> Iterator[Frame]:
-        """Decode the video; frame times from frames.csv, else index / fps."""
-        cap = cv2.VideoCapture(str(self.video_path))
-        if not cap.isOpened():
-            raise RecordingError(f"{self.video_path}: cannot be opened as a video")
+        """Decode the video; frame times from frames.csv, else index / fps.
+
+        A v2 recording's segments are read in order; a last segment cut short
+        by a crash gives the frames it holds, an unreadable one is skipped.
+        """
         clock = _StreamClock()
-        try:
-            i = 0
-            while True:
-                ok, img = cap.read()
-                if not ok or img is None:
-                    break
-                if self.frame_times is not None:
-                    if i >= len(self.frame_times):
-                        break  # frames.csv is the authority on which frames exist
-                    t = self.frame_times[i]
-                else:
-                    t = i / self.fps
-                    if self.stream_times:
-                        t = clock.time(i, cap.get(cv2.CAP_PROP_POS_MSEC), t)
-                yield Frame(i, t, img)
-                i += 1
-            if i == 0:
-                raise RecordingError(f"{self.video_path}: no frame could be decoded (corrupt or empty video)")
-        finally:
-            cap.release()
+        i = 0
+        for path in self.segments or [self.video_path]:
+            cap = cv2.VideoCapture(str(path))
+            if not cap.isOpened():
+                if self.segments:
+                    continue  # a segment the crash left without a single frame
+                raise RecordingError(f"{self.video_path}: cannot be opened as a video")
+            try:
+                while True:
+                    ok, img = cap.read()
+                    if not ok or img is None:
+                        break
+                    if self.frame_times is not None:
+                        if i >= len(self.frame_times):
+                            return  # frames.csv is the authority on which frames exist
+                        t = self.frame_times[i]
+                    else:
+                        t = i / self.fps
+                        if self.stream_times:
+                            t = clock.time(i, cap.get(cv2.CAP_PROP_POS_MSEC), t)
+                    yield Frame(i, t, img)
+                    i += 1
+            finally:
+                cap.release()
+        if i == 0:
+            raise RecordingError(f"{self.video_path}: no frame could be decoded (corrupt or empty video)")
 
 
 class _StreamClock:
@@ -140,18 +167,38 @@ def open_recording(path: str | os.PathLike) -> Recording:
         rec.stream_times = True
         return rec
     meta = _read_meta(p / META)
-    video = p / VIDEO
-    if not video.exists():
-        others = sorted(q.name for q in p.iterdir() if q.suffix.lower() in VIDEO_EXTS)
-        if len(others) == 1:
-            video = p / others[0]
-        else:
-            raise RecordingError(f"{video}: missing; a recording folder needs the side-view video as {VIDEO}")
-    rec = _open_video(video, meta)
+    seg_dir = p / SEGMENTS
+    if seg_dir.is_dir():
+        segments = sorted(q for q in seg_dir.iterdir() if q.suffix.lower() == ".avi")
+        if not segments:
+            raise RecordingError(f"{seg_dir}: holds no video segment (*.avi); the recording has no video")
+        rec = None
+        for seg in segments:  # the first segment with a frame gives the size
+            try:
+                rec = _open_video(seg, meta)
+                break
+            except RecordingError:
+                continue
+        if rec is None:
+            raise RecordingError(f"{seg_dir}: no segment could be decoded (corrupt video)")
+        rec.segments = segments
+    else:
+        video = p / VIDEO
+        if not video.exists():
+            others = sorted(q.name for q in p.iterdir() if q.suffix.lower() in VIDEO_EXTS)
+            if len(others) == 1:
+                video = p / others[0]
+            else:
+                raise RecordingError(f"{video}: missing; a recording folder needs the side-view video "
+                                     f"as {VIDEO} (format v1) or a {SEGMENTS}/ folder of segments (v2)")
+        rec = _open_video(video, meta)
     if (p / FRAMES).exists():
         rec.frame_times = _read_frames(p / FRAMES)
+        rec.frame_count = len(rec.frame_times)
     if (p / PROXIMITY).exists():
         rec.proximity = _read_proximity(p / PROXIMITY)
+    if (p / FAULTS).exists():
+        rec.faults = _read_faults(p / FAULTS)
     return rec
 
 
@@ -184,17 +231,22 @@ def _read_meta(path: Path) -> dict:
         raise RecordingError(f"{path}: must hold a JSON object")
     if "wall_side" in meta and meta["wall_side"] not in ("left", "right", "auto", None):
         raise RecordingError(f"{path}: wall_side must be 'left' or 'right', not {meta['wall_side']!r}")
-    for key in ("fps", "contact_threshold_m"):
+    limits = {"fps": (MAX_FPS, "frames per second"), "contact_threshold_m": (MAX_CONTACT_THRESHOLD_M, "metres")}
+    for key, (top, unit) in limits.items():
         if key in meta and meta[key] is not None:
             v = meta[key]
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v <= 0:
-                raise RecordingError(f"{path}: {key} must be a positive number, not {v!r}")
+            if (isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v)
+                    or v <= 0 or v > top):
+                raise RecordingError(
+                    f"{path}: {key} must be a number above 0 and at most {top:g} ({unit}), not {v!r}; "
+                    f"correct it, or delete the key to use the default")
     return meta
 
 
 def _rows(path: Path, required: tuple[str, ...]) -> Iterator[tuple[int, dict]]:
     try:
-        f = path.open(newline="", encoding="utf-8")
+        # utf-8-sig: a file saved by Excel starts with a byte-order mark
+        f = path.open(newline="", encoding="utf-8-sig")
     except OSError as e:
         raise RecordingError(f"{path}: cannot be read ({e.strerror})") from None
     with f:
@@ -247,12 +299,29 @@ def _read_proximity(path: Path) -> list[ProximitySample]:
             raise RecordingError(f"{path}: line {line}: t goes backwards ({t} after {last_t}); sort the file by t")
         last_t = t
         d = _num(path, line, "distance_m", row.get("distance_m"), allow_empty=True) if "distance_m" in row else None
-        if d is not None and d < 0:
-            d = None  # a negative distance is a sensor error code, not a position
+        if d is not None and not 0 <= d <= MAX_DISTANCE_M:
+            raise RecordingError(
+                f"{path}: line {line}: distance_m {row.get('distance_m', '').strip()} is not a distance "
+                f"(0 to {MAX_DISTANCE_M:g} m); leave the cell empty where the sensor gave no reading")
         c = None
         if has_contact_col and (row.get("contact") or "").strip() != "":
             c = _num(path, line, "contact", row.get("contact")) != 0
         out.append(ProximitySample(t, d, c))
+    return out
+
+
+def _read_faults(path: Path) -> list[FaultSample]:
+    out: list[FaultSample] = []
+    last_t = -math.inf
+    for line, row in _rows(path, ("t", "part", "fault")):
+        t = _num(path, line, "t", row.get("t"))
+        if t < last_t:
+            raise RecordingError(f"{path}: line {line}: t goes backwards ({t} after {last_t}); sort the file by t")
+        last_t = t
+        part = (row.get("part") or "").strip()
+        if part not in ("sensor", "camera"):
+            raise RecordingError(f"{path}: line {line}: part must be sensor or camera, not {part!r}")
+        out.append(FaultSample(t, part, (row.get("fault") or "").strip() or None))
     return out
 
 
@@ -269,11 +338,24 @@ def _read_frames(path: Path) -> list[float]:
     return times
 
 
-class RecordingWriter:
-    """Writes a recording in format v1 while the station runs.
+def free_folder(folder: str | os.PathLike) -> Path:
+    """``folder`` if it does not exist yet, else the first free ``folder-2``, ``folder-3``, ...
+    (the live station names recordings by time; two in one second must not collide)."""
+    p = Path(folder)
+    n = 2
+    while p.exists():
+        p = Path(f"{folder}-{n}")
+        n += 1
+    return p
 
-    Rows are flushed as they are written so a crash or power cut keeps what was
-    recorded; the video is written with the headless OpenCV wheel's mp4v codec.
+
+class RecordingWriter:
+    """Writes a recording in format v2 while the station runs.
+
+    Crash-safe: rows are flushed as they are written, the video goes into
+    Motion-JPEG segments of about a second, and each closed segment is synced
+    with the CSVs, so a SIGKILL or power cut keeps everything up to about the
+    last second. Never overwrites: the folder must be new or empty.
     Video is stored only when the user asks for it (``storage.record_video``).
     """
 
@@ -284,47 +366,74 @@ class RecordingWriter:
         size: tuple[int, int],
         meta: Optional[dict] = None,
         digital: bool = False,
+        segment_s: float = SEGMENT_S,
     ):
         self.folder = Path(folder)
+        if self.folder.exists() and (not self.folder.is_dir() or any(self.folder.iterdir())):
+            raise RecordingError(
+                f"{self.folder}: already exists and is not empty; a recording is never written over "
+                f"another: choose a new folder (nothing was changed)")
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
+            (self.folder / SEGMENTS).mkdir(parents=True, exist_ok=True)
         except OSError as e:
             raise RecordingError(f"{self.folder}: cannot create the recording folder ({e.strerror})") from None
         self.fps = fps
         self.size = size
         self._t0: Optional[float] = None
         self._n = 0
-        self._video = cv2.VideoWriter(str(self.folder / VIDEO), cv2.VideoWriter_fourcc(*"mp4v"), fps, size)
-        if not self._video.isOpened():
-            raise RecordingError(f"{self.folder / VIDEO}: cannot be written (disk full or no permission?)")
+        self._per_segment = max(1, round(fps * segment_s))
+        self._video: Optional[cv2.VideoWriter] = None
+        self._segment = 0
         self._frames = (self.folder / FRAMES).open("w", newline="", encoding="utf-8")
         self._frames.write("frame,t\n")
         self._prox = (self.folder / PROXIMITY).open("w", newline="", encoding="utf-8")
         # A digital sensor has no distance: record its contact state instead.
         self.digital = digital
         self._prox.write("t,contact\n" if digital else "t,distance_m\n")
-        self._pending_prox: list[ProximitySample] = []
-        m = {"format": "wallhinge-recording", "version": 1, "fps": fps, "software": f"wallhinge {__version__}"}
+        self._faults = (self.folder / FAULTS).open("w", newline="", encoding="utf-8")
+        self._faults.write("t,part,fault\n")
+        self._pending: list = []
+        m = {"format": "wallhinge-recording", "version": 2, "fps": fps, "software": f"wallhinge {__version__}"}
         m.update(meta or {})
         (self.folder / META).write_text(json.dumps(m, indent=2) + "\n", encoding="utf-8")
+        self._closed = False
+
+    def _open_segment(self) -> None:
+        path = self.folder / SEGMENTS / f"{self._segment:05d}.avi"
+        self._video = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), self.fps, self.size)
+        if not self._video.isOpened():
+            raise RecordingError(f"{path}: cannot be written (disk full or no permission?)")
+        self._segment += 1
+
+    def _close_segment(self) -> None:
+        if self._video is not None:
+            self._video.release()
+            self._video = None
+            for f in (self._frames, self._prox, self._faults):
+                f.flush()
+                os.fsync(f.fileno())
 
     def add_frame(self, frame: Frame) -> None:
         if self._t0 is None:
             self._t0 = frame.t
-            for s in self._pending_prox:
-                self.add_proximity(s)
-            self._pending_prox.clear()
+            for s in self._pending:
+                (self.add_fault if isinstance(s, FaultSample) else self.add_proximity)(s)
+            self._pending.clear()
         img = frame.image
         if (img.shape[1], img.shape[0]) != self.size:
             img = cv2.resize(img, self.size)
+        if self._video is None:
+            self._open_segment()
         self._video.write(np.ascontiguousarray(img))
         self._frames.write(f"{self._n},{frame.t - self._t0:.4f}\n")
         self._frames.flush()
         self._n += 1
+        if self._n % self._per_segment == 0:
+            self._close_segment()
 
     def add_proximity(self, s: ProximitySample) -> None:
         if self._t0 is None:
-            self._pending_prox.append(s)
+            self._pending.append(s)
             return
         t = s.t - self._t0
         if t < 0:
@@ -332,11 +441,24 @@ class RecordingWriter:
         if self.digital:
             d = "" if s.contact is None else str(int(s.contact))
         else:
-            d = "" if s.distance_m is None else f"{s.distance_m:.4f}"
+            ok = s.distance_m is not None and 0 <= s.distance_m <= MAX_DISTANCE_M
+            d = f"{s.distance_m:.4f}" if ok else ""  # a sensor's error code is no reading
         self._prox.write(f"{t:.4f},{d}\n")
         self._prox.flush()
 
+    def add_fault(self, f: FaultSample) -> None:
+        if self._t0 is None:
+            self._pending.append(f)
+            return
+        t = max(0.0, f.t - self._t0)  # a fault already present when recording began holds from t = 0
+        self._faults.write(f"{t:.4f},{f.part},{f.fault or ''}\n")
+        self._faults.flush()
+
     def close(self) -> None:
-        self._video.release()
+        if self._closed:
+            return
+        self._closed = True
+        self._close_segment()
         self._frames.close()
         self._prox.close()
+        self._faults.close()

@@ -33,7 +33,8 @@ ADVICE = {
 
 
 def _f(x: Optional[float], unit: str = "") -> str:
-    return "-" if x is None else f"{x:.0f}{unit}"
+    # round first: -0.3 must read "0", never "-0"
+    return "-" if x is None else f"{round(x) + 0:.0f}{unit}"
 
 
 def rep_line(r: Rep) -> str:

@@ -19,7 +19,8 @@ from .core.types import ContactMade, Event, PostureSample, RepFinished, SetEnded
 from .io.frames import Frame
 from .io.gpio import Feedback
 from .report import Comparison, compare
-from .station import Station, replay
+from .app import StationApp
+from .station import replay
 
 
 class TruthPosture:
@@ -101,6 +102,8 @@ def run_simulation(
     n_reps: Optional[int] = None,
     record_dir: Optional[str] = None,
     on_event: Optional[Callable[[Event, PinWatcher], None]] = None,
+    sinks: tuple = (),
+    scenario=None,
     mqtt_url: Optional[str] = None,
     speak: bool = False,
 ) -> SimResult:
@@ -110,7 +113,8 @@ def run_simulation(
     cfg = config.model_copy(deep=True) if config is not None else Config()
     cfg.camera.source = "synthetic"
     overrides = {} if n_reps is None else {"n_reps": n_reps}
-    scenario = get_scenario(name, seed, width=width, height=height, fps=fps, **overrides)
+    if scenario is None:  # a prepared scenario (tests share one between runs) is used as given
+        scenario = get_scenario(name, seed, width=width, height=height, fps=fps, **overrides)
 
     factory = MockFactory()
     feedback = Feedback(cfg, pin_factory=factory)
@@ -157,19 +161,26 @@ def run_simulation(
             events.append(e)
 
     # Spoken cues (issue 13) only when asked: a laptop demo runs with --speak --speed 1.
-    from .cues import make_cue_sink
+    cues = None
+    if speak:
+        from .cues import make_cue_sink
 
-    cues = make_cue_sink(cfg.audio, cfg.station.target_reps) if speak else None
-    station = Station(cfg, estimator, sinks=[feedback, _Console(), _Collect(), *([cues] if cues else [])],
-                      recorder=recorder)
-    link = None
+        cues = make_cue_sink(cfg.audio, cfg.station.target_reps)
+    app = StationApp(cfg, estimator, feedback=feedback, sinks=[_Console(), _Collect(), *([cues] if cues else []), *sinks],
+                     recorder=recorder, speech=cues)
+    if cues is not None:
+        app.on_close(cues.close)
+    source = SyntheticFrameSource(scenario)
+    app.on_close(source.close)
     if mqtt_url or cfg.mqtt.url:  # stations on the network (device/net); a simulation's outbox is in memory
         from .net.mqtt import link_from_config
 
-        link = link_from_config(cfg, url=mqtt_url, station=station, clock=lambda: station.engine._now,
+        link = link_from_config(cfg, url=mqtt_url, station=app, control=app, clock=lambda: app.engine._now,
                                 outbox=cfg.mqtt.outbox or None)
-        station.sinks.append(link)
-    source = SyntheticFrameSource(scenario)
+        app.add_sink(link)
+        app.add_state_listener(link.follow)
+        app.on_close(link.close)
+    app.ready()
     n = 0
     t0 = time.monotonic()
 
@@ -183,17 +194,15 @@ def run_simulation(
             n += 1
             yield f
 
-    try:
-        replay(station, paced(source.frames()), list(scenario.proximity))
-    finally:
-        source.close()
-        if recorder is not None:
-            recorder.close()
-        feedback.close()
-        if link is not None:
-            link.close()
-        if cues is not None:
-            cues.close()
+    with app:
+        if posture == "truth" and recorder is None:
+            # Nobody looks at the pictures: posture comes from the ground truth and nothing is
+            # recorded, so the frames are not rendered (the same times, the same station).
+            frames = (Frame(i, t, None) for i, t in enumerate(scenario.frame_times()))
+        else:
+            frames = source.frames()
+        replay(app, paced(frames), list(scenario.proximity))
+    station = app
     wall = time.monotonic() - t0
     cmp = compare(station.reps, scenario.reps, scenario.expected_counted)
     return SimResult(name, list(station.reps), events, cmp, n, wall, log)

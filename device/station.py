@@ -1,7 +1,8 @@
 """The station pipeline: frames and proximity samples in, events out.
 
 One class serves the live station, the simulation and the replay of a
-recording, so all three run exactly the same core. Adapters are injected:
+recording, so all three run exactly the same core (built by
+``device.app.StationApp``, which adds the visible states and the controls). Adapters are injected:
 the posture estimator (vision), feedback (gpiozero LEDs and buzzer), a
 recorder, and any number of event sinks (the session log, the console).
 """
@@ -14,7 +15,7 @@ from typing import Callable, Iterable, Optional, Protocol
 
 from .config import Config
 from .core.engine import RepEngine
-from .core.types import Event, PostureSample, ProximitySample, Rep
+from .core.types import Event, FaultSample, PostureSample, ProximitySample, Rep
 from .io.frames import Frame
 
 log = logging.getLogger(__name__)
@@ -39,9 +40,13 @@ class EventSink(Protocol):
 class Station:
     """Runs the rep engine on live or recorded inputs and fans its events out.
 
-    Thread-safe: the proximity poller and the camera loop call in from
-    different threads; the engine is serialised by a lock, and the proximity
-    path never waits for vision, so contact reaches the LEDs at once.
+    Thread-safe: the proximity poller, the camera loop, the health ticker and
+    the button call in from different threads; the engine is serialised by a
+    lock, and the proximity path never waits for vision, so contact reaches the
+    LEDs at once. Events are handed to the sinks inside that lock, so every
+    sink sees them in exactly the order the engine produced them (a button's
+    SetEnded never overtakes the camera's RepFinished). Sinks must therefore
+    be quick: anything slow (disk, network, audio) goes to a queue of its own.
     """
 
     def __init__(
@@ -63,7 +68,7 @@ class Station:
                                 rounding_floor_deg=posture.rounding_floor_deg if posture is not None else None,
                                 exercise=exercise)
         self.last_posture: Optional[PostureSample] = None
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # re-entrant: a sink may read the station
 
     @property
     def reps(self) -> list[Rep]:
@@ -74,7 +79,16 @@ class Station:
             events = self.engine.feed_proximity(sample)
             if self.recorder is not None:
                 self._record(self.recorder.add_proximity, sample)
-        self._dispatch(events)
+            self._dispatch(events)
+        return events
+
+    def on_fault(self, fault: FaultSample) -> list[Event]:
+        """A device fault began or ended: into the engine (and the recording) like any sample."""
+        with self._lock:
+            events = self.engine.feed_fault(fault)
+            if self.recorder is not None and hasattr(self.recorder, "add_fault"):
+                self._record(self.recorder.add_fault, fault)
+            self._dispatch(events)
         return events
 
     def on_frame(self, frame: Frame) -> list[Event]:
@@ -87,19 +101,19 @@ class Station:
             events = self.engine.feed_posture(p)
             if self.recorder is not None and frame is not None:
                 self._record(self.recorder.add_frame, frame)
-        self._dispatch(events)
+            self._dispatch(events)
         return events
 
-    def reset_set(self, t: float) -> list[Event]:
+    def reset_set(self, t: float, reason: str = "button") -> list[Event]:
         with self._lock:
-            events = self.engine.reset_set(t)
-        self._dispatch(events)
+            events = self.engine.reset_set(t, reason)
+            self._dispatch(events)
         return events
 
     def finish(self, t: Optional[float] = None) -> list[Event]:
         with self._lock:
             events = self.engine.finish(t)
-        self._dispatch(events)
+            self._dispatch(events)
         return events
 
     def _record(self, fn: Callable, item) -> None:
@@ -123,28 +137,40 @@ def replay(
     frames: Iterable[Frame],
     proximity: Optional[list[ProximitySample]] = None,
     on_frame: Optional[Callable[[Frame, list[Event]], None]] = None,
+    faults: Optional[list[FaultSample]] = None,
 ) -> None:
-    """Feed recorded frames and proximity samples in time order, then finish.
+    """Feed recorded frames, proximity samples and faults in time order, then finish.
 
-    A proximity sample at the same time as a frame goes first, as it would
-    live: the sensor path never waits for the camera.
+    At the same time a fault goes first (the health monitor saw it before
+    the reading arrived), then a proximity sample, then the frame, as live:
+    the sensor path never waits for the camera.
     """
     prox = proximity or []
-    i = 0
+    flt = faults or []
+    i = j = 0
     last_t: Optional[float] = None
+
+    def upto(t: float) -> None:
+        nonlocal i, j
+        while (i < len(prox) and prox[i].t <= t) or (j < len(flt) and flt[j].t <= t):
+            if j < len(flt) and flt[j].t <= t and (i >= len(prox) or flt[j].t <= prox[i].t):
+                station.on_fault(flt[j])
+                j += 1
+            else:
+                station.on_proximity(prox[i])
+                i += 1
+
     for frame in frames:
-        while i < len(prox) and prox[i].t <= frame.t:
-            station.on_proximity(prox[i])
-            i += 1
+        upto(frame.t)
         events = station.on_frame(frame)
         last_t = frame.t
         if on_frame is not None:
             on_frame(frame, events)
     # Sensor samples after the last frame still count (the camera may stop first).
-    while i < len(prox):
-        station.on_proximity(prox[i])
-        last_t = prox[i].t
-        i += 1
+    tail = [s.t for s in prox[i:]] + [f.t for f in flt[j:]]
+    if tail:
+        upto(max(tail))
+        last_t = max(tail) if last_t is None else max(last_t, max(tail))
     station.finish(last_t)
 
 

@@ -89,6 +89,20 @@ REP_COLUMNS: tuple[str, ...] = (
     "faults", "trunk_inclination_deg", "rounding_deg", "knee_angle_deg", "heel_lift",
     "seen_fraction", "recorded_at",
 )
+# The rep columns are spelled once, here (the schema above is history and stays as written):
+# the export's names, the table's names, and how a value goes in and comes out.
+_REP_DB_NAME = {"index": "rep_index"}
+REP_DB_COLUMNS: tuple[str, ...] = tuple(_REP_DB_NAME.get(c, c) for c in REP_COLUMNS)
+_REP_IN: dict[str, Callable[[Any], Any]] = {
+    "contact": lambda v: None if v is None else int(bool(v)),
+    "counted": lambda v: int(bool(v)),
+    "faults": json.dumps,
+}
+_REP_OUT: dict[str, Callable[[Any], Any]] = {
+    "contact": lambda v: None if v is None else bool(v),
+    "counted": bool,
+    "faults": json.loads,
+}
 SESSION_COLUMNS: tuple[str, ...] = (
     "id", "started_at", "ended_at", "place", "label", "counted", "reps", "settings",
 )
@@ -319,14 +333,8 @@ class SessionLog:
     def record_rep(self, session_id: int, rep: Rep) -> None:
         """Queue one finished rep; it is committed on its own, as soon as the disk allows."""
         self._check_open()
-        d = rep.to_dict()
-        row = (
-            session_id, d["index"], d["start_s"], d["bottom_s"], d["end_s"],
-            None if d["contact"] is None else int(bool(d["contact"])),
-            d["verdict"], int(bool(d["counted"])), json.dumps(d["faults"]),
-            d["trunk_inclination_deg"], d["rounding_deg"], d["knee_angle_deg"], d["heel_lift"],
-            d["seen_fraction"], self._clock(),
-        )
+        d = {**rep.to_dict(), "session_id": session_id, "recorded_at": self._clock()}
+        row = tuple(_REP_IN.get(c, lambda v: v)(d[c]) for c in REP_COLUMNS)
         self._put(_Op("rep", row))
 
     def end_session(self, session_id: int, counted: int) -> None:
@@ -454,9 +462,8 @@ class SessionLog:
         sql = {
             "session": "INSERT INTO sessions (id, started_at, place, label, settings) VALUES (?,?,?,?,?)",
             "end": "UPDATE sessions SET ended_at = ?, counted = ? WHERE id = ?",
-            "rep": ("INSERT INTO reps (session_id, rep_index, start_s, bottom_s, end_s, contact, verdict,"
-                    " counted, faults, trunk_inclination_deg, rounding_deg, knee_angle_deg, heel_lift,"
-                    " seen_fraction, recorded_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"),
+            "rep": (f"INSERT INTO reps ({', '.join(REP_DB_COLUMNS)})"
+                    f" VALUES ({','.join('?' * len(REP_DB_COLUMNS))})"),
             "fault": "INSERT INTO device_faults (at, session_id, kind, message) VALUES (?,?,?,?)",
         }[op.kind]
         doing = {"session": "starting a session", "end": "ending a session",
@@ -501,6 +508,11 @@ def _open_for_reading(db_path: Path) -> sqlite3.Connection:
     if not db_path.exists():
         raise StorageError(f"no session log at {db_path}; pass the right --db path "
                            "(the station keeps it at /var/lib/wallhinge/sessions.db)")
+    if db_path.is_dir():
+        inside = db_path / "sessions.db"
+        hint = f"; did you mean --db {inside}?" if inside.is_file() else ""
+        raise StorageError(f"{db_path} is a folder, not a session log: --db takes the session log file "
+                           f"(sessions.db){hint}")
     try:
         conn = _connect(db_path, readonly=True)
         conn.row_factory = sqlite3.Row
@@ -549,15 +561,7 @@ def read_log(db_path: Path | str, session: Optional[int] = None) -> dict[str, An
 
 
 def _rep_out(r: sqlite3.Row) -> dict[str, Any]:
-    return {
-        "session_id": r["session_id"], "index": r["rep_index"], "start_s": r["start_s"],
-        "bottom_s": r["bottom_s"], "end_s": r["end_s"],
-        "contact": None if r["contact"] is None else bool(r["contact"]),
-        "verdict": r["verdict"], "counted": bool(r["counted"]), "faults": json.loads(r["faults"]),
-        "trunk_inclination_deg": r["trunk_inclination_deg"], "rounding_deg": r["rounding_deg"],
-        "knee_angle_deg": r["knee_angle_deg"], "heel_lift": r["heel_lift"],
-        "seen_fraction": r["seen_fraction"], "recorded_at": r["recorded_at"],
-    }
+    return {c: _REP_OUT.get(c, lambda v: v)(r[db]) for c, db in zip(REP_COLUMNS, REP_DB_COLUMNS)}
 
 
 def _ranges(ids: Sequence[int]) -> str:
@@ -640,27 +644,30 @@ def export(db_path: Path | str, out_dir: Path | str, fmt: str = "csv",
     return written
 
 
-def export_main(argv: Optional[Sequence[str]] = None) -> int:
-    """``python -m device export``: write the session log as CSV or JSON. Returns an exit code."""
-    ap = argparse.ArgumentParser(
-        prog="python -m device export",
-        description="Export the WallHinge session log (sessions, reps, device faults) as CSV or JSON.")
+def add_export_arguments(ap: argparse.ArgumentParser) -> None:
+    """The export options (used by ``python -m device export`` and :func:`export_main`)."""
     ap.add_argument("--db", type=Path, help="session log (default: [storage] database of the config)")
-    ap.add_argument("--config", type=Path, help="config file to take the database path from")
+    if not any("--config" in a.option_strings for a in ap._actions):
+        ap.add_argument("--config", type=Path, help="config file to take the database path from")
     ap.add_argument("--out", type=Path, default=Path("wallhinge-export"), help="output folder (default: %(default)s)")
     ap.add_argument("--format", dest="fmt", choices=("csv", "json"), default="csv")
     ap.add_argument("--session", type=int, help="export only this session id")
     ap.add_argument("--list", action="store_true", help="list the sessions and write nothing")
-    args = ap.parse_args(argv)
+
+
+def run_export(args: argparse.Namespace, cfg: Any = None) -> int:
+    """Carry out ``export`` with parsed ``args``; ``cfg`` gives the default database. Returns an exit code."""
     try:
         db = args.db
         if db is None:
-            from device.config import ConfigError, load_config
-            try:
-                db = load_config(args.config).storage.database
-            except ConfigError as e:
-                print(e, file=sys.stderr)
-                return 1
+            if cfg is None:
+                from device.config import ConfigError, load_config
+                try:
+                    cfg = load_config(getattr(args, "config", None))
+                except ConfigError as e:
+                    print(e, file=sys.stderr)
+                    return 2
+            db = cfg.storage.database
         if args.list:
             data = read_log(db, args.session)
             for s in data["sessions"]:
@@ -675,3 +682,12 @@ def export_main(argv: Optional[Sequence[str]] = None) -> int:
     for f in files:
         print(f)
     return 0
+
+
+def export_main(argv: Optional[Sequence[str]] = None) -> int:
+    """Export with its own argument list (kept for scripts): the same as ``python -m device export``."""
+    ap = argparse.ArgumentParser(
+        prog="python -m device export",
+        description="Export the WallHinge session log (sessions, reps, device faults) as CSV or JSON.")
+    add_export_arguments(ap)
+    return run_export(ap.parse_args(argv))

@@ -180,7 +180,7 @@ def person_height_px(lens: Lens, aspect: float, rows: int, stature_m: float, pla
 
 def best_lens_height(stature_m: float, zone: Zone | None = None) -> float:
     """Lens height that needs the least distance with a level camera: the
-    middle of the zone's height span, which is about hip height (DOMAIN.md)."""
+    middle of the zone's height span, which is about hip height (docs/DOMAIN.md)."""
     z = zone or Zone(stature_m=stature_m)
     return (-z.floor_margin_m + stature_m + z.head_margin_m) / 2
 

@@ -22,6 +22,8 @@ fi
 if ! .venv/bin/python -m pip install --quiet --no-deps "mediapipe==0.10.18"; then
     echo "setup: mediapipe is not available for this Python; the learned person mask is disabled" >&2
 fi
-.venv/bin/python -m pip install --quiet --no-deps -e .
-echo "setup: done. Run the station:  .venv/bin/python -m device"
-echo "       run the tests:          .venv/bin/python -m pytest"
+# The package runs from the checkout (python -m device from this folder), so
+# nothing is installed into the venv from here: no build step, no warnings.
+touch .venv/.wallhinge-setup-done
+echo "setup: done. Run the station:  scripts/run      (or .venv/bin/python -m device)"
+echo "       run the tests:          scripts/test     (or .venv/bin/python -m pytest)"

@@ -20,3 +20,31 @@ def factory():
 def cue_cache_dir(tmp_path_factory):
     """One folder of rendered spoken phrases (device/cues) for the whole run: rendering them all takes ~12 s."""
     return tmp_path_factory.mktemp("cue-cache")
+
+
+@pytest.fixture(scope="session")
+def simulation(tmp_path_factory):
+    """``simulation(name, posture=..., fps=..., n_reps=..., record=False)``: one run of a scenario
+    through the whole station, shared by every test that asks for the same run (the rendered-frame
+    runs are the suite's most expensive steps). ``record=True`` also keeps its recording, whose
+    folder is ``result.recording``. Tests must not modify a shared result or its recording."""
+    from device.sim.scenarios import get_scenario
+    from device.simulate import run_simulation
+
+    cache: dict = {}
+    scenarios: dict = {}  # built once (truth, proximity trace) for the truth and the camera runs
+
+    def run(name: str, *, posture: str = "camera", fps: float = 15, n_reps=None, record: bool = False):
+        key = (name, posture, fps, n_reps)
+        if key not in cache or (record and cache[key].recording is None):
+            folder = tmp_path_factory.mktemp(f"rec-{name}-{posture}") / "rec" if record else None
+            skey = (name, fps, n_reps)
+            if skey not in scenarios:
+                scenarios[skey] = get_scenario(name, 0, fps=fps, **({} if n_reps is None else {"n_reps": n_reps}))
+            res = run_simulation(name, posture=posture, fps=fps, n_reps=n_reps, scenario=scenarios[skey],
+                                 record_dir=str(folder) if folder else None)
+            res.recording = folder
+            cache[key] = res
+        return cache[key]
+
+    return run

@@ -385,7 +385,7 @@ def test_the_station_speaks_what_the_engine_decides(cache, player):
 # ---------------------------------------------------------------- button, view light, config, selftest
 
 
-def test_long_press_mutes_and_a_short_press_still_ends_the_set(factory):
+def test_hold_ends_the_set_holding_on_mutes_and_a_bump_does_nothing(factory):
     from device.io.gpio import StartButton
 
     cfg = Config()
@@ -394,16 +394,18 @@ def test_long_press_mutes_and_a_short_press_still_ends_the_set(factory):
     btn = StartButton(cfg, lambda: pressed.append(1), pin_factory=factory, on_hold=lambda: held.append(1))
     pin = factory.pin(cfg.button.pin)
     try:
-        pin.drive_low()
-        assert wait_for(lambda: held == [1])
+        pin.drive_low()  # a bump: shorter than hold_s
+        time.sleep(0.05)
         pin.drive_high()
-        time.sleep(0.1)
-        assert pressed == [], "a long press must not also end the set"
-        pin.drive_low()
-        time.sleep(0.06)
-        pin.drive_high()
+        time.sleep(0.25)
+        assert pressed == [] and held == [], "a bump of a hip must do nothing"
+        pin.drive_low()  # held past hold_s: the set ends, and nothing is muted yet
         assert wait_for(lambda: pressed == [1])
-        assert held == [1]
+        assert held == []
+        assert wait_for(lambda: held == [1]), "holding on to twice hold_s mutes"
+        pin.drive_high()
+        time.sleep(0.4)
+        assert pressed == [1] and held == [1], "one long press: one set end, one mute"
     finally:
         btn.close()
 

@@ -154,8 +154,9 @@ def test_digital_reader_reports_contact(factory):
     reader.close()
 
 
-def test_button_press_calls_back(factory):
+def test_button_held_calls_back(factory):
     cfg = Config()
+    cfg.button.hold_s = 0.1  # the service's is 2 s; see test_app for a bump that does nothing
     pressed = []
     btn = StartButton(cfg, lambda: pressed.append(1), pin_factory=factory)
     pin = factory.pin(cfg.button.pin)

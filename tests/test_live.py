@@ -26,12 +26,14 @@ from device.storage import read_log
 class PacedFrames:
     """The scenario's frames, released when the station's clock reaches them."""
 
-    def __init__(self, scenario, clock):
-        self.scenario, self.clock = scenario, clock
+    def __init__(self, scenario, clock, until=None):
+        self.scenario, self.clock, self.until = scenario, clock, until
         self.closed = False
 
     def frames(self):
         for i, t in enumerate(self.scenario.frame_times()):
+            if self.until is not None and t > self.until:
+                return  # the person has walked off: no need to wait out the scenario's tail
             while self.clock() < t:
                 time.sleep(0.002)
             if self.closed:
@@ -70,7 +72,7 @@ def test_live_station_counts_logs_and_lights(tmp_path, factory, cue_cache_dir, c
 
     driver = threading.Thread(target=drive_echo, daemon=True)
     driver.start()
-    status = run_station(cfg, pin_factory=factory, frame_source=PacedFrames(sc, clock),
+    status = run_station(cfg, pin_factory=factory, frame_source=PacedFrames(sc, clock, until=sc.reps[1].end_s + 1.0),
                          posture=TruthPosture(sc), clock=clock)
     done.set()
     assert status == 1  # the (finite) camera stream ended: the service would restart it

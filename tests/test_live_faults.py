@@ -81,21 +81,46 @@ def test_camera_lost_shows_a_fault_logs_it_and_recovers(tmp_path, factory, cue_c
     assert any("camera" in f["message"] for f in faults)
 
 
-def test_stuck_sensor_during_reps_is_a_fault_and_nothing_is_counted(tmp_path, factory, cue_cache_dir):
+def test_stuck_sensor_during_reps_is_a_fault_and_a_replay_of_the_recording_judges_the_same(tmp_path, factory, cue_cache_dir):
+    """Live: after a good first rep the echo sticks at 0.20 m while the person hinges on; the health
+    monitor calls the sensor stuck (fault LED, fault log) and that rep is not counted. The recording
+    keeps the fault track, so its replay judges every rep exactly as live did; without the fault
+    track it would not."""
+    from device.app import StationApp
+    from device.recording import open_recording
+    from device.station import replay
+
     sc = get_scenario("clean", 0, fps=15, n_reps=2)
     cfg, trig, clock = setup(tmp_path, factory, cue_cache_dir)
+    cfg.storage.record_video = True
+    cfg.storage.recordings_dir = tmp_path / "recordings"
+    cfg.camera.width, cfg.camera.height, cfg.camera.fps = sc.width, sc.height, 15
     cfg.sensor.stuck_s = 1.0
     done = threading.Event()
-    first = sc.reps[0]
-    # the echo freezes at 0.20 m just as the person starts hinging: the hips
-    # never seem to reach the wall and the reading never changes
-    start_echo(trig, sc, clock, done, stuck_from=first.start_s - 0.5)
-    status = run_station(cfg, pin_factory=factory, frame_source=GappyFrames(sc, clock), posture=TruthPosture(sc),
-                         clock=clock)
+    start_echo(trig, sc, clock, done, stuck_from=sc.reps[1].start_s - 0.5)
+    states = []
+    status = run_station(cfg, pin_factory=factory, frame_source=GappyFrames(sc, clock, until=sc.reps[1].end_s + 1.0),
+                         posture=TruthPosture(sc), clock=clock,
+                         state_listeners=[lambda st: states.append(st.app_state)])
     done.set()
     assert status == 1
+    assert "faulted" in states and states[-1] == "stopping"
     log = read_log(cfg.storage.database)
-    reps = [r for s in log["sessions"] for r in s["reps"]]
-    assert not any(r["counted"] for r in reps)
+    live = [r for s in log["sessions"] for r in s["reps"]]
+    # the rep while the echo was stuck is not counted (on a heavily loaded machine the monitor may
+    # also call a slow sensor faulty during the first one: what matters is that replay agrees)
+    assert len(live) == 2 and not live[1]["counted"], live
     assert any("stuck" in f["kind"] for f in log["device_faults"]), log["device_faults"]
     assert any(st.state for st in factory.pin(cfg.leds.fault_pin).states[1:]), "the fault LED never lit"
+
+    (folder,) = list((tmp_path / "recordings").iterdir())
+    rec = open_recording(folder)
+    assert any(f.part == "sensor" and f.fault == "stuck" for f in rec.faults), rec.faults
+
+    def judge(faults):
+        app = StationApp(Config(), TruthPosture(sc), has_distance=rec.has_distance)
+        replay(app, rec.frames(), rec.proximity, faults=faults)
+        return [(r.index, r.verdict.value, r.counted) for r in app.reps]
+
+    assert judge(rec.faults) == [(r["index"], r["verdict"], r["counted"]) for r in live]
+    assert judge([]) != judge(rec.faults)  # the fault track is what makes the replay agree

@@ -1,4 +1,5 @@
-"""Recording format v1: what the station writes, the replay reads; bad files are named."""
+"""Recordings (format v2, and v1 still read): what the station writes, the replay reads;
+bad files are named, nothing is overwritten, a killed recorder leaves a readable recording."""
 
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ def write(folder, n=12, fps=10.0, digital=False):
     for i in range(n):
         t = 100.0 + i / fps
         w.add_frame(frame(i, t))
-        d = 0.3 - 0.02 * i
+        d = max(0.3 - 0.02 * i, 0.02)
         w.add_proximity(ProximitySample(t + 0.01, d if not digital else None, (d < 0.1) if digital else None))
     w.close()
 
@@ -61,8 +62,35 @@ def test_frame_times_default_to_index_over_fps(tmp_path):
     assert [f.t for f in rec.frames()][:3] == pytest.approx([0.0, 0.2, 0.4])
 
 
+def write_v1(folder, n=12, fps=10.0):
+    """A format v1 recording as older versions wrote it: one video.mp4, no faults.csv."""
+    folder.mkdir(parents=True, exist_ok=True)
+    v = cv2.VideoWriter(str(folder / "video.mp4"), cv2.VideoWriter_fourcc(*"mp4v"), fps, (160, 120))
+    for i in range(n):
+        v.write(frame(i, i / fps).image)
+    v.release()
+    (folder / "frames.csv").write_text("frame,t\n" + "".join(f"{i},{i / fps:.4f}\n" for i in range(n)))
+    (folder / "proximity.csv").write_text("t,distance_m\n" + "".join(f"{i / fps:.4f},{0.3 - 0.02 * i:.4f}\n"
+                                                                    for i in range(n)))
+    (folder / "recording.json").write_text(json.dumps({"format": "wallhinge-recording", "version": 1, "fps": fps}))
+
+
+def test_format_v1_is_still_read(tmp_path):
+    write_v1(tmp_path)
+    rec = open_recording(tmp_path)
+    assert rec.segments is None and rec.faults == []
+    assert len(list(rec.frames())) == 12 and rec.proximity[-1].distance_m == pytest.approx(0.08)
+
+
+def test_v2_writes_one_second_segments(tmp_path):
+    write(tmp_path, n=25, fps=10.0)
+    assert sorted(p.name for p in (tmp_path / "video").iterdir()) == ["00000.avi", "00001.avi", "00002.avi"]
+    assert json.loads((tmp_path / "recording.json").read_text())["version"] == 2
+    assert [f.index for f in open_recording(tmp_path).frames()] == list(range(25))
+
+
 def test_bare_video_has_no_contact(tmp_path):
-    write(tmp_path)
+    write_v1(tmp_path)
     rec = open_recording(tmp_path / "video.mp4")
     assert not rec.has_proximity and rec.proximity is None
     # Timed by the container's timestamps (a constant-rate file: the same as index / fps).
@@ -99,7 +127,15 @@ def test_a_phones_variable_frame_rate_is_timed_by_its_timestamps_until_they_misb
         ("frames.csv", "frame,t\n0,0\n2,0.1\n", "expected frame 1"),
         ("recording.json", "{not json", "not valid JSON"),
         ("recording.json", '{"wall_side": "up"}', "wall_side must be"),
-        ("recording.json", '{"fps": -3}', "fps must be a positive number"),
+        ("recording.json", '{"fps": -3}', "fps must be a number above 0 and at most 240"),
+        # a frame rate no camera has: every rep would be judged on nonsense times
+        ("recording.json", '{"fps": 999}', "fps must be a number above 0 and at most 240"),
+        # beyond what the station's config accepts: named here, not as a raw validation error
+        ("recording.json", '{"contact_threshold_m": 0.6}', "contact_threshold_m must be a number above 0 and at "
+                                                            "most 0.5"),
+        ("proximity.csv", "t,distance_m\n0,0.3\n0.1,-0.2\n", "line 3: distance_m -0.2 is not a distance"),
+        ("proximity.csv", "t,distance_m\n0,1e308\n", "line 2: distance_m 1e308 is not a distance"),
+        ("faults.csv", "t,part,fault\n0,wheel,stuck\n", "line 2: part must be sensor or camera"),
     ],
 )
 def test_bad_files_are_named_with_the_problem(tmp_path, name, content, needle):
@@ -111,8 +147,75 @@ def test_bad_files_are_named_with_the_problem(tmp_path, name, content, needle):
     assert name in str(err.value) and needle in str(err.value)
 
 
-def test_missing_and_corrupt_video(tmp_path):
+def test_excel_saved_csv_with_a_byte_order_mark_is_read(tmp_path):
     write(tmp_path)
+    (tmp_path / "proximity.csv").write_bytes("\ufefft,distance_m\r\n0,0.3\r\n0.1,0.2\r\n".encode("utf-8"))
+    assert [s.distance_m for s in open_recording(tmp_path).proximity] == [0.3, 0.2]
+
+
+def test_an_existing_recording_is_never_overwritten(tmp_path):
+    write(tmp_path)
+    before = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+    with pytest.raises(RecordingError, match="already exists and is not empty.*choose a new folder"):
+        RecordingWriter(tmp_path, 10.0, (160, 120))
+    assert {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()} == before
+
+
+def test_faults_are_recorded_as_samples_on_the_recording_clock(tmp_path):
+    from device.core.types import FaultSample
+
+    w = RecordingWriter(tmp_path / "r", 10.0, (160, 120))
+    w.add_fault(FaultSample(99.0, "sensor", "stuck"))  # before the first frame: holds from t = 0
+    w.add_frame(frame(0, 100.0))
+    w.add_fault(FaultSample(100.5, "sensor", None))
+    w.close()
+    assert open_recording(tmp_path / "r").faults == [FaultSample(0.0, "sensor", "stuck"),
+                                                      FaultSample(0.5, "sensor", None)]
+
+
+KILLED_WRITER = """
+import sys, time
+import numpy as np
+from device.core.types import ProximitySample
+from device.io.frames import Frame
+from device.recording import RecordingWriter
+w = RecordingWriter(sys.argv[1], 30.0, (160, 120))
+for i in range(100000):
+    img = np.full((120, 160, 3), (i * 7) % 255, np.uint8)
+    w.add_frame(Frame(i, i / 30, img))
+    w.add_proximity(ProximitySample(i / 30, 0.3))
+    if i == 75:
+        print("written", flush=True)
+    time.sleep(0.002)
+"""
+
+
+def test_a_recording_killed_with_sigkill_is_readable_up_to_about_the_last_second(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    child = subprocess.Popen([sys.executable, "-c", KILLED_WRITER, str(tmp_path / "rec")], stdout=subprocess.PIPE,
+                             text=True, env={**os.environ, "PYTHONPATH": str(root)})
+    assert child.stdout.readline().strip() == "written"
+    child.send_signal(signal.SIGKILL)
+    child.wait(timeout=10)
+    rec = open_recording(tmp_path / "rec")
+    frames = list(rec.frames())
+    written = len(rec.frame_times)  # frames.csv is flushed per frame
+    assert written >= 76
+    # everything up to the last closed one-second segment is there, in order
+    assert len(frames) >= written - 30 - 1 and len(frames) >= 60
+    assert [f.index for f in frames] == list(range(len(frames)))
+    assert [f.t for f in frames] == pytest.approx(rec.frame_times[: len(frames)])
+    assert len(rec.proximity) >= written - 1
+
+
+def test_missing_and_corrupt_video(tmp_path):
+    write_v1(tmp_path)
     (tmp_path / "video.mp4").unlink()
     with pytest.raises(RecordingError, match="video.mp4: missing"):
         open_recording(tmp_path)

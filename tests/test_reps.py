@@ -264,18 +264,25 @@ def tiny_recording(folder):
     from device.io.frames import Frame
     from device.recording import RecordingWriter
 
-    w = RecordingWriter(folder, 10.0, (160, 120), meta={"wall_side": "left"})
+    import cv2
+
+    w = RecordingWriter(folder / "rec", 10.0, (160, 120), meta={"wall_side": "left"})
+    bare = cv2.VideoWriter(str(folder / "video.mp4"), cv2.VideoWriter_fourcc(*"mp4v"), 10.0, (160, 120))
     for i in range(6):
-        w.add_frame(Frame(i, i / 10, np.full((120, 160, 3), 60, np.uint8)))
+        img = np.full((120, 160, 3), 60, np.uint8)
+        w.add_frame(Frame(i, i / 10, img))
         w.add_proximity(ProximitySample(i / 10 + 0.01, None))
+        bare.write(img)
     w.close()
+    bare.release()
+    return folder / "rec"
 
 
 def test_the_report_names_the_exercise_and_why(tmp_path):
     from device.analyze import analyze
 
-    tiny_recording(tmp_path)
-    station = analyze(tmp_path)
+    rec = tiny_recording(tmp_path)
+    station = analyze(rec)
     assert station["exercise"] == "wall-drill" and "proximity trace" in station["exercise_chosen"]
     bare = analyze(tmp_path / "video.mp4", estimator="silhouette")
     assert bare["exercise"] == "hinge" and bare["exercise_chosen"].startswith("auto: ")
@@ -284,7 +291,7 @@ def test_the_report_names_the_exercise_and_why(tmp_path):
     for key in ("counted", "reps", "not_counted", "contact_known", "frames", "fps", "estimator"):
         assert key in named  # every field the report had before
     with pytest.raises(ExerciseError):
-        analyze(tmp_path, exercise="squat")
+        analyze(rec, exercise="squat")
 
 
 def test_cli_takes_the_exercise_and_refuses_an_unknown_one(tmp_path, capsys):

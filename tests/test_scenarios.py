@@ -39,8 +39,8 @@ def check_leds(res):
 
 
 @pytest.mark.parametrize("name", SCENARIOS)
-def test_station_on_ground_truth_posture(name):
-    res = run_simulation(name, posture="truth", fps=15)
+def test_station_on_ground_truth_posture(name, simulation):
+    res = simulation(name, posture="truth")
     check_exact(res)
     check_leds(res)
 
@@ -57,14 +57,15 @@ VISION_GAPS: dict[str, str] = {}
     [pytest.param(n, marks=pytest.mark.xfail(reason=VISION_GAPS[n], strict=True)) if n in VISION_GAPS else n
      for n in SCENARIOS],
 )
-def test_whole_station_on_rendered_frames(name):
-    res = run_simulation(name, posture="camera", fps=15)
+def test_whole_station_on_rendered_frames(name, simulation):
+    # mixed is recorded too: test_recording_replays_through_the_same_core replays that recording
+    res = simulation(name, posture="camera", record=name == "mixed")
     check_exact(res)
     check_leds(res)
 
 
-def test_mixed_set_has_every_verdict_and_bar_follows_count():
-    res = run_simulation("mixed", posture="truth", fps=15)
+def test_mixed_set_has_every_verdict_and_bar_follows_count(simulation):
+    res = simulation("mixed", posture="truth")
     got = {r.verdict for r in res.reps}
     assert {Verdict.GOOD, Verdict.ROUNDED, Verdict.SHALLOW, Verdict.KNEE_LOCK, Verdict.HEEL_LIFT,
             Verdict.TOO_FAST, Verdict.SQUAT} <= got
@@ -75,38 +76,42 @@ def test_mixed_set_has_every_verdict_and_bar_follows_count():
         assert e["bar"] == int(8 * counted / 20), e  # 8 LEDs for 20 reps
 
 
-def test_recording_replays_through_the_same_core(tmp_path):
-    rec = tmp_path / "rec"
-    live = run_simulation("mixed", posture="camera", fps=15, record_dir=str(rec))
-    assert {p.name for p in rec.iterdir()} >= {"video.mp4", "proximity.csv", "frames.csv", "recording.json"}
+def test_recording_replays_through_the_same_core(tmp_path, simulation):
+    live = simulation("mixed", posture="camera", record=True)
+    rec = live.recording
+    assert {p.name for p in rec.iterdir()} >= {"video", "proximity.csv", "frames.csv", "faults.csv", "recording.json"}
     report = analyze(rec, annotate=tmp_path / "annotated.mp4")
     assert report["contact_known"] is True
     # the annotated video has every frame, with the measures drawn on it
     import cv2
     import numpy as np
 
-    a, o = cv2.VideoCapture(str(tmp_path / "annotated.mp4")), cv2.VideoCapture(str(rec / "video.mp4"))
+    from device.recording import open_recording
+
+    a = cv2.VideoCapture(str(tmp_path / "annotated.mp4"))
     assert int(a.get(cv2.CAP_PROP_FRAME_COUNT)) == report["frames"]
     a.set(cv2.CAP_PROP_POS_FRAMES, 100)
-    o.set(cv2.CAP_PROP_POS_FRAMES, 100)
-    assert np.abs(a.read()[1].astype(int) - o.read()[1].astype(int)).mean() > 1.0
+    original = next(f.image for f in open_recording(rec).frames() if f.index == 100)
+    assert np.abs(a.read()[1].astype(int) - original.astype(int)).mean() > 1.0
     assert [r["verdict"] for r in report["reps"]] == [r.verdict.value for r in live.reps]
     assert report["counted"] == live.comparison.counted
 
 
 def test_video_without_proximity_finds_reps_from_the_hinge(tmp_path):
     rec = tmp_path / "rec"
-    res = run_simulation("clean", posture="camera", fps=15, n_reps=6, record_dir=str(rec))
-    report = analyze(rec / "video.mp4")
+    res = run_simulation("clean", posture="camera", fps=10, n_reps=3, record_dir=str(rec))
+    (rec / "proximity.csv").unlink()  # the station's video alone, as a phone video would be
+    report = analyze(rec)
     assert report["contact_known"] is False
-    assert len(report["reps"]) == 6
+    assert len(report["reps"]) == 3
     assert all(r["contact"] is None and r["verdict"] != "shallow" for r in report["reps"])
     assert report["counted"] == res.comparison.expected_counted
 
 
 def test_cli_simulate_json_is_machine_readable():
     r = subprocess.run(
-        [sys.executable, "-m", "device", "simulate", "--scenario", "mixed", "--posture", "truth", "--fps", "15", "--json"],
+        [sys.executable, "-m", "device", "simulate", "--scenario", "mixed", "--reps", "4", "--posture", "truth",
+         "--fps", "15", "--json"],
         capture_output=True, text=True, cwd=ROOT, timeout=300,
     )
     assert r.returncode == 0, r.stderr

@@ -1,7 +1,7 @@
 """The rep engine: where a rep is decided.
 
 It fuses hip-contact samples from the proximity sensor with posture samples
-from the camera into reps and verdicts, exactly as DOMAIN.md defines them:
+from the camera into reps and verdicts, exactly as docs/DOMAIN.md defines them:
 
     tall standing -> hips back -> hip contact -> tall standing again
 
@@ -45,6 +45,7 @@ from .types import (
     BaselineTaken,
     ContactMade,
     Event,
+    FaultSample,
     PostureSample,
     ProximitySample,
     Rep,
@@ -225,6 +226,13 @@ class RepEngine:
         self._step(s.t, events)
         return events
 
+    def feed_fault(self, f: FaultSample) -> list[Event]:
+        """A device fault began or ended (from the health monitor, or a recording's fault track)."""
+        self._now = max(self._now, f.t)
+        if f.part == "sensor":
+            self.sensor_fault = f.fault is not None
+        return []
+
     def feed_posture(self, p: PostureSample) -> list[Event]:
         """One camera measurement; returns the events it caused."""
         events: list[Event] = []
@@ -264,6 +272,11 @@ class RepEngine:
                     if (rep.near_top_frames >= TOP_FRAMES and self._deep_enough(rep)
                             and (rep.top_incl is None or incl < rep.top_incl)):
                         rep.top_t, rep.top_incl = p.t, incl
+            if rep.contact_t is not None and not rep.provisional_sent:
+                # The hips touched before the camera's first frame of this rep: the
+                # verdict so far is shown now, one frame later, rather than "unseen".
+                rep.provisional_sent = True
+                events.append(ContactMade(p.t, self._provisional_verdict(rep, p.t)))
         self._step(p.t, events)
         return events
 
@@ -524,7 +537,7 @@ class RepEngine:
         if not self.set_active:
             self._start_set(t, events)
             rep.set_started_here = True
-        if not rep.provisional_sent:
+        if not rep.provisional_sent and rep.posture_frames > 0:
             rep.provisional_sent = True
             events.append(ContactMade(t, self._provisional_verdict(rep, t)))
 

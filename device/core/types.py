@@ -27,6 +27,21 @@ class ProximitySample:
 
 
 @dataclass(frozen=True)
+class FaultSample:
+    """A device fault starting or ending, on the same clock as the other samples.
+
+    ``part`` is ``"sensor"`` (the proximity sensor) or ``"camera"``; ``fault`` is
+    the fault's name (``"stuck"``, ``"no readings"``, ...) or None when the part
+    recovered. Faults enter the engine as samples, and are recorded as samples,
+    so the replay of a recording judges exactly as the live station did.
+    """
+
+    t: float
+    part: str
+    fault: Optional[str] = None
+
+
+@dataclass(frozen=True)
 class PostureSample:
     """What the camera measured of the person in one frame.
 
@@ -85,7 +100,7 @@ class Verdict(str, enum.Enum):
     UNCHECKED = "unchecked"
 
 
-# When a rep has several faults its verdict is the first of these (DOMAIN.md).
+# When a rep has several faults its verdict is the first of these (docs/DOMAIN.md).
 FAULT_ORDER: tuple[Verdict, ...] = (
     Verdict.SHALLOW,
     Verdict.ROUNDED,

@@ -13,6 +13,7 @@ import logging
 import threading
 import time
 import warnings
+from collections import deque
 from typing import Callable, Iterator, Optional, Sequence
 
 from gpiozero import LED, RGBLED, Button, Buzzer, DigitalInputDevice, DistanceSensor, LEDBarGraph
@@ -77,6 +78,10 @@ class Feedback:
     def __init__(self, config: Config, pin_factory=None) -> None:
         lc = config.leds
         self.show_s = lc.show_s
+        # Set before any device is opened: close() after a failed start needs them.
+        self._lock = threading.Lock()
+        self._generation = 0
+        self.muted = False  # the buzzer stays silent (StationControl.mute); the LEDs still show
         self.rgb: Optional[RGBLED] = None
         self.leds: dict[str, LED] = {}
         self._devices: list = []
@@ -91,8 +96,10 @@ class Feedback:
                 for name, pin in (("good", lc.good_pin), ("rounded", lc.rounded_pin), ("fault", lc.fault_pin)):
                     self.leds[name] = LED(pin, pin_factory=pin_factory)
                     self._devices.append(self.leds[name])
-            self.bar = LEDBarGraph(*lc.bargraph_pins, pwm=False, pin_factory=pin_factory)
-            self._devices.append(self.bar)
+            # No bar graph pins (bargraph_pins = []): a station without a bar graph.
+            self.bar = LEDBarGraph(*lc.bargraph_pins, pwm=False, pin_factory=pin_factory) if lc.bargraph_pins else None
+            if self.bar is not None:
+                self._devices.append(self.bar)
             self.buzzer: Optional[Buzzer] = None
             if config.buzzer.enabled:
                 self.buzzer = Buzzer(config.buzzer.pin, pin_factory=pin_factory)
@@ -102,10 +109,9 @@ class Feedback:
             self.close()
             raise
         self._shown: Optional[Verdict] = None
-        self._generation = 0  # which show() the pending switch-off belongs to
         self.faulted = False
-        self.log: list[tuple[float, str]] = []  # (monotonic time, what was shown), for benchmarks
-        self._lock = threading.Lock()
+        # (monotonic time, what was shown), for benchmarks; bounded: the service runs for months
+        self.log: deque[tuple[float, str]] = deque(maxlen=1000)
 
     # -- events
 
@@ -120,11 +126,13 @@ class Feedback:
             self.progress(event.counted_total, event.target_reps)
         elif isinstance(event, TargetReached):
             self._beep("target")
+            if self.bar is None:
+                return
             # a short chase up the bar, ending full
             n = len(self.bar)
             self.bar.source_delay = 0.05
             self.bar.source = [i / n for _ in range(2) for i in range(n + 1)] + [1.0]
-        elif isinstance(event, (SetStarted, SetEnded)):
+        elif isinstance(event, (SetStarted, SetEnded)) and self.bar is not None:
             self.bar.source = None
             self.bar.off()
 
@@ -165,6 +173,8 @@ class Feedback:
                 self._all_off()
 
     def progress(self, counted: int, target: int) -> None:
+        if self.bar is None:
+            return
         self.bar.source = None
         self.bar.value = min(1.0, counted / target) if target else 0.0
 
@@ -193,7 +203,7 @@ class Feedback:
             led.off()
 
     def _beep(self, name: str) -> None:
-        if self.buzzer is None:
+        if self.buzzer is None or self.muted:
             return
         pattern = BEEPS.get(name, ())
         if pattern:
@@ -211,33 +221,32 @@ class Feedback:
 
 
 class StartButton:
-    """The start/reset button: a press ends the current set (the next contact starts one).
+    """The start/reset button on the wall unit, behind the person.
 
-    With ``on_hold`` (mute/unmute the spoken cues), holding it for
-    ``button.hold_s`` calls that instead, and a press acts when released, so a
-    long press never also ends the set.
+    Held for ``button.hold_s`` it ends the current set (the next contact starts one);
+    a brief bump of a hip or an elbow does nothing. With ``on_hold`` (mute/unmute
+    the spoken cues), holding on to twice ``hold_s`` calls that too, so one button
+    does both and neither fires by accident.
     """
 
     def __init__(self, config: Config, on_press: Callable[[], None], pin_factory=None,
                  on_hold: Optional[Callable[[], None]] = None) -> None:
         self.button = Button(config.button.pin, pull_up=True, bounce_time=0.05, hold_time=config.button.hold_s,
-                             pin_factory=pin_factory)
-        if on_hold is None:
-            self.button.when_pressed = lambda: on_press()
-            return
-        held = {"now": False}
+                             hold_repeat=on_hold is not None, pin_factory=pin_factory)
+        holds = {"n": 0}
 
-        def hold() -> None:
-            held["now"] = True
-            on_hold()
-
-        def release() -> None:
-            if not held["now"]:
+        def held() -> None:
+            holds["n"] += 1
+            if holds["n"] == 1:
                 on_press()
-            held["now"] = False
+            elif holds["n"] == 2 and on_hold is not None:
+                on_hold()
 
-        self.button.when_held = hold
-        self.button.when_released = release
+        def released() -> None:
+            holds["n"] = 0
+
+        self.button.when_held = held
+        self.button.when_released = released
 
     def close(self) -> None:
         self.button.close()

@@ -275,6 +275,13 @@ class MqttLink:
         if faults.keys() != before.keys():
             self.update_state(faults=sorted(faults))
 
+    def follow(self, st: StationState) -> None:
+        """State listener of the station app: its state is published as it changes, and its
+        device faults as ``fault_on``/``fault_off`` events."""
+        keep = ("target", "patient", "muted")
+        self.update_state(**{k: getattr(st, k) for k in keep})
+        self.set_faults({f.split(" ")[0]: f for f in st.faults})
+
     def state(self) -> dict:
         with self._lock:
             d = self._state.to_dict()
@@ -531,11 +538,12 @@ def outbox_path(config) -> Path:
 
 
 def link_from_config(config, *, url: Optional[str] = None, station=None, clock: Callable[[], float] = time.monotonic,
-                     outbox: Optional[Path | str] | bool = True) -> Optional[MqttLink]:
+                     outbox: Optional[Path | str] | bool = True,
+                     control: Optional[StationControl] = None) -> Optional[MqttLink]:
     """The station's MQTT link if ``[mqtt] url`` or ``url`` is set, started; None when MQTT is off.
 
-    With a ``station``, commands go to it through :class:`EngineControl` and the
-    state reports whether a person is in view.
+    Commands go to ``control`` (the station app), or, given only a bare ``station``,
+    through :class:`EngineControl`; the state reports whether a person is in view.
     """
     from ..config import default_station_id
 
@@ -551,6 +559,8 @@ def link_from_config(config, *, url: Optional[str] = None, station=None, clock: 
 
     link = MqttLink(mc, station_id=station_id, url=url, target=config.station.target_reps, outbox=path,
                     probe=probe if station is not None else None)
-    if station is not None:
+    if control is not None:
+        link.control = control
+    elif station is not None:
         link.control = EngineControl(station, link, clock)
     return link.start()

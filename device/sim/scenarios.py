@@ -55,7 +55,7 @@ def _ease(x: float) -> float:
 
 @dataclass
 class TruthRep:
-    """One attempted rep of the main person, judged by DOMAIN.md rules with the default thresholds."""
+    """One attempted rep of the main person, judged by docs/DOMAIN.md rules with the default thresholds."""
 
     index: int
     kind: str  # what was planned: good, rounded, shallow, knee_lock, heel_lift, too_fast

@@ -1,0 +1,41 @@
+"""A fresh clone needs two commands: one runs the station, one runs the tests; CI runs the second."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def first_shell_block() -> list[str]:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"```sh\n(.*?)```", text, re.S).group(1)
+    return [line.split("#")[0].strip() for line in block.splitlines() if line.split("#")[0].strip()]
+
+
+def test_the_readme_starts_with_two_commands_and_ci_runs_the_second():
+    assert first_shell_block() == ["scripts/run", "scripts/test"]
+    ci = [line.strip() for line in (ROOT / ".ci" / "run").read_text().splitlines()
+          if line.strip() and not line.strip().startswith("#")]
+    assert ci[-1] == "bash scripts/test"
+    for script in ("run", "test"):
+        assert (ROOT / "scripts" / script).stat().st_mode & 0o111, f"scripts/{script} is not executable"
+
+
+def test_setup_installs_nothing_that_warns():
+    """The package runs from the checkout: no editable install, whose build prints setuptools warnings."""
+    setup = (ROOT / "scripts" / "setup.sh").read_text()
+    assert "-e ." not in setup and "--editable" not in setup
+
+
+@pytest.mark.parametrize("script", ["run", "test"])
+def test_the_two_scripts_pass_shellcheck(script):
+    if shutil.which("shellcheck") is None:
+        pytest.skip("shellcheck not installed (apt-get install shellcheck; CI installs it)")
+    res = subprocess.run(["shellcheck", str(ROOT / "scripts" / script)], capture_output=True, text=True, timeout=60)
+    assert res.returncode == 0, res.stdout
