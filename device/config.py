@@ -145,6 +145,25 @@ class StorageConfig(_Section):
     recordings_dir: Path = Path("/var/lib/wallhinge/recordings")
 
 
+class BusConfig(_Section):
+    """The station's local channel to the dashboard (device/bus.py): a Unix socket, 0660 group wallhinge."""
+
+    enabled: bool = True
+    socket: Path = Path("/run/wallhinge/station.sock")
+    # Live view frames a second while a clinician watches (none otherwise).
+    frame_fps: float = Field(4.0, gt=0, le=15)
+
+
+class DashboardConfig(_Section):
+    """The clinician's web dashboard (python -m device dashboard)."""
+
+    host: str = "127.0.0.1"  # localhost only unless asked
+    port: int = Field(8080, ge=1, le=65535)
+    # Users, patients, prescriptions; the session log itself is only read.
+    database: Path = Path("/var/lib/wallhinge/clinic.db")
+    session_hours: float = Field(12.0, gt=0, le=24 * 30)
+
+
 class Config(_Section):
     station: StationConfig = Field(default_factory=StationConfig)
     sensor: SensorConfig = Field(default_factory=SensorConfig)
@@ -155,6 +174,8 @@ class Config(_Section):
     checks: ChecksConfig = Field(default_factory=ChecksConfig)
     thresholds: ThresholdsConfig = Field(default_factory=ThresholdsConfig)
     storage: StorageConfig = Field(default_factory=StorageConfig)
+    bus: BusConfig = Field(default_factory=BusConfig)
+    dashboard: DashboardConfig = Field(default_factory=DashboardConfig)
 
     @model_validator(mode="after")
     def _no_pin_clash(self) -> "Config":

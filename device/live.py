@@ -154,11 +154,17 @@ def run_station(
             closers.append(recorder.close)
             log.info("recording video to %s (storage.record_video = true)", folder)
         estimator = posture or make_estimator(config)
+        session_sink = SessionLogSink(db, config, label)
         station = Station(
             config, estimator,
-            sinks=[feedback, SessionLogSink(db, config, label), LogSink()],
+            sinks=[feedback, session_sink, LogSink()],
             recorder=recorder, has_distance=reader.has_distance,
         )
+        from .bus import attach_bus  # the dashboard's channel (issue 12)
+
+        bus = attach_bus(config, station, session_sink=session_sink, feedback=feedback)
+        if bus is not None:
+            closers.append(bus.close)
         source = frame_source or make_frame_source(config)
         closers.append(source.close)
     except Exception:
@@ -221,6 +227,8 @@ def run_station(
             last["frame"] = clock()
             camera_health.frame(last["frame"], frame_signature(frame.image))
             station.on_frame(frame)
+            if bus is not None:
+                bus.on_frame(frame)
             p = station.last_posture
             person["present"] = bool(p and p.person)
             person["moving"] = bool(p and p.person and p.trunk_inclination_deg is not None

@@ -99,8 +99,13 @@ def run_simulation(
     n_reps: Optional[int] = None,
     record_dir: Optional[str] = None,
     on_event: Optional[Callable[[Event, PinWatcher], None]] = None,
+    attach: Optional[Callable[[Station, Feedback], Optional[Callable]]] = None,
 ) -> SimResult:
-    """Run one scenario through the whole station; ``speed`` 0 = as fast as possible, 1 = real time."""
+    """Run one scenario through the whole station; ``speed`` 0 = as fast as possible, 1 = real time.
+
+    ``attach(station, feedback)`` may add sinks (the dashboard demo's session log
+    and station channel) and return a per-frame callback ``(frame, events)``.
+    """
     from .sim.scenarios import SyntheticFrameSource, get_scenario
 
     cfg = config.model_copy(deep=True) if config is not None else Config()
@@ -167,8 +172,9 @@ def run_simulation(
             n += 1
             yield f
 
+    per_frame = attach(station, feedback) if attach is not None else None
     try:
-        replay(station, paced(source.frames()), list(scenario.proximity))
+        replay(station, paced(source.frames()), list(scenario.proximity), on_frame=per_frame)
     finally:
         source.close()
         if recorder is not None:
