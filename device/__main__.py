@@ -6,6 +6,8 @@
     analyze    replay a recording or a bare side-view video; per-rep report
     selftest   walk through LEDs, buzzer, button, sensor and camera
     export     the session log as CSV or JSON
+    dashboard  the clinician's web dashboard and the athlete screen
+    user       dashboard accounts (user add NAME)
     config     check a config file, or print the defaults
 
 Exit status: 0 ok, 1 a runtime failure (named), 2 a bad config or usage.
@@ -87,6 +89,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     c = sub.add_parser("config", help="check a config file, or print the defaults")
     c.add_argument("--defaults", action="store_true", help="print the default config as TOML")
+    from .dashboard.cli import add_arguments as dashboard_arguments  # dashboard, user (issue 12)
+
+    dashboard_arguments(sub)
     return p
 
 
@@ -206,6 +211,12 @@ def _cmd_config(args, cfg: Config) -> int:
     return 0
 
 
+def _cmd_dashboard(args, cfg: Config) -> int:
+    from .dashboard.cli import main_hook
+
+    return main_hook(args.command, args, cfg)
+
+
 def to_toml(d: dict) -> str:
     """A flat two-level TOML writer for the config (sections of scalars and lists)."""
 
@@ -254,7 +265,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return 2
     command = args.command or "run"
     handlers = {"run": _cmd_run, "simulate": _cmd_simulate, "analyze": _cmd_analyze,
-                "selftest": _cmd_selftest, "config": _cmd_config}
+                "selftest": _cmd_selftest, "config": _cmd_config,
+                "dashboard": _cmd_dashboard, "user": _cmd_dashboard}
     if args.command is None:  # bare `python -m device` runs the station
         args.simulate, args.label = False, None
     try:
