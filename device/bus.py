@@ -137,11 +137,11 @@ class BusServer:
 
     def _bind(self) -> socket.socket:
         p = self.path
-        try:
-            p.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as e:
-            raise BusError(f"station channel {p}: cannot create {p.parent} ({e.strerror}); set [bus] socket "
-                           "to a writable path or [bus] enabled = false") from None
+        if not p.parent.is_dir():
+            # Not created here: under systemd the unit's RuntimeDirectory= makes it with
+            # the right owner; a station run by hand says what to do instead.
+            raise BusError(f"station channel {p}: the folder {p.parent} does not exist (the service unit "
+                           "creates it); create it, set [bus] socket to another path, or [bus] enabled = false")
         if p.exists() or p.is_symlink():
             # A socket left by a station that died is replaced; anything else is
             # someone's file and is never overwritten.

@@ -101,13 +101,14 @@ def to_svg(c: Chart) -> str:
         out.append(f'<line x1="{LEFT}" x2="{W - RIGHT}" y1="{y(t):.1f}" y2="{y(t):.1f}" stroke="{COLOURS["grid"]}"/>')
         out.append(f'<text x="{LEFT - 6}" y="{y(t) + 4:.1f}" text-anchor="end" class="tick">{_fmt(t)}</text>')
     for i, (label, v, colour) in enumerate(c.bars):
-        x = LEFT + i * slot + slot * 0.15
+        bw = min(slot * 0.7, 48.0)
+        x = LEFT + i * slot + (slot - bw) / 2
         if v is None:
-            out.append(f'<text x="{x + slot * 0.35:.1f}" y="{y(lo) - 4:.1f}" text-anchor="middle" class="tick">–</text>')
+            out.append(f'<text x="{x + bw / 2:.1f}" y="{y(lo) - 4:.1f}" text-anchor="middle" class="tick">–</text>')
             continue
         y0, y1 = y(max(lo, 0.0) if lo < 0 <= hi else lo), y(v)
         top, height = min(y0, y1), abs(y1 - y0)
-        out.append(f'<rect x="{x:.1f}" y="{top:.1f}" width="{slot * 0.7:.1f}" height="{max(height, 1):.1f}" '
+        out.append(f'<rect x="{x:.1f}" y="{top:.1f}" width="{bw:.1f}" height="{max(height, 1):.1f}" '
                    f'fill="{COLOURS.get(colour, colour)}"><title>{escape(label)}: {v:.1f}{escape(c.unit)}</title></rect>')
     if c.points:
         pts = [(LEFT + i * slot + slot / 2, y(v)) for i, (_, v) in enumerate(c.points) if v is not None]
@@ -158,10 +159,11 @@ def draw_pdf(pdf, c: Chart, x: float, y0: float, w: float, h: float) -> None:
     for i, (_, v, colour) in enumerate(c.bars):
         if v is None:
             continue
-        bx = LEFT + i * slot + slot * 0.15
+        bw = min(slot * 0.7, 48.0)
+        bx = LEFT + i * slot + (slot - bw) / 2
         y_a, y_b = y(max(lo, 0.0) if lo < 0 <= hi else lo), y(v)
         pdf.set_fill_color(*_rgb(COLOURS.get(colour, COLOURS["other"])))
-        pdf.rect(X(bx), Y(min(y_a, y_b)), slot * 0.7 * sx, max(abs(y_b - y_a), 1) * sy, style="F")
+        pdf.rect(X(bx), Y(min(y_a, y_b)), bw * sx, max(abs(y_b - y_a), 1) * sy, style="F")
     if c.points:
         pts = [(X(LEFT + i * slot + slot / 2), Y(y(v))) for i, (_, v) in enumerate(c.points) if v is not None]
         pdf.set_draw_color(*_rgb(COLOURS["line"]))

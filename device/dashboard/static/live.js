@@ -32,6 +32,9 @@
       var opt = sel.querySelector('option[value="' + label.slice(8) + '"]');
       $('patient').textContent = 'At the wall: ' + (opt ? opt.textContent : label);
     } else { $('patient').textContent = sel ? 'No patient selected: sets are anonymous' : ''; }
+    var ti = $('target-input');
+    if (document.activeElement !== ti) { ti.value = s.target; }
+    if (sel && document.activeElement !== sel) { sel.value = label.indexOf('patient:') === 0 ? label.slice(8) : ''; }
     $('mute').textContent = s.muted ? 'Unmute the buzzer' : 'Mute the buzzer';
     $('mute').setAttribute('data-muted', s.muted ? '1' : '0');
     if (!s.set_active && s.count === 0) { tbody.innerHTML = ''; seen = {}; }
