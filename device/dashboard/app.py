@@ -520,7 +520,15 @@ async def live_command(request: Request) -> Response:
         return JSONResponse({"error": str(e)}, status_code=400)
     if cmd.name == "patient" and d.s.place != "clinic":
         return JSONResponse({"error": f"a {d.s.place} station has no patients"}, status_code=400)
-    if not await d.hub.command({"cmd": cmd.name, "value": cmd.value}):
+    sent = await d.hub.command({"cmd": cmd.name, "value": cmd.value})
+    if sent and cmd.name == "patient" and cmd.value is not None:
+        try:
+            rx = d.db.prescription(int(cmd.value))
+        except ClinicError:
+            rx = None
+        if rx is not None:  # the patient's dose comes with them
+            sent = await d.hub.command({"prescription": rx.for_station()})
+    if not sent:
         return JSONResponse({"error": "the station is not connected"}, status_code=503)
     return JSONResponse({"ok": True}, status_code=202)
 

@@ -50,7 +50,7 @@ class Demo:
         self._stop = threading.Event()
         self._thread: Optional[threading.Thread] = None
         self._seed = seed
-        self.bus = None
+        self._station: Optional[SimulatedStation] = None
         self._prepare()
 
     # ---- data
@@ -101,48 +101,73 @@ class Demo:
     # ---- the simulated station
 
     def start(self) -> None:
+        self._station = SimulatedStation(self.config)
         self._thread = threading.Thread(target=self._run, name="demo-station", daemon=True)
         self._thread.start()
 
     def _run(self) -> None:
-        from ..bus import StationBus
-        from ..live import SessionLogSink
-        from ..simulate import run_simulation
-        from ..storage import SessionLog
-
-        db = SessionLog(self.config.storage.database)
-        cfg = self.config
-        scenarios = ("mixed", "clean")
+        station = self._station
         i = 0
         try:
             while not self._stop.is_set():
-                def attach(station, feedback):
-                    sink = SessionLogSink(db, station.config, self.bus.state.patient if self.bus else None)
-                    if self.bus is None:
-                        self.bus = StationBus(station.config, station, path=cfg.bus.socket, station_id="demo-wall",
-                                              session_sink=sink, feedback=feedback, group=None).start()
-                    else:
-                        self.bus.station, self.bus.config = station, station.config
-                        self.bus.session_sink, self.bus.feedback = sink, feedback
-                    station.sinks.extend([sink, self.bus])
-                    return self.bus.on_frame
-
                 try:
-                    run_simulation(scenarios[i % 2], cfg, seed=i % 5, speed=self.speed, fps=15, n_reps=5,
-                                   attach=attach)
+                    station.run_set(("mixed", "clean")[i % 2], seed=i % 5, speed=self.speed, n_reps=5)
                 except Exception:
                     log.exception("demo station: a simulated set failed; starting the next one")
-                if self.bus is not None:
-                    cfg = self.bus.config  # keep what the dashboard changed (target, checks)
                 i += 1
         finally:
-            db.close()
+            station.close()
 
     def stop(self) -> None:
         self._stop.set()
+        if self._station is not None and self._station.bus is not None:
+            self._station.bus.close()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+class SimulatedStation:
+    """The synthetic athlete through the whole station, set after set, on one station channel.
+
+    Each set is a fresh ``run_simulation`` (a new engine); the channel, its
+    clients and what they changed (patient, target, checks) carry over.
+    Used by the demo and by ``scripts/bench_dashboard.py``.
+    """
+
+    def __init__(self, config: Config, station_id: str = "demo-wall") -> None:
+        from ..storage import SessionLog
+
+        self.config = config
+        self.station_id = station_id
+        self.db = SessionLog(config.storage.database)
+        self.bus = None
+        self.extra_sinks: list = []
+
+    def run_set(self, scenario: str, *, seed: int = 0, speed: float = 1.0, n_reps: int = 5, fps: float = 15.0):
+        from ..bus import StationBus
+        from ..live import SessionLogSink
+        from ..simulate import run_simulation
+
+        def attach(station, feedback):
+            sink = SessionLogSink(self.db, station.config, self.bus.state.patient if self.bus else None)
+            if self.bus is None:
+                self.bus = StationBus(station.config, station, path=self.config.bus.socket,
+                                      station_id=self.station_id, session_sink=sink, feedback=feedback,
+                                      group=None).start()
+            else:
+                self.bus.station, self.bus.config = station, station.config
+                self.bus.session_sink, self.bus.feedback = sink, feedback
+            station.sinks.extend([sink, self.bus, *self.extra_sinks])
+            return self.bus.on_frame
+
+        res = run_simulation(scenario, self.config, seed=seed, speed=speed, fps=fps, n_reps=n_reps, attach=attach)
+        if self.bus is not None:
+            self.config = self.bus.config  # keep what the dashboard changed (target, checks)
+        return res
+
+    def close(self) -> None:
         if self.bus is not None:
             self.bus.close()
-        shutil.rmtree(self.folder, ignore_errors=True)
+        self.db.close()
 
 
 def _fake_rep(rng: random.Random, index: int, skill: float) -> Rep:

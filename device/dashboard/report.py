@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import sys
 from datetime import date, datetime
 from typing import Optional
 
@@ -20,6 +21,25 @@ from .plots import draw_pdf, rep_rounding_chart, trend_good_chart, trend_roundin
 
 VERDICT_WORDS = {"good": "good", "rounded": "rounded", "shallow": "shallow", "knee_lock": "knee lock",
                  "heel_lift": "heel lift", "too_fast": "too fast", "unchecked": "unchecked", "squat": "squat"}
+
+
+def _fpdf():
+    """fpdf2's FPDF class, imported without numpy.
+
+    fpdf2 uses numpy only to speed up embedded raster images, and the report has
+    none; loading numpy would add about 30 MB to the dashboard's resident memory
+    (its target on a Pi is 80 MB). A process that already has numpy keeps it.
+    """
+    if "numpy" in sys.modules:
+        from fpdf import FPDF
+
+        return FPDF
+    sys.modules["numpy"] = None  # type: ignore[assignment]  # `import numpy` raises ImportError meanwhile
+    try:
+        from fpdf import FPDF
+    finally:
+        del sys.modules["numpy"]
+    return FPDF
 
 
 def _t(text: object) -> str:
@@ -41,8 +61,7 @@ def _deg(v: Optional[float]) -> str:
 
 def pdf_report(patient: Patient, prescription: Optional[Prescription], sessions: list[Session], tr: Trend,
                day_from: date, day_to: date, *, clinic_name: str = "WallHinge") -> bytes:
-    from fpdf import FPDF
-
+    FPDF = _fpdf()
     threshold = prescription.rounding_deg if prescription else 10.0
     pdf = FPDF(format="A4", unit="mm")
     pdf.set_title(_t(f"WallHinge report {patient.code} {day_from} to {day_to}"))
@@ -134,13 +153,18 @@ def csv_report(patient: Patient, sessions: list[Session]) -> str:
     for s in sorted(sessions, key=lambda s: s.day):
         for st in s.sets:
             for r in st.reps:
-                w.writerow([patient.code, s.day, st.id, st.started_at, r["index"], r["verdict"],
+                w.writerow([_safe_cell(patient.code), s.day, st.id, st.started_at, r["index"], r["verdict"],
                             "true" if r["counted"] else "false", ";".join(r["faults"]),
                             _cell(r["trunk_inclination_deg"]), _cell(r["rounding_deg"]), _cell(r["knee_angle_deg"]),
                             _cell(r["heel_lift"]), _cell(r["duration_s"]),
                             "" if r["contact"] is None else ("true" if r["contact"] else "false"),
                             _cell(r["seen_fraction"])])
     return buf.getvalue()
+
+
+def _safe_cell(text: str) -> str:
+    # A spreadsheet runs a cell that starts with = + - @ as a formula: never for a typed name.
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def _cell(v: object) -> object:
