@@ -121,6 +121,7 @@ def main() -> int:
     results = {"off": [], "on": []}
     latencies: list[float] = []
     frames_seen = []
+    encode_ms: list[float] = []
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -144,6 +145,17 @@ def main() -> int:
         print(f"dashboard pid {dash.pid}: RSS after login {rss_start[0] / 1024:.1f} MB; "
               f"after pages and the PDF {rss_kb(dash.pid)[0] / 1024:.1f} MB")
         station.run_set("clean", seed=0, speed=0, n_reps=1, fps=args.fps)  # warm-up: imports, models
+        # The live view's own cost: each JPEG (overlay + encode) is timed on the channel's thread.
+        encode = station.bus._encode_frame
+
+        def timed_encode():
+            t0 = time.perf_counter()
+            out = encode()
+            if out is not None:
+                encode_ms.append(1000 * (time.perf_counter() - t0))
+            return out
+
+        station.bus.server.frame_encoder = timed_encode
         order = ["off", "on"]
         for run in range(args.runs):
             for cond in (order if run % 2 == 0 else order[::-1]):
@@ -186,7 +198,13 @@ def main() -> int:
     print()
     print(f"station frame rate, median of {args.runs} runs ({args.reps} reps, 640x480 @ {args.fps:g} fps source, "
           f"as fast as it goes): without live view {off:.1f} fps, with live view {on:.1f} fps "
-          f"(ratio {on / off:.2f})")
+          f"(ratio {on / off:.2f}); ranges {min(results['off']):.0f}-{max(results['off']):.0f} and "
+          f"{min(results['on']):.0f}-{max(results['on']):.0f} fps")
+    if encode_ms:
+        per = statistics.median(encode_ms)
+        fps_view = demo.config.bus.frame_fps
+        print(f"live view cost on the station: median {per:.1f} ms per JPEG (overlay + encode, {len(encode_ms)} frames) "
+              f"x {fps_view:g} a second = {per * fps_view / 10:.1f}% of one core, only while a view is open")
     if latencies:
         print(f"rep to browser (SSE) latency: median {1000 * statistics.median(latencies):.0f} ms, "
               f"max {1000 * max(latencies):.0f} ms over {len(latencies)} reps (target 500 ms)")

@@ -340,3 +340,42 @@ def test_the_pdf_report_renders_to_pages_with_plots(client, tmp_path):
     # the per-rep chart's verdict colours are there (green good and red rounded bars)
     near = lambda target: any(sum(abs(a - b) for a, b in zip(p, target)) < 40 for p in px)  # noqa: E731
     assert near((0x2E, 0x9E, 0x44)) and near((0xD9, 0x30, 0x25))
+
+
+# ------------------------------------------------------------------ the station channel
+
+
+def test_the_dashboard_follows_the_station_going_away_and_coming_back(tmp_path, pw_hash):
+    import os
+    import time
+
+    from device.bus import BusServer, encode
+
+    sock = Path("/tmp") / f"wh-dash-{os.getpid()}.sock"
+    s = Settings(place="clinic", clinic_db=tmp_path / "clinic.db", session_log=tmp_path / "none.db", socket=sock)
+    ClinicDB(s.clinic_db).add_user("physio", pw_hash)
+
+    def station(count: int) -> BusServer:
+        return BusServer(sock, group=None, greeting=lambda: [encode("state", {"count": count, "target": 9})]).start()
+
+    def wait(c, pred) -> dict:
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            snap = c.get("/api/state").json()
+            if pred(snap):
+                return snap
+            time.sleep(0.1)
+        raise AssertionError(snap)
+
+    srv = station(3)
+    try:
+        with TestClient(create_app(s), base_url=HOST) as c:
+            _login(c)
+            assert wait(c, lambda d: d["connected"])["state"]["count"] == 3
+            srv.close()  # the station stops: the dashboard says so and keeps serving
+            wait(c, lambda d: not d["connected"])
+            assert c.get("/sessions").status_code == 200
+            srv = station(4)  # and picks it up again by itself
+            assert wait(c, lambda d: d["connected"] and d["state"].get("count") == 4)
+    finally:
+        srv.close()

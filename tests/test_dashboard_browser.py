@@ -157,6 +157,7 @@ def test_the_clinicians_path(demo, browser, shots, tmp_path):
                                                    "too_fast", "unchecked"}
     page.wait_for_function("document.getElementById('camera').naturalWidth > 0", timeout=15_000)
     assert page.evaluate("document.getElementById('camera').naturalWidth") == 640
+    assert page.request.get(url + "api/state").json()["live_viewers"] == 1
     page.screenshot(path=str(shots / "04-live.png"), full_page=True)
 
     # The set the station logged for this patient shows up in the history.
@@ -195,6 +196,12 @@ def test_the_clinicians_path(demo, browser, shots, tmp_path):
     dl.value.save_as(csv_path)
     rows = csv_path.read_text().strip().splitlines()
     assert rows[0].startswith("patient,day,set_id") and len(rows) >= 2 and rows[1].startswith("T-100 Browser,")
+
+    # The live view streams only while the live page is open.
+    deadline = time.monotonic() + 10
+    while page.request.get(url + "api/state").json()["live_viewers"] and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert page.request.get(url + "api/state").json()["live_viewers"] == 0
 
     page.goto(url + "sessions")
     page.screenshot(path=str(shots / "08-sessions.png"), full_page=True)

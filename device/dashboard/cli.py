@@ -139,7 +139,7 @@ def dashboard_main(args, cfg: Config) -> int:
         print(f"WallHinge dashboard: {url}", flush=True)
     try:
         uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, proxy_headers=False,
-                    server_header=False)
+                    server_header=False, timeout_graceful_shutdown=3)
     except OSError as e:  # port in use, address not here
         print(f"error: cannot listen on {host}:{port}: {e.strerror}; choose another --port or --host",
               file=sys.stderr)

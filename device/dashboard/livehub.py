@@ -140,7 +140,7 @@ class LiveHub:
 
     def snapshot(self) -> dict:
         return {"type": "snapshot", "connected": self.connected, "state": self.state, "reps": list(self.reps),
-                "trace": list(self.trace), "station": self.hello.get("station")}
+                "trace": list(self.trace), "station": self.hello.get("station"), "live_viewers": self._viewers}
 
     async def viewer(self, delta: int) -> None:
         before = self._viewers
