@@ -288,7 +288,12 @@ def _cli(*args, cfg: Path, stdin: str = "") -> subprocess.CompletedProcess:
 
 def test_no_default_password_and_one_user_at_home(tmp_path):
     cfg = tmp_path / "wallhinge.toml"
-    cfg.write_text(f'[station]\nplace = "home"\n[dashboard]\ndatabase = "{tmp_path / "clinic.db"}"\nport = 1\n')
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    cfg.write_text(f'[station]\nplace = "home"\n[dashboard]\ndatabase = "{tmp_path / "clinic.db"}"\nport = {port}\n')
     r = _cli("dashboard", cfg=cfg)
     assert r.returncode == 2 and "no dashboard user yet" in r.stderr and "user add" in r.stderr
     pw = tmp_path / "pw"
@@ -379,3 +384,15 @@ def test_the_dashboard_follows_the_station_going_away_and_coming_back(tmp_path, 
             assert wait(c, lambda d: d["connected"] and d["state"].get("count") == 4)
     finally:
         srv.close()
+
+
+def test_a_damaged_session_log_is_named_on_the_page_not_a_traceback(tmp_path, pw_hash):
+    s = Settings(place="clinic", clinic_db=tmp_path / "clinic.db", session_log=tmp_path / "sessions.db",
+                 socket=tmp_path / "none.sock")
+    ClinicDB(s.clinic_db).add_user("physio", pw_hash)
+    s.session_log.write_bytes(b"this is not a database" * 100)
+    with TestClient(create_app(s), base_url=HOST) as c:
+        _login(c)
+        r = c.get("/sessions")
+        assert r.status_code == 200 and "History unavailable" in r.text and str(s.session_log) in r.text
+    assert s.session_log.read_bytes().startswith(b"this is not")  # never written over

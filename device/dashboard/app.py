@@ -86,8 +86,8 @@ class Dashboard:
 
     def page(self, request: Request, name: str, status: int = 200, **ctx: Any) -> HTMLResponse:
         login: Optional[Login] = getattr(request.state, "login", None)
-        html = self.env.get_template(name).render(request=request, login=login,
-                                                  csrf=login.csrf if login else "", **ctx)
+        html = self.env.get_template(name).render(request=request, login=login, csrf=login.csrf if login else "",
+                                                  log_problem=self.history.problem if login else None, **ctx)
         return HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store"})
 
     def login_page(self, request: Request, status: int = 200, error: str = "", next_url: str = "/") -> HTMLResponse:

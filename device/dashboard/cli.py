@@ -103,6 +103,16 @@ def dashboard_main(args, cfg: Config) -> int:
 
     host = args.host or cfg.dashboard.host
     port = args.port or cfg.dashboard.port
+    try:  # a clear message for the commonest failure, before the server starts
+        import socket
+
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((host, port))
+    except OSError as e:
+        print(f"error: cannot listen on {host}:{port} ({e.strerror}); another program may use that port: "
+              "choose another --port (or [dashboard] port), or --host", file=sys.stderr)
+        return 1
     demo = None
     if args.demo:
         from .demo import Demo

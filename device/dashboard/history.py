@@ -98,19 +98,25 @@ class History:
 
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
+        # What is wrong with the log right now, for the pages to say (None: fine or not there yet).
+        self.problem: Optional[str] = None
 
     def _conn(self) -> Optional[sqlite3.Connection]:
+        self.problem = None
         if not self.path.exists():
-            return None
-        conn = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False)
-        conn.row_factory = sqlite3.Row
-        conn.execute("PRAGMA busy_timeout = 5000")
+            return None  # the station has logged no set yet
         try:
-            if conn.execute("PRAGMA user_version").fetchone()[0] < 1:
-                conn.close()
-                return None
-        except sqlite3.DatabaseError:
+            conn = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False)
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA busy_timeout = 5000")
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+        except sqlite3.Error as e:
+            self.problem = (f"the session log {self.path} cannot be read ({e}); the station moves a corrupt log "
+                            "aside and starts a new one at its next start; check [storage] database")
+            return None
+        if version < 1:
             conn.close()
+            self.problem = f"{self.path} is not a WallHinge session log; check [storage] database"
             return None
         return conn
 
