@@ -390,6 +390,9 @@ class StationBus:
         self._baseline: Optional[float] = None
         self._last_posture_pub = float("-inf")
         self._buzzer = None
+        # The station's own dose, restored whenever the patient changes, so nobody
+        # inherits the previous patient's checks and limits.
+        self._base = (config.station.target_reps, config.checks.model_dump(), config.thresholds.model_dump())
         self._latest = None  # (image, sample, debug): the newest frame, for the live view
         self._latest_lock = threading.Lock()
         self._lock = threading.Lock()
@@ -515,6 +518,13 @@ class StationBus:
             raise CommandError(f"a {self.config.station.place} station has no patients; sets stay "
                                + ("anonymous" if self.config.station.place == "gym" else "its one user's"))
         label = None if patient_id is None else f"patient:{patient_id}"
+        if label != self.state.patient:
+            target, checks, thresholds = self._base
+            self.set_target(target)
+            for k, v in checks.items():
+                setattr(self.config.checks, k, v)
+            for k, v in thresholds.items():
+                setattr(self.config.thresholds, k, v)
         if self.session_sink is not None:
             self.session_sink.label = label  # from the next set on
         self.state.patient = label

@@ -106,6 +106,11 @@ def test_commands_are_validated_and_applied(sock):
         assert "thresholds" in c.wait_for("error")["message"]
         assert cfg.thresholds.min_rep_s == 1.5  # a refused prescription changes nothing
         assert cfg.station.target_reps == 8
+        # the next patient (or nobody) never inherits this patient's dose
+        c.send({"cmd": "patient", "value": None})
+        c.wait_for("state", lambda d: d["patient"] is None)
+        assert cfg.checks.tempo is True and cfg.thresholds.min_rep_s == 1.0 and cfg.station.target_reps == 20
+        assert sink.label is None
     finally:
         c.close()
         bus.close()
