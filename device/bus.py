@@ -580,7 +580,7 @@ def attach_bus(config, station, *, session_sink=None, feedback=None, path: Optio
     try:
         bus.start()
     except BusError as e:
-        log.error("%s; the station runs on without the dashboard channel", e)
+        log.warning("%s; the station runs on without the dashboard channel", e)
         return None
     station.sinks.append(bus)
     return bus
