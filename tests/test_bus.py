@@ -199,3 +199,46 @@ def test_frames_flow_only_while_asked_for_and_are_jpegs(sock):
     finally:
         c.close()
         bus.close()
+
+
+def test_the_live_station_serves_its_channel(tmp_path, factory, sock):
+    """The hook in device/live.py: the real station loop publishes on the configured socket."""
+    import threading
+
+    from gpiozero.pins.mock import MockTriggerPin
+
+    from device.live import run_station
+    from device.sim.scenarios import get_scenario
+    from device.simulate import TruthPosture
+    from tests.test_live import PacedFrames
+
+    sc = get_scenario("clean", 0, fps=15, n_reps=1)
+    cfg = Config()
+    cfg.storage.database = tmp_path / "sessions.db"
+    cfg.camera.source = "synthetic"
+    cfg.bus.socket = sock
+    echo = factory.pin(cfg.sensor.echo_pin)
+    factory.pin(cfg.sensor.trigger_pin, pin_class=MockTriggerPin, echo_pin=echo, echo_time=0.5 * 2 / 343.26)
+    t0 = time.monotonic() + 0.3
+    clock = lambda: time.monotonic() - t0  # noqa: E731
+    stop = threading.Event()
+    th = threading.Thread(target=run_station, args=(cfg,), daemon=True,
+                          kwargs=dict(pin_factory=factory, frame_source=PacedFrames(sc, clock),
+                                      posture=TruthPosture(sc), clock=clock, stop=stop))
+    th.start()
+    try:
+        deadline = time.monotonic() + 10
+        while not sock.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        c = BusClient(sock)
+        assert c.read()["type"] == "hello"
+        assert c.wait_for("state")["app_state"] == "running"
+        p = c.wait_for("posture", timeout=5)
+        assert {"t", "trunk_inclination_deg", "rounding_deg"} <= set(p)
+        c.send({"cmd": "target", "value": 7})
+        assert c.wait_for("state", lambda d: d["target"] == 7)
+        c.close()
+    finally:
+        stop.set()
+        th.join(10)
+    assert not sock.exists()  # the station removes its socket when it stops
