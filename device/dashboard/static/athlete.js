@@ -30,6 +30,7 @@
     if (r.count !== undefined && r.count !== null) { countEl.innerHTML = String(r.count); }
     if (r.target) { targetEl.innerHTML = String(r.target); }
     cueEl.innerHTML = r.cue ? r.cue : '&nbsp;';
+    if (r.count && r.target && r.count >= r.target) { statusEl.innerHTML = 'target reached: well done'; }
     flash.className = colourOf(r.verdict) + ' on';
     if (flashTimer) { clearTimeout(flashTimer); }
     flashTimer = setTimeout(function () { flash.className = colourOf(r.verdict); }, 700);
