@@ -20,7 +20,7 @@
     if (s.count !== undefined && s.count !== null) { countEl.innerHTML = String(s.count); }
     if (s.target) { targetEl.innerHTML = String(s.target); }
     if (s.connected === false) { statusEl.innerHTML = 'station not connected'; }
-    else if (s.set_active) { statusEl.innerHTML = ''; }
+    else if (s.set_active) { statusEl.innerHTML = s.target && s.count >= s.target ? 'target reached: well done' : ''; }
     else { statusEl.innerHTML = 'step up to the wall to start'; }
   }
 
