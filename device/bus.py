@@ -224,6 +224,14 @@ class BusServer:
     # ---- the I/O thread
 
     def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self._serve()
+            except Exception:  # never die silently: log, drop nobody, carry on
+                log.exception("station channel: unexpected error; serving on")
+                time.sleep(0.5)
+
+    def _serve(self) -> None:
         next_frame = 0.0
         while not self._stop.is_set():
             timeout = 1.0
@@ -309,7 +317,11 @@ class BusServer:
         if "frames" in obj:
             c.frames = bool(obj["frames"]) is True
             return
-        err = self.on_message(obj) if self.on_message is not None else "this station takes no commands"
+        try:
+            err = self.on_message(obj) if self.on_message is not None else "this station takes no commands"
+        except Exception as e:  # a bug in a command must not stop the channel
+            log.exception("station channel: a command failed: %r", obj)
+            err = f"the station could not carry that out ({type(e).__name__}: {e})"
         if err:
             self._reply(c, err)
 

@@ -242,3 +242,19 @@ def test_the_live_station_serves_its_channel(tmp_path, factory, sock):
         stop.set()
         th.join(10)
     assert not sock.exists()  # the station removes its socket when it stops
+
+
+def test_a_command_that_fails_inside_the_station_is_answered_and_the_channel_lives_on(sock):
+    def broken(obj):
+        raise RuntimeError("engine busy")
+
+    server = BusServer(sock, group=None, on_message=broken).start()
+    c = BusClient(sock)
+    try:
+        c.send({"cmd": "start"})
+        assert "could not carry that out (RuntimeError: engine busy)" in c.wait_for("error")["message"]
+        server.publish("state", {"count": 1})
+        assert c.wait_for("state")["count"] == 1
+    finally:
+        c.close()
+        server.close()
