@@ -84,7 +84,12 @@ class LiveHub:
                         msg = json.loads(line)
                     except ValueError:
                         continue
-                    await self._on_message(msg.get("type", ""), msg.get("data") or {})
+                    if not isinstance(msg, dict) or not isinstance(msg.get("data") or {}, dict):
+                        continue
+                    try:
+                        await self._on_message(str(msg.get("type", "")), msg.get("data") or {})
+                    except Exception:  # one odd message must not make the dashboard deaf
+                        log.exception("station channel: could not use a %r message", msg.get("type"))
             except (OSError, asyncio.IncompleteReadError, ValueError):
                 pass
             finally:
