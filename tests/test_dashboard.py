@@ -323,6 +323,9 @@ def test_adherence_is_days_trained_against_days_prescribed(tmp_path):
     tr = trend(sessions, today - timedelta(days=6), today, days_per_week=5)
     assert (tr.days_trained, tr.days_prescribed) == (3, 5) and tr.adherence == pytest.approx(0.6)
     assert tr.good_share == [0.5, 0.5, 0.5] and tr.rounding == [8.5, 8.5, 8.5]
+    # prescribed two days ago: only those days count, trained and prescribed
+    tr = trend(sessions, today - timedelta(days=6), today, days_per_week=7, prescribed_since=today - timedelta(days=1))
+    assert (tr.days_trained, tr.days_prescribed) == (2, 2)
 
 
 @pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="pdftoppm (apt poppler-utils) not installed")

@@ -317,7 +317,7 @@ def _patient_ctx(d: "Dashboard", request: Request, p: Patient) -> dict:
     lo, hi = _period(request)
     sessions = d.history.sessions(label=p.label, day_from=lo.isoformat(), day_to=hi.isoformat())
     rx = d.db.prescription(p.id)
-    tr = trend(sessions, lo, hi, rx.days_per_week if rx else None)
+    tr = trend(sessions, lo, hi, rx.days_per_week if rx else None, rx.since if rx else None)
     threshold = rx.rounding_deg if rx else d.s.rounding_deg
     charts = [to_svg(trend_good_chart(tr.days, tr.good_share)),
               to_svg(trend_rounding_chart(tr.days, tr.rounding, threshold))] if sessions else []
@@ -561,7 +561,7 @@ async def _report(request: Request, kind: str) -> Response:
     if kind == "csv":
         return Response(csv_report(p, sessions), media_type="text/csv; charset=utf-8", headers=headers)
     rx = d.db.prescription(p.id)
-    tr = trend(sessions, lo, hi, rx.days_per_week if rx else None)
+    tr = trend(sessions, lo, hi, rx.days_per_week if rx else None, rx.since if rx else None)
     pdf = await run_in_threadpool(pdf_report, p, rx, sessions, tr, lo, hi)
     return Response(pdf, media_type="application/pdf", headers=headers)
 

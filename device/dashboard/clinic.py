@@ -17,7 +17,7 @@ import sqlite3
 import threading
 import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Optional
 
@@ -105,6 +105,10 @@ class Prescription:
         """The ``prescription`` message of the station channel (device/bus.py)."""
         return {"target": self.reps, "checks": dict(self.checks), "min_rep_s": self.min_rep_s,
                 "rounding_deg": self.rounding_deg}
+
+    @property
+    def since(self) -> date:
+        return date.fromisoformat(self.created_at[:10])
 
     @property
     def checks_text(self) -> str:
@@ -245,7 +249,7 @@ class ClinicDB:
     # ---- prescriptions
 
     def prescribe(self, pid: int, *, sets: int, reps: int, days_per_week: int, checks: dict[str, bool],
-                  min_rep_s: float, rounding_deg: float, note: str = "") -> int:
+                  min_rep_s: float, rounding_deg: float, note: str = "", created_at: Optional[str] = None) -> int:
         self.patient(pid)
         _range(sets, "sets", 1, 10)
         _range(reps, "reps per set", 1, 200)
@@ -257,7 +261,7 @@ class ClinicDB:
             "INSERT INTO prescriptions (patient_id, sets, reps, days_per_week, checks, min_rep_s, rounding_deg, note,"
             " created_at) VALUES (?,?,?,?,?,?,?,?,?)",
             (pid, int(sets), int(reps), int(days_per_week), json.dumps(clean), float(min_rep_s), float(rounding_deg),
-             _clean(note, "note to the patient", 500), _now_iso()))
+             _clean(note, "note to the patient", 500), created_at or _now_iso()))
 
     def prescription(self, pid: int) -> Optional[Prescription]:
         rows = self._q("SELECT * FROM prescriptions WHERE patient_id = ? ORDER BY id DESC LIMIT 1", (pid,))

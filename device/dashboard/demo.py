@@ -67,7 +67,8 @@ class Demo:
             pid = db.add_patient(code, notes)
             db.prescribe(pid, sets=sets, reps=reps, days_per_week=days,
                          checks={"rounding": True, "knee_lock": True, "heel_lift": True, "tempo": True},
-                         min_rep_s=1.0, rounding_deg=10.0, note="Chest tall, hips back to the wall.")
+                         min_rep_s=1.0, rounding_deg=10.0, note="Chest tall, hips back to the wall.",
+                         created_at=(datetime.now().astimezone() - timedelta(days=22)).isoformat(timespec="seconds"))
             ids.append(pid)
         db.close()
         self._write_history(ids)

@@ -191,16 +191,19 @@ class Trend:
         return self.days_trained / self.days_prescribed if self.days_prescribed else None
 
 
-def trend(sessions: list[Session], day_from: date, day_to: date, days_per_week: Optional[int]) -> Trend:
+def trend(sessions: list[Session], day_from: date, day_to: date, days_per_week: Optional[int],
+          prescribed_since: Optional[date] = None) -> Trend:
     """Share of good reps and median rounding per session, and adherence in the period.
 
     Adherence is days trained against days prescribed: ``days_per_week`` times
-    the period's length in weeks (rounded to whole days, at least one).
+    the length in weeks of the part of the period since the prescription
+    (``prescribed_since``), rounded to whole days, at least one.
     """
     ordered = sorted(sessions, key=lambda s: s.day)
-    trained = len({s.day for s in ordered if s.total})
-    n_days = (day_to - day_from).days + 1
-    prescribed = max(1, round(days_per_week * n_days / 7)) if days_per_week else 0
+    start = max(day_from, prescribed_since) if prescribed_since else day_from
+    trained = len({s.day for s in ordered if s.total and s.day >= start.isoformat()})
+    n_days = max(0, (day_to - start).days + 1)
+    prescribed = max(1, round(days_per_week * n_days / 7)) if days_per_week and n_days else 0
     return Trend([s.day for s in ordered], [s.good_share for s in ordered], [s.rounding_median for s in ordered],
                  trained, prescribed)
 

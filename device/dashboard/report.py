@@ -94,7 +94,8 @@ def pdf_report(patient: Patient, prescription: Optional[Prescription], sessions:
     pdf.set_font("Helvetica", "", 10)
     reps = [r for s in sessions for r in s.reps]
     good = sum(1 for r in reps if r["verdict"] == "good")
-    summary = [f"Days trained {tr.days_trained} of {tr.days_prescribed} prescribed (adherence {_pct(tr.adherence)})"
+    summary = [f"Days trained {tr.days_trained} of {tr.days_prescribed} prescribed (adherence {_pct(tr.adherence)}), "
+               f"counted from {max(day_from, prescription.since) if prescription else day_from:%d %b %Y}"
                if tr.days_prescribed else f"Days trained {tr.days_trained}",
                f"{_n(len(sessions), 'session')}, {_n(sum(len(s.sets) for s in sessions), 'set')}, "
                f"{_n(len(reps), 'rep')}, "
