@@ -70,6 +70,15 @@ def demo():
     if not {"url", "password", "athlete"} <= set(info):
         proc.kill()
         pytest.fail("the demo did not start:\n" + "".join(lines))
+    # Keep reading its output: a full pipe would block the server on its next log line.
+    import threading
+
+    def drain() -> None:
+        for line in proc.stdout:
+            lines.append(line)
+
+    threading.Thread(target=drain, daemon=True).start()
+    info["log"] = lines
     # wait until it answers
     import urllib.error
     import urllib.request
@@ -81,6 +90,9 @@ def demo():
         except (urllib.error.URLError, ConnectionError):
             time.sleep(0.2)
     yield info
+    log_file = Path(os.environ.get("WALLHINGE_SCREENSHOTS") or "/tmp") / f"demo-{port}.log"
+    log_file.write_text("".join(lines))
+    print(f"\ndemo dashboard output: {log_file}")
     os.killpg(proc.pid, signal.SIGINT)
     try:
         proc.wait(10)
@@ -182,7 +194,10 @@ def test_the_clinicians_path(demo, browser, shots, tmp_path):
     # The report: PDF and CSV downloads.
     page.goto(url + f"patients/{pid}")
     page.screenshot(path=str(shots / "06-patient-with-session.png"), full_page=True)
-    with page.expect_download() as dl:
+    href = page.locator("#report-pdf").get_attribute("href")
+    r = page.request.get(url.rstrip("/") + href, timeout=90_000)  # a server error shows here, not as a timeout
+    assert r.status == 200 and r.body()[:5] == b"%PDF-", (r.status, r.text()[:500])
+    with page.expect_download(timeout=90_000) as dl:
         page.locator("#report-pdf").click()
     pdf = tmp_path / "report.pdf"
     dl.value.save_as(pdf)
@@ -190,7 +205,7 @@ def test_the_clinicians_path(demo, browser, shots, tmp_path):
     if shutil.which("pdftoppm"):
         subprocess.run(["pdftoppm", "-r", "50", "-png", str(pdf), str(shots / "07-report")], check=True, timeout=60)
         assert list(shots.glob("07-report*.png"))
-    with page.expect_download() as dl:
+    with page.expect_download(timeout=90_000) as dl:
         page.locator("#report-csv").click()
     csv_path = tmp_path / "reps.csv"
     dl.value.save_as(csv_path)
