@@ -260,6 +260,28 @@ def test_the_athlete_screen_needs_its_link_and_shows_no_patient_data(client, tmp
                                    "person_present", "connected"}
 
 
+def test_the_athlete_link_can_be_renewed_and_the_old_one_stops(client, tmp_path):
+    old = ClinicDB(tmp_path / "clinic.db").athlete_token()
+    assert client.post("/athlete-link", headers={"Origin": HOST}).status_code == 401
+    _login(client)
+    csrf = _csrf(client, "/live")
+    assert client.post("/athlete-link", data={"csrf": "x"}, headers={"Origin": HOST}).status_code == 403
+    r = client.post("/athlete-link", data={"csrf": csrf}, headers={"Origin": HOST}, follow_redirects=False)
+    assert r.status_code == 303
+    new = ClinicDB(tmp_path / "clinic.db").athlete_token()
+    assert new != old and new in client.get("/live").text
+    assert client.get(f"/athlete/{old}").status_code == 404 and client.get(f"/athlete/{new}").status_code == 200
+
+
+def test_login_never_redirects_to_another_site(client):
+    for evil in ("//evil.example/", "/\\evil.example/", "http://evil.example/"):
+        client.cookies.clear()
+        pre = re.search(r'name="pre" value="([^"]+)"', client.get("/login").text).group(1)
+        r = client.post("/login", data={"name": "physio", "password": PASSWORD, "pre": pre, "next": evil},
+                        headers={"Origin": HOST}, follow_redirects=False)
+        assert r.status_code == 303 and r.headers["location"] == "/"
+
+
 def test_security_headers(client):
     r = client.get("/login")
     assert r.headers["x-frame-options"] == "DENY"

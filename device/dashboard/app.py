@@ -218,8 +218,8 @@ async def login_post(request: Request) -> Response:
     name = str(form.get("name", "")).strip()
     password = str(form.get("password", ""))
     next_url = str(form.get("next", "/"))
-    if not next_url.startswith("/") or next_url.startswith("//"):
-        next_url = "/"
+    if not next_url.startswith("/") or next_url.startswith(("//", "/\\")):
+        next_url = "/"  # only our own pages: never an open redirect
     pre = request.cookies.get(PRE_COOKIE)
     if not _same_origin(request) or not auth.csrf_ok(pre, str(form.get("pre", ""))):
         return d.login_page(request, 403, "The login form expired; please try again.", next_url)
@@ -406,6 +406,14 @@ async def select_on_station(request: Request) -> Response:
         sent = await d.hub.command({"prescription": rx.for_station()})
     if not sent:
         return await _patient_error(d, request, pid, "The station is not connected; is it running?")
+    return RedirectResponse("/live", 303)
+
+
+@change
+async def new_athlete_link(request: Request) -> Response:
+    """A new secret for the athlete screen's link; screens on the old link stop updating."""
+    d: Dashboard = request.app.state.dash
+    d.db.set_setting("athlete_token", secrets.token_urlsafe(12))
     return RedirectResponse("/live", 303)
 
 
@@ -701,6 +709,7 @@ def create_app(settings: Settings, *, hub: Optional[LiveHub] = None,
         Route("/sessions/{day}/{who}", session_page),
         Route("/api/sessions", api_sessions),
         Route("/api/state", api_state),
+        Route("/athlete-link", new_athlete_link, methods=["POST"]),
         Route("/athlete/{token}", athlete_page),
         Route("/athlete/{token}/state", athlete_state),
         Route("/athlete/{token}/events", athlete_events),
