@@ -421,3 +421,42 @@ def test_a_damaged_session_log_is_named_on_the_page_not_a_traceback(tmp_path, pw
         r = c.get("/sessions")
         assert r.status_code == 200 and "History unavailable" in r.text and str(s.session_log) in r.text
     assert s.session_log.read_bytes().startswith(b"this is not")  # never written over
+
+
+def test_the_demo_stops_on_sigterm_and_removes_its_folder():
+    import os
+    import signal
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    p = subprocess.Popen([sys.executable, "-m", "device", "dashboard", "--demo", "--port", str(port)], cwd=ROOT,
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        out, folder = [], None
+        while folder is None:
+            line = p.stdout.readline()
+            assert line, "".join(out)
+            out.append(line)
+            if m := re.search(r"demo data in (\S+)", line):
+                folder = Path(m.group(1))
+        assert (folder / "clinic.db").exists() and (folder / "sessions.db").exists()
+        import time
+        import urllib.request
+
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:  # until the server answers
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/athlete/x", timeout=1)
+            except urllib.error.HTTPError:
+                break
+            except OSError:
+                time.sleep(0.2)
+        p.send_signal(signal.SIGTERM)
+        assert p.wait(20) == 128 + signal.SIGTERM
+        assert not folder.exists()  # the demo's data goes with it
+    finally:
+        if p.poll() is None:
+            os.kill(p.pid, signal.SIGKILL)
+            p.wait()

@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import getpass
 import ipaddress
+import signal
 import sys
+import threading
 from pathlib import Path
 from typing import Optional
 
@@ -147,6 +149,10 @@ def dashboard_main(args, cfg: Config) -> int:
         print(f"  demo data in {demo.folder} (removed when you stop it with Ctrl-C)", flush=True)
     else:
         print(f"WallHinge dashboard: {url}", flush=True)
+    if threading.current_thread() is threading.main_thread():
+        # uvicorn stops gracefully on SIGTERM, then re-raises it with the handler found here:
+        # exit through Python so the `finally` below runs (the demo removes its folder).
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
     try:
         uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, proxy_headers=False,
                     server_header=False, timeout_graceful_shutdown=3)
