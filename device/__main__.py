@@ -10,6 +10,8 @@
     soak       the station in simulation for hours of simulated time: memory, threads, files
     cues       render every spoken phrase to a folder (cues --render DIR)
     fleet      every station on an MQTT broker, live, in the terminal
+    dashboard  the clinician's web dashboard and the athlete screen
+    user       dashboard accounts (user add NAME)
 
 Exit status: 0 ok, 1 a runtime failure (named), 2 a bad config or usage.
 Expected failures print one clear message, never a traceback; --verbose
@@ -183,6 +185,10 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--mqtt", metavar="URL", type=_mqtt_url, help="the broker (default: [mqtt] url of the config)")
     f.add_argument("--for", dest="duration", type=_number("--for", 0, 10**7, low_open=True), metavar="SECONDS",
                    help="stop after this long (default: until Ctrl-C)")
+
+    from .dashboard.cli import add_arguments as dashboard_arguments  # dashboard, user (issue 12)
+
+    dashboard_arguments(sub)
     return p
 
 
@@ -430,6 +436,12 @@ def _cmd_config(args, cfg: Config) -> int:
     return 0
 
 
+def _cmd_dashboard(args, cfg: Config) -> int:
+    from .dashboard.cli import main_hook
+
+    return main_hook(args.command, args, cfg)
+
+
 def _cmd_cues(args, cfg: Config) -> int:
     from .cues import cues_main
 
@@ -444,7 +456,7 @@ def _cmd_fleet(args, cfg: Config) -> int:
 
 HANDLERS = {"run": _cmd_run, "simulate": _cmd_simulate, "analyze": _cmd_analyze, "selftest": _cmd_selftest,
             "export": _cmd_export, "config": _cmd_config, "soak": _cmd_soak, "cues": _cmd_cues,
-            "fleet": _cmd_fleet}
+            "fleet": _cmd_fleet, "dashboard": _cmd_dashboard, "user": _cmd_dashboard}
 
 
 def to_toml(d: dict) -> str:

@@ -104,6 +104,7 @@ class StationApp:
         self._faults: dict[str, str] = {}
         self._stopping = False
         self._listeners: list[Callable[[StationState], None]] = []
+        self._frame_listeners: list[Callable[[Frame, list[Event]], None]] = []
         self._published: Optional[dict] = None
         self.station_state = StationState(station_id=station_id, target=config.station.target_reps)
         self.patient_id: Optional[int] = None
@@ -131,6 +132,10 @@ class StationApp:
     def on_close(self, fn: Callable[[], object]) -> None:
         """Close ``fn`` with the app (last registered, first closed)."""
         self.exit_stack.callback(fn)
+
+    def add_frame_listener(self, fn: Callable[[Frame, list[Event]], None]) -> None:
+        """Called after every camera frame the station has judged (the dashboard's live view and trace)."""
+        self._frame_listeners.append(fn)
 
     def add_state_listener(self, fn: Callable[[StationState], None]) -> None:
         """``fn(station_state)`` whenever the state changes, and only then (called from the thread
@@ -195,6 +200,11 @@ class StationApp:
     def on_frame(self, frame: Frame) -> list[Event]:
         events = self.station.on_frame(frame)
         self._presence()
+        for fn in self._frame_listeners:
+            try:
+                fn(frame, events)
+            except Exception:
+                log.exception("frame listener failed")
         return events
 
     def on_posture(self, p: PostureSample, frame: Optional[Frame] = None) -> list[Event]:

@@ -232,6 +232,23 @@ class ViewLightConfig(_Section):
         if len({self.red_pin, self.green_pin, self.blue_pin}) != 3:
             raise ValueError("view_light red_pin, green_pin and blue_pin must all be different")
         return self
+class BusConfig(_Section):
+    """The station's local channel to the dashboard (device/bus.py): a Unix socket, 0660 group wallhinge."""
+
+    enabled: bool = True
+    socket: Path = Path("/run/wallhinge/station.sock")
+    # Live view frames a second while a clinician watches (none otherwise).
+    frame_fps: float = Field(4.0, gt=0, le=15)
+
+
+class DashboardConfig(_Section):
+    """The clinician's web dashboard (python -m device dashboard)."""
+
+    host: str = "127.0.0.1"  # localhost only unless asked
+    port: int = Field(8080, ge=1, le=65535)
+    # Users, patients, prescriptions; the session log itself is only read.
+    database: Path = Path("/var/lib/wallhinge/clinic.db")
+    session_hours: float = Field(12.0, gt=0, le=24 * 30)
 
 
 class Config(_Section):
@@ -247,6 +264,8 @@ class Config(_Section):
     mqtt: MqttConfig = Field(default_factory=MqttConfig)
     audio: AudioConfig = Field(default_factory=AudioConfig)
     view_light: ViewLightConfig = Field(default_factory=ViewLightConfig)
+    bus: BusConfig = Field(default_factory=BusConfig)
+    dashboard: DashboardConfig = Field(default_factory=DashboardConfig)
 
     @model_validator(mode="after")
     def _no_pin_clash(self) -> "Config":

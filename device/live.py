@@ -176,12 +176,19 @@ def build_live_app(
         source = frame_source or make_frame_source(config)
         opened.callback(source.close)
         # Extra sinks (MQTT, dashboard bus, audio cues) go at the end of this list.
+        session_sink = SessionLogSink(db, config, label)
         app = StationApp(config, estimator, feedback=feedback,
-                         sinks=[SessionLogSink(db, config, label), LogSink(), *(s for s in (cues, view) if s), *sinks],
+                         sinks=[session_sink, LogSink(), *(s for s in (cues, view) if s), *sinks],
                          recorder=recorder, has_distance=reader.has_distance, clock=clock, speech=cues,
                          station_id=config.mqtt.station_id or default_station_id())
         app.exit_stack.push(opened.pop_all())  # the app owns them now (closing twice is harmless)
     app.add_state_listener(_FaultSignals(cues, view))
+    from .bus import attach_bus  # the dashboard's channel (issue 12)
+
+    bus = attach_bus(config, app.station, session_sink=session_sink, feedback=feedback)
+    if bus is not None:
+        app.add_frame_listener(bus.on_frame)
+        app.on_close(bus.close)
     net = _start_net(config, app, clock, mqtt_url)
     if net is not None:
         app.add_sink(net)

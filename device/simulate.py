@@ -106,8 +106,13 @@ def run_simulation(
     scenario=None,
     mqtt_url: Optional[str] = None,
     speak: bool = False,
+    attach: Optional[Callable] = None,
 ) -> SimResult:
-    """Run one scenario through the whole station; ``speed`` 0 = as fast as possible, 1 = real time."""
+    """Run one scenario through the whole station; ``speed`` 0 = as fast as possible, 1 = real time.
+
+    ``attach(station, feedback)`` may add sinks (the dashboard demo's session log
+    and station channel) and return a per-frame callback ``(frame, events)``.
+    """
     from .sim.scenarios import SyntheticFrameSource, get_scenario
 
     cfg = config.model_copy(deep=True) if config is not None else Config()
@@ -172,6 +177,9 @@ def run_simulation(
         app.on_close(cues.close)
     source = SyntheticFrameSource(scenario)
     app.on_close(source.close)
+    per_frame = attach(app.station, feedback) if attach is not None else None
+    if per_frame is not None:
+        app.add_frame_listener(per_frame)
     if mqtt_url or cfg.mqtt.url:  # stations on the network (device/net); a simulation's outbox is in memory
         from .net.mqtt import link_from_config
 
@@ -195,7 +203,7 @@ def run_simulation(
             yield f
 
     with app:
-        if posture == "truth" and recorder is None:
+        if posture == "truth" and recorder is None and per_frame is None:
             # Nobody looks at the pictures: posture comes from the ground truth and nothing is
             # recorded, so the frames are not rendered (the same times, the same station).
             frames = (Frame(i, t, None) for i, t in enumerate(scenario.frame_times()))

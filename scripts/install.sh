@@ -39,7 +39,9 @@ readonly APT_PACKAGES=(
 )
 # Only what apt lacks (Bookworm ships pydantic 1); nothing here may pull numpy.
 # paho-mqtt 2 (the MQTT link, device/net): Bookworm's python3-paho-mqtt is 1.6.
-readonly PIP_PACKAGES=("pydantic>=2.5,<3" "paho-mqtt>=2.1,<3")
+readonly PIP_PACKAGES=("pydantic>=2.5,<3" "paho-mqtt>=2.1,<3"
+    # the clinic dashboard (device/dashboard): pure Python but Pillow, which has Pi wheels
+    "starlette>=1.0,<2" "uvicorn>=0.30" "jinja2>=3.1" "python-multipart>=0.0.9" "fpdf2>=2.7,<3")
 # The time-of-flight hip sensor's drivers (device/io/tof.py), only when used.
 readonly TOF_PIP_PACKAGES=(adafruit-blinka adafruit-extended-bus
     adafruit-circuitpython-vl53l1x adafruit-circuitpython-vl53l0x)
@@ -294,13 +296,45 @@ install_local_mqtt() {
         "${SERVICE_USER}" "${station_pw#"${ROOT}"}"
 }
 
+# The clinic dashboard (issue 12): its own unit. There is no default password:
+# the clinician's account is made here, and the dashboard is enabled only once
+# an account exists.
+readonly DASH_UNIT="wallhinge-dashboard.service"
+install_dashboard() {
+    say "dashboard service ${DASH_UNIT}"
+    run install -m 0644 "${SRC_DIR}/systemd/${DASH_UNIT}" "${UNIT_DIR}/${DASH_UNIT}"
+    if [[ -n "${ROOT}" ]]; then
+        return
+    fi
+    run install -d -m 0700 -o "${SERVICE_USER}" -g "${SERVICE_USER}" "${STATE_DIR}"
+    local py=(runuser -u "${SERVICE_USER}" -- "${VENV}/bin/python" -m device --config "${CONF}")
+    if [[ ${DRY_RUN} -eq 0 ]] && [[ -z "$("${py[@]}" user list 2>/dev/null)" ]]; then
+        if [[ ! -t 0 ]]; then
+            say "next: create the clinician's dashboard account, then start the dashboard:"
+            say "  sudo ${py[*]} user add NAME && sudo systemctl enable --now ${DASH_UNIT}"
+            return
+        fi
+        local name
+        read -r -p "Dashboard account for the clinician, user name: " name
+        run "${py[@]}" user add "${name}"
+    fi
+    run systemctl daemon-reload
+    run systemctl enable "${DASH_UNIT}"
+    if [[ ${START} -eq 1 ]]; then
+        run systemctl restart "${DASH_UNIT}"
+        say "dashboard on http://127.0.0.1:8080/ ([dashboard] host and port in ${CONF})"
+    fi
+}
+
 uninstall() {
     say "removing WallHinge"
     if [[ -z "${ROOT}" ]] && command -v systemctl >/dev/null 2>&1; then
         run systemctl disable --now "${UNIT_NAME}" || true
+        run systemctl disable --now "${DASH_UNIT}" || true
     fi
     run rm -f "${UNIT_DIR}/${UNIT_NAME}"
     run rm -rf "${UNIT_DIR}/${UNIT_NAME}.d"
+    run rm -f "${UNIT_DIR}/${DASH_UNIT}"
     if [[ -z "${ROOT}" ]] && command -v systemctl >/dev/null 2>&1; then
         run systemctl daemon-reload
     fi
@@ -335,6 +369,7 @@ main() {
         install_local_mqtt
     fi
     install_service
+    install_dashboard
     say "done"
 }
 
