@@ -664,7 +664,7 @@ def build_figure(body: Body, pose: Pose, light: float = 1.0, sensor_only: bool =
         if body.top == "hoodie":
             # The hood lies bunched on the upper back, over the base of the neck.
             nb = outline[i1 - 1]
-            hood = _ellipse(nb[0] + 0.01 * k, nb[1] + 0.02 * k, 0.085 * k, 0.045 * k, 0.0)
+            hood = _ellipse(nb[0] + 0.01 * k, nb[1] + 0.005 * k, 0.09 * k, 0.035 * k, 0.0)
             add(tw(hood), pose.z, _shade(body.shirt, 0.9))
     leg_parts(legs[0], zn, light)
 

@@ -444,7 +444,7 @@ def _refine_edge(pts: np.ndarray, normal: np.ndarray, soft: np.ndarray, reach: f
 _GRADIENT_STEP = 0.25  # px between samples across the edge
 
 
-def _gradient_offsets(reach: float) -> tuple[np.ndarray, np.ndarray, int, int]:
+def _gradient_offsets(reach: float, inward: Optional[float] = None) -> tuple[np.ndarray, np.ndarray, int, int]:
     """Sample offsets across the edge for :func:`_refine_edge_gradient`, cached per reach.
 
     Returns (ks: sample offsets, kc: offsets of the 1-px differences, w0, w1: the
@@ -452,29 +452,35 @@ def _gradient_offsets(reach: float) -> tuple[np.ndarray, np.ndarray, int, int]:
     last entry (kc reaches at least 0.25 px beyond ``reach`` on both sides), so a
     peak always has neighbours on both sides for its sub-pixel fit.
     """
-    hit = _OFFSETS.get(reach)
+    inward = reach if inward is None else min(inward, reach)
+    hit = _OFFSETS.get((reach, inward))
     if hit is None:
         ks = np.arange(-reach - 1.0, reach + 1.0 + 1e-9, _GRADIENT_STEP)
         lag = int(round(0.5 / _GRADIENT_STEP))  # derivative over 1 px
         kc = ks[lag:-lag]
-        inside = np.flatnonzero(np.abs(kc) <= reach)
+        inside = np.flatnonzero((kc <= reach) & (kc >= -inward))
         w0, w1 = int(inside[0]), int(inside[-1]) + 1
         assert w0 >= 1 and w1 <= len(kc) - 1
-        hit = _OFFSETS[reach] = (ks, kc, w0, w1)
+        hit = _OFFSETS[(reach, inward)] = (ks, kc, w0, w1)
     return hit
 
 
-_OFFSETS: dict[float, tuple[np.ndarray, np.ndarray, int, int]] = {}
+_OFFSETS: dict[tuple[float, float], tuple[np.ndarray, np.ndarray, int, int]] = {}
 
 
 def _refine_edge_gradient(pts: np.ndarray, normal: np.ndarray, image: np.ndarray, reach: float = 2.5,
-                          min_contrast: float = 12.0, mirrored: bool = False) -> tuple[np.ndarray, float]:
+                          min_contrast: float = 12.0, mirrored: bool = False,
+                          inward: float = 2.5) -> tuple[np.ndarray, float]:
     """Move each point along ``normal`` to the sub-pixel peak of the colour gradient across the edge.
+
+    Outward (``normal`` points out of the body) the search reaches ``reach``; inward only ``inward``:
+    inside the body lie other edges (an arm beside the back, a sleeve's shade) that a coarse mask on
+    clothing the colour of the wall would otherwise be pulled onto.
 
     ``mirrored``: the points are in the left-right mirror of ``image``. Returns the
     moved points and the fraction of them that found an edge (peak >= ``min_contrast``).
     """
-    ks, kc, w0, w1 = _gradient_offsets(reach)
+    ks, kc, w0, w1 = _gradient_offsets(reach, inward)
     lag = (len(ks) - len(kc)) // 2
     nx, ny = float(normal[0]), float(normal[1])
     # Sample points pts + k * normal, as N x K coordinate maps, and the box they span.
