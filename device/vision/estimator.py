@@ -38,6 +38,7 @@ class EstimatorParams:
     facing_min: float = 0.03  # facing votes weaker than this are not counted
     hinge_height: float = 0.88  # a blob this much shorter than standing is hinged (its vote counts twice)
     side_votes_sure: float = 6.0  # net votes that make the wall side sure
+    side_window_s: float = 4.0  # votes older than this are forgotten (a side read from bad masks is outvoted)
     side_min_votes: int = 2  # net votes before any side is named (one vote may be a turn on the spot)
     in_position_sure: float = 0.5  # how sure of the side before the person counts as in position
     edge_reach_px: float = 2.5  # how far from the mask's edge the back's colour edge is searched
@@ -293,7 +294,8 @@ class PostureEstimator:
         self._last_seen_t: Optional[float] = None
         self._heights: deque[float] = deque(maxlen=self.params.heights_window)
         self._standing_h: Optional[float] = None
-        self._facing_votes: deque[float] = deque(maxlen=60)
+        # (t, vote): a window in seconds, not in frames, so the side is as steady at 30 fps as at 15.
+        self._facing_votes: deque[tuple[float, float]] = deque()
         self._feet: deque[tuple[float, float, float]] = deque(maxlen=90)  # t, x, floor y
         self._heel_ref: deque[float] = deque(maxlen=30)
         self._side_cache: Optional[tuple] = None
@@ -307,14 +309,14 @@ class PostureEstimator:
             return self.wall_side_setting, 1.0
         if not self._facing_votes:
             return None, 0.0
-        key = (len(self._facing_votes), self._facing_votes[-1])
+        key = (len(self._facing_votes), self._facing_votes[-1], self._facing_votes[0][0])
         if self._side_cache is not None and self._side_cache[0] == key:
             return self._side_cache[1]
         # Evidence, not agreement: each vote is right most of the time (about 4 in 5
         # on hard masks), so what makes the side sure is how many more votes point
         # one way than the other. Six net votes put a wrong majority below 1 %;
         # the window is finite, so a side read from bad masks is outvoted later.
-        margin = float(sum((f > 0) - (f < 0) for f in self._facing_votes))  # sum of the votes' signs
+        margin = float(sum((f > 0) - (f < 0) for _, f in self._facing_votes))  # sum of the votes' signs
         if abs(margin) < self.params.side_min_votes:
             self._side_cache = (key, (None, 0.0))
             return None, 0.0
@@ -410,9 +412,11 @@ class PostureEstimator:
             # beyond it point the wrong way, 2.5 % beyond 0.02. The hinge cue (blob
             # clearly shorter than standing) was never wrong: it counts twice.
             if fs is not None and abs(fs) > self.params.facing_min:
-                self._facing_votes.append(fs)
+                self._facing_votes.append((t, fs))
                 if self._standing_h and h < self.params.hinge_height * self._standing_h:
-                    self._facing_votes.append(fs)
+                    self._facing_votes.append((t, fs))
+            while self._facing_votes and t - self._facing_votes[0][0] > self.params.side_window_s:
+                self._facing_votes.popleft()
         side, side_sure = self._wall_side()
         dbg.wall_side = side
         dbg.facing = None if side is None else ("right" if side == "left" else "left")

@@ -470,12 +470,13 @@ _OFFSETS: dict[tuple[float, float], tuple[np.ndarray, np.ndarray, int, int]] = {
 
 def _refine_edge_gradient(pts: np.ndarray, normal: np.ndarray, image: np.ndarray, reach: float = 2.5,
                           min_contrast: float = 12.0, mirrored: bool = False,
-                          inward: float = 2.5) -> tuple[np.ndarray, float]:
+                          inward: Optional[float] = None) -> tuple[np.ndarray, float]:
     """Move each point along ``normal`` to the sub-pixel peak of the colour gradient across the edge.
 
-    Outward (``normal`` points out of the body) the search reaches ``reach``; inward only ``inward``:
-    inside the body lie other edges (an arm beside the back, a sleeve's shade) that a coarse mask on
-    clothing the colour of the wall would otherwise be pulled onto.
+    Outward (``normal`` points out of the body) the search reaches ``reach``; inward ``inward``
+    (default: as far). A learned mask is blobby and often larger than the person, so its true edge
+    can lie well inside; but inside lie other edges too (an arm beside the back): on clothing the
+    colour of the wall the search is pulled onto them (a known limitation, see the README).
 
     ``mirrored``: the points are in the left-right mirror of ``image``. Returns the
     moved points and the fraction of them that found an edge (peak >= ``min_contrast``).
