@@ -46,6 +46,9 @@ class EstimatorParams:
     heel_ref_min: int = 5  # standing heel references needed before heel lift is reported
     heel_conf_learned: float = 0.3  # the learned mask's soft foot outline: heel lift only as a hint
     unknown_height_conf: float = 0.4  # confidence factor while the standing height is a guess
+    scale_window: int = 60  # standing back bends kept per mask source (see PostureEstimator._same_scale)
+    scale_min_standing: int = 5  # standing frames before a source's scale is known
+    scale_unknown_conf: float = 0.3  # confidence factor of a bend from a source whose scale is not known yet
 
 
 class PersonBlob:
@@ -300,6 +303,10 @@ class PostureEstimator:
         self._heel_ref: deque[float] = deque(maxlen=30)
         self._side_cache: Optional[tuple] = None
         self._last_blob: Optional[PersonBlob] = None
+        # Standing back bend per mask source: each source outlines the back its own way, so a
+        # bend from one is put on the scale of the first one this person was seen with.
+        self._stand_backs: dict[str, deque[float]] = {}
+        self._ref_source: Optional[str] = None
 
     # -- state helpers -------------------------------------------------------
 
@@ -434,7 +441,8 @@ class PostureEstimator:
         # pixels off, so the back's colour edge is searched for farther out.
         p = self.params
         reach = p.edge_reach_px if not state.learned_mask else p.edge_reach_px + p.edge_reach_learned_px * Wf / 640.0
-        m = measure_silhouette(crop, side, H, self.body, soft, img[y0 : y + h + 2, x0 : x + w + 2], edge_reach=reach)
+        m = measure_silhouette(crop, side, H, self.body, soft, img[y0 : y + h + 2, x0 : x + w + 2], edge_reach=reach,
+                               edge_required=state.learned_mask)
         if m is not None:
             m = shift_measures(m, x0, y0)
         dbg.measures = m
@@ -449,7 +457,10 @@ class PostureEstimator:
         if trunk_ok and m.trunk_inclination_deg is not None:
             sample.update(trunk_inclination_deg=m.trunk_inclination_deg, trunk_conf=m.conf_trunk * k)
             if m.back_bend_deg is not None:
-                sample.update(back_bend_deg=m.back_bend_deg, back_conf=m.conf_back * k)
+                standing = (still and in_position and m.trunk_inclination_deg <= self.standing_deg
+                            and m.conf_back * k >= 0.5)
+                bend, conf = self._same_scale(state.backend, m.back_bend_deg, m.conf_back * k, standing)
+                sample.update(back_bend_deg=bend, back_conf=conf)
         if whole and m.knee_angle_deg is not None:
             sample.update(knee_angle_deg=m.knee_angle_deg, knee_conf=m.conf_knee * k)
         if whole and m.heel_rise is not None:
@@ -464,6 +475,31 @@ class PostureEstimator:
                 coarse = self.params.heel_conf_learned if state.backend == "selfie" else 1.0
                 sample.update(heel_lift=max(0.0, m.heel_rise - ref), heel_conf=m.conf_heel * k * coarse)
         return PostureSample(**sample)
+
+    def _same_scale(self, source: str, bend: float, conf: float, standing: bool) -> tuple[float, float]:
+        """The back bend from mask ``source`` on the scale of the first source this person was seen with.
+
+        A learned mask and the background model outline the same back differently (by several
+        degrees of bend): a person already standing in view when the station starts is first seen
+        through the learned mask, the engine takes the standing baseline from it, and once the
+        background model takes over every rep would read that offset as rounding. So each source's
+        standing bends are kept, and a bend from another source is shifted by the difference of the
+        standing medians; until that source has been seen standing, its bend is doubted.
+        """
+        p = self.params
+        if standing:
+            self._stand_backs.setdefault(source, deque(maxlen=p.scale_window)).append(bend)
+        if self._ref_source is None:
+            if len(self._stand_backs.get(source, ())) >= p.scale_min_standing:
+                self._ref_source = source
+            return bend, conf
+        if source == self._ref_source:
+            return bend, conf
+        mine = self._stand_backs.get(source, ())
+        if len(mine) < p.scale_min_standing:
+            return bend, conf * p.scale_unknown_conf
+        ref = statistics.median(self._stand_backs[self._ref_source])
+        return bend + ref - statistics.median(mine), conf
 
     @staticmethod
     def _feet_x(blob: PersonBlob, bottom: int, H: float) -> float:

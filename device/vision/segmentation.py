@@ -489,7 +489,8 @@ class AutoSegmenter:
     half a side view), or the whole frame's brightness jumping by more than 2x (lens
     covered, lights off) is a scene change: the background model is frozen (a
     covered lens returns to the same room) and relearned only if it lasts
-    ``relearn_after`` frames. Without mediapipe it degrades to the background model
+    ``relearn_after`` frames. Distrust needs ``distrust_after`` disagreeing checks in a row (one
+    check can catch the learned mask on a bad frame). Without mediapipe it degrades to the background model
     alone, which then needs the empty scene at start (a warning says so once).
     """
 
@@ -507,6 +508,7 @@ class AutoSegmenter:
         max_miss: float = 0.05,
         max_remembered: int = 2,
         recall_every: int = 5,
+        distrust_after: int = 2,
     ) -> None:
         self.background = background or BackgroundModel()
         self.recall_every = recall_every
@@ -521,6 +523,8 @@ class AutoSegmenter:
                 learned = None
         self.learned = learned
         self.check_every = check_every
+        self.distrust_after = distrust_after
+        self._disagreed = 0
         self.min_iou = min_iou
         self.trust_iou = trust_iou
         self.max_fg_frac = max_fg_frac
@@ -605,6 +609,7 @@ class AutoSegmenter:
         if seg is not None and cv2.countNonZero(seg.mask) <= self.max_fg_frac * seg.mask.size:
             if self._n % self.check_every == 0 and self._agree(ref, seg) is not False:
                 self.distrusted = False
+                self._disagreed = 0
             k = max(3, int(round(0.012 * image.shape[0])) | 1)
             both = cv2.bitwise_and(ref.mask, seg.mask)
             only_ref = _thick_parts(cv2.subtract(ref.mask, seg.mask), k)
@@ -695,9 +700,15 @@ class AutoSegmenter:
                             return back
                         self._relearn(image, ref.mask)
                         return ref
-                    self.distrusted = True
-                    self.last_backend = self.learned.name
-                    return ref
+                    # One check can catch the learned mask on a bad frame (dim light, a blurred
+                    # limb): distrust only when checks in a row disagree.
+                    self._disagreed += 1
+                    if self._disagreed >= self.distrust_after:
+                        self.distrusted = True
+                        self.last_backend = self.learned.name
+                        return ref
+            elif ref is not None:
+                self._disagreed = 0
         self.last_backend = self.background.name
         return seg
 

@@ -307,6 +307,7 @@ def measure_silhouette(
     soft: Optional[np.ndarray] = None,
     image: Optional[np.ndarray] = None,
     edge_reach: float = 2.5,
+    edge_required: bool = True,
 ) -> Optional[SilhouetteMeasures]:
     """Measure trunk inclination, back bend, knee angle and heel rise from one person's mask.
 
@@ -321,6 +322,9 @@ def measure_silhouette(
     precise than any mask; points where the edge is faint keep the mask's edge.
     ``edge_reach``: how far (px) from the mask's edge that search goes; a coarse
     mask (a learned model run at low resolution) needs more.
+    ``edge_required``: a back without a colour edge next to the mask's edge is doubted (its
+    confidence falls). Right for a learned mask, whose "back" may be a blob around the person; a
+    background model's mask is its own evidence, and in a dim room the colour edge is faint.
 
     ``mask``: HxW uint8/bool, only the tracked person set. ``wall_side``:
     ``"left"`` or ``"right"`` (where the person's back is). ``height_px``: the
@@ -337,7 +341,7 @@ def measure_silhouette(
     flip = wall_side == "right"
     if flip:
         m = cv2.flip(m, 1)
-    res = _measure_left(m, height_px, body, soft, image, edge_reach, mirrored=flip)
+    res = _measure_left(m, height_px, body, soft, image, edge_reach, mirrored=flip, edge_required=edge_required)
     if res is None or not flip:
         return res
     return _flip_measures(res, W)
@@ -518,6 +522,7 @@ def _measure_left(
     image: Optional[np.ndarray] = None,
     edge_reach: float = 2.5,
     mirrored: bool = False,
+    edge_required: bool = True,
 ) -> Optional[SilhouetteMeasures]:
     """Measure a mask whose back is on the left. ``mirrored``: ``m`` is the left-right
     mirror of ``image``/``soft`` (a right wall), so they are sampled at mirrored x."""
@@ -557,7 +562,8 @@ def _measure_left(
     # 0 = upright, positive = leaning forward (+x); back is to the left.
     res.trunk_inclination_deg = math.degrees(math.atan2(Sx - Jx, -(Sy - Jy)))
     res.conf_trunk = _size_conf(T, body.trunk_full_px)
-    measure_back(path, axis, H, body, res, soft=soft, image=image, edge_reach=edge_reach, mirrored=mirrored)
+    measure_back(path, axis, H, body, res, soft=soft, image=image, edge_reach=edge_reach, mirrored=mirrored,
+                 edge_required=edge_required)
     _measure_legs(m, res, np.array([Jx, Jy]), body, has_row)
     return res
 
@@ -634,7 +640,8 @@ def trunk_axis(path: np.ndarray, buttock: tuple[float, float], H: float,
 
 def measure_back(path: np.ndarray, axis: tuple[tuple[float, float], tuple[float, float]], H: float,
                  body: BodyModel, res: SilhouetteMeasures, soft: Optional[np.ndarray] = None,
-                 image: Optional[np.ndarray] = None, edge_reach: float = 2.5, mirrored: bool = False) -> None:
+                 image: Optional[np.ndarray] = None, edge_reach: float = 2.5, mirrored: bool = False,
+                 edge_required: bool = True) -> None:
     """The virtual dowel: the back's bend from sacrum top to neck base, with its confidence (sets
     ``back_segment``, ``chord``, ``sagitta_px``, ``back_bend_deg``, ``conf_back``, ``edge_support``;
     leaves ``back_bend_deg`` None when the back cannot be measured)."""
@@ -677,7 +684,7 @@ def measure_back(path: np.ndarray, axis: tuple[tuple[float, float], tuple[float,
     steps = np.diff(seg, axis=0)
     smooth = 1.0 if math.sqrt(float((steps * steps).sum(axis=1).max())) < 0.05 * H else 0.3
     clean = _clip01(1.5 - resid / max(body.back_resid_frac * H, 0.6))
-    edge = _clip01((res.edge_support - 0.4) / 0.4)
+    edge = _clip01((res.edge_support - 0.4) / 0.4) if edge_required else 1.0
     # A back is a gentle curve: a bend far beyond any person's (a notch between a hood and the back, a
     # mask that lost the shoulders) is not a back; nor is a segment much shorter than the trunk says.
     plausible = _clip01((body.max_bend_deg - abs(bend)) / 20.0)
