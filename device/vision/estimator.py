@@ -43,6 +43,9 @@ class EstimatorParams:
     in_position_sure: float = 0.5  # how sure of the side before the person counts as in position
     edge_reach_px: float = 2.5  # how far from the mask's edge the back's colour edge is searched
     edge_reach_learned_px: float = 4.0  # and how much farther for the learned mask, per 640 px of width
+    edge_contrast: float = 12.0  # colour step per pixel that counts as the back's edge, in normal light
+    contrast_ref_level: float = 120.0  # mean brightness around the person of "normal light"
+    contrast_min_factor: float = 0.35  # the step is lowered with the light down to this fraction
     heel_ref_min: int = 5  # standing heel references needed before heel lift is reported
     heel_conf_learned: float = 0.3  # the learned mask's soft foot outline: heel lift only as a hint
     unknown_height_conf: float = 0.4  # confidence factor while the standing height is a guess
@@ -441,8 +444,11 @@ class PostureEstimator:
         # pixels off, so the back's colour edge is searched for farther out.
         p = self.params
         reach = p.edge_reach_px if not state.learned_mask else p.edge_reach_px + p.edge_reach_learned_px * Wf / 640.0
-        m = measure_silhouette(crop, side, H, self.body, soft, img[y0 : y + h + 2, x0 : x + w + 2], edge_reach=reach,
-                               edge_required=state.learned_mask)
+        patch = img[y0 : y + h + 2, x0 : x + w + 2]
+        # Contrast scales with the light: a dim room's back edge is a smaller colour step.
+        light = min(max(float(np.mean(cv2.mean(patch)[:3])) / p.contrast_ref_level, p.contrast_min_factor), 1.0)
+        m = measure_silhouette(crop, side, H, self.body, soft, patch, edge_reach=reach,
+                               min_contrast=p.edge_contrast * light)
         if m is not None:
             m = shift_measures(m, x0, y0)
         dbg.measures = m

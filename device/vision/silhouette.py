@@ -308,6 +308,7 @@ def measure_silhouette(
     image: Optional[np.ndarray] = None,
     edge_reach: float = 2.5,
     edge_required: bool = True,
+    min_contrast: float = 12.0,
 ) -> Optional[SilhouetteMeasures]:
     """Measure trunk inclination, back bend, knee angle and heel rise from one person's mask.
 
@@ -325,6 +326,8 @@ def measure_silhouette(
     ``edge_required``: a back without a colour edge next to the mask's edge is doubted (its
     confidence falls). Right for a learned mask, whose "back" may be a blob around the person; a
     background model's mask is its own evidence, and in a dim room the colour edge is faint.
+    ``min_contrast``: the colour step (0-255 units per pixel) that counts as an edge; contrast scales
+    with the light, so a dim room needs a lower one.
 
     ``mask``: HxW uint8/bool, only the tracked person set. ``wall_side``:
     ``"left"`` or ``"right"`` (where the person's back is). ``height_px``: the
@@ -341,7 +344,8 @@ def measure_silhouette(
     flip = wall_side == "right"
     if flip:
         m = cv2.flip(m, 1)
-    res = _measure_left(m, height_px, body, soft, image, edge_reach, mirrored=flip, edge_required=edge_required)
+    res = _measure_left(m, height_px, body, soft, image, edge_reach, mirrored=flip, edge_required=edge_required,
+                        min_contrast=min_contrast)
     if res is None or not flip:
         return res
     return _flip_measures(res, W)
@@ -523,6 +527,7 @@ def _measure_left(
     edge_reach: float = 2.5,
     mirrored: bool = False,
     edge_required: bool = True,
+    min_contrast: float = 12.0,
 ) -> Optional[SilhouetteMeasures]:
     """Measure a mask whose back is on the left. ``mirrored``: ``m`` is the left-right
     mirror of ``image``/``soft`` (a right wall), so they are sampled at mirrored x."""
@@ -563,7 +568,7 @@ def _measure_left(
     res.trunk_inclination_deg = math.degrees(math.atan2(Sx - Jx, -(Sy - Jy)))
     res.conf_trunk = _size_conf(T, body.trunk_full_px)
     measure_back(path, axis, H, body, res, soft=soft, image=image, edge_reach=edge_reach, mirrored=mirrored,
-                 edge_required=edge_required)
+                 edge_required=edge_required, min_contrast=min_contrast)
     _measure_legs(m, res, np.array([Jx, Jy]), body, has_row)
     return res
 
@@ -641,7 +646,7 @@ def trunk_axis(path: np.ndarray, buttock: tuple[float, float], H: float,
 def measure_back(path: np.ndarray, axis: tuple[tuple[float, float], tuple[float, float]], H: float,
                  body: BodyModel, res: SilhouetteMeasures, soft: Optional[np.ndarray] = None,
                  image: Optional[np.ndarray] = None, edge_reach: float = 2.5, mirrored: bool = False,
-                 edge_required: bool = True) -> None:
+                 edge_required: bool = True, min_contrast: float = 12.0) -> None:
     """The virtual dowel: the back's bend from sacrum top to neck base, with its confidence (sets
     ``back_segment``, ``chord``, ``sagitta_px``, ``back_bend_deg``, ``conf_back``, ``edge_support``;
     leaves ``back_bend_deg`` None when the back cannot be measured)."""
@@ -658,7 +663,8 @@ def measure_back(path: np.ndarray, axis: tuple[tuple[float, float], tuple[float,
     # The back is nearly straight here: one outward normal for the whole segment.
     nb = -_rot((seg[-1] - seg[0]) / max(1e-9, float(np.linalg.norm(seg[-1] - seg[0]))))
     if image is not None:
-        seg, support = _refine_edge_gradient(seg, nb, image, reach=edge_reach, mirrored=mirrored)
+        seg, support = _refine_edge_gradient(seg, nb, image, reach=edge_reach, mirrored=mirrored,
+                                             min_contrast=min_contrast)
         res.edge_support = support
     elif soft is not None:
         seg = _refine_edge(seg, nb, soft, mirrored=mirrored)
