@@ -20,7 +20,7 @@ body proportions, not from a keypoint model:
   base of the neck (``sacrum_frac`` to ``neck_frac`` of the trunk along its
   axis). Its curvature is fitted a little inside those ends (``fit_lo`` to
   ``fit_hi``: not the buttocks' curve, not the shoulder roll where a hood or hair
-  makes bumps), with outward bumps rejected first, and reported as the bend
+  makes bumps), started on its middle with points off the curve dropped, and reported as the bend
   ``4*atan(2 s / c)`` of the circular arc with that curvature over the whole
   back. Rounding is that minus the person's own standing value (the engine's job).
 
@@ -68,15 +68,12 @@ class BodyModel:
     # roll, where a hood, hair or a collar makes bumps.
     fit_lo: float = 0.26
     fit_hi: float = 0.86
-    # Outlier rejection of that fit (in standard deviations of the residual): bumps *outward* (a hood,
-    # a ponytail, a fold of a loose top) leave the fit sooner than hollows.
+    # Outlier rejection of that fit (in standard deviations of the residual), outward (a hood, a ponytail,
+    # a fold) and inward separately; 1.5 outward was tried and was worse on the development frames.
     reject_out: float = 2.5
     reject_in: float = 2.5
     reject_iters: int = 4
     fit_core: float = 0.6  # the first fit: the middle of the segment only (the fraction of its half-span)
-    fit_grow: bool = False  # then keep only the run around the middle that fits (a hood is cut off whole)
-    fit_gap: int = 3  # points off the fit bridged inside that run (a fold)
-    strict_range: bool = False  # fit only the points inside fit_lo..fit_hi, not the whole stretch between them
     fold_smooth: float = 0.05  # smoothing along the back over this fraction of H (about one fold of a loose top)
     # Confidence of the back: chord length (px) for full confidence, and the rms residual (fraction of
     # the standing height) beyond which the curve is doubted.
@@ -659,7 +656,7 @@ def measure_back(path: np.ndarray, axis: tuple[tuple[float, float], tuple[float,
     seg_idx = ((t[:end] >= body.fit_lo * T) & (t[:end] <= body.fit_hi * T)).nonzero()[0]
     if len(seg_idx) < 8:
         return
-    seg = path[seg_idx] if body.strict_range else path[seg_idx[0] : seg_idx[-1] + 1]
+    seg = path[seg_idx[0] : seg_idx[-1] + 1]
     # The back is nearly straight here: one outward normal for the whole segment.
     nb = -_rot((seg[-1] - seg[0]) / max(1e-9, float(np.linalg.norm(seg[-1] - seg[0]))))
     if image is not None:
@@ -707,8 +704,8 @@ def _fit_bend(seg: np.ndarray, nominal_len: float, body: BodyModel = BodyModel()
     segment's ends fall and on single pixels. Fitting the curvature over all
     points and scaling it to the whole back (``(neck_frac - sacrum_frac) *
     trunk``) gives the ``4*atan(2s/c)`` of the circular arc with that curvature,
-    with sub-pixel precision. Points off the fit are dropped a few times, those
-    bulging outward (a hood, hair, a fold) sooner than hollows (:func:`one_sided_parabola`).
+    with sub-pixel precision. Points off the fit (a hood, hair, a fold) are dropped a
+    few times, starting from the middle of the segment (:func:`one_sided_parabola`).
     Returns (bend_deg, equivalent sagitta, chord end points, rms residual px).
     """
     p0x, p0y = float(seg[0, 0]), float(seg[0, 1])
@@ -721,8 +718,7 @@ def _fit_bend(seg: np.ndarray, nominal_len: float, body: BodyModel = BodyModel()
     nx, ny = -nx, -ny  # outward = toward the back (wall)
     # Both chord-frame coordinates in one product (rows x, y: contiguous).
     x, y = np.array([[ux, uy], [nx, ny]]) @ (seg - seg[0]).T
-    fit = one_sided_parabola(x, y, body.reject_out, body.reject_in, body.reject_iters, body.fit_core,
-                             body.fit_grow, body.fit_gap)
+    fit = one_sided_parabola(x, y, body.reject_out, body.reject_in, body.reject_iters, body.fit_core)
     if fit is None:
         return None
     coef, resid = fit
@@ -734,15 +730,12 @@ def _fit_bend(seg: np.ndarray, nominal_len: float, body: BodyModel = BodyModel()
 
 
 def one_sided_parabola(x: np.ndarray, y: np.ndarray, k_out: float = 1.5, k_in: float = 2.5,
-                       iters: int = 4, core: float = 1.0, grow: bool = False,
-                       gap: int = 3) -> Optional[tuple[np.ndarray, float]]:
+                       iters: int = 4, core: float = 1.0) -> Optional[tuple[np.ndarray, float]]:
     """Least-squares parabola y(x) refitted ``iters`` times without the points off it: those above
     the fit (``y`` positive = outward, a hood or hair on the back) beyond ``k_out`` standard
     deviations, those below beyond ``k_in``. Returns (polyfit coefficients, rms residual of the kept
     points), or None with fewer than 6 points left. ``core``: the first fit uses only the points
-    within this fraction of the half-span from the middle (1 = all). ``grow``: the points kept are
-    only the run around the middle that fits (gaps of up to ``gap`` points allowed: a fold), so a
-    hood at one end is cut off whole, not thinned out."""
+    within this fraction of the half-span from the middle (1 = all)."""
     x = np.asarray(x, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
     if len(x) < 6:
@@ -767,42 +760,12 @@ def one_sided_parabola(x: np.ndarray, y: np.ndarray, k_out: float = 1.5, k_in: f
         r2 = r * r
         sd = math.sqrt(float(r2.sum() if keep is None else r2[keep].sum()) / nk)
         new = (r <= max(k_out * sd, 0.75)) & (r >= -max(k_in * sd, 0.75))
-        if grow:
-            new = _grown_run(new, gap)
         if keep is not None and np.array_equal(new, keep):
             break
         keep = new
     assert p is not None and keep is not None
     rk = r2[keep]
     return _to_powers(p, xm, sc), math.sqrt(float(rk.sum()) / len(rk)) if len(rk) else float("nan")
-
-
-def _grown_run(ok: np.ndarray, gap: int) -> np.ndarray:
-    """The run of ``ok`` (points in order along the back) around the middle point, bridging gaps of
-    up to ``gap`` points; it stops at the first longer gap on each side."""
-    n = len(ok)
-    bad = ~ok
-    # Length of the run of bad points at each index (0 where ok).
-    mid = n // 2
-    lo = mid
-    miss = 0
-    while lo > 0:
-        miss = miss + 1 if bad[lo - 1] else 0
-        if miss > gap:
-            lo += gap
-            break
-        lo -= 1
-    hi = mid
-    miss = 0
-    while hi < n - 1:
-        miss = miss + 1 if bad[hi + 1] else 0
-        if miss > gap:
-            hi -= gap
-            break
-        hi += 1
-    out = np.zeros(n, bool)
-    out[lo : hi + 1] = ok[lo : hi + 1]
-    return out
 
 
 def _clip01(v: float) -> float:
