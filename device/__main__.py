@@ -40,7 +40,7 @@ from .core.exercises import NAMES as EXERCISE_NAMES
 
 log = logging.getLogger("wallhinge")
 
-SCENARIO_HELP = "clean, mixed, noisy_sensor, passerby, walk_in_out, blind"
+SCENARIO_HELP = "clean, mixed, noisy_sensor, passerby, walk_in_out, blind, standing_start, dim, lowres, yaw, hoodie, camouflage"
 
 
 def on_raspberry_pi() -> bool:

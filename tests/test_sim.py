@@ -22,14 +22,17 @@ from device.config import Config
 from device.io.frames import Frame
 from device.sim import SCENARIO_NAMES, SyntheticFrameSource, get_scenario, random_scenario
 from device.sim.body import Body, Pose, build_figure
+from device.sim.scene import Lens
 
 THR = Config().sensor.contact_threshold_m
 
 
 def _quiet(name: str, seed: int = 0, **kw):
-    """A scenario without camera noise or shake, so frame - background is exactly the people."""
+    """A scenario without camera noise, shake, flicker or lens distortion, so frame - background is
+    exactly the people and the pinhole projection places them (the lens is tested on its own)."""
     sc = get_scenario(name, seed, camera_noise=False, **kw)
-    sc.style = replace(sc.style, shake_px=0.0)
+    sc.style = replace(sc.style, shake_px=0.0, flicker=0.0, distortion=0.0)
+    sc.lens = Lens(sc.width, sc.height, sc.style, sc.seed)
     sc._bg.clear()
     return sc
 
@@ -123,9 +126,17 @@ def test_same_pixels_in_another_process():
     assert out.stdout.strip() == hashlib.sha1(sc.render(sc.reps[0].bottom_s).tobytes()).hexdigest()
 
 
+def _plain_body(name: str, seed: int):
+    """The scenario's person in a fitted top, without a kyphotic bump or a ponytail: then the drawn back
+    between sacrum top and neck base is exactly the truth's circular arc, which a circle fit can check."""
+    b = get_scenario(name, seed).body
+    return replace(b, top="fitted", kyphosis_deg=0.0, hair_style="short")
+
+
 @pytest.mark.parametrize("seed, yaw", [(0, 0.0), (1, 0.0), (2, 0.0), (3, 18.0), (4, 18.0)])
 def test_silhouette_back_bend_matches_truth(seed, yaw):
-    sc = _quiet("mixed", seed, width=1600, height=1200, yaw_deg=yaw, kinds=["good", "rounded"])
+    sc = _quiet("mixed", seed, width=1600, height=1200, yaw_deg=yaw, kinds=["good", "rounded"],
+                body=_plain_body("mixed", seed))
     for rep in sc.reps:
         tr = sc.truth_at(rep.bottom_s)
         cov = _coverage(sc, rep.bottom_s)
@@ -361,3 +372,76 @@ def test_bad_input_gets_a_clear_message():
     with pytest.raises(ValueError, match="unknown rep kind"):
         get_scenario("mixed", kinds=["good", "sloppy"])
     assert "random" in SCENARIO_NAMES
+
+
+# ---- the athlete varies beyond what the vision was built on; the truth stays exact
+
+
+def test_kyphotic_hooded_person_has_no_rounding_standing_and_the_planned_rounding_at_the_bottom():
+    sc = get_scenario("hoodie", 0, width=320, height=240, fps=10)
+    b = sc.body
+    assert b.top == "hoodie" and b.hair_style == "ponytail" and b.kyphosis_deg >= 15
+    # A rounded-looking upper back at rest is this person's baseline, not rounding.
+    assert sc.standing_bend_deg > b.baseline_bend_deg + 8
+    seg = next(s for s in sc.segments if s.kind == "stand" and s.facing > 0)
+    stand = sc.truth_at(seg.t0 + 0.5 * (seg.t1 - seg.t0))
+    assert stand.rounding_deg == pytest.approx(0.0, abs=1e-9)
+    for rep in sc.reps:
+        planned = [s.rep for s in sc.segments if s.kind == "rep"][rep.index].rounding_deg
+        # Flexion adds to the kyphotic bump: the bend of the whole back grows by about the planned
+        # amount (not exactly: the largest deviation of an arc plus a bump is not the sum of theirs).
+        assert rep.peak_rounding_deg == pytest.approx(planned, abs=1.0 + 0.15 * abs(planned)), rep.kind
+        assert (rep.verdict == "rounded") == (rep.kind == "rounded")
+
+
+def test_clothes_and_hair_change_the_outline_not_the_truth():
+    from device.sim.body import contour_bend
+
+    plain = replace(Body(), top="fitted", hair_style="short")
+    hooded = replace(plain, top="hoodie", hair_style="ponytail")
+    pose = Pose(trunk_inclination_deg=3.0, back_bend_deg=6.0)
+    assert contour_bend(plain, 6.0) == contour_bend(hooded, 6.0)
+    cam = get_scenario("clean", 0).camera
+    cam = replace(cam, wall_side="left", yaw_deg=0.0)
+    from device.sim.scene import draw_figure_mask
+
+    masks = []
+    for b in (plain, hooded):
+        m = np.zeros((cam.height, cam.width), np.uint8)
+        draw_figure_mask(m, build_figure(b, pose), cam)
+        masks.append(m)
+    # The hood and the loose top add pixels behind the back (wall side): the outline changes.
+    extra = (masks[1] > 0) & (masks[0] == 0)
+    assert extra.sum() > 100
+    ys, xs = np.nonzero(extra)
+    fig = build_figure(plain, pose)
+    hip_v = cam.project(np.array([fig.keypoints["hip"][:2]]), 0.0)[0, 1]
+    assert ys.min() < hip_v  # above the hips: on the back, where rounding is measured
+
+
+def test_lens_distortion_moves_the_truth_with_the_picture():
+    sc = get_scenario("random", 5, width=640, height=480, fps=10, n_reps=1)
+    assert sc.style.distortion > 0
+    t = sc.reps[0].bottom_s
+    mask = sc.render_mask(t)
+    ys, xs = np.nonzero(mask)
+    x0, y0, x1, y1 = sc.truth_at(t).bbox
+    assert abs(xs.min() - x0) <= 2 and abs(xs.max() - x1) <= 2
+    assert abs(ys.min() - y0) <= 2 and abs(ys.max() - y1) <= 2
+    # A barrel lens pulls the corners in: the frame is not the pinhole picture.
+    assert not np.array_equal(sc.lens.optics(np.full((480, 640), 0, np.uint8) + np.eye(480, 640, dtype=np.uint8) * 255),
+                              np.eye(480, 640, dtype=np.uint8) * 255)
+
+
+def test_new_conditions_have_their_own_scenarios():
+    ss = get_scenario("standing_start", 0, fps=10)
+    assert ss.truth_at(0.0).in_position  # in view and in position before the station has seen the room
+    assert get_scenario("lowres", 0, fps=10).width == 320
+    assert get_scenario("yaw", 0, fps=10).yaw_deg == 20.0
+    dim = get_scenario("dim", 0, fps=10)
+    assert dim.style.lighting == "dim" and dim.style.flicker > 0 and dim.style.uneven > 0
+    a, b = dim.render(0.5).astype(float).mean(), dim.render(0.5 + 1 / 30).astype(float).mean()
+    assert abs(a - b) > 0.5  # flicker: the same empty room, another brightness
+    cam = get_scenario("camouflage", 0, fps=10)
+    assert np.abs(np.array(cam.body.shirt) * cam.style.body_light - np.array(cam.style.wall_colour)).max() < 30
+    assert cam.passers and cam.truth_at(0.0).in_position

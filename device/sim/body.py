@@ -5,8 +5,14 @@ wall surface, positive into the room), ``y`` is height above the floor, ``z`` is
 towards the camera). A figure is built in a *body frame* (X forward in the person's facing direction,
 Y up) and placed with ``origin_x`` and ``facing`` (+1 = facing away from the wall, the drill stance).
 
-The back between the lumbar point and the upper back is drawn as an exact circular arc, so the bend
-angle ``4*atan(2*s/c)`` of that stretch of contour is known exactly: it is the pose's ``back_bend_deg``.
+The back between the top of the sacrum and the base of the neck is drawn as a circular arc whose bend
+is the pose's ``back_bend_deg``, plus this person's own shape at rest: a kyphotic upper back
+(``kyphosis_deg``, a bump that does not change with flexion) and where their sacrum top and neck base
+lie along the trunk (``sacrum_frac``, ``neck_frac``). The vision does not know those numbers, so it does
+not agree with the renderer by construction. Ground truth is measured on the drawn contour itself
+(:func:`back_bend_of_contour`: ``4*atan(2*s/c)`` between sacrum top and neck base), and rounding is that
+minus the same person's standing value. Clothing (a loose top, a hood) and hair (a ponytail) are drawn
+over the back and change its outline, never the truth.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ import math
 from dataclasses import dataclass, field, replace
 from typing import Optional
 
+import cv2
 import numpy as np
 
 BGR = tuple[int, int, int]
@@ -55,8 +62,13 @@ class Body:
     baseline_bend_deg: float = 6.0
     skin: BGR = (130, 170, 215)
     hair: BGR = (30, 45, 70)
-    hair_style: str = "short"  # short | long | bun | bald
+    hair_style: str = "short"  # short | long | bun | bald | ponytail
     shirt: BGR = (40, 90, 200)
+    top: str = "fitted"  # fitted | loose (drapes over the back's hollows, with folds) | hoodie (loose, hood on the upper back)
+    fold_phase: float = 0.0  # where the loose top's folds fall (radians)
+    kyphosis_deg: float = 0.0  # extra roundness of the upper back at rest (not rounding: it is there standing too)
+    sacrum_frac: float = 0.20  # top of the sacrum along the trunk (hip joint 0, shoulder joint 1)
+    neck_frac: float = 0.96  # base of the neck along the trunk
     long_sleeves: bool = False
     trousers: BGR = (25, 25, 25)
     shorts: bool = False
@@ -142,6 +154,27 @@ def random_body(rng: np.random.Generator, **overrides) -> Body:
         ball=_BALLS[rng.integers(len(_BALLS))],
     )
     return replace(b, **overrides) if overrides else b
+
+
+def vary_body(rng: np.random.Generator, body: Body) -> Body:
+    """The person's shape and clothes beyond build: kyphotic posture, where the back starts and ends,
+    loose tops and hoodies, ponytails. Drawn from its own random stream (the caller's), so adding it
+    changes how a seed's person looks, never the timeline of a scenario."""
+    top = ("fitted", "loose", "hoodie")[rng.choice(3, p=[0.5, 0.3, 0.2])]
+    hair = body.hair_style
+    if hair == "long" and rng.random() < 0.6:
+        hair = "ponytail"
+    elif rng.random() < 0.12:
+        hair = "ponytail"
+    return replace(
+        body,
+        top=top,
+        fold_phase=float(rng.uniform(0, 2 * math.pi)),
+        kyphosis_deg=float(rng.uniform(8.0, 22.0)) if rng.random() < 0.3 else float(rng.uniform(0.0, 4.0)),
+        sacrum_frac=float(rng.uniform(0.14, 0.26)),
+        neck_frac=float(rng.uniform(0.90, 1.0)),
+        hair_style=hair,
+    )
 
 
 # ----------------------------------------------------------------------------------------- pose
@@ -246,17 +279,18 @@ def arc_points(p0: np.ndarray, p1: np.ndarray, bend_deg: float, outward: np.ndar
 
 @functools.lru_cache(maxsize=256)
 def _torso_static(body: Body) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The parts of the trunk outline that do not depend on the back bend (computed once per body)."""
+    """The parts of the trunk outline that do not depend on the back bend (computed once per body).
+
+    Returns the buttock curve, the front (chest and belly), the bottom, and the two ends of the back:
+    the top of the sacrum and the base of the neck (trunk coordinates a, b)."""
     k, D, L = body.k, body.chest_depth, body.trunk_len
     rb = body.buttock_r
     ac, bc = -0.035 * k, 0.35 * rb
     ra = 1.05 * rb
     ang = np.radians(np.linspace(-105, 65, 16))
     butt = np.stack([ac + ra * np.sin(ang), bc + rb * np.cos(ang)], axis=1)
-    lumbar = np.array([0.30 * L, 0.40 * D])
-    upper = np.array([0.80 * L, 0.46 * D])
-    ctrl = np.array([0.5 * (butt[-1, 0] + lumbar[0]), 0.38 * D])
-    trans = _bezier(butt[-1], ctrl, lumbar, 7)[1:-1]
+    sacrum = np.array([body.sacrum_frac * L, 0.39 * D])
+    neck = np.array([body.neck_frac * L, 0.40 * D])
     belly = body.belly
     front = np.array([
         [L + 0.03 * k, -0.045 * k],
@@ -270,28 +304,101 @@ def _torso_static(body: Body) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.nd
     ])
     front = _chaikin(front, 2)
     bottom = _bezier(front[-1], np.array([-0.16 * k, 0.0]), butt[0], 5)[1:-1]
-    return butt, trans, front, bottom, np.vstack([lumbar, upper])
+    return butt, front, bottom, sacrum, neck
+
+
+_BACK_N = 25  # points on the back between sacrum top and neck base
+
+
+def back_curve(body: Body, back_bend_deg: float) -> np.ndarray:
+    """The back from the top of the sacrum to the base of the neck (trunk coordinates, b posterior).
+
+    A circular arc of ``back_bend_deg`` plus the person's kyphotic bump (fixed, centred on the upper
+    back), both measured from the chord between the two ends."""
+    _, _, _, sacrum, neck = _torso_static(body)
+    arc = arc_points(sacrum, neck, back_bend_deg, np.array([0.0, 1.0]), n=_BACK_N)
+    if body.kyphosis_deg > 0:
+        d = neck - sacrum
+        c = float(np.hypot(*d))
+        nrm = np.array([-d[1], d[0]]) / c
+        if nrm[1] < 0:
+            nrm = -nrm
+        tau = np.linspace(0.0, 1.0, _BACK_N)
+        bump = np.exp(-(((tau - 0.68) / 0.2) ** 2))
+        bump -= (1 - tau) * bump[0] + tau * bump[-1]
+        s_k = c / 2 * math.tan(math.radians(body.kyphosis_deg) / 4)
+        arc = arc + (s_k / bump.max()) * bump[:, None] * nrm[None, :]
+    return arc
+
+
+def back_bend_of_contour(pts: np.ndarray) -> float:
+    """Signed bend ``4*atan(2*s/c)`` (degrees) of a back contour: chord between its ends, ``s`` the
+    deviation of largest magnitude, positive when the back bows outward (posterior, +b)."""
+    p0, p1 = pts[0], pts[-1]
+    d = p1 - p0
+    c = float(np.hypot(*d))
+    nrm = np.array([-d[1], d[0]]) / c
+    if nrm[1] < 0:
+        nrm = -nrm
+    dev = (pts - p0) @ nrm
+    s = float(dev[np.argmax(np.abs(dev))])
+    return math.degrees(4 * math.atan(2 * s / c))
+
+
+@functools.lru_cache(maxsize=4096)
+def contour_bend(body: Body, back_bend_deg: float) -> float:
+    """The truth's back bend of ``body`` drawn with ``back_bend_deg`` (see :func:`back_bend_of_contour`)."""
+    return back_bend_of_contour(back_curve(body, back_bend_deg))
 
 
 @functools.lru_cache(maxsize=64)
 def torso_outline(body: Body, back_bend_deg: float) -> tuple[np.ndarray, int, int]:
     """The trunk outline in trunk coordinates (a along hip->shoulder, b posterior), closed polygon.
 
-    Returns the points and the index range [i0, i1) of the exact back arc inside them.
+    Returns the points and the index range [i0, i1) of the back (sacrum top to neck base) inside them.
     """
     k, L = body.k, body.trunk_len
-    butt, trans, front, bottom, lu = _torso_static(body)
-    lumbar, upper = lu[0], lu[1]
-    arc = arc_points(lumbar, upper, back_bend_deg, np.array([0.0, 1.0]))
-    # Above the arc the contour continues its tangent a little, then rolls over the shoulder to the neck.
+    butt, front, bottom, sacrum, _ = _torso_static(body)
+    arc = back_curve(body, back_bend_deg)
+    # From the buttocks the outline curves in to the lumbar hollow and up to the sacrum top.
+    ctrl = np.array([0.5 * (butt[-1, 0] + sacrum[0]), 0.96 * sacrum[1]])
+    trans = _bezier(butt[-1], ctrl, arc[0], 7)[1:-1]
+    # Above the back the contour continues its tangent a little, then rolls over the shoulder to the neck.
     tang = arc[-1] - arc[-2]
     tang /= np.hypot(*tang)
     neck_back = np.array([L + 0.035 * k, 0.05 * k])
-    top_ctrl = arc[-1] + tang * 0.55 * np.hypot(*(neck_back - arc[-1]))
+    top_ctrl = arc[-1] + tang * 0.45 * np.hypot(*(neck_back - arc[-1]))
     top = _bezier(arc[-1], top_ctrl, neck_back, 8)[1:]
     pts = np.vstack([butt, trans, arc, top, front, bottom])
     i0 = len(butt) + len(trans)
     return pts, i0, i0 + len(arc)
+
+
+def loose_top(outline: np.ndarray, body: Body, waist: float) -> np.ndarray:
+    """A loose top over the trunk outline: the fabric bridges the back's hollows (its convex hull),
+    stands off the body by an ease, and falls in folds along the back (trunk coordinates)."""
+    k, D, L = body.k, body.chest_depth, body.trunk_len
+    pts = outline[outline[:, 0] >= waist]
+    hull = cv2.convexHull(pts.astype(np.float32))[:, 0, :].astype(float)
+    # Resample the hull evenly so the folds and the ease have points to move.
+    closed = np.vstack([hull, hull[:1]])
+    seg = np.hypot(*np.diff(closed, axis=0).T)
+    s = np.concatenate([[0.0], np.cumsum(seg)])
+    n = 90
+    si = np.linspace(0, s[-1], n, endpoint=False)
+    res = np.stack([np.interp(si, s, closed[:, 0]), np.interp(si, s, closed[:, 1])], axis=1)
+    tan = np.roll(res, -1, axis=0) - np.roll(res, 1, axis=0)
+    nrm = np.stack([tan[:, 1], -tan[:, 0]], axis=1)
+    nrm /= np.maximum(np.hypot(nrm[:, 0], nrm[:, 1]), 1e-9)[:, None]
+    centre = res.mean(axis=0)
+    if float(((res - centre) * nrm).sum()) < 0:
+        nrm = -nrm
+    back = (res[:, 1] > 0.15 * D) & (res[:, 0] > waist + 0.02) & (res[:, 0] < L)
+    off = np.full(n, 0.012 * k)
+    off[back] += 0.005 * k * np.sin(2 * np.pi * si[back] / (0.09 * k) + body.fold_phase)
+    # The hem flares a little.
+    off += 0.012 * k * np.exp(-(((res[:, 0] - waist) / (0.05 * k)) ** 2))
+    return res + off[:, None] * nrm
 
 
 def _limb(p0: np.ndarray, p1: np.ndarray, profile: list[tuple[float, float, float]]) -> np.ndarray:
@@ -545,10 +652,20 @@ def build_figure(body: Body, pose: Pose, light: float = 1.0, sensor_only: bool =
     outline, i0, i1 = torso_outline(body, pose.back_bend_deg)
     torso_b = tw(outline)
     add(torso_b, pose.z, trou)
-    if not sensor_only:
-        waist = 0.17 * body.trunk_len
-        shirt_poly = outline[outline[:, 0] >= waist]
+    waist = 0.17 * body.trunk_len
+    if not sensor_only or body.top != "fitted":
+        # A loose top's hem hangs over the hips: the proximity sensor sees it too.
+        if body.top == "fitted":
+            shirt_poly = outline[outline[:, 0] >= waist]
+        else:
+            shirt_poly = loose_top(outline, body, waist)
         add(tw(shirt_poly), pose.z, body.shirt)
+    if not sensor_only:
+        if body.top == "hoodie":
+            # The hood lies bunched on the upper back, over the base of the neck.
+            nb = outline[i1 - 1]
+            hood = _ellipse(nb[0] + 0.01 * k, nb[1] + 0.005 * k, 0.09 * k, 0.035 * k, 0.0)
+            add(tw(hood), pose.z, _shade(body.shirt, 0.9))
     leg_parts(legs[0], zn, light)
 
     arc_world = world(torso_b[i0:i1])
@@ -600,6 +717,15 @@ def build_figure(body: Body, pose: Pose, light: float = 1.0, sensor_only: bool =
         if body.hair_style == "long":
             add(np.array([hc - hf * 0.1 * k + hu * 0.03 * k, hc - hf * 0.115 * k - hu * 0.13 * k,
                           hc - hf * 0.05 * k - hu * 0.14 * k, hc - hf * 0.03 * k]), pose.z, body.hair)
+        elif body.hair_style == "ponytail":
+            # Tied at the back of the head, it hangs with gravity (world down), whatever the trunk does.
+            root = hc - hf * 0.095 * k + hu * 0.01 * k
+            ln = 0.2 * k
+            down = np.array([-0.1, -1.0]) / math.hypot(0.1, 1.0)
+            side = np.array([-down[1], down[0]])
+            tip = root + down * ln
+            add(np.array([root + side * 0.028 * k, tip + side * 0.012 * k, tip - side * 0.012 * k,
+                          root - side * 0.028 * k]), pose.z, body.hair)
         elif body.hair_style == "bun":
             add(_ellipse(*(hc - hf * 0.105 * k + hu * 0.035 * k), 0.04 * k, 0.04 * k), pose.z, body.hair)
     add(_ellipse(*(hc - hf * 0.012 * k), 0.017 * k, 0.026 * k, hang), pose.z - 0.05, _shade(skin, 0.85))

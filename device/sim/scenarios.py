@@ -27,9 +27,9 @@ from device.config import Config
 from device.core.types import FAULT_ORDER, ProximitySample, Verdict
 from device.io.frames import Frame
 
-from .body import Body, Figure, Pose, build_figure, random_body, rear_distance_in_band
-from .scene import (PAD, Camera, NoiseBank, SceneStyle, draw_figure, draw_figure_mask, figure_bbox, floor_shadow,
-                    make_camera, project_figure, random_style, render_background)
+from .body import Body, Figure, Pose, build_figure, contour_bend, random_body, rear_distance_in_band, vary_body
+from .scene import (PAD, Camera, Lens, NoiseBank, SceneStyle, draw_figure, draw_figure_mask, figure_bbox,
+                    floor_shadow, make_camera, project_figure, random_style, render_background, vary_style)
 
 SCENARIO_DESCRIPTIONS: dict[str, str] = {
     "clean": "walks in, stands 2 s, 20 good reps, walks out",
@@ -39,6 +39,12 @@ SCENARIO_DESCRIPTIONS: dict[str, str] = {
     "walk_in_out": "walks in, fidgets, leans back on the wall upright (contact, no rep), reps, walks out",
     "blind": "some reps with the lens covered or the camera knocked aside: unchecked unless shallow/too fast",
     "random": "random body, room, lighting, yaw 0-20 deg and rep kinds (the vision accuracy benchmark)",
+    "standing_start": "already standing at the wall when the station starts (no empty scene seen), then reps",
+    "dim": "a dim, flickering room with an uneven side light; good and rounded reps",
+    "lowres": "a 320x240 camera; good and rounded reps",
+    "yaw": "the camera turned 20 deg off perpendicular; good and rounded reps",
+    "hoodie": "a loose hoodie (hood on the upper back), a ponytail and a kyphotic upper back at rest",
+    "camouflage": "a shirt the colour of the wall, standing in view at start-up, with a passer-by behind",
 }
 SCENARIO_NAMES: tuple[str, ...] = tuple(SCENARIO_DESCRIPTIONS)
 REP_KINDS: tuple[str, ...] = ("good", "rounded", "shallow", "knee_lock", "heel_lift", "too_fast", "squat")
@@ -214,8 +220,14 @@ class Scenario:
         self._uv_cache: dict = {}
         self.reps: list[TruthRep] = self._truth_reps()
         self._proximity: Optional[list[ProximitySample]] = None
+        self.lens = Lens(camera.width, camera.height, style, seed)
 
     # ---- public API
+    @property
+    def standing_bend_deg(self) -> float:
+        """The person's back bend standing tall (the truth's rounding baseline)."""
+        return contour_bend(self.body, self.body.baseline_bend_deg)
+
     @property
     def expected_counted(self) -> int:
         """How many reps a correct station counts."""
@@ -326,14 +338,15 @@ class Scenario:
         tr.present = True
         b = self.body
         tr.trunk_inclination_deg = pose.trunk_inclination_deg
-        tr.back_bend_deg = pose.back_bend_deg
-        tr.rounding_deg = pose.back_bend_deg - b.baseline_bend_deg
+        # The bend of the drawn back, sacrum top to neck base, against the same person's standing.
+        tr.back_bend_deg = contour_bend(b, pose.back_bend_deg)
+        tr.rounding_deg = tr.back_bend_deg - self.standing_bend_deg
         tr.knee_angle_deg = fig.knee_angle_deg
         tr.heel_lift = pose.heel_lift_m / b.stature_m
         tr.hip_distance_m = self._rear_at(t)
         tr.contact = tr.hip_distance_m is not None and tr.hip_distance_m <= self.config.sensor.contact_threshold_m
         tr.hip_x_m = fig.keypoints["hip"][0]
-        x0, y0, x1, y1 = figure_bbox(self._uvs(t, fig, cam, du, dv))
+        x0, y0, x1, y1 = figure_bbox([self.lens.points(u) for u in self._uvs(t, fig, cam, du, dv)])
         inside = _overlap_fraction((x0, y0, x1, y1), cam.width, cam.height)
         cx0, cy0 = max(0, int(math.floor(x0))), max(0, int(math.floor(y0)))
         cx1, cy1 = min(cam.width - 1, int(math.ceil(x1))), min(cam.height - 1, int(math.ceil(y1)))
@@ -342,10 +355,10 @@ class Scenario:
         tr.in_position = (tr.visible and inside > 0.999 and phase not in ("walking",) and pose.facing > 0)
         names = list(fig.keypoints)
         xyz = np.array([fig.keypoints[k] for k in names])
-        uv = cam.project(xyz[:, :2], xyz[:, 2], du, dv)
+        uv = self.lens.points(cam.project(xyz[:, :2], xyz[:, 2], du, dv))
         kp = {k: (float(u), float(v)) for k, (u, v) in zip(names, uv)}
         tr.keypoints_px = kp
-        arc = cam.project(fig.back_arc, fig.back_arc_z, du, dv)
+        arc = self.lens.points(cam.project(fig.back_arc, fig.back_arc_z, du, dv))
         tr.back_arc_px = arc
         tr.image_back_bend_deg = bend_of_polyline(arc)
         hu, hv = kp["hip"]
@@ -395,6 +408,8 @@ class Scenario:
                         out = cv2.GaussianBlur(src, (3, 3), 0.8)
                         img[Y0:Y1, X0:X1] = out[Y0 - max(0, Y0 - 2): Y0 - max(0, Y0 - 2) + (Y1 - Y0),
                                                 X0 - max(0, X0 - 2): X0 - max(0, X0 - 2) + (X1 - X0)]
+        if not covered and self.lens.active:
+            img = self.lens.optics(self.lens.light(img, t))
         if self.camera_noise:
             if covered and self.style.blur:
                 img = cv2.GaussianBlur(img, (3, 3), 0.8)
@@ -411,12 +426,14 @@ class Scenario:
         mask = np.zeros((cam.height, cam.width), np.uint8)
         if fig is not None and not covered:
             draw_figure_mask(mask, fig, cam, du, dv)
+            mask = self.lens.optics(mask, nearest=True)
         return mask
 
     def render_background(self) -> np.ndarray:
         """The empty scene, noise-free, as the camera sees it (no shake)."""
         bg = self._background(self.camera)
-        return bg[PAD: PAD + self.height, PAD: PAD + self.width].copy()
+        img = bg[PAD: PAD + self.height, PAD: PAD + self.width].copy()
+        return self.lens.optics(self.lens.light(img)) if self.lens.active else img
 
     # ---- internals
     def _segment(self, t: float) -> Segment:
@@ -540,7 +557,7 @@ class Scenario:
             dists = [self._rear_at(float(t)) for t in near]
             contact = min(d for d in dists if d is not None) <= thr
             bottom_pose = self.pose_at(bottom_s)[0]
-            rounding = np.array([p.back_bend_deg for p in poses]) - self.body.baseline_bend_deg
+            rounding = np.array([contour_bend(self.body, p.back_bend_deg) for p in poses]) - self.standing_bend_deg
             peak_r = float(rounding[np.argmax(np.abs(rounding))])
             knee = float(bottom_pose.knee_angle_deg)
             heel = max(p.heel_lift_m for p in poses) / self.body.stature_m
@@ -769,14 +786,33 @@ def get_scenario(name: str, seed: int = 0, *, width: int = 640, height: int = 48
     if name == "random":
         yaw = overrides.get("yaw_deg")
     else:
-        yaw = overrides.get("yaw_deg", float(rng.uniform(0, 12)))
+        yaw = overrides.get("yaw_deg", float(rng.uniform(0, 20)))
+    if name == "yaw" and "yaw_deg" not in overrides:
+        yaw = 20.0
+    if name == "lowres" and (width, height) == (640, 480):
+        width, height = 320, 240
     cam = make_camera(rng, body.stature_m, width, height, wall_side, yaw, overrides.get("distance_m"))
     style_kw: dict = {}
     if name == "clean":
         style_kw = dict(lighting="normal", jpeg_quality=None, background=("plain", "textured", "gym")[seed % 3])
+    if name == "dim":
+        style_kw = dict(lighting="dim")
+    elif name == "camouflage":
+        style_kw = dict(lighting="normal")
     style = overrides.get("style") or random_style(rng, **style_kw)
+    # Appearance beyond the original athlete (clothes, posture, light, lens) from its own stream: a
+    # seed's timeline stays what it was.
+    vary = np.random.default_rng([seed, zlib.crc32(name.encode()), 2])
+    if "style" not in overrides:
+        style = vary_style(vary, style)
+        if name == "dim":
+            style = replace(style, flicker=max(style.flicker, 0.06), uneven=max(style.uneven, 0.25))
     if "body" not in overrides:
-        body = _camouflage(np.random.default_rng([seed, zlib.crc32(name.encode()), 1]), body, style)
+        body = vary_body(vary, body)
+        if name == "hoodie":
+            body = replace(body, top="hoodie", hair_style="ponytail", kyphosis_deg=max(body.kyphosis_deg, 15.0))
+        body = _camouflage(np.random.default_rng([seed, zlib.crc32(name.encode()), 1]), body, style,
+                           force=name == "camouflage")
     stance = _stance(rng, body)
     tl = _Timeline(rng, body, stance, cam, wide=(name == "random"))
     n_reps = overrides.get("n_reps")
@@ -793,8 +829,22 @@ def get_scenario(name: str, seed: int = 0, *, width: int = 640, height: int = 48
     passers: list[Passer] = []
     blinds: list[Blind] = []
     noise = SensorNoise()
-    tl.add("absent", 1.0)
-    if name == "clean":
+    if name not in ("standing_start", "camouflage"):
+        tl.add("absent", 1.0)
+    if name in ("standing_start", "camouflage"):
+        # Already in position when the station starts: no empty scene, no walk-in.
+        tl.stand(3.0)
+        tl.reps(pick(["good", "good", "rounded", "good", "good", "good"], 6))
+        if name == "camouflage":
+            reps = [s for s in tl.segs if s.kind == "rep"]
+            passers.append(_passer(rng, reps[2].t0 + 0.5, cam, z=float(rng.uniform(0.8, 1.3))))
+        tl.walk_out()
+    elif name in ("dim", "lowres", "yaw", "hoodie"):
+        tl.walk_in()
+        tl.stand(2.0)
+        tl.reps(pick(["good", "rounded", "good", "good", "rounded", "good"], 6))
+        tl.walk_out()
+    elif name == "clean":
         tl.walk_in()
         tl.stand(2.0)
         tl.reps(pick(["good"], 20))
@@ -853,7 +903,7 @@ def get_scenario(name: str, seed: int = 0, *, width: int = 640, height: int = 48
                     camera_noise=overrides.get("camera_noise", True))
 
 
-def _camouflage(rng: np.random.Generator, body: Body, style: SceneStyle) -> Body:
+def _camouflage(rng: np.random.Generator, body: Body, style: SceneStyle, force: bool = False) -> Body:
     """Sometimes dress the person like the room: a shirt the colour of the wall or trousers like the floor.
 
     Drawn from its own random stream so that it changes colours only, never the timeline of a seed.
@@ -865,7 +915,7 @@ def _camouflage(rng: np.random.Generator, body: Body, style: SceneStyle) -> Body
     def like(c) -> tuple[int, int, int]:
         return tuple(int(np.clip(v / light + j, 0, 255)) for v, j in zip(c, jitter))
 
-    if r < 0.12:
+    if r < 0.12 or force:
         return replace(body, shirt=like(style.wall_colour))
     if r < 0.2:
         return replace(body, trousers=like(style.floor_colour), shorts=False)

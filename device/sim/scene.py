@@ -57,7 +57,7 @@ def make_camera(rng: np.random.Generator, stature_m: float, width: int, height: 
                 yaw_deg: Optional[float] = None, distance_m: Optional[float] = None) -> Camera:
     """A random camera placement that keeps the whole body and the wall in view."""
     dist = float(rng.uniform(1.6, 3.0)) if distance_m is None else distance_m
-    hc = float(rng.uniform(0.8, 1.1))
+    hc = float(rng.uniform(0.65, 1.35))
     yaw = float(rng.uniform(0, 20)) if yaw_deg is None else yaw_deg
     # Vertical fit: head top (plus margin) and the floor must both be inside the frame.
     half_needed = max(stature_m + 0.08 - hc, hc + 0.06)
@@ -85,6 +85,9 @@ class SceneStyle:
     jpeg_quality: Optional[int] = None
     shake_px: float = 0.0
     clutter_seed: int = 0
+    flicker: float = 0.0  # per-frame brightness wobble (mains-powered lights beating with the frame rate)
+    uneven: float = 0.0  # a side light: brightness across the picture varies by +- this fraction
+    distortion: float = 0.0  # radial lens distortion k1 over the half-diagonal (> 0 barrel, wide lenses)
 
     @property
     def body_light(self) -> float:
@@ -113,6 +116,81 @@ def random_style(rng: np.random.Generator, **overrides) -> SceneStyle:
         clutter_seed=int(rng.integers(1 << 30)),
     )
     return _replace(style, overrides)
+
+
+def vary_style(rng: np.random.Generator, style: SceneStyle) -> SceneStyle:
+    """Light and lens beyond :func:`random_style`: flicker, an uneven side light, lens distortion.
+
+    Drawn from the caller's own stream so a seed's timeline never changes."""
+    from dataclasses import replace
+
+    return replace(
+        style,
+        flicker=float(rng.uniform(0.03, 0.1)) if rng.random() < 0.25 else 0.0,
+        uneven=float(rng.uniform(0.1, 0.35)) if rng.random() < 0.35 else 0.0,
+        distortion=float(rng.uniform(0.02, 0.12)) if rng.random() < 0.35 else 0.0,
+    )
+
+
+class Lens:
+    """Per-frame light and optics applied to a composed frame: uneven light, flicker, radial distortion.
+
+    Distortion: an output pixel at normalised radius ``r`` (over the half-diagonal) shows the scene
+    point at ``r * (1 + k r^2)``; :meth:`points` maps scene pixels to where they appear.
+    """
+
+    def __init__(self, width: int, height: int, style: SceneStyle, seed: int) -> None:
+        self.style = style
+        self.w, self.h = width, height
+        self.cx, self.cy = (width - 1) / 2.0, (height - 1) / 2.0
+        self.r0 = math.hypot(width / 2.0, height / 2.0)
+        self.k = style.distortion
+        self.phase = (seed % 101) * 0.61
+        self._maps = None
+        self._gain = None
+        if style.uneven > 0:
+            rng = np.random.default_rng([seed, 515])
+            side = 1.0 if rng.random() < 0.5 else -1.0
+            yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
+            g = 1.0 + style.uneven * (side * (2 * xx / width - 1.0) * 0.85 + 0.15 * (2 * yy / height - 1.0))
+            self._gain = np.repeat(np.clip(g * 128.0, 0, 255).astype(np.uint8)[..., None], 3, axis=2)
+        if self.k:
+            yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
+            nx, ny = (xx - self.cx) / self.r0, (yy - self.cy) / self.r0
+            f = 1.0 + self.k * (nx * nx + ny * ny)
+            self._maps = (self.cx + nx * f * self.r0, self.cy + ny * f * self.r0)
+
+    @property
+    def active(self) -> bool:
+        return self._gain is not None or self._maps is not None or self.style.flicker > 0
+
+    def light(self, img: np.ndarray, t: Optional[float] = None) -> np.ndarray:
+        """The uneven light, and at time ``t`` the flicker (none without ``t``: the empty room)."""
+        if self._gain is not None:
+            img = cv2.multiply(img, self._gain, scale=1.0 / 128.0)
+        if self.style.flicker > 0 and t is not None:
+            g = 1.0 + self.style.flicker * math.sin(2 * math.pi * 100.0 * t + self.phase)
+            img = cv2.convertScaleAbs(img, alpha=g)
+        return img
+
+    def optics(self, img: np.ndarray, nearest: bool = False) -> np.ndarray:
+        if self._maps is None:
+            return img
+        return cv2.remap(img, self._maps[0], self._maps[1], cv2.INTER_NEAREST if nearest else cv2.INTER_LINEAR,
+                         borderMode=cv2.BORDER_REPLICATE)
+
+    def points(self, uv: np.ndarray) -> np.ndarray:
+        """Where scene pixels ``uv`` (N x 2) appear in the distorted picture."""
+        if not self.k:
+            return uv
+        uv = np.asarray(uv, float)
+        nx, ny = (uv[..., 0] - self.cx) / self.r0, (uv[..., 1] - self.cy) / self.r0
+        ru = np.hypot(nx, ny)
+        rd = ru.copy()
+        for _ in range(8):  # Newton on rd + k rd^3 = ru
+            rd = rd - (rd + self.k * rd ** 3 - ru) / (1 + 3 * self.k * rd ** 2)
+        sc = np.where(ru > 1e-12, rd / np.maximum(ru, 1e-12), 1.0)
+        return np.stack([self.cx + nx * sc * self.r0, self.cy + ny * sc * self.r0], axis=-1)
 
 
 def _replace(style: SceneStyle, overrides: dict) -> SceneStyle:

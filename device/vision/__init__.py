@@ -8,13 +8,15 @@ Public API::
     est.last_debug                   # mask, outline, chord, landmarks for annotate
 """
 
-from device.vision.estimator import PersonBlob, PostureDebug, PostureEstimator, select_person
+from device.vision.estimator import EstimatorParams, PersonBlob, PostureDebug, PostureEstimator, select_person
 from device.vision.segmentation import (
     AutoSegmenter,
     BackgroundModel,
     Segmentation,
     SegmentationError,
     Segmenter,
+    SegmenterMode,
+    SegmenterState,
     SelfieSegmenter,
     make_segmenter,
 )
@@ -24,12 +26,15 @@ __all__ = [
     "AutoSegmenter",
     "BackgroundModel",
     "BodyModel",
+    "EstimatorParams",
     "PersonBlob",
     "PostureDebug",
     "PostureEstimator",
     "Segmentation",
     "SegmentationError",
     "Segmenter",
+    "SegmenterMode",
+    "SegmenterState",
     "SelfieSegmenter",
     "SilhouetteMeasures",
     "arc_bend_deg",

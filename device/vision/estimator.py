@@ -21,8 +21,37 @@ import numpy as np
 
 from device.core.types import PostureSample
 from device.io.frames import Frame
-from device.vision.segmentation import Segmenter, make_segmenter
+from device.vision.segmentation import Segmenter, SegmenterState, make_segmenter
 from device.vision.silhouette import BodyModel, SilhouetteMeasures, facing_score, measure_silhouette, shift_measures
+
+
+@dataclass(frozen=True)
+class EstimatorParams:
+    """Every tuning number of :class:`PostureEstimator` (the silhouette's own are in :class:`BodyModel`)."""
+
+    min_height_frac: float = 0.2  # smallest plausible person, as a fraction of the frame height
+    lost_after_s: float = 1.0  # a track unseen this long is forgotten (the next person starts afresh)
+    edge_margin_px: int = 2  # a box this close to the frame's edge is cut off there
+    heights_window: int = 3  # standing height: the tallest median of this many whole-body frames
+    still_window_s: float = 0.5  # feet planted: their centre moved less than ``still_move`` H over this
+    still_move: float = 0.08
+    facing_min: float = 0.03  # facing votes weaker than this are not counted
+    hinge_height: float = 0.88  # a blob this much shorter than standing is hinged (its vote counts twice)
+    side_votes_sure: float = 6.0  # net votes that make the wall side sure
+    side_window_s: float = 4.0  # votes older than this are forgotten (a side read from bad masks is outvoted)
+    side_min_votes: int = 2  # net votes before any side is named (one vote may be a turn on the spot)
+    in_position_sure: float = 0.5  # how sure of the side before the person counts as in position
+    edge_reach_px: float = 2.5  # how far from the mask's edge the back's colour edge is searched
+    edge_reach_learned_px: float = 4.0  # and how much farther for the learned mask, per 640 px of width
+    edge_contrast: float = 12.0  # colour step per pixel that counts as the back's edge, in normal light
+    contrast_ref_level: float = 120.0  # mean brightness around the person of "normal light"
+    contrast_min_factor: float = 0.35  # the step is lowered with the light down to this fraction
+    heel_ref_min: int = 5  # standing heel references needed before heel lift is reported
+    heel_conf_learned: float = 0.3  # the learned mask's soft foot outline: heel lift only as a hint
+    unknown_height_conf: float = 0.4  # confidence factor while the standing height is a guess
+    scale_window: int = 60  # standing back bends kept per mask source (see PostureEstimator._same_scale)
+    scale_min_standing: int = 5  # standing frames before a source's scale is known
+    scale_unknown_conf: float = 0.3  # confidence factor of a bend from a source whose scale is not known yet
 
 
 class PersonBlob:
@@ -241,19 +270,27 @@ class PostureEstimator:
         self,
         segmenter: Optional[Segmenter] = None,
         wall_side: str = "auto",
-        min_height_frac: float = 0.2,
+        min_height_frac: Optional[float] = None,
         standing_deg: float = 15.0,
         body: BodyModel = BodyModel(),
-        lost_after_s: float = 1.0,
+        lost_after_s: Optional[float] = None,
+        params: EstimatorParams = EstimatorParams(),
     ) -> None:
         if wall_side not in ("auto", "left", "right"):
             raise ValueError(f"wall_side must be 'auto', 'left' or 'right', not {wall_side!r}")
         self.segmenter = segmenter if segmenter is not None else make_segmenter("auto")
         self.wall_side_setting = wall_side
-        self.min_height_frac = min_height_frac
+        from dataclasses import replace  # noqa: PLC0415
+
+        if min_height_frac is not None:
+            params = replace(params, min_height_frac=min_height_frac)
+        if lost_after_s is not None:
+            params = replace(params, lost_after_s=lost_after_s)
+        self.params = params
+        self.min_height_frac = params.min_height_frac
         self.standing_deg = standing_deg
         self.body = body
-        self.lost_after_s = lost_after_s
+        self.lost_after_s = params.lost_after_s
         self.last_debug: Optional[PostureDebug] = None
         self._reset_person()
 
@@ -265,13 +302,18 @@ class PostureEstimator:
     def _reset_person(self) -> None:
         self._bbox: Optional[tuple[int, int, int, int]] = None
         self._last_seen_t: Optional[float] = None
-        self._heights: deque[float] = deque(maxlen=3)
+        self._heights: deque[float] = deque(maxlen=self.params.heights_window)
         self._standing_h: Optional[float] = None
-        self._facing_votes: deque[float] = deque(maxlen=60)
+        # (t, vote): a window in seconds, not in frames, so the side is as steady at 30 fps as at 15.
+        self._facing_votes: deque[tuple[float, float]] = deque()
         self._feet: deque[tuple[float, float, float]] = deque(maxlen=90)  # t, x, floor y
         self._heel_ref: deque[float] = deque(maxlen=30)
         self._side_cache: Optional[tuple] = None
         self._last_blob: Optional[PersonBlob] = None
+        # Standing back bend per mask source: each source outlines the back its own way, so a
+        # bend from one is put on the scale of the first one this person was seen with.
+        self._stand_backs: dict[str, deque[float]] = {}
+        self._ref_source: Optional[str] = None
 
     # -- state helpers -------------------------------------------------------
 
@@ -281,28 +323,32 @@ class PostureEstimator:
             return self.wall_side_setting, 1.0
         if not self._facing_votes:
             return None, 0.0
-        key = (len(self._facing_votes), self._facing_votes[-1])
+        key = (len(self._facing_votes), self._facing_votes[-1], self._facing_votes[0][0])
         if self._side_cache is not None and self._side_cache[0] == key:
             return self._side_cache[1]
         # Evidence, not agreement: each vote is right most of the time (about 4 in 5
         # on hard masks), so what makes the side sure is how many more votes point
         # one way than the other. Six net votes put a wrong majority below 1 %;
         # the window is finite, so a side read from bad masks is outvoted later.
-        margin = float(sum((f > 0) - (f < 0) for f in self._facing_votes))  # sum of the votes' signs
+        margin = float(sum((f > 0) - (f < 0) for _, f in self._facing_votes))  # sum of the votes' signs
+        if abs(margin) < self.params.side_min_votes:
+            self._side_cache = (key, (None, 0.0))
+            return None, 0.0
         # Facing right (+x) means the back, hence the wall, is on the left.
         side = "left" if margin > 0 else "right"
-        sure = min(abs(margin) / 6.0, 1.0)
+        sure = min(abs(margin) / self.params.side_votes_sure, 1.0)
         self._side_cache = (key, (side, sure))
         return side, sure
 
     def _still(self, t: float, height: float) -> bool:
         """Feet planted: their centre moved less than 0.08 H over the last half second."""
-        recent = [(tt, x, y) for tt, x, y in self._feet if t - tt <= 0.5]
-        if len(recent) < 3 or recent[-1][0] - recent[0][0] < 0.2:
+        p = self.params
+        recent = [(tt, x, y) for tt, x, y in self._feet if t - tt <= p.still_window_s]
+        if len(recent) < 3 or recent[-1][0] - recent[0][0] < 0.4 * p.still_window_s:
             return False
         xs = [r[1] for r in recent]
         # A walking step moves the feet's centre by about 0.2-0.4 H per half second.
-        return max(xs) - min(xs) < 0.08 * height
+        return max(xs) - min(xs) < p.still_move * height
 
     # -- main ----------------------------------------------------------------
 
@@ -315,7 +361,8 @@ class PostureEstimator:
         dbg = PostureDebug(t=t)
         self.last_debug = dbg
         seg = self.segmenter.segment(img)
-        dbg.backend = getattr(self.segmenter, "last_backend", "") or self.segmenter.name
+        state: SegmenterState = self.segmenter.state
+        dbg.backend = state.backend
         if self._last_seen_t is not None and t - self._last_seen_t > self.lost_after_s:
             self._reset_person()
         if seg is None:
@@ -350,7 +397,7 @@ class PostureEstimator:
         self._bbox = blob.bbox
         self._last_seen_t = t
         x, y, w, h = blob.bbox
-        margin = 2
+        margin = self.params.edge_margin_px
         top_cut = y <= margin
         bottom_cut = y + h >= Hf - margin
         left_cut = x <= margin
@@ -378,15 +425,17 @@ class PostureEstimator:
             # 0.03: on exact synthetic masks (yaw 0-20 deg) 0.2 % of standing votes
             # beyond it point the wrong way, 2.5 % beyond 0.02. The hinge cue (blob
             # clearly shorter than standing) was never wrong: it counts twice.
-            if fs is not None and abs(fs) > 0.03:
-                self._facing_votes.append(fs)
-                if self._standing_h and h < 0.88 * self._standing_h:
-                    self._facing_votes.append(fs)
+            if fs is not None and abs(fs) > self.params.facing_min:
+                self._facing_votes.append((t, fs))
+                if self._standing_h and h < self.params.hinge_height * self._standing_h:
+                    self._facing_votes.append((t, fs))
+            while self._facing_votes and t - self._facing_votes[0][0] > self.params.side_window_s:
+                self._facing_votes.popleft()
         side, side_sure = self._wall_side()
         dbg.wall_side = side
         dbg.facing = None if side is None else ("right" if side == "left" else "left")
 
-        in_position = whole and still and side is not None and side_sure >= 0.5
+        in_position = whole and still and side is not None and side_sure >= self.params.in_position_sure
         sample = dict(t=t, person=True, in_position=in_position)
         if side is None or bottom_cut:
             dbg.notes.append("feet not in view" if bottom_cut else "facing unknown")
@@ -397,15 +446,20 @@ class PostureEstimator:
         soft = None if seg.soft is None else seg.soft[y0 : y + h + 2, x0 : x + w + 2]
         # The learned mask is upsampled from a 256 px model: its edge can be several
         # pixels off, so the back's colour edge is searched for farther out.
-        reach = 2.5 if dbg.backend == "background" else 2.5 + 4.0 * Wf / 640.0
-        m = measure_silhouette(crop, side, H, self.body, soft, img[y0 : y + h + 2, x0 : x + w + 2], edge_reach=reach)
+        p = self.params
+        reach = p.edge_reach_px if not state.learned_mask else p.edge_reach_px + p.edge_reach_learned_px * Wf / 640.0
+        patch = img[y0 : y + h + 2, x0 : x + w + 2]
+        # Contrast scales with the light: a dim room's back edge is a smaller colour step.
+        light = min(max(float(np.mean(cv2.mean(patch)[:3])) / p.contrast_ref_level, p.contrast_min_factor), 1.0)
+        m = measure_silhouette(crop, side, H, self.body, soft, patch, edge_reach=reach,
+                               min_contrast=p.edge_contrast * light)
         if m is not None:
             m = shift_measures(m, x0, y0)
         dbg.measures = m
         if m is None:
             return PostureSample(**sample)
         # Standing height not yet seen whole: proportions are guesses.
-        h_known = 1.0 if self._standing_h is not None else 0.4
+        h_known = 1.0 if self._standing_h is not None else self.params.unknown_height_conf
         back_cut = left_cut if side == "left" else right_cut
         # A cropped head is fine as long as the shoulder is well inside the frame.
         trunk_ok = not back_cut and m.shoulder is not None and (not top_cut or m.shoulder[1] > 0.05 * H)
@@ -417,21 +471,49 @@ class PostureEstimator:
             if m.hip is not None and still:
                 sample.update(hip_height=(m.floor_y - m.hip[1]) / H)
             if m.back_bend_deg is not None:
-                sample.update(back_bend_deg=m.back_bend_deg, back_conf=m.conf_back * k)
+                standing = (still and in_position and m.trunk_inclination_deg <= self.standing_deg
+                            and m.conf_back * k >= 0.5)
+                bend, conf = self._same_scale(state.backend, m.back_bend_deg, m.conf_back * k, standing)
+                sample.update(back_bend_deg=bend, back_conf=conf)
         if whole and m.knee_angle_deg is not None:
             sample.update(knee_angle_deg=m.knee_angle_deg, knee_conf=m.conf_knee * k)
         if whole and m.heel_rise is not None:
             standing = m.trunk_inclination_deg is not None and m.trunk_inclination_deg <= self.standing_deg
             if standing and still:
                 self._heel_ref.append(m.heel_rise)
-            if len(self._heel_ref) >= 5:
+            if len(self._heel_ref) >= self.params.heel_ref_min:
                 ref = float(statistics.median(self._heel_ref))
                 # The learned mask comes from a 256 px model upsampled: its foot outline
                 # is a few pixels soft, the size of the 0.012 H heel-lift line itself.
                 # Report heel lift from it as low-confidence (unseen fails no rep).
-                coarse = 0.3 if dbg.backend == "selfie" else 1.0
+                coarse = self.params.heel_conf_learned if state.backend == "selfie" else 1.0
                 sample.update(heel_lift=max(0.0, m.heel_rise - ref), heel_conf=m.conf_heel * k * coarse)
         return PostureSample(**sample)
+
+    def _same_scale(self, source: str, bend: float, conf: float, standing: bool) -> tuple[float, float]:
+        """The back bend from mask ``source`` on the scale of the first source this person was seen with.
+
+        A learned mask and the background model outline the same back differently (by several
+        degrees of bend): a person already standing in view when the station starts is first seen
+        through the learned mask, the engine takes the standing baseline from it, and once the
+        background model takes over every rep would read that offset as rounding. So each source's
+        standing bends are kept, and a bend from another source is shifted by the difference of the
+        standing medians; until that source has been seen standing, its bend is doubted.
+        """
+        p = self.params
+        if standing:
+            self._stand_backs.setdefault(source, deque(maxlen=p.scale_window)).append(bend)
+        if self._ref_source is None:
+            if len(self._stand_backs.get(source, ())) >= p.scale_min_standing:
+                self._ref_source = source
+            return bend, conf
+        if source == self._ref_source:
+            return bend, conf
+        mine = self._stand_backs.get(source, ())
+        if len(mine) < p.scale_min_standing:
+            return bend, conf * p.scale_unknown_conf
+        ref = statistics.median(self._stand_backs[self._ref_source])
+        return bend + ref - statistics.median(mine), conf
 
     @staticmethod
     def _feet_x(blob: PersonBlob, bottom: int, H: float) -> float:

@@ -220,6 +220,7 @@ class PoseModelParams:
     # not the spine's profile. The back is then reported unseen, never guessed.
     max_shoulder_spread: float = 0.45
     facing_votes_needed: int = 3
+    facing_window_s: float = 2.5  # votes older than this no longer count
 
 
 def _angle_deg(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> float:
@@ -390,7 +391,7 @@ class PoseGuidedEstimator:
         self._last_seen_t: Optional[float] = None
         self._shoulder_spread: Optional[float] = None
         self._last_t: Optional[float] = None
-        self._facing_votes: deque[float] = deque(maxlen=90)
+        self._facing_votes: deque[tuple[float, float]] = deque(maxlen=90)  # (t, vote)
         self._feet: deque[tuple[float, float]] = deque(maxlen=90)  # t, feet centre x
         self._heights: deque[float] = deque(maxlen=30)
         self._heel_ref: deque[float] = deque(maxlen=30)
@@ -415,9 +416,16 @@ class PoseGuidedEstimator:
         """Where the person looks and how sure we are (1 when the wall side is configured)."""
         if self.wall_side_setting != "auto":
             return ("right" if self.wall_side_setting == "left" else "left"), 1.0
-        if not self._facing_votes:
+        # Recent votes only: a person turns round after walking in, and what they
+        # faced on the way in says nothing about where they face at the wall.
+        t_now = self._last_t if self._last_t is not None else 0.0
+        # With no recent vote (a lockout held with shuffling feet) the last known facing holds.
+        recent = [v for tv, v in self._facing_votes if t_now - tv <= self.params.facing_window_s]
+        if not recent:
+            recent = [v for _, v in self._facing_votes]
+        if not recent:
             return None, 0.0
-        v = np.fromiter(self._facing_votes, float)
+        v = np.array(recent, float)
         score = float(np.median(v))
         agree = float(np.mean(np.sign(v) == np.sign(score)))
         sure = min(1.0, len(v) / self.params.facing_votes_needed) * max(0.0, 2.0 * agree - 1.0)
@@ -543,14 +551,24 @@ class PoseGuidedEstimator:
         # A clearly bent trunk (shoulders well in front of the hips) shows the facing
         # even when plates hide the legs or the head leaves the frame: a lift filmed
         # from its setup at the floor is measured from its first frame.
-        bent = (min(vis[[L_SHOULDER, R_SHOULDER]].max(), vis[[L_HIP, R_HIP]].max()) >= P.min_visibility
+        # The trunk must be well inside the picture: someone half in view at its edge (walking
+        # in) gives landmarks that look bent and point anywhere.
+        trunk_pts = xy[[L_SHOULDER, R_SHOULDER, L_HIP, R_HIP]]
+        trunk_inside = bool(np.all((trunk_pts[:, 0] > 0.03 * Wf) & (trunk_pts[:, 0] < 0.97 * Wf)
+                                   & (trunk_pts[:, 1] > 0.0) & (trunk_pts[:, 1] < Hf)))
+        bent = (trunk_inside and min(vis[[L_SHOULDER, R_SHOULDER]].max(), vis[[L_HIP, R_HIP]].max()) >= P.min_visibility
                 and abs(sho[0] - hip[0]) > 0.6 * abs(hip[1] - sho[1]) > 0)
         # Walking frames do not vote: someone walking in faces where they go, not where
         # they will stand.
-        if (still or bent) and self.wall_side_setting == "auto":
+        # Feet seen moving over the last half second: walking, whatever the trunk shows.
+        # (Walking carries the feet a good part of a stature in half a second; landmark
+        # jitter on a lifter's planted feet stays well under that.)
+        recent_feet = [x for tt, x in self._feet if t - tt <= 0.5]
+        feet_moving = feet_in and len(recent_feet) >= 3 and float(np.ptp(recent_feet)) > 0.25 * H
+        if (still or (bent and not feet_moving)) and self.wall_side_setting == "auto":
             vote = self._facing_vote(xy, vis, hip, sho, H)
             if vote is not None:
-                self._facing_votes.append(vote)
+                self._facing_votes.append((t, vote))
         facing, sure = self._facing()
         dbg.facing = facing
         dbg.wall_side = None if facing is None else ("left" if facing == "right" else "right")

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import enum
 import os
 import sys
 from dataclasses import dataclass
@@ -81,6 +82,35 @@ class Segmentation:
 PersonMask = Union[np.ndarray, Callable[[], Optional[np.ndarray]], None]
 
 
+class SegmenterMode(enum.Enum):
+    """What a segmenter is doing, as an operator (and the estimator) needs to know it."""
+
+    LEARNING = "learning"  # the empty scene is not known yet: the learned mask (or nothing) is used
+    TRUSTED = "trusted"  # the background model is known and trusted: the cheap mask
+    DISTRUSTED = "distrusted"  # the background model misses part of the person: the two masks fused
+    SCENE_CHANGED = "scene_changed"  # lens covered, lights off or camera moved: the learned mask meanwhile
+    LEARNED_ONLY = "learned_only"  # a learned model alone (phone videos, ``segmenter = "selfie"``)
+
+
+@dataclass(frozen=True)
+class SegmenterState:
+    """A segmenter's state after its last frame, as a value (never read from private attributes).
+
+    ``backend``: which model made the last mask (``background``, ``selfie`` or ``selfie+background``);
+    ``learned_mask``: that mask's outline comes from the learned model, whose edge is coarse;
+    ``learned_loaded``: the learned model is in memory now (it is released while the background model
+    is trusted for long, see :class:`AutoSegmenter`)."""
+
+    mode: SegmenterMode
+    backend: str
+    learned_loaded: bool = False
+    coverage: float = 0.0  # fraction of the scene the background model has learned
+
+    @property
+    def learned_mask(self) -> bool:
+        return self.backend != "background"
+
+
 class Segmenter(Protocol):
     """Anything that turns a BGR frame into a person mask."""
 
@@ -88,6 +118,11 @@ class Segmenter(Protocol):
 
     def segment(self, image: np.ndarray) -> Optional[Segmentation]:
         """Mask of the people in ``image`` (HxWx3 BGR uint8), None if not ready."""
+        ...
+
+    @property
+    def state(self) -> SegmenterState:
+        """What the backend did with the last frame (see :class:`SegmenterState`)."""
         ...
 
     def feedback(self, person_mask: PersonMask) -> None:
@@ -167,6 +202,11 @@ class BackgroundModel:
     @property
     def ready(self) -> bool:
         return self.coverage >= self.ready_coverage
+
+    @property
+    def state(self) -> SegmenterState:
+        mode = SegmenterMode.TRUSTED if self.ready else SegmenterMode.LEARNING
+        return SegmenterState(mode, self.name, False, self.coverage)
 
     def _shrink(self, image: np.ndarray) -> np.ndarray:
         h, w = image.shape[:2]
@@ -411,6 +451,10 @@ class SelfieSegmenter:
         mask = (prob > self.threshold).astype(np.uint8) * 255
         return Segmentation(mask, self.name, prob.astype(np.float32) - self.threshold)
 
+    @property
+    def state(self) -> SegmenterState:
+        return SegmenterState(SegmenterMode.LEARNED_ONLY, self.name, True)
+
     def feedback(self, person_mask: PersonMask) -> None:
         return None
 
@@ -445,7 +489,8 @@ class AutoSegmenter:
     half a side view), or the whole frame's brightness jumping by more than 2x (lens
     covered, lights off) is a scene change: the background model is frozen (a
     covered lens returns to the same room) and relearned only if it lasts
-    ``relearn_after`` frames. Without mediapipe it degrades to the background model
+    ``relearn_after`` frames. Distrust needs ``distrust_after`` disagreeing checks in a row (one
+    check can catch the learned mask on a bad frame). Without mediapipe it degrades to the background model
     alone, which then needs the empty scene at start (a warning says so once).
     """
 
@@ -463,6 +508,7 @@ class AutoSegmenter:
         max_miss: float = 0.05,
         max_remembered: int = 2,
         recall_every: int = 5,
+        distrust_after: int = 2,
     ) -> None:
         self.background = background or BackgroundModel()
         self.recall_every = recall_every
@@ -477,6 +523,8 @@ class AutoSegmenter:
                 learned = None
         self.learned = learned
         self.check_every = check_every
+        self.distrust_after = distrust_after
+        self._disagreed = 0
         self.min_iou = min_iou
         self.trust_iou = trust_iou
         self.max_fg_frac = max_fg_frac
@@ -561,6 +609,7 @@ class AutoSegmenter:
         if seg is not None and cv2.countNonZero(seg.mask) <= self.max_fg_frac * seg.mask.size:
             if self._n % self.check_every == 0 and self._agree(ref, seg) is not False:
                 self.distrusted = False
+                self._disagreed = 0
             k = max(3, int(round(0.012 * image.shape[0])) | 1)
             both = cv2.bitwise_and(ref.mask, seg.mask)
             only_ref = _thick_parts(cv2.subtract(ref.mask, seg.mask), k)
@@ -651,11 +700,32 @@ class AutoSegmenter:
                             return back
                         self._relearn(image, ref.mask)
                         return ref
-                    self.distrusted = True
-                    self.last_backend = self.learned.name
-                    return ref
+                    # One check can catch the learned mask on a bad frame (dim light, a blurred
+                    # limb): distrust only when checks in a row disagree.
+                    self._disagreed += 1
+                    if self._disagreed >= self.distrust_after:
+                        self.distrusted = True
+                        self.last_backend = self.learned.name
+                        return ref
+            elif ref is not None:
+                self._disagreed = 0
         self.last_backend = self.background.name
         return seg
+
+    @property
+    def state(self) -> SegmenterState:
+        if self.learned is None:
+            mode = SegmenterMode.TRUSTED if self.background.ready else SegmenterMode.LEARNING
+        elif self._changed:
+            mode = SegmenterMode.SCENE_CHANGED
+        elif not self.background.ready:
+            mode = SegmenterMode.LEARNING
+        elif self.distrusted:
+            mode = SegmenterMode.DISTRUSTED
+        else:
+            mode = SegmenterMode.TRUSTED
+        backend = self.last_backend or (self.learned.name if self.learned is not None else self.background.name)
+        return SegmenterState(mode, backend, self.learned is not None, self.background.coverage)
 
     def feedback(self, person_mask: PersonMask) -> None:
         if self._changed:
@@ -713,6 +783,10 @@ class _BackgroundOnly:
         if seg is None:
             self.background.learn(image)
         return seg
+
+    @property
+    def state(self) -> SegmenterState:
+        return self.background.state
 
     def feedback(self, person_mask: PersonMask) -> None:
         self.background.feedback(person_mask)

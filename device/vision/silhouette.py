@@ -16,10 +16,17 @@ body proportions, not from a keypoint model:
 - shoulder joint ``S``: the back-path point one trunk length (``0.29 H``) up the
   trunk axis, moved forward by half the chest depth; the axis is re-estimated
   from ``J`` and ``S`` a few times.
-- back segment (the virtual dowel): back-path points whose position along the
-  trunk axis is between ``lumbar_frac`` and ``upper_frac`` of the trunk length.
-  This excludes the buttocks (below) and the shoulder blades/neck (above); its
-  bend is ``4*atan(2 s / c)`` for chord ``c`` and largest outward deviation ``s``.
+- back (the virtual dowel): the whole back from the top of the sacrum to the
+  base of the neck (``sacrum_frac`` to ``neck_frac`` of the trunk along its
+  axis). Its curvature is fitted a little inside those ends (``fit_lo`` to
+  ``fit_hi``: not the buttocks' curve, not the shoulder roll where a hood or hair
+  makes bumps), started on its middle with points off the curve dropped, and reported as the bend
+  ``4*atan(2 s / c)`` of the circular arc with that curvature over the whole
+  back. Rounding is that minus the person's own standing value (the engine's job).
+
+Every number is a field of the frozen :class:`BodyModel`; each measure is its own
+function (:func:`find_buttock`, :func:`back_path`, :func:`trunk_axis`,
+:func:`measure_back`, and the legs), testable on one mask.
 """
 
 from __future__ import annotations
@@ -51,11 +58,29 @@ class BodyModel:
     pelvis_down: float = 0.02
     trunk_len: float = 0.295  # hip joint to shoulder joint
     upper_depth: float = 0.067  # trunk axis in front of the upper-back surface (about half the chest depth)
-    lumbar_frac: float = 0.30  # back segment starts this far up the trunk (above the buttocks)
-    upper_frac: float = 0.80  # and ends here (below the top of the shoulder blades)
-    # The curvature is fitted a little inside those ends, so a small error in the
-    # hip or trunk axis does not pull in the buttock curve or the shoulder roll.
-    fit_margin: float = 0.0
+    # The trunk axis is placed through the upper-back point this far up the trunk.
+    axis_frac: float = 0.80
+    # The virtual dowel: the whole back from the top of the sacrum to the base of the neck (fractions of
+    # the trunk from the hip joint). Its bend is reported over that length ...
+    sacrum_frac: float = 0.20
+    neck_frac: float = 0.96
+    # ... from a curve fitted a little inside those ends: below, the buttocks' curve; above, the shoulder
+    # roll, where a hood, hair or a collar makes bumps.
+    fit_lo: float = 0.26
+    fit_hi: float = 0.86
+    # Outlier rejection of that fit (in standard deviations of the residual), outward (a hood, a ponytail,
+    # a fold) and inward separately; 1.5 outward was tried and was worse on the development frames.
+    reject_out: float = 2.5
+    reject_in: float = 2.5
+    reject_iters: int = 4
+    fit_core: float = 0.6  # the first fit: the middle of the segment only (the fraction of its half-span)
+    fold_smooth: float = 0.05  # smoothing along the back over this fraction of H (about one fold of a loose top)
+    # Confidence of the back: chord length (px) for full confidence, and the rms residual (fraction of
+    # the standing height) beyond which the curve is doubted.
+    back_full_px: float = 25.0
+    max_bend_deg: float = 80.0  # no back bends beyond this (confidence fades to 0 over the 20 deg below)
+    back_resid_frac: float = 0.004
+    trunk_full_px: float = 40.0
     ankle_h: float = 0.05  # rows above the floor taken as the ankle (above the foot)
     knee_band: tuple[float, float] = (0.15, 0.42)
 
@@ -279,6 +304,8 @@ def measure_silhouette(
     soft: Optional[np.ndarray] = None,
     image: Optional[np.ndarray] = None,
     edge_reach: float = 2.5,
+    edge_required: bool = True,
+    min_contrast: float = 12.0,
 ) -> Optional[SilhouetteMeasures]:
     """Measure trunk inclination, back bend, knee angle and heel rise from one person's mask.
 
@@ -293,6 +320,11 @@ def measure_silhouette(
     precise than any mask; points where the edge is faint keep the mask's edge.
     ``edge_reach``: how far (px) from the mask's edge that search goes; a coarse
     mask (a learned model run at low resolution) needs more.
+    ``edge_required``: a back without a colour edge next to the mask's edge is doubted (its
+    confidence falls). Right for a learned mask, whose "back" may be a blob around the person; a
+    background model's mask is its own evidence, and in a dim room the colour edge is faint.
+    ``min_contrast``: the colour step (0-255 units per pixel) that counts as an edge; contrast scales
+    with the light, so a dim room needs a lower one.
 
     ``mask``: HxW uint8/bool, only the tracked person set. ``wall_side``:
     ``"left"`` or ``"right"`` (where the person's back is). ``height_px``: the
@@ -309,7 +341,8 @@ def measure_silhouette(
     flip = wall_side == "right"
     if flip:
         m = cv2.flip(m, 1)
-    res = _measure_left(m, height_px, body, soft, image, edge_reach, mirrored=flip)
+    res = _measure_left(m, height_px, body, soft, image, edge_reach, mirrored=flip, edge_required=edge_required,
+                        min_contrast=min_contrast)
     if res is None or not flip:
         return res
     return _flip_measures(res, W)
@@ -416,7 +449,7 @@ def _refine_edge(pts: np.ndarray, normal: np.ndarray, soft: np.ndarray, reach: f
 _GRADIENT_STEP = 0.25  # px between samples across the edge
 
 
-def _gradient_offsets(reach: float) -> tuple[np.ndarray, np.ndarray, int, int]:
+def _gradient_offsets(reach: float, inward: Optional[float] = None) -> tuple[np.ndarray, np.ndarray, int, int]:
     """Sample offsets across the edge for :func:`_refine_edge_gradient`, cached per reach.
 
     Returns (ks: sample offsets, kc: offsets of the 1-px differences, w0, w1: the
@@ -424,29 +457,36 @@ def _gradient_offsets(reach: float) -> tuple[np.ndarray, np.ndarray, int, int]:
     last entry (kc reaches at least 0.25 px beyond ``reach`` on both sides), so a
     peak always has neighbours on both sides for its sub-pixel fit.
     """
-    hit = _OFFSETS.get(reach)
+    inward = reach if inward is None else min(inward, reach)
+    hit = _OFFSETS.get((reach, inward))
     if hit is None:
         ks = np.arange(-reach - 1.0, reach + 1.0 + 1e-9, _GRADIENT_STEP)
         lag = int(round(0.5 / _GRADIENT_STEP))  # derivative over 1 px
         kc = ks[lag:-lag]
-        inside = np.flatnonzero(np.abs(kc) <= reach)
+        inside = np.flatnonzero((kc <= reach) & (kc >= -inward))
         w0, w1 = int(inside[0]), int(inside[-1]) + 1
         assert w0 >= 1 and w1 <= len(kc) - 1
-        hit = _OFFSETS[reach] = (ks, kc, w0, w1)
+        hit = _OFFSETS[(reach, inward)] = (ks, kc, w0, w1)
     return hit
 
 
-_OFFSETS: dict[float, tuple[np.ndarray, np.ndarray, int, int]] = {}
+_OFFSETS: dict[tuple[float, float], tuple[np.ndarray, np.ndarray, int, int]] = {}
 
 
 def _refine_edge_gradient(pts: np.ndarray, normal: np.ndarray, image: np.ndarray, reach: float = 2.5,
-                          min_contrast: float = 12.0, mirrored: bool = False) -> tuple[np.ndarray, float]:
+                          min_contrast: float = 12.0, mirrored: bool = False,
+                          inward: Optional[float] = None) -> tuple[np.ndarray, float]:
     """Move each point along ``normal`` to the sub-pixel peak of the colour gradient across the edge.
+
+    Outward (``normal`` points out of the body) the search reaches ``reach``; inward ``inward``
+    (default: as far). A learned mask is blobby and often larger than the person, so its true edge
+    can lie well inside; but inside lie other edges too (an arm beside the back): on clothing the
+    colour of the wall the search is pulled onto them (a known limitation, see the README).
 
     ``mirrored``: the points are in the left-right mirror of ``image``. Returns the
     moved points and the fraction of them that found an edge (peak >= ``min_contrast``).
     """
-    ks, kc, w0, w1 = _gradient_offsets(reach)
+    ks, kc, w0, w1 = _gradient_offsets(reach, inward)
     lag = (len(ks) - len(kc)) // 2
     nx, ny = float(normal[0]), float(normal[1])
     # Sample points pts + k * normal, as N x K coordinate maps, and the box they span.
@@ -483,6 +523,8 @@ def _measure_left(
     image: Optional[np.ndarray] = None,
     edge_reach: float = 2.5,
     mirrored: bool = False,
+    edge_required: bool = True,
+    min_contrast: float = 12.0,
 ) -> Optional[SilhouetteMeasures]:
     """Measure a mask whose back is on the left. ``mirrored``: ``m`` is the left-right
     mirror of ``image``/``soft`` (a right wall), so they are sampled at mirrored x."""
@@ -503,35 +545,61 @@ def _measure_left(
     # Smooth over ~1% of H: removes the staircase without rounding off the body.
     k = max(3, int(round(H * 0.012)) | 1)
     sc = _smooth_closed(contour, k)
+    bi = find_buttock(sc, floor_y, H, body)
+    if bi is None:
+        return res
+    res.buttock = (float(sc[bi, 0]), float(sc[bi, 1]))
+    path = back_path(sc, bi, H)
+    res.back_path = path
+    if len(path) < 10:
+        return res
+    axis = trunk_axis(path, res.buttock, H, body)
+    if axis is None:
+        return res
+    (Jx, Jy), (ax, ay) = axis
+    T = body.trunk_len * H
+    Sx, Sy = Jx + ax * T, Jy + ay * T
+    res.hip = (Jx, Jy)
+    res.shoulder = (Sx, Sy)
+    # 0 = upright, positive = leaning forward (+x); back is to the left.
+    res.trunk_inclination_deg = math.degrees(math.atan2(Sx - Jx, -(Sy - Jy)))
+    res.conf_trunk = _size_conf(T, body.trunk_full_px)
+    measure_back(path, axis, H, body, res, soft=soft, image=image, edge_reach=edge_reach, mirrored=mirrored,
+                 edge_required=edge_required, min_contrast=min_contrast)
+    _measure_legs(m, res, np.array([Jx, Jy]), body, has_row)
+    return res
 
-    # -- buttocks: most wall-ward outline point in the hip band
+
+def find_buttock(sc: np.ndarray, floor_y: float, H: float, body: BodyModel) -> Optional[int]:
+    """Index on the (smoothed) outline of the buttock point: most wall-ward in the hip band."""
     y_lo = floor_y - body.hip_band[1] * H
     y_hi = floor_y - body.hip_band[0] * H
     band = ((sc[:, 1] >= y_lo) & (sc[:, 1] <= y_hi)).nonzero()[0]
     if len(band) == 0:
-        return res
+        return None
     xmin = sc[band, 0].min()
     near = band[sc[band, 0] <= xmin + 0.5]
     # Several contour runs can touch the minimum (a flat buttock): take the middle.
-    bi = int(near[len(near) // 2])
-    B = sc[bi].copy()
-    res.buttock = (float(B[0]), float(B[1]))
+    return int(near[len(near) // 2])
 
-    # -- back path: walk from B along the outline in the direction that goes up
+
+def back_path(sc: np.ndarray, bi: int, H: float) -> np.ndarray:
+    """The outline walked from the buttock point ``bi`` up the back to the top of the head."""
     n_walk = min(len(sc) - 1, int(2.2 * H))
     step = min(max(3, int(0.05 * H)), n_walk - 1)
     # The direction is the one whose point a few steps along is higher; only that walk is built.
     up = +1 if sc[(bi + step) % len(sc), 1] < sc[(bi - step) % len(sc), 1] else -1
     path = _walk(sc, bi, up, n_walk)
     # Stop at the top of the head: beyond it the outline comes down the face.
-    top_i = int(np.argmin(path[:, 1]))
-    path = path[: top_i + 1]
-    res.back_path = path
-    if len(path) < 10:
-        return res
+    return path[: int(np.argmin(path[:, 1])) + 1]
 
+
+def trunk_axis(path: np.ndarray, buttock: tuple[float, float], H: float,
+               body: BodyModel) -> Optional[tuple[tuple[float, float], tuple[float, float]]]:
+    """Hip joint and the unit trunk axis (hip to shoulder) from the back path, or None if the
+    trunk runs out of the mask (cropped head and shoulders)."""
     T = body.trunk_len * H
-    Bx, By = float(B[0]), float(B[1])
+    Bx, By = buttock
     px, py = path[:, 0], path[:, 1]
 
     def hip_from(ax_: float, ay_: float) -> tuple[float, float]:
@@ -547,18 +615,18 @@ def _measure_left(
     beyond = np.sqrt(dx * dx + dy * dy) >= T
     i = int(beyond.argmax())
     if not beyond[i]:
-        return res  # trunk runs out of the mask (cropped head/shoulders)
+        return None
     ax, ay = float(dx[i]), float(dy[i])
     n = math.sqrt(ax * ax + ay * ay)
     ax, ay = ax / n, ay / n
     Jx, Jy = hip_from(ax, ay)
-    thr_u = body.upper_frac * T
+    thr_u = body.axis_frac * T
     for _ in range(6):
-        # The upper-back point at upper_frac of the trunk lies upper_depth behind the axis.
+        # The upper-back point at axis_frac of the trunk lies upper_depth behind the axis.
         above = (px - Jx) * ax + (py - Jy) * ay >= thr_u
         i = int(above.argmax())
         if not above[i]:
-            return res
+            return None
         rx, ry = _rot2(ax, ay)
         vx = float(px[i]) + rx * body.upper_depth * H - Jx
         vy = float(py[i]) + ry * body.upper_depth * H - Jy
@@ -569,62 +637,75 @@ def _measure_left(
         ax, ay = nx, ny
         if done:
             break
-    Sx, Sy = Jx + ax * T, Jy + ay * T
-    res.hip = (Jx, Jy)
-    res.shoulder = (Sx, Sy)
-    # 0 = upright, positive = leaning forward (+x); back is to the left.
-    res.trunk_inclination_deg = math.degrees(math.atan2(Sx - Jx, -(Sy - Jy)))
-    res.conf_trunk = _size_conf(T, 40.0)
-    J = np.array([Jx, Jy])
+    return (Jx, Jy), (ax, ay)
 
-    # -- the virtual dowel: back segment between lumbar and upper back
+
+def measure_back(path: np.ndarray, axis: tuple[tuple[float, float], tuple[float, float]], H: float,
+                 body: BodyModel, res: SilhouetteMeasures, soft: Optional[np.ndarray] = None,
+                 image: Optional[np.ndarray] = None, edge_reach: float = 2.5, mirrored: bool = False,
+                 edge_required: bool = True, min_contrast: float = 12.0) -> None:
+    """The virtual dowel: the back's bend from sacrum top to neck base, with its confidence (sets
+    ``back_segment``, ``chord``, ``sagitta_px``, ``back_bend_deg``, ``conf_back``, ``edge_support``;
+    leaves ``back_bend_deg`` None when the back cannot be measured)."""
+    (Jx, Jy), (ax, ay) = axis
+    T = body.trunk_len * H
+    px, py = path[:, 0], path[:, 1]
     t = (px - Jx) * ax + (py - Jy) * ay
     first_up = (t >= T).nonzero()[0]
     end = int(first_up[0]) if len(first_up) else len(path)
-    lo_t = (body.lumbar_frac + body.fit_margin) * T
-    hi_t = (body.upper_frac - body.fit_margin) * T
-    seg_idx = ((t[:end] >= lo_t) & (t[:end] <= hi_t)).nonzero()[0]
-    if len(seg_idx) >= 8:
-        seg = path[seg_idx[0] : seg_idx[-1] + 1]
-        # The back is nearly straight here: one outward normal for the whole segment.
-        nb = -_rot((seg[-1] - seg[0]) / max(1e-9, float(np.linalg.norm(seg[-1] - seg[0]))))
-        if image is not None:
-            seg, support = _refine_edge_gradient(seg, nb, image, reach=edge_reach, mirrored=mirrored)
-            res.edge_support = support
-        elif soft is not None:
-            seg = _refine_edge(seg, nb, soft, mirrored=mirrored)
-        res.back_segment = seg
-        fit = _fit_bend(seg, (body.upper_frac - body.lumbar_frac) * T)
-        if fit is not None:
-            bend, s_eq, chord, resid = fit
-            chord_len = math.hypot(chord[1][0] - chord[0][0], chord[1][1] - chord[0][1])
-            res.back_bend_deg = bend
-            res.sagitta_px = s_eq
-            res.chord = chord
-            # Confidence: the segment must be long enough to resolve a few degrees,
-            # the points must sit on one smooth curve (an arm or hole on the back
-            # shows up as residual), and the path must be continuous.
-            steps = np.diff(seg, axis=0)
-            smooth = 1.0 if math.sqrt(float((steps * steps).sum(axis=1).max())) < 0.05 * H else 0.3
-            clean = _clip01(1.5 - resid / max(0.004 * H, 0.6))
-            edge = _clip01((res.edge_support - 0.4) / 0.4)
-            res.conf_back = _size_conf(chord_len, 25.0) * smooth * clean * edge
-            # The trunk axis leans on the same back edge: doubt it too when the edge is missing.
-            res.conf_trunk *= 0.5 + 0.5 * edge
+    seg_idx = ((t[:end] >= body.fit_lo * T) & (t[:end] <= body.fit_hi * T)).nonzero()[0]
+    if len(seg_idx) < 8:
+        return
+    seg = path[seg_idx[0] : seg_idx[-1] + 1]
+    # The back is nearly straight here: one outward normal for the whole segment.
+    nb = -_rot((seg[-1] - seg[0]) / max(1e-9, float(np.linalg.norm(seg[-1] - seg[0]))))
+    if image is not None:
+        seg, support = _refine_edge_gradient(seg, nb, image, reach=edge_reach, mirrored=mirrored,
+                                             min_contrast=min_contrast)
+        res.edge_support = support
+    elif soft is not None:
+        seg = _refine_edge(seg, nb, soft, mirrored=mirrored)
+    if body.fold_smooth > 0:
+        # Folds of a loose top: a moving average along the back over about one fold.
+        k = max(1, int(round(body.fold_smooth * H)))
+        if len(seg) > 2 * k + 1 and k > 1:
+            ker = np.ones(k) / k
+            pad = np.concatenate([np.repeat(seg[:1], k, 0), seg, np.repeat(seg[-1:], k, 0)])
+            seg = np.stack([np.convolve(pad[:, i], ker, mode="same")[k:-k] for i in range(2)], axis=1)
+    res.back_segment = seg
+    fit = _fit_bend(seg, (body.neck_frac - body.sacrum_frac) * T, body)
+    if fit is None:
+        return
+    bend, s_eq, chord, resid = fit
+    chord_len = math.hypot(chord[1][0] - chord[0][0], chord[1][1] - chord[0][1])
+    res.back_bend_deg = bend
+    res.sagitta_px = s_eq
+    res.chord = chord
+    # Confidence: the segment must be long enough to resolve a few degrees,
+    # the points must sit on one smooth curve (an arm or hole on the back
+    # shows up as residual), and the path must be continuous.
+    steps = np.diff(seg, axis=0)
+    smooth = 1.0 if math.sqrt(float((steps * steps).sum(axis=1).max())) < 0.05 * H else 0.3
+    clean = _clip01(1.5 - resid / max(body.back_resid_frac * H, 0.6))
+    edge = _clip01((res.edge_support - 0.4) / 0.4) if edge_required else 1.0
+    # A back is a gentle curve: a bend far beyond any person's (a notch between a hood and the back, a
+    # mask that lost the shoulders) is not a back; nor is a segment much shorter than the trunk says.
+    plausible = _clip01((body.max_bend_deg - abs(bend)) / 20.0)
+    long_enough = _clip01(chord_len / max(1e-9, (body.fit_hi - body.fit_lo) * T) / 0.7)
+    res.conf_back = _size_conf(chord_len, body.back_full_px) * smooth * clean * edge * plausible * long_enough
+    # The trunk axis leans on the same back edge: doubt it too when the edge is missing.
+    res.conf_trunk *= 0.5 + 0.5 * edge
 
-    _measure_legs(m, res, J, body, has_row)
-    return res
 
-
-def _fit_bend(seg: np.ndarray, nominal_len: float):
-    """Bend of the back segment from a least-squares parabola in the chord frame.
+def _fit_bend(seg: np.ndarray, nominal_len: float, body: BodyModel = BodyModel()):
+    """Bend of the back from a least-squares parabola in the chord frame, over ``nominal_len``.
 
     The raw largest deviation from the chord depends on exactly where the
-    segment's ends fall (a shorter piece of the same arc bends less) and on
-    single pixels. Fitting the curvature over all points and scaling it to the
-    nominal segment length (``(upper_frac - lumbar_frac) * trunk``) gives the
-    same ``4*atan(2s/c)`` as the exact arc, with sub-pixel precision. One pass
-    drops points far off the fit (an elbow or hand touching the back line).
+    segment's ends fall and on single pixels. Fitting the curvature over all
+    points and scaling it to the whole back (``(neck_frac - sacrum_frac) *
+    trunk``) gives the ``4*atan(2s/c)`` of the circular arc with that curvature,
+    with sub-pixel precision. Points off the fit (a hood, hair, a fold) are dropped a
+    few times, starting from the middle of the segment (:func:`one_sided_parabola`).
     Returns (bend_deg, equivalent sagitta, chord end points, rms residual px).
     """
     p0x, p0y = float(seg[0, 0]), float(seg[0, 1])
@@ -637,7 +718,7 @@ def _fit_bend(seg: np.ndarray, nominal_len: float):
     nx, ny = -nx, -ny  # outward = toward the back (wall)
     # Both chord-frame coordinates in one product (rows x, y: contiguous).
     x, y = np.array([[ux, uy], [nx, ny]]) @ (seg - seg[0]).T
-    fit = robust_parabola(x, y)
+    fit = one_sided_parabola(x, y, body.reject_out, body.reject_in, body.reject_iters, body.fit_core)
     if fit is None:
         return None
     coef, resid = fit
@@ -646,6 +727,45 @@ def _fit_bend(seg: np.ndarray, nominal_len: float):
     # Equivalent circular arc over the nominal chord, for display: s = c/2 * tan(bend/4).
     s_eq = nominal_len / 2.0 * math.tan(math.radians(bend) / 4.0)
     return bend, s_eq, ((p0x, p0y), (p1x, p1y)), resid
+
+
+def one_sided_parabola(x: np.ndarray, y: np.ndarray, k_out: float = 1.5, k_in: float = 2.5,
+                       iters: int = 4, core: float = 1.0) -> Optional[tuple[np.ndarray, float]]:
+    """Least-squares parabola y(x) refitted ``iters`` times without the points off it: those above
+    the fit (``y`` positive = outward, a hood or hair on the back) beyond ``k_out`` standard
+    deviations, those below beyond ``k_in``. Returns (polyfit coefficients, rms residual of the kept
+    points), or None with fewer than 6 points left. ``core``: the first fit uses only the points
+    within this fraction of the half-span from the middle (1 = all)."""
+    x = np.asarray(x, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    if len(x) < 6:
+        return None
+    try:
+        V, xm, sc = _parabola_basis(x)
+    except ValueError:
+        return None
+    # Start from the middle of the segment: a bump lies at an end more often than not (a hood at the
+    # neck, a loose top's hem at the waist), and a first fit over everything would bend into it.
+    keep: Optional[np.ndarray] = np.abs(V[1]) <= core if core < 1.0 else None
+    p: Optional[tuple[float, float, float]] = None
+    r2 = y
+    for _ in range(max(1, iters)):
+        nk = len(x) if keep is None else int(np.count_nonzero(keep))
+        if nk < 6:
+            return None
+        p = _solve_parabola(V, y, keep)
+        if p is None:
+            return None
+        r = y - np.dot(p, V)
+        r2 = r * r
+        sd = math.sqrt(float(r2.sum() if keep is None else r2[keep].sum()) / nk)
+        new = (r <= max(k_out * sd, 0.75)) & (r >= -max(k_in * sd, 0.75))
+        if keep is not None and np.array_equal(new, keep):
+            break
+        keep = new
+    assert p is not None and keep is not None
+    rk = r2[keep]
+    return _to_powers(p, xm, sc), math.sqrt(float(rk.sum()) / len(rk)) if len(rk) else float("nan")
 
 
 def _clip01(v: float) -> float:

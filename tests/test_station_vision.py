@@ -1,0 +1,87 @@
+"""The station path's vision pieces on single frames and synthetic curves: the whole-back measure,
+its outlier handling, the segmenter's state as a value, the tuning numbers in frozen objects."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import numpy as np
+import pytest
+
+from device.sim.body import Body, Pose, arc_points, build_figure, contour_bend
+from device.sim.scene import Camera, draw_figure_mask
+from device.vision import BodyModel, EstimatorParams, SegmenterMode, SegmenterState, make_segmenter
+from device.vision.silhouette import _fit_bend, measure_silhouette, one_sided_parabola, robust_parabola
+
+
+def test_bend_of_the_middle_of_an_arc_is_reported_over_the_whole_back():
+    """The curve is fitted inside the back's ends and its bend given over sacrum top to neck base:
+    for a circular back that is the bend of the whole arc, whatever piece was fitted."""
+    body = BodyModel()
+    whole = 100.0  # px, sacrum top to neck base
+    for bend in (-5.0, 0.0, 12.0, 30.0):
+        arc = arc_points(np.array([0.0, 0.0]), np.array([0.0, -whole]), bend, np.array([-1.0, 0.0]), n=201)
+        mid = arc[40:161]  # the middle 60 %
+        got, _, _, _ = _fit_bend(mid, whole, body)
+        assert got == pytest.approx(bend, abs=0.3)
+
+
+def test_a_hood_at_the_top_of_the_back_is_left_out_of_the_fit():
+    x = np.linspace(-50, 50, 101)
+    y = -0.002 * x * x  # a gently rounded back (outward positive)
+    hooded = y.copy()
+    hooded[x > 30] += 6.0  # a hood bunched over the last fifth
+    true_a = -0.002
+    a_plain = robust_parabola(x, hooded)[0][0]
+    a_one = one_sided_parabola(x, hooded, 2.5, 2.5, 4, core=0.6)[0][0]
+    assert abs(a_one - true_a) < 0.2 * abs(true_a)
+    assert abs(a_one - true_a) < abs(a_plain - true_a)
+
+
+def test_hood_and_ponytail_do_not_make_a_rounded_back_on_an_exact_mask():
+    """Standing vs hinged with a neutral spine: the measured change stays under the 10 deg threshold
+    in a hoodie with a ponytail, and a 25 deg rounding reads as clearly rounded."""
+    cam = Camera(640, 480, 420.0, 0.9, 1.0, 2.4, 0.0, "left")
+    body = dataclasses.replace(Body(), top="hoodie", hair_style="ponytail", kyphosis_deg=14.0)
+
+    def bend(trunk: float, extra: float) -> float:
+        fig = build_figure(body, Pose(trunk_inclination_deg=trunk, back_bend_deg=6.0 + extra, knee_angle_deg=160.0,
+                                      hip_rear_x=0.02))
+        m = np.zeros((480, 640), np.uint8)
+        draw_figure_mask(m, fig, cam)
+        ys = np.flatnonzero(m.any(axis=1))
+        stand = np.zeros_like(m)
+        draw_figure_mask(stand, build_figure(body, Pose(trunk_inclination_deg=3.0, back_bend_deg=6.0)), cam)
+        sy = np.flatnonzero(stand.any(axis=1))
+        res = measure_silhouette(m, "left", float(sy[-1] - sy[0] + 1))
+        assert res is not None and res.back_bend_deg is not None and res.conf_back > 0.5
+        return res.back_bend_deg
+
+    base = bend(3.0, 0.0)
+    assert abs(bend(45.0, 0.0) - base) < 10.0
+    truth = contour_bend(body, 31.0) - contour_bend(body, 6.0)
+    assert bend(45.0, 25.0) - base > 10.0 and truth > 15.0
+
+
+def test_segmenter_reports_its_state_as_a_value():
+    seg = make_segmenter("background")
+    assert seg.state == SegmenterState(SegmenterMode.LEARNING, "background", False, 0.0)
+    room = np.full((120, 160, 3), 180, np.uint8)
+    for _ in range(8):
+        seg.segment(room)
+        seg.feedback(None)
+    st = seg.state
+    assert st.mode is SegmenterMode.TRUSTED and st.backend == "background" and not st.learned_mask
+    assert st.coverage == pytest.approx(1.0)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        st.mode = SegmenterMode.DISTRUSTED  # type: ignore[misc]
+
+
+def test_tuning_numbers_live_in_frozen_objects():
+    for params in (BodyModel(), EstimatorParams()):
+        assert dataclasses.is_dataclass(params)
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            setattr(params, dataclasses.fields(params)[0].name, 0)
+    assert BodyModel().sacrum_frac < BodyModel().fit_lo < BodyModel().fit_hi < BodyModel().neck_frac
+    assert math.isclose(EstimatorParams().side_window_s, 4.0)
