@@ -99,7 +99,9 @@ def test_stuck_sensor_during_reps_is_a_fault_and_a_replay_of_the_recording_judge
     done = threading.Event()
     start_echo(trig, sc, clock, done, stuck_from=sc.reps[1].start_s - 0.5)
     states = []
-    status = run_station(cfg, pin_factory=factory, frame_source=GappyFrames(sc, clock, until=sc.reps[1].end_s + 1.0),
+    # 2.5 s after the last rep: the twice-a-second health check has time to see the stuck echo
+    # even on a loaded machine (CI runs two test workers on two cores).
+    status = run_station(cfg, pin_factory=factory, frame_source=GappyFrames(sc, clock, until=sc.reps[1].end_s + 2.5),
                          posture=TruthPosture(sc), clock=clock,
                          state_listeners=[lambda st: states.append(st.app_state)])
     done.set()
