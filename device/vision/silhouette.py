@@ -224,34 +224,8 @@ def robust_parabola(x: np.ndarray, y: np.ndarray) -> Optional[tuple[np.ndarray, 
     Returns (polyfit coefficients, rms residual of the kept points in px), or
     None with fewer than 6 points left.
     """
-    x = np.asarray(x, dtype=np.float64)
-    y = np.asarray(y, dtype=np.float64)
-    if len(x) < 6:
-        return None
-    try:
-        V, xm, sc = _parabola_basis(x)
-    except ValueError:
-        return None
-    # Both passes share one basis; the second counts only the kept points (weights
-    # 0/1), which is the same least-squares problem as refitting the kept subset.
-    keep: Optional[np.ndarray] = None
-    p: Optional[tuple[float, float, float]] = None
-    r2 = y
-    for _ in range(2):
-        nk = len(x) if keep is None else int(np.count_nonzero(keep))
-        if nk < 6:
-            return None
-        p = _solve_parabola(V, y, keep)
-        if p is None:
-            return None
-        r = y - np.dot(p, V)
-        r2 = r * r
-        sd = math.sqrt(float(r2.sum() if keep is None else r2[keep].sum()) / nk)
-        keep = np.abs(r) <= max(2.5 * sd, 0.75)
-    assert p is not None and keep is not None
-    # The last fit's residuals at the points it finally keeps.
-    rk = r2[keep]
-    return _to_powers(p, xm, sc), math.sqrt(float(rk.sum()) / len(rk)) if len(rk) else float("nan")
+    # The two-sided case of the station's one-sided fit: the same passes, the same residual.
+    return one_sided_parabola(x, y, k_out=2.5, k_in=2.5, iters=2)
 
 
 def arc_bend_deg(sagitta: float, chord: float) -> float:
