@@ -116,14 +116,9 @@ class Feedback:
     # -- events
 
     def handle(self, event: Event) -> None:
-        if isinstance(event, ContactMade):
-            self._shown = event.verdict
-            self.show(event.verdict)
-        elif isinstance(event, RepFinished):
-            if event.rep.verdict is not self._shown:
-                self.show(event.rep.verdict)
-            self._shown = None
-            self.progress(event.counted_total, event.target_reps)
+        if show_verdict(self, event):
+            if isinstance(event, RepFinished):
+                self.progress(event.counted_total, event.target_reps)
         elif isinstance(event, TargetReached):
             self._beep("target")
             if self.bar is None:
@@ -252,6 +247,22 @@ class StartButton:
         self.button.close()
 
 
+def show_verdict(light, event: Event) -> bool:
+    """The rule every verdict light follows: the verdict so far at hip contact, and at the rep's
+    end the final verdict only if it differs (or the rep never touched the wall). ``light`` has
+    ``show(verdict)`` and a ``_shown`` slot. True if the event was a contact or a finished rep."""
+    if isinstance(event, ContactMade):
+        light._shown = event.verdict
+        light.show(event.verdict)
+        return True
+    if isinstance(event, RepFinished):
+        if event.rep.verdict is not light._shown:
+            light.show(event.rep.verdict)
+        light._shown = None
+        return True
+    return False
+
+
 class ViewLight:
     """The optional verdict light at the camera stand, in the athlete's view: one RGB LED.
 
@@ -271,13 +282,7 @@ class ViewLight:
         self._lock = threading.Lock()
 
     def handle(self, event: Event) -> None:
-        if isinstance(event, ContactMade):
-            self._shown = event.verdict
-            self.show(event.verdict)
-        elif isinstance(event, RepFinished):
-            if event.rep.verdict is not self._shown:
-                self.show(event.rep.verdict)
-            self._shown = None
+        show_verdict(self, event)
 
     def show(self, verdict: Verdict) -> None:
         with self._lock:
