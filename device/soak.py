@@ -171,15 +171,15 @@ def soak(hours: float, config: Optional[Config] = None, *, fps: float = 10.0, fo
         app.close()
         journal.setLevel(level)
     wall = time.monotonic() - t_wall
-    reps = app.reps
+    engine = app.engine  # totals: the engine keeps only recent reps in memory
     logged = sum(len(s["reps"]) for s in read_log(cfg.storage.database)["sessions"])
     if tmp is not None:
         tmp.cleanup()
     assert start is not None
     del start_sets, start_expected
     return SoakResult(
-        simulated_h=round(t / 3600.0, 3), wall_s=round(wall, 1), sets=sets, reps=len(reps),
-        counted=sum(r.counted for r in reps), expected_counted=expected,
+        simulated_h=round(t / 3600.0, 3), wall_s=round(wall, 1), sets=sets, reps=engine.reps_judged,
+        counted=engine.reps_counted, expected_counted=expected,
         rss_start_mb=round(start[0], 1), rss_end_mb=round(end[0], 1), threads_start=start[1], threads_end=end[1],
         fds_start=start[2], fds_end=end[2], logged_reps=logged,
     )

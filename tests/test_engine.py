@@ -390,3 +390,24 @@ def test_station_with_a_sensor_never_drops_reps_for_the_hands():
     s = build([PlanRep(hands_bottom=0.05) for _ in range(3)], hands_known=True)
     eng, _ = run(s)
     assert verdicts(eng) == [Verdict.GOOD] * 3
+
+
+def test_a_station_running_for_weeks_keeps_only_recent_reps_in_memory(monkeypatch):
+    """A gym corner never restarts: older sets' reps are forgotten (they are in the session log),
+    the totals and the rep numbers carry on."""
+    import device.core.engine as engine_mod
+
+    monkeypatch.setattr(engine_mod, "MAX_REPS_KEPT", 4)
+    cfg = Config()
+    cfg.station.set_timeout_s = 5.0
+    # Four sets of three good reps, each set ended by time away from the wall.
+    plan = []
+    for _ in range(4):
+        plan += [PlanRep(), PlanRep(), PlanRep(pause_s=8.0)]
+    eng, events = run(build(plan), cfg)
+    finished = [e.rep for e in events if isinstance(e, RepFinished)]
+    assert [r.index for r in finished] == list(range(1, 13))
+    assert eng.reps_judged == 12 and eng.reps_counted == 12
+    # Trimmed when a set starts: at most MAX_REPS_KEPT old reps plus the current set's.
+    assert len(eng.reps) <= 4 + 3
+    assert eng.reps[-1].index == 12 and [r.index for r in eng.reps] == list(range(13 - len(eng.reps), 13))

@@ -73,6 +73,10 @@ GONE_S = 2.0
 # Camera and sensor both showing nobody for this long: the person has left,
 # the set ends at once, and the next person starts their own set and baseline.
 PERSON_GONE_S = 3.0
+# Judged reps kept in memory (``RepEngine.reps``): a station in a gym corner runs for
+# weeks. Older sets' reps are forgotten when a new set starts (every rep is in the
+# session log by then); ``reps_judged``/``reps_counted`` keep the totals.
+MAX_REPS_KEPT = 500
 # Hands lower than this (fraction of standing height) at the bottom of a hinge
 # reached the floor: a weight picked up or put down (video analysis only).
 HANDS_AT_FLOOR = 0.15
@@ -173,7 +177,10 @@ class RepEngine:
         self.contact_detector = ContactDetector.from_config(config.sensor)
 
         self.phase = "away"
-        self.reps: list[Rep] = []  # every judged rep, all sets
+        self.reps: list[Rep] = []  # judged reps: the current set and recent ones (MAX_REPS_KEPT)
+        self.reps_judged = 0  # every rep judged since start, forgotten ones included
+        self.reps_counted = 0  # of which counted
+        self._reps_forgotten = 0  # reps dropped from the front of ``reps`` (indices continue)
         self.set_index = 0
         self.set_active = False
         self.counted = 0
@@ -542,6 +549,10 @@ class RepEngine:
             events.append(ContactMade(t, self._provisional_verdict(rep, t)))
 
     def _start_set(self, t: float, events: list[Event]) -> None:
+        if len(self.reps) > MAX_REPS_KEPT:
+            n = len(self.reps) - MAX_REPS_KEPT
+            del self.reps[:n]
+            self._reps_forgotten += n
         self._set_first_rep = len(self.reps)
         self._trailing_floor_descent = False
         self.set_active = True
@@ -671,7 +682,7 @@ class RepEngine:
             faults = sensor_faults + [Verdict.UNCHECKED]
 
         out = Rep(
-            index=len(self.reps) + 1,
+            index=self._reps_forgotten + len(self.reps) + 1,
             start_s=rep.start_s,
             bottom_s=bottom,
             end_s=end_s,
@@ -688,6 +699,8 @@ class RepEngine:
             out.hands_at_floor = rep.hands_min < HANDS_AT_FLOOR
             out.hands_low = rep.hands_min
         self.reps.append(out)
+        self.reps_judged += 1
+        self.reps_counted += out.counted
         self._trailing_floor_descent = False
         self._left_after_last = False
         self._last_activity_t = end_s
@@ -772,7 +785,9 @@ class RepEngine:
             return
         kept = [r for r in reps if r.index not in drop]
         self.reps[self._set_first_rep :] = kept
-        for i, r in enumerate(self.reps, start=1):
+        self.reps_judged -= len(reps) - len(kept)
+        self.reps_counted -= sum(r.counted for r in reps) - sum(r.counted for r in kept)
+        for i, r in enumerate(self.reps, start=1 + self._reps_forgotten):
             r.index = i
         self.counted = sum(r.counted for r in kept)
 
