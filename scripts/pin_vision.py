@@ -7,8 +7,9 @@
   "auto", wall side "auto") on rendered scenarios (default ``clean``, ``walk_in_out``,
   ``hoodie``; seed 0, 15 fps, 3 reps, 640x480), and
 - the pose-guided estimator (:class:`device.vision.pose.PoseGuidedEstimator`, default
-  settings) on real clips (default: four from ``/work/clips``; skipped with a note when
-  mediapipe or a clip is missing),
+  settings) on real clips (default: four from ``/work/clips``) and on one rendered scenario
+  (``walk_in_out``: walking in and out, a lost track), skipped with a note when mediapipe
+  or a clip is missing,
 
 and writes, per frame, every :class:`PostureSample` field plus what the estimator kept
 about the person (``last_debug``: wall side, facing, standing height, whole body, feet
@@ -42,6 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 SCENARIOS = ("clean", "walk_in_out", "hoodie")
 CLIPS_DIR = Path("/work/clips")
+POSE_SCENARIOS = ("walk_in_out",)
 CLIPS = ("jeff_nico_blocked.mp4", "jeff_good_bad.mp4", "bich_barbell_bad_form.mp4", "jrplatin_deadlift.mp4")
 
 
@@ -78,20 +80,34 @@ def run_silhouette(name: str, seed: int, fps: float, reps: int) -> list[dict]:
     return rows
 
 
-def run_pose(path: Path) -> list[dict]:
-    from device.recording import open_recording
+def run_pose(frames) -> list[dict]:
     from device.vision.pose import PoseGuidedEstimator
 
-    rec = open_recording(path)
     rows = []
     with PoseGuidedEstimator() as est:
-        for frame in rec.frames():
+        for frame in frames:
             s = est.process(frame)
             rows.append(_row(s, est.last_debug, {"hands_height_attr": est.last_hands_height}))
     return rows
 
 
-def record(out: Path, scenarios: list[str], clips: list[str], seed: int, fps: float, reps: int) -> int:
+def clip_frames(path: Path):
+    from device.recording import open_recording
+
+    return open_recording(path).frames()
+
+
+def scenario_frames(name: str, seed: int, fps: float, reps: int):
+    from device.io.frames import Frame
+    from device.sim.scenarios import get_scenario
+
+    sc = get_scenario(name, seed, fps=fps, n_reps=reps)
+    for i, t in enumerate(sc.frame_times()):
+        yield Frame(i, t, sc.render(t))
+
+
+def record(out: Path, scenarios: list[str], clips: list[str], pose_scenarios: list[str], seed: int, fps: float,
+           reps: int) -> int:
     import importlib.util
 
     data: dict = {"silhouette": {}, "pose": {}, "skipped": []}
@@ -99,10 +115,15 @@ def record(out: Path, scenarios: list[str], clips: list[str], seed: int, fps: fl
         t0 = time.perf_counter()
         data["silhouette"][name] = run_silhouette(name, seed, fps, reps)
         print(f"silhouette {name}: {len(data['silhouette'][name])} frames, {time.perf_counter() - t0:.1f} s")
-    if clips and importlib.util.find_spec("mediapipe") is None:
+    if (clips or pose_scenarios) and importlib.util.find_spec("mediapipe") is None:
         data["skipped"].append("pose: mediapipe not installed")
-        print("pose clips skipped: mediapipe is not installed")
-        clips = []
+        print("pose runs skipped: mediapipe is not installed")
+        clips, pose_scenarios = [], []
+    for name in pose_scenarios:
+        t0 = time.perf_counter()
+        key = f"scenario:{name}"
+        data["pose"][key] = run_pose(scenario_frames(name, seed, fps, reps))
+        print(f"pose {key}: {len(data['pose'][key])} frames, {time.perf_counter() - t0:.1f} s")
     for c in clips:
         p = Path(c) if Path(c).is_absolute() else CLIPS_DIR / c
         if not p.exists():
@@ -110,7 +131,7 @@ def record(out: Path, scenarios: list[str], clips: list[str], seed: int, fps: fl
             print(f"pose {p}: missing, skipped")
             continue
         t0 = time.perf_counter()
-        data["pose"][p.name] = run_pose(p)
+        data["pose"][p.name] = run_pose(clip_frames(p))
         print(f"pose {p.name}: {len(data['pose'][p.name])} frames, {time.perf_counter() - t0:.1f} s")
     out.write_text(json.dumps(data, default=_jsonable))
     print(f"wrote {out}")
@@ -175,6 +196,8 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--scenarios", default=",".join(SCENARIOS), help="rendered scenarios (comma-separated)")
     r.add_argument("--clips", default=",".join(CLIPS), help=f"real clips for the pose estimator (names in {CLIPS_DIR} "
                    "or paths; empty: none)")
+    r.add_argument("--pose-scenarios", default=",".join(POSE_SCENARIOS),
+                   help="rendered scenarios for the pose estimator (comma-separated; empty: none)")
     r.add_argument("--seed", type=int, default=0)
     r.add_argument("--fps", type=float, default=15.0)
     r.add_argument("--reps", type=int, default=3)
@@ -188,7 +211,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{args.out} exists; choose a new file name (nothing was written)")
             return 2
         split = lambda s: [x for x in s.split(",") if x]  # noqa: E731
-        return record(args.out, split(args.scenarios), split(args.clips), args.seed, args.fps, args.reps)
+        return record(args.out, split(args.scenarios), split(args.clips), split(args.pose_scenarios), args.seed,
+                      args.fps, args.reps)
     for p in (args.a, args.b):
         if not p.exists():
             print(f"{p}: no such file (make it with: python scripts/pin_vision.py record {p})")
