@@ -198,8 +198,14 @@ def test_a_track_unseen_too_long_is_lost_and_reset_forgets_everything() -> None:
     assert len(tr.facing) == 0 and len(tr.feet) == 0 and tr.height.value is None and tr.heel.value is None
 
 
-def test_the_station_estimator_forgets_a_person_who_left_and_learns_the_next_one_afresh() -> None:
-    sc = get_scenario("clean", 3, width=320, height=240, fps=10, kinds=["good"], yaw_deg=0.0, wall_side="left")
+@pytest.fixture(scope="module")
+def scene():
+    """A small rendered set (making a scenario costs about 2 s: shared)."""
+    return get_scenario("clean", 3, width=320, height=240, fps=10, kinds=["good"], yaw_deg=0.0, wall_side="left")
+
+
+def test_the_station_estimator_forgets_a_person_who_left_and_learns_the_next_one_afresh(scene) -> None:
+    sc = scene
     est = PostureEstimator(make_segmenter("background"), wall_side="auto")
     times = [t for t in sc.frame_times() if t <= 6.0]
     first_in_position = None
@@ -224,3 +230,27 @@ def test_the_station_estimator_forgets_a_person_who_left_and_learns_the_next_one
     assert est.track.last_seen_t == t1
     assert len(est.track.facing) == 0 and est.last_debug.wall_side is None
     assert est.track.height.value is not None and len(est.track.height) == 1  # this frame only
+
+
+# ------------------------------------------------------------------ one estimator interface
+
+
+def test_both_estimators_and_the_truth_are_posture_sources(scene) -> None:
+    import importlib.util
+
+    from device.simulate import TruthPosture
+    from device.station import PostureSource
+
+    est = PostureEstimator(make_segmenter("background"))
+    assert isinstance(est, PostureSource) and est.last_debug is None
+    est.close()
+    assert isinstance(TruthPosture(scene), PostureSource)
+    # Something that only processes frames is not one: the station needs the rest.
+    assert not isinstance(type("OnlyProcess", (), {"process": lambda self, f: None})(), PostureSource)
+    if importlib.util.find_spec("mediapipe") is None:
+        pytest.skip("mediapipe not installed: the pose estimator's half is not checked")
+    from device.vision.pose import PoseGuidedEstimator
+
+    with PoseGuidedEstimator() as pose:
+        assert isinstance(pose, PostureSource)
+        assert pose.rounding_floor_deg is not None
