@@ -5,7 +5,8 @@
 
 - the station's silhouette estimator (:class:`device.vision.PostureEstimator`, segmenter
   "auto", wall side "auto") on rendered scenarios (default ``clean``, ``walk_in_out``,
-  ``hoodie``; seed 0, 15 fps, 3 reps, 640x480), and
+  ``hoodie``, ``standing_start`` and ``camouflage``: the last two start on the learned mask
+  and switch mask sources; seed 0, 15 fps, 3 reps, 640x480), and
 - the pose-guided estimator (:class:`device.vision.pose.PoseGuidedEstimator`, default
   settings) on real clips (default: four from ``/work/clips``) and on one rendered scenario
   (``walk_in_out``: walking in and out, a lost track), skipped with a note when mediapipe
@@ -41,7 +42,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-SCENARIOS = ("clean", "walk_in_out", "hoodie")
+SCENARIOS = ("clean", "walk_in_out", "hoodie", "standing_start", "camouflage")
 CLIPS_DIR = Path("/work/clips")
 POSE_SCENARIOS = ("walk_in_out",)
 CLIPS = ("jeff_nico_blocked.mp4", "jeff_good_bad.mp4", "bich_barbell_bad_form.mp4", "jrplatin_deadlift.mp4")
