@@ -6,7 +6,8 @@ background model never learns them), then measure the silhouette
 (:mod:`device.vision.silhouette`). The state kept between frames is only what a
 single frame cannot know: the person's standing height, which way they face
 (wall side), where their feet were (walking vs standing still), and their
-standing heel reference.
+standing heel reference, kept in a :class:`device.vision.tracking.PersonTrack`
+(shared with the pose-guided estimator, each with its own numbers).
 """
 
 from __future__ import annotations
