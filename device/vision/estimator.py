@@ -293,7 +293,6 @@ class PostureEstimator:
         self.min_height_frac = params.min_height_frac
         self.standing_deg = standing_deg
         self.body = body
-        self.lost_after_s = params.lost_after_s
         self.last_debug: Optional[PostureDebug] = None
         # What is remembered of the person followed (facing, feet, standing height, heel
         # reference). Facing votes are kept for a time window (side_window_s), not a number of
@@ -310,6 +309,11 @@ class PostureEstimator:
 
     def close(self) -> None:
         """Nothing to release (the estimator holds no model of its own; see the segmenter's)."""
+
+    @property
+    def lost_after_s(self) -> float:
+        """A track unseen this long is forgotten (the next person starts afresh)."""
+        return self.track.lost_after_s
 
     def _reset_person(self) -> None:
         self.track.reset()

@@ -378,7 +378,6 @@ class PoseGuidedEstimator:
         self.standing_deg = standing_deg
         self.smooth = smooth
         self.params = params
-        self.lost_after_s = lost_after_s
         self.trunk_from_back = trunk_from_back
         self.level_band_deg = level_band_deg
         self._model = model if model is not None else make_pose_model()
@@ -408,6 +407,11 @@ class PoseGuidedEstimator:
             except Exception:  # pragma: no cover - closing twice / a half-started model
                 pass
             self._model = None
+
+    @property
+    def lost_after_s(self) -> float:
+        """A track unseen this long is forgotten (the next person starts afresh)."""
+        return self.track.lost_after_s
 
     def __enter__(self) -> "PoseGuidedEstimator":
         return self
