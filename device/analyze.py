@@ -141,9 +141,7 @@ def analyze(
                 os.replace(tmp, out)
             else:
                 tmp.unlink(missing_ok=True)
-        close = getattr(estimator, "close", None)
-        if close is not None:
-            close()
+        estimator.close()
     if chosen is None:  # a bare video: named after the fact from the hands
         chosen = choose_for_video([r.hands_low for r in station.reps])
     return report_dict(

@@ -467,7 +467,7 @@ class StationBus:
                     "trunk_inclination_deg": None if p.trunk_inclination_deg is None else round(p.trunk_inclination_deg, 1),
                     "rounding_deg": rounding, "in_position": bool(p.in_position), "person": present})
         if self.server.want_frames:
-            debug = getattr(self.station.posture, "last_debug", None)
+            debug = self.station.posture.last_debug if self.station.posture is not None else None
             with self._latest_lock:
                 self._latest = (frame.image, p, debug)
 

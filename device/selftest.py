@@ -434,7 +434,7 @@ def annotate_snapshot(frames: list[Frame], config: Config, use_vision: bool = Tr
     for y in range(0, h, 16):
         cv2.line(img, (w // 2, y), (w // 2, min(h - 1, y + 8)), (255, 255, 255), 1)
     if dbg is not None:
-        person = getattr(dbg, "person", None)
+        person = dbg.person
         if person is not None:
             x, y, bw, bh = person.bbox
             cnts, _ = cv2.findContours(person.mask.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
@@ -446,7 +446,7 @@ def annotate_snapshot(frames: list[Frame], config: Config, use_vision: bool = Tr
                 notes.append("person touches the frame edge: move the camera back so head and feet show")
         else:
             notes.append("no person found: stand at the wall in profile and run again")
-        side = getattr(dbg, "wall_side", None)
+        side = dbg.wall_side
         if side in ("left", "right"):
             x0 = 3 if side == "left" else w - 4
             cv2.line(img, (x0, 0), (x0, h - 1), (0, 165, 255), 6)

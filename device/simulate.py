@@ -27,9 +27,13 @@ class TruthPosture:
     """Posture straight from the scenario's ground truth (isolates the engine from vision)."""
 
     rounding_floor_deg = None  # the truth's bend is relative to the person's own standing
+    last_debug = None  # no image is looked at
 
     def __init__(self, scenario) -> None:
         self.scenario = scenario
+
+    def close(self) -> None:
+        pass  # nothing held
 
     def process(self, frame: Frame) -> PostureSample:
         g = self.scenario.truth_at(frame.t)

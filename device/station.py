@@ -11,26 +11,40 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Callable, Iterable, Optional, Protocol
+from typing import TYPE_CHECKING, Callable, Iterable, Optional, Protocol, runtime_checkable
 
 from .config import Config
 from .core.engine import RepEngine
 from .core.types import Event, FaultSample, PostureSample, ProximitySample, Rep
 from .io.frames import Frame
 
+if TYPE_CHECKING:  # vision is imported lazily (make_estimator)
+    from .vision.estimator import PostureDebug
+
 log = logging.getLogger(__name__)
 
 
+@runtime_checkable
 class PostureSource(Protocol):
-    """Anything that turns a frame into a PostureSample (the vision estimator).
+    """The one estimator interface: anything that turns a frame into a PostureSample.
+
+    Both vision estimators satisfy it (:class:`device.vision.estimator.PostureEstimator`, the
+    station's, and :class:`device.vision.pose.PoseGuidedEstimator`, for phone videos), and so
+    does the simulation's ground truth (:class:`device.simulate.TruthPosture`).
 
     ``rounding_floor_deg``: the lowest back-shape reference the estimator's bend measure
     allows (see :class:`device.core.engine.RepEngine`); None for a pure standing baseline.
+    ``last_debug``: what the overlay (:mod:`device.vision.annotate`) draws of the last frame
+    (None before the first, or from a source that sees no image). ``close()``: release
+    models (safe to call twice).
     """
 
     rounding_floor_deg: Optional[float]
+    last_debug: Optional["PostureDebug"]
 
     def process(self, frame: Frame) -> PostureSample: ...
+
+    def close(self) -> None: ...
 
 
 class EventSink(Protocol):
@@ -174,7 +188,7 @@ def replay(
     station.finish(last_t)
 
 
-def make_estimator(config: Config, segmenter: Optional[str] = None, kind: str = "silhouette"):
+def make_estimator(config: Config, segmenter: Optional[str] = None, kind: str = "silhouette") -> PostureSource:
     """The posture estimator: ``silhouette`` (the station's, fast) or ``pose`` (landmark-guided,
     for offline analysis of real footage). Vision is imported only here."""
     if kind == "pose":

@@ -6,6 +6,10 @@ Public API::
     est = PostureEstimator(make_segmenter("auto"), wall_side="auto")
     sample = est.process(frame)      # -> device.core.types.PostureSample
     est.last_debug                   # mask, outline, chord, landmarks for annotate
+
+Both estimators (this one and ``device.vision.pose.PoseGuidedEstimator``) are a
+``device.station.PostureSource``; what they remember of the person they follow
+(facing, feet, standing height and references, a lost track) is ``device.vision.tracking``.
 """
 
 from device.vision.estimator import EstimatorParams, PersonBlob, PostureDebug, PostureEstimator, select_person

@@ -6,13 +6,12 @@ background model never learns them), then measure the silhouette
 (:mod:`device.vision.silhouette`). The state kept between frames is only what a
 single frame cannot know: the person's standing height, which way they face
 (wall side), where their feet were (walking vs standing still), and their
-standing heel reference.
+standing heel reference, kept in a :class:`device.vision.tracking.PersonTrack`
+(shared with the pose-guided estimator, each with its own numbers).
 """
 
 from __future__ import annotations
 
-import statistics
-from collections import deque
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -23,6 +22,7 @@ from device.core.types import PostureSample
 from device.io.frames import Frame
 from device.vision.segmentation import Segmenter, SegmenterState, make_segmenter
 from device.vision.silhouette import BodyModel, SilhouetteMeasures, facing_score, measure_silhouette, shift_measures
+from device.vision.tracking import PersonTrack, StandingReference, opposite
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,8 @@ class EstimatorParams:
     heights_window: int = 3  # standing height: the tallest median of this many whole-body frames
     still_window_s: float = 0.5  # feet planted: their centre moved less than ``still_move`` H over this
     still_move: float = 0.08
+    still_min_span: float = 0.4  # ... seen over at least this fraction of the window
+    feet_kept: int = 90  # frames of feet positions kept
     facing_min: float = 0.03  # facing votes weaker than this are not counted
     hinge_height: float = 0.88  # a blob this much shorter than standing is hinged (its vote counts twice)
     side_votes_sure: float = 6.0  # net votes that make the wall side sure
@@ -47,6 +49,7 @@ class EstimatorParams:
     contrast_ref_level: float = 120.0  # mean brightness around the person of "normal light"
     contrast_min_factor: float = 0.35  # the step is lowered with the light down to this fraction
     heel_ref_min: int = 5  # standing heel references needed before heel lift is reported
+    heel_ref_window: int = 30  # the heel's standing reference: median of this many standing frames
     heel_conf_learned: float = 0.3  # the learned mask's soft foot outline: heel lift only as a hint
     unknown_height_conf: float = 0.4  # confidence factor while the standing height is a guess
     scale_window: int = 60  # standing back bends kept per mask source (see PostureEstimator._same_scale)
@@ -290,8 +293,13 @@ class PostureEstimator:
         self.min_height_frac = params.min_height_frac
         self.standing_deg = standing_deg
         self.body = body
-        self.lost_after_s = params.lost_after_s
         self.last_debug: Optional[PostureDebug] = None
+        # What is remembered of the person followed (facing, feet, standing height, heel
+        # reference). Facing votes are kept for a time window (side_window_s), not a number of
+        # frames, so the side is as steady at 30 fps as at 15.
+        self.track = PersonTrack(params.lost_after_s, heights_window=params.heights_window, votes_kept=None,
+                                 feet_kept=params.feet_kept, heel_window=params.heel_ref_window,
+                                 heel_min=params.heel_ref_min)
         self._reset_person()
 
     @classmethod
@@ -299,20 +307,21 @@ class PostureEstimator:
         """Build from ``device.config`` sections (CameraConfig, ThresholdsConfig)."""
         return cls(segmenter=segmenter, wall_side=camera.wall_side, standing_deg=thresholds.standing_deg)
 
+    def close(self) -> None:
+        """Nothing to release (the estimator holds no model of its own; see the segmenter's)."""
+
+    @property
+    def lost_after_s(self) -> float:
+        """A track unseen this long is forgotten (the next person starts afresh)."""
+        return self.track.lost_after_s
+
     def _reset_person(self) -> None:
+        self.track.reset()
         self._bbox: Optional[tuple[int, int, int, int]] = None
-        self._last_seen_t: Optional[float] = None
-        self._heights: deque[float] = deque(maxlen=self.params.heights_window)
-        self._standing_h: Optional[float] = None
-        # (t, vote): a window in seconds, not in frames, so the side is as steady at 30 fps as at 15.
-        self._facing_votes: deque[tuple[float, float]] = deque()
-        self._feet: deque[tuple[float, float, float]] = deque(maxlen=90)  # t, x, floor y
-        self._heel_ref: deque[float] = deque(maxlen=30)
-        self._side_cache: Optional[tuple] = None
         self._last_blob: Optional[PersonBlob] = None
         # Standing back bend per mask source: each source outlines the back its own way, so a
         # bend from one is put on the scale of the first one this person was seen with.
-        self._stand_backs: dict[str, deque[float]] = {}
+        self._stand_backs: dict[str, StandingReference] = {}
         self._ref_source: Optional[str] = None
 
     # -- state helpers -------------------------------------------------------
@@ -321,34 +330,18 @@ class PostureEstimator:
         """Wall side and how sure we are of it (1 when fixed by config)."""
         if self.wall_side_setting != "auto":
             return self.wall_side_setting, 1.0
-        if not self._facing_votes:
-            return None, 0.0
-        key = (len(self._facing_votes), self._facing_votes[-1], self._facing_votes[0][0])
-        if self._side_cache is not None and self._side_cache[0] == key:
-            return self._side_cache[1]
         # Evidence, not agreement: each vote is right most of the time (about 4 in 5
         # on hard masks), so what makes the side sure is how many more votes point
         # one way than the other. Six net votes put a wrong majority below 1 %;
         # the window is finite, so a side read from bad masks is outvoted later.
-        margin = float(sum((f > 0) - (f < 0) for _, f in self._facing_votes))  # sum of the votes' signs
-        if abs(margin) < self.params.side_min_votes:
-            self._side_cache = (key, (None, 0.0))
-            return None, 0.0
+        facing, sure = self.track.facing.by_margin(self.params.side_min_votes, self.params.side_votes_sure)
         # Facing right (+x) means the back, hence the wall, is on the left.
-        side = "left" if margin > 0 else "right"
-        sure = min(abs(margin) / self.params.side_votes_sure, 1.0)
-        self._side_cache = (key, (side, sure))
-        return side, sure
+        return opposite(facing), sure
 
     def _still(self, t: float, height: float) -> bool:
-        """Feet planted: their centre moved less than 0.08 H over the last half second."""
+        """Feet planted: their centre moved less than ``still_move`` H over the last ``still_window_s``."""
         p = self.params
-        recent = [(tt, x, y) for tt, x, y in self._feet if t - tt <= p.still_window_s]
-        if len(recent) < 3 or recent[-1][0] - recent[0][0] < 0.4 * p.still_window_s:
-            return False
-        xs = [r[1] for r in recent]
-        # A walking step moves the feet's centre by about 0.2-0.4 H per half second.
-        return max(xs) - min(xs) < p.still_move * height
+        return self.track.feet.still(t, height, p.still_window_s, p.still_min_span * p.still_window_s, p.still_move)
 
     # -- main ----------------------------------------------------------------
 
@@ -363,7 +356,7 @@ class PostureEstimator:
         seg = self.segmenter.segment(img)
         state: SegmenterState = self.segmenter.state
         dbg.backend = state.backend
-        if self._last_seen_t is not None and t - self._last_seen_t > self.lost_after_s:
+        if self.track.lost(t):
             self._reset_person()
         if seg is None:
             self.segmenter.feedback(None)
@@ -395,7 +388,7 @@ class PostureEstimator:
             return PostureSample(t=t)
         dbg.person = blob
         self._bbox = blob.bbox
-        self._last_seen_t = t
+        self.track.seen(t)
         x, y, w, h = blob.bbox
         margin = self.params.edge_margin_px
         top_cut = y <= margin
@@ -408,32 +401,29 @@ class PostureEstimator:
         # Standing height: the tallest the (whole) person has been on this track,
         # from a median of 3 frames so one bad mask cannot inflate it.
         if whole:
-            self._heights.append(float(h))
-            hm = float(statistics.median(self._heights))
-            self._standing_h = hm if self._standing_h is None else max(self._standing_h, hm)
-        H = self._standing_h if self._standing_h is not None else float(h)
+            self.track.height.add(float(h))
+        standing_h = self.track.height.value
+        H = standing_h if standing_h is not None else float(h)
         dbg.standing_height_px = H
 
         if not bottom_cut:
-            self._feet.append((t, self._feet_x(blob, y + h - 1, H), float(y + h - 1)))
+            self.track.feet.add(t, self._feet_x(blob, y + h - 1, H))
         still = (not bottom_cut) and self._still(t, H)
         dbg.still = still
 
         # Facing votes only from planted feet: a walking stride spreads the feet.
         if whole and still and self.wall_side_setting == "auto":
-            fs = facing_score(blob.region(x, y, x + w, y + h), self._standing_h)
+            fs = facing_score(blob.region(x, y, x + w, y + h), standing_h)
             # 0.03: on exact synthetic masks (yaw 0-20 deg) 0.2 % of standing votes
             # beyond it point the wrong way, 2.5 % beyond 0.02. The hinge cue (blob
             # clearly shorter than standing) was never wrong: it counts twice.
             if fs is not None and abs(fs) > self.params.facing_min:
-                self._facing_votes.append((t, fs))
-                if self._standing_h and h < self.params.hinge_height * self._standing_h:
-                    self._facing_votes.append((t, fs))
-            while self._facing_votes and t - self._facing_votes[0][0] > self.params.side_window_s:
-                self._facing_votes.popleft()
+                hinged = bool(standing_h) and h < self.params.hinge_height * standing_h
+                self.track.facing.add(t, fs, weight=2 if hinged else 1)
+            self.track.facing.forget_older(t, self.params.side_window_s)
         side, side_sure = self._wall_side()
         dbg.wall_side = side
-        dbg.facing = None if side is None else ("right" if side == "left" else "left")
+        dbg.facing = opposite(side)
 
         in_position = whole and still and side is not None and side_sure >= self.params.in_position_sure
         sample = dict(t=t, person=True, in_position=in_position)
@@ -459,7 +449,7 @@ class PostureEstimator:
         if m is None:
             return PostureSample(**sample)
         # Standing height not yet seen whole: proportions are guesses.
-        h_known = 1.0 if self._standing_h is not None else self.params.unknown_height_conf
+        h_known = 1.0 if standing_h is not None else self.params.unknown_height_conf
         back_cut = left_cut if side == "left" else right_cut
         # A cropped head is fine as long as the shoulder is well inside the frame.
         trunk_ok = not back_cut and m.shoulder is not None and (not top_cut or m.shoulder[1] > 0.05 * H)
@@ -480,9 +470,9 @@ class PostureEstimator:
         if whole and m.heel_rise is not None:
             standing = m.trunk_inclination_deg is not None and m.trunk_inclination_deg <= self.standing_deg
             if standing and still:
-                self._heel_ref.append(m.heel_rise)
-            if len(self._heel_ref) >= self.params.heel_ref_min:
-                ref = float(statistics.median(self._heel_ref))
+                self.track.heel.add(m.heel_rise)
+            ref = self.track.heel.value
+            if ref is not None:
                 # The learned mask comes from a 256 px model upsampled: its foot outline
                 # is a few pixels soft, the size of the 0.012 H heel-lift line itself.
                 # Report heel lift from it as low-confidence (unseen fails no rep).
@@ -502,18 +492,19 @@ class PostureEstimator:
         """
         p = self.params
         if standing:
-            self._stand_backs.setdefault(source, deque(maxlen=p.scale_window)).append(bend)
+            if source not in self._stand_backs:
+                self._stand_backs[source] = StandingReference(p.scale_window, p.scale_min_standing)
+            self._stand_backs[source].add(bend)
+        mine = self._stand_backs.get(source)
         if self._ref_source is None:
-            if len(self._stand_backs.get(source, ())) >= p.scale_min_standing:
+            if mine is not None and mine.known:
                 self._ref_source = source
             return bend, conf
         if source == self._ref_source:
             return bend, conf
-        mine = self._stand_backs.get(source, ())
-        if len(mine) < p.scale_min_standing:
+        if mine is None or not mine.known:
             return bend, conf * p.scale_unknown_conf
-        ref = statistics.median(self._stand_backs[self._ref_source])
-        return bend + ref - statistics.median(mine), conf
+        return bend + self._stand_backs[self._ref_source].value - mine.value, conf
 
     @staticmethod
     def _feet_x(blob: PersonBlob, bottom: int, H: float) -> float:

@@ -61,6 +61,7 @@ from device.core.types import PostureSample
 from device.io.frames import Frame
 from device.vision.estimator import PersonBlob, PostureDebug
 from device.vision.silhouette import SilhouetteMeasures, arc_bend_deg, robust_parabola
+from device.vision.tracking import PersonTrack, opposite
 
 # BlazePose-33 landmark indices.
 NOSE = 0
@@ -219,8 +220,31 @@ class PoseModelParams:
     # back obliquely (about 35 deg or more off a side view), where the silhouette's edge is
     # not the spine's profile. The back is then reported unseen, never guessed.
     max_shoulder_spread: float = 0.45
+    # -- the tracked person (device.vision.tracking): facing, feet, standing references
     facing_votes_needed: int = 3
-    facing_window_s: float = 2.5  # votes older than this no longer count
+    facing_window_s: float = 2.5  # votes older than this no longer count (unless there is no newer one)
+    facing_votes_kept: int = 90
+    vote_min_visibility: float = 0.5  # landmarks that vote (toes vs heels, nose vs ears) must be this visible
+    vote_hinge_lean: float = 0.05  # shoulders this far (of stature) in front of the hips: hinging, the hips vote
+    vote_hinge_weight: float = 2.0  # ... and count this much (a strong cue)
+    vote_min: float = 0.01  # a summed vote weaker than this (of stature) is no vote
+    bent_lean_ratio: float = 0.6  # trunk bent enough to vote without planted feet: |dx| > this * |dy|
+    trunk_inside_margin: float = 0.03  # ... with the shoulders and hips this far (of the width) inside the frame
+    in_position_sure: float = 0.5  # how sure of the facing before the person counts as in position
+    frame_margin: float = 0.01  # landmarks this close (of the frame) to its edge are out of view
+    still_window_s: float = 0.5  # feet planted: their centre moved less than ``still_move`` of stature over this
+    still_min_span_s: float = 0.2  # ... seen over at least this long
+    still_move: float = 0.08
+    feet_kept: int = 90  # frames of feet positions kept
+    walking_move: float = 0.25  # feet moving more than this (of stature) over ``still_window_s``: walking
+    upright_max_deg: float = 20.0  # frames upright within this (image angle) measure the standing height
+    nose_of_stature: float = 0.93  # the nose's height standing, as a fraction of stature
+    heights_window: int = 30  # standing height: ``height_percentile`` of the last this many upright frames
+    height_percentile: float = 75.0
+    heel_ref_window: int = 30  # the heel's standing reference: median of this many standing frames
+    heel_ref_min: int = 5  # ... known from this many
+    switch_jump: float = 0.35  # the hips jump more than this (of stature) within ``switch_within_s``:
+    switch_within_s: float = 0.25  # the model now follows another person
 
 
 def _angle_deg(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> float:
@@ -354,7 +378,6 @@ class PoseGuidedEstimator:
         self.standing_deg = standing_deg
         self.smooth = smooth
         self.params = params
-        self.lost_after_s = lost_after_s
         self.trunk_from_back = trunk_from_back
         self.level_band_deg = level_band_deg
         self._model = model if model is not None else make_pose_model()
@@ -365,6 +388,10 @@ class PoseGuidedEstimator:
         # Lowest visible wrist above the floor, fraction of stature (None: not seen);
         # not a PostureSample field yet (see the report on deadlift sets).
         self.last_hands_height: Optional[float] = None
+        # What is remembered of the person followed (facing, feet, standing height, heel reference).
+        self.track = PersonTrack(lost_after_s, heights_window=params.heights_window,
+                                 height_percentile=params.height_percentile, votes_kept=params.facing_votes_kept,
+                                 feet_kept=params.feet_kept, heel_window=params.heel_ref_window, heel_min=params.heel_ref_min)
         self._reset_person()
 
     @classmethod
@@ -381,6 +408,11 @@ class PoseGuidedEstimator:
                 pass
             self._model = None
 
+    @property
+    def lost_after_s(self) -> float:
+        """A track unseen this long is forgotten (the next person starts afresh)."""
+        return self.track.lost_after_s
+
     def __enter__(self) -> "PoseGuidedEstimator":
         return self
 
@@ -388,13 +420,9 @@ class PoseGuidedEstimator:
         self.close()
 
     def _reset_person(self) -> None:
-        self._last_seen_t: Optional[float] = None
+        self.track.reset()
         self._shoulder_spread: Optional[float] = None
         self._last_t: Optional[float] = None
-        self._facing_votes: deque[tuple[float, float]] = deque(maxlen=90)  # (t, vote)
-        self._feet: deque[tuple[float, float]] = deque(maxlen=90)  # t, feet centre x
-        self._heights: deque[float] = deque(maxlen=30)
-        self._heel_ref: deque[float] = deque(maxlen=30)
         self._rises: deque[tuple[float, float]] = deque()  # (t, raw heel rise), last 0.35 s
         self._f_trunk = OneEuro(1.0, 0.02)
         self._f_knee = OneEuro(1.0, 0.02)
@@ -412,32 +440,20 @@ class PoseGuidedEstimator:
 
     # -- state ---------------------------------------------------------------
 
-    def _facing(self) -> tuple[Optional[str], float]:
-        """Where the person looks and how sure we are (1 when the wall side is configured)."""
+    def _facing(self, t: float) -> tuple[Optional[str], float]:
+        """Where the person looks at ``t`` and how sure we are (1 when the wall side is configured).
+
+        The median of the last ``facing_window_s`` of votes (a person turns round after
+        walking in); with none that recent, the last known facing holds."""
         if self.wall_side_setting != "auto":
-            return ("right" if self.wall_side_setting == "left" else "left"), 1.0
-        # Recent votes only: a person turns round after walking in, and what they
-        # faced on the way in says nothing about where they face at the wall.
-        t_now = self._last_t if self._last_t is not None else 0.0
-        # With no recent vote (a lockout held with shuffling feet) the last known facing holds.
-        recent = [v for tv, v in self._facing_votes if t_now - tv <= self.params.facing_window_s]
-        if not recent:
-            recent = [v for _, v in self._facing_votes]
-        if not recent:
-            return None, 0.0
-        v = np.array(recent, float)
-        score = float(np.median(v))
-        agree = float(np.mean(np.sign(v) == np.sign(score)))
-        sure = min(1.0, len(v) / self.params.facing_votes_needed) * max(0.0, 2.0 * agree - 1.0)
-        return ("right" if score > 0 else "left"), sure
+            return opposite(self.wall_side_setting), 1.0
+        P = self.params
+        return self.track.facing.by_median(t, P.facing_window_s, P.facing_votes_needed)
 
     def _still(self, t: float, H: float) -> bool:
-        """Feet planted: their centre moved less than 0.08 H over the last half second."""
-        recent = [(tt, x) for tt, x in self._feet if t - tt <= 0.5]
-        if len(recent) < 3 or recent[-1][0] - recent[0][0] < 0.2:
-            return False
-        xs = np.array([x for _, x in recent])
-        return float(np.ptp(xs)) < 0.08 * H
+        """Feet planted: their centre moved less than ``still_move`` H over the last ``still_window_s``."""
+        P = self.params
+        return self.track.feet.still(t, H, P.still_window_s, P.still_min_span_s, P.still_move)
 
     # -- main ----------------------------------------------------------------
 
@@ -454,7 +470,7 @@ class PoseGuidedEstimator:
         if self._last_t is not None and t < self._last_t:
             self._reset_person()  # a new video: nothing carries over
         self._last_t = t
-        if self._last_seen_t is not None and t - self._last_seen_t > self.lost_after_s:
+        if self.track.lost(t):
             self._reset_person()
             self._last_t = t
         Hf, Wf = img.shape[:2]
@@ -477,7 +493,7 @@ class PoseGuidedEstimator:
         if trunk_vis < 0.3:
             dbg.notes.append("pose too uncertain")
             return PostureSample(t=t)
-        self._last_seen_t = t
+        self.track.seen(t)
 
         prob = res.segmentation_mask
         blob = None
@@ -493,11 +509,12 @@ class PoseGuidedEstimator:
         self._shoulder_spread = float(np.linalg.norm(xy[L_SHOULDER] - xy[R_SHOULDER])) / trunk_len if trunk_len >= 1 else None
         # The model follows one person; if it jumps to another (a second person walks
         # past, or the lifter was occluded), nothing learnt about the first one applies.
-        if self._prev_hip is not None and self._heights:
+        if self._prev_hip is not None and len(self.track.height):
             tp, hp = self._prev_hip
-            if t - tp <= 0.25 and float(np.linalg.norm(hip - hp)) > 0.35 * float(np.median(self._heights)):
+            if t - tp <= P.switch_within_s and float(np.linalg.norm(hip - hp)) > P.switch_jump * self.track.height.median():
                 self._reset_person()
-                self._last_t = self._last_seen_t = t
+                self._last_t = t
+                self.track.seen(t)
                 dbg.notes.append("tracked person switched")
         self._prev_hip = (t, hip.copy())
         # Camera-near side: the one whose leg the model sees better.
@@ -507,7 +524,7 @@ class PoseGuidedEstimator:
         # Whole body in view: every landmark that matters inside the frame (the model
         # extrapolates off-frame landmarks with low visibility), the key ones visible.
         key = [NOSE, L_SHOULDER, R_SHOULDER, L_HIP, R_HIP, KNEE, ANK, HEEL, FOOT]
-        m = 0.01
+        m = P.frame_margin
         inside = ((xy[key, 0] >= m * Wf) & (xy[key, 0] <= (1 - m) * Wf) & (xy[key, 1] >= m * Hf)
                   & (xy[key, 1] <= (1 - m) * Hf))
         visible = vis[[HIP, KNEE, ANK]].min() >= P.min_visibility and max(vis[L_SHOULDER], vis[R_SHOULDER]) >= P.min_visibility
@@ -517,13 +534,13 @@ class PoseGuidedEstimator:
 
         floor_y = float(max(xy[HEEL, 1], xy[FOOT, 1]))
         # Stature from nose to floor (the nose is at about 0.93 of stature standing).
-        h_now = (floor_y - xy[NOSE, 1]) / 0.93
+        h_now = (floor_y - xy[NOSE, 1]) / P.nose_of_stature
         # Upright within 20 deg (room for a tilted camera); the upper quartile of those
         # frames is the standing height, so the start of a hinge does not shrink it.
         raw_incl_img = math.degrees(math.atan2(abs(sho[0] - hip[0]), hip[1] - sho[1]))
-        if whole and raw_incl_img <= 20.0 and h_now > 0:
-            self._heights.append(h_now)
-        H = float(np.percentile(self._heights, 75)) if self._heights else max(h_now, 1.0)
+        if whole and raw_incl_img <= P.upright_max_deg and h_now > 0:
+            self.track.height.add(h_now)
+        H = self.track.height.value if len(self.track.height) else max(h_now, 1.0)
         dbg.standing_height_px = H
         # Hands' height above the floor (fraction of stature): near the floor at the
         # bottom of a rep means a weight is picked up from / put down on the floor
@@ -538,13 +555,13 @@ class PoseGuidedEstimator:
         # of it) jumps up, never down through the floor.
         hip_height = None
         if feet_in and max(vis[L_HIP], vis[R_HIP]) >= P.min_visibility:
-            Hh = H if self._heights else _stature_from_segments(xy, HIP, KNEE, ANK, hip, sho)
+            Hh = H if len(self.track.height) else _stature_from_segments(xy, HIP, KNEE, ANK, hip, sho)
             feet_y = xy[[L_HEEL, R_HEEL, L_FOOT, R_FOOT], 1]
             floor_low = float(feet_y[feet_y <= Hf].max(initial=floor_y))
             hip_height = float((floor_low - hip[1]) / Hh) if Hh > 1.0 else None
 
         if feet_in:
-            self._feet.append((t, float(np.mean(xy[[L_ANKLE, R_ANKLE, L_HEEL, R_HEEL], 0]))))
+            self.track.feet.add(t, float(np.mean(xy[[L_ANKLE, R_ANKLE, L_HEEL, R_HEEL], 0])))
         still = feet_in and self._still(t, H)
         dbg.still = still
 
@@ -554,26 +571,26 @@ class PoseGuidedEstimator:
         # The trunk must be well inside the picture: someone half in view at its edge (walking
         # in) gives landmarks that look bent and point anywhere.
         trunk_pts = xy[[L_SHOULDER, R_SHOULDER, L_HIP, R_HIP]]
-        trunk_inside = bool(np.all((trunk_pts[:, 0] > 0.03 * Wf) & (trunk_pts[:, 0] < 0.97 * Wf)
+        trunk_inside = bool(np.all((trunk_pts[:, 0] > P.trunk_inside_margin * Wf)
+                                   & (trunk_pts[:, 0] < (1 - P.trunk_inside_margin) * Wf)
                                    & (trunk_pts[:, 1] > 0.0) & (trunk_pts[:, 1] < Hf)))
         bent = (trunk_inside and min(vis[[L_SHOULDER, R_SHOULDER]].max(), vis[[L_HIP, R_HIP]].max()) >= P.min_visibility
-                and abs(sho[0] - hip[0]) > 0.6 * abs(hip[1] - sho[1]) > 0)
+                and abs(sho[0] - hip[0]) > P.bent_lean_ratio * abs(hip[1] - sho[1]) > 0)
         # Walking frames do not vote: someone walking in faces where they go, not where
         # they will stand.
         # Feet seen moving over the last half second: walking, whatever the trunk shows.
         # (Walking carries the feet a good part of a stature in half a second; landmark
         # jitter on a lifter's planted feet stays well under that.)
-        recent_feet = [x for tt, x in self._feet if t - tt <= 0.5]
-        feet_moving = feet_in and len(recent_feet) >= 3 and float(np.ptp(recent_feet)) > 0.25 * H
+        feet_moving = feet_in and self.track.feet.moving(t, H, P.still_window_s, P.walking_move)
         if (still or (bent and not feet_moving)) and self.wall_side_setting == "auto":
-            vote = self._facing_vote(xy, vis, hip, sho, H)
+            vote = self._facing_vote(xy, vis, hip, sho, H, P)
             if vote is not None:
-                self._facing_votes.append((t, vote))
-        facing, sure = self._facing()
+                self.track.facing.add(t, vote)
+        facing, sure = self._facing(t)
         dbg.facing = facing
-        dbg.wall_side = None if facing is None else ("left" if facing == "right" else "right")
+        dbg.wall_side = opposite(facing)
 
-        in_position = whole and still and facing is not None and sure >= 0.5
+        in_position = whole and still and facing is not None and sure >= P.in_position_sure
         sample = dict(t=t, person=True, in_position=in_position, hands_height=self.last_hands_height,
                       hip_height=hip_height)
         meas = SilhouetteMeasures(height_px=H, floor_y=floor_y,
@@ -694,9 +711,9 @@ class PoseGuidedEstimator:
                 meas.heel_rise = rise
                 inc = meas.trunk_inclination_deg
                 if inc is not None and inc <= self.standing_deg and still:
-                    self._heel_ref.append(rise)
-                if len(self._heel_ref) >= 5:
-                    ref = float(np.median(self._heel_ref))
+                    self.track.heel.add(rise)
+                ref = self.track.heel.value
+                if ref is not None:
                     px_per_pct = 0.01 * H  # pixels per 1 % of stature
                     hconf = float(np.clip((hv - 0.3) / 0.4, 0, 1)) * sure * float(np.clip((px_per_pct - 2.0) / 4.0, 0, 1))
                     sample.update(heel_lift=max(0.0, rise - ref), heel_conf=hconf)
@@ -734,7 +751,8 @@ class PoseGuidedEstimator:
         return bend, conf, "", d
 
     @staticmethod
-    def _facing_vote(xy: np.ndarray, vis: np.ndarray, hip: np.ndarray, sho: np.ndarray, H: float) -> Optional[float]:
+    def _facing_vote(xy: np.ndarray, vis: np.ndarray, hip: np.ndarray, sho: np.ndarray, H: float,
+                     p: PoseModelParams = PoseModelParams()) -> Optional[float]:
         """Evidence for the facing: > 0 looking right (+x), < 0 left, in units of stature.
 
         Toes point forward of the heels; the nose is in front of the ears; in a
@@ -742,19 +760,19 @@ class PoseGuidedEstimator:
         """
         score, n = 0.0, 0
         for heel, foot in ((L_HEEL, L_FOOT), (R_HEEL, R_FOOT)):
-            if min(vis[heel], vis[foot]) >= 0.5:
+            if min(vis[heel], vis[foot]) >= p.vote_min_visibility:
                 score += (xy[foot, 0] - xy[heel, 0]) / H
                 n += 1
-        ears = [e for e in (L_EAR, R_EAR) if vis[e] >= 0.5]
-        if ears and vis[NOSE] >= 0.5:
+        ears = [e for e in (L_EAR, R_EAR) if vis[e] >= p.vote_min_visibility]
+        if ears and vis[NOSE] >= p.vote_min_visibility:
             score += (xy[NOSE, 0] - float(np.mean(xy[ears, 0]))) / H
             n += 1
         lean = (sho[0] - hip[0]) / H
         ankles = 0.5 * (xy[L_ANKLE, 0] + xy[R_ANKLE, 0])
-        if abs(lean) > 0.05:  # clearly hinging (about > 10 deg): strong, so it counts double
-            score += 2.0 * (lean + (ankles - hip[0]) / H)
+        if abs(lean) > p.vote_hinge_lean:  # clearly hinging (about > 10 deg): strong, so it counts double
+            score += p.vote_hinge_weight * (lean + (ankles - hip[0]) / H)
             n += 1
-        if n == 0 or abs(score) < 0.01:
+        if n == 0 or abs(score) < p.vote_min:
             return None
         return float(score)
 

@@ -1,0 +1,256 @@
+"""What the estimators remember about the person they follow (device.vision.tracking).
+
+The pieces are pure (no model, no rendering) except the last test, which runs the station's
+silhouette estimator on a rendered scenario to check that a lost track really forgets its person.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from device.io.frames import Frame
+from device.sim.scenarios import get_scenario
+from device.vision import PostureEstimator, make_segmenter
+from device.vision.tracking import (
+    FacingVotes,
+    FeetTrack,
+    PersonTrack,
+    StandingHeight,
+    StandingReference,
+    opposite,
+)
+
+# ------------------------------------------------------------------ facing votes
+
+
+def test_one_net_vote_names_no_side_and_sure_grows_with_the_margin() -> None:
+    v = FacingVotes()
+    v.add(0.0, 0.2)  # a single vote may be a turn on the spot
+    assert v.by_margin(min_votes=2, sure_votes=6) == (None, 0.0)
+    v.add(0.1, 0.1)
+    assert v.by_margin(2, 6) == ("right", pytest.approx(2 / 6))
+    # Each vote counts its sign, not its size: one big vote the other way is one vote.
+    v.add(0.2, -5.0)
+    assert v.by_margin(2, 6) == (None, 0.0)
+    for k in range(8):
+        v.add(0.3 + 0.1 * k, 0.05)
+    assert v.by_margin(2, 6) == ("right", 1.0)
+
+
+def _right_wins_at(window_s: float) -> tuple[float, FacingVotes]:
+    """60 votes for "left" in 2 s (a bad mask at 30 fps), then votes for "right" every 0.1 s:
+    when does the right side win?"""
+    v = FacingVotes()
+    for k in range(60):
+        v.add(k / 30, -0.1)
+        v.forget_older(k / 30, window_s)
+    for j in range(100):
+        t = 2.0 + 0.1 * j
+        v.add(t, 0.1)
+        v.forget_older(t, window_s)
+        if v.by_margin(2, 6)[0] == "right":
+            return t, v
+    raise AssertionError("the right side never won")
+
+
+def test_a_side_read_from_bad_frames_is_outvoted_once_the_window_passes() -> None:
+    # Forever remembered, 60 wrong votes need 62 right ones: over 6 s of correct frames.
+    t_never_forget, _ = _right_wins_at(window_s=1e9)
+    assert t_never_forget > 8.0
+    # With a 4 s window the wrong votes fall out from t = 4 s on and the side turns at about 5 s.
+    t, v = _right_wins_at(window_s=4.0)
+    assert 4.5 < t < 5.5
+    assert all(t - tv <= 4.0 for tv, _ in v._votes)  # nothing older than the window is kept
+
+
+def test_weight_counts_a_sure_cue_twice() -> None:
+    v = FacingVotes()
+    v.add(0.0, -0.1, weight=2)
+    v.add(0.1, 0.1)
+    assert v.by_margin(1, 6) == ("left", pytest.approx(1 / 6))
+
+
+def test_median_facing_follows_recent_votes_and_holds_without_any() -> None:
+    v = FacingVotes(maxlen=90)
+    for k in range(30):  # walking in, facing left, for 3 s
+        v.add(0.1 * k, -0.2)
+    for k in range(5):  # turned round at the wall: 5 votes for right
+        v.add(3.0 + 0.1 * k, 0.3)
+    # Over all votes "left" would win 30 to 5; over the last 2.5 s it is 20 to 5... still left,
+    facing, sure = v.by_median(3.45, window_s=2.5, votes_needed=3)
+    assert facing == "left" and sure == pytest.approx(2 * 20 / 25 - 1)
+    # ... and once the walk-in votes are older than the window, only the new ones count.
+    facing, sure = v.by_median(5.45, window_s=2.5, votes_needed=3)
+    assert (facing, sure) == ("right", 1.0)
+    # No vote in the window (a lockout with shuffling feet): every kept vote counts.
+    facing, _ = v.by_median(20.0, window_s=2.5, votes_needed=3)
+    assert facing == "left"
+    assert FacingVotes().by_median(0.0, 2.5, 3) == (None, 0.0)
+
+
+def test_sure_needs_enough_agreeing_votes() -> None:
+    v = FacingVotes()
+    v.add(0.0, 0.1)
+    assert v.by_median(0.0, 2.5, votes_needed=3) == ("right", pytest.approx(1 / 3))
+    v.add(0.1, -0.1)
+    v.add(0.2, 0.1)
+    v.add(0.3, -0.1)  # split evenly: no confidence, whichever side the median names
+    assert v.by_median(0.3, 2.5, 3)[1] == 0.0
+
+
+def test_maxlen_keeps_only_the_last_votes() -> None:
+    v = FacingVotes(maxlen=3)
+    for k in range(5):
+        v.add(float(k), -1.0 if k < 2 else 1.0)
+    assert len(v) == 3 and v.by_median(100.0, 2.5, 3) == ("right", 1.0)
+
+
+def test_opposite() -> None:
+    assert opposite("left") == "right" and opposite("right") == "left" and opposite(None) is None
+
+
+# ------------------------------------------------------------------ feet
+
+
+def test_planted_feet_with_jitter_are_still_and_a_walking_stride_is_not() -> None:
+    H = 400.0
+    planted = FeetTrack()
+    for k in range(15):  # 30 fps, +-4 px of landmark jitter (1 % of stature)
+        planted.add(k / 30, 200.0 + (4.0 if k % 2 else -4.0))
+    assert planted.still(14 / 30, H, window_s=0.5, min_span_s=0.2, max_move=0.08)
+    assert not planted.moving(14 / 30, H, 0.5, 0.25)
+    walking = FeetTrack()
+    for k in range(15):  # walking at 1.2 m/s for someone 1.7 m tall: 0.35 of stature in 0.5 s
+        walking.add(k / 30, 200.0 + k * 0.35 * H / 15)
+    assert not walking.still(14 / 30, H, 0.5, 0.2, 0.08)
+    assert walking.moving(14 / 30, H, 0.5, 0.25)
+
+
+def test_feet_still_needs_enough_frames_over_enough_time() -> None:
+    f = FeetTrack()
+    f.add(0.0, 100.0)
+    f.add(0.05, 100.0)
+    assert not f.still(0.05, 400.0, 0.5, 0.2, 0.08)  # two frames
+    f.add(0.1, 100.0)
+    assert not f.still(0.1, 400.0, 0.5, 0.2, 0.08)  # three frames, but only 0.1 s
+    f.add(0.25, 100.0)
+    assert f.still(0.25, 400.0, 0.5, 0.2, 0.08)
+    # Frames older than the window do not count: after a gap, stillness must be seen again.
+    f.add(2.0, 100.0)
+    assert not f.still(2.0, 400.0, 0.5, 0.2, 0.08)
+
+
+# ------------------------------------------------------------------ standing references
+
+
+def test_standing_height_is_the_tallest_median_and_ignores_one_bad_mask() -> None:
+    h = StandingHeight(window=3)
+    assert h.value is None
+    for x in (300.0, 302.0, 420.0, 301.0):  # one mask merged with a shadow: 420 px
+        h.add(x)
+    assert h.value == 302.0
+    for x in (240.0, 230.0, 235.0):  # a hinge: the person is shorter, standing height is not
+        h.add(x)
+    assert h.value == 302.0
+    for x in (310.0, 311.0):  # standing taller than before (straighter): it grows
+        h.add(x)
+    assert h.value == 310.0
+
+
+def test_standing_height_as_an_upper_percentile() -> None:
+    h = StandingHeight(window=4, percentile=75.0)
+    assert h.value is None
+    for x in (100.0, 200.0, 300.0, 400.0):
+        h.add(x)
+    assert h.value == pytest.approx(325.0)
+    assert h.median() == pytest.approx(250.0)
+    h.add(50.0)  # the window keeps the last 4
+    assert h.value == pytest.approx(325.0) and h.median() == pytest.approx(250.0)
+
+
+def test_standing_reference_is_a_median_once_enough_were_taken() -> None:
+    r = StandingReference(window=5, min_count=3)
+    r.add(0.01)
+    r.add(0.50)  # a heel landmark that slipped once
+    assert r.value is None and not r.known
+    r.add(0.02)
+    assert r.known and r.value == pytest.approx(0.02)
+    for _ in range(5):
+        r.add(0.03)
+    assert r.value == pytest.approx(0.03)  # only the last 5 count
+
+
+# ------------------------------------------------------------------ the track
+
+
+def test_a_track_unseen_too_long_is_lost_and_reset_forgets_everything() -> None:
+    tr = PersonTrack(1.0, heights_window=3)
+    assert not tr.lost(100.0)  # never seen: nothing to lose
+    tr.seen(0.0)
+    tr.facing.add(0.0, 0.2, weight=3)
+    tr.feet.add(0.0, 10.0)
+    tr.height.add(300.0)
+    for _ in range(5):
+        tr.heel.add(0.01)
+    assert not tr.lost(1.0) and tr.lost(1.01)
+    tr.reset()
+    assert tr.last_seen_t is None and not tr.lost(5.0)
+    assert len(tr.facing) == 0 and len(tr.feet) == 0 and tr.height.value is None and tr.heel.value is None
+
+
+@pytest.fixture(scope="module")
+def scene():
+    """A small rendered set (making a scenario costs about 2 s: shared)."""
+    return get_scenario("clean", 3, width=320, height=240, fps=10, kinds=["good"], yaw_deg=0.0, wall_side="left")
+
+
+def test_the_station_estimator_forgets_a_person_who_left_and_learns_the_next_one_afresh(scene) -> None:
+    sc = scene
+    est = PostureEstimator(make_segmenter("background"), wall_side="auto")
+    times = [t for t in sc.frame_times() if t <= 6.0]
+    first_in_position = None
+    for i, t in enumerate(times):
+        s = est.process(Frame(i, t, sc.render(t)))
+        if s.in_position and first_in_position is None:
+            first_in_position = i
+    assert first_in_position is not None, "the person never got in position"
+    assert est.track.height.value is not None and len(est.track.facing) > 0
+    learned_side = est.last_debug.wall_side
+    assert learned_side == "left"
+    # The person stands at the wall; then the picture is empty for 1.5 s (they left) ...
+    empty = sc.render(0.0)  # the scenario starts on the empty room
+    t0 = times[-1]
+    for k in range(1, 16):
+        s = est.process(Frame(len(times) + k, t0 + 0.1 * k, empty))
+        assert not s.person
+    # ... and someone comes back: nothing of the first person is carried over.
+    t1 = t0 + 1.6
+    s = est.process(Frame(len(times) + 20, t1, sc.render(t0)))
+    assert s.person and not s.in_position
+    assert est.track.last_seen_t == t1
+    assert len(est.track.facing) == 0 and est.last_debug.wall_side is None
+    assert est.track.height.value is not None and len(est.track.height) == 1  # this frame only
+
+
+# ------------------------------------------------------------------ one estimator interface
+
+
+def test_both_estimators_and_the_truth_are_posture_sources(scene) -> None:
+    import importlib.util
+
+    from device.simulate import TruthPosture
+    from device.station import PostureSource
+
+    est = PostureEstimator(make_segmenter("background"))
+    assert isinstance(est, PostureSource) and est.last_debug is None
+    est.close()
+    assert isinstance(TruthPosture(scene), PostureSource)
+    # Something that only processes frames is not one: the station needs the rest.
+    assert not isinstance(type("OnlyProcess", (), {"process": lambda self, f: None})(), PostureSource)
+    if importlib.util.find_spec("mediapipe") is None:
+        pytest.skip("mediapipe not installed: the pose estimator's half is not checked")
+    from device.vision.pose import PoseGuidedEstimator
+
+    with PoseGuidedEstimator() as pose:
+        assert isinstance(pose, PostureSource)
+        assert pose.rounding_floor_deg is not None
