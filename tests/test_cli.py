@@ -179,17 +179,13 @@ def test_simulation_ends_in_words_for_people_and_details_only_with_verbose(capsy
 
 
 def test_selftest_mock_says_mock_waits_for_nobody_and_leaves_nothing_behind(tmp_path, monkeypatch, capsys):
-    import time
-
     monkeypatch.chdir(tmp_path)
-    t0 = time.monotonic()
     assert main(["selftest", "--mock"]) == 0
-    took = time.monotonic() - t0
     out = capsys.readouterr().out
     assert "PASS" not in out and "MOCK  LED good/green" in out
+    # On mock pins nobody can press the button: it is skipped, never waited for.
     assert "SKIP  button" in out and "press the button now" not in out
     assert "snapshot not kept" in out and list(tmp_path.iterdir()) == []
-    assert took < 5.0  # the button's 5 s wait is gone
 
 
 def test_analyze_reports_progress_as_it_goes(tmp_path):
