@@ -343,6 +343,30 @@ def fit_bend(points: np.ndarray, hip: np.ndarray, shoulder: np.ndarray) -> Optio
     return arc_bend_deg(s, c), c, resid
 
 
+@dataclass
+class _FrameView:
+    """What one frame's measures share: landmarks (pixels), the trunk axis, the person's state."""
+
+    t: float
+    xy: np.ndarray  # landmarks, pixels
+    vis: np.ndarray  # their visibility
+    hip: np.ndarray  # mid-hip
+    sho: np.ndarray  # mid-shoulder
+    H: float  # standing height, pixels
+    Wf: int
+    Hf: int
+    whole: bool  # whole body in view
+    still: bool  # feet planted
+    sure: float  # how sure the facing is
+    facing: str
+    sgn: float  # +1 facing right (+x), -1 left
+    trunk_vis: float
+    near: tuple[int, int, int, int, int]  # camera-near hip, knee, ankle, heel, foot indices
+    meas: SilhouetteMeasures
+    dbg: PostureDebug
+    sample: dict
+
+
 class PoseGuidedEstimator:
     """Turns side-view video frames into :class:`PostureSample` s with a pose model and its mask.
 
@@ -602,9 +626,23 @@ class PoseGuidedEstimator:
         if facing is None:
             dbg.notes.append("facing unknown")
             return PostureSample(**sample)
-        sgn = 1.0 if facing == "right" else -1.0
+        fr = _FrameView(t=t, xy=xy, vis=vis, hip=hip, sho=sho, H=H, Wf=Wf, Hf=Hf, whole=whole, still=still,
+                        sure=sure, facing=facing, sgn=1.0 if facing == "right" else -1.0, trunk_vis=trunk_vis,
+                        near=(HIP, KNEE, ANK, HEEL, FOOT), meas=meas, dbg=dbg, sample=sample)
+        self._measure_trunk_and_back(fr, prob)
+        if whole:
+            legs_ok = self._measure_knee(fr)
+            self._measure_heel(fr, legs_ok)
+        return PostureSample(**sample)
 
-        # -- trunk inclination
+    def _measure_trunk_and_back(self, fr: "_FrameView", prob: Optional[np.ndarray]) -> None:
+        """Trunk inclination (from the back edge once it is known to agree with the landmarks,
+        level-corrected for camera roll) and the back bend from the mask's back edge."""
+        t, vis, hip, sho, Wf, Hf = fr.t, fr.vis, fr.hip, fr.sho, fr.Wf, fr.Hf
+        whole, still, sure, facing, sgn, trunk_vis = fr.whole, fr.still, fr.sure, fr.facing, fr.sgn, fr.trunk_vis
+        meas, dbg, sample = fr.meas, fr.dbg, fr.sample
+        P = self.params
+
         v = sho - hip
         L = float(np.linalg.norm(v))
         trunk_in = (vis[[L_SHOULDER, R_SHOULDER]].max() >= P.min_visibility and vis[[L_HIP, R_HIP]].max() >= P.min_visibility
@@ -679,46 +717,52 @@ class PoseGuidedEstimator:
             self._f_back.reset()
             dbg.notes.append("trunk not in view")
 
-        # -- knee angle on the near side
-        if whole:
-            kv = float(vis[[HIP, KNEE, ANK]].min())
-            ang = _angle_deg(xy[HIP], xy[KNEE], xy[ANK])
-            thigh = float(np.linalg.norm(xy[HIP] - xy[KNEE]))
-            kconf = float(np.clip((kv - 0.3) / 0.4, 0, 1)) * float(np.clip(thigh / 40.0, 0, 1)) * sure
-            # A lower-body landmark glitch moves the knee and the foot together: while
-            # the knee jumps implausibly, neither is trusted.
-            legs_ok = self._knee_gate(t, ang)
-            if legs_ok:
-                val_k = self._f_knee(t, ang) if self.smooth else ang
-                meas.knee_angle_deg, meas.conf_knee = val_k, kconf
-                sample.update(knee_angle_deg=val_k, knee_conf=kconf)
-            else:
-                dbg.notes.append("knee landmarks jumped")
+    def _measure_knee(self, fr: "_FrameView") -> bool:
+        """Knee angle on the near side; False while the leg landmarks jump (then no leg measure is trusted)."""
+        t, xy, vis, sure, meas, dbg, sample = fr.t, fr.xy, fr.vis, fr.sure, fr.meas, fr.dbg, fr.sample
+        HIP, KNEE, ANK = fr.near[:3]
+        kv = float(vis[[HIP, KNEE, ANK]].min())
+        ang = _angle_deg(xy[HIP], xy[KNEE], xy[ANK])
+        thigh = float(np.linalg.norm(xy[HIP] - xy[KNEE]))
+        kconf = float(np.clip((kv - 0.3) / 0.4, 0, 1)) * float(np.clip(thigh / 40.0, 0, 1)) * sure
+        # A lower-body landmark glitch moves the knee and the foot together: while
+        # the knee jumps implausibly, neither is trusted.
+        legs_ok = self._knee_gate(t, ang)
+        if legs_ok:
+            val_k = self._f_knee(t, ang) if self.smooth else ang
+            meas.knee_angle_deg, meas.conf_knee = val_k, kconf
+            sample.update(knee_angle_deg=val_k, knee_conf=kconf)
+        else:
+            dbg.notes.append("knee landmarks jumped")
+        return legs_ok
 
-            # -- heel lift: heel above the toe, against this person's standing reference.
-            # A 1-2 % of stature lift is a few pixels: a running median over 0.35 s
-            # removes single-frame landmark jumps, and the confidence says whether the
-            # person is big enough in the picture for landmarks to resolve it at all.
-            hv = float(min(vis[HEEL], vis[FOOT]))
-            raw_rise = float((xy[FOOT, 1] - xy[HEEL, 1]) / H)
-            legs_ok = self._rise_gate(t, raw_rise) and legs_ok
-            if legs_ok:
-                self._rises.append((t, raw_rise))
-            while self._rises and t - self._rises[0][0] > 0.35:
-                self._rises.popleft()
-            if legs_ok and self._rises:
-                rise = float(np.median([r for _, r in self._rises]))
-                meas.heel_rise = rise
-                inc = meas.trunk_inclination_deg
-                if inc is not None and inc <= self.standing_deg and still:
-                    self.track.heel.add(rise)
-                ref = self.track.heel.value
-                if ref is not None:
-                    px_per_pct = 0.01 * H  # pixels per 1 % of stature
-                    hconf = float(np.clip((hv - 0.3) / 0.4, 0, 1)) * sure * float(np.clip((px_per_pct - 2.0) / 4.0, 0, 1))
-                    sample.update(heel_lift=max(0.0, rise - ref), heel_conf=hconf)
-                    meas.conf_heel = hconf
-        return PostureSample(**sample)
+    def _measure_heel(self, fr: "_FrameView", legs_ok: bool) -> None:
+        """Heel lift against this person's standing reference (a hint: landmarks resolve it only on a big enough person)."""
+        t, xy, vis, H, still, sure, meas, sample = fr.t, fr.xy, fr.vis, fr.H, fr.still, fr.sure, fr.meas, fr.sample
+        HEEL, FOOT = fr.near[3:]
+        # -- heel lift: heel above the toe, against this person's standing reference.
+        # A 1-2 % of stature lift is a few pixels: a running median over 0.35 s
+        # removes single-frame landmark jumps, and the confidence says whether the
+        # person is big enough in the picture for landmarks to resolve it at all.
+        hv = float(min(vis[HEEL], vis[FOOT]))
+        raw_rise = float((xy[FOOT, 1] - xy[HEEL, 1]) / H)
+        legs_ok = self._rise_gate(t, raw_rise) and legs_ok
+        if legs_ok:
+            self._rises.append((t, raw_rise))
+        while self._rises and t - self._rises[0][0] > 0.35:
+            self._rises.popleft()
+        if legs_ok and self._rises:
+            rise = float(np.median([r for _, r in self._rises]))
+            meas.heel_rise = rise
+            inc = meas.trunk_inclination_deg
+            if inc is not None and inc <= self.standing_deg and still:
+                self.track.heel.add(rise)
+            ref = self.track.heel.value
+            if ref is not None:
+                px_per_pct = 0.01 * H  # pixels per 1 % of stature
+                hconf = float(np.clip((hv - 0.3) / 0.4, 0, 1)) * sure * float(np.clip((px_per_pct - 2.0) / 4.0, 0, 1))
+                sample.update(heel_lift=max(0.0, rise - ref), heel_conf=hconf)
+                meas.conf_heel = hconf
 
     def _back(self, prob: np.ndarray, hip: np.ndarray, sho: np.ndarray, facing: str, L: float,
               meas: SilhouetteMeasures) -> tuple[Optional[float], float, str, Optional[np.ndarray]]:
