@@ -17,7 +17,7 @@ Differences from the dev set's score.py, because this set has what that one lack
   printed as squat_R (squat reps judged squat) and squat_FP (other reps judged squat);
 - counts are checked on whole-body clips in side view (as there) and, separately, on oblique ones.
 
-Prints one line per clip and a line per mode:
+Prints one line per clip, the rounded figures on side-view clips only, and a line per mode:
   EXTRA[mode]: counts=a/b (oblique c/d) matched=m/n rounded_BA=x (tp fp tn fn) squat_R=i/j squat_FP=k/l
 """
 from __future__ import annotations
@@ -66,6 +66,7 @@ def analyze(py: str, project: str, clip: pathlib.Path, exercise: str | None, raw
 
 def score(mode: str, labels: dict, a, match) -> None:
     tp = fp = tn = fn = 0
+    side = [0, 0, 0, 0]  # tp fp tn fn on side-view clips only
     matched = total = 0
     counts = {"side": [0, 0], "oblique": [0, 0]}
     sq_hit = sq_n = sq_fp = nsq_n = 0
@@ -99,10 +100,15 @@ def score(mode: str, labels: dict, a, match) -> None:
         for i, r in pairs:
             lr = reps_l[i]
             said_rounded = r.get("verdict") == "rounded"
+            cell = None
             if lr.get("spine") == "R":
                 tp += said_rounded; fn += not said_rounded
+                cell = 0 if said_rounded else 3
             elif lr.get("spine") in ("N", "E"):
                 fp += said_rounded; tn += not said_rounded
+                cell = 1 if said_rounded else 2
+            if cell is not None and lab.get("view") == "side":
+                side[cell] += 1
             said_squat = r.get("verdict") == "squat" or "squat" in (r.get("faults") or [])
             if lr.get("squat"):
                 sq_n += 1; sq_hit += said_squat
@@ -112,6 +118,10 @@ def score(mode: str, labels: dict, a, match) -> None:
               f"labelled={len(truth)} matched={len(pairs)}{note} "
               f"verdicts={[r.get('verdict') for r in reps]} "
               f"labels={[r.get('spine') + ('/squat' if r.get('squat') else '') for r in reps_l]}")
+    def bal(tp, fp, tn, fn):
+        return ((tp / (tp + fn) if tp + fn else 0.0) + (tn / (tn + fp) if tn + fp else 0.0)) / 2
+    print(f"EXTRA[{mode}] side view only: rounded_BA={bal(*side):.3f} "
+          f"(tp={side[0]} fp={side[1]} tn={side[2]} fn={side[3]})")
     rec = tp / (tp + fn) if tp + fn else 0.0
     spec = tn / (tn + fp) if tn + fp else 0.0
     print(f"EXTRA[{mode}]: counts={counts['side'][0]}/{counts['side'][1]} "
