@@ -15,6 +15,8 @@ TBY = ("TBY66/Intelligent-Deadlift-Diagnosis-System", "1b57f9e69359cb970c95e59fd
 GD = ("Goondoc08/to-be-frank", "86e21daae633e9bc75a5084f0b2bc951b5b9ade1")
 ULI = ("Ulisses-coach/kbtrainer", "ac48a5607f5c46deac2ab5e209073a37bdb20bb4")
 RNHRN = ("rnhrn/exercises", "0f72d2491f9c9617b7640fdf4fe59fe6eb88c15c")
+JRP = ("jrplatin/FormFit", "5deb48aff5d759dc09e326c6cc1ce3ef04fb5afe")
+JURIS = ("Jurisimo00/gym_tracker", "a8c5c426c434f1f079b5f70fb478379dda3c498a")
 
 # local name: (repo, commit, path, blob sha)
 CLIPS = {
@@ -35,6 +37,9 @@ CLIPS = {
     "rnhrn_band_deadlift.mp4": (*RNHRN, "videos/deadlift.mp4", "9d32d042a39a5aa06522dd26cadb3ad924647ccd"),
     "uli_kb_deadlift.mp4": (*ULI, "kbDeadlift.mp4", "3638bab6d9d1e8f8acbae4e90178b1a423c44a04"),
     "uli_goblet_squats.mp4": (*ULI, "gobletSquats.mp4", "8cfec83b1da39efa9adb6ad1771dd76e8cd88de3"),
+    # side-view squats from two repositories the dev set also uses (their deadlift clips)
+    "jrp_back_squat.mp4": (*JRP, "squat.mp4", "3bfe674a096d6c9cf593da6ea6fc1b196f70aeb6"),
+    "juris_bodyweight_squat.mp4": (*JURIS, "squat.mp4", "5666bddde8b3bb7fb0d6573b9cd04ca010a95a29"),
 }
 
 

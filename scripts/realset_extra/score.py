@@ -14,7 +14,8 @@ Differences from the dev set's score.py, because this set has what that one lack
 - a rep labelled spine "?" (back not judgeable by eye, e.g. front-oblique views) is left out of the
   rounded figures (the dev set's score.py would count it as "not rounded");
 - a rep labelled ``squat: true`` (hips go down, trunk upright) should get the verdict ``squat``:
-  printed as squat_R (squat reps judged squat) and squat_FP (other reps judged squat);
+  printed as squat_R (squat reps judged squat) and squat_FP (reps labelled ``squat: false`` judged
+  squat); ``squat: null`` (undecidable by DOMAIN.md's definition) is left out of both;
 - counts are checked on whole-body clips in side view (as there) and, separately, on oblique ones.
 
 Prints one line per clip, the rounded figures on side-view clips only, and a line per mode:
@@ -110,7 +111,9 @@ def score(mode: str, labels: dict, a, match) -> None:
             if cell is not None and lab.get("view") == "side":
                 side[cell] += 1
             said_squat = r.get("verdict") == "squat" or "squat" in (r.get("faults") or [])
-            if lr.get("squat"):
+            if lr.get("squat") is None:
+                pass  # squat pattern not decidable by the label's definition: left out
+            elif lr["squat"]:
                 sq_n += 1; sq_hit += said_squat
             else:
                 nsq_n += 1; sq_fp += said_squat
