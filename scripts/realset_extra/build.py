@@ -75,8 +75,6 @@ def main():
             failed.append((name, repo, "blob not present in this snapshot"))
             continue
         dst = os.path.join(out, name)
-        if os.path.abspath(dst) == os.path.abspath(os.path.join(gd, path)):
-            sys.exit(f"refusing to write {dst} over its source")
         with open(dst, "wb") as f:
             f.write(data.stdout)
         print(f"{name}  <- {repo}:{path}")
