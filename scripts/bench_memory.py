@@ -81,7 +81,7 @@ def run_child(root: Path, args: list[str]) -> dict:
             sys.exit(f"bench_memory: the child {args} wrote no figures (exit {proc.returncode}):\n{text[-2000:]}")
     res["maxrss_kb"] = usage.ru_maxrss
     res["exit"] = proc.returncode
-    last = [ln for ln in text.splitlines() if "counted" in ln]
+    last = [ln for ln in text.splitlines() if "counted out of" in ln]
     res["counted"] = last[-1].strip() if last else ""
     return res
 
