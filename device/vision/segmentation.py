@@ -9,9 +9,10 @@ Backends:
   absorbed. The rest of the scene keeps learning slowly, which follows lighting
   drift; a global gain per channel follows sudden exposure changes; shadows
   (darker, same chromaticity) are not foreground.
-- :class:`SelfieSegmenter` -- mediapipe 0.10.18 selfie segmentation, whose model
-  ships inside the wheel and runs offline. Works on the very first frame, with the
-  person already in view (phone footage, station powered on with someone there).
+- :class:`SelfieSegmenter` -- mediapipe 0.10.18's selfie segmentation model, which
+  ships inside the wheel and runs offline (in OpenCV's DNN module where it can).
+  Works on the very first frame, with the person already in view (phone footage,
+  station powered on with someone there).
 - :class:`AutoSegmenter` -- the default: the learned model until the background
   model has seen the whole empty scene (it learns it *from the learned mask*, so
   a person in view does not block learning), then the cheap background model, with
@@ -399,50 +400,74 @@ class BackgroundModel:
 
 
 class SelfieSegmenter:
-    """mediapipe selfie segmentation (model bundled in mediapipe 0.10.18, offline).
+    """The learned person mask: mediapipe's selfie segmentation model (bundled in mediapipe 0.10.18, offline).
 
     ``model``: ``"general"`` (256x256 input) or ``"landscape"`` (144x256, faster).
     ``input_width``: the frame is shrunk to this width before inference (the model
     sees 256 px anyway); the soft mask is upsampled to full resolution.
+    ``runtime``: ``"auto"`` runs the model file in OpenCV's DNN module without
+    importing mediapipe (about 80 MB less memory), or through mediapipe where OpenCV
+    cannot; ``"opencv"`` / ``"mediapipe"`` force one (see :mod:`device.vision.learned_mask`).
+    :meth:`release` frees the model while it is not needed; the next frame loads it again.
     """
 
     name = "selfie"
 
-    def __init__(self, model: str = "general", input_width: int = 320, threshold: float = 0.5) -> None:
-        if model not in ("general", "landscape"):
-            raise SegmentationError(f"unknown selfie model {model!r}; use 'general' or 'landscape'")
-        try:
-            from mediapipe.python.solutions import selfie_segmentation as mp_selfie  # noqa: PLC0415
-        except ImportError as e:  # pragma: no cover - depends on the install
-            raise SegmentationError(
-                "the learned person mask needs mediapipe 0.10.18 (its model ships in the wheel): "
-                "pip install --no-deps mediapipe==0.10.18 plus protobuf<5 absl-py attrs flatbuffers "
-                f"matplotlib; or use the background-model segmenter ({e})"
-            ) from None
-        with _quiet_stderr():
-            self._seg = mp_selfie.SelfieSegmentation(model_selection=0 if model == "general" else 1)
-            # The graph starts its calculators (and logs the TFLite delegate) in worker
-            # threads after the constructor returns; one blank frame inside the same quiet
-            # window waits for all of it, so nothing escapes between two quiet windows.
-            self._seg.process(np.zeros((64, 64, 3), np.uint8))
-        self._warm = False
+    def __init__(self, model: str = "general", input_width: int = 320, threshold: float = 0.5,
+                 runtime: str = "auto") -> None:
+        self.model = model
+        self.runtime = runtime
         self.input_width = input_width
         self.threshold = threshold
         self.last_prob: Optional[np.ndarray] = None
+        self._model = None
+        self._load()  # now, so a missing model is reported at start, not mid-set
+
+    def _load(self) -> None:
+        from device.vision import learned_mask  # noqa: PLC0415
+
+        try:
+            with _quiet_stderr():
+                m = learned_mask.open_model(self.model, self.runtime)
+                # mediapipe's graph starts its calculators (and logs the TFLite delegate) in
+                # worker threads after the constructor returns, and OpenCV's network allocates
+                # on its first run: one blank frame inside the quiet window does both.
+                m(np.zeros((64, 64, 3), np.uint8))
+        except learned_mask.LearnedMaskError as e:
+            raise SegmentationError(f"{e}; or use the background-model segmenter") from None
+        self._model = m
+        self._warm = False
+
+    @property
+    def loaded(self) -> bool:
+        return self._model is not None
+
+    def release(self) -> None:
+        """Free the model (and hand the memory back); the next :meth:`segment` loads it again."""
+        if self._model is None:
+            return
+        from device.vision import learned_mask  # noqa: PLC0415
+
+        self._model.close()
+        self._model = None
+        learned_mask.release_freed_memory()
 
     def segment(self, image: np.ndarray) -> Optional[Segmentation]:
+        if self._model is None:
+            self._load()
+        assert self._model is not None
         h, w = image.shape[:2]
         ws = _work_size(w, h, self.input_width)
         small = image if ws == (w, h) else cv2.resize(image, ws, interpolation=cv2.INTER_AREA)
         rgb = cv2.cvtColor(small, cv2.COLOR_BGR2RGB)
         if not self._warm:
-            # The first inference builds the interpreter and logs from C++ too.
+            # mediapipe builds its interpreter for the real frame size on the first one,
+            # logging from C++ again.
             with _quiet_stderr():
-                res = self._seg.process(rgb)
+                prob = self._model(rgb)
             self._warm = True
         else:
-            res = self._seg.process(rgb)
-        prob = res.segmentation_mask
+            prob = self._model(rgb)
         if prob is None:
             return None
         if prob.shape[:2] != (h, w):
@@ -453,13 +478,13 @@ class SelfieSegmenter:
 
     @property
     def state(self) -> SegmenterState:
-        return SegmenterState(SegmenterMode.LEARNED_ONLY, self.name, True)
+        return SegmenterState(SegmenterMode.LEARNED_ONLY, self.name, self.loaded)
 
     def feedback(self, person_mask: PersonMask) -> None:
         return None
 
     def close(self) -> None:
-        self._seg.close()
+        self.release()
 
 
 FUSED = "selfie+background"  # backend name of AutoSegmenter's union of the two masks

@@ -1,0 +1,186 @@
+#!/usr/bin/env python3
+"""Whole ``python -m device analyze`` vs MediaPipe pose alone on the same video, one core.
+
+    .venv/bin/python scripts/bench_speed_ratio.py [--runs 3] [--recording DIR] [--reps 10] [--cpu N]
+        [--root CHECKOUT] [CLIP.mp4 ...]
+
+For each video, in fresh processes pinned to one CPU (``sched_setaffinity``) with one
+thread (OMP/OpenBLAS/TFLite) and the child's own CPU time counted (``wait4``: user + sys
+of every thread; the wall time is printed too but a shared machine inflates it):
+
+- **analyze**: the whole command, ``python -m device analyze VIDEO --json``: start-up,
+  imports, decoding, the estimator the product picks (the silhouette estimator with the
+  ``auto`` mask for a station recording, the pose-guided one for a bare video), the rep
+  engine and the report;
+- **pose alone**: MediaPipe Pose made by the product's own ``make_pose_model`` (so with
+  the same model complexity and settings: complexity 1, landmark and segmentation
+  smoothing, segmentation mask on), run on the same frames decoded by the product's own
+  reader; only ``cvtColor`` + ``Pose.process`` per frame is timed (CPU time of the whole
+  process during those calls, mediapipe's graph threads included), not decoding, start-up
+  or model loading.
+
+ratio = analyze / pose alone (medians over ``--runs``). Also printed, to tell a fixed cost from a
+per-frame one: ``analyze()`` run in-process, its CPU per frame after the first 30 frames (stamped by
+its progress callback) over pose alone's per frame, and the start-up CPU that leaves (interpreter,
+imports, model loading, first frames' extra). Targets (issue 9): a 640x480 station
+recording <= 0.20x, a bare phone video <= 1.3x.
+
+The station recording is made once with ``python -m device simulate --scenario clean
+--size 640x480 --reps N --record DIR`` in a temporary folder, unless ``--recording`` names one.
+Clips are given as paths (real phone footage is never committed). ``--root`` measures another
+checkout (e.g. an exported older commit) with this venv.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CHECKOUT = ROOT  # the code measured (--root)
+TARGET_RECORDING = 0.20
+TARGET_CLIP = 1.3
+
+POSE_ALONE = r"""
+import json, sys, time
+import cv2
+from device.recording import open_recording
+from device.vision.pose import make_pose_model
+rec = open_recording(sys.argv[1])
+model = make_pose_model()
+cpu = wall = 0.0
+n = 0
+for f in rec.frames():
+    c0, w0 = time.process_time(), time.perf_counter()
+    model.process(cv2.cvtColor(f.image, cv2.COLOR_BGR2RGB))
+    cpu += time.process_time() - c0
+    wall += time.perf_counter() - w0
+    n += 1
+model.close()
+print(json.dumps({"cpu": cpu, "wall": wall, "frames": n}))
+"""
+
+
+# analyze() in-process, to split start-up from the per-frame work: its progress callback (every 30
+# frames) stamps the CPU time, so frames 30..N give the steady per-frame cost.
+ANALYZE_STEADY = r"""
+import json, sys, time
+from device.analyze import analyze
+marks = []
+analyze(sys.argv[1], progress=lambda n, total: marks.append((n, time.process_time())))
+(n0, c0), (n1, c1) = marks[0], marks[-1]
+print(json.dumps({"steady_cpu_per_frame": (c1 - c0) / max(1, n1 - n0), "startup_cpu": c0 - n0 * (c1 - c0) / max(1, n1 - n0)}))
+"""
+
+
+def _env() -> dict:
+    env = dict(os.environ)
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "TFLITE_NUM_THREADS"):
+        env[var] = "1"
+    env["GLOG_minloglevel"] = "2"
+    env["PYTHONPATH"] = str(CHECKOUT)
+    return env
+
+
+def child_cpu(args: list[str], cpu: int) -> tuple[float, float, str]:
+    """(CPU seconds of the child, wall seconds, its stdout) for a command pinned to one CPU."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(args, cwd=CHECKOUT, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            preexec_fn=lambda: os.sched_setaffinity(0, {cpu}))
+    out, err = proc.communicate()
+    wall = time.perf_counter() - t0
+    if proc.returncode != 0:
+        sys.exit(f"bench_speed_ratio: {' '.join(args)} failed ({proc.returncode}):\n{err.decode(errors='replace')[-2000:]}")
+    # The reaped child's user + sys time (all its threads) is added to RUSAGE_CHILDREN.
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    used = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return used, wall, out.decode(errors="replace")
+
+
+def make_recording(folder: Path, reps: int, cpu: int) -> Path:
+    rec = folder / "station-640x480"
+    child_cpu([sys.executable, "-m", "device", "simulate", "--scenario", "clean", "--size", "640x480",
+               "--reps", str(reps), "--record", str(rec)], cpu)
+    return rec
+
+
+def measure(video: Path, runs: int, cpu: int) -> dict:
+    an_cpu, an_wall, pose_cpu, pose_wall, an_steady, an_startup = [], [], [], [], [], []
+    frames = 0
+    report: dict = {}
+    for _ in range(runs):
+        c, w, out = child_cpu([sys.executable, "-m", "device", "analyze", str(video), "--json"], cpu)
+        an_cpu.append(c)
+        an_wall.append(w)
+        report = json.loads(out)
+        _, _, out = child_cpu([sys.executable, "-c", ANALYZE_STEADY, str(video)], cpu)
+        st = json.loads(out.strip().splitlines()[-1])
+        an_steady.append(st["steady_cpu_per_frame"])
+        an_startup.append(st["startup_cpu"])
+        _, _, out = child_cpu([sys.executable, "-c", POSE_ALONE, str(video)], cpu)
+        p = json.loads(out.strip().splitlines()[-1])
+        pose_cpu.append(p["cpu"])
+        pose_wall.append(p["wall"])
+        frames = p["frames"]
+    m = statistics.median
+    return {
+        "frames": frames,
+        "estimator": report.get("estimator", "?"),
+        "analyze_cpu": m(an_cpu), "analyze_wall": m(an_wall),
+        "pose_cpu": m(pose_cpu), "pose_wall": m(pose_wall),
+        "ratio": m(an_cpu) / max(1e-9, m(pose_cpu)),
+        "ratio_wall": m(an_wall) / max(1e-9, m(pose_wall)),
+        "ratios": sorted(a / max(1e-9, p) for a, p in zip(an_cpu, pose_cpu)),
+        "steady": m(an_steady), "startup": m(an_startup),
+        "ratio_steady": m(an_steady) / max(1e-9, m(pose_cpu) / max(1, frames)),
+    }
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("clips", nargs="*", type=Path, help="bare phone videos (.mp4)")
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--recording", type=Path, help="a station recording folder (default: make one)")
+    ap.add_argument("--no-recording", action="store_true", help="clips only")
+    ap.add_argument("--reps", type=int, default=10, help="reps in the recording made for the benchmark")
+    ap.add_argument("--cpu", type=int, default=None, help="CPU to pin to (default: the last one allowed)")
+    ap.add_argument("--root", type=Path, default=ROOT, help="checkout to measure (default: this one)")
+    a = ap.parse_args()
+    global CHECKOUT
+    CHECKOUT = a.root.resolve()
+    cpu = a.cpu if a.cpu is not None else max(os.sched_getaffinity(0))
+    for c in a.clips:
+        if not c.is_file():
+            sys.exit(f"bench_speed_ratio: {c}: no such video file")
+    print(f"whole analyze vs MediaPipe pose alone, one core (CPU {cpu}), child CPU time, median of {a.runs} runs;"
+          f" checkout {CHECKOUT}")
+    with tempfile.TemporaryDirectory(prefix="wallhinge-speed-") as tmp:
+        videos: list[tuple[str, Path, float]] = []
+        if not a.no_recording:
+            rec = a.recording or make_recording(Path(tmp), a.reps, cpu)
+            videos.append(("station recording", rec, TARGET_RECORDING))
+        videos += [("bare video", c, TARGET_CLIP) for c in a.clips]
+        for kind, video, target in videos:
+            r = measure(video, a.runs, cpu)
+            n = max(1, r["frames"])
+            ok = "meets" if r["ratio"] <= target else "MISSES"
+            print(f"{kind:17s} {video.name:28s} {r['frames']:4d} frames  analyze ({r['estimator']}) "
+                  f"{1000 * r['analyze_cpu'] / n:6.1f} ms/frame  pose alone {1000 * r['pose_cpu'] / n:6.1f} ms/frame  "
+                  f"ratio {r['ratio']:.2f}x (runs {r['ratios'][0]:.2f}-{r['ratios'][-1]:.2f}; wall {r['ratio_wall']:.2f}x)"
+                  f"  {ok} <= {target}x")
+            print(f"{'':17s} {'':28s} after start-up: analyze {1000 * r['steady']:.1f} ms/frame = "
+                  f"{r['ratio_steady']:.2f}x pose alone; start-up (imports, models) {r['startup']:.2f} s CPU")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
