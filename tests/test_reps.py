@@ -159,6 +159,28 @@ def test_a_squat_style_rep_is_a_rep_judged_squat():
     assert [r.verdict for r in eng.reps] == [Verdict.GOOD, Verdict.GOOD]
 
 
+def test_a_squat_with_the_back_hidden_is_still_judged_squat_never_good():
+    """Plates or a bar in front of the back, or an oblique view: rounding is unknown, but the trunk
+    and the knees show the squat pattern, so the rep is `squat` (with `unchecked` listed: the back
+    was not seen). A hinge with the back hidden stays `unchecked`."""
+    def hide_back(samples):
+        return [replace(p, back_bend_deg=None, back_conf=0.0) if p.person else p for p in samples]
+
+    eng = analyse(hide_back(stream(STAND, CASES["squat-style kettlebell deadlifts"][1])))
+    assert [r.verdict for r in eng.reps] == [Verdict.SQUAT, Verdict.SQUAT]
+    assert all(r.faults == [Verdict.SQUAT, Verdict.UNCHECKED] and not r.counted for r in eng.reps)
+    eng = analyse(hide_back(stream(STAND, [HOLD, lower(1.5), SETUP, pull(), HOLD])))
+    assert [r.verdict for r in eng.reps] == [Verdict.UNCHECKED]
+    # At the station: the contact-time light already says squat when the back is hidden.
+    s = build([PlanRep(), PlanRep(peak_incl=22, knee_at_bottom=115)])
+    posture = hide_back(s.posture)
+    eng = RepEngine(Config())
+    events = run_engine(eng, s.proximity, posture)
+    from device.core.types import ContactMade
+    assert [e.verdict for e in events if isinstance(e, ContactMade)][-1] is Verdict.SQUAT
+    assert eng.reps[-1].verdict is Verdict.SQUAT
+
+
 def test_a_deep_hinge_with_bent_knees_is_not_a_squat():
     eng = analyse(stream(STAND, [HOLD, lower(1.5), SETUP, pull(), HOLD]))
     assert [r.verdict for r in eng.reps] == [Verdict.GOOD]  # knees at 100 deg, but the trunk at 65

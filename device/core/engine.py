@@ -123,7 +123,8 @@ class _RepInProgress:
     contact_seen: bool = False
     near_wall: bool = False  # the sensor alone saw the hips approach
     posture_frames: int = 0
-    seen_frames: int = 0
+    seen_frames: int = 0  # frames with the trunk and the back measured
+    trunk_frames: int = 0  # frames with the trunk measured (the squat pattern needs no back)
     back: list[tuple[float, float]] = field(default_factory=list)  # (t, back_bend)
     knee: list[tuple[float, float]] = field(default_factory=list)
     heel: list[tuple[float, float]] = field(default_factory=list)
@@ -258,6 +259,7 @@ class RepEngine:
             if seen and self._back_seen(p):
                 rep.seen_frames += 1
             if seen:
+                rep.trunk_frames += 1
                 incl = p.trunk_inclination_deg
                 if rep.peak_incl is None or incl > rep.peak_incl:
                     rep.peak_incl, rep.peak_t = incl, p.t
@@ -622,10 +624,26 @@ class RepEngine:
             return False
         return rep.seen_frames / rep.posture_frames >= self.th.min_seen_fraction
 
+    def _squat_seen(self, rep: _RepInProgress, until: Optional[float] = None) -> bool:
+        """The squat pattern, judged without the back: trunk and knees seen for enough of the rep.
+
+        The pattern is a fault of the trunk and the knees alone, so a rep whose back the camera
+        could not see (plates, a bar or an arm in front of it; an oblique view) is still
+        judged ``squat`` when the rest of the body shows it, never ``good``.
+        """
+        if not self.checks.squat or rep.posture_frames == 0:
+            return False
+        if rep.trunk_frames / rep.posture_frames < self.th.min_seen_fraction:
+            return False
+        faults = self._posture_faults(None, None, None, rep.peak_incl, self._deepest_knee(rep, until))
+        return Verdict.SQUAT in faults
+
     def _provisional_verdict(self, rep: _RepInProgress, t: float) -> Verdict:
         """The verdict so far at contact, for the LEDs (tempo is judged at standing)."""
-        if not self._checked(rep) or rep.sensor_fault or self.sensor_fault:
+        if rep.sensor_fault or self.sensor_fault:
             return Verdict.UNCHECKED
+        if not self._checked(rep):
+            return Verdict.SQUAT if self._squat_seen(rep, t) else Verdict.UNCHECKED
         faults = self._posture_faults(self._rounding(rep, t), self._knee_at(rep, t, t), self._heel(rep, t),
                                       rep.peak_incl, self._deepest_knee(rep, t))
         return faults[0] if faults else Verdict.GOOD
@@ -677,9 +695,13 @@ class RepEngine:
         elif rep.sensor_fault or self.sensor_fault:
             verdict, faults = Verdict.UNCHECKED, [Verdict.UNCHECKED]
         else:
-            sensor_faults = [f for f in faults if f in (Verdict.SHALLOW, Verdict.TOO_FAST)]
-            verdict = sensor_faults[0] if sensor_faults else Verdict.UNCHECKED
-            faults = sensor_faults + [Verdict.UNCHECKED]
+            # The back unseen: rounding is unknown, so the rep is unchecked -- unless a fault that
+            # needs no back was seen (the sensor's shallow or too fast, the squat pattern).
+            known = [f for f in faults if f in (Verdict.SHALLOW, Verdict.TOO_FAST)]
+            if self._squat_seen(rep):
+                known = sorted(known + [Verdict.SQUAT], key=FAULT_ORDER.index)
+            verdict = known[0] if known else Verdict.UNCHECKED
+            faults = known + [Verdict.UNCHECKED]
 
         out = Rep(
             index=self._reps_forgotten + len(self.reps) + 1,
