@@ -343,6 +343,32 @@ def fit_bend(points: np.ndarray, hip: np.ndarray, shoulder: np.ndarray) -> Optio
     return arc_bend_deg(s, c), c, resid
 
 
+class _PoseDebug(PostureDebug):
+    """:class:`PostureDebug` whose ``person`` blob is found only when something draws it.
+
+    Finding the person's connected component in a full-resolution mask cost about a tenth
+    of a 1080p video's analysis, and only the overlay (``analyze --annotate``) uses it.
+    """
+
+    _blob_src: Optional[tuple[np.ndarray, np.ndarray]] = None
+    _person: Optional[PersonBlob] = None
+
+    def person_from(self, binm: np.ndarray, xy: np.ndarray) -> None:
+        self._person, self._blob_src = None, (binm, xy)
+
+    @property  # type: ignore[override]
+    def person(self) -> Optional[PersonBlob]:
+        if self._blob_src is not None:
+            binm, xy = self._blob_src
+            self._blob_src = None
+            self._person = PoseGuidedEstimator._person_blob(binm, xy)
+        return self._person
+
+    @person.setter
+    def person(self, blob: Optional[PersonBlob]) -> None:
+        self._person, self._blob_src = blob, None
+
+
 @dataclass
 class _FrameView:
     """What one frame's measures share: landmarks (pixels), the trunk axis, the person's state."""
@@ -489,7 +515,7 @@ class PoseGuidedEstimator:
         if self._model is None:
             raise RuntimeError("PoseGuidedEstimator is closed")
         t = frame.t
-        dbg = PostureDebug(t=t, backend=self.backend)
+        dbg = _PoseDebug(t=t, backend=self.backend)
         self.last_debug = dbg
         if self._last_t is not None and t < self._last_t:
             self._reset_person()  # a new video: nothing carries over
@@ -520,12 +546,10 @@ class PoseGuidedEstimator:
         self.track.seen(t)
 
         prob = res.segmentation_mask
-        blob = None
         if prob is not None:
             binm = cv2.threshold(prob, 0.5, 255, cv2.THRESH_BINARY)[1].astype(np.uint8)
             dbg.people_mask = binm
-            blob = self._person_blob(binm, xy)
-            dbg.person = blob
+            dbg.person_from(binm, xy)  # the person's own blob: only drawn, so made when asked for
 
         hip = 0.5 * (xy[L_HIP] + xy[R_HIP])
         sho = 0.5 * (xy[L_SHOULDER] + xy[R_SHOULDER])
@@ -617,8 +641,10 @@ class PoseGuidedEstimator:
         in_position = whole and still and facing is not None and sure >= P.in_position_sure
         sample = dict(t=t, person=True, in_position=in_position, hands_height=self.last_hands_height,
                       hip_height=hip_height)
-        meas = SilhouetteMeasures(height_px=H, floor_y=floor_y,
-                                  bbox=blob.bbox if blob is not None else (0, 0, 0, 0))
+        # The landmarks' box (no measure uses it; the mask's blob is made only when drawn).
+        x0, y0 = np.floor(xy.min(axis=0)).astype(int)
+        x1, y1 = np.ceil(xy.max(axis=0)).astype(int)
+        meas = SilhouetteMeasures(height_px=H, floor_y=floor_y, bbox=(int(x0), int(y0), int(x1 - x0), int(y1 - y0)))
         meas.hip, meas.shoulder = (float(hip[0]), float(hip[1])), (float(sho[0]), float(sho[1]))
         meas.knee, meas.ankle = tuple(map(float, xy[KNEE])), tuple(map(float, xy[ANK]))
         meas.heel, meas.toe = tuple(map(float, xy[HEEL])), tuple(map(float, xy[FOOT]))
