@@ -85,3 +85,52 @@ def test_tuning_numbers_live_in_frozen_objects():
             setattr(params, dataclasses.fields(params)[0].name, 0)
     assert BodyModel().sacrum_frac < BodyModel().fit_lo < BodyModel().fit_hi < BodyModel().neck_frac
     assert math.isclose(EstimatorParams().side_window_s, 4.0)
+
+
+def test_a_glitch_in_the_back_bend_is_doubted_but_a_lasting_change_is_believed():
+    """One frame whose back reads 40 deg rounder (a passer-by brushing the back) gets no confidence;
+    a rounding that lasts is believed within the window (the engine needs 0.15 s of it)."""
+    from device.vision import PostureEstimator
+
+    est = PostureEstimator(make_segmenter("background"))
+    p = est.params
+    t = 0.0
+    for _ in range(10):
+        assert est._steady(t, 10.0, 1.0) == 1.0
+        t += 1 / 30
+    assert est._steady(t, 50.0, 1.0) == 0.0  # one frame off by 40 deg
+    t += 1 / 30
+    assert est._steady(t, 11.0, 1.0) == 1.0
+    factors = []
+    for _ in range(int(p.back_jump_window_s * 30) + 2):  # the back stays 30 deg rounder
+        t += 1 / 30
+        factors.append(est._steady(t, 40.0, 1.0))
+    assert factors[0] == 0.0 and factors[-1] == 1.0
+    assert factors.index(1.0) <= p.back_jump_window_s * 30 * 0.6 + 1
+
+
+def test_a_still_person_who_is_not_the_tracked_one_is_not_learned_as_wall():
+    """Two people in view, one tracked: the other one, standing still for a minute, stays foreground
+    (a passer-by can take the track for a moment, and the athlete behind must not fade into the wall)."""
+    from device.io.frames import Frame
+    from device.vision import PostureEstimator
+
+    rng = np.random.default_rng(3)
+    room = np.repeat(np.repeat(rng.integers(90, 170, (60, 80, 3)).astype(np.uint8), 2, 0), 2, 1)  # 120x160
+    people = room.copy()
+    people[15:115, 20:45] = (30, 60, 160)  # the one the estimator picks (larger)
+    people[25:110, 110:128] = (150, 40, 40)  # another person, standing still
+    est = PostureEstimator(make_segmenter("background"))
+    t = 0.0
+    for i in range(15):
+        est.process(Frame(i, t, room))
+        t += 0.1
+    kept = []
+    for i in range(600):  # 60 s at 10 fps (learned as wall after about 45 s if only the tracked one were kept)
+        img = np.clip(people.astype(np.int16) + rng.normal(0, 2, people.shape).astype(np.int16), 0, 255)
+        est.process(Frame(100 + i, t, img.astype(np.uint8)))
+        t += 0.1
+        d = est.last_debug
+        assert d.person is not None and d.person.bbox[0] < 50  # the larger one stays the tracked one
+        kept.append(np.count_nonzero(d.people_mask[25:110, 110:128]) / (85 * 18))
+    assert min(kept[-50:]) > 0.9, kept[-1]

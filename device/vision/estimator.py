@@ -20,7 +20,7 @@ import numpy as np
 
 from device.core.types import PostureSample
 from device.io.frames import Frame
-from device.vision.segmentation import Segmenter, SegmenterState, make_segmenter
+from device.vision.segmentation import PARTIAL, Segmenter, SegmenterState, make_segmenter
 from device.vision.silhouette import BodyModel, SilhouetteMeasures, facing_score, measure_silhouette, shift_measures
 from device.vision.tracking import PersonTrack, StandingReference, opposite
 
@@ -55,6 +55,19 @@ class EstimatorParams:
     scale_window: int = 60  # standing back bends kept per mask source (see PostureEstimator._same_scale)
     scale_min_standing: int = 5  # standing frames before a source's scale is known
     scale_unknown_conf: float = 0.3  # confidence factor of a bend from a source whose scale is not known yet
+    # A learned mask sometimes reaches out along a thin bridge to a dark thing on the wall (a switch
+    # at hip height became "the buttocks"): parts thinner than this fraction of the standing height
+    # are cut off, and pieces then smaller than attachment_min_area of the person dropped.
+    attachment_frac: float = 0.02
+    attachment_min_area: float = 0.03
+    # A back does not change its bend by tens of degrees from one frame to the next (30 deg of rounding
+    # take a whole descent): a bend this far from the median of the last back_jump_window_s is a glitch
+    # (a passer-by brushing the back, a mask on a bad frame) and its confidence fades to 0 over the next
+    # back_jump_fade_deg. A real change outlasts the window and becomes the median itself.
+    back_jump_window_s: float = 0.25
+    back_jump_deg: float = 20.0
+    back_jump_fade_deg: float = 10.0
+    back_jump_min: int = 3  # bends in the window before the check applies
 
 
 class PersonBlob:
@@ -253,6 +266,34 @@ def select_person(
                       roi_mask=filled, roi_xy=(X0, Y0), frame_shape=(H, W))
 
 
+def _people(mask: np.ndarray, min_height_px: float) -> Optional[np.ndarray]:
+    """The foreground blobs at least ``min_height_px`` tall (people), full size, 255 inside; None if none.
+    Labelled at half resolution (cheap; the protected region is dilated by the segmenter anyway)."""
+    small = np.ascontiguousarray(mask[::2, ::2])
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(small, connectivity=8)
+    tall = np.flatnonzero(stats[1:, cv2.CC_STAT_HEIGHT] * 2 >= min_height_px) + 1
+    if not len(tall):
+        return None
+    lut = np.zeros(n, np.uint8)
+    lut[tall] = 255
+    H, W = mask.shape[:2]
+    return cv2.resize(lut[labels], (W, H), interpolation=cv2.INTER_NEAREST)
+
+
+def _without_thin_attachments(crop: np.ndarray, H: float, frac: float, min_area: float = 0.03) -> np.ndarray:
+    """The person's mask without what hangs on by a thin bridge (an opening at ``frac`` of the standing
+    height ``H``), and without the pieces that are then small (under ``min_area`` of the whole)."""
+    k = max(3, int(round(frac * H)) | 1)
+    opened = cv2.morphologyEx(crop, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(opened, connectivity=8)
+    if n <= 2:
+        return opened
+    areas = stats[1:, cv2.CC_STAT_AREA]
+    keep = np.zeros(n, np.uint8)
+    keep[1:][areas >= min_area * areas.sum()] = 255
+    return keep[labels]
+
+
 class PostureEstimator:
     """Turns a side-view camera's frames into :class:`PostureSample` s.
 
@@ -301,6 +342,7 @@ class PostureEstimator:
                                  feet_kept=params.feet_kept, heel_window=params.heel_ref_window,
                                  heel_min=params.heel_ref_min)
         self._reset_person()
+        self._recent_backs: deque[tuple[float, float]] = deque()  # (t, bend) of the last back_jump_window_s
 
     @classmethod
     def from_config(cls, camera, thresholds, segmenter: Optional[Segmenter] = None) -> "PostureEstimator":
@@ -358,6 +400,7 @@ class PostureEstimator:
         dbg.backend = state.backend
         if self.track.lost(t):
             self._reset_person()
+            self._recent_backs.clear()
         if seg is None:
             self.segmenter.feedback(None)
             dbg.notes.append("segmenter not ready")
@@ -373,9 +416,14 @@ class PostureEstimator:
             last = None
         def protect() -> Optional[np.ndarray]:
             # Built only when the segmenter learns from this frame (one in three).
+            # Every person-sized blob too, not only the tracked one: a passer-by crossing in front
+            # can take the track for a second or two, and the person standing still behind must
+            # not be learned as wall meanwhile (their ghost would stick to their back when they hinge).
+            m = _people(seg.mask, self.min_height_frac * Hf)
             if blob is None and last is None:
-                return None
-            m = np.zeros(seg.mask.shape[:2], np.uint8)
+                return m
+            if m is None:
+                m = np.zeros(seg.mask.shape[:2], np.uint8)
             for b in (blob, last):
                 if b is not None:
                     b.paint(m)
@@ -433,16 +481,18 @@ class PostureEstimator:
         # Measure inside the person's box only (cheaper), then back to frame pixels.
         x0, y0 = max(0, x - 2), max(0, y - 2)
         crop = blob.region(x0, y0, x + w + 2, y + h + 2)
+        p = self.params
+        if state.learned_mask:
+            crop = _without_thin_attachments(crop, H, p.attachment_frac, p.attachment_min_area)
         soft = None if seg.soft is None else seg.soft[y0 : y + h + 2, x0 : x + w + 2]
         # The learned mask is upsampled from a 256 px model: its edge can be several
         # pixels off, so the back's colour edge is searched for farther out.
-        p = self.params
         reach = p.edge_reach_px if not state.learned_mask else p.edge_reach_px + p.edge_reach_learned_px * Wf / 640.0
         patch = img[y0 : y + h + 2, x0 : x + w + 2]
         # Contrast scales with the light: a dim room's back edge is a smaller colour step.
         light = min(max(float(np.mean(cv2.mean(patch)[:3])) / p.contrast_ref_level, p.contrast_min_factor), 1.0)
         m = measure_silhouette(crop, side, H, self.body, soft, patch, edge_reach=reach,
-                               min_contrast=p.edge_contrast * light)
+                               min_contrast=p.edge_contrast * light, edge_outermost=state.learned_mask)
         if m is not None:
             m = shift_measures(m, x0, y0)
         dbg.measures = m
@@ -464,7 +514,7 @@ class PostureEstimator:
                 standing = (still and in_position and m.trunk_inclination_deg <= self.standing_deg
                             and m.conf_back * k >= 0.5)
                 bend, conf = self._same_scale(state.backend, m.back_bend_deg, m.conf_back * k, standing)
-                sample.update(back_bend_deg=bend, back_conf=conf)
+                sample.update(back_bend_deg=bend, back_conf=conf * self._steady(t, bend, conf))
         if whole and m.knee_angle_deg is not None:
             sample.update(knee_angle_deg=m.knee_angle_deg, knee_conf=m.conf_knee * k)
         if whole and m.heel_rise is not None:
@@ -476,9 +526,25 @@ class PostureEstimator:
                 # The learned mask comes from a 256 px model upsampled: its foot outline
                 # is a few pixels soft, the size of the 0.012 H heel-lift line itself.
                 # Report heel lift from it as low-confidence (unseen fails no rep).
-                coarse = self.params.heel_conf_learned if state.backend == "selfie" else 1.0
+                coarse = self.params.heel_conf_learned if state.backend in ("selfie", PARTIAL) else 1.0
                 sample.update(heel_lift=max(0.0, m.heel_rise - ref), heel_conf=m.conf_heel * k * coarse)
         return PostureSample(**sample)
+
+    def _steady(self, t: float, bend: float, conf: float) -> float:
+        """Confidence factor of a back bend from its agreement with the last ``back_jump_window_s``
+        (see :class:`EstimatorParams`); every measured bend enters the window, so a lasting change
+        is believed after about half of it."""
+        p = self.params
+        recent = self._recent_backs
+        while recent and t - recent[0][0] > p.back_jump_window_s:
+            recent.popleft()
+        factor = 1.0
+        if len(recent) >= p.back_jump_min:
+            dev = abs(bend - statistics.median(b for _, b in recent))
+            factor = min(max(1.0 - (dev - p.back_jump_deg) / p.back_jump_fade_deg, 0.0), 1.0)
+        if conf > 0:
+            recent.append((t, bend))
+        return factor
 
     def _same_scale(self, source: str, bend: float, conf: float, standing: bool) -> tuple[float, float]:
         """The back bend from mask ``source`` on the scale of the first source this person was seen with.

@@ -14,8 +14,9 @@ Backends:
   Works on the very first frame, with the person already in view (phone footage,
   station powered on with someone there).
 - :class:`AutoSegmenter` -- the default: the learned model until the background
-  model has seen the whole empty scene (it learns it *from the learned mask*, so
-  a person in view does not block learning), then the cheap background model, with
+  model has seen the empty scene (it learns it *from the learned mask*, so
+  a person in view does not block learning; what only they hide comes from the
+  learned mask meanwhile), then the cheap background model, with
   the learned model re-checking every Nth frame and taking over again if the scene
   changed (camera knocked, furniture moved).
 
@@ -109,7 +110,14 @@ class SegmenterState:
 
     @property
     def learned_mask(self) -> bool:
-        return self.backend != "background"
+        # PARTIAL: the background model's outline, the learned one only under the person's legs.
+        return self.backend not in ("background", PARTIAL)
+
+
+FUSED = "selfie+background"  # backend name of AutoSegmenter's union of the two masks
+# The background model's mask with the learned one only where the empty scene is not known yet (under a
+# person who stood in view from power-on), see AutoSegmenter.
+PARTIAL = "background+selfie"
 
 
 class Segmenter(Protocol):
@@ -234,19 +242,48 @@ class BackgroundModel:
                 return
         keep = self._keep(person_mask, small, 9)
         if person_mask is not None:
-            # A learned mask often misses legs in clothing like the floor or wall, and
-            # whatever it misses would become "background" for good. People stand on
-            # the floor: never learn below a person either (columns they span, down to
-            # the bottom of the frame), until they move away.
-            pm = cv2.resize(person_mask, (small.shape[1], small.shape[0]), interpolation=cv2.INTER_NEAREST)
-            n, _, stats, _ = cv2.connectedComponentsWithStats(pm, connectivity=8)
-            for i in range(1, n):
-                x, y, w, h, area = (int(v) for v in stats[i])
-                if area < 20:
-                    continue
-                g = max(2, w // 4)
-                keep[y:, max(0, x - g) : x + w + g] = 0
+            keep &= 1 - self._below_people(person_mask, small.shape[:2])
         self._learn(small, keep)
+
+    LEGS_FROM = 0.45  # the legs' zone of a person blob starts this far down it (from its top)
+
+    @classmethod
+    def _below_people(cls, person_mask: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+        """uint8 mask at the model's size (1 = not learned from a learned mask): the legs' zone.
+
+        A learned mask often misses legs in clothing like the floor or wall, and whatever it
+        misses would become "background" for good. People stand on the floor: below the upper
+        part of each person (the columns they span, widened, from ``LEGS_FROM`` of their height
+        down to the bottom of the frame) nothing is learned until they move away. Only the lower
+        part: the columns under a whole person never came free while someone stood in view from
+        power-on (the trunk's places, standing and hinged, lie in each other's columns)."""
+        h0, w0 = shape
+        pm = cv2.resize(person_mask, (w0, h0), interpolation=cv2.INTER_NEAREST)
+        out = np.zeros((h0, w0), np.uint8)
+        n, _, stats, _ = cv2.connectedComponentsWithStats(pm, connectivity=8)
+        for i in range(1, n):
+            x, y, w, h, area = (int(v) for v in stats[i])
+            if area < 20:
+                continue
+            g = max(2, w // 4)
+            out[y + int(cls.LEGS_FROM * h) :, max(0, x - g) : x + w + g] = 1
+        return out
+
+    def unknown(self) -> Optional[np.ndarray]:
+        """uint8 mask at the model's size: 1 where the empty scene has not been seen often enough."""
+        if self._seen is None:
+            return None
+        return (self._seen < self.min_seen).astype(np.uint8)
+
+    def known_outside(self, person_mask: np.ndarray) -> bool:
+        """The scene is known everywhere but under the person in ``person_mask`` (full resolution)
+        and their legs' zone: the model can outline the rest of them (see AutoSegmenter)."""
+        unk = self.unknown()
+        if unk is None:
+            return False
+        zone = cv2.bitwise_or(self._keep(person_mask, unk, 9) ^ 1, self._below_people(person_mask, unk.shape))
+        stray = cv2.countNonZero(cv2.bitwise_and(unk, 1 - zone))
+        return stray <= (1.0 - self.ready_coverage) * unk.size
 
     @staticmethod
     def _keep(person_mask: Optional[np.ndarray], small: np.ndarray, grow: int) -> np.ndarray:
@@ -487,15 +524,18 @@ class SelfieSegmenter:
         self.release()
 
 
-FUSED = "selfie+background"  # backend name of AutoSegmenter's union of the two masks
-
-
 class AutoSegmenter:
     """Learned mask until the empty scene is known, then the cheap background model.
 
-    The background model learns from every frame outside the learned person mask,
-    so it becomes ready even if the person never leaves. After that the learned
-    model re-checks every ``check_every`` frames. If the two masks disagree
+    The background model learns from every frame outside the learned person mask.
+    Someone standing in view from power-on hides part of the scene until they move,
+    and their legs' zone for as long as they stay: as soon as the scene is known
+    everywhere but under them, the mask is the background model's with the learned
+    one only where the scene is still unknown (:meth:`_partial`), once a check finds
+    the background model sees at least ``1 - partial_max_miss`` of the part of them it
+    can judge (``min_known`` of their sure core); a check that does not (a shirt the
+    colour of the wall) keeps the learned mask until nobody is in view. Once the whole
+    scene is known, the learned model re-checks every ``check_every`` frames. If the two masks disagree
     (intersection over union below ``trust_iou`` and the background mask misses
     more than ``max_miss`` of the learned mask's sure core: clothing that matches the wall,
     backlight, a dark floor) the background model is *distrusted*: the learned model
@@ -534,8 +574,16 @@ class AutoSegmenter:
         max_remembered: int = 2,
         recall_every: int = 5,
         distrust_after: int = 2,
+        min_known: float = 0.3,
+        partial_max_miss: float = 0.01,
+        partial_agree: int = 3,
+        partial_disagree: int = 6,
     ) -> None:
         self.background = background or BackgroundModel()
+        self.min_known = min_known
+        self.partial_max_miss = partial_max_miss
+        self.partial_agree = partial_agree
+        self.partial_disagree = partial_disagree
         self.recall_every = recall_every
         self.recalled = 0
         if learned is None:
@@ -559,6 +607,9 @@ class AutoSegmenter:
         self._changed = 0
         self._n = 0
         self.distrusted = False
+        self._partial_ok = False  # the background model with the learned mask under the person agreed at a check
+        self._partial_banned = False  # ... or it missed part of them: not again until nobody is in view
+        self._partial_run = 0  # frames in a row its check agreed (> 0) or disagreed (< 0)
         self.last_backend = ""
         self.last_iou: Optional[float] = None
         # Empty scenes learned before a relearn (camera knocked aside and put back,
@@ -572,6 +623,8 @@ class AutoSegmenter:
             self._remembered.insert(0, copy.deepcopy(self.background))
             del self._remembered[self.max_remembered :]
         self.background.reset()
+        self._partial_ok = self._partial_banned = False
+        self._partial_run = 0
         if person_mask is not None:
             self.background.learn(image, person_mask)
 
@@ -635,14 +688,72 @@ class AutoSegmenter:
             if self._n % self.check_every == 0 and self._agree(ref, seg) is not False:
                 self.distrusted = False
                 self._disagreed = 0
-            k = max(3, int(round(0.012 * image.shape[0])) | 1)
-            both = cv2.bitwise_and(ref.mask, seg.mask)
-            only_ref = _thick_parts(cv2.subtract(ref.mask, seg.mask), k)
-            only_bg = _thick_parts(cv2.subtract(seg.mask, ref.mask), k)
-            person = cv2.bitwise_or(both, cv2.bitwise_or(only_ref, only_bg))
+            person = _fuse(ref.mask, seg.mask)
             self.last_backend = FUSED
         self.background.learn(image, person)
         return Segmentation(person, self.last_backend)
+
+    def _partial(self, image: np.ndarray, ref: Segmentation) -> Optional[Segmentation]:
+        """The scene is known everywhere but under the person (in view since power-on): the
+        background model's mask, with the learned one only where the scene is still unknown.
+
+        The back and the trunk then have the background model's outline (steady to a fraction of
+        a pixel) long before the person leaves; the learned model covers the legs' zone until
+        they move. It is used once ``partial_agree`` frames in a row found that it sees what the
+        learned mask sees where the scene is known (:meth:`_agree_known`; the learned model runs on
+        every frame here anyway, so the check is cheap), and no longer after ``partial_disagree``
+        frames in a row found it does not (a shirt the colour of the wall), until nobody is in view:
+        meanwhile the learned mask is used, as before the scene was known. The scene keeps learning
+        around the union of both masks, so what the background model misses is never learned as wall.
+        """
+        if self._partial_banned:
+            return self._use_learned(image, ref)
+        bg = self.background
+        seg = bg.segment(image)
+        if seg is None or cv2.countNonZero(seg.mask) > self.max_fg_frac * seg.mask.size:
+            return self._use_learned(image, ref)
+        unk = bg.unknown()
+        assert unk is not None
+        h, w = image.shape[:2]
+        unk = cv2.dilate(unk, _K3)
+        if unk.shape != (h, w):
+            unk = cv2.resize(unk, (w, h), interpolation=cv2.INTER_NEAREST)
+        patched = cv2.bitwise_or(cv2.bitwise_and(seg.mask, seg.mask, mask=1 - unk),
+                                 cv2.bitwise_and(ref.mask, ref.mask, mask=unk))
+        agree = self._agree_known(ref, seg.mask, unk)
+        if agree:
+            self._partial_run = max(self._partial_run, 0) + 1
+            if self._partial_run >= self.partial_agree:
+                self._partial_ok = True
+        elif agree is False:
+            self._partial_run = min(self._partial_run, 0) - 1
+            if -self._partial_run >= self.partial_disagree:
+                # For good, while this person stays: what the model knows of them changes as they
+                # move (standing, only their arms and head may lie where it knows the wall).
+                self._partial_ok = False
+                self._partial_banned = True
+                return self._use_learned(image, ref)
+        if not self._partial_ok:
+            return self._use_learned(image, ref)
+        self.last_backend = PARTIAL
+        bg.learn(image, cv2.bitwise_or(patched, ref.mask))
+        return Segmentation(patched, PARTIAL)
+
+    def _agree_known(self, ref: Segmentation, bg_mask: np.ndarray, unknown: np.ndarray) -> Optional[bool]:
+        """Does the background model see the learned mask's sure core where it knows the scene?
+
+        None when it knows too little of the person to tell (``min_known`` of the core): a check
+        over the whole mask would pass on the learned mask's own pixels under the person."""
+        core = ref.mask > 0
+        if ref.soft is not None:
+            core = cv2.erode((ref.soft > 0.3).astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
+        n_all = np.count_nonzero(core)
+        core &= unknown == 0
+        n_core = np.count_nonzero(core)
+        if n_core <= 0.002 * core.size or n_core < self.min_known * n_all:
+            return None
+        self.last_miss = np.count_nonzero(core & (bg_mask == 0)) / n_core
+        return self.last_miss <= self.partial_max_miss
 
     def _agree(self, ref: Segmentation, seg: Segmentation) -> Optional[bool]:
         """Does the background mask ``seg`` see the person the learned ``ref`` sees?
@@ -676,14 +787,18 @@ class AutoSegmenter:
             self.last_backend = self.background.name
             return seg
         if not self.background.ready:
+            ref = self.learned.segment(image)
             if self._remembered and self._n % self.recall_every == 0:
-                ref = self.learned.segment(image)
                 back = self._recall(image, ref)
                 if back is not None:
                     self.last_backend = self.background.name
                     return back
-                return self._use_learned(image, ref)
-            return self._use_learned(image)
+            if ref is None or cv2.countNonZero(ref.mask) < 0.005 * ref.mask.size:
+                self._partial_banned = False  # nobody in view: the next person is judged afresh
+                self._partial_run = 0
+            elif self.background.known_outside(ref.mask):
+                return self._partial(image, ref)
+            return self._use_learned(image, ref)
         if self.distrusted:
             return self._fused(image)
         seg = self.background.segment(image)
@@ -757,6 +872,15 @@ class AutoSegmenter:
             return
         if self.learned is None or (self.background.ready and not self.distrusted):
             self.background.feedback(person_mask)
+
+
+def _fuse(ref: np.ndarray, seg: np.ndarray) -> np.ndarray:
+    """Where both masks agree, plus the whole regions only one of them covers (see AutoSegmenter._fused)."""
+    k = max(3, int(round(0.012 * ref.shape[0])) | 1)
+    both = cv2.bitwise_and(ref, seg)
+    only_ref = _thick_parts(cv2.subtract(ref, seg), k)
+    only_bg = _thick_parts(cv2.subtract(seg, ref), k)
+    return cv2.bitwise_or(both, cv2.bitwise_or(only_ref, only_bg))
 
 
 def _thick_parts(mask: np.ndarray, k: int) -> np.ndarray:

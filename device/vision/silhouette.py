@@ -280,6 +280,7 @@ def measure_silhouette(
     edge_reach: float = 2.5,
     edge_required: bool = True,
     min_contrast: float = 12.0,
+    edge_outermost: bool = False,
 ) -> Optional[SilhouetteMeasures]:
     """Measure trunk inclination, back bend, knee angle and heel rise from one person's mask.
 
@@ -299,6 +300,8 @@ def measure_silhouette(
     background model's mask is its own evidence, and in a dim room the colour edge is faint.
     ``min_contrast``: the colour step (0-255 units per pixel) that counts as an edge; contrast scales
     with the light, so a dim room needs a lower one.
+    ``edge_outermost``: take the outermost edge within reach rather than the strongest (for a
+    coarse mask whose search reaches over an arm or a sleeve inside the back).
 
     ``mask``: HxW uint8/bool, only the tracked person set. ``wall_side``:
     ``"left"`` or ``"right"`` (where the person's back is). ``height_px``: the
@@ -316,7 +319,7 @@ def measure_silhouette(
     if flip:
         m = cv2.flip(m, 1)
     res = _measure_left(m, height_px, body, soft, image, edge_reach, mirrored=flip, edge_required=edge_required,
-                        min_contrast=min_contrast)
+                        min_contrast=min_contrast, edge_outermost=edge_outermost)
     if res is None or not flip:
         return res
     return _flip_measures(res, W)
@@ -449,7 +452,7 @@ _OFFSETS: dict[tuple[float, float], tuple[np.ndarray, np.ndarray, int, int]] = {
 
 def _refine_edge_gradient(pts: np.ndarray, normal: np.ndarray, image: np.ndarray, reach: float = 2.5,
                           min_contrast: float = 12.0, mirrored: bool = False,
-                          inward: Optional[float] = None) -> tuple[np.ndarray, float]:
+                          inward: Optional[float] = None, outermost: bool = False) -> tuple[np.ndarray, float]:
     """Move each point along ``normal`` to the sub-pixel peak of the colour gradient across the edge.
 
     Outward (``normal`` points out of the body) the search reaches ``reach``; inward ``inward``
@@ -476,6 +479,14 @@ def _refine_edge_gradient(pts: np.ndarray, normal: np.ndarray, image: np.ndarray
     mag = np.sqrt(g[..., 0] + g[..., 1] + g[..., 2])  # N x K', centred on kc
     # Strongest edge within reach, and its neighbours for a parabola through the peak.
     j = mag[:, w0:w1].argmax(axis=1) + w0
+    if outermost:
+        # The back is the body's last edge before the scene: of the edges within reach (local peaks
+        # of at least ``min_contrast``), the one farthest out; inner ones are an arm, a sleeve or a fold.
+        win_ = mag[:, w0 - 1 : w1 + 1]
+        peak = (win_[:, 1:-1] >= win_[:, :-2]) & (win_[:, 1:-1] > win_[:, 2:]) & (win_[:, 1:-1] >= min_contrast)
+        has = peak.any(axis=1)
+        last = peak.shape[1] - 1 - peak[:, ::-1].argmax(axis=1)
+        j = np.where(has, last + w0, j)
     flat = mag.ravel()
     at = np.arange(0, mag.size, mag.shape[1]) + j
     y0, y1, y2 = flat[at - 1], flat[at], flat[at + 1]
@@ -499,6 +510,7 @@ def _measure_left(
     mirrored: bool = False,
     edge_required: bool = True,
     min_contrast: float = 12.0,
+    edge_outermost: bool = False,
 ) -> Optional[SilhouetteMeasures]:
     """Measure a mask whose back is on the left. ``mirrored``: ``m`` is the left-right
     mirror of ``image``/``soft`` (a right wall), so they are sampled at mirrored x."""
@@ -539,7 +551,7 @@ def _measure_left(
     res.trunk_inclination_deg = math.degrees(math.atan2(Sx - Jx, -(Sy - Jy)))
     res.conf_trunk = _size_conf(T, body.trunk_full_px)
     measure_back(path, axis, H, body, res, soft=soft, image=image, edge_reach=edge_reach, mirrored=mirrored,
-                 edge_required=edge_required, min_contrast=min_contrast)
+                 edge_required=edge_required, min_contrast=min_contrast, edge_outermost=edge_outermost)
     _measure_legs(m, res, np.array([Jx, Jy]), body, has_row)
     return res
 
@@ -617,7 +629,7 @@ def trunk_axis(path: np.ndarray, buttock: tuple[float, float], H: float,
 def measure_back(path: np.ndarray, axis: tuple[tuple[float, float], tuple[float, float]], H: float,
                  body: BodyModel, res: SilhouetteMeasures, soft: Optional[np.ndarray] = None,
                  image: Optional[np.ndarray] = None, edge_reach: float = 2.5, mirrored: bool = False,
-                 edge_required: bool = True, min_contrast: float = 12.0) -> None:
+                 edge_required: bool = True, min_contrast: float = 12.0, edge_outermost: bool = False) -> None:
     """The virtual dowel: the back's bend from sacrum top to neck base, with its confidence (sets
     ``back_segment``, ``chord``, ``sagitta_px``, ``back_bend_deg``, ``conf_back``, ``edge_support``;
     leaves ``back_bend_deg`` None when the back cannot be measured)."""
@@ -635,7 +647,7 @@ def measure_back(path: np.ndarray, axis: tuple[tuple[float, float], tuple[float,
     nb = -_rot((seg[-1] - seg[0]) / max(1e-9, float(np.linalg.norm(seg[-1] - seg[0]))))
     if image is not None:
         seg, support = _refine_edge_gradient(seg, nb, image, reach=edge_reach, mirrored=mirrored,
-                                             min_contrast=min_contrast)
+                                             min_contrast=min_contrast, outermost=edge_outermost)
         res.edge_support = support
     elif soft is not None:
         seg = _refine_edge(seg, nb, soft, mirrored=mirrored)
