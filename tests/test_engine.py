@@ -277,6 +277,12 @@ def test_a_fault_must_hold_not_flicker():
     assert sustained_max(spike) == 2.0
     assert sustained_max(held) == 30.0
     assert sustained_max([(0.0, 5.0), (0.03, 40.0), (0.06, 6.0)]) == 6.0  # too short: the median
+    # Glitches scattered among unseen frames (only every 4th frame seen for 0.3 s, all of them
+    # wrong) are no sustained level; the same level seen in every frame is.
+    seen = [i for i in range(60) if not 30 <= i < 40 or i in (30, 34, 38)]
+    scattered = [(i / fps, 30.0 if 30 <= i < 40 else 2.0) for i in seen]
+    assert sustained_max(scattered) == 2.0
+    assert sustained_max(held[:30] + [(t, 30.0) for t, _ in held[30:40]] + held[40:]) == 30.0
 
 
 def test_single_frame_measurement_spikes_do_not_fail_a_good_rep():

@@ -829,11 +829,20 @@ def sustained_max(samples: list[tuple[float, float]], hold_s: float = SUSTAIN_S)
     For every window of consecutive samples spanning at least ``hold_s`` take
     its minimum; return the largest such minimum. With too few samples to span
     ``hold_s`` it falls back to the median, so one outlier never decides.
+    ``samples`` holds only the frames where the measure was seen: a window may not
+    bridge a gap of unseen frames (more than 2.5 times the usual spacing), so a few
+    confident glitches scattered among unseen frames never make a "sustained" level.
     """
     if not samples:
         return None
-    best: Optional[float] = None
     n = len(samples)
+    gaps = [samples[k + 1][0] - samples[k][0] for k in range(n - 1)]
+    max_gap = 2.5 * statistics.median(gaps) if gaps else 0.0
+    # breaks_before[k]: how many gaps too wide to bridge lie before sample k
+    breaks_before = [0] * n
+    for k, g in enumerate(gaps):
+        breaks_before[k + 1] = breaks_before[k] + (g > max_gap)
+    best: Optional[float] = None
     j = 0
     for i in range(n):
         j = max(j, i)
@@ -841,6 +850,8 @@ def sustained_max(samples: list[tuple[float, float]], hold_s: float = SUSTAIN_S)
             j += 1
         if j >= n:
             break
+        if breaks_before[j] != breaks_before[i]:
+            continue
         low = min(v for _, v in samples[i : j + 1])
         best = low if best is None else max(best, low)
     if best is None:
