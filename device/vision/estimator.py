@@ -12,6 +12,8 @@ standing heel reference, kept in a :class:`device.vision.tracking.PersonTrack`
 
 from __future__ import annotations
 
+import statistics
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Optional
 
