@@ -231,6 +231,23 @@ def test_select_person_prefers_the_tracked_blob():
     assert select_person(np.zeros_like(mask), 60) is None
 
 
+def test_a_passer_by_parting_from_the_athlete_does_not_take_the_track():
+    # While a bigger passer-by walked in front, the two were one blob: the track's box is their union,
+    # and the passer-by (larger, overlapping more of it) wins on size and overlap alone. The athlete is
+    # the blob standing where their feet were planted (the passer-by's feet are lower: nearer the camera).
+    mask = np.zeros((240, 320), np.uint8)
+    mask[40:200, 100:140] = 255  # athlete, feet at x ~120 on the floor line y = 200
+    mask[20:236, 150:215] = 255  # passer-by in front, parting to the right
+    union = (100, 20, 115, 216)
+    blob = select_person(mask, 60, previous=union)
+    assert blob is not None and blob.bbox[0] == 150  # what happened without the planted feet
+    blob = select_person(mask, 60, previous=union, planted=(120.0, 200.0, 8.0))
+    assert blob is not None and blob.bbox[0] == 100
+    # Planted feet under no blob (the athlete walked off): size and overlap decide as before.
+    blob = select_person(mask, 60, previous=union, planted=(20.0, 200.0, 8.0))
+    assert blob is not None and blob.bbox[0] == 150
+
+
 def test_annotate_draws_without_changing_the_input():
     sc = _scenario("left", kinds=("good",))
     est, out = _run(sc, "background", t_end=6.0)

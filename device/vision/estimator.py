@@ -70,6 +70,10 @@ class EstimatorParams:
     back_jump_deg: float = 20.0
     back_jump_fade_deg: float = 10.0
     back_jump_min: int = 3  # bends in the window before the check applies
+    # Where the person last stood with feet still is where the track is (see select_person): kept
+    # this long after the last still frame, with this tolerance on the floor line (fraction of H).
+    planted_keep_s: float = 10.0
+    planted_tol: float = 0.05
 
 
 class PersonBlob:
@@ -163,13 +167,20 @@ def select_person(
     min_height_px: float,
     previous: Optional[tuple[int, int, int, int]] = None,
     wall_side: Optional[str] = None,
+    planted: Optional[tuple[float, float, float]] = None,
 ) -> Optional[PersonBlob]:
     """Pick the tracked person among the foreground blobs.
 
     Plausible blobs are at least ``min_height_px`` tall and not much wider than
     a person bending over. The tracked person (overlapping ``previous``) wins, so
     a passer-by walking behind or beside them is ignored; with no track, the
-    largest blob wins, ties going to the one nearer the wall side. Small
+    largest blob wins, ties going to the one nearer the wall side.
+    ``planted``: (feet x, floor y, tolerance px) where the tracked person last stood
+    with their feet still. A blob standing there (feet x within its width, its bottom
+    within the tolerance of that floor line) is the person at the station: a larger
+    passer-by walking in front, whose box overlapped the track's while the two were
+    one blob, does not take the track when they part (their feet are elsewhere,
+    and nearer the camera, lower in the picture). Small
     fragments inside the person's box (a hand, the weight) are merged, and holes
     (clothing that matches the background) are filled: measures use the outline.
     """
@@ -206,6 +217,10 @@ def select_person(
             inter = ix * iy
             union = w * h + pw * ph - inter
             score *= 1.0 + 10.0 * (inter / union if union else 0.0)
+        if planted is not None:
+            fx, fy, tol = planted
+            if x <= fx <= x + w and abs(y + h - fy) <= tol:
+                score *= 100.0
         if wall_side is not None:
             cx = x + w / 2
             near = 1.0 - (cx / W if wall_side == "left" else 1.0 - cx / W)
@@ -367,6 +382,7 @@ class PostureEstimator:
         # bend from one is put on the scale of the first one this person was seen with.
         self._stand_backs: dict[str, StandingReference] = {}
         self._ref_source: Optional[str] = None
+        self._planted: Optional[tuple[float, float, float, float]] = None  # feet x, floor y, tolerance, t
 
     # -- state helpers -------------------------------------------------------
 
@@ -410,7 +426,11 @@ class PostureEstimator:
         dbg.people_mask = seg.mask
         Hf, Wf = img.shape[:2]
         side_now, _ = self._wall_side()
-        blob = select_person(seg.mask, self.min_height_frac * Hf, self._bbox, side_now)
+        planted = self._planted
+        if planted is not None and t - planted[3] > self.params.planted_keep_s:
+            planted = self._planted = None
+        blob = select_person(seg.mask, self.min_height_frac * Hf, self._bbox, side_now,
+                             None if planted is None else planted[:3])
         # The background never learns where the person is now or was last frame:
         # one frame where the mask splits must not let part of them be absorbed.
         last = self._last_blob
@@ -456,10 +476,14 @@ class PostureEstimator:
         H = standing_h if standing_h is not None else float(h)
         dbg.standing_height_px = H
 
+        feet_x = None
         if not bottom_cut:
-            self.track.feet.add(t, self._feet_x(blob, y + h - 1, H))
+            feet_x = self._feet_x(blob, y + h - 1, H)
+            self.track.feet.add(t, feet_x)
         still = (not bottom_cut) and self._still(t, H)
         dbg.still = still
+        if still and whole and feet_x is not None:
+            self._planted = (feet_x, float(y + h), self.params.planted_tol * H, t)
 
         # Facing votes only from planted feet: a walking stride spreads the feet.
         if whole and still and self.wall_side_setting == "auto":
