@@ -73,6 +73,9 @@ class EstimatorParams:
     # Where the person last stood with feet still is where the track is (see select_person): kept
     # this long after the last still frame, with this tolerance on the floor line (fraction of H).
     planted_keep_s: float = 10.0
+    # A learned mask joins the buttocks to a dark thing on the wall they touch when hinged (a switch):
+    # the buttock is looked for on the mask opened by a disc of this fraction of H (see measure_silhouette).
+    buttock_open_learned: float = 0.05
     planted_tol: float = 0.05
 
 
@@ -518,7 +521,8 @@ class PostureEstimator:
         # Contrast scales with the light: a dim room's back edge is a smaller colour step.
         light = min(max(float(np.mean(cv2.mean(patch)[:3])) / p.contrast_ref_level, p.contrast_min_factor), 1.0)
         m = measure_silhouette(crop, side, H, self.body, soft, patch, edge_reach=reach,
-                               min_contrast=p.edge_contrast * light, edge_outermost=state.learned_mask)
+                               min_contrast=p.edge_contrast * light, edge_outermost=state.learned_mask,
+                               buttock_open=p.buttock_open_learned if state.learned_mask else 0.0)
         if m is not None:
             m = shift_measures(m, x0, y0)
         dbg.measures = m
