@@ -302,16 +302,28 @@ def _people(mask: np.ndarray, min_height_px: float) -> Optional[np.ndarray]:
 
 def _without_thin_attachments(crop: np.ndarray, H: float, frac: float, min_area: float = 0.03) -> np.ndarray:
     """The person's mask without what hangs on by a thin bridge (an opening at ``frac`` of the standing
-    height ``H``), and without the pieces that are then small (under ``min_area`` of the whole)."""
+    height ``H``), and without the pieces that are then small (under ``min_area`` of the whole).
+
+    Only the mask's main part is opened: the fragments :func:`select_person` merged into the person
+    (feet the learned mask cut off at dark shoes, a head apart at the neck) are kept as they are. They
+    hang on by nothing, and dropping them as small raised the floor line to the shins (in a dim room
+    the hip band then lay at the shoulders)."""
+    n0, lab0, st0, _ = cv2.connectedComponentsWithStats(crop, connectivity=8)
+    if n0 <= 1:
+        return crop
+    main = 1 + int(np.argmax(st0[1:, cv2.CC_STAT_AREA]))
+    body = cv2.compare(lab0, main, cv2.CMP_EQ)
     k = max(3, int(round(frac * H)) | 1)
-    opened = cv2.morphologyEx(crop, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
+    opened = cv2.morphologyEx(body, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
     n, labels, stats, _ = cv2.connectedComponentsWithStats(opened, connectivity=8)
-    if n <= 2:
-        return opened
-    areas = stats[1:, cv2.CC_STAT_AREA]
-    keep = np.zeros(n, np.uint8)
-    keep[1:][areas >= min_area * areas.sum()] = 255
-    return keep[labels]
+    if n > 2:
+        areas = stats[1:, cv2.CC_STAT_AREA]
+        keep = np.zeros(n, np.uint8)
+        keep[1:][areas >= min_area * areas.sum()] = 255
+        opened = keep[labels]
+    if n0 > 2:
+        opened = cv2.bitwise_or(opened, cv2.bitwise_and(crop, cv2.bitwise_not(body)))
+    return opened
 
 
 class PostureEstimator:
