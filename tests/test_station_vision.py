@@ -134,3 +134,22 @@ def test_a_still_person_who_is_not_the_tracked_one_is_not_learned_as_wall():
         assert d.person is not None and d.person.bbox[0] < 50  # the larger one stays the tracked one
         kept.append(np.count_nonzero(d.people_mask[25:110, 110:128]) / (85 * 18))
     assert min(kept[-50:]) > 0.9, kept[-1]
+
+
+def test_thin_attachments_go_but_merged_fragments_stay():
+    """A learned mask's bridge to a dark thing on the wall is cut off; the fragments the person's
+    selection merged in (feet cut off at dark shoes) are kept: without them the floor line rose to the
+    shins and the hip band lay at the shoulders."""
+    from device.vision.estimator import _without_thin_attachments
+
+    H = 300.0
+    crop = np.zeros((340, 160), np.uint8)
+    crop[10:250, 40:110] = 255  # head to shins
+    crop[120:123, 110:140] = 255  # a 3 px bridge ...
+    crop[110:135, 140:150] = 255  # ... to a switch on the wall
+    crop[270:290, 40:100] = 255  # the feet, apart from the shins
+    out = _without_thin_attachments(crop, H, 0.02, 0.03)
+    assert out[120:135, 112:150].max() == 0  # bridge and switch gone
+    assert (out[270:290, 40:100] > 0).all()  # the feet kept whole
+    assert np.flatnonzero(out.any(axis=1))[-1] == 289  # so the floor line stays at the feet
+    assert (out[20:240, 50:100] > 0).all()  # the body itself untouched inside

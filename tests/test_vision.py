@@ -231,6 +231,23 @@ def test_select_person_prefers_the_tracked_blob():
     assert select_person(np.zeros_like(mask), 60) is None
 
 
+def test_a_passer_by_parting_from_the_athlete_does_not_take_the_track():
+    # While a bigger passer-by walked in front, the two were one blob: the track's box is their union,
+    # and the passer-by (larger, overlapping more of it) wins on size and overlap alone. The athlete is
+    # the blob standing where their feet were planted (the passer-by's feet are lower: nearer the camera).
+    mask = np.zeros((240, 320), np.uint8)
+    mask[40:200, 100:140] = 255  # athlete, feet at x ~120 on the floor line y = 200
+    mask[20:236, 150:215] = 255  # passer-by in front, parting to the right
+    union = (100, 20, 115, 216)
+    blob = select_person(mask, 60, previous=union)
+    assert blob is not None and blob.bbox[0] == 150  # what happened without the planted feet
+    blob = select_person(mask, 60, previous=union, planted=(120.0, 200.0, 8.0))
+    assert blob is not None and blob.bbox[0] == 100
+    # Planted feet under no blob (the athlete walked off): size and overlap decide as before.
+    blob = select_person(mask, 60, previous=union, planted=(20.0, 200.0, 8.0))
+    assert blob is not None and blob.bbox[0] == 150
+
+
 def test_annotate_draws_without_changing_the_input():
     sc = _scenario("left", kinds=("good",))
     est, out = _run(sc, "background", t_end=6.0)
@@ -420,3 +437,34 @@ def test_select_person_at_the_frame_edge_matches_the_whole_frame_computation():
     want = expected.copy()
     want[5, 600] |= 9  # painting ORs the person in, leaving other pixels alone
     assert np.array_equal(canvas, want)
+
+
+@pytest.mark.parametrize("wall_side", ["left", "right"])
+def test_a_bump_on_the_buttocks_does_not_move_the_hip(wall_side):
+    """A learned mask joins the hinged buttocks to a dark switch on the wall behind them: with
+    ``buttock_open`` the bump is not taken for the buttock (the hip and the trunk stay put); without
+    it the trunk read several degrees too inclined. On a mask without a bump it changes nothing."""
+    sc = _scenario(wall_side, kinds=("good",), size=(640, 480), camera_noise=False)
+    ts = [t for t in sc.frame_times() if sc.truth_at(t).phase == "bottom"]
+    t = ts[len(ts) // 2]
+    mask = sc.render_mask(t)
+    stand = sc.render_mask(next(u for u in sc.frame_times() if sc.truth_at(u).phase == "standing"))
+    ys = np.flatnonzero(stand.any(axis=1))
+    H = float(ys[-1] - ys[0] + 1)
+    plain = measure_silhouette(mask, wall_side, H)
+    assert plain is not None and plain.trunk_inclination_deg is not None
+    same = measure_silhouette(mask, wall_side, H, buttock_open=0.05)
+    assert same.trunk_inclination_deg == pytest.approx(plain.trunk_inclination_deg, abs=1e-9)
+    # A switch-sized bump (0.025 H wide, 0.04 H tall) on the rearmost point of the buttocks.
+    bx, by = (int(round(v)) for v in plain.buttock)
+    bw, bh = int(0.025 * H), int(0.04 * H)
+    bumped = mask.copy()
+    if wall_side == "left":
+        bumped[by - bh // 2 : by + bh // 2, bx - bw : bx + 2] = 255
+    else:
+        bumped[by - bh // 2 : by + bh // 2, bx - 1 : bx + bw + 1] = 255
+    fooled = measure_silhouette(bumped, wall_side, H)
+    assert abs(fooled.trunk_inclination_deg - plain.trunk_inclination_deg) > 2.0
+    fixed = measure_silhouette(bumped, wall_side, H, buttock_open=0.05)
+    assert abs(fixed.trunk_inclination_deg - plain.trunk_inclination_deg) < 1.0
+    assert abs(fixed.hip[0] - plain.hip[0]) < 2.0 and abs(fixed.hip[1] - plain.hip[1]) < 2.0

@@ -70,6 +70,13 @@ class EstimatorParams:
     back_jump_deg: float = 20.0
     back_jump_fade_deg: float = 10.0
     back_jump_min: int = 3  # bends in the window before the check applies
+    # Where the person last stood with feet still is where the track is (see select_person): kept
+    # this long after the last still frame, with this tolerance on the floor line (fraction of H).
+    planted_keep_s: float = 10.0
+    # A learned mask joins the buttocks to a dark thing on the wall they touch when hinged (a switch):
+    # the buttock is looked for on the mask opened by a disc of this fraction of H (see measure_silhouette).
+    buttock_open_learned: float = 0.05
+    planted_tol: float = 0.05
 
 
 class PersonBlob:
@@ -163,13 +170,20 @@ def select_person(
     min_height_px: float,
     previous: Optional[tuple[int, int, int, int]] = None,
     wall_side: Optional[str] = None,
+    planted: Optional[tuple[float, float, float]] = None,
 ) -> Optional[PersonBlob]:
     """Pick the tracked person among the foreground blobs.
 
     Plausible blobs are at least ``min_height_px`` tall and not much wider than
     a person bending over. The tracked person (overlapping ``previous``) wins, so
     a passer-by walking behind or beside them is ignored; with no track, the
-    largest blob wins, ties going to the one nearer the wall side. Small
+    largest blob wins, ties going to the one nearer the wall side.
+    ``planted``: (feet x, floor y, tolerance px) where the tracked person last stood
+    with their feet still. A blob standing there (feet x within its width, its bottom
+    within the tolerance of that floor line) is the person at the station: a larger
+    passer-by walking in front, whose box overlapped the track's while the two were
+    one blob, does not take the track when they part (their feet are elsewhere,
+    and nearer the camera, lower in the picture). Small
     fragments inside the person's box (a hand, the weight) are merged, and holes
     (clothing that matches the background) are filled: measures use the outline.
     """
@@ -206,6 +220,10 @@ def select_person(
             inter = ix * iy
             union = w * h + pw * ph - inter
             score *= 1.0 + 10.0 * (inter / union if union else 0.0)
+        if planted is not None:
+            fx, fy, tol = planted
+            if x <= fx <= x + w and abs(y + h - fy) <= tol:
+                score *= 100.0
         if wall_side is not None:
             cx = x + w / 2
             near = 1.0 - (cx / W if wall_side == "left" else 1.0 - cx / W)
@@ -284,16 +302,28 @@ def _people(mask: np.ndarray, min_height_px: float) -> Optional[np.ndarray]:
 
 def _without_thin_attachments(crop: np.ndarray, H: float, frac: float, min_area: float = 0.03) -> np.ndarray:
     """The person's mask without what hangs on by a thin bridge (an opening at ``frac`` of the standing
-    height ``H``), and without the pieces that are then small (under ``min_area`` of the whole)."""
+    height ``H``), and without the pieces that are then small (under ``min_area`` of the whole).
+
+    Only the mask's main part is opened: the fragments :func:`select_person` merged into the person
+    (feet the learned mask cut off at dark shoes, a head apart at the neck) are kept as they are. They
+    hang on by nothing, and dropping them as small raised the floor line to the shins (in a dim room
+    the hip band then lay at the shoulders)."""
+    n0, lab0, st0, _ = cv2.connectedComponentsWithStats(crop, connectivity=8)
+    if n0 <= 1:
+        return crop
+    main = 1 + int(np.argmax(st0[1:, cv2.CC_STAT_AREA]))
+    body = cv2.compare(lab0, main, cv2.CMP_EQ)
     k = max(3, int(round(frac * H)) | 1)
-    opened = cv2.morphologyEx(crop, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
+    opened = cv2.morphologyEx(body, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
     n, labels, stats, _ = cv2.connectedComponentsWithStats(opened, connectivity=8)
-    if n <= 2:
-        return opened
-    areas = stats[1:, cv2.CC_STAT_AREA]
-    keep = np.zeros(n, np.uint8)
-    keep[1:][areas >= min_area * areas.sum()] = 255
-    return keep[labels]
+    if n > 2:
+        areas = stats[1:, cv2.CC_STAT_AREA]
+        keep = np.zeros(n, np.uint8)
+        keep[1:][areas >= min_area * areas.sum()] = 255
+        opened = keep[labels]
+    if n0 > 2:
+        opened = cv2.bitwise_or(opened, cv2.bitwise_and(crop, cv2.bitwise_not(body)))
+    return opened
 
 
 class PostureEstimator:
@@ -367,6 +397,7 @@ class PostureEstimator:
         # bend from one is put on the scale of the first one this person was seen with.
         self._stand_backs: dict[str, StandingReference] = {}
         self._ref_source: Optional[str] = None
+        self._planted: Optional[tuple[float, float, float, float]] = None  # feet x, floor y, tolerance, t
 
     # -- state helpers -------------------------------------------------------
 
@@ -410,7 +441,11 @@ class PostureEstimator:
         dbg.people_mask = seg.mask
         Hf, Wf = img.shape[:2]
         side_now, _ = self._wall_side()
-        blob = select_person(seg.mask, self.min_height_frac * Hf, self._bbox, side_now)
+        planted = self._planted
+        if planted is not None and t - planted[3] > self.params.planted_keep_s:
+            planted = self._planted = None
+        blob = select_person(seg.mask, self.min_height_frac * Hf, self._bbox, side_now,
+                             None if planted is None else planted[:3])
         # The background never learns where the person is now or was last frame:
         # one frame where the mask splits must not let part of them be absorbed.
         last = self._last_blob
@@ -456,10 +491,14 @@ class PostureEstimator:
         H = standing_h if standing_h is not None else float(h)
         dbg.standing_height_px = H
 
+        feet_x = None
         if not bottom_cut:
-            self.track.feet.add(t, self._feet_x(blob, y + h - 1, H))
+            feet_x = self._feet_x(blob, y + h - 1, H)
+            self.track.feet.add(t, feet_x)
         still = (not bottom_cut) and self._still(t, H)
         dbg.still = still
+        if still and whole and feet_x is not None:
+            self._planted = (feet_x, float(y + h), self.params.planted_tol * H, t)
 
         # Facing votes only from planted feet: a walking stride spreads the feet.
         if whole and still and self.wall_side_setting == "auto":
@@ -494,7 +533,8 @@ class PostureEstimator:
         # Contrast scales with the light: a dim room's back edge is a smaller colour step.
         light = min(max(float(np.mean(cv2.mean(patch)[:3])) / p.contrast_ref_level, p.contrast_min_factor), 1.0)
         m = measure_silhouette(crop, side, H, self.body, soft, patch, edge_reach=reach,
-                               min_contrast=p.edge_contrast * light, edge_outermost=state.learned_mask)
+                               min_contrast=p.edge_contrast * light, edge_outermost=state.learned_mask,
+                               buttock_open=p.buttock_open_learned if state.learned_mask else 0.0)
         if m is not None:
             m = shift_measures(m, x0, y0)
         dbg.measures = m

@@ -281,6 +281,7 @@ def measure_silhouette(
     edge_required: bool = True,
     min_contrast: float = 12.0,
     edge_outermost: bool = False,
+    buttock_open: float = 0.0,
 ) -> Optional[SilhouetteMeasures]:
     """Measure trunk inclination, back bend, knee angle and heel rise from one person's mask.
 
@@ -302,6 +303,11 @@ def measure_silhouette(
     with the light, so a dim room needs a lower one.
     ``edge_outermost``: take the outermost edge within reach rather than the strongest (for a
     coarse mask whose search reaches over an arm or a sleeve inside the back).
+    ``buttock_open``: when > 0, the buttock is the rearmost point in the hip band of the mask
+    opened by a disc of this fraction of ``height_px``: a learned mask reaches out to a dark thing
+    on the wall that the hinged buttocks touch (a switch, a socket), and that bump, not the
+    buttock, was the rearmost point (the hip then sat too far back and the trunk read ~8 deg too
+    inclined). A buttock (radius ~0.06 H) survives the opening; a small bump does not.
 
     ``mask``: HxW uint8/bool, only the tracked person set. ``wall_side``:
     ``"left"`` or ``"right"`` (where the person's back is). ``height_px``: the
@@ -319,7 +325,7 @@ def measure_silhouette(
     if flip:
         m = cv2.flip(m, 1)
     res = _measure_left(m, height_px, body, soft, image, edge_reach, mirrored=flip, edge_required=edge_required,
-                        min_contrast=min_contrast, edge_outermost=edge_outermost)
+                        min_contrast=min_contrast, edge_outermost=edge_outermost, buttock_open=buttock_open)
     if res is None or not flip:
         return res
     return _flip_measures(res, W)
@@ -511,6 +517,7 @@ def _measure_left(
     edge_required: bool = True,
     min_contrast: float = 12.0,
     edge_outermost: bool = False,
+    buttock_open: float = 0.0,
 ) -> Optional[SilhouetteMeasures]:
     """Measure a mask whose back is on the left. ``mirrored``: ``m`` is the left-right
     mirror of ``image``/``soft`` (a right wall), so they are sampled at mirrored x."""
@@ -535,6 +542,10 @@ def _measure_left(
     if bi is None:
         return res
     res.buttock = (float(sc[bi, 0]), float(sc[bi, 1]))
+    if buttock_open > 0:
+        found = _buttock_without_bumps(m, sc, bi, floor_y, H, body, buttock_open, k)
+        if found is not None:
+            bi, res.buttock = found
     path = back_path(sc, bi, H)
     res.back_path = path
     if len(path) < 10:
@@ -567,6 +578,28 @@ def find_buttock(sc: np.ndarray, floor_y: float, H: float, body: BodyModel) -> O
     near = band[sc[band, 0] <= xmin + 0.5]
     # Several contour runs can touch the minimum (a flat buttock): take the middle.
     return int(near[len(near) // 2])
+
+
+def _buttock_without_bumps(m: np.ndarray, sc: np.ndarray, bi: int, floor_y: float, H: float, body: BodyModel,
+                           frac: float, smooth_k: int) -> Optional[tuple[int, tuple[float, float]]]:
+    """The buttock found on ``m`` opened by a disc of ``frac`` H, where it lies farther from the wall
+    than ``sc[bi]`` (a bump was removed): (index of the nearest point of ``sc``, where the back's
+    outline is walked from; the buttock point itself). None when the opening changes nothing."""
+    k = max(3, int(round(frac * H)) | 1)
+    # Only the hip band (plus a margin of the disc's size) is opened and outlined.
+    y0 = max(0, int(floor_y - body.hip_band[1] * H) - 2 * k)
+    y1 = min(m.shape[0], int(floor_y - body.hip_band[0] * H) + 2 * k + 1)
+    opened = cv2.morphologyEx(m[y0:y1], cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
+    c = outer_contour(opened)
+    if c is None or len(c) < 20:
+        return None
+    c[:, 1] += y0
+    sc2 = _smooth_closed(c, smooth_k)
+    b2 = find_buttock(sc2, floor_y, H, body)
+    if b2 is None or sc2[b2, 0] <= sc[bi, 0] + 1.0:
+        return None
+    p = sc2[b2]
+    return int(np.argmin(((sc - p) ** 2).sum(axis=1))), (float(p[0]), float(p[1]))
 
 
 def back_path(sc: np.ndarray, bi: int, H: float) -> np.ndarray:
