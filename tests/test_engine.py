@@ -417,3 +417,12 @@ def test_a_station_running_for_weeks_keeps_only_recent_reps_in_memory(monkeypatc
     # Trimmed when a set starts: at most MAX_REPS_KEPT old reps plus the current set's.
     assert len(eng.reps) <= 4 + 3
     assert eng.reps[-1].index == 12 and [r.index for r in eng.reps] == list(range(13 - len(eng.reps), 13))
+
+
+def test_a_flicker_of_the_cameras_view_is_no_shallow_rep():
+    """The in-position test flickering for a few frames just before a real rep must not make an extra
+    0.2 s 'shallow' rep (seen in the camouflage scenario); a real hinge without contact still is one."""
+    s = build([PlanRep(), PlanRep(down_s=0.1, up_s=0.1, hold_s=0.0, contact=False), PlanRep(),
+               PlanRep(contact=False)])
+    eng, _ = run(s)
+    assert verdicts(eng) == [Verdict.GOOD, Verdict.GOOD, Verdict.SHALLOW]

@@ -66,6 +66,10 @@ POSTURE_STALE_S = 0.5
 BASELINE_SAMPLES = 60
 BASELINE_MIN_SAMPLES = 5
 BASELINE_MAX_AGE_S = 30.0
+# A "rep" without contact shorter than this is a flicker of the camera's view (the person
+# briefly not in position), not a hinge down and up: dropped. (With contact it is a rep, judged
+# too fast.)
+MIN_SHALLOW_REP_S = 0.4
 # A "rep" longer than this is someone resting bent over or leaving: dropped.
 MAX_REP_S = 20.0
 # Out of position this long during a rep (not at the wall, not in view) aborts it.
@@ -668,6 +672,8 @@ class RepEngine:
             return
         elif not contact and not rep.near_wall and (rep.peak_incl is None or rep.peak_incl <= self.th.leave_deg):
             return  # neither a hinge the camera saw nor hips the sensor saw
+        elif not contact and end_s - rep.start_s < MIN_SHALLOW_REP_S:
+            return  # a flicker of the camera's view, not a hinge down and up
 
         if self.baseline is None:  # camera was blind at the start of the set
             self._take_baseline(end_s, None)
