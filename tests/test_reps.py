@@ -181,6 +181,17 @@ def test_a_squat_with_the_back_hidden_is_still_judged_squat_never_good():
     assert eng.reps[-1].verdict is Verdict.SQUAT
 
 
+def test_one_glitching_trunk_frame_does_not_turn_a_squat_into_a_good_rep():
+    """The squat pattern is judged on the trunk's inclination held for a moment, like every fault:
+    a landmark glitch of one or two frames at 40 deg in an upright squat leaves it a squat."""
+    samples = stream(STAND, CASES["squat-style kettlebell deadlifts"][1])
+    bottoms = sorted(range(len(samples)), key=lambda i: samples[i].hip_height or 1.0)[:1]
+    i = bottoms[0]
+    glitched = [replace(p, trunk_inclination_deg=40.0) if k in (i, i + 1) else p for k, p in enumerate(samples)]
+    eng = analyse(glitched)
+    assert [r.verdict for r in eng.reps] == [Verdict.SQUAT, Verdict.SQUAT]
+
+
 def test_a_deep_hinge_with_bent_knees_is_not_a_squat():
     eng = analyse(stream(STAND, [HOLD, lower(1.5), SETUP, pull(), HOLD]))
     assert [r.verdict for r in eng.reps] == [Verdict.GOOD]  # knees at 100 deg, but the trunk at 65

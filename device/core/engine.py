@@ -130,6 +130,7 @@ class _RepInProgress:
     seen_frames: int = 0  # frames with the trunk and the back measured
     trunk_frames: int = 0  # frames with the trunk measured (the squat pattern needs no back)
     back: list[tuple[float, float]] = field(default_factory=list)  # (t, back_bend)
+    incl: list[tuple[float, float]] = field(default_factory=list)  # (t, trunk inclination), seen frames
     knee: list[tuple[float, float]] = field(default_factory=list)
     heel: list[tuple[float, float]] = field(default_factory=list)
     provisional_sent: bool = False
@@ -265,6 +266,7 @@ class RepEngine:
             if seen:
                 rep.trunk_frames += 1
                 incl = p.trunk_inclination_deg
+                rep.incl.append((p.t, incl))
                 if rep.peak_incl is None or incl > rep.peak_incl:
                     rep.peak_incl, rep.peak_t = incl, p.t
                 if self._back_seen(p):
@@ -598,6 +600,11 @@ class RepEngine:
     def _heel(self, rep: _RepInProgress, until: Optional[float] = None) -> Optional[float]:
         return sustained_max([(tt, h) for tt, h in rep.heel if until is None or tt <= until])
 
+    def _held_incl(self, rep: _RepInProgress, until: Optional[float] = None) -> Optional[float]:
+        """The largest trunk inclination in the rep that held for SUSTAIN_S: the squat pattern
+        ("the trunk stays upright") is judged on it, so one glitching frame never decides."""
+        return sustained_max([(tt, a) for tt, a in rep.incl if until is None or tt <= until])
+
     def _deepest_knee(self, rep: _RepInProgress, until: Optional[float] = None) -> Optional[float]:
         """The deepest knee bend in the rep that held for SUSTAIN_S (smallest angle)."""
         peak = sustained_max([(tt, -k) for tt, k in rep.knee if until is None or tt <= until])
@@ -639,7 +646,7 @@ class RepEngine:
             return False
         if rep.trunk_frames / rep.posture_frames < self.th.min_seen_fraction:
             return False
-        faults = self._posture_faults(None, None, None, rep.peak_incl, self._deepest_knee(rep, until))
+        faults = self._posture_faults(None, None, None, self._held_incl(rep, until), self._deepest_knee(rep, until))
         return Verdict.SQUAT in faults
 
     def _provisional_verdict(self, rep: _RepInProgress, t: float) -> Verdict:
@@ -649,7 +656,7 @@ class RepEngine:
         if not self._checked(rep):
             return Verdict.SQUAT if self._squat_seen(rep, t) else Verdict.UNCHECKED
         faults = self._posture_faults(self._rounding(rep, t), self._knee_at(rep, t, t), self._heel(rep, t),
-                                      rep.peak_incl, self._deepest_knee(rep, t))
+                                      self._held_incl(rep, t), self._deepest_knee(rep, t))
         return faults[0] if faults else Verdict.GOOD
 
     def _finish_rep(self, end_s: float, events: list[Event]) -> None:
@@ -692,7 +699,7 @@ class RepEngine:
         if self.has_contact_sensor and not contact:
             faults.append(Verdict.SHALLOW)
         if checked:
-            faults += self._posture_faults(rounding, knee, heel, rep.peak_incl, deepest_knee)
+            faults += self._posture_faults(rounding, knee, heel, self._held_incl(rep), deepest_knee)
         if self.checks.tempo and end_s - rep.start_s < self.th.min_rep_s:
             faults.append(Verdict.TOO_FAST)
         faults.sort(key=FAULT_ORDER.index)
