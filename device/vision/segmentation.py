@@ -100,8 +100,9 @@ class SegmenterState:
 
     ``backend``: which model made the last mask (``background``, ``selfie`` or ``selfie+background``);
     ``learned_mask``: that mask's outline comes from the learned model, whose edge is coarse;
-    ``learned_loaded``: the learned model is in memory now (it is released while the background model
-    is trusted for long, see :class:`AutoSegmenter`)."""
+    ``learned_loaded``: the learned model is in memory now (the auto segmenter keeps it loaded once made:
+    it checks the background model every ``check_every`` frames; ``SelfieSegmenter.release()`` frees it for a
+    caller that wants to)."""
 
     mode: SegmenterMode
     backend: str
