@@ -44,24 +44,16 @@ HERE = pathlib.Path(__file__).resolve().parent
 PROJECT = HERE.parent
 REALSET = PROJECT.parent / "shared" / "realset"
 sys.path.insert(0, str(PROJECT))
+sys.path.insert(0, str(HERE))
 
 import cv2  # noqa: E402
 
+from bench_realset import ba  # noqa: E402  (balanced accuracy with its tp/fp/tn/fn, as the DEV check prints it)
 from device.recording import open_recording  # noqa: E402
 from device.vision import pose as P  # noqa: E402
 
 WIN = 0.4  # of the way from bottom to lockout
 PRE = 10  # frames before the bottom kept for the running median
-
-
-def ba(pairs):
-    tp = sum(y and p for y, p in pairs)
-    fn = sum(y and not p for y, p in pairs)
-    fp = sum(p and not y for y, p in pairs)
-    tn = sum(not y and not p for y, p in pairs)
-    rec = tp / (tp + fn) if tp + fn else 0.0
-    spec = tn / (tn + fp) if tn + fp else 0.0
-    return (rec + spec) / 2, (tp, fp, tn, fn)
 
 
 def lopo_cut(reps):

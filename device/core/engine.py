@@ -128,9 +128,8 @@ class _RepInProgress:
     near_wall: bool = False  # the sensor alone saw the hips approach
     posture_frames: int = 0
     seen_frames: int = 0  # frames with the trunk and the back measured
-    trunk_frames: int = 0  # frames with the trunk measured (the squat pattern needs no back)
     back: list[tuple[float, float]] = field(default_factory=list)  # (t, back_bend)
-    incl: list[tuple[float, float]] = field(default_factory=list)  # (t, trunk inclination), seen frames
+    incl: list[tuple[float, float]] = field(default_factory=list)  # (t, trunk inclination), trunk seen
     knee: list[tuple[float, float]] = field(default_factory=list)
     heel: list[tuple[float, float]] = field(default_factory=list)
     provisional_sent: bool = False
@@ -264,7 +263,6 @@ class RepEngine:
             if seen and self._back_seen(p):
                 rep.seen_frames += 1
             if seen:
-                rep.trunk_frames += 1
                 incl = p.trunk_inclination_deg
                 rep.incl.append((p.t, incl))
                 if rep.peak_incl is None or incl > rep.peak_incl:
@@ -644,7 +642,7 @@ class RepEngine:
         """
         if not self.checks.squat or rep.posture_frames == 0:
             return False
-        if rep.trunk_frames / rep.posture_frames < self.th.min_seen_fraction:
+        if len(rep.incl) / rep.posture_frames < self.th.min_seen_fraction:
             return False
         faults = self._posture_faults(None, None, None, self._held_incl(rep, until), self._deepest_knee(rep, until))
         return Verdict.SQUAT in faults
