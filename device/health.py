@@ -166,7 +166,8 @@ class SensorHealth:
       lost its echo keeps repeating its last distance this way; one that pings
       a bag or a door frame instead of the hips jitters by a centimetre or two
       but never follows them, while hips travel 15-25 cm in every hinge, hence
-      a 4 cm band rather than "identical".
+      a 4 cm band rather than "identical". Only ``stuck_break_n`` disagreeing
+      readings in a row end such a run: a lone stray echo does not.
     - ``jitter``: more than ``jitter_rate_hz`` jumps larger than ``jump_m``
       between consecutive readings, averaged over ``jitter_window_s``. Hips
       never move 25 cm in one 30 Hz sample.
@@ -183,6 +184,7 @@ class SensorHealth:
         no_reading_s: float = 5.0,
         out_of_range_s: float = 10.0,
         stuck_tolerance_m: float = 0.04,
+        stuck_break_n: int = 3,
         jump_m: float = 0.25,
         jitter_rate_hz: float = 2.0,
         jitter_window_s: float = 3.0,
@@ -197,6 +199,7 @@ class SensorHealth:
         self.no_reading_s = no_reading_s
         self.out_of_range_s = out_of_range_s
         self.stuck_tolerance_m = stuck_tolerance_m
+        self.stuck_break_n = max(1, int(stuck_break_n))
         self.jump_m = jump_m
         self.jitter_rate_hz = jitter_rate_hz
         self.jitter_window_s = jitter_window_s
@@ -210,6 +213,7 @@ class SensorHealth:
         self._stuck_value: Optional[float] = None
         self._stuck_moving_s = 0.0
         self._stuck_since: Optional[float] = None
+        self._stuck_off = 0  # readings in a row that disagree with the stuck value
         self._prev_value: Optional[float] = None
         self._jumps: deque[float] = deque()
 
@@ -249,12 +253,27 @@ class SensorHealth:
 
         # Stuck: the same in-range reading while the person moves. Time only
         # accumulates while they move; a person standing still is not evidence.
-        if value is None or value >= self.max_distance_m - 1e-9:
-            self._stuck_value, self._stuck_moving_s, self._stuck_since = None, 0.0, None
-        elif self._stuck_value is None or abs(value - self._stuck_value) > self.stuck_tolerance_m:
-            self._stuck_value, self._stuck_moving_s, self._stuck_since = value, 0.0, s.t
-        elif person_moving:
-            self._stuck_moving_s += dt
+        # One stray reading (a late echo timed on a busy CPU, a failed ping)
+        # does not clear a stuck run: only ``stuck_break_n`` in a row do,
+        # which a sensor that follows the hips gives within a fraction of a
+        # second of any hinge.
+        in_range = value is not None and value < self.max_distance_m - 1e-9
+        if self._stuck_value is None:
+            if in_range:
+                self._stuck_value, self._stuck_moving_s, self._stuck_since = value, 0.0, s.t
+            self._stuck_off = 0
+        elif in_range and abs(value - self._stuck_value) <= self.stuck_tolerance_m:
+            self._stuck_off = 0
+            if person_moving:
+                self._stuck_moving_s += dt
+        else:
+            self._stuck_off += 1
+            if self._stuck_off >= self.stuck_break_n:
+                self._stuck_off = 0
+                if in_range:
+                    self._stuck_value, self._stuck_moving_s, self._stuck_since = value, 0.0, s.t
+                else:
+                    self._stuck_value, self._stuck_moving_s, self._stuck_since = None, 0.0, None
 
         # Jitter: implausible jumps between consecutive valid readings.
         if value is not None and self._prev_value is not None and abs(value - self._prev_value) > self.jump_m:

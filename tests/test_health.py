@@ -229,3 +229,22 @@ def test_a_sensor_following_the_hips_is_not_stuck():
         h.sample(ProximitySample(t, d), person_present=True, person_moving=True)
         t += 1 / 30
     assert h.status(t).ok
+
+
+def test_a_stuck_echo_with_a_stray_reading_now_and_then_is_still_stuck():
+    """A stuck HC-SR04 on a busy CPU: every 10th echo is timed late (or fails) and reads far off.
+    Those lone strays must not restart the stuck clock, or a loaded station never reports it."""
+    h = SensorHealth(stuck_s=3.0, max_distance_m=1.0)
+    t = 0.0
+    i = 0
+    while t < 4.0:
+        d = (0.34 if i % 20 == 10 else None) if i % 10 == 0 and i else 0.20
+        h.sample(ProximitySample(t, d), person_present=True, person_moving=True)
+        t, i = t + 1 / 30, i + 1
+    r = h.status(t)
+    assert r.status == "stuck" and "0.20 m" in r.message
+    # Three readings in a row that follow the hips end it.
+    for d in (0.15, 0.10, 0.05):
+        h.sample(ProximitySample(t, d), person_present=True, person_moving=True)
+        t += 1 / 30
+    assert h.status(t).ok
