@@ -15,12 +15,13 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -r requirements.txt
-# The learned person mask (optional): mediapipe ships its models inside the
-# wheel and runs offline. Installed without its declared dependencies (see
-# requirements.txt). No wheel exists for Python 3.13 yet: the station then
-# uses its background model only.
+# MediaPipe pose for bare phone videos (analyze), and the original of the
+# station's learned-mask model (the tests compare the committed ONNX copy with
+# it). Installed without its declared dependencies (see requirements.txt). No
+# wheel exists for Python 3.13 yet: the station then still has its learned mask
+# (device/vision/models), but analyze of a bare video cannot run.
 if ! .venv/bin/python -m pip install --quiet --no-deps "mediapipe==0.10.18"; then
-    echo "setup: mediapipe is not available for this Python; the learned person mask is disabled" >&2
+    echo "setup: mediapipe is not available for this Python; analyze of bare phone videos is disabled" >&2
 fi
 # The package runs from the checkout (python -m device from this folder), so
 # nothing is installed into the venv from here: no build step, no warnings.

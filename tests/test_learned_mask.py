@@ -7,6 +7,8 @@ missing model file is a clear message.
 
 from __future__ import annotations
 
+import hashlib
+import importlib.util
 import subprocess
 import sys
 from pathlib import Path
@@ -14,13 +16,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-pytest.importorskip("mediapipe")  # the model file ships in its wheel
-
 from device.sim.scenarios import get_scenario  # noqa: E402
 from device.vision import learned_mask  # noqa: E402
 from device.vision.segmentation import SegmentationError, SelfieSegmenter  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
+needs_mediapipe = pytest.mark.skipif(importlib.util.find_spec("mediapipe") is None,
+                                     reason="mediapipe is not installed (the original .tflite ships in its wheel)")
 needs_tflite_import = pytest.mark.skipif(not learned_mask.opencv_can_run_tflite(),
                                          reason="this OpenCV has no TFLite importer (cv2.dnn.readNetFromTFLite)")
 
@@ -36,6 +38,7 @@ def frames() -> list[np.ndarray]:
     return out
 
 
+@needs_mediapipe
 @needs_tflite_import
 def test_opencv_runtime_gives_mediapipes_mask(frames):
     cv = SelfieSegmenter(runtime="opencv")
@@ -52,7 +55,6 @@ def test_opencv_runtime_gives_mediapipes_mask(frames):
         assert np.count_nonzero(a.mask) > 0.02 * a.mask.size  # a person was found, not two empty masks
 
 
-@needs_tflite_import
 def test_the_station_segmenter_does_not_import_mediapipe_and_can_free_its_model():
     code = (
         "import sys\n"
@@ -71,6 +73,43 @@ def test_the_station_segmenter_does_not_import_mediapipe_and_can_free_its_model(
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == "False", r.stdout
     assert "XNNPACK" not in r.stderr and r.stderr.strip() == "", r.stderr
+
+
+@needs_mediapipe
+@needs_tflite_import
+@pytest.mark.parametrize("model", ["general", "landscape"])
+def test_the_bundled_onnx_model_is_mediapipes_tflite_model(frames, model):
+    """The committed ONNX conversion (which a Pi's OpenCV 4.6 can read) gives the probabilities of the
+    .tflite in the pinned mediapipe wheel, and says which file it was converted from."""
+    onnx = learned_mask.onnx_path(model)
+    tfl = learned_mask.model_path(model)
+    assert hashlib.sha256(tfl.read_bytes()).hexdigest().encode() in onnx.read_bytes(), \
+        "the bundled ONNX was converted from another model file: re-run scripts/convert_selfie_model.py"
+    a = learned_mask.OpenCVSelfieModel(model, source="onnx")
+    b = learned_mask.OpenCVSelfieModel(model, source="tflite")
+    for img in frames:
+        rgb = img[:, :, ::-1].copy()
+        pa, pb = a(rgb), b(rgb)
+        assert pa.shape == img.shape[:2]
+        assert float(np.abs(pa - pb).max()) < 1e-4
+        assert 0.005 < float((pa > 0.5).mean()) < 0.9  # a person, not an empty or a full mask
+
+
+def test_the_station_mask_needs_neither_mediapipe_nor_a_tflite_importer(frames):
+    """What a Pi with apt OpenCV 4.6 runs: the ONNX model, loaded from the project folder."""
+    m = learned_mask.open_model("general", runtime="auto")
+    assert m.runtime == "opencv" and learned_mask.last_runtime() == "opencv"
+    assert m._net is not None
+    seg = SelfieSegmenter(runtime="opencv")
+    s = seg.segment(frames[0])
+    assert s is not None and 0.02 < s.mask.mean() / max(1, s.mask.max()) < 0.9
+
+
+def test_a_missing_bundled_model_says_how_to_restore_it(tmp_path):
+    with pytest.raises(learned_mask.LearnedMaskError, match=r"missing from this install.*git checkout -- device/vision/models"):
+        learned_mask.onnx_path("general", models_dir=tmp_path)
+    with pytest.raises(learned_mask.LearnedMaskError, match="'onnx' or 'tflite'"):
+        learned_mask.OpenCVSelfieModel("general", source="caffe")
 
 
 def test_a_missing_model_file_says_what_to_install(tmp_path):

@@ -1,22 +1,31 @@
 """The learned person mask's model, run without importing mediapipe.
 
-The selfie segmentation model (a ``.tflite`` file inside the installed mediapipe
-0.10.18 wheel, read from disk, never downloaded) runs in OpenCV's own DNN module
-(``cv2.dnn.readNetFromTFLite``; 4.11 here), which the station loads anyway.
+The selfie segmentation model runs in OpenCV's own DNN module, which the station
+loads anyway. Its weights are MediaPipe's ``selfie_segmentation.tflite`` (from the
+mediapipe 0.10.18 wheel, Apache-2.0), converted once to ONNX by
+``scripts/convert_selfie_model.py`` and committed in ``device/vision/models/``
+(see the NOTICE there): every OpenCV 4.x reads ONNX, while only 4.8 and later read
+TFLite, and Raspberry Pi OS Bookworm's apt OpenCV is 4.6. So the station needs
+neither mediapipe nor a download for its learned mask, on a laptop or a Pi. The
+ONNX model gives exactly the TFLite model's probabilities in OpenCV 4.11 and
+within 1e-4 of them in OpenCV 4.6.0 (``tests/test_learned_mask.py``; the 4.6 figure
+from a scratch venv with opencv-python-headless 4.6.0.66, not from a Pi).
+
 Importing mediapipe costs about 50 MB of resident memory and its graph about 30 MB
 more; OpenCV's network about 20 MB. The model has a MediaPipe custom operator
 (``Convolution2DTransposeBias``) that a stock TFLite interpreter (``tflite-runtime``,
-``ai-edge-litert``) does not resolve; OpenCV's importer maps it to a deconvolution.
+``ai-edge-litert``) does not resolve; the converter writes it as an ONNX
+``ConvTranspose``.
 
 The input is prepared as mediapipe's ``ImageToTensorCalculator`` does it for this
 graph (the whole frame warped onto 256x256 with bilinear interpolation, zero border,
 values 0..1), and the output resized back as its ``TensorsToSegmentationCalculator``
-does (bilinear): the probabilities match mediapipe's to about 1e-4
-(``tests/test_learned_mask.py``), so the masks are the same.
+does (bilinear): the probabilities match mediapipe's to about 1e-4, so the masks are
+the same.
 
-Where OpenCV has no TFLite importer (Debian Bookworm's python3-opencv is 4.6) the
-mediapipe solution runs instead, as before. ``runtime`` chooses explicitly:
-``opencv``, ``mediapipe`` or ``auto`` (OpenCV when it can, else mediapipe).
+``runtime`` chooses explicitly: ``opencv`` (the bundled ONNX model), ``mediapipe``
+(mediapipe's own solution) or ``auto`` (OpenCV when it has a DNN module, else
+mediapipe).
 """
 
 from __future__ import annotations
@@ -78,18 +87,47 @@ def opencv_can_run_tflite() -> bool:
     return hasattr(cv2, "dnn") and hasattr(cv2.dnn, "readNetFromTFLite")
 
 
+MODELS_DIR = Path(__file__).resolve().parent / "models"
+
+
+def onnx_path(model: str = "general", models_dir: Optional[Path] = None) -> Path:
+    """The bundled ONNX conversion of the selfie model (``device/vision/models/``)."""
+    if model not in MODELS:
+        raise LearnedMaskError(f"unknown selfie model {model!r}; use 'general' or 'landscape'")
+    path = Path(models_dir or MODELS_DIR) / MODELS[model][0].replace(".tflite", ".onnx")
+    if not path.is_file():
+        raise LearnedMaskError(
+            f"the learned person mask's model {path} is missing from this install: restore it with "
+            f"'git checkout -- device/vision/models' in the project folder (or re-create it with "
+            f"scripts/convert_selfie_model.py)")
+    return path
+
+
+def opencv_can_run_onnx() -> bool:
+    return hasattr(cv2, "dnn") and hasattr(cv2.dnn, "readNetFromONNX")
+
+
 class OpenCVSelfieModel:
     """The selfie segmentation model in OpenCV's DNN module: RGB frame in, person probability out."""
 
     runtime = "opencv"
 
-    def __init__(self, model: str = "general", package_dir: Optional[Path] = None) -> None:
-        if not opencv_can_run_tflite():
-            raise LearnedMaskError(f"OpenCV {cv2.__version__} has no TFLite importer (cv2.dnn.readNetFromTFLite)")
-        path = model_path(model, package_dir)
+    def __init__(self, model: str = "general", package_dir: Optional[Path] = None, source: str = "onnx") -> None:
+        """``source``: ``onnx`` (the bundled conversion, any OpenCV 4.x) or ``tflite`` (the file in
+        the mediapipe wheel, OpenCV 4.8 and later; the tests compare the two)."""
+        if source == "tflite":
+            if not opencv_can_run_tflite():
+                raise LearnedMaskError(f"OpenCV {cv2.__version__} has no TFLite importer (cv2.dnn.readNetFromTFLite)")
+            path, read = model_path(model, package_dir), cv2.dnn.readNetFromTFLite
+        elif source == "onnx":
+            if not opencv_can_run_onnx():
+                raise LearnedMaskError(f"OpenCV {cv2.__version__} was built without its DNN module (cv2.dnn)")
+            path, read = onnx_path(model, package_dir), cv2.dnn.readNetFromONNX
+        else:
+            raise LearnedMaskError(f"unknown model source {source!r}; use 'onnx' or 'tflite'")
         _, self.in_w, self.in_h = MODELS[model]
         try:
-            self._net = cv2.dnn.readNetFromTFLite(str(path))
+            self._net = read(str(path))
         except cv2.error as e:
             raise LearnedMaskError(f"OpenCV could not load {path}: {e}") from None
         self._net.setPreferableBackend(cv2.dnn.DNN_BACKEND_OPENCV)
@@ -142,7 +180,7 @@ def open_model(model: str = "general", runtime: str = "auto") -> "OpenCVSelfieMo
     global _last_runtime
     if runtime not in RUNTIMES:
         raise LearnedMaskError(f"unknown learned-mask runtime {runtime!r}; use one of: {', '.join(RUNTIMES)}")
-    if runtime == "opencv" or (runtime == "auto" and opencv_can_run_tflite()):
+    if runtime == "opencv" or (runtime == "auto" and opencv_can_run_onnx()):
         m: "OpenCVSelfieModel | MediapipeSelfieModel" = OpenCVSelfieModel(model)
     else:
         m = MediapipeSelfieModel(model)
