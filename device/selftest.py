@@ -126,6 +126,7 @@ class SelfTest:
         self._test_button()
         self._test_sensor()
         self._test_camera()
+        self._test_person_mask()
         self._test_speaker()
         failed = [r for r in self.results if r.outcome == "FAIL"]
         skipped = [r for r in self.results if r.outcome == "SKIP"]
@@ -369,6 +370,35 @@ class SelfTest:
             pass
         th.join(timeout=2.0)
         return list(frames), (error[0] if error else None)
+
+    def _test_person_mask(self) -> None:
+        """The learned person mask's model loads and runs here (a person in view at power-on needs it)."""
+        part = "person mask model"
+        if self.config.camera.segmenter == "background":
+            self._report(part, "SKIP", "camera.segmenter is 'background' in the config: the learned model is not used")
+            return
+
+        def run_model() -> tuple[str, str]:
+            import time  # noqa: PLC0415
+
+            from device.vision import learned_mask  # noqa: PLC0415
+
+            model = learned_mask.open_model("general", runtime="auto")
+            try:
+                img = np.zeros((240, 320, 3), np.uint8)
+                model(img)  # the first run allocates
+                t = time.perf_counter()
+                prob = model(img)
+                ms = (time.perf_counter() - t) * 1e3
+            finally:
+                model.close()
+            if prob is None or prob.shape != img.shape[:2]:
+                return "FAIL", f"the model gave no mask for a {img.shape[1]}x{img.shape[0]} frame"
+            where = f"OpenCV {cv2.__version__}" if model.runtime == "opencv" else "mediapipe"
+            return "PASS", f"the learned person mask runs in {where}, {ms:.0f} ms a frame"
+
+        self._guard(part, run_model, "restore the model with 'git checkout -- device/vision/models' in the "
+                                     "project folder, or set camera.segmenter = \"background\" to run without it")
 
     def _test_camera(self) -> None:
         cc = self.config.camera

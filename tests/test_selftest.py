@@ -235,3 +235,22 @@ def test_picamera2_config_off_a_pi_fails_with_the_install_hint(factory, tmp_path
     ln = line_for(lines, "camera (Pi camera)")
     assert ln.startswith("FAIL") and "sudo apt install python3-picamera2" in ln
     assert rc == 1
+
+
+def test_the_learned_person_mask_model_is_checked_and_a_missing_one_says_how_to_restore_it(factory, tmp_path, monkeypatch):
+    from device.vision import learned_mask
+
+    cfg = parse_config({})
+    hcsr04_at(factory, 0.30)
+    rc, lines = run(cfg, factory, tmp_path)
+    ok = line_for(lines, "person mask model")
+    assert ok.startswith("PASS") and "OpenCV" in ok and "ms a frame" in ok, ok
+
+    monkeypatch.setattr(learned_mask, "MODELS_DIR", tmp_path / "nowhere")
+    rc, lines = run(cfg, factory, tmp_path)
+    bad = line_for(lines, "person mask model")
+    assert bad.startswith("FAIL") and "git checkout -- device/vision/models" in bad, bad
+    assert rc == 1
+
+    rc, lines = run(parse_config({"camera": {"segmenter": "background"}}), factory, tmp_path)
+    assert line_for(lines, "person mask model").startswith("SKIP")
