@@ -445,3 +445,15 @@ def test_new_conditions_have_their_own_scenarios():
     cam = get_scenario("camouflage", 0, fps=10)
     assert np.abs(np.array(cam.body.shirt) * cam.style.body_light - np.array(cam.style.wall_colour)).max() < 30
     assert cam.passers and cam.truth_at(0.0).in_position
+
+
+@pytest.mark.parametrize("n_reps", [1, 2])
+def test_every_scenario_builds_with_any_number_of_reps(n_reps):
+    """`simulate --scenario camouflage --reps 2` once stopped with an IndexError (its passer-by
+    was timed on the third rep)."""
+    from device.sim.scenarios import SCENARIO_NAMES
+
+    for name in SCENARIO_NAMES:
+        sc = get_scenario(name, 0, width=160, height=120, n_reps=n_reps)
+        assert sc.reps, name
+        sc.render(sc.frame_times()[len(sc.frame_times()) // 2])

@@ -837,7 +837,7 @@ def get_scenario(name: str, seed: int = 0, *, width: int = 640, height: int = 48
         tl.reps(pick(["good", "good", "rounded", "good", "good", "good"], 6))
         if name == "camouflage":
             reps = [s for s in tl.segs if s.kind == "rep"]
-            passers.append(_passer(rng, reps[2].t0 + 0.5, cam, z=float(rng.uniform(0.8, 1.3))))
+            passers.append(_passer(rng, reps[min(2, len(reps) - 1)].t0 + 0.5, cam, z=float(rng.uniform(0.8, 1.3))))
         tl.walk_out()
     elif name in ("dim", "lowres", "yaw", "hoodie"):
         tl.walk_in()
