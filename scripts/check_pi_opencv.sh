@@ -33,8 +33,8 @@ import numpy as np
 from device.sim.scenarios import get_scenario
 from device.vision import learned_mask
 out = {}
-for name in ("standing_start", "camouflage", "passerby"):
-    sc = get_scenario(name, 0, width=640, height=480, fps=10, n_reps=2)
+for name in ("standing_start", "camouflage", "passerby"):  # 3 reps: passerby times its walker on the third
+    sc = get_scenario(name, 0, width=640, height=480, fps=10, n_reps=3)
     ts = [t for t in sc.frame_times() if sc.truth_at(t).in_position][::7][:4]
     for model in ("general", "landscape"):
         m = learned_mask.OpenCVSelfieModel(model, source=sys.argv[2])
