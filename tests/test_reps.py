@@ -210,6 +210,29 @@ def test_squat_at_the_station_with_contact():
     assert eng.reps[1].verdict is Verdict.SHALLOW and Verdict.SQUAT in eng.reps[1].faults
 
 
+def test_an_upright_rep_with_the_knees_unseen_is_unchecked_not_good():
+    """Trunk under the squat pattern's 25 deg and no knee seen: a squat (deep knees) and a
+    shallow-angle hinge on soft knees (good) cannot be told apart, so the rep is not `good`.
+    A real hinge with the knees unseen is still judged on its back."""
+    def hide_knees(samples):
+        return [replace(p, knee_angle_deg=None) if p.person else p for p in samples]
+
+    s = build([PlanRep(), PlanRep(peak_incl=22, knee_at_bottom=115), PlanRep(peak_incl=22, knee_at_bottom=150),
+               PlanRep(rounding=18)])
+    eng = RepEngine(Config())
+    events = run_engine(eng, s.proximity, hide_knees(s.posture))
+    assert [r.verdict for r in eng.reps] == [Verdict.GOOD, Verdict.UNCHECKED, Verdict.UNCHECKED, Verdict.ROUNDED]
+    assert [r.counted for r in eng.reps] == [True, False, False, False]
+    from device.core.types import ContactMade
+    assert [e.verdict for e in events if isinstance(e, ContactMade)][1:3] == [Verdict.UNCHECKED] * 2
+    # the clinician switched the squat check off: nothing to doubt, the upright reps are good
+    cfg = Config()
+    cfg.checks.squat = False
+    eng = RepEngine(cfg)
+    run_engine(eng, s.proximity, hide_knees(s.posture))
+    assert [r.verdict for r in eng.reps][1:3] == [Verdict.GOOD, Verdict.GOOD]
+
+
 def test_squat_ranks_right_after_rounded():
     assert FAULT_ORDER.index(Verdict.SQUAT) == FAULT_ORDER.index(Verdict.ROUNDED) + 1
     assert "hips back, not down" in ADVICE[Verdict.SQUAT]

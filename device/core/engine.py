@@ -647,6 +647,15 @@ class RepEngine:
         faults = self._posture_faults(None, None, None, self._held_incl(rep, until), self._deepest_knee(rep, until))
         return Verdict.SQUAT in faults
 
+    def _squat_unknown(self, rep: _RepInProgress, until: Optional[float] = None) -> bool:
+        """The trunk stayed under the squat pattern's inclination but the knees were never seen:
+        a squat and a shallow-angle hinge on soft knees look the same to the trunk alone, so the
+        rep cannot be called ``good`` (the same rule as a back the camera could not see)."""
+        if not self.checks.squat:
+            return False
+        held = self._held_incl(rep, until)
+        return held is not None and held < self.th.squat_trunk_deg and self._deepest_knee(rep, until) is None
+
     def _provisional_verdict(self, rep: _RepInProgress, t: float) -> Verdict:
         """The verdict so far at contact, for the LEDs (tempo is judged at standing)."""
         if rep.sensor_fault or self.sensor_fault:
@@ -655,6 +664,8 @@ class RepEngine:
             return Verdict.SQUAT if self._squat_seen(rep, t) else Verdict.UNCHECKED
         faults = self._posture_faults(self._rounding(rep, t), self._knee_at(rep, t, t), self._heel(rep, t),
                                       self._held_incl(rep, t), self._deepest_knee(rep, t))
+        if not faults and self._squat_unknown(rep, t):
+            return Verdict.UNCHECKED
         return faults[0] if faults else Verdict.GOOD
 
     def _finish_rep(self, end_s: float, events: list[Event]) -> None:
@@ -701,7 +712,9 @@ class RepEngine:
         if self.checks.tempo and end_s - rep.start_s < self.th.min_rep_s:
             faults.append(Verdict.TOO_FAST)
         faults.sort(key=FAULT_ORDER.index)
-        if checked:
+        if checked and not faults and self._squat_unknown(rep):
+            verdict, faults = Verdict.UNCHECKED, [Verdict.UNCHECKED]
+        elif checked:
             verdict = faults[0] if faults else Verdict.GOOD
         elif rep.sensor_fault or self.sensor_fault:
             verdict, faults = Verdict.UNCHECKED, [Verdict.UNCHECKED]
