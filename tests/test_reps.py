@@ -225,6 +225,14 @@ def test_an_upright_rep_with_the_knees_unseen_is_unchecked_not_good():
     assert [r.counted for r in eng.reps] == [True, False, False, False]
     from device.core.types import ContactMade
     assert [e.verdict for e in events if isinstance(e, ContactMade)][1:3] == [Verdict.UNCHECKED] * 2
+    # knees seen while standing and on the way down, lost at the bottom (where a squat bends them)
+    def hide_knees_near_the_bottom(samples):
+        return [replace(p, knee_angle_deg=None) if p.person and (p.trunk_inclination_deg or 0) > 15 else p
+                for p in samples]
+
+    eng = RepEngine(Config())
+    run_engine(eng, s.proximity, hide_knees_near_the_bottom(s.posture))
+    assert [r.verdict for r in eng.reps] == [Verdict.GOOD, Verdict.UNCHECKED, Verdict.UNCHECKED, Verdict.ROUNDED]
     # the clinician switched the squat check off: nothing to doubt, the upright reps are good
     cfg = Config()
     cfg.checks.squat = False

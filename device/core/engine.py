@@ -647,14 +647,19 @@ class RepEngine:
         faults = self._posture_faults(None, None, None, self._held_incl(rep, until), self._deepest_knee(rep, until))
         return Verdict.SQUAT in faults
 
-    def _squat_unknown(self, rep: _RepInProgress, until: Optional[float] = None) -> bool:
-        """The trunk stayed under the squat pattern's inclination but the knees were never seen:
-        a squat and a shallow-angle hinge on soft knees look the same to the trunk alone, so the
-        rep cannot be called ``good`` (the same rule as a back the camera could not see)."""
-        if not self.checks.squat:
+    def _squat_unknown(self, rep: _RepInProgress, knee_at_bottom: Optional[float],
+                       until: Optional[float] = None) -> bool:
+        """The trunk stayed under the squat pattern's inclination but the knees were not seen where
+        it would show (at the bottom, and no deep bend elsewhere): a squat and a shallow-angle
+        hinge on soft knees look the same to the trunk alone, so the rep cannot be called ``good``
+        (the same rule as a back the camera could not see)."""
+        if not self.checks.squat or knee_at_bottom is not None:
             return False
         held = self._held_incl(rep, until)
-        return held is not None and held < self.th.squat_trunk_deg and self._deepest_knee(rep, until) is None
+        if held is None or held >= self.th.squat_trunk_deg:
+            return False
+        deepest = self._deepest_knee(rep, until)
+        return deepest is None or deepest > self.th.squat_knee_deg
 
     def _provisional_verdict(self, rep: _RepInProgress, t: float) -> Verdict:
         """The verdict so far at contact, for the LEDs (tempo is judged at standing)."""
@@ -664,7 +669,7 @@ class RepEngine:
             return Verdict.SQUAT if self._squat_seen(rep, t) else Verdict.UNCHECKED
         faults = self._posture_faults(self._rounding(rep, t), self._knee_at(rep, t, t), self._heel(rep, t),
                                       self._held_incl(rep, t), self._deepest_knee(rep, t))
-        if not faults and self._squat_unknown(rep, t):
+        if not faults and self._squat_unknown(rep, self._knee_at(rep, t, t), t):
             return Verdict.UNCHECKED
         return faults[0] if faults else Verdict.GOOD
 
@@ -712,7 +717,7 @@ class RepEngine:
         if self.checks.tempo and end_s - rep.start_s < self.th.min_rep_s:
             faults.append(Verdict.TOO_FAST)
         faults.sort(key=FAULT_ORDER.index)
-        if checked and not faults and self._squat_unknown(rep):
+        if checked and not faults and self._squat_unknown(rep, knee):
             verdict, faults = Verdict.UNCHECKED, [Verdict.UNCHECKED]
         elif checked:
             verdict = faults[0] if faults else Verdict.GOOD
