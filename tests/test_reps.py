@@ -241,6 +241,19 @@ def test_an_upright_rep_with_the_knees_unseen_is_unchecked_not_good():
     assert [r.verdict for r in eng.reps][1:3] == [Verdict.GOOD, Verdict.GOOD]
 
 
+def test_a_back_bent_beyond_any_spine_is_unseen_not_good():
+    """A flipped side (the belly measured as the back) reads bends like -175 deg: confident,
+    and far under any rounding threshold. Such a back is not seen, so the rep is unchecked,
+    never a good rep on a back nobody measured."""
+    s = build([PlanRep(), PlanRep(rounding=18), PlanRep()])
+    rep2 = s.posture[len(s.posture) // 2].t  # the middle rep
+    flipped = [replace(p, back_bend_deg=-175.0) if p.person and p.back_bend_deg is not None
+               and abs(p.t - rep2) < 3.0 else p for p in s.posture]
+    eng = RepEngine(Config())
+    run_engine(eng, s.proximity, flipped)
+    assert [r.verdict for r in eng.reps] == [Verdict.GOOD, Verdict.UNCHECKED, Verdict.GOOD]
+
+
 def test_squat_ranks_right_after_rounded():
     assert FAULT_ORDER.index(Verdict.SQUAT) == FAULT_ORDER.index(Verdict.ROUNDED) + 1
     assert "hips back, not down" in ADVICE[Verdict.SQUAT]

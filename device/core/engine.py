@@ -70,6 +70,10 @@ BASELINE_MAX_AGE_S = 30.0
 # briefly not in position), not a hinge down and up: dropped. (With contact it is a rep, judged
 # too fast.)
 MIN_SHALLOW_REP_S = 0.4
+# No back bends further than this either way (a whole spine in full flexion is about 60-80
+# deg; an arched one much less): a bend beyond it was measured on the wrong outline (the
+# belly taken for the back when the side flipped, a second person), so the back is unseen.
+MAX_PLAUSIBLE_BEND_DEG = 100.0
 # A "rep" longer than this is someone resting bent over or leaving: dropped.
 MAX_REP_S = 20.0
 # Out of position this long during a rep (not at the wall, not in view) aborts it.
@@ -335,7 +339,8 @@ class RepEngine:
     def _back_seen(self, p: PostureSample) -> bool:
         if not self.checks.rounding:
             return True
-        return p.back_bend_deg is not None and p.back_conf >= self.th.min_conf
+        return (p.back_bend_deg is not None and p.back_conf >= self.th.min_conf
+                and abs(p.back_bend_deg) <= MAX_PLAUSIBLE_BEND_DEG)
 
     def _fresh_posture(self, t: float) -> Optional[PostureSample]:
         p = self._posture
