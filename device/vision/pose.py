@@ -49,6 +49,7 @@ from __future__ import annotations
 import math
 import os
 import sys
+import types
 from collections import deque
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -100,12 +101,56 @@ def _quiet_stderr() -> Iterator[None]:
         os.close(devnull)
 
 
+class _LoadOnUse(types.ModuleType):
+    """A module registered but not yet run: its code runs when an attribute it lacks is first read.
+
+    (The stdlib's ``importlib.util.LazyLoader`` loads on *any* attribute read, and Python 3.11's
+    import statement reads ``__spec__`` of a module already in ``sys.modules``: the next
+    ``import matplotlib.pyplot`` would load it at once.) The module's own dunders (``__spec__``,
+    ``__name__``, ...) are set, so the import system's checks do not load it."""
+
+    def __getattr__(self, attr: str):
+        self.__class__ = types.ModuleType
+        self.__spec__.loader.exec_module(self)
+        return getattr(self, attr)
+
+
+def defer_pyplot() -> None:
+    """Let ``import matplotlib.pyplot`` bind a module whose code runs on first use.
+
+    ``import mediapipe`` imports ``mediapipe.python.solutions.drawing_utils``, which imports
+    ``matplotlib.pyplot`` for its one plotting function (``plot_landmarks``, never called here):
+    about 0.3 s of CPU of every bare-video analysis (upstream proposes moving that import into
+    the function: google-ai-edge/mediapipe pull request 5830). The module registered here is the
+    real pyplot, in ``sys.modules`` and on the ``matplotlib`` package as the import system puts it;
+    its code runs, in that same module object, the first time anything reads one of its
+    attributes, so a caller that plots gets the real thing. Nothing is done if pyplot is already
+    imported or matplotlib is missing (then mediapipe's own import says so).
+    """
+    import importlib.util  # noqa: PLC0415
+
+    name = "matplotlib.pyplot"
+    if name in sys.modules:
+        return
+    try:
+        spec = importlib.util.find_spec(name)  # imports the matplotlib package, not pyplot
+    except (ImportError, ValueError):
+        return
+    if spec is None or spec.loader is None or not hasattr(spec.loader, "exec_module"):
+        return
+    module = importlib.util.module_from_spec(spec)
+    module.__class__ = _LoadOnUse
+    sys.modules[name] = module
+    setattr(sys.modules["matplotlib"], "pyplot", module)
+
+
 def make_pose_model():
     """Create MediaPipe's legacy Pose solution (complexity 1: the only bundled model).
 
     Complexity 0 and 2 download a model at run time, which fails offline, so they
     are not offered.
     """
+    defer_pyplot()
     try:
         with _quiet_stderr():
             from mediapipe.python.solutions import pose as mp_pose
