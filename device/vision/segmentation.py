@@ -214,6 +214,7 @@ class BackgroundModel:
         self._thr2_cache: Optional[np.ndarray] = None
         self._bb_cache: Optional[np.ndarray] = None
         self._coverage_cache: Optional[float] = None
+        self._bg4_cache: Optional[np.ndarray] = None
 
     @property
     def coverage(self) -> float:
@@ -315,7 +316,7 @@ class BackgroundModel:
 
     def _learn(self, small: np.ndarray, keep: np.ndarray, boost: float = 1.0) -> None:
         self._shadow_mask()  # made from the model as it was, before it learns (in place) below
-        self._thr2_cache = self._bb_cache = self._coverage_cache = None
+        self._thr2_cache = self._bb_cache = self._coverage_cache = self._bg4_cache = None
         if self._bg is None:
             self._bg = small.copy()
             self._var = np.full(small.shape[:2], 16.0, np.float32)
@@ -402,7 +403,9 @@ class BackgroundModel:
         ref = None if self._last_fg is None else (self._last_fg[::4, ::4] == 0).view(np.uint8)
         if ref is None or cv2.countNonZero(ref) > 20:
             num = np.array(cv2.mean(np.ascontiguousarray(small[::4, ::4]), mask=ref)[:3], np.float32)
-            den = np.maximum(np.array(cv2.mean(np.ascontiguousarray(bg[::4, ::4]), mask=ref)[:3], np.float32), 1.0)
+            if self._bg4_cache is None:  # the model's grid, cached until it learns
+                self._bg4_cache = np.ascontiguousarray(bg[::4, ::4])
+            den = np.maximum(np.array(cv2.mean(self._bg4_cache, mask=ref)[:3], np.float32), 1.0)
             gain = np.clip(num / den, 0.3, 3.0)
             self.last_gain = gain
             if np.any(np.abs(gain - 1.0) > 0.02):
