@@ -120,14 +120,23 @@ class _LoadOnUse(types.ModuleType):
             self.__class__ = types.ModuleType
             if spec.submodule_search_locations is not None:
                 self.__path__ = list(spec.submodule_search_locations)
-            spec.loader.exec_module(self)
+            try:
+                spec.loader.exec_module(self)
+            except BaseException:
+                # As a failed import: not left half-run in sys.modules; the error goes to the reader.
+                if sys.modules.get(spec.name) is self:
+                    del sys.modules[spec.name]
+                raise
         return getattr(self, attr)
 
 
-def _load_on_use(spec) -> types.ModuleType:
+def _load_on_use(spec) -> Optional[types.ModuleType]:
+    """A :class:`_LoadOnUse` module for ``spec``, or None if its loader makes its own kind of module."""
     import importlib.util  # noqa: PLC0415
 
     module = importlib.util.module_from_spec(spec)
+    if type(module) is not types.ModuleType:
+        return None
     module.__class__ = _LoadOnUse
     module.__dict__.pop("__path__", None)
     return module
@@ -138,7 +147,7 @@ def defer_pyplot() -> None:
 
     ``import mediapipe`` imports ``mediapipe.python.solutions.drawing_utils``, which imports
     ``matplotlib.pyplot`` for its one plotting function (``plot_landmarks``, never called here):
-    about 0.4 s of CPU of every bare-video analysis (upstream proposes moving that import into
+    about 0.35 s of CPU of every bare-video analysis (upstream proposes moving that import into
     the function: google-ai-edge/mediapipe pull request 5830). The modules registered here are the
     real ``matplotlib`` and ``matplotlib.pyplot``, in ``sys.modules`` and on the package as the
     import system puts them; each runs its code, in that same module object, the first time
@@ -165,11 +174,15 @@ def defer_pyplot() -> None:
         return
     if spec is None or not hasattr(spec.loader, "exec_module"):
         return
+    pyplot = _load_on_use(spec)
     if package is None:
-        if not hasattr(package_spec.loader, "exec_module"):
+        package = _load_on_use(package_spec) if hasattr(package_spec.loader, "exec_module") else None
+        if package is None or pyplot is None:
             return
-        package = sys.modules["matplotlib"] = _load_on_use(package_spec)
-    pyplot = sys.modules["matplotlib.pyplot"] = _load_on_use(spec)
+        sys.modules["matplotlib"] = package
+    if pyplot is None:
+        return
+    sys.modules["matplotlib.pyplot"] = pyplot
     package.__dict__["pyplot"] = pyplot
 
 
