@@ -213,7 +213,7 @@ class BackgroundModel:
         self._full_size: Optional[tuple[int, int]] = None
         self._thr2_cache: Optional[np.ndarray] = None
         self._bb_cache: Optional[np.ndarray] = None
-        self._coverage_cache: Optional[float] = None
+        self._coverage_cache: Optional[tuple[int, float]] = None
         self._bg4_cache: Optional[np.ndarray] = None
 
     @property
@@ -222,10 +222,11 @@ class BackgroundModel:
         if self._seen is None:
             return 0.0
         # Read several times a frame (ready, state, the segmenter's checks); it changes only when
-        # the model learns, which drops the cached value.
-        if self._coverage_cache is None:
-            self._coverage_cache = float(np.count_nonzero(self._seen >= self.min_seen)) / self._seen.size
-        return self._coverage_cache
+        # the model learns, which drops the cached value (kept with the ``min_seen`` it was counted for).
+        if self._coverage_cache is None or self._coverage_cache[0] != self.min_seen:
+            self._coverage_cache = (self.min_seen,
+                                    float(np.count_nonzero(self._seen >= self.min_seen)) / self._seen.size)
+        return self._coverage_cache[1]
 
     @property
     def ready(self) -> bool:
