@@ -2,7 +2,7 @@
 """Whole ``python -m device analyze`` vs MediaPipe pose alone on the same video, one core.
 
     .venv/bin/python scripts/bench_speed_ratio.py [--runs 3] [--recording DIR] [--reps 10] [--cpu N]
-        [--root CHECKOUT] [CLIP.mp4 ...]
+        [--root CHECKOUT] [--before OLD_CHECKOUT] [CLIP.mp4 ...]
 
 For each video, in fresh processes pinned to one CPU (``sched_setaffinity``) with one
 thread (OMP/OpenBLAS/TFLite) and the child's own CPU time counted (``wait4``: user + sys
@@ -28,7 +28,9 @@ recording <= 0.20x, a bare phone video <= 1.3x.
 The station recording is made once with ``python -m device simulate --scenario clean
 --size 640x480 --reps N --record DIR`` in a temporary folder, unless ``--recording`` names one.
 Clips are given as paths (real phone footage is never committed). ``--root`` measures another
-checkout (e.g. an exported older commit) with this venv.
+checkout (e.g. an exported older commit) with this venv; ``--before OLD`` measures an older checkout
+in the same runs, interleaved (a shared machine's load changes by the minute), and says whether the
+two ``analyze --json`` reports are identical.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Optional
 
 ROOT = Path(__file__).resolve().parents[1]
 CHECKOUT = ROOT  # the code measured (--root)
@@ -81,20 +84,22 @@ print(json.dumps({"steady_cpu_per_frame": (c1 - c0) / max(1, n1 - n0), "startup_
 """
 
 
-def _env() -> dict:
+def _env(root: Path) -> dict:
     env = dict(os.environ)
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "TFLITE_NUM_THREADS"):
         env[var] = "1"
     env["GLOG_minloglevel"] = "2"
-    env["PYTHONPATH"] = str(CHECKOUT)
+    env["PYTHONPATH"] = str(root)
     return env
 
 
-def child_cpu(args: list[str], cpu: int) -> tuple[float, float, str]:
-    """(CPU seconds of the child, wall seconds, its stdout) for a command pinned to one CPU."""
+def child_cpu(args: list[str], cpu: int, root: Optional[Path] = None) -> tuple[float, float, str]:
+    """(CPU seconds of the child, wall seconds, its stdout) for a command pinned to one CPU, run on
+    the code of checkout ``root`` (default: the one measured)."""
+    root = root or CHECKOUT
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
-    proc = subprocess.Popen(args, cwd=CHECKOUT, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    proc = subprocess.Popen(args, cwd=root, env=_env(root), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             preexec_fn=lambda: os.sched_setaffinity(0, {cpu}))
     out, err = proc.communicate()
     wall = time.perf_counter() - t0
@@ -113,36 +118,46 @@ def make_recording(folder: Path, reps: int, cpu: int) -> Path:
     return rec
 
 
-def measure(video: Path, runs: int, cpu: int) -> dict:
-    an_cpu, an_wall, pose_cpu, pose_wall, an_steady, an_startup = [], [], [], [], [], []
+def measure(video: Path, runs: int, cpu: int, roots: Optional[list[Path]] = None) -> list[dict]:
+    """The figures of each checkout in ``roots`` (default: the one measured) on ``video``. With several,
+    each run measures them one after the other, so a shared machine's changing load falls on all
+    alike; pose alone runs once per run (on the measured checkout) and is the denominator of every
+    ratio."""
+    roots = roots or [CHECKOUT]
+    k = len(roots)
+    an_cpu, an_wall, an_steady, an_startup = ([[] for _ in roots] for _ in range(4))
+    pose_cpu, pose_wall = [], []
     frames = 0
-    report: dict = {}
+    reports: list[dict] = [{} for _ in roots]
     for _ in range(runs):
-        c, w, out = child_cpu([sys.executable, "-m", "device", "analyze", str(video), "--json"], cpu)
-        an_cpu.append(c)
-        an_wall.append(w)
-        report = json.loads(out)
-        _, _, out = child_cpu([sys.executable, "-c", ANALYZE_STEADY, str(video)], cpu)
-        st = json.loads(out.strip().splitlines()[-1])
-        an_steady.append(st["steady_cpu_per_frame"])
-        an_startup.append(st["startup_cpu"])
+        for i, root in enumerate(roots):
+            c, w, out = child_cpu([sys.executable, "-m", "device", "analyze", str(video), "--json"], cpu, root)
+            an_cpu[i].append(c)
+            an_wall[i].append(w)
+            reports[i] = json.loads(out)
+            _, _, out = child_cpu([sys.executable, "-c", ANALYZE_STEADY, str(video)], cpu, root)
+            st = json.loads(out.strip().splitlines()[-1])
+            an_steady[i].append(st["steady_cpu_per_frame"])
+            an_startup[i].append(st["startup_cpu"])
         _, _, out = child_cpu([sys.executable, "-c", POSE_ALONE, str(video)], cpu)
         p = json.loads(out.strip().splitlines()[-1])
         pose_cpu.append(p["cpu"])
         pose_wall.append(p["wall"])
         frames = p["frames"]
     m = statistics.median
-    return {
+    return [{
+        "root": roots[i],
         "frames": frames,
-        "estimator": report.get("estimator", "?"),
-        "analyze_cpu": m(an_cpu), "analyze_wall": m(an_wall),
+        "estimator": reports[i].get("estimator", "?"),
+        "same_report": all(r == reports[0] for r in reports),
+        "analyze_cpu": m(an_cpu[i]), "analyze_wall": m(an_wall[i]),
         "pose_cpu": m(pose_cpu), "pose_wall": m(pose_wall),
-        "ratio": m(an_cpu) / max(1e-9, m(pose_cpu)),
-        "ratio_wall": m(an_wall) / max(1e-9, m(pose_wall)),
-        "ratios": sorted(a / max(1e-9, p) for a, p in zip(an_cpu, pose_cpu)),
-        "steady": m(an_steady), "startup": m(an_startup),
-        "ratio_steady": m(an_steady) / max(1e-9, m(pose_cpu) / max(1, frames)),
-    }
+        "ratio": m(an_cpu[i]) / max(1e-9, m(pose_cpu)),
+        "ratio_wall": m(an_wall[i]) / max(1e-9, m(pose_wall)),
+        "ratios": sorted(a / max(1e-9, p) for a, p in zip(an_cpu[i], pose_cpu)),
+        "steady": m(an_steady[i]), "startup": m(an_startup[i]),
+        "ratio_steady": m(an_steady[i]) / max(1e-9, m(pose_cpu) / max(1, frames)),
+    } for i in range(k)]
 
 
 def main() -> int:
@@ -154,15 +169,18 @@ def main() -> int:
     ap.add_argument("--reps", type=int, default=10, help="reps in the recording made for the benchmark")
     ap.add_argument("--cpu", type=int, default=None, help="CPU to pin to (default: the last one allowed)")
     ap.add_argument("--root", type=Path, default=ROOT, help="checkout to measure (default: this one)")
+    ap.add_argument("--before", type=Path, help="an older checkout (e.g. a `git archive` export) measured in the "
+                    "same runs, interleaved, for a before/after on a shared machine")
     a = ap.parse_args()
     global CHECKOUT
     CHECKOUT = a.root.resolve()
+    roots = ([a.before.resolve()] if a.before else []) + [CHECKOUT]
     cpu = a.cpu if a.cpu is not None else max(os.sched_getaffinity(0))
     for c in a.clips:
         if not c.is_file():
             sys.exit(f"bench_speed_ratio: {c}: no such video file")
     print(f"whole analyze vs MediaPipe pose alone, one core (CPU {cpu}), child CPU time, median of {a.runs} runs;"
-          f" checkout {CHECKOUT}")
+          f" checkout {CHECKOUT}" + (f", before: {roots[0]} (interleaved)" if a.before else ""))
     with tempfile.TemporaryDirectory(prefix="wallhinge-speed-") as tmp:
         videos: list[tuple[str, Path, float]] = []
         if not a.no_recording:
@@ -170,15 +188,19 @@ def main() -> int:
             videos.append(("station recording", rec, TARGET_RECORDING))
         videos += [("bare video", c, TARGET_CLIP) for c in a.clips]
         for kind, video, target in videos:
-            r = measure(video, a.runs, cpu)
-            n = max(1, r["frames"])
-            ok = "meets" if r["ratio"] <= target else "MISSES"
-            print(f"{kind:17s} {video.name:28s} {r['frames']:4d} frames  analyze ({r['estimator']}) "
-                  f"{1000 * r['analyze_cpu'] / n:6.1f} ms/frame  pose alone {1000 * r['pose_cpu'] / n:6.1f} ms/frame  "
-                  f"ratio {r['ratio']:.2f}x (runs {r['ratios'][0]:.2f}-{r['ratios'][-1]:.2f}; wall {r['ratio_wall']:.2f}x)"
-                  f"  {ok} <= {target}x")
-            print(f"{'':17s} {'':28s} after start-up: analyze {1000 * r['steady']:.1f} ms/frame = "
-                  f"{r['ratio_steady']:.2f}x pose alone; start-up (imports, models) {r['startup']:.2f} s CPU")
+            for r in measure(video, a.runs, cpu, roots):
+                n = max(1, r["frames"])
+                ok = "meets" if r["ratio"] <= target else "MISSES"
+                label = "" if not a.before else ("before: " if r["root"] == roots[0] else "after:  ")
+                print(f"{label}{kind:17s} {video.name:28s} {r['frames']:4d} frames  analyze ({r['estimator']}) "
+                      f"{1000 * r['analyze_cpu'] / n:6.1f} ms/frame  pose alone {1000 * r['pose_cpu'] / n:6.1f} ms/frame  "
+                      f"ratio {r['ratio']:.2f}x (runs {r['ratios'][0]:.2f}-{r['ratios'][-1]:.2f}; wall {r['ratio_wall']:.2f}x)"
+                      f"  {ok} <= {target}x")
+                print(f"{' ' * len(label)}{'':17s} {'':28s} after start-up: analyze {1000 * r['steady']:.1f} ms/frame = "
+                      f"{r['ratio_steady']:.2f}x pose alone; start-up (imports, models) {r['startup']:.2f} s CPU")
+                if a.before and r["root"] != roots[0]:
+                    print(f"{' ' * len(label)}{'':17s} {'':28s} the two `analyze --json` reports are "
+                          f"{'identical' if r['same_report'] else 'DIFFERENT'}")
     return 0
 
 

@@ -3,6 +3,7 @@
 
 ``record OUT.json`` runs
 
+- the station's estimator on station recordings (``--recordings``, as ``analyze`` builds it),
 - the station's silhouette estimator (:class:`device.vision.PostureEstimator`, segmenter
   "auto", wall side "auto") on rendered scenarios (default ``clean``, ``walk_in_out``,
   ``hoodie``, ``standing_start`` and ``camouflage``: the last two start on the learned mask
@@ -81,6 +82,26 @@ def run_silhouette(name: str, seed: int, fps: float, reps: int) -> list[dict]:
     return rows
 
 
+def run_recording(path: Path) -> list[dict]:
+    """A station recording through the estimator ``analyze`` builds for it (config defaults, the
+    recording's wall side), on the frames its reader decodes."""
+    from device.config import Config
+    from device.recording import open_recording
+    from device.station import make_estimator
+
+    rec = open_recording(path)
+    cfg = Config()
+    if rec.wall_side:
+        cfg.camera.wall_side = rec.wall_side
+    est = make_estimator(cfg, None, "silhouette")
+    rows = []
+    for frame in rec.frames():
+        s = est.process(frame)
+        rows.append(_row(s, est.last_debug))
+    est.close()
+    return rows
+
+
 def run_pose(frames) -> list[dict]:
     from device.vision.pose import PoseGuidedEstimator
 
@@ -108,10 +129,15 @@ def scenario_frames(name: str, seed: int, fps: float, reps: int):
 
 
 def record(out: Path, scenarios: list[str], clips: list[str], pose_scenarios: list[str], seed: int, fps: float,
-           reps: int) -> int:
+           reps: int, recordings: list[str] = ()) -> int:
     import importlib.util
 
     data: dict = {"silhouette": {}, "pose": {}, "skipped": []}
+    for r in recordings:
+        t0 = time.perf_counter()
+        key = f"recording:{Path(r).name}"
+        data["silhouette"][key] = run_recording(Path(r))
+        print(f"silhouette {key}: {len(data['silhouette'][key])} frames, {time.perf_counter() - t0:.1f} s")
     for name in scenarios:
         t0 = time.perf_counter()
         data["silhouette"][name] = run_silhouette(name, seed, fps, reps)
@@ -199,6 +225,8 @@ def main(argv: list[str] | None = None) -> int:
                    "or paths; empty: none)")
     r.add_argument("--pose-scenarios", default=",".join(POSE_SCENARIOS),
                    help="rendered scenarios for the pose estimator (comma-separated; empty: none)")
+    r.add_argument("--recordings", default="", help="station recording folders (python -m device simulate --record "
+                   "DIR) run through the station's estimator as analyze builds it (comma-separated; default: none)")
     r.add_argument("--seed", type=int, default=0)
     r.add_argument("--fps", type=float, default=15.0)
     r.add_argument("--reps", type=int, default=3)
@@ -213,7 +241,7 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         split = lambda s: [x for x in s.split(",") if x]  # noqa: E731
         return record(args.out, split(args.scenarios), split(args.clips), split(args.pose_scenarios), args.seed,
-                      args.fps, args.reps)
+                      args.fps, args.reps, split(args.recordings))
     for p in (args.a, args.b):
         if not p.exists():
             print(f"{p}: no such file (make it with: python scripts/pin_vision.py record {p})")

@@ -49,6 +49,7 @@ from __future__ import annotations
 import math
 import os
 import sys
+import types
 from collections import deque
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -100,12 +101,98 @@ def _quiet_stderr() -> Iterator[None]:
         os.close(devnull)
 
 
+class _LoadOnUse(types.ModuleType):
+    """A module registered but not yet run: its code runs when an attribute it lacks is first read.
+
+    (The stdlib's ``importlib.util.LazyLoader`` loads on *any* attribute read, and Python 3.11's
+    import statement reads ``__spec__`` of a module already in ``sys.modules``: the next import
+    would load it at once.) Its own dunders (``__spec__``, ``__name__``, ...) are set, so the import
+    system's checks do not run it; a package gets no ``__path__`` until it has run, so importing
+    any of its other submodules runs it first, as a normal import would. A submodule runs its
+    package first."""
+
+    def __getattr__(self, attr: str):
+        spec = self.__spec__
+        parent = sys.modules.get(spec.name.rpartition(".")[0])
+        if isinstance(parent, _LoadOnUse):
+            parent.__getattr__("__path__")  # runs the package (a package has it once run)
+        if type(self) is _LoadOnUse:  # not run by the line above (a package's own import of us)
+            self.__class__ = types.ModuleType
+            if spec.submodule_search_locations is not None:
+                self.__path__ = list(spec.submodule_search_locations)
+            try:
+                spec.loader.exec_module(self)
+            except BaseException:
+                # As a failed import: not left half-run in sys.modules; the error goes to the reader.
+                if sys.modules.get(spec.name) is self:
+                    del sys.modules[spec.name]
+                raise
+        return getattr(self, attr)
+
+
+def _load_on_use(spec) -> Optional[types.ModuleType]:
+    """A :class:`_LoadOnUse` module for ``spec``, or None if its loader makes its own kind of module."""
+    import importlib.util  # noqa: PLC0415
+
+    module = importlib.util.module_from_spec(spec)
+    if type(module) is not types.ModuleType:
+        return None
+    module.__class__ = _LoadOnUse
+    module.__dict__.pop("__path__", None)
+    return module
+
+
+def defer_pyplot() -> None:
+    """Let ``import matplotlib.pyplot`` bind modules whose code runs on first use.
+
+    ``import mediapipe`` imports ``mediapipe.python.solutions.drawing_utils``, which imports
+    ``matplotlib.pyplot`` for its one plotting function (``plot_landmarks``, never called here):
+    about 0.35 s of CPU of every bare-video analysis (upstream proposes moving that import into
+    the function: google-ai-edge/mediapipe pull request 5830). The modules registered here are the
+    real ``matplotlib`` and ``matplotlib.pyplot``, in ``sys.modules`` and on the package as the
+    import system puts them; each runs its code, in that same module object, the first time
+    anything reads one of its attributes (see :class:`_LoadOnUse`), so a caller that plots gets
+    the real thing. Nothing is done if pyplot is already imported or matplotlib is missing (then
+    mediapipe's own import says so).
+    """
+    import importlib.machinery  # noqa: PLC0415
+    import importlib.util  # noqa: PLC0415
+
+    if "matplotlib.pyplot" in sys.modules:
+        return
+    package = sys.modules.get("matplotlib")
+    try:
+        if package is None:
+            package_spec = importlib.util.find_spec("matplotlib")  # a top-level name: found, not imported
+            if package_spec is None or not package_spec.submodule_search_locations:
+                return
+            where = list(package_spec.submodule_search_locations)
+        else:
+            where = list(package.__path__)
+        spec = importlib.machinery.PathFinder.find_spec("matplotlib.pyplot", where)
+    except (ImportError, ValueError, AttributeError):
+        return
+    if spec is None or not hasattr(spec.loader, "exec_module"):
+        return
+    pyplot = _load_on_use(spec)
+    if package is None:
+        package = _load_on_use(package_spec) if hasattr(package_spec.loader, "exec_module") else None
+        if package is None or pyplot is None:
+            return
+        sys.modules["matplotlib"] = package
+    if pyplot is None:
+        return
+    sys.modules["matplotlib.pyplot"] = pyplot
+    package.__dict__["pyplot"] = pyplot
+
+
 def make_pose_model():
     """Create MediaPipe's legacy Pose solution (complexity 1: the only bundled model).
 
     Complexity 0 and 2 download a model at run time, which fails offline, so they
     are not offered.
     """
+    defer_pyplot()
     try:
         with _quiet_stderr():
             from mediapipe.python.solutions import pose as mp_pose

@@ -150,6 +150,16 @@ _K3 = np.ones((3, 3), np.uint8)
 _K1x9 = np.ones((1, 9), np.uint8)
 
 
+def _shadow_like(small: np.ndarray, bg: np.ndarray, bb: np.ndarray) -> np.ndarray:
+    """Shadow (bool): darker than the background (brightness ratio ``alpha`` along the background
+    colour) with little colour distortion. Not a person. ``bb``: |B|^2 + 1 per pixel."""
+    ib = cv2.transform(cv2.multiply(small, bg), _SUM3)
+    ii = cv2.transform(cv2.multiply(small, small), _SUM3)
+    alpha = cv2.divide(ib, bb)
+    cd2 = ii - alpha * ib  # |I|^2 - (I.B)^2/|B|^2: squared distance from the colour line
+    return (alpha > 0.6) & (alpha < 0.97) & (cd2 < 0.0036 * bb + 25.0)
+
+
 def _work_size(w: int, h: int, work_width: int) -> tuple[int, int]:
     if w <= work_width:
         return w, h
@@ -196,18 +206,27 @@ class BackgroundModel:
         self._last_fg: Optional[np.ndarray] = None
         self._small: Optional[np.ndarray] = None
         self._shadow: Optional[np.ndarray] = None
+        # What the last frame's shadow is made from, until it is made (see _shadow_mask).
+        self._shadow_parts: Optional[tuple] = None
         self._tick = 0
         self.last_gain = np.ones(3, np.float32)
         self._full_size: Optional[tuple[int, int]] = None
         self._thr2_cache: Optional[np.ndarray] = None
         self._bb_cache: Optional[np.ndarray] = None
+        self._coverage_cache: Optional[tuple[int, float]] = None
+        self._bg4_cache: Optional[np.ndarray] = None
 
     @property
     def coverage(self) -> float:
         """Fraction of the scene learned as empty background often enough."""
         if self._seen is None:
             return 0.0
-        return float(np.count_nonzero(self._seen >= self.min_seen)) / self._seen.size
+        # Read several times a frame (ready, state, the segmenter's checks); it changes only when
+        # the model learns, which drops the cached value (kept with the ``min_seen`` it was counted for).
+        if self._coverage_cache is None or self._coverage_cache[0] != self.min_seen:
+            self._coverage_cache = (self.min_seen,
+                                    float(np.count_nonzero(self._seen >= self.min_seen)) / self._seen.size)
+        return self._coverage_cache[1]
 
     @property
     def ready(self) -> bool:
@@ -297,7 +316,8 @@ class BackgroundModel:
         return (pm == 0).astype(np.uint8)
 
     def _learn(self, small: np.ndarray, keep: np.ndarray, boost: float = 1.0) -> None:
-        self._thr2_cache = self._bb_cache = None
+        self._shadow_mask()  # made from the model as it was, before it learns (in place) below
+        self._thr2_cache = self._bb_cache = self._coverage_cache = self._bg4_cache = None
         if self._bg is None:
             self._bg = small.copy()
             self._var = np.full(small.shape[:2], 16.0, np.float32)
@@ -328,6 +348,7 @@ class BackgroundModel:
         cv2.accumulateWeighted(d2, self._var, a, inlier)
         np.maximum(self._var, 4.0, out=self._var)
         cv2.add(self._seen, 1, dst=self._seen, mask=keep * (self._seen < 60000).astype(np.uint8))
+        self._coverage_cache = None  # ``ready`` above read the counts before this frame's
 
     def _thr2(self) -> np.ndarray:
         """Squared colour-difference threshold per pixel (cached until the model learns)."""
@@ -357,6 +378,19 @@ class BackgroundModel:
         pm = cv2.resize(person_mask, (w, h), interpolation=cv2.INTER_NEAREST)
         self._last_fg = (cv2.dilate(pm, np.ones((5, 5), np.uint8)) > 0).astype(np.uint8)
 
+    def _shadow_mask(self) -> Optional[np.ndarray]:
+        """The last segmented frame's shadow over the whole model (bool), made on first use."""
+        if self._shadow is None and self._shadow_parts is not None:
+            small, bg, bb, limit, cols = self._shadow_parts
+            if bb is None:
+                bb = cv2.transform(cv2.multiply(bg, bg), _SUM3) + 1.0
+            shadow = _shadow_like(small, bg, bb)
+            if limit > 0 and cols is not None:
+                shadow[:limit, cols] = False
+            self._shadow = shadow
+            self._shadow_parts = None
+        return self._shadow
+
     def segment(self, image: np.ndarray) -> Optional[Segmentation]:
         small = self._shrink(image)
         self._small = small
@@ -370,7 +404,9 @@ class BackgroundModel:
         ref = None if self._last_fg is None else (self._last_fg[::4, ::4] == 0).view(np.uint8)
         if ref is None or cv2.countNonZero(ref) > 20:
             num = np.array(cv2.mean(np.ascontiguousarray(small[::4, ::4]), mask=ref)[:3], np.float32)
-            den = np.maximum(np.array(cv2.mean(np.ascontiguousarray(bg[::4, ::4]), mask=ref)[:3], np.float32), 1.0)
+            if self._bg4_cache is None:  # the model's grid, cached until it learns
+                self._bg4_cache = np.ascontiguousarray(bg[::4, ::4])
+            den = np.maximum(np.array(cv2.mean(self._bg4_cache, mask=ref)[:3], np.float32), 1.0)
             gain = np.clip(num / den, 0.3, 3.0)
             self.last_gain = gain
             if np.any(np.abs(gain - 1.0) > 0.02):
@@ -378,42 +414,71 @@ class BackgroundModel:
         d = cv2.subtract(small, bg)
         d2 = cv2.transform(cv2.multiply(d, d), _SUM3)
         score = cv2.divide(d2, self._thr2())
-        # Shadow: darker than the background (brightness ratio ``alpha`` along the
-        # background colour) with little colour distortion. Not a person.
-        ib = cv2.transform(cv2.multiply(small, bg), _SUM3)
-        bb = self._bb() if bg is self._bg else cv2.transform(cv2.multiply(bg, bg), _SUM3) + 1.0
-        ii = cv2.transform(cv2.multiply(small, small), _SUM3)
-        alpha = cv2.divide(ib, bb)
-        cd2 = ii - alpha * ib  # |I|^2 - (I.B)^2/|B|^2: squared distance from the colour line
-        shadow = (alpha > 0.6) & (alpha < 0.97) & (cd2 < 0.0036 * bb + 25.0)
-        # A person's own shadow lies on the floor around their feet; in the columns of
-        # a person, above their lowest part, "darker with the same hue" is far more
-        # often a grey or white shirt in front of a white wall. A shadow-like region
-        # with no person in its columns (a lamp blocked) stays a shadow.
-        solid = ((score > 1.0) & ~shadow).view(np.uint8)
-        solid = cv2.morphologyEx(solid, cv2.MORPH_OPEN, _K3)  # not speckle
-        rows = np.flatnonzero(solid.any(axis=1))
-        if len(rows):
-            limit = int(rows[-1] - 0.15 * (rows[-1] - rows[0]))
-            cols = cv2.dilate(solid.any(axis=0).view(np.uint8)[None, :], _K1x9)[0] > 0
-            if limit > 0:
-                shadow[:limit, cols] = False
-        score = cv2.bitwise_and(score, score, mask=(~shadow).view(np.uint8))  # 0 on shadow
+        bb = self._bb() if bg is self._bg else None  # else made where needed
+        # Only pixels whose colour differs beyond the noise (score > 1) can become foreground:
+        # everything below is worked out inside their bounding box (plus 2 px for the 3x3
+        # openings), typically a tenth of the frame. Outside it nothing is foreground, the same
+        # as over the whole frame. The whole frame's shadow is needed only to learn (one frame
+        # in three once the scene is known): it is made then (:meth:`_shadow_mask`).
+        hs, ws = score.shape
+        bx, by, bw, bh = cv2.boundingRect(cv2.compare(score, 1.0, cv2.CMP_GT))
+        x0, y0 = max(bx - 2, 0), max(by - 2, 0)
+        x1, y1 = min(bx + bw + 2, ws), min(by + bh + 2, hs)
+        roi = (slice(y0, y1), slice(x0, x1))
+        fg_small = np.zeros((hs, ws), np.uint8)
+        graded_r = None
+        limit, cols = 0, None
+        if bw > 0:
+            score_r = score[roi]
+            bb_r = bb[roi] if bb is not None else cv2.transform(cv2.multiply(bg[roi], bg[roi]), _SUM3) + 1.0
+            shadow = _shadow_like(small[roi], bg[roi], bb_r)
+            # A person's own shadow lies on the floor around their feet; in the columns of
+            # a person, above their lowest part, "darker with the same hue" is far more
+            # often a grey or white shirt in front of a white wall. A shadow-like region
+            # with no person in its columns (a lamp blocked) stays a shadow.
+            solid = ((score_r > 1.0) & ~shadow).view(np.uint8)
+            solid = cv2.morphologyEx(solid, cv2.MORPH_OPEN, _K3)  # not speckle
+            rows = np.flatnonzero(solid.any(axis=1))
+            if len(rows):
+                top, low = int(rows[0]) + y0, int(rows[-1]) + y0
+                limit = int(low - 0.15 * (low - top))
+                col_any = np.zeros((1, ws), np.uint8)
+                col_any[0, x0:x1] = solid.any(axis=0)
+                cols = cv2.dilate(col_any, _K1x9)[0] > 0
+                if limit > y0:
+                    shadow[: limit - y0, cols[x0:x1]] = False
+            score_r = cv2.bitwise_and(score_r, score_r, mask=(~shadow).view(np.uint8))  # 0 on shadow
+            fg_r = (score_r > 1.0).view(np.uint8)
+            fg_small[roi] = fg_r
+            # Speckle removal at the model's resolution (cheap), then upsample the
+            # *graded* score (threshold at 64 of 255) so the full-resolution outline is
+            # interpolated between model pixels rather than blocky.
+            opened = cv2.morphologyEx(fg_r, cv2.MORPH_OPEN, _K3)
+            graded_r = cv2.multiply(cv2.convertScaleAbs(score_r, alpha=64.0, beta=-0.5), opened)  # floor(64 score)
         # Never learn shadow pixels: a shadow moves with the person, and dark
         # clothing in front of a wall of the same hue reads as "shadow" -- learning
         # it would eat the person away while they stand still.
-        self._shadow = shadow
-        fg_small = (score > 1.0).view(np.uint8)
+        self._shadow = None
+        self._shadow_parts = (small, bg, bb, limit if limit > 0 else 0, cols)
         self._last_fg = fg_small
-        # Speckle removal at the model's resolution (cheap), then upsample the
-        # *graded* score (threshold at 64 of 255) so the full-resolution outline is
-        # interpolated between model pixels rather than blocky.
-        opened = cv2.morphologyEx(fg_small, cv2.MORPH_OPEN, _K3)
-        graded = cv2.multiply(cv2.convertScaleAbs(score, alpha=64.0, beta=-0.5), opened)  # floor(64 score)
         h, w = image.shape[:2]
-        if (w, h) != (small.shape[1], small.shape[0]):
+        mask = np.zeros((h, w), np.uint8)
+        if graded_r is None:
+            return Segmentation(mask, self.name)
+        f = w // ws
+        if (w, h) == (ws, hs):
+            mask[roi] = cv2.threshold(graded_r, 63, 255, cv2.THRESH_BINARY)[1]
+        elif (w, h) == (f * ws, f * hs) and f in (2, 4, 8):
+            # The box alone, upsampled: with a scale that is a power of two its pixels map onto
+            # the frame's exactly as in a resize of the whole model (the same interpolation
+            # weights), and its 2-px margin of zeros gives the same values at its edges.
+            up = cv2.resize(graded_r, ((x1 - x0) * f, (y1 - y0) * f), interpolation=cv2.INTER_LINEAR)
+            mask[f * y0 : f * y1, f * x0 : f * x1] = cv2.threshold(up, 63, 255, cv2.THRESH_BINARY)[1]
+        else:
+            graded = np.zeros((hs, ws), np.uint8)
+            graded[roi] = graded_r
             graded = cv2.resize(graded, (w, h), interpolation=cv2.INTER_LINEAR)
-        _, mask = cv2.threshold(graded, 63, 255, cv2.THRESH_BINARY)
+            _, mask = cv2.threshold(graded, 63, 255, cv2.THRESH_BINARY)
         return Segmentation(mask, self.name)
 
     def feedback(self, person_mask: PersonMask) -> None:
@@ -432,8 +497,9 @@ class BackgroundModel:
         if callable(person_mask):
             person_mask = person_mask()
         keep = self._keep(person_mask, self._small, 7)
-        if self._shadow is not None and self._shadow.shape == keep.shape:
-            keep = cv2.bitwise_and(keep, (~self._shadow).view(np.uint8))
+        shadow = self._shadow_mask()
+        if shadow is not None and shadow.shape == keep.shape:
+            keep = cv2.bitwise_and(keep, (~shadow).view(np.uint8))
         self._learn(self._small, keep, boost=3.0 if self.ready else 1.0)
 
 

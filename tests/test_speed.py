@@ -1,0 +1,143 @@
+"""Speed changes that must not change what the product does (issue 9, target "Speed").
+
+The figures themselves come from ``scripts/bench_speed_ratio.py``, not from timed tests; these
+tests pin the mechanisms: mediapipe starts without running pyplot, and pyplot still works.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+needs_mediapipe = pytest.mark.skipif(importlib.util.find_spec("mediapipe") is None,
+                                     reason="mediapipe not installed (pip install --no-deps mediapipe==0.10.18)")
+
+# In a fresh interpreter: nothing else may have imported matplotlib first.
+_PYPLOT_DEFERRED = r"""
+import json, sys
+from device.vision.pose import make_pose_model
+model = make_pose_model()
+out = {"ran_before": sorted(m for m in ("matplotlib.rcsetup", "matplotlib.figure") if m in sys.modules)}
+if sys.argv[1] == "submodule first":
+    import matplotlib.colors  # another submodule while the package has not run: runs it first
+    out["colour"] = matplotlib.colors.to_hex("red")
+import matplotlib
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+from mediapipe.python.solutions import drawing_utils
+out["same_module"] = plt is drawing_utils.plt is sys.modules["matplotlib.pyplot"] is matplotlib.pyplot
+out["figure_type"] = type(plt.figure()).__name__
+out["backend"] = matplotlib.get_backend().lower()
+model.close()
+print(json.dumps(out))
+"""
+
+
+@needs_mediapipe
+@pytest.mark.parametrize("order", ["pyplot first", "submodule first"])
+def test_pose_model_starts_without_running_matplotlib_and_matplotlib_still_works(order):
+    env = dict(os.environ, PYTHONPATH=str(ROOT), OMP_NUM_THREADS="1", GLOG_minloglevel="2")
+    proc = subprocess.run([sys.executable, "-c", _PYPLOT_DEFERRED, order], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    # mediapipe's drawing utilities import pyplot; matplotlib's code ran only when used, and then whole.
+    expected = {"ran_before": [], "same_module": True, "figure_type": "Figure", "backend": "agg"}
+    if order == "submodule first":
+        expected["colour"] = "#ff0000"
+    assert out == expected
+
+
+# ---------------------------------------------------------------- the background model's box
+
+
+def _whole_frame_reference(model, small, bg):
+    """The background model's mask and shadow worked out over the whole model, as before the work
+    was restricted to the box of the changed pixels (the definition the box must reproduce)."""
+    import cv2
+    import numpy as np
+
+    from device.vision.segmentation import _K1x9, _K3, _SUM3
+
+    d = cv2.subtract(small, bg)
+    score = cv2.divide(cv2.transform(cv2.multiply(d, d), _SUM3), model._thr2())
+    ib = cv2.transform(cv2.multiply(small, bg), _SUM3)
+    bb = cv2.transform(cv2.multiply(bg, bg), _SUM3) + 1.0
+    ii = cv2.transform(cv2.multiply(small, small), _SUM3)
+    alpha = cv2.divide(ib, bb)
+    shadow = (alpha > 0.6) & (alpha < 0.97) & (ii - alpha * ib < 0.0036 * bb + 25.0)
+    solid = cv2.morphologyEx(((score > 1.0) & ~shadow).view(np.uint8), cv2.MORPH_OPEN, _K3)
+    rows = np.flatnonzero(solid.any(axis=1))
+    if len(rows):
+        limit = int(rows[-1] - 0.15 * (rows[-1] - rows[0]))
+        cols = cv2.dilate(solid.any(axis=0).view(np.uint8)[None, :], _K1x9)[0] > 0
+        if limit > 0:
+            shadow[:limit, cols] = False
+    score = cv2.bitwise_and(score, score, mask=(~shadow).view(np.uint8))
+    opened = cv2.morphologyEx((score > 1.0).view(np.uint8), cv2.MORPH_OPEN, _K3)
+    return cv2.multiply(cv2.convertScaleAbs(score, alpha=64.0, beta=-0.5), opened), shadow
+
+
+@pytest.mark.parametrize("size", [(640, 480), (800, 600)])  # a power-of-two scale (the box upsampled) and not
+def test_background_model_box_gives_the_whole_frame_mask_and_shadow(size):
+    import cv2
+    import numpy as np
+
+    from device.sim.scenarios import get_scenario
+    from device.vision.segmentation import BackgroundModel
+
+    w, h = size
+    sc = get_scenario("passerby", 0, width=w, height=h, fps=5.0, n_reps=1)
+    model = BackgroundModel()
+    checked = people = 0
+    for t in list(sc.frame_times())[:45]:
+        img = sc.render(t)
+        bg_before = None if model._bg is None else model._bg.copy()
+        seg = model.segment(img)
+        if seg is None:
+            model.learn(img)
+            continue
+        gain = model.last_gain
+        bg = bg_before * gain if np.any(np.abs(gain - 1.0) > 0.02) else bg_before
+        graded, shadow = _whole_frame_reference(model, model._small, bg)
+        if (w, h) != (graded.shape[1], graded.shape[0]):
+            graded = cv2.resize(graded, (w, h), interpolation=cv2.INTER_LINEAR)
+        expected = cv2.threshold(graded, 63, 255, cv2.THRESH_BINARY)[1]
+        assert np.array_equal(seg.mask, expected), f"mask differs at t={t:.2f}"
+        model._tick = 2  # learn from every frame, so every frame's shadow is made and compared
+        model.feedback(seg.mask)
+        assert np.array_equal(model._shadow, shadow), f"shadow differs at t={t:.2f}"
+        checked += 1
+        people += cv2.countNonZero(seg.mask) > 0.01 * w * h
+    assert checked >= 30 and people >= 10, (checked, people)
+
+
+def test_background_model_coverage_follows_every_learning_step():
+    import numpy as np
+
+    from device.sim.scenarios import get_scenario
+    from device.vision.segmentation import BackgroundModel
+
+    sc = get_scenario("clean", 0, width=320, height=240, fps=5.0, n_reps=1)
+    model = BackgroundModel()
+    person = np.zeros((240, 320), np.uint8)
+    person[60:200, 100:160] = 255  # never learned under: coverage stays below 1
+    seen_ready = False
+    for i, t in enumerate(list(sc.frame_times())[:12]):
+        model.learn(sc.render(t), person)
+        truth = 1.0 - float(model.unknown().mean())
+        assert model.coverage == pytest.approx(truth, abs=1e-12), i
+        assert model.ready == (truth >= model.ready_coverage)
+        seen_ready |= model.ready
+        model.min_seen += 1  # a changed threshold is counted afresh, not served from before
+        assert model.coverage == pytest.approx(1.0 - float(model.unknown().mean()), abs=1e-12)
+        model.min_seen -= 1
+    assert 0.5 < model.coverage < 1.0 and not seen_ready
