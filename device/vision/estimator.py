@@ -45,6 +45,12 @@ class EstimatorParams:
     side_window_s: float = 4.0  # votes older than this are forgotten (a side read from bad masks is outvoted)
     side_min_votes: int = 2  # net votes before any side is named (one vote may be a turn on the spot)
     in_position_sure: float = 0.5  # how sure of the side before the person counts as in position
+    # Measured at full standing height (this fraction of it), a trunk leaning back by more than
+    # lean_back_deg means the side is wrong (the belly was taken for the back): a vote for the other side.
+    # Standing tall reads -9..+8 deg on the hardest masks (a learned mask in a dim room); the wrong side
+    # -19..-27 deg (a hoodie at 17 deg of yaw).
+    lean_back_deg: float = 15.0
+    lean_back_height: float = 0.95
     edge_reach_px: float = 2.5  # how far from the mask's edge the back's colour edge is searched
     edge_reach_learned_px: float = 4.0  # and how much farther for the learned mask, per 640 px of width
     edge_contrast: float = 12.0  # colour step per pixel that counts as the back's edge, in normal light
@@ -398,6 +404,7 @@ class PostureEstimator:
         self._stand_backs: dict[str, StandingReference] = {}
         self._ref_source: Optional[str] = None
         self._planted: Optional[tuple[float, float, float, float]] = None  # feet x, floor y, tolerance, t
+        self._side_kept: tuple[Optional[str], float] = (None, 0.0)  # the wall side last named, and how sure
 
     # -- state helpers -------------------------------------------------------
 
@@ -410,8 +417,14 @@ class PostureEstimator:
         # one way than the other. Six net votes put a wrong majority below 1 %;
         # the window is finite, so a side read from bad masks is outvoted later.
         facing, sure = self.track.facing.by_margin(self.params.side_min_votes, self.params.side_votes_sure)
+        if facing is None:
+            # No side in the window: the votes expired (a camera turned off the side view gives the
+            # feet no vote for seconds on end) or they cancel out. Neither is evidence that the person
+            # turned round, so the side named last holds until votes name the other one.
+            return self._side_kept
         # Facing right (+x) means the back, hence the wall, is on the left.
-        return opposite(facing), sure
+        self._side_kept = (opposite(facing), sure)
+        return self._side_kept
 
     def _still(self, t: float, height: float) -> bool:
         """Feet planted: their centre moved less than ``still_move`` H over the last ``still_window_s``."""
@@ -509,7 +522,7 @@ class PostureEstimator:
             if fs is not None and abs(fs) > self.params.facing_min:
                 hinged = bool(standing_h) and h < self.params.hinge_height * standing_h
                 self.track.facing.add(t, fs, weight=2 if hinged else 1)
-            self.track.facing.forget_older(t, self.params.side_window_s)
+            self.track.facing.forget_older(t, self.params.side_window_s, keep_last=int(self.params.side_votes_sure))
         side, side_sure = self._wall_side()
         dbg.wall_side = side
         dbg.facing = opposite(side)
@@ -546,6 +559,13 @@ class PostureEstimator:
         # A cropped head is fine as long as the shoulder is well inside the frame.
         trunk_ok = not back_cut and m.shoulder is not None and (not top_cut or m.shoulder[1] > 0.05 * H)
         k = side_sure * h_known
+        if (trunk_ok and whole and still and self.wall_side_setting == "auto" and standing_h
+                and h >= p.lean_back_height * standing_h and m.trunk_inclination_deg is not None
+                and m.trunk_inclination_deg < -p.lean_back_deg and m.conf_trunk >= 0.5):
+            # Standing at full height, the trunk "leans back" far beyond any person's: the front of the
+            # body was measured as the back. A vote for the other side (the facing is the wall side's
+            # opposite, so the facing this vote names is the wall side itself).
+            self.track.facing.add(t, 1.0 if side == "right" else -1.0)
         if trunk_ok and m.trunk_inclination_deg is not None:
             sample.update(trunk_inclination_deg=m.trunk_inclination_deg, trunk_conf=m.conf_trunk * k)
             # Hip joint above the floor (fraction of standing height); the hip comes from
