@@ -51,6 +51,9 @@ class EstimatorParams:
     # -19..-27 deg (a hoodie at 17 deg of yaw).
     lean_back_deg: float = 15.0
     lean_back_height: float = 0.95
+    # Confidence factor of the trunk when the back's bend on the same outline is beyond any back's
+    # (BodyModel.max_bend_deg): that outline is broken, and the trunk's axis lies on it.
+    broken_back_trunk_conf: float = 0.3
     edge_reach_px: float = 2.5  # how far from the mask's edge the back's colour edge is searched
     edge_reach_learned_px: float = 4.0  # and how much farther for the learned mask, per 640 px of width
     edge_contrast: float = 12.0  # colour step per pixel that counts as the back's edge, in normal light
@@ -169,6 +172,10 @@ class PostureDebug:
 
 
 _GROW_1PX = np.ones((3, 3), np.uint8)  # dilation kernel: one pixel all round
+# A fragment below the person's blob, at most FEET_MAX of its height tall, joins it across a gap of up
+# to FEET_GAP of its height (see select_person); any other fragment across at most 0.15 of it.
+FEET_GAP = 0.4
+FEET_MAX = 0.45
 
 
 def select_person(
@@ -254,7 +261,16 @@ def select_person(
                 continue
             overlap_x = min(x + w, xi + wi) - max(x, xi)
             gap_y = max(yi - (y + h), y - (yi + hi), 0)
-            if overlap_x >= 0.5 * min(w, wi) and gap_y <= 0.15 * h:
+            # The feet, below a gap where a learned mask lost the shins (bare legs the colour of the
+            # wall): without them the blob ends at the shorts, its "feet" are the thighs, and its
+            # height, facing and knee are all wrong. A small fragment under the person still joins.
+            if yi >= y + h and hi <= FEET_MAX * h:  # the feet below the body
+                feet_gap = FEET_GAP * h
+            elif yi + hi <= y and h <= FEET_MAX * hi:  # the body above the feet (the feet were chosen)
+                feet_gap = FEET_GAP * hi
+            else:
+                feet_gap = 0.0
+            if overlap_x >= 0.5 * min(w, wi) and gap_y <= max(0.15 * h, feet_gap):
                 merged.append(i)
                 x0_, y0_ = min(x, xi), min(y, yi)
                 x, y, w, h = x0_, y0_, max(x + w, xi + wi) - x0_, max(y + h, yi + hi) - y0_
@@ -567,7 +583,13 @@ class PostureEstimator:
             # opposite, so the facing this vote names is the wall side itself).
             self.track.facing.add(t, 1.0 if side == "right" else -1.0)
         if trunk_ok and m.trunk_inclination_deg is not None:
-            sample.update(trunk_inclination_deg=m.trunk_inclination_deg, trunk_conf=m.conf_trunk * k)
+            trunk_conf = m.conf_trunk * k
+            if m.back_bend_deg is not None and abs(m.back_bend_deg) > self.body.max_bend_deg:
+                # A "back" bent beyond any person's is an outline that lost the back (a learned mask on
+                # a shirt the colour of the wall), and the trunk's axis is placed on that same outline:
+                # standing people read 20-30 deg inclined and began reps that were never there.
+                trunk_conf *= p.broken_back_trunk_conf
+            sample.update(trunk_inclination_deg=m.trunk_inclination_deg, trunk_conf=trunk_conf)
             # Hip joint above the floor (fraction of standing height); the hip comes from
             # the buttocks' outline, which a walking stride distorts: planted feet only.
             if m.hip is not None and still:
