@@ -79,6 +79,11 @@ class EstimatorParams:
     back_jump_deg: float = 20.0
     back_jump_fade_deg: float = 10.0
     back_jump_min: int = 3  # bends in the window before the check applies
+    # The bends of that window scattering by more than back_spread_deg (median absolute deviation) is
+    # noise, not a back: confidence fades to 0 over the next back_spread_fade_deg. A back rounding by
+    # 30 deg through a 1 s descent spreads them by about 2 deg.
+    back_spread_deg: float = 6.0
+    back_spread_fade_deg: float = 4.0
     # Where the person last stood with feet still is where the track is (see select_person): kept
     # this long after the last still frame, with this tolerance on the floor line (fraction of H).
     planted_keep_s: float = 10.0
@@ -624,8 +629,15 @@ class PostureEstimator:
             recent.popleft()
         factor = 1.0
         if len(recent) >= p.back_jump_min:
-            dev = abs(bend - statistics.median(b for _, b in recent))
+            backs = [b for _, b in recent]
+            med = statistics.median(backs)
+            dev = abs(bend - med)
             factor = min(max(1.0 - (dev - p.back_jump_deg) / p.back_jump_fade_deg, 0.0), 1.0)
+            # A back whose bends scatter frame to frame is not measured at all (a 30 px back in a dim room:
+            # +-40 deg from one frame to the next); its peaks would read as rounding. A real change over the
+            # window (a back rounding through a descent) spreads the bends by a few degrees at most.
+            spread = statistics.median(abs(b - med) for b in backs + [bend])
+            factor *= min(max(1.0 - (spread - p.back_spread_deg) / p.back_spread_fade_deg, 0.0), 1.0)
         if conf > 0:
             recent.append((t, bend))
         return factor
