@@ -40,7 +40,7 @@ class EstimatorParams:
     still_min_span: float = 0.4  # ... seen over at least this fraction of the window
     feet_kept: int = 90  # frames of feet positions kept
     facing_min: float = 0.03  # facing votes weaker than this are not counted
-    hinge_height: float = 0.88  # a blob this much shorter than standing is hinged (its vote counts twice)
+    hinge_height: float = 0.92  # a blob this much shorter than standing is hinged (its vote counts twice)
     side_votes_sure: float = 6.0  # net votes that make the wall side sure
     side_window_s: float = 4.0  # votes older than this are forgotten (a side read from bad masks is outvoted)
     side_min_votes: int = 2  # net votes before any side is named (one vote may be a turn on the spot)
@@ -536,7 +536,7 @@ class PostureEstimator:
 
         # Facing votes only from planted feet: a walking stride spreads the feet.
         if whole and still and self.wall_side_setting == "auto":
-            fs = facing_score(blob.region(x, y, x + w, y + h), standing_h)
+            fs = facing_score(blob.region(x, y, x + w, y + h), standing_h, self.params.hinge_height)
             # 0.03: on exact synthetic masks (yaw 0-20 deg) 0.2 % of standing votes
             # beyond it point the wrong way, 2.5 % beyond 0.02. The hinge cue (blob
             # clearly shorter than standing) was never wrong: it counts twice.
