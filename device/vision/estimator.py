@@ -81,9 +81,10 @@ class EstimatorParams:
     back_jump_min: int = 3  # bends in the window before the check applies
     # The bends of that window scattering by more than back_spread_deg (median absolute deviation) is
     # noise, not a back: confidence fades to 0 over the next back_spread_fade_deg. A back rounding by
-    # 30 deg through a 1 s descent spreads them by about 2 deg.
-    back_spread_deg: float = 6.0
-    back_spread_fade_deg: float = 4.0
+    # 30 deg through a 1 s descent spreads them by about 2 deg, a loose top's folds by up to about 7
+    # (6 took a rounded rep's peak in `mixed` seed 1); a 30 px back in a dim room by 15-20.
+    back_spread_deg: float = 10.0
+    back_spread_fade_deg: float = 5.0
     # Where the person last stood with feet still is where the track is (see select_person): kept
     # this long after the last still frame, with this tolerance on the floor line (fraction of H).
     planted_keep_s: float = 10.0
