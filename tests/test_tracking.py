@@ -105,6 +105,26 @@ def test_maxlen_keeps_only_the_last_votes() -> None:
     assert len(v) == 3 and v.by_median(100.0, 2.5, 3) == ("right", 1.0)
 
 
+def test_votes_that_merely_expire_keep_the_last_few_until_newer_ones_outvote_them() -> None:
+    # A camera at 20 deg of yaw: the feet give a vote now and then, and for seconds none at all.
+    v = FacingVotes()
+    for k in range(8):
+        v.add(0.1 * k, -0.1)
+    v.forget_older(30.0, 4.0, keep_last=6)  # 30 s later, no new vote: no evidence of a turn
+    assert len(v) == 6 and v.by_margin(2, 6) == ("left", 1.0)
+    v.forget_older(30.0, 4.0)  # without keep_last the side would be gone
+    assert v.by_margin(2, 6) == (None, 0.0)
+    # Kept votes are still outvoted by newer ones, and the old ones then go as before.
+    v = FacingVotes()
+    for k in range(8):
+        v.add(0.1 * k, -0.1)
+    for j in range(8):
+        t = 30.0 + 0.1 * j
+        v.add(t, 0.1)
+        v.forget_older(t, 4.0, keep_last=6)
+    assert v.by_margin(2, 6) == ("right", 1.0) and all(f > 0 for _, f in v._votes)
+
+
 def test_opposite() -> None:
     assert opposite("left") == "right" and opposite("right") == "left" and opposite(None) is None
 

@@ -40,11 +40,20 @@ class EstimatorParams:
     still_min_span: float = 0.4  # ... seen over at least this fraction of the window
     feet_kept: int = 90  # frames of feet positions kept
     facing_min: float = 0.03  # facing votes weaker than this are not counted
-    hinge_height: float = 0.88  # a blob this much shorter than standing is hinged (its vote counts twice)
+    hinge_height: float = 0.92  # a blob this much shorter than standing is hinged (its vote counts twice)
     side_votes_sure: float = 6.0  # net votes that make the wall side sure
     side_window_s: float = 4.0  # votes older than this are forgotten (a side read from bad masks is outvoted)
     side_min_votes: int = 2  # net votes before any side is named (one vote may be a turn on the spot)
     in_position_sure: float = 0.5  # how sure of the side before the person counts as in position
+    # Measured at full standing height (this fraction of it), a trunk leaning back by more than
+    # lean_back_deg means the side is wrong (the belly was taken for the back): a vote for the other side.
+    # Standing tall reads -9..+8 deg on the hardest masks (a learned mask in a dim room); the wrong side
+    # -19..-27 deg (a hoodie at 17 deg of yaw).
+    lean_back_deg: float = 15.0
+    lean_back_height: float = 0.95
+    # Confidence factor of the trunk when the back's bend on the same outline is beyond any back's
+    # (BodyModel.max_bend_deg): that outline is broken, and the trunk's axis lies on it.
+    broken_back_trunk_conf: float = 0.3
     edge_reach_px: float = 2.5  # how far from the mask's edge the back's colour edge is searched
     edge_reach_learned_px: float = 4.0  # and how much farther for the learned mask, per 640 px of width
     edge_contrast: float = 12.0  # colour step per pixel that counts as the back's edge, in normal light
@@ -70,6 +79,12 @@ class EstimatorParams:
     back_jump_deg: float = 20.0
     back_jump_fade_deg: float = 10.0
     back_jump_min: int = 3  # bends in the window before the check applies
+    # The bends of that window scattering by more than back_spread_deg (median absolute deviation) is
+    # noise, not a back: confidence fades to 0 over the next back_spread_fade_deg. A back rounding by
+    # 30 deg through a 1 s descent spreads them by about 2 deg, a loose top's folds by up to about 7
+    # (6 took a rounded rep's peak in `mixed` seed 1); a 30 px back in a dim room by 15-20.
+    back_spread_deg: float = 10.0
+    back_spread_fade_deg: float = 5.0
     # Where the person last stood with feet still is where the track is (see select_person): kept
     # this long after the last still frame, with this tolerance on the floor line (fraction of H).
     planted_keep_s: float = 10.0
@@ -163,6 +178,10 @@ class PostureDebug:
 
 
 _GROW_1PX = np.ones((3, 3), np.uint8)  # dilation kernel: one pixel all round
+# A fragment below the person's blob, at most FEET_MAX of its height tall, joins it across a gap of up
+# to FEET_GAP of its height (see select_person); any other fragment across at most 0.15 of it.
+FEET_GAP = 0.4
+FEET_MAX = 0.45
 
 
 def select_person(
@@ -248,7 +267,16 @@ def select_person(
                 continue
             overlap_x = min(x + w, xi + wi) - max(x, xi)
             gap_y = max(yi - (y + h), y - (yi + hi), 0)
-            if overlap_x >= 0.5 * min(w, wi) and gap_y <= 0.15 * h:
+            # The feet, below a gap where a learned mask lost the shins (bare legs the colour of the
+            # wall): without them the blob ends at the shorts, its "feet" are the thighs, and its
+            # height, facing and knee are all wrong. A small fragment under the person still joins.
+            if yi >= y + h and hi <= FEET_MAX * h:  # the feet below the body
+                feet_gap = FEET_GAP * h
+            elif yi + hi <= y and h <= FEET_MAX * hi:  # the body above the feet (the feet were chosen)
+                feet_gap = FEET_GAP * hi
+            else:
+                feet_gap = 0.0
+            if overlap_x >= 0.5 * min(w, wi) and gap_y <= max(0.15 * h, feet_gap):
                 merged.append(i)
                 x0_, y0_ = min(x, xi), min(y, yi)
                 x, y, w, h = x0_, y0_, max(x + w, xi + wi) - x0_, max(y + h, yi + hi) - y0_
@@ -398,6 +426,7 @@ class PostureEstimator:
         self._stand_backs: dict[str, StandingReference] = {}
         self._ref_source: Optional[str] = None
         self._planted: Optional[tuple[float, float, float, float]] = None  # feet x, floor y, tolerance, t
+        self._side_kept: tuple[Optional[str], float] = (None, 0.0)  # the wall side last named, and how sure
 
     # -- state helpers -------------------------------------------------------
 
@@ -410,8 +439,14 @@ class PostureEstimator:
         # one way than the other. Six net votes put a wrong majority below 1 %;
         # the window is finite, so a side read from bad masks is outvoted later.
         facing, sure = self.track.facing.by_margin(self.params.side_min_votes, self.params.side_votes_sure)
+        if facing is None:
+            # No side in the window: the votes expired (a camera turned off the side view gives the
+            # feet no vote for seconds on end) or they cancel out. Neither is evidence that the person
+            # turned round, so the side named last holds until votes name the other one.
+            return self._side_kept
         # Facing right (+x) means the back, hence the wall, is on the left.
-        return opposite(facing), sure
+        self._side_kept = (opposite(facing), sure)
+        return self._side_kept
 
     def _still(self, t: float, height: float) -> bool:
         """Feet planted: their centre moved less than ``still_move`` H over the last ``still_window_s``."""
@@ -502,14 +537,14 @@ class PostureEstimator:
 
         # Facing votes only from planted feet: a walking stride spreads the feet.
         if whole and still and self.wall_side_setting == "auto":
-            fs = facing_score(blob.region(x, y, x + w, y + h), standing_h)
+            fs = facing_score(blob.region(x, y, x + w, y + h), standing_h, self.params.hinge_height)
             # 0.03: on exact synthetic masks (yaw 0-20 deg) 0.2 % of standing votes
             # beyond it point the wrong way, 2.5 % beyond 0.02. The hinge cue (blob
             # clearly shorter than standing) was never wrong: it counts twice.
             if fs is not None and abs(fs) > self.params.facing_min:
                 hinged = bool(standing_h) and h < self.params.hinge_height * standing_h
                 self.track.facing.add(t, fs, weight=2 if hinged else 1)
-            self.track.facing.forget_older(t, self.params.side_window_s)
+            self.track.facing.forget_older(t, self.params.side_window_s, keep_last=int(self.params.side_votes_sure))
         side, side_sure = self._wall_side()
         dbg.wall_side = side
         dbg.facing = opposite(side)
@@ -546,8 +581,21 @@ class PostureEstimator:
         # A cropped head is fine as long as the shoulder is well inside the frame.
         trunk_ok = not back_cut and m.shoulder is not None and (not top_cut or m.shoulder[1] > 0.05 * H)
         k = side_sure * h_known
+        if (trunk_ok and whole and still and self.wall_side_setting == "auto" and standing_h
+                and h >= p.lean_back_height * standing_h and m.trunk_inclination_deg is not None
+                and m.trunk_inclination_deg < -p.lean_back_deg and m.conf_trunk >= 0.5):
+            # Standing at full height, the trunk "leans back" far beyond any person's: the front of the
+            # body was measured as the back. A vote for the other side (the facing is the wall side's
+            # opposite, so the facing this vote names is the wall side itself).
+            self.track.facing.add(t, 1.0 if side == "right" else -1.0)
         if trunk_ok and m.trunk_inclination_deg is not None:
-            sample.update(trunk_inclination_deg=m.trunk_inclination_deg, trunk_conf=m.conf_trunk * k)
+            trunk_conf = m.conf_trunk * k
+            if m.back_bend_deg is not None and abs(m.back_bend_deg) > self.body.max_bend_deg:
+                # A "back" bent beyond any person's is an outline that lost the back (a learned mask on
+                # a shirt the colour of the wall), and the trunk's axis is placed on that same outline:
+                # standing people read 20-30 deg inclined and began reps that were never there.
+                trunk_conf *= p.broken_back_trunk_conf
+            sample.update(trunk_inclination_deg=m.trunk_inclination_deg, trunk_conf=trunk_conf)
             # Hip joint above the floor (fraction of standing height); the hip comes from
             # the buttocks' outline, which a walking stride distorts: planted feet only.
             if m.hip is not None and still:
@@ -582,8 +630,15 @@ class PostureEstimator:
             recent.popleft()
         factor = 1.0
         if len(recent) >= p.back_jump_min:
-            dev = abs(bend - statistics.median(b for _, b in recent))
+            backs = [b for _, b in recent]
+            med = statistics.median(backs)
+            dev = abs(bend - med)
             factor = min(max(1.0 - (dev - p.back_jump_deg) / p.back_jump_fade_deg, 0.0), 1.0)
+            # A back whose bends scatter frame to frame is not measured at all (a 30 px back in a dim room:
+            # +-40 deg from one frame to the next); its peaks would read as rounding. A real change over the
+            # window (a back rounding through a descent) spreads the bends by a few degrees at most.
+            spread = statistics.median(abs(b - med) for b in backs + [bend])
+            factor *= min(max(1.0 - (spread - p.back_spread_deg) / p.back_spread_fade_deg, 0.0), 1.0)
         if conf > 0:
             recent.append((t, bend))
         return factor

@@ -950,7 +950,7 @@ def _knee_from_axes(width: np.ndarray, mid2: np.ndarray, has: np.ndarray, r0: in
     return ang, conf
 
 
-def facing_score(mask: np.ndarray, standing_height: Optional[float] = None) -> Optional[float]:
+def facing_score(mask: np.ndarray, standing_height: Optional[float] = None, hinged_below: float = 0.88) -> Optional[float]:
     """Evidence for which way the person faces: >0 facing right (+x), <0 left.
 
     Two cues, in units of the blob height:
@@ -958,8 +958,9 @@ def facing_score(mask: np.ndarray, standing_height: Optional[float] = None) -> O
     - feet: toes reach far in front of the shin (about 0.1 H), the heel only a
       little behind it (about 0.02 H). The shin is taken at 12-25 % of the
       height, above the far foot even when camera yaw lifts it in the picture.
-    - hinge: once the blob is clearly shorter than standing (trunk tilted), the
-      head and shoulders are in front of the feet and the buttocks behind.
+    - hinge: once the blob is clearly shorter than standing (below ``hinged_below`` of
+      ``standing_height``: trunk tilted), the head and shoulders are in front of the
+      feet and the buttocks behind.
 
     Returns None if there is no foot to look at.
     """
@@ -988,7 +989,7 @@ def facing_score(mask: np.ndarray, standing_height: Optional[float] = None) -> O
     toe_fwd = fx[-1] - leg[1]  # foot beyond the leg on the right
     toe_back = leg[0] - fx[0]  # and on the left
     score = (toe_fwd - toe_back) / h
-    if standing_height and h < 0.88 * standing_height:
+    if standing_height and h < hinged_below * standing_height:
         upper = np.nonzero(m[top : int(top + 0.3 * h)])[1]
         if len(upper):
             feet_c = 0.5 * (fx[0] + fx[-1])

@@ -57,9 +57,13 @@ class FacingVotes:
         for _ in range(weight):
             self._votes.append((t, vote))
 
-    def forget_older(self, t: float, window_s: float) -> None:
-        """Drop votes more than ``window_s`` before ``t``: a side read from bad frames is outvoted later."""
-        while self._votes and t - self._votes[0][0] > window_s:
+    def forget_older(self, t: float, window_s: float, keep_last: int = 0) -> None:
+        """Drop votes more than ``window_s`` before ``t``: a side read from bad frames is outvoted later.
+
+        ``keep_last``: the newest this many votes are kept however old they are. Votes that merely
+        expire are no evidence of a turn: without this, a person whose feet give no vote for a while
+        (a camera at 20 deg of yaw) lost their side, and their reps went unchecked."""
+        while len(self._votes) > keep_last and t - self._votes[0][0] > window_s:
             self._votes.popleft()
 
     def by_margin(self, min_votes: float, sure_votes: float) -> tuple[Optional[str], float]:
