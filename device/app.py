@@ -25,7 +25,6 @@ from __future__ import annotations
 import contextlib
 import enum
 import logging
-import threading
 import time
 from typing import Callable, Iterable, Optional
 

@@ -61,7 +61,6 @@ from .core.types import (
     RepFinished,
     SetEnded,
     SetStarted,
-    TargetReached,
 )
 from .messages import CUES, StationState, event_message, rep_message
 

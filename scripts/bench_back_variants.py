@@ -36,7 +36,7 @@ import dataclasses
 import json
 import pathlib
 import sys
-from typing import Callable, Optional
+from typing import Optional
 
 import numpy as np
 

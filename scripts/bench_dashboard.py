@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import http.cookiejar
 import json
-import os
 import re
 import socket
 import statistics

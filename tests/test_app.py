@@ -8,7 +8,7 @@ import time
 from device.app import AppState, StationApp
 from device.config import Config
 from device.control import apply_command, parse_command
-from device.core.types import FaultSample, PostureSample, ProximitySample, RepFinished, SetEnded
+from device.core.types import FaultSample, RepFinished
 from device.io.gpio import Feedback
 from device.sim.scenarios import get_scenario
 from device.simulate import TruthPosture

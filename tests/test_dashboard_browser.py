@@ -9,7 +9,6 @@ elsewhere).
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil

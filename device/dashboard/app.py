@@ -35,7 +35,7 @@ from starlette.staticfiles import StaticFiles
 
 from . import auth
 from .clinic import CHECK_LABELS, CHECK_NAMES, ClinicDB, ClinicError, Patient
-from .history import History, Session, default_period, parse_day, trend, verdict_colour, who_of
+from .history import History, Session, default_period, parse_day, trend, verdict_colour
 from .livehub import LiveHub, athlete_view
 from .plots import rep_inclination_chart, rep_rounding_chart, to_svg, trend_good_chart, trend_rounding_chart
 
