@@ -106,7 +106,7 @@ def choose_for_video(hands_low: Sequence[Optional[float]]) -> tuple[str, str]:
     stayed at the chest or above: a good morning. Hands that stopped in
     between name nothing: the video was judged by the rules every hinge
     shares, and the report says so. (That band once named an RDL: on 55 real
-    clips it was right for 2 of 25; a pose model's wrists at the bottom of a
+    clips it was right for 2 of 27; a pose model's wrists at the bottom of a
     pull from the floor, behind plates or a bell, read anywhere from the floor
     to the knees, and squats land there too.)
     """
