@@ -379,8 +379,6 @@ class SelfTest:
             return
 
         def run_model() -> tuple[str, str]:
-            import time  # noqa: PLC0415
-
             from device.vision import learned_mask  # noqa: PLC0415
 
             model = learned_mask.open_model("general", runtime="auto")

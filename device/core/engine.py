@@ -652,19 +652,15 @@ class RepEngine:
         faults = self._posture_faults(None, None, None, self._held_incl(rep, until), self._deepest_knee(rep, until))
         return Verdict.SQUAT in faults
 
-    def _squat_unknown(self, rep: _RepInProgress, knee_at_bottom: Optional[float],
-                       until: Optional[float] = None) -> bool:
+    def _squat_unknown(self, held_incl: Optional[float], knee_at_bottom: Optional[float],
+                       deepest_knee: Optional[float]) -> bool:
         """The trunk stayed under the squat pattern's inclination but the knees were not seen where
         it would show (at the bottom, and no deep bend elsewhere): a squat and a shallow-angle
         hinge on soft knees look the same to the trunk alone, so the rep cannot be called ``good``
         (the same rule as a back the camera could not see)."""
-        if not self.checks.squat or knee_at_bottom is not None:
-            return False
-        held = self._held_incl(rep, until)
-        if held is None or held >= self.th.squat_trunk_deg:
-            return False
-        deepest = self._deepest_knee(rep, until)
-        return deepest is None or deepest > self.th.squat_knee_deg
+        return (self.checks.squat and knee_at_bottom is None
+                and held_incl is not None and held_incl < self.th.squat_trunk_deg
+                and (deepest_knee is None or deepest_knee > self.th.squat_knee_deg))
 
     def _provisional_verdict(self, rep: _RepInProgress, t: float) -> Verdict:
         """The verdict so far at contact, for the LEDs (tempo is judged at standing)."""
@@ -672,9 +668,9 @@ class RepEngine:
             return Verdict.UNCHECKED
         if not self._checked(rep):
             return Verdict.SQUAT if self._squat_seen(rep, t) else Verdict.UNCHECKED
-        faults = self._posture_faults(self._rounding(rep, t), self._knee_at(rep, t, t), self._heel(rep, t),
-                                      self._held_incl(rep, t), self._deepest_knee(rep, t))
-        if not faults and self._squat_unknown(rep, self._knee_at(rep, t, t), t):
+        knee, held, deepest = self._knee_at(rep, t, t), self._held_incl(rep, t), self._deepest_knee(rep, t)
+        faults = self._posture_faults(self._rounding(rep, t), knee, self._heel(rep, t), held, deepest)
+        if not faults and self._squat_unknown(held, knee, deepest):
             return Verdict.UNCHECKED
         return faults[0] if faults else Verdict.GOOD
 
@@ -712,17 +708,18 @@ class RepEngine:
         knee = self._knee_at(rep, bottom)
         heel = self._heel(rep)
         deepest_knee = self._deepest_knee(rep)
+        held_incl = self._held_incl(rep)
         checked = self._checked(rep) and not (rep.sensor_fault or self.sensor_fault)
 
         faults: list[Verdict] = []
         if self.has_contact_sensor and not contact:
             faults.append(Verdict.SHALLOW)
         if checked:
-            faults += self._posture_faults(rounding, knee, heel, self._held_incl(rep), deepest_knee)
+            faults += self._posture_faults(rounding, knee, heel, held_incl, deepest_knee)
         if self.checks.tempo and end_s - rep.start_s < self.th.min_rep_s:
             faults.append(Verdict.TOO_FAST)
         faults.sort(key=FAULT_ORDER.index)
-        if checked and not faults and self._squat_unknown(rep, knee):
+        if checked and not faults and self._squat_unknown(held_incl, knee, deepest_knee):
             verdict, faults = Verdict.UNCHECKED, [Verdict.UNCHECKED]
         elif checked:
             verdict = faults[0] if faults else Verdict.GOOD

@@ -112,17 +112,17 @@ class OpenCVSelfieModel:
 
     runtime = "opencv"
 
-    def __init__(self, model: str = "general", package_dir: Optional[Path] = None, source: str = "onnx") -> None:
+    def __init__(self, model: str = "general", source: str = "onnx") -> None:
         """``source``: ``onnx`` (the bundled conversion, any OpenCV 4.x) or ``tflite`` (the file in
         the mediapipe wheel, OpenCV 4.8 and later; the tests compare the two)."""
         if source == "tflite":
             if not opencv_can_run_tflite():
                 raise LearnedMaskError(f"OpenCV {cv2.__version__} has no TFLite importer (cv2.dnn.readNetFromTFLite)")
-            path, read = model_path(model, package_dir), cv2.dnn.readNetFromTFLite
+            path, read = model_path(model), cv2.dnn.readNetFromTFLite
         elif source == "onnx":
             if not opencv_can_run_onnx():
                 raise LearnedMaskError(f"OpenCV {cv2.__version__} was built without its DNN module (cv2.dnn)")
-            path, read = onnx_path(model, package_dir), cv2.dnn.readNetFromONNX
+            path, read = onnx_path(model), cv2.dnn.readNetFromONNX
         else:
             raise LearnedMaskError(f"unknown model source {source!r}; use 'onnx' or 'tflite'")
         _, self.in_w, self.in_h = MODELS[model]
