@@ -16,7 +16,8 @@ import pytest
 
 from device.io.frames import Frame
 from device.sim.scenarios import get_scenario
-from device.vision.pose import OneEuro, PoseGuidedEstimator, PoseModelError, RateGate, back_edge, fit_bend
+from device.vision.pose import (OneEuro, PoseGuidedEstimator, PoseModelError, PoseModelParams, RateGate, back_edge,
+                                below_top_rise, fit_bend)
 
 needs_mediapipe = pytest.mark.skipif(importlib.util.find_spec("mediapipe") is None,
                                      reason="mediapipe not installed (pip install --no-deps mediapipe==0.10.18)")
@@ -70,6 +71,42 @@ def test_back_edge_and_fit_recover_a_known_arc(facing: str, bend: float) -> None
     # The fitted segment covers 85 % of the trunk: 85 % of the arc's angle.
     assert got == pytest.approx(bend * 0.85, abs=0.8)
     assert resid < 0.5
+
+
+def _with_hood(mask: np.ndarray, facing: str, rise_px: float = 14.0) -> np.ndarray:
+    """A hood lying on the top of the back: the back edge moves out by up to ``rise_px``
+    over the top fifth of the trunk (y 170..130), smoothly, as fabric does."""
+    out = mask.copy()
+    xs = np.arange(mask.shape[1], dtype=np.float64)
+    sgn = 1.0 if facing == "right" else -1.0
+    for y in range(110, 171):
+        extra = rise_px * min(1.0, (170 - y) / 40.0)
+        edge = 200.0 - sgn * (50.0 + extra)  # the back edge's x on this row, hood included
+        behind = (xs - edge) * sgn  # >= 0 inside the body on the back side
+        out[y] = np.maximum(out[y], np.clip(0.5 + behind / 2.0, 0.0, 1.0) * (np.abs(xs - 200) < 100))
+    return out
+
+
+@pytest.mark.parametrize("facing", ["right", "left"])
+def test_a_hood_on_a_straight_back_does_not_read_as_a_hollow_back(facing: str) -> None:
+    mask, hip, sho = _trunk_mask(0.0, facing)
+    hooded = _with_hood(mask, facing)
+    pts, why = back_edge(hooded, hip, sho, facing)
+    assert pts is not None, why
+    whole, _, _ = fit_bend(pts, hip, sho)
+    assert whole < -8.0  # the hood bends the whole-back parabola the wrong way
+    kept = below_top_rise(pts, hip, sho, PoseModelParams(top_rise=0.03))
+    assert 165 < kept[:, 1].min() < 176  # cut at the hood's foot (y 170)
+    got, _, _ = fit_bend(kept, hip, sho)
+    assert got == pytest.approx(0.0, abs=1.5)
+
+
+@pytest.mark.parametrize("bend", [0.0, 20.0])
+def test_a_back_without_a_hood_is_measured_whole(bend: float) -> None:
+    mask, hip, sho = _trunk_mask(bend, "right")
+    pts, _ = back_edge(mask, hip, sho, "right")
+    kept = below_top_rise(pts, hip, sho, PoseModelParams(top_rise=0.03))
+    assert len(kept) == len(pts)
 
 
 def test_back_edge_refuses_an_object_glued_to_the_back() -> None:

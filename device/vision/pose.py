@@ -307,6 +307,11 @@ class PoseModelParams:
     # back obliquely (about 35 deg or more off a side view), where the silhouette's edge is
     # not the spine's profile. The back is then reported unseen, never guessed.
     max_shoulder_spread: float = 0.45
+    # Something outward on the top of the back (a hood, a bunched collar, hair): the back
+    # edge dips, then rises again by more than this (of the trunk) towards the neck. The
+    # bend is then fitted below the dip only (0 switches this off).
+    top_rise: float = 0.03
+    top_from: float = 0.65  # the dip is looked for from here (of the trunk) upwards
     # -- the tracked person (device.vision.tracking): facing, feet, standing references
     facing_votes_needed: int = 3
     facing_window_s: float = 2.5  # votes older than this no longer count (unless there is no newer one)
@@ -397,6 +402,33 @@ def back_edge(mask: np.ndarray, hip: np.ndarray, shoulder: np.ndarray, facing: s
     if np.abs(np.diff(depth)).max() > p.max_step * L:
         return None, "back edge jumps (an object or person against the back?)"
     return base + depth[:, None] * back[None, :], ""
+
+
+def below_top_rise(pts: np.ndarray, hip: np.ndarray, sho: np.ndarray,
+                   p: PoseModelParams = PoseModelParams()) -> np.ndarray:
+    """The back-edge points below an outward rise at the top of the back.
+
+    A hood, a bunched collar or hair lies on the top of the back: going up the back, the
+    edge comes closer to the trunk axis (or stays level) and then moves out again, which
+    a parabola over the whole back reads as a hollow back. When the edge rises by more
+    than ``top_rise`` of the trunk above its lowest point in the top part (from
+    ``top_from``), only the points up to that lowest point are kept (at least half of the
+    trunk stays). A rounded back's dome falls towards the neck and is left whole.
+    """
+    v = sho - hip
+    L = float(np.linalg.norm(v))
+    a = v / L
+    rel = pts - hip
+    u = rel @ a / L
+    d = np.abs(rel[:, 0] * a[1] - rel[:, 1] * a[0]) / L
+    iu = np.flatnonzero(u >= p.top_from)
+    if len(iu) < 2:
+        return pts
+    low = d[iu].min()
+    k = int(iu[np.flatnonzero(d[iu] <= low + 0.005)[-1]])  # the highest of the lowest points
+    if d[-1] - low > p.top_rise and u[k] - u[0] >= 0.5:
+        return pts[:k + 1]
+    return pts
 
 
 def fit_bend(points: np.ndarray, hip: np.ndarray, shoulder: np.ndarray) -> Optional[tuple[float, float, float]]:
@@ -888,6 +920,9 @@ class PoseGuidedEstimator:
         pts, why = back_edge(prob, hip, sho, facing, P)
         if pts is None:
             return None, 0.0, why, None
+        edge = pts
+        if P.top_rise > 0:
+            pts = below_top_rise(pts, hip, sho, P)
         fit = fit_bend(pts, hip, sho)
         if fit is None:
             return None, 0.0, "back edge fit failed", None
@@ -901,7 +936,7 @@ class PoseGuidedEstimator:
         clean = float(np.clip(1.5 - resid / max(0.02 * L, 0.6), 0.0, 1.0))
         conf = (0.5 + 0.5 * size) * clean
         # Direction of the back segment (principal axis of its points, pointing up the trunk).
-        c = pts - pts.mean(axis=0)
+        c = edge - edge.mean(axis=0)
         d = np.linalg.svd(c, full_matrices=False)[2][0]
         if np.dot(d, sho - hip) < 0:
             d = -d
