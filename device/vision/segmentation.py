@@ -30,7 +30,6 @@ from __future__ import annotations
 import contextlib
 import copy
 import enum
-import math
 import os
 import sys
 from dataclasses import dataclass
@@ -216,7 +215,6 @@ class BackgroundModel:
         self._bb_cache: Optional[np.ndarray] = None
         self._coverage_cache: Optional[tuple[int, float]] = None
         self._bg4_cache: Optional[np.ndarray] = None
-        self._bg8_cache: Optional[np.ndarray] = None
 
     @property
     def coverage(self) -> float:
@@ -240,36 +238,13 @@ class BackgroundModel:
         return SegmenterState(mode, self.name, False, self.coverage)
 
     def _shrink(self, image: np.ndarray) -> np.ndarray:
-        return self._shrink_as_is(image).astype(np.float32)
-
-    def _shrink_as_is(self, image: np.ndarray) -> np.ndarray:
-        """The frame at the model's size, in its own type (uint8 from a camera)."""
         h, w = image.shape[:2]
         if self._full_size != (w, h):
             self.reset()
             self._full_size = (w, h)
         ws = _work_size(w, h, self.work_width)
-        return image if ws == (w, h) else cv2.resize(image, ws, interpolation=cv2.INTER_AREA)
-
-    def _changed_box(self, small8: np.ndarray) -> Optional[tuple[int, int, int, int]]:
-        """(x0, y0, x1, y1): a box holding every pixel that can differ from the model beyond the noise
-        (score > 1), found on whole levels (uint8, a few cheap passes); None if it cannot be bounded so.
-
-        Outside it every channel is within ``margin`` levels of the model rounded, so within
-        ``margin`` + 0.5 of the model: the squared colour difference is at most 3 (margin + 0.5)^2,
-        below ``min_diff``^2, the least the threshold ever is (see :meth:`_thr2`)."""
-        margin = int(math.floor(self.min_diff / math.sqrt(3.0) - 0.5 - 1e-3))
-        if margin < 0 or small8.dtype != np.uint8 or small8.ndim != 3 or self._bg is None:
-            return None
-        if self._bg8_cache is None:  # the model rounded to whole levels, cached until it learns
-            self._bg8_cache = cv2.convertScaleAbs(self._bg)
-        hs, ws = small8.shape[:2]
-        diff = cv2.absdiff(small8, self._bg8_cache).reshape(hs, ws * small8.shape[2])
-        x, y, w, h = cv2.boundingRect(cv2.compare(diff, margin, cv2.CMP_GT))
-        if w == 0:
-            return 0, 0, 0, 0
-        c = small8.shape[2]
-        return x // c, y, (x + w - 1) // c + 1, y + h
+        small = image if ws == (w, h) else cv2.resize(image, ws, interpolation=cv2.INTER_AREA)
+        return small.astype(np.float32)
 
     def learn(self, image: np.ndarray, person_mask: Optional[np.ndarray] = None) -> None:
         """Learn the scene from ``image`` except where ``person_mask`` is set.
@@ -342,7 +317,7 @@ class BackgroundModel:
 
     def _learn(self, small: np.ndarray, keep: np.ndarray, boost: float = 1.0) -> None:
         self._shadow_mask()  # made from the model as it was, before it learns (in place) below
-        self._thr2_cache = self._bb_cache = self._coverage_cache = self._bg4_cache = self._bg8_cache = None
+        self._thr2_cache = self._bb_cache = self._coverage_cache = self._bg4_cache = None
         if self._bg is None:
             self._bg = small.copy()
             self._var = np.full(small.shape[:2], 16.0, np.float32)
@@ -417,8 +392,7 @@ class BackgroundModel:
         return self._shadow
 
     def segment(self, image: np.ndarray) -> Optional[Segmentation]:
-        small8 = self._shrink_as_is(image)
-        small = small8.astype(np.float32)
+        small = self._shrink(image)
         self._small = small
         if self._bg is None:
             return None
@@ -437,27 +411,17 @@ class BackgroundModel:
             self.last_gain = gain
             if np.any(np.abs(gain - 1.0) > 0.02):
                 bg = bg * gain
-        thr2 = self._thr2()
+        d = cv2.subtract(small, bg)
+        d2 = cv2.transform(cv2.multiply(d, d), _SUM3)
+        score = cv2.divide(d2, self._thr2())
         bb = self._bb() if bg is self._bg else None  # else made where needed
         # Only pixels whose colour differs beyond the noise (score > 1) can become foreground:
         # everything below is worked out inside their bounding box (plus 2 px for the 3x3
         # openings), typically a tenth of the frame. Outside it nothing is foreground, the same
         # as over the whole frame. The whole frame's shadow is needed only to learn (one frame
         # in three once the scene is known): it is made then (:meth:`_shadow_mask`).
-        # The score itself is worked out only inside a box that holds every pixel it can exceed 1
-        # at (:meth:`_changed_box`, found on whole levels; with the model rescaled for a change
-        # of exposure, the whole frame), plus the same 2 px: each pixel's score is the same.
-        hs, ws = small.shape[:2]
-        cand = self._changed_box(small8) if bg is self._bg else None
-        cx0, cy0, cx1, cy1 = (0, 0, ws, hs) if cand is None else (
-            max(cand[0] - 2, 0), max(cand[1] - 2, 0), min(cand[2] + 2, ws), min(cand[3] + 2, hs))
-        bx = by = bw = bh = 0
-        if cand is None or cand[2] > cand[0]:
-            cbox = (slice(cy0, cy1), slice(cx0, cx1))
-            d = cv2.subtract(small[cbox], bg[cbox])
-            score_c = cv2.divide(cv2.transform(cv2.multiply(d, d), _SUM3), thr2[cbox])
-            bx, by, bw, bh = cv2.boundingRect(cv2.compare(score_c, 1.0, cv2.CMP_GT))
-            bx, by = bx + cx0, by + cy0
+        hs, ws = score.shape
+        bx, by, bw, bh = cv2.boundingRect(cv2.compare(score, 1.0, cv2.CMP_GT))
         x0, y0 = max(bx - 2, 0), max(by - 2, 0)
         x1, y1 = min(bx + bw + 2, ws), min(by + bh + 2, hs)
         roi = (slice(y0, y1), slice(x0, x1))
@@ -465,7 +429,7 @@ class BackgroundModel:
         graded_r = None
         limit, cols = 0, None
         if bw > 0:
-            score_r = score_c[y0 - cy0 : y1 - cy0, x0 - cx0 : x1 - cx0]
+            score_r = score[roi]
             bb_r = bb[roi] if bb is not None else cv2.transform(cv2.multiply(bg[roi], bg[roi]), _SUM3) + 1.0
             shadow = _shadow_like(small[roi], bg[roi], bb_r)
             # A person's own shadow lies on the floor around their feet; in the columns of
