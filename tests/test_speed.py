@@ -1,7 +1,9 @@
 """Speed changes that must not change what the product does (issue 9, target "Speed").
 
 The figures themselves come from ``scripts/bench_speed_ratio.py``, not from timed tests; these
-tests pin the mechanisms: mediapipe starts without running pyplot, and pyplot still works.
+tests pin the mechanisms: mediapipe starts without running pyplot or its other APIs, which still
+work when used; a video's first frame is decoded once and every pass gives the same frames; the
+background model's box gives the whole frame's mask.
 """
 
 from __future__ import annotations
