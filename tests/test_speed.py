@@ -1,7 +1,9 @@
 """Speed changes that must not change what the product does (issue 9, target "Speed").
 
 The figures themselves come from ``scripts/bench_speed_ratio.py``, not from timed tests; these
-tests pin the mechanisms: mediapipe starts without running pyplot, and pyplot still works.
+tests pin the mechanisms: mediapipe starts without running pyplot or its other APIs, which still
+work when used; a video's first frame is decoded once and every pass gives the same frames; the
+background model's box gives the whole frame's mask.
 """
 
 from __future__ import annotations
@@ -54,6 +56,87 @@ def test_pose_model_starts_without_running_matplotlib_and_matplotlib_still_works
     if order == "submodule first":
         expected["colour"] = "#ff0000"
     assert out == expected
+
+
+# In a fresh interpreter: nothing may have imported mediapipe first.
+_MEDIAPIPE_EXTRAS_DEFERRED = r"""
+import json, sys
+import numpy as np
+from device.vision.pose import make_pose_model
+model = make_pose_model()
+sol = "mediapipe.python.solutions."
+out = {"ran_before": sorted(
+    [m for m in ("mediapipe.tasks.python.vision", "mediapipe.tasks.python.audio") if m in sys.modules]
+    + [m for m, name in ((sol + "holistic", "Holistic"), (sol + "hands", "Hands"), (sol + "drawing_utils", "draw_landmarks"))
+       if name in vars(sys.modules[m])])}
+out["pose_runs"] = model.process(np.zeros((96, 96, 3), np.uint8)).pose_landmarks is None
+import mediapipe as mp
+from mediapipe.python.solutions import hands
+from mediapipe.tasks.python import audio
+out["used"] = [mp.tasks.vision.PoseLandmarker.__name__, mp.tasks.BaseOptions.__name__, hands.Hands.__name__,
+               mp.solutions.holistic.Holistic.__name__, mp.solutions.drawing_utils.draw_landmarks.__name__,
+               audio.AudioClassifier.__name__]
+out["same_module"] = mp.solutions.hands is hands is sys.modules[sol + "hands"]
+model.close()
+print(json.dumps(out))
+"""
+
+
+@needs_mediapipe
+def test_pose_model_starts_without_mediapipes_other_apis_and_they_still_work():
+    env = dict(os.environ, PYTHONPATH=str(ROOT), OMP_NUM_THREADS="1", GLOG_minloglevel="2")
+    proc = subprocess.run([sys.executable, "-c", _MEDIAPIPE_EXTRAS_DEFERRED], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    # The Tasks API and the other solutions had not run when the pose model started; read, they are whole.
+    assert out == {"ran_before": [], "pose_runs": True, "same_module": True,
+                   "used": ["PoseLandmarker", "BaseOptions", "Hands", "Holistic", "draw_landmarks", "AudioClassifier"]}
+
+
+# ---------------------------------------------------------------- the first frame decoded once
+
+
+def _numbered_frames(n: int, size=(160, 120)):
+    import numpy as np
+
+    w, h = size
+    for i in range(n):
+        img = np.full((h, w, 3), 30 + 5 * i, np.uint8)
+        img[20:100, 10 + 3 * i : 40 + 3 * i] = (200, 180, 160)
+        yield img
+
+
+def test_a_videos_first_frame_is_decoded_once_and_every_pass_gives_the_same_frames(tmp_path):
+    import cv2
+    import numpy as np
+
+    from device.io.frames import Frame
+    from device.recording import RecordingWriter, open_recording
+
+    # A bare video (timed by its container) and a station recording whose first segment is
+    # empty (the frames begin in the second one).
+    clip = tmp_path / "clip.mp4"
+    v = cv2.VideoWriter(str(clip), cv2.VideoWriter_fourcc(*"mp4v"), 10.0, (160, 120))
+    for img in _numbered_frames(12):
+        v.write(img)
+    v.release()
+    w = RecordingWriter(tmp_path / "rec", 10.0, (160, 120))
+    for i, img in enumerate(_numbered_frames(25)):
+        w.add_frame(Frame(i, 50.0 + i / 10.0, img))
+    w.close()
+    first = tmp_path / "rec" / "video" / "00000.avi"
+    first.write_bytes(b"")
+    for path, n in ((clip, 12), (tmp_path / "rec", 15)):
+        rec = open_recording(path)
+        kept = rec._opened
+        assert kept is not None and kept[0] == (rec.segments[1] if rec.segments else clip)
+        once = [(f.index, f.t, f.image) for f in rec.frames()]  # goes on from the frame opening decoded
+        assert rec._opened is None and not kept[1].isOpened()  # handed over, then released
+        again = [(f.index, f.t, f.image) for f in rec.frames()]  # opens the video afresh
+        assert len(once) == len(again) == n
+        for (i, t, img), (j, u, img2) in zip(once, again):
+            assert (i, t) == (j, u) and np.array_equal(img, img2)
 
 
 # ---------------------------------------------------------------- the background model's box

@@ -186,6 +186,60 @@ def defer_pyplot() -> None:
     package.__dict__["pyplot"] = pyplot
 
 
+# What ``import mediapipe`` imports besides the pose solution (mediapipe/__init__.py and
+# mediapipe/python/solutions/__init__.py import them all): its Tasks API and the other legacy
+# solutions, about 0.08 s of CPU of every bare-video analysis. See defer_mediapipe_extras.
+_MEDIAPIPE_TASKS = ("mediapipe.tasks", "mediapipe.tasks.python")
+_MEDIAPIPE_OTHER_SOLUTIONS = ("drawing_styles", "drawing_utils", "face_detection", "face_mesh", "hands", "holistic",
+                              "objectron", "selfie_segmentation")
+
+
+def defer_mediapipe_extras() -> list[str]:
+    """Let ``import mediapipe`` bind its Tasks API and its other solutions as modules whose code runs
+    on first use (as :func:`defer_pyplot` does for pyplot): the real modules, in ``sys.modules``, each
+    run whole, in that same module object, the first time anything reads one of its attributes
+    (``mp.tasks.vision``, ``from mediapipe.python.solutions import hands``). Only names found where
+    mediapipe 0.10.18 has them are deferred; another layout is imported as usual. Nothing is done if
+    mediapipe is imported already. Returns the solutions deferred (:func:`make_pose_model` puts them on
+    their package once it is imported, where the import system would have)."""
+    import importlib.machinery  # noqa: PLC0415
+    import importlib.util  # noqa: PLC0415
+
+    if "mediapipe" in sys.modules:
+        return []
+
+    def find(name: str, parent):
+        where = getattr(parent, "submodule_search_locations", None)
+        if not where:
+            return None
+        try:
+            spec = importlib.machinery.PathFinder.find_spec(name, list(where))
+        except (ImportError, ValueError):
+            return None
+        return spec if spec is not None and hasattr(spec.loader, "exec_module") else None
+
+    try:
+        top = importlib.util.find_spec("mediapipe")  # a top-level name: found, not imported
+    except (ImportError, ValueError):
+        return []
+    tasks = find(_MEDIAPIPE_TASKS[0], top)
+    tasks_python = find(_MEDIAPIPE_TASKS[1], tasks)
+    if tasks is not None and tasks_python is not None:
+        package, sub = _load_on_use(tasks), _load_on_use(tasks_python)
+        if package is not None and sub is not None:
+            sys.modules[tasks.name], sys.modules[tasks_python.name] = package, sub
+            package.__dict__["python"] = sub
+    solutions = find("mediapipe.python.solutions", find("mediapipe.python", top))
+    deferred = []
+    for name in _MEDIAPIPE_OTHER_SOLUTIONS:
+        spec = find(f"mediapipe.python.solutions.{name}", solutions)
+        module = _load_on_use(spec) if spec is not None else None
+        if module is not None and spec.name not in sys.modules:
+            sys.modules[spec.name] = module
+            deferred.append(name)
+    return deferred
+
+
 def make_pose_model():
     """Create MediaPipe's legacy Pose solution (complexity 1: the only bundled model).
 
@@ -193,11 +247,16 @@ def make_pose_model():
     are not offered.
     """
     defer_pyplot()
+    deferred = defer_mediapipe_extras()
     try:
         with _quiet_stderr():
             from mediapipe.python.solutions import pose as mp_pose
     except ImportError as e:  # pragma: no cover - depends on the install
         raise PoseModelError(f"the pose-guided estimator needs mediapipe ({e}); install it with: {MEDIAPIPE_HINT}") from e
+    solutions = sys.modules.get("mediapipe.python.solutions")
+    for name in deferred:  # a module found in sys.modules is not set on its package by the import system
+        if solutions is not None and f"mediapipe.python.solutions.{name}" in sys.modules:
+            solutions.__dict__.setdefault(name, sys.modules[f"mediapipe.python.solutions.{name}"])
     try:
         with _quiet_stderr():
             model = mp_pose.Pose(static_image_mode=False, model_complexity=1, smooth_landmarks=True,
@@ -666,7 +725,7 @@ class PoseGuidedEstimator:
 
         prob = res.segmentation_mask
         if prob is not None:
-            binm = cv2.threshold(prob, 0.5, 255, cv2.THRESH_BINARY)[1].astype(np.uint8)
+            binm = cv2.compare(prob, 0.5, cv2.CMP_GT)  # 255 above 0.5, as a threshold: one pass, uint8
             dbg.people_mask = binm
             dbg.person_from(binm, xy)  # the person's own blob: only drawn, so made when asked for
 
