@@ -607,26 +607,30 @@ def buttock_by_circle(sc: np.ndarray, bi: int, floor_y: float, H: float,
     y_hi = floor_y - body.hip_band[0] * H
     n = len(sc)
     step = max(2, int(round(0.01 * H)))
-    tan = np.roll(sc, -step, axis=0) - np.roll(sc, step, axis=0)
-    norm = np.hypot(tan[:, 0], tan[:, 1])
-    ok = norm > 1e-9
-    nx = np.zeros(n)
-    ny = np.zeros(n)
-    nx[ok], ny[ok] = tan[ok, 1] / norm[ok], -tan[ok, 0] / norm[ok]
-    if nx[bi] > 0:  # outward at the rearmost point points to the wall (-x)
-        nx, ny = -nx, -ny
     xmin, ymin = float(sc[bi, 0]), float(sc[bi, 1])
     # Only the outline around the rearmost point votes: the round is next to it, never a hand's
     # breadth above (a standing lumbar curve is another round).
-    sel = ((np.abs(sc[:, 1] - ymin) <= 1.5 * r) & (sc[:, 0] <= xmin + 1.2 * r) & ok & (nx < 0.0)).nonzero()[0]
+    near = ((np.abs(sc[:, 1] - ymin) <= 1.5 * r) & (sc[:, 0] <= xmin + 1.2 * r)).nonzero()[0]
+    # Outward normals (from the tangent over +-1 % of H), oriented so that at the rearmost point it
+    # points to the wall (-x).
+    idx = np.concatenate([near, [bi]])
+    tan = sc[(idx + step) % n] - sc[(idx - step) % n]
+    norm = np.hypot(tan[:, 0], tan[:, 1])
+    ok = norm > 1e-9
+    nx = np.where(ok, tan[:, 1] / np.where(ok, norm, 1.0), 0.0)
+    ny = np.where(ok, -tan[:, 0] / np.where(ok, norm, 1.0), 0.0)
+    if nx[-1] > 0:
+        nx, ny = -nx, -ny
+    keep = (ok & (nx < 0.0))[:-1]
+    sel, nx, ny = near[keep], nx[:-1][keep], ny[:-1][keep]
     if len(sel) < 8:
         return None
-    cx = sc[sel, 0] - r * nx[sel]
-    cy = sc[sel, 1] - r * ny[sel]
+    cx = sc[sel, 0] - r * nx
+    cy = sc[sel, 1] - r * ny
     x0, y0 = math.floor(cx.min()) - 3, math.floor(cy.min()) - 3
     w, h = int(math.ceil(cx.max())) - x0 + 4, int(math.ceil(cy.max())) - y0 + 4
-    acc = np.zeros((h, w), np.float32)
-    np.add.at(acc, (np.round(cy - y0).astype(int), np.round(cx - x0).astype(int)), 1.0)
+    cells = np.round(cy - y0).astype(np.intp) * w + np.round(cx - x0).astype(np.intp)
+    acc = np.bincount(cells, minlength=h * w).astype(np.float32).reshape(h, w)
     acc = cv2.GaussianBlur(acc, (0, 0), 1.5)
     iy, ix = np.unravel_index(int(np.argmax(acc)), acc.shape)
     Cx, Cy = float(ix + x0), float(iy + y0)
