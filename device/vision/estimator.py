@@ -521,7 +521,7 @@ class PostureEstimator:
         # Standing height: the tallest the (whole) person has been on this track,
         # from a median of 3 frames so one bad mask cannot inflate it.
         if whole:
-            self.track.height.add(float(h))
+            self.track.height.add(float(h), t)
         standing_h = self.track.height.value
         H = standing_h if standing_h is not None else float(h)
         dbg.standing_height_px = H

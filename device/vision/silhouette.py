@@ -54,6 +54,10 @@ class BodyModel:
     # Pelvis seen from the side: a round buttock of radius ``buttock_r`` whose centre
     # sits ``pelvis_back`` behind and ``pelvis_down`` below the hip joint (trunk frame).
     buttock_r: float = 0.057
+    # The buttock's height is the middle of the round the outline bows around when the rearmost outline
+    # point lies clearly below it (a trouser leg's corner under a hinged pelvis; buttock_by_circle).
+    buttock_circle: bool = True
+    buttock_corner: float = 0.015  # a rearmost point this far below the buttock's round is a corner (of H)
     pelvis_back: float = 0.02
     pelvis_down: float = 0.02
     trunk_len: float = 0.295  # hip joint to shoulder joint
@@ -546,6 +550,10 @@ def _measure_left(
         found = _buttock_without_bumps(m, sc, bi, floor_y, H, body, buttock_open, k)
         if found is not None:
             bi, res.buttock = found
+    if body.buttock_circle:
+        found = buttock_by_circle(sc, bi, floor_y, H, body)
+        if found is not None:
+            bi, res.buttock = found
     path = back_path(sc, bi, H)
     res.back_path = path
     if len(path) < 10:
@@ -578,6 +586,70 @@ def find_buttock(sc: np.ndarray, floor_y: float, H: float, body: BodyModel) -> O
     near = band[sc[band, 0] <= xmin + 0.5]
     # Several contour runs can touch the minimum (a flat buttock): take the middle.
     return int(near[len(near) // 2])
+
+
+def buttock_by_circle(sc: np.ndarray, bi: int, floor_y: float, H: float,
+                      body: BodyModel) -> Optional[tuple[int, tuple[float, float]]]:
+    """The buttock's height from the round the outline's rear bows around: every outline point near
+    the rearmost one votes for the centre of a circle of ``buttock_r`` behind which it would lie, and
+    the centre most points agree on wins. When the rearmost point ``sc[bi]`` lies more than
+    ``buttock_corner`` H below that round's middle, returns (index of the outline point nearest the
+    corrected buttock, the buttock at the round's height and the rearmost point's distance from the
+    wall); otherwise (or when too few points lie on one round) None.
+
+    The rearmost outline point alone is not the buttock when something square sticks out behind the
+    round and below its middle (the top corner of a trouser leg under a hinged pelvis): it sat 7-9 px
+    (0.02-0.03 H) below the buttock in the hinges of `noisy_sensor` seed 1 and `hoodie` seed 2, the hip
+    joint with it, so the trunk read 5-6 deg too upright and the whole-back window slid down the back
+    by a tenth of its length, below a kyphotic upper back's bend: rounded reps read good."""
+    r = body.buttock_r * H
+    y_lo = floor_y - body.hip_band[1] * H
+    y_hi = floor_y - body.hip_band[0] * H
+    n = len(sc)
+    step = max(2, int(round(0.01 * H)))
+    xmin, ymin = float(sc[bi, 0]), float(sc[bi, 1])
+    # Only the outline around the rearmost point votes: the round is next to it, never a hand's
+    # breadth above (a standing lumbar curve is another round).
+    near = ((np.abs(sc[:, 1] - ymin) <= 1.5 * r) & (sc[:, 0] <= xmin + 1.2 * r)).nonzero()[0]
+    # Outward normals (from the tangent over +-1 % of H), oriented so that at the rearmost point it
+    # points to the wall (-x).
+    idx = np.concatenate([near, [bi]])
+    tan = sc[(idx + step) % n] - sc[(idx - step) % n]
+    norm = np.hypot(tan[:, 0], tan[:, 1])
+    ok = norm > 1e-9
+    nx = np.where(ok, tan[:, 1] / np.where(ok, norm, 1.0), 0.0)
+    ny = np.where(ok, -tan[:, 0] / np.where(ok, norm, 1.0), 0.0)
+    if nx[-1] > 0:
+        nx, ny = -nx, -ny
+    keep = (ok & (nx < 0.0))[:-1]
+    sel, nx, ny = near[keep], nx[:-1][keep], ny[:-1][keep]
+    if len(sel) < 8:
+        return None
+    cx = sc[sel, 0] - r * nx
+    cy = sc[sel, 1] - r * ny
+    x0, y0 = math.floor(cx.min()) - 3, math.floor(cy.min()) - 3
+    w, h = int(math.ceil(cx.max())) - x0 + 4, int(math.ceil(cy.max())) - y0 + 4
+    cells = np.round(cy - y0).astype(np.intp) * w + np.round(cx - x0).astype(np.intp)
+    acc = np.bincount(cells, minlength=h * w).astype(np.float32).reshape(h, w)
+    acc = cv2.GaussianBlur(acc, (0, 0), 1.5)
+    iy, ix = np.unravel_index(int(np.argmax(acc)), acc.shape)
+    Cx, Cy = float(ix + x0), float(iy + y0)
+    d = np.hypot(sc[sel, 0] - Cx, sc[sel, 1] - Cy)
+    on = np.abs(d - r) <= max(1.5, 0.1 * r)
+    if int(np.count_nonzero(on)) < max(8, int(0.5 * r)):  # less than about a quarter of the round
+        return None
+    # Refine the centre on the points of that round (the mean of their votes).
+    Cx, Cy = float(cx[on].mean()), float(cy[on].mean())
+    # The round's back lies at the rear: a corner may stick out behind it by a little, not more.
+    if not (y_lo <= Cy <= y_hi) or Cx - r > xmin + 0.025 * H or abs(Cy - ymin) > 0.05 * H:
+        return None
+    # Only a rearmost point clearly below the round's middle is moved (up to the round's height; its
+    # distance from the wall is kept): elsewhere the two agree within a few pixels, and the radius,
+    # a population figure, is no better than the outline's own rearmost point.
+    if ymin - Cy < body.buttock_corner * H:
+        return None
+    B = (xmin, Cy)
+    return int(np.argmin((sc[:, 0] - B[0]) ** 2 + (sc[:, 1] - B[1]) ** 2)), B
 
 
 def _buttock_without_bumps(m: np.ndarray, sc: np.ndarray, bi: int, floor_y: float, H: float, body: BodyModel,
