@@ -28,6 +28,7 @@ from device.vision import (
     select_person,
 )
 from device.vision.annotate import annotate, draw_annotations
+from device.vision.estimator import PostureDebug
 
 
 def _scenario(wall_side: str, kinds=("good", "rounded"), seed: int = 3, size=(320, 240), name="clean", **kw):
@@ -264,6 +265,29 @@ def test_annotate_draws_without_changing_the_input():
     band = (slice(10, 20), slice(img.shape[1] - 20, img.shape[1] - 10))
     assert red[band][..., 2].mean() > 150 and green[band][..., 1].mean() > 150
     assert draw_annotations(img, None, None, None).shape == img.shape
+
+
+def test_a_portrait_phone_video_shows_the_measures_whole_beside_the_banner():
+    """A portrait phone video (360x640) is too narrow for the measures and the rep banner
+    side by side: the lines go below the banner, none hidden under it, none cut at the edge."""
+    img = np.full((640, 360, 3), 128, np.uint8)
+    s = PostureSample(t=1.0, trunk_inclination_deg=52.0, back_bend_deg=26.0, knee_angle_deg=106.0, in_position=True)
+    d = PostureDebug(t=1.0)
+    d.wall_side, d.backend = "right", "mediapipe-pose"  # the longest line: "in position wall right [mediapipe-pose]"
+    out = draw_annotations(img, d, s, "rep 8: rounded")
+    changed = np.any(out != img, axis=2)
+    red = (out[..., 2] > 150) & (out[..., 1] < 100)
+    rows = np.flatnonzero(red.any(axis=1))
+    top, bottom, left = rows.min(), rows.max(), np.flatnonzero(red.any(axis=0)).min()
+    assert bottom < 80 and left > 8  # the banner, at the top right
+    assert not changed[top:bottom + 1, :left - 2].any()  # no measure line beside (and under) it
+    text_rows = np.flatnonzero(changed[:, :left - 2].any(axis=1))
+    assert len(text_rows) and text_rows.min() > bottom  # the lines start below it
+    assert not changed[bottom + 1:, -3:].any()  # and end inside the frame
+    # A landscape camera frame keeps its lines beside the banner, as before.
+    wide = np.full((480, 640, 3), 128, np.uint8)
+    out = draw_annotations(wide, None, s, "rep 8: rounded")
+    assert np.any(out[10:40, 8:100] != wide[10:40, 8:100])
 
 
 def test_bad_frames_and_settings_get_clear_errors():

@@ -37,6 +37,12 @@ def _text(img: np.ndarray, s: str, org: tuple[int, int], colour, scale: float) -
     cv2.putText(img, s, org, cv2.FONT_HERSHEY_SIMPLEX, scale, colour, th, cv2.LINE_AA)
 
 
+def text_scale(h: int, w: int) -> float:
+    """Font scale for an overlay on an h x w frame, from its shorter side: the lines fit
+    a portrait phone video as well as a landscape camera frame."""
+    return max(0.35, min(1.2, min(h, w) / 600))
+
+
 def annotate(
     image: np.ndarray,
     sample: PostureSample,
@@ -44,16 +50,20 @@ def annotate(
     verdict: Optional[Verdict | str] = None,
     rounding_deg: Optional[float] = None,
     rep_count: Optional[int] = None,
+    banner: Optional[tuple[int, int]] = None,
 ) -> np.ndarray:
     """Return a copy of ``image`` with the measures drawn on it.
 
     ``rounding_deg``: the engine's rounding (back bend minus the standing
     baseline) if known; otherwise the raw back bend is shown. ``verdict``: the
     last rep's verdict, drawn as a banner. ``rep_count``: counted reps so far.
+    ``banner``: (left x, bottom y) of a banner the caller draws at the top right.
+    The measures' lines go below a banner they would run into (a portrait phone
+    video is too narrow for both side by side).
     """
     out = image.copy()
     h, w = out.shape[:2]
-    scale = max(0.4, min(1.2, h / 600))
+    scale = text_scale(h, w)
     lw = max(1, int(round(h / 320)))
     m = debug.measures if debug is not None else None
     if debug is not None and debug.person is not None:
@@ -88,16 +98,28 @@ def annotate(
         lines.append(f"{state}{side} [{debug.backend}]")
     if rep_count is not None:
         lines.append(f"reps {rep_count}")
+    def width(line: str, sc: float) -> int:
+        return cv2.getTextSize(line, cv2.FONT_HERSHEY_SIMPLEX, sc, max(1, int(round(2 * sc))) + 2)[0][0]
+
+    widest = max(width(line, scale) for line in lines)
+    if 8 + widest > w - 4:  # a narrow frame: the lines shrink to fit rather than run off its edge
+        scale *= (w - 12) / (8 + widest)
+        widest = max(width(line, scale) for line in lines)
+    if verdict is not None:
+        v = Verdict(verdict)
+        label = v.value.replace("_", " ").upper()
+        (tw, th), _ = cv2.getTextSize(label, cv2.FONT_HERSHEY_SIMPLEX, scale * 1.4, 3)
+        x0 = w - tw - 20
+        banner = (x0 - 8, 8 + th + 18)
     y = int(28 * scale) + 4
+    if banner is not None:
+        if 8 + widest + 6 > banner[0]:
+            y += banner[1]
     for s in lines:
         _text(out, s, (8, y), (255, 255, 255), scale)
         y += int(30 * scale) + 2
     if verdict is not None:
-        v = Verdict(verdict)
         colour = _VERDICT_COLOURS.get(v, _FAULT_COLOUR)
-        label = v.value.replace("_", " ").upper()
-        (tw, th), _ = cv2.getTextSize(label, cv2.FONT_HERSHEY_SIMPLEX, scale * 1.4, 3)
-        x0 = w - tw - 20
         cv2.rectangle(out, (x0 - 8, 8), (w - 8, 8 + th + 18), colour, -1)
         cv2.putText(out, label, (x0, 8 + th + 8), cv2.FONT_HERSHEY_SIMPLEX, scale * 1.4, (255, 255, 255), 3, cv2.LINE_AA)
     return out
@@ -116,18 +138,18 @@ def draw_annotations(
     the verdict named at its end. ``sample`` None (no posture yet) draws the outline only.
     """
     s = sample if sample is not None else PostureSample(t=debug.t if debug is not None else 0.0)
-    out = annotate(image, s, debug, rounding_deg=rounding_deg)
+    h, w = image.shape[:2]
+    scale = text_scale(h, w)
+    text = label.replace("_", " ") if label else ""
+    (tw, th), _ = cv2.getTextSize(text or "x", cv2.FONT_HERSHEY_SIMPLEX, scale * 1.2, 2)
+    x0 = max(8, w - tw - 20)
+    out = annotate(image, s, debug, rounding_deg=rounding_deg, banner=(x0 - 8, 8 + th + 18) if label else None)
     if label:
         word = label.rsplit(":", 1)[-1].strip().lower()
         try:
             colour = _VERDICT_COLOURS.get(Verdict(word), _FAULT_COLOUR)
         except ValueError:
             colour = (200, 200, 200)
-        h, w = out.shape[:2]
-        scale = max(0.4, min(1.2, h / 600))
-        text = label.replace("_", " ")
-        (tw, th), _ = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale * 1.2, 2)
-        x0 = max(8, w - tw - 20)
         cv2.rectangle(out, (x0 - 8, 8), (w - 8, 8 + th + 18), colour, -1)
         cv2.putText(out, text, (x0, 8 + th + 8), cv2.FONT_HERSHEY_SIMPLEX, scale * 1.2, (255, 255, 255), 2, cv2.LINE_AA)
     return out
