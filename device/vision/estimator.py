@@ -184,28 +184,23 @@ FEET_GAP = 0.4
 FEET_MAX = 0.45
 
 
-def select_person(
-    mask: np.ndarray,
-    min_height_px: float,
-    previous: Optional[tuple[int, int, int, int]] = None,
-    wall_side: Optional[str] = None,
-    planted: Optional[tuple[float, float, float]] = None,
-) -> Optional[PersonBlob]:
-    """Pick the tracked person among the foreground blobs.
+@dataclass(frozen=True)
+class Blobs:
+    """The foreground blobs of a frame's mask, labelled at ``1/f`` of its resolution (:func:`label_blobs`).
 
-    Plausible blobs are at least ``min_height_px`` tall and not much wider than
-    a person bending over. The tracked person (overlapping ``previous``) wins, so
-    a passer-by walking behind or beside them is ignored; with no track, the
-    largest blob wins, ties going to the one nearer the wall side.
-    ``planted``: (feet x, floor y, tolerance px) where the tracked person last stood
-    with their feet still. A blob standing there (feet x within its width, its bottom
-    within the tolerance of that floor line) is the person at the station: a larger
-    passer-by walking in front, whose box overlapped the track's while the two were
-    one blob, does not take the track when they part (their feet are elsewhere,
-    and nearer the camera, lower in the picture). Small
-    fragments inside the person's box (a hand, the weight) are merged, and holes
-    (clothing that matches the background) are filled: measures use the outline.
-    """
+    ``labels``: the label image at the low resolution (``mask[::f, ::f]``); ``stats``: OpenCV's
+    per-label stats there (x, y, w, h, area); ``n``: labels including the background's 0;
+    ``shape``: the full mask's height and width."""
+
+    f: int
+    n: int
+    labels: np.ndarray
+    stats: np.ndarray
+    shape: tuple[int, int]
+
+
+def label_blobs(mask: np.ndarray) -> Blobs:
+    """Label the foreground blobs of ``mask`` (8-connected), at half resolution above 400 px of width."""
     # Blob analysis at half resolution: a quarter of the pixels, same answer for
     # person-sized blobs; the chosen blob's outline is then taken at full resolution.
     H, W = mask.shape[:2]
@@ -222,10 +217,42 @@ def select_person(
     # suffice while even a checkerboard of 1-px blobs could not overflow them.
     ltype = cv2.CV_16U if ((sw + 1) // 2) * ((sh + 1) // 2) < 65535 else cv2.CV_32S
     n, labels, stats, _ = cv2.connectedComponentsWithStats(small, connectivity=8, ltype=ltype)
+    return Blobs(f, int(n), labels, stats, (int(H), int(W)))
+
+
+def select_person(
+    mask: np.ndarray,
+    min_height_px: float,
+    previous: Optional[tuple[int, int, int, int]] = None,
+    wall_side: Optional[str] = None,
+    planted: Optional[tuple[float, float, float]] = None,
+    labelled: Optional["Blobs"] = None,
+) -> Optional[PersonBlob]:
+    """Pick the tracked person among the foreground blobs.
+
+    Plausible blobs are at least ``min_height_px`` tall and not much wider than
+    a person bending over. The tracked person (overlapping ``previous``) wins, so
+    a passer-by walking behind or beside them is ignored; with no track, the
+    largest blob wins, ties going to the one nearer the wall side.
+    ``planted``: (feet x, floor y, tolerance px) where the tracked person last stood
+    with their feet still. A blob standing there (feet x within its width, its bottom
+    within the tolerance of that floor line) is the person at the station: a larger
+    passer-by walking in front, whose box overlapped the track's while the two were
+    one blob, does not take the track when they part (their feet are elsewhere,
+    and nearer the camera, lower in the picture). Small
+    fragments inside the person's box (a hand, the weight) are merged, and holes
+    (clothing that matches the background) are filled: measures use the outline.
+    ``labelled``: :func:`label_blobs` of ``mask``, when the caller has it already.
+    """
+    H, W = mask.shape[:2]
+    if labelled is None or labelled.shape != (H, W):
+        labelled = label_blobs(mask)
+    f, labels, n = labelled.f, labelled.labels, labelled.n
+    sh, sw = labels.shape[:2]
     if n <= 1:
         return None
     # Plain ints for the per-blob logic below (numpy scalars cost more per operation).
-    stats = [[x * f, y * f, w * f, h * f, a * f * f] for x, y, w, h, a in stats.tolist()]
+    stats = [[x * f, y * f, w * f, h * f, a * f * f] for x, y, w, h, a in labelled.stats.tolist()]
     best, best_score = -1, -1.0
     for i in range(1, n):
         x, y, w, h, area = stats[i]
@@ -326,6 +353,42 @@ def _people(mask: np.ndarray, min_height_px: float) -> Optional[np.ndarray]:
     lut[tall] = 255
     H, W = mask.shape[:2]
     return cv2.resize(lut[labels], (W, H), interpolation=cv2.INTER_NEAREST)
+
+
+def _people_at_half(blobs: Blobs, min_height_px: float, shape: tuple[int, int],
+                    extra: tuple[Optional[PersonBlob], ...] = ()) -> Optional[np.ndarray]:
+    """What :func:`_people` gives (with ``extra`` blobs painted in), as a nearest-neighbour resize to
+    ``shape`` would shrink it, made at that size; None when ``blobs`` were not labelled on that grid
+    (only a frame of exactly twice ``shape`` labelled at half resolution is), or when there is nothing
+    to protect. A background model learns at half a 640 px frame's size: this skips making the
+    frame-sized mask that its resize would shrink straight back."""
+    H, W = blobs.shape
+    h, w = shape
+    if blobs.f != 2 or (H, W) != (2 * h, 2 * w) or blobs.labels.shape[:2] != (h, w):
+        return None
+    # The same blobs as _people's own labelling of mask[::2, ::2] (a different labelling of the
+    # same pixels gives the same partition), and its upsampling by 2 shrinks back to the labels.
+    tall = np.flatnonzero(blobs.stats[1:, cv2.CC_STAT_HEIGHT] * 2 >= min_height_px) + 1
+    blobs_in = [b for b in extra if b is not None]
+    if not len(tall) and not blobs_in:
+        return None
+    if 0 < len(tall) <= 4:  # usually one or two: a comparison each is cheaper than a lookup
+        m = cv2.compare(blobs.labels, int(tall[0]), cv2.CMP_EQ)
+        for i in tall[1:]:
+            m |= cv2.compare(blobs.labels, int(i), cv2.CMP_EQ)
+    else:
+        lut = np.zeros(blobs.n, np.uint8)
+        lut[tall] = 255
+        m = lut[blobs.labels]
+    for b in blobs_in:
+        # The blob's pixels at even frame coordinates, at half their coordinates.
+        rx, ry = b.roi_xy
+        ox, oy = rx % 2, ry % 2
+        part = b.roi_mask[oy::2, ox::2]
+        sx, sy = (rx + ox) // 2, (ry + oy) // 2
+        view = m[sy : sy + part.shape[0], sx : sx + part.shape[1]]
+        np.bitwise_or(view, part[: view.shape[0], : view.shape[1]], out=view)
+    return m
 
 
 def _without_thin_attachments(crop: np.ndarray, H: float, frac: float, min_area: float = 0.03) -> np.ndarray:
@@ -479,18 +542,24 @@ class PostureEstimator:
         planted = self._planted
         if planted is not None and t - planted[3] > self.params.planted_keep_s:
             planted = self._planted = None
+        blobs = label_blobs(seg.mask)
         blob = select_person(seg.mask, self.min_height_frac * Hf, self._bbox, side_now,
-                             None if planted is None else planted[:3])
+                             None if planted is None else planted[:3], labelled=blobs)
         # The background never learns where the person is now or was last frame:
         # one frame where the mask splits must not let part of them be absorbed.
         last = self._last_blob
         if last is not None and last.frame_shape != seg.mask.shape[:2]:
             last = None
-        def protect() -> Optional[np.ndarray]:
+        def protect(shape: Optional[tuple[int, int]] = None) -> Optional[np.ndarray]:
             # Built only when the segmenter learns from this frame (one in three).
             # Every person-sized blob too, not only the tracked one: a passer-by crossing in front
             # can take the track for a second or two, and the person standing still behind must
             # not be learned as wall meanwhile (their ghost would stick to their back when they hinge).
+            # At the model's size (``shape``) straight from the blobs labelled above when it can.
+            if shape is not None:
+                half = _people_at_half(blobs, self.min_height_frac * Hf, shape, (blob, last))
+                if half is not None:
+                    return half
             m = _people(seg.mask, self.min_height_frac * Hf)
             if blob is None and last is None:
                 return m

@@ -81,7 +81,9 @@ class Segmentation:
     soft: Optional[np.ndarray] = None  # float32 HxW, > 0 inside a person; its zero level is the edge
 
 
-PersonMask = Union[np.ndarray, Callable[[], Optional[np.ndarray]], None]
+# A mask, or a function of the model's (height, width) giving the mask at full size or at that size
+# (then exactly what a nearest-neighbour resize of the full one would give).
+PersonMask = Union[np.ndarray, Callable[[tuple[int, int]], Optional[np.ndarray]], None]
 
 
 class SegmenterMode(enum.Enum):
@@ -140,7 +142,8 @@ class Segmenter(Protocol):
 
         The background model freezes learning there; other backends ignore it.
         ``person_mask`` may be a function returning the mask, called only if the
-        backend learns from this frame (the background model learns from one in three).
+        backend learns from this frame (the background model learns from one in three),
+        with the size the backend works at: it may return the mask at that size (see PersonMask).
         """
         ...
 
@@ -495,7 +498,7 @@ class BackgroundModel:
         if self.ready and self._tick % 3:
             return
         if callable(person_mask):
-            person_mask = person_mask()
+            person_mask = person_mask(self._small.shape[:2])
         keep = self._keep(person_mask, self._small, 7)
         shadow = self._shadow_mask()
         if shadow is not None and shadow.shape == keep.shape:
