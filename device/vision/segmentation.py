@@ -329,7 +329,9 @@ class BackgroundModel:
             return
         assert self._var is not None and self._seen is not None
         # Pixels never seen as background start from their first clean look.
-        fresh = cv2.compare(self._seen, 0, cv2.CMP_EQ) & (keep * 255)
+        # (Masks below are 0/1 or 0/255 uint8 made by OpenCV: the same pixels as the boolean steps
+        # they replace, without numpy's temporaries.)
+        fresh = cv2.bitwise_and(cv2.compare(self._seen, 0, cv2.CMP_EQ), keep)
         cv2.copyTo(small, fresh, self._bg)
         self._n_learn += 1
         # Early on, learn fast (running mean); later, a slow blend follows drift.
@@ -339,18 +341,18 @@ class BackgroundModel:
         # Noise is learned from inliers only: a person walking through (their
         # blurred edges are not inside the protected mask) must not inflate the
         # noise estimate and so blind the model where they will stand.
-        inlier = (d2 <= np.maximum(9.0 * self._var, 36.0)).astype(np.uint8) & keep
+        inlier = cv2.bitwise_and(cv2.compare(d2, np.maximum(9.0 * self._var, 36.0), cv2.CMP_LE), keep)  # 0/1
         if self.ready:
             # Foreground that is not the person (a ghost, a moved chair) fades in
             # slowly; real background follows drift at the normal rate.
-            outlier = keep & (1 - inlier)
+            outlier = cv2.subtract(keep, inlier)  # keep & not inlier (inlier lies inside keep)
             cv2.accumulateWeighted(small, self._bg, a * 0.1, outlier)
             cv2.accumulateWeighted(small, self._bg, a, inlier)
         else:
             cv2.accumulateWeighted(small, self._bg, a, keep)
         cv2.accumulateWeighted(d2, self._var, a, inlier)
         np.maximum(self._var, 4.0, out=self._var)
-        cv2.add(self._seen, 1, dst=self._seen, mask=keep * (self._seen < 60000).astype(np.uint8))
+        cv2.add(self._seen, 1, dst=self._seen, mask=cv2.bitwise_and(keep, cv2.compare(self._seen, 60000, cv2.CMP_LT)))
         self._coverage_cache = None  # ``ready`` above read the counts before this frame's
 
     def _thr2(self) -> np.ndarray:
