@@ -418,15 +418,17 @@ class BackgroundModel:
                 bg = bg * gain
         d = cv2.subtract(small, bg)
         d2 = cv2.transform(cv2.multiply(d, d), _SUM3)
-        score = cv2.divide(d2, self._thr2())
+        thr2 = self._thr2()
         bb = self._bb() if bg is self._bg else None  # else made where needed
         # Only pixels whose colour differs beyond the noise (score > 1) can become foreground:
         # everything below is worked out inside their bounding box (plus 2 px for the 3x3
         # openings), typically a tenth of the frame. Outside it nothing is foreground, the same
         # as over the whole frame. The whole frame's shadow is needed only to learn (one frame
         # in three once the scene is known): it is made then (:meth:`_shadow_mask`).
-        hs, ws = score.shape
-        bx, by, bw, bh = cv2.boundingRect(cv2.compare(score, 1.0, cv2.CMP_GT))
+        # The box from d2 > thr2: it holds every pixel of score = d2 / thr2 > 1 (a correctly rounded
+        # quotient of d2 <= thr2 is <= 1), so the score is divided out inside the box only.
+        hs, ws = d2.shape[:2]
+        bx, by, bw, bh = cv2.boundingRect(cv2.compare(d2, thr2, cv2.CMP_GT))
         x0, y0 = max(bx - 2, 0), max(by - 2, 0)
         x1, y1 = min(bx + bw + 2, ws), min(by + bh + 2, hs)
         roi = (slice(y0, y1), slice(x0, x1))
@@ -434,7 +436,7 @@ class BackgroundModel:
         graded_r = None
         limit, cols = 0, None
         if bw > 0:
-            score_r = score[roi]
+            score_r = cv2.divide(d2[roi], thr2[roi])
             bb_r = bb[roi] if bb is not None else cv2.transform(cv2.multiply(bg[roi], bg[roi]), _SUM3) + 1.0
             shadow = _shadow_like(small[roi], bg[roi], bb_r)
             # A person's own shadow lies on the floor around their feet; in the columns of
