@@ -165,6 +165,7 @@ def measure(video: Path, runs: int, cpu: int, roots: Optional[list[Path]] = None
         "ratio": m(an_cpu[i]) / max(1e-9, m(pose_cpu)),
         "ratio_wall": m(an_wall[i]) / max(1e-9, m(pose_wall)),
         "ratios": sorted(a / max(1e-9, p) for a, p in zip(an_cpu[i], pose_cpu)),
+        "analyze_cpus": list(an_cpu[i]),  # in run order
         "pose_decode": m(pose_decode),
         "ratio_with_decode": m(an_cpu[i]) / max(1e-9, m(p + d for p, d in zip(pose_cpu, pose_decode))),
         "steady": m(an_steady[i]), "startup": m(an_startup[i]),
@@ -200,13 +201,14 @@ def main() -> int:
             videos.append(("station recording", rec, TARGET_RECORDING))
         videos += [("bare video", c, TARGET_CLIP) for c in a.clips]
         for kind, video, target in videos:
-            for r in measure(video, a.runs, cpu, roots):
+            results = measure(video, a.runs, cpu, roots)
+            for r in results:
                 n = max(1, r["frames"])
                 ok = "meets" if r["ratio"] <= target else "MISSES"
                 label = "" if not a.before else ("before: " if r["root"] == roots[0] else "after:  ")
                 print(f"{label}{kind:17s} {video.name:28s} {r['frames']:4d} frames  analyze ({r['estimator']}) "
                       f"{1000 * r['analyze_cpu'] / n:6.1f} ms/frame  pose alone {1000 * r['pose_cpu'] / n:6.1f} ms/frame  "
-                      f"ratio {r['ratio']:.2f}x (runs {r['ratios'][0]:.2f}-{r['ratios'][-1]:.2f}; wall {r['ratio_wall']:.2f}x)"
+                      f"ratio {r['ratio']:.3f}x (runs {r['ratios'][0]:.3f}-{r['ratios'][-1]:.3f}; wall {r['ratio_wall']:.2f}x)"
                       f"  {ok} <= {target}x")
                 print(f"{' ' * len(label)}{'':17s} {'':28s} after start-up: analyze {1000 * r['steady']:.1f} ms/frame = "
                       f"{r['ratio_steady']:.2f}x pose alone; start-up (imports, models) {r['startup']:.2f} s CPU")
@@ -215,6 +217,10 @@ def main() -> int:
                 if a.before and r["root"] != roots[0]:
                     print(f"{' ' * len(label)}{'':17s} {'':28s} the two `analyze --json` reports are "
                           f"{'identical' if r['same_report'] else 'DIFFERENT'}")
+                    # Each run's after / before (the same run's load on both): the change itself.
+                    per_run = sorted(x / max(1e-9, y) for x, y in zip(r["analyze_cpus"], results[0]["analyze_cpus"]))
+                    print(f"{' ' * len(label)}{'':17s} {'':28s} after / before, run by run: median "
+                          f"{statistics.median(per_run):.3f} (runs {per_run[0]:.3f}-{per_run[-1]:.3f})")
     return 0
 
 

@@ -3,7 +3,8 @@
 The figures themselves come from ``scripts/bench_speed_ratio.py``, not from timed tests; these
 tests pin the mechanisms: mediapipe starts without running pyplot or its other APIs, which still
 work when used; a video's first frame is decoded once and every pass gives the same frames; the
-background model's box gives the whole frame's mask.
+background model's box gives the whole frame's mask; person selection on the foreground's box and the
+protection mask at the background model's size give what the whole frame gave.
 """
 
 from __future__ import annotations
@@ -224,3 +225,87 @@ def test_background_model_coverage_follows_every_learning_step():
         assert model.coverage == pytest.approx(1.0 - float(model.unknown().mean()), abs=1e-12)
         model.min_seen -= 1
     assert 0.5 < model.coverage < 1.0 and not seen_ready
+
+
+def _blob_masks(size: tuple[int, int], seed: int):
+    """Person-like ellipses (some at the frame's edges), fragments and speckle."""
+    import cv2
+    import numpy as np
+
+    H, W = size
+    rng = np.random.default_rng(seed)
+    for k in range(40):
+        mask = np.zeros((H, W), np.uint8)
+        for _ in range(int(rng.integers(1, 6))):
+            c = (int(rng.integers(-20, W + 20)), int(rng.integers(0, H)))
+            axes = (int(rng.integers(2, W // 5)), int(rng.integers(2, H // 2)))
+            cv2.ellipse(mask, c, axes, float(rng.integers(0, 180)), 0, 360, 255, -1)
+        if k % 2:
+            mask[rng.random((H, W)) < 0.003] = 255
+        if k == 0:
+            mask[:] = 0
+        yield mask
+
+
+@pytest.mark.parametrize("size", [(480, 640), (481, 641), (240, 320)])
+def test_person_selection_on_the_foregrounds_box_is_the_whole_frames(size):
+    """select_person labels only the box around the foreground (label_blobs); the person it picks,
+    their outline and the blobs' numbering are those of labelling the whole low-resolution grid."""
+    import cv2
+    import numpy as np
+
+    from device.vision.estimator import Blobs, label_blobs, select_person
+
+    H, W = size
+    for i, mask in enumerate(_blob_masks(size, 7)):
+        blobs = label_blobs(mask)
+        f = blobs.f
+        grid = np.ascontiguousarray(mask[::f, ::f])
+        n, labels, stats, _ = cv2.connectedComponentsWithStats(grid, connectivity=8, ltype=cv2.CV_32S)
+        whole = Blobs(f, int(n), labels, stats, (H, W), (0, 0), grid.shape[:2])
+        assert blobs.n == n and blobs.grid == grid.shape[:2]
+        assert np.array_equal(blobs.stats[1:], stats[1:])
+        assert np.array_equal(blobs.labels_in(0, 0, grid.shape[1], grid.shape[0]), labels)
+        previous = None if i % 2 else (W // 3, H // 4, W // 6, H // 2)
+        for mh in (0.2 * H, 0.05 * H):
+            a = select_person(mask, mh, previous, "left", labelled=whole)
+            b = select_person(mask, mh, previous, "left", labelled=blobs)
+            assert (a is None) == (b is None)
+            if a is not None:
+                assert (a.bbox, a.area) == (b.bbox, b.area) and np.array_equal(a.mask, b.mask)
+
+
+def test_protection_mask_at_the_models_size_is_the_frame_sized_one_shrunk():
+    """The background model learns at half a 640 px frame: the estimator's protection mask made at
+    that size (from the blobs select_person labelled) is what shrinking the frame-sized one gives, so
+    the model learns exactly where it did."""
+    import cv2
+    import numpy as np
+
+    from device.vision.estimator import _people, _people_at_half, label_blobs, select_person
+    from device.vision.segmentation import BackgroundModel
+
+    H, W = 480, 640
+    shown = 0
+    for i, mask in enumerate(_blob_masks((H, W), 11)):
+        mh = 0.2 * H
+        blobs = label_blobs(mask)
+        blob = select_person(mask, mh, labelled=blobs)
+        last = select_person(np.roll(mask, 5 * (i % 3) - 5, axis=1), mh)
+        full = _people(mask, mh)
+        if full is None and (blob is not None or last is not None):
+            full = np.zeros((H, W), np.uint8)
+        for b in (blob, last):
+            if b is not None and full is not None:
+                b.paint(full)
+        half = _people_at_half(blobs, mh, (H // 2, W // 2), (blob, last))
+        assert (half is None) == (full is None)
+        if full is None:
+            continue
+        small = np.zeros((H // 2, W // 2, 3), np.float32)
+        assert np.array_equal(BackgroundModel._keep(half, small, 7), BackgroundModel._keep(full, small, 7))
+        assert np.array_equal(half, cv2.resize(full, (W // 2, H // 2), interpolation=cv2.INTER_NEAREST))
+        shown += int(np.count_nonzero(half) > 0)
+    assert shown >= 20  # most masks had people to protect
+    # Any other size: the frame-sized mask (the model shrinks it itself).
+    assert _people_at_half(label_blobs(mask), 0.2 * H, (H // 3, W // 3)) is None

@@ -184,12 +184,80 @@ FEET_GAP = 0.4
 FEET_MAX = 0.45
 
 
+@dataclass(frozen=True)
+class Blobs:
+    """The foreground blobs of a frame's mask, labelled at ``1/f`` of its resolution (:func:`label_blobs`).
+
+    The low-resolution grid is ``mask[::f, ::f]`` (``grid``: its height and width); only the part
+    of it around the mask's foreground is labelled: ``labels`` holds that part, whose top-left corner
+    is ``origin`` (x, y) on the grid (everything outside it is background, label 0). ``stats``:
+    OpenCV's per-label stats (x, y, w, h, area) in grid coordinates; ``n``: labels including the
+    background's 0; ``shape``: the full mask's height and width."""
+
+    f: int
+    n: int
+    labels: np.ndarray
+    stats: np.ndarray
+    shape: tuple[int, int]
+    origin: tuple[int, int] = (0, 0)
+    grid: tuple[int, int] = (0, 0)
+
+    def labels_in(self, x0: int, y0: int, x1: int, y1: int) -> np.ndarray:
+        """The labels of grid rows ``y0:y1``, columns ``x0:x1`` (0 <= x0 <= x1 <= grid width)."""
+        ox, oy = self.origin
+        lh, lw = self.labels.shape[:2]
+        if x0 >= ox and y0 >= oy and x1 <= ox + lw and y1 <= oy + lh:
+            return self.labels[y0 - oy : y1 - oy, x0 - ox : x1 - ox]
+        out = np.zeros((y1 - y0, x1 - x0), self.labels.dtype)
+        cx0, cy0, cx1, cy1 = max(x0, ox), max(y0, oy), min(x1, ox + lw), min(y1, oy + lh)
+        if cx1 > cx0 and cy1 > cy0:
+            out[cy0 - y0 : cy1 - y0, cx0 - x0 : cx1 - x0] = self.labels[cy0 - oy : cy1 - oy, cx0 - ox : cx1 - ox]
+        return out
+
+
+def label_blobs(mask: np.ndarray) -> Blobs:
+    """Label the foreground blobs of ``mask`` (8-connected), at half resolution above 400 px of width."""
+    # Blob analysis at half resolution: a quarter of the pixels, same answer for
+    # person-sized blobs; the chosen blob's outline is then taken at full resolution.
+    H, W = mask.shape[:2]
+    f = 2 if W > 400 else 1
+    grid = ((H + f - 1) // f, (W + f - 1) // f)
+    # Only the box around the foreground is labelled (the rest of the frame is background),
+    # widened by 8 px and started at a multiple of 4: on the low-resolution grid that is an
+    # even offset, so the labelling's 2x2 blocks fall as they would on the whole grid and the
+    # blobs get the same numbers in the same order.
+    bx, by, bw, bh = cv2.boundingRect(mask)
+    if bw == 0:
+        return Blobs(f, 1, np.zeros((0, 0), np.uint16), np.zeros((1, 5), np.int32), (int(H), int(W)), (0, 0), grid)
+    X0, Y0 = max(0, (bx - 8) // 4 * 4), max(0, (by - 8) // 4 * 4)
+    X1, Y1 = min(W, bx + bw + 8), min(H, by + bh + 8)
+    X1, Y1 = min(W, X0 + (X1 - X0 + 1) // 2 * 2), min(H, Y0 + (Y1 - Y0 + 1) // 2 * 2)
+    crop = mask[Y0:Y1, X0:X1]
+    if f == 1:
+        small = crop
+    elif H % 2 == 0 and W % 2 == 0:
+        # Nearest-neighbour halving picks exactly the pixels mask[::2, ::2] would, faster.
+        small = cv2.resize(crop, ((X1 - X0) // 2, (Y1 - Y0) // 2), interpolation=cv2.INTER_NEAREST)
+    else:
+        small = np.ascontiguousarray(crop[::2, ::2])
+    sh, sw = small.shape[:2]
+    # 16-bit labels halve the memory traffic of the labelling (its main cost); they
+    # suffice while even a checkerboard of 1-px blobs could not overflow them.
+    ltype = cv2.CV_16U if ((sw + 1) // 2) * ((sh + 1) // 2) < 65535 else cv2.CV_32S
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(small, connectivity=8, ltype=ltype)
+    ox, oy = X0 // f, Y0 // f
+    stats[:, 0] += ox
+    stats[:, 1] += oy
+    return Blobs(f, int(n), labels, stats, (int(H), int(W)), (ox, oy), grid)
+
+
 def select_person(
     mask: np.ndarray,
     min_height_px: float,
     previous: Optional[tuple[int, int, int, int]] = None,
     wall_side: Optional[str] = None,
     planted: Optional[tuple[float, float, float]] = None,
+    labelled: Optional["Blobs"] = None,
 ) -> Optional[PersonBlob]:
     """Pick the tracked person among the foreground blobs.
 
@@ -205,27 +273,17 @@ def select_person(
     and nearer the camera, lower in the picture). Small
     fragments inside the person's box (a hand, the weight) are merged, and holes
     (clothing that matches the background) are filled: measures use the outline.
+    ``labelled``: :func:`label_blobs` of ``mask``, when the caller has it already.
     """
-    # Blob analysis at half resolution: a quarter of the pixels, same answer for
-    # person-sized blobs; the chosen blob's outline is then taken at full resolution.
     H, W = mask.shape[:2]
-    f = 2 if W > 400 else 1
-    if f == 1:
-        small = mask
-    elif H % 2 == 0 and W % 2 == 0:
-        # Nearest-neighbour halving picks exactly the pixels mask[::2, ::2] would, faster.
-        small = cv2.resize(mask, (W // 2, H // 2), interpolation=cv2.INTER_NEAREST)
-    else:
-        small = np.ascontiguousarray(mask[::2, ::2])
-    sh, sw = small.shape[:2]
-    # 16-bit labels halve the memory traffic of the labelling (its main cost); they
-    # suffice while even a checkerboard of 1-px blobs could not overflow them.
-    ltype = cv2.CV_16U if ((sw + 1) // 2) * ((sh + 1) // 2) < 65535 else cv2.CV_32S
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(small, connectivity=8, ltype=ltype)
+    if labelled is None or labelled.shape != (H, W):
+        labelled = label_blobs(mask)
+    f, n = labelled.f, labelled.n
+    sh, sw = labelled.grid
     if n <= 1:
         return None
     # Plain ints for the per-blob logic below (numpy scalars cost more per operation).
-    stats = [[x * f, y * f, w * f, h * f, a * f * f] for x, y, w, h, a in stats.tolist()]
+    stats = [[x * f, y * f, w * f, h * f, a * f * f] for x, y, w, h, a in labelled.stats.tolist()]
     best, best_score = -1, -1.0
     for i in range(1, n):
         x, y, w, h, area = stats[i]
@@ -289,7 +347,7 @@ def select_person(
     pad = 4 // f
     sx0, sy0 = max(x // f - pad, 0), max(y // f - pad, 0)
     sx1, sy1 = min((x + w) // f + pad, sw), min((y + h) // f + pad, sh)
-    lab = labels[sy0:sy1, sx0:sx1]
+    lab = labelled.labels_in(sx0, sy0, sx1, sy1)
     sel = cv2.compare(lab, merged[0], cv2.CMP_EQ)
     for i in merged[1:]:
         sel |= cv2.compare(lab, i, cv2.CMP_EQ)
@@ -326,6 +384,41 @@ def _people(mask: np.ndarray, min_height_px: float) -> Optional[np.ndarray]:
     lut[tall] = 255
     H, W = mask.shape[:2]
     return cv2.resize(lut[labels], (W, H), interpolation=cv2.INTER_NEAREST)
+
+
+def _people_at_half(blobs: Blobs, min_height_px: float, shape: tuple[int, int],
+                    extra: tuple[Optional[PersonBlob], ...] = ()) -> Optional[np.ndarray]:
+    """What :func:`_people` gives (with ``extra`` blobs painted in), as a nearest-neighbour resize to
+    ``shape`` would shrink it, made at that size; None when ``blobs`` were not labelled on that grid
+    (only a frame of exactly twice ``shape`` labelled at half resolution is), or when there is nothing
+    to protect. A background model learns at half a 640 px frame's size: this skips making the
+    frame-sized mask that its resize would shrink straight back."""
+    H, W = blobs.shape
+    h, w = shape
+    if blobs.f != 2 or (H, W) != (2 * h, 2 * w) or blobs.grid != (h, w):
+        return None
+    # The same blobs as _people's own labelling of mask[::2, ::2] (a different labelling of the
+    # same pixels gives the same partition), and its upsampling by 2 shrinks back to the labels.
+    tall = np.flatnonzero(blobs.stats[1:, cv2.CC_STAT_HEIGHT] * 2 >= min_height_px) + 1
+    blobs_in = [b for b in extra if b is not None]
+    if not len(tall) and not blobs_in:
+        return None
+    m = np.zeros((h, w), np.uint8)
+    if len(tall):
+        ox, oy = blobs.origin
+        lh, lw = blobs.labels.shape[:2]
+        part = m[oy : oy + lh, ox : ox + lw]
+        for i in tall:  # usually one or two
+            np.bitwise_or(part, cv2.compare(blobs.labels, int(i), cv2.CMP_EQ), out=part)
+    for b in blobs_in:
+        # The blob's pixels at even frame coordinates, at half their coordinates.
+        rx, ry = b.roi_xy
+        ox, oy = rx % 2, ry % 2
+        part = b.roi_mask[oy::2, ox::2]
+        sx, sy = (rx + ox) // 2, (ry + oy) // 2
+        view = m[sy : sy + part.shape[0], sx : sx + part.shape[1]]
+        np.bitwise_or(view, part[: view.shape[0], : view.shape[1]], out=view)
+    return m
 
 
 def _without_thin_attachments(crop: np.ndarray, H: float, frac: float, min_area: float = 0.03) -> np.ndarray:
@@ -479,18 +572,24 @@ class PostureEstimator:
         planted = self._planted
         if planted is not None and t - planted[3] > self.params.planted_keep_s:
             planted = self._planted = None
+        blobs = label_blobs(seg.mask)
         blob = select_person(seg.mask, self.min_height_frac * Hf, self._bbox, side_now,
-                             None if planted is None else planted[:3])
+                             None if planted is None else planted[:3], labelled=blobs)
         # The background never learns where the person is now or was last frame:
         # one frame where the mask splits must not let part of them be absorbed.
         last = self._last_blob
         if last is not None and last.frame_shape != seg.mask.shape[:2]:
             last = None
-        def protect() -> Optional[np.ndarray]:
+        def protect(shape: Optional[tuple[int, int]] = None) -> Optional[np.ndarray]:
             # Built only when the segmenter learns from this frame (one in three).
             # Every person-sized blob too, not only the tracked one: a passer-by crossing in front
             # can take the track for a second or two, and the person standing still behind must
             # not be learned as wall meanwhile (their ghost would stick to their back when they hinge).
+            # At the model's size (``shape``) straight from the blobs labelled above when it can.
+            if shape is not None:
+                half = _people_at_half(blobs, self.min_height_frac * Hf, shape, (blob, last))
+                if half is not None:
+                    return half
             m = _people(seg.mask, self.min_height_frac * Hf)
             if blob is None and last is None:
                 return m

@@ -81,7 +81,9 @@ class Segmentation:
     soft: Optional[np.ndarray] = None  # float32 HxW, > 0 inside a person; its zero level is the edge
 
 
-PersonMask = Union[np.ndarray, Callable[[], Optional[np.ndarray]], None]
+# A mask, or a function of the model's (height, width) giving the mask at full size or at that size
+# (then exactly what a nearest-neighbour resize of the full one would give).
+PersonMask = Union[np.ndarray, Callable[[tuple[int, int]], Optional[np.ndarray]], None]
 
 
 class SegmenterMode(enum.Enum):
@@ -140,7 +142,8 @@ class Segmenter(Protocol):
 
         The background model freezes learning there; other backends ignore it.
         ``person_mask`` may be a function returning the mask, called only if the
-        backend learns from this frame (the background model learns from one in three).
+        backend learns from this frame (the background model learns from one in three),
+        with the size the backend works at: it may return the mask at that size (see PersonMask).
         """
         ...
 
@@ -326,7 +329,9 @@ class BackgroundModel:
             return
         assert self._var is not None and self._seen is not None
         # Pixels never seen as background start from their first clean look.
-        fresh = cv2.compare(self._seen, 0, cv2.CMP_EQ) & (keep * 255)
+        # (Masks below are 0/1 or 0/255 uint8 made by OpenCV: the same pixels as the boolean steps
+        # they replace, without numpy's temporaries.)
+        fresh = cv2.bitwise_and(cv2.compare(self._seen, 0, cv2.CMP_EQ), keep)
         cv2.copyTo(small, fresh, self._bg)
         self._n_learn += 1
         # Early on, learn fast (running mean); later, a slow blend follows drift.
@@ -336,18 +341,18 @@ class BackgroundModel:
         # Noise is learned from inliers only: a person walking through (their
         # blurred edges are not inside the protected mask) must not inflate the
         # noise estimate and so blind the model where they will stand.
-        inlier = (d2 <= np.maximum(9.0 * self._var, 36.0)).astype(np.uint8) & keep
+        inlier = cv2.bitwise_and(cv2.compare(d2, np.maximum(9.0 * self._var, 36.0), cv2.CMP_LE), keep)  # 0/1
         if self.ready:
             # Foreground that is not the person (a ghost, a moved chair) fades in
             # slowly; real background follows drift at the normal rate.
-            outlier = keep & (1 - inlier)
+            outlier = cv2.subtract(keep, inlier)  # keep & not inlier (inlier lies inside keep)
             cv2.accumulateWeighted(small, self._bg, a * 0.1, outlier)
             cv2.accumulateWeighted(small, self._bg, a, inlier)
         else:
             cv2.accumulateWeighted(small, self._bg, a, keep)
         cv2.accumulateWeighted(d2, self._var, a, inlier)
         np.maximum(self._var, 4.0, out=self._var)
-        cv2.add(self._seen, 1, dst=self._seen, mask=keep * (self._seen < 60000).astype(np.uint8))
+        cv2.add(self._seen, 1, dst=self._seen, mask=cv2.bitwise_and(keep, cv2.compare(self._seen, 60000, cv2.CMP_LT)))
         self._coverage_cache = None  # ``ready`` above read the counts before this frame's
 
     def _thr2(self) -> np.ndarray:
@@ -413,15 +418,17 @@ class BackgroundModel:
                 bg = bg * gain
         d = cv2.subtract(small, bg)
         d2 = cv2.transform(cv2.multiply(d, d), _SUM3)
-        score = cv2.divide(d2, self._thr2())
+        thr2 = self._thr2()
         bb = self._bb() if bg is self._bg else None  # else made where needed
         # Only pixels whose colour differs beyond the noise (score > 1) can become foreground:
         # everything below is worked out inside their bounding box (plus 2 px for the 3x3
         # openings), typically a tenth of the frame. Outside it nothing is foreground, the same
         # as over the whole frame. The whole frame's shadow is needed only to learn (one frame
         # in three once the scene is known): it is made then (:meth:`_shadow_mask`).
-        hs, ws = score.shape
-        bx, by, bw, bh = cv2.boundingRect(cv2.compare(score, 1.0, cv2.CMP_GT))
+        # The box from d2 > thr2: it holds every pixel of score = d2 / thr2 > 1 (a correctly rounded
+        # quotient of d2 <= thr2 is <= 1), so the score is divided out inside the box only.
+        hs, ws = d2.shape[:2]
+        bx, by, bw, bh = cv2.boundingRect(cv2.compare(d2, thr2, cv2.CMP_GT))
         x0, y0 = max(bx - 2, 0), max(by - 2, 0)
         x1, y1 = min(bx + bw + 2, ws), min(by + bh + 2, hs)
         roi = (slice(y0, y1), slice(x0, x1))
@@ -429,7 +436,7 @@ class BackgroundModel:
         graded_r = None
         limit, cols = 0, None
         if bw > 0:
-            score_r = score[roi]
+            score_r = cv2.divide(d2[roi], thr2[roi])
             bb_r = bb[roi] if bb is not None else cv2.transform(cv2.multiply(bg[roi], bg[roi]), _SUM3) + 1.0
             shadow = _shadow_like(small[roi], bg[roi], bb_r)
             # A person's own shadow lies on the floor around their feet; in the columns of
@@ -495,7 +502,7 @@ class BackgroundModel:
         if self.ready and self._tick % 3:
             return
         if callable(person_mask):
-            person_mask = person_mask()
+            person_mask = person_mask(self._small.shape[:2])
         keep = self._keep(person_mask, self._small, 7)
         shadow = self._shadow_mask()
         if shadow is not None and shadow.shape == keep.shape:
