@@ -50,7 +50,6 @@ def test_hood_and_ponytail_do_not_make_a_rounded_back_on_an_exact_mask():
                                       hip_rear_x=0.02))
         m = np.zeros((480, 640), np.uint8)
         draw_figure_mask(m, fig, cam)
-        ys = np.flatnonzero(m.any(axis=1))
         stand = np.zeros_like(m)
         draw_figure_mask(stand, build_figure(body, Pose(trunk_inclination_deg=3.0, back_bend_deg=6.0)), cam)
         sy = np.flatnonzero(stand.any(axis=1))
