@@ -43,6 +43,19 @@ def text_scale(h: int, w: int) -> float:
     return max(0.35, min(1.2, min(h, w) / 600))
 
 
+def _banner_box(text: str, w: int, font_scale: float, thickness: int) -> tuple[int, int, int]:
+    """(text x, text height, bottom y) of a banner for ``text`` at the top right of a frame ``w`` wide."""
+    (tw, th), _ = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, font_scale, thickness)
+    return max(8, w - tw - 20), th, 8 + th + 18
+
+
+def _draw_banner(out: np.ndarray, text: str, colour, font_scale: float, thickness: int) -> None:
+    x0, th, bottom = _banner_box(text, out.shape[1], font_scale, thickness)
+    cv2.rectangle(out, (x0 - 8, 8), (out.shape[1] - 8, bottom), colour, -1)
+    cv2.putText(out, text, (x0, 8 + th + 8), cv2.FONT_HERSHEY_SIMPLEX, font_scale, (255, 255, 255), thickness,
+                cv2.LINE_AA)
+
+
 def annotate(
     image: np.ndarray,
     sample: PostureSample,
@@ -108,9 +121,8 @@ def annotate(
     if verdict is not None:
         v = Verdict(verdict)
         label = v.value.replace("_", " ").upper()
-        (tw, th), _ = cv2.getTextSize(label, cv2.FONT_HERSHEY_SIMPLEX, scale * 1.4, 3)
-        x0 = w - tw - 20
-        banner = (x0 - 8, 8 + th + 18)
+        x0, _, bottom = _banner_box(label, w, scale * 1.4, 3)
+        banner = (x0 - 8, bottom)
     y = int(28 * scale) + 4
     if banner is not None:
         if 8 + widest + 6 > banner[0]:
@@ -119,9 +131,7 @@ def annotate(
         _text(out, s, (8, y), (255, 255, 255), scale)
         y += int(30 * scale) + 2
     if verdict is not None:
-        colour = _VERDICT_COLOURS.get(v, _FAULT_COLOUR)
-        cv2.rectangle(out, (x0 - 8, 8), (w - 8, 8 + th + 18), colour, -1)
-        cv2.putText(out, label, (x0, 8 + th + 8), cv2.FONT_HERSHEY_SIMPLEX, scale * 1.4, (255, 255, 255), 3, cv2.LINE_AA)
+        _draw_banner(out, label, _VERDICT_COLOURS.get(v, _FAULT_COLOUR), scale * 1.4, 3)
     return out
 
 
@@ -138,18 +148,17 @@ def draw_annotations(
     the verdict named at its end. ``sample`` None (no posture yet) draws the outline only.
     """
     s = sample if sample is not None else PostureSample(t=debug.t if debug is not None else 0.0)
+    if not label:
+        return annotate(image, s, debug, rounding_deg=rounding_deg)
     h, w = image.shape[:2]
-    scale = text_scale(h, w)
-    text = label.replace("_", " ") if label else ""
-    (tw, th), _ = cv2.getTextSize(text or "x", cv2.FONT_HERSHEY_SIMPLEX, scale * 1.2, 2)
-    x0 = max(8, w - tw - 20)
-    out = annotate(image, s, debug, rounding_deg=rounding_deg, banner=(x0 - 8, 8 + th + 18) if label else None)
-    if label:
-        word = label.rsplit(":", 1)[-1].strip().lower()
-        try:
-            colour = _VERDICT_COLOURS.get(Verdict(word), _FAULT_COLOUR)
-        except ValueError:
-            colour = (200, 200, 200)
-        cv2.rectangle(out, (x0 - 8, 8), (w - 8, 8 + th + 18), colour, -1)
-        cv2.putText(out, text, (x0, 8 + th + 8), cv2.FONT_HERSHEY_SIMPLEX, scale * 1.2, (255, 255, 255), 2, cv2.LINE_AA)
+    font_scale = text_scale(h, w) * 1.2
+    text = label.replace("_", " ")
+    x0, _, bottom = _banner_box(text, w, font_scale, 2)
+    out = annotate(image, s, debug, rounding_deg=rounding_deg, banner=(x0 - 8, bottom))
+    word = label.rsplit(":", 1)[-1].strip().lower()
+    try:
+        colour = _VERDICT_COLOURS.get(Verdict(word), _FAULT_COLOUR)
+    except ValueError:
+        colour = (200, 200, 200)
+    _draw_banner(out, text, colour, font_scale, 2)
     return out

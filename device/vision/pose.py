@@ -463,6 +463,15 @@ def back_edge(mask: np.ndarray, hip: np.ndarray, shoulder: np.ndarray, facing: s
     return base + depth[:, None] * back[None, :], ""
 
 
+def _along_and_out(points: np.ndarray, hip: np.ndarray, shoulder: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+    """Points in the trunk's frame: distance along the hip-shoulder axis and out from it (pixels), and L."""
+    v = shoulder - hip
+    L = float(np.linalg.norm(v))
+    a = v / max(L, 1e-9)
+    rel = points - hip
+    return rel @ a, np.abs(rel[:, 0] * a[1] - rel[:, 1] * a[0]), L
+
+
 def below_top_rise(pts: np.ndarray, hip: np.ndarray, sho: np.ndarray,
                    p: PoseModelParams = PoseModelParams()) -> np.ndarray:
     """The back-edge points below an outward rise at the top of the back.
@@ -474,12 +483,10 @@ def below_top_rise(pts: np.ndarray, hip: np.ndarray, sho: np.ndarray,
     ``top_from``), only the points up to that lowest point are kept (at least half of the
     trunk stays). A rounded back's dome falls towards the neck and is left whole.
     """
-    v = sho - hip
-    L = float(np.linalg.norm(v))
-    a = v / L
-    rel = pts - hip
-    u = rel @ a / L
-    d = np.abs(rel[:, 0] * a[1] - rel[:, 1] * a[0]) / L
+    if p.top_rise <= 0:
+        return pts
+    x, y, L = _along_and_out(pts, hip, sho)
+    u, d = x / L, y / L
     iu = np.flatnonzero(u >= p.top_from)
     if len(iu) < 2:
         return pts
@@ -500,15 +507,10 @@ def fit_bend(points: np.ndarray, hip: np.ndarray, shoulder: np.ndarray) -> Optio
     off the fit (a hand or a fold of clothing). Returns (bend_deg, chord_px,
     rms residual px) or None.
     """
-    v = shoulder - hip
-    L = float(np.linalg.norm(v))
+    # Outward distance from the axis is sign-free: the points are all on the back side.
+    x, y, L = _along_and_out(points, hip, shoulder)
     if L < 1 or len(points) < 6:
         return None
-    a = v / L
-    rel = points - hip
-    x = rel @ a
-    # Outward distance from the axis (sign-free: the points are all on the back side).
-    y = np.abs(rel[:, 0] * a[1] - rel[:, 1] * a[0])
     fit = robust_parabola(x, y)
     if fit is None:
         return None
@@ -979,9 +981,7 @@ class PoseGuidedEstimator:
         pts, why = back_edge(prob, hip, sho, facing, P)
         if pts is None:
             return None, 0.0, why, None
-        edge = pts
-        if P.top_rise > 0:
-            pts = below_top_rise(pts, hip, sho, P)
+        edge, pts = pts, below_top_rise(pts, hip, sho, P)
         fit = fit_bend(pts, hip, sho)
         if fit is None:
             return None, 0.0, "back edge fit failed", None
