@@ -40,6 +40,7 @@ os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
 from . import __version__  # noqa: E402
 from .core.types import FaultSample, ProximitySample
 from .io.frames import Frame
+from .io.video_file import open_upright
 
 VIDEO = "video.mp4"
 PROXIMITY = "proximity.csv"
@@ -112,7 +113,7 @@ class Recording:
                 cap, first, first_msec = opened[1:]
                 opened = None
             else:
-                cap = cv2.VideoCapture(str(path))
+                cap = open_upright(path)
             if not cap.isOpened():
                 if self.segments:
                     continue  # a segment the crash left without a single frame
@@ -221,7 +222,7 @@ def open_recording(path: str | os.PathLike) -> Recording:
 def _open_video(video: Path, meta: dict) -> Recording:
     """The video checked (it opens and its first frame decodes) and described; the capture is kept
     open, after that first frame, for the first pass of :meth:`Recording.frames`."""
-    cap = cv2.VideoCapture(str(video))
+    cap = open_upright(video)
     try:
         if not cap.isOpened():
             raise RecordingError(f"{video}: cannot be opened as a video (corrupt, or a codec OpenCV cannot read)")

@@ -55,6 +55,16 @@ def test_reads_every_frame_with_the_files_own_timestamps(tmp_path):
     assert int(np.argmin(err)) == 7
 
 
+def test_a_portrait_phone_video_file_source_gives_upright_frames(tmp_path):
+    from tests.test_recording import _portrait_phone_video
+    upright = _portrait_phone_video(tmp_path / "phone.mp4")
+    src = OpenCVSource(str(tmp_path / "phone.mp4"), W, H, 30.0)
+    frames = list(src.frames())
+    src.close()
+    assert [f.image.shape for f in frames] == [u.shape for u in upright]  # 240 tall, 160 wide
+    assert np.abs(frames[3].image.astype(int) - upright[3].astype(int)).mean() < 6
+
+
 def test_realtime_paces_a_file_to_its_frame_rate(tmp_path):
     path = tmp_path / "clip.avi"
     write_video(path, 10, fps=25.0, fourcc="MJPG")

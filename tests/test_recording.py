@@ -224,3 +224,44 @@ def test_missing_and_corrupt_video(tmp_path):
         open_recording(tmp_path)
     with pytest.raises(RecordingError, match="no such file"):
         open_recording(tmp_path / "nope")
+
+
+def _portrait_phone_video(path, n=6):
+    """An MP4 as a phone films in portrait: frames stored sideways, a 90 deg rotation in the
+    container's track header (the ``tkhd`` matrix), as players and phones expect it.
+    Returns the upright frames it should read back as."""
+    import struct
+    upright = []
+    vw = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), 10, (240, 160))
+    for i in range(n):
+        img = np.full((240, 160, 3), 30, np.uint8)
+        cv2.rectangle(img, (40, 10 + 4 * i), (120, 60 + 4 * i), (230, 230, 230), -1)  # a head near the top
+        upright.append(img)
+        vw.write(cv2.rotate(img, cv2.ROTATE_90_COUNTERCLOCKWISE))  # stored as the sensor sees it
+    vw.release()
+    data = bytearray(path.read_bytes())
+    at = data.find(b"tkhd")
+    assert at > 0 and data[at + 4] == 0, "expected a version-0 track header"
+    matrix = at + 4 + 4 + 20 + 8 + 8  # version/flags, times/ids/duration, reserved, layer..volume
+    assert struct.unpack(">9i", data[matrix:matrix + 36])[0] == 0x10000, "identity matrix expected"
+    data[matrix:matrix + 36] = struct.pack(">9i", 0, 0x10000, 0, -0x10000, 0, 0, 0, 0, 0x40000000)
+    path.write_bytes(bytes(data))
+    return upright
+
+
+@pytest.mark.parametrize("reader_rotates", [True, False])
+def test_a_portrait_phone_video_is_read_upright(tmp_path, monkeypatch, reader_rotates):
+    """A portrait phone video read sideways shows a person lying across the frame: no rep,
+    no back. The file's rotation is applied by OpenCV's reader, or by us where it cannot."""
+    import device.io.video_file as vf
+    if not reader_rotates:
+        monkeypatch.setattr(vf, "_AUTO", None)  # an OpenCV build without the reader's rotation
+    upright = _portrait_phone_video(tmp_path / "phone.mp4")
+    assert cv2.VideoCapture(str(tmp_path / "phone.mp4")).read()[1].shape[:2] == (160, 240)  # sideways by default
+    rec = open_recording(tmp_path / "phone.mp4")
+    assert (rec.width, rec.height) == (160, 240)
+    got = [f.image for f in rec.frames()]
+    assert len(got) == len(upright)
+    for a, b in zip(got, upright):
+        assert a.shape == b.shape
+        assert np.abs(a.astype(int) - b.astype(int)).mean() < 6  # the same picture, up to the codec

@@ -20,6 +20,7 @@ import cv2
 import numpy as np
 
 from device.io.frames import CameraError, Frame
+from device.io.video_file import open_upright
 
 log = logging.getLogger(__name__)
 
@@ -124,7 +125,7 @@ class OpenCVSource:
                 # Keep latency low: we want the newest frame, not a queue of old ones.
                 cap.set(cv2.CAP_PROP_BUFFERSIZE, 1)
         else:
-            cap = cv2.VideoCapture(str(self.device), cv2.CAP_FFMPEG)
+            cap = open_upright(self.device, cv2.CAP_FFMPEG)
         if not cap.isOpened():
             cap.release()
             return None
