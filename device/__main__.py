@@ -204,12 +204,13 @@ def _words(verdict: str) -> str:
     return VERDICT_WORDS.get(verdict, verdict.replace("_", " "))
 
 
-def _summary(reps, target: int) -> list[str]:
-    """A short plain-language summary of a set of reps."""
+def _summary(reps, target: Optional[int]) -> list[str]:
+    """A short plain-language summary of a set of reps (``target`` None: no set target applies)."""
     from .messages import CUES
 
     counted = sum(1 for r in reps if r.counted)
-    out = [f"{counted} good rep{'s' * (counted != 1)} counted out of {len(reps)} (target {target})."]
+    of_target = f" (target {target})" if target is not None else ""
+    out = [f"{counted} good rep{'s' * (counted != 1)} counted out of {len(reps)}{of_target}."]
     missed: dict[str, int] = {}
     for r in reps:
         if not r.counted:
@@ -218,6 +219,21 @@ def _summary(reps, target: int) -> list[str]:
         out.append("Not counted: " + "; ".join(f"{n} {_words(v)} (cue: \"{CUES.get(v, '')}\")"
                                                for v, n in missed.items()) + ".")
     return out
+
+
+def _rep_measures(d: dict) -> str:
+    """What was measured in a rep, as a physio reads it: ``; trunk 74 deg, back rounding 2 deg, knees 106 deg``."""
+    parts = []
+    if d.get("trunk_inclination_deg") is not None:
+        parts.append(f"trunk {d['trunk_inclination_deg']:.0f} deg")
+    if d.get("rounding_deg") is not None:
+        # Below the person's reference reads negative in the report; a physio reads it as none.
+        parts.append(f"back rounding {max(0.0, d['rounding_deg']):.0f} deg")
+    elif d.get("verdict") != "unchecked":
+        parts.append("back not measured")
+    if d.get("knee_angle_deg") is not None:
+        parts.append(f"knees {d['knee_angle_deg']:.0f} deg")
+    return "; " + ", ".join(parts) if parts else ""
 
 
 def _cmd_simulate(args, cfg: Config) -> int:
@@ -357,11 +373,12 @@ def _cmd_analyze(args, cfg: Config) -> int:
     else:
         from .messages import CUES
 
-        for r in reps:
+        for r, d in zip(reps, rep["reps"]):
             how = "counted" if r.counted else \
                 f"not counted: {_words(r.verdict.value)} (cue: \"{CUES.get(r.verdict.value)}\")"
-            print(f"  rep {r.index} at {r.start_s:.1f} s: {how}")
-        for line in _summary(reps, cfg.station.target_reps):
+            print(f"  rep {r.index} at {r.start_s:.1f} s: {how}{_rep_measures(d)}")
+        # A station recording was a set with the station's target; a bare video has none.
+        for line in _summary(reps, cfg.station.target_reps if rep["contact_known"] else None):
             print(line)
     if args.annotate:
         print(f"Annotated video: {args.annotate}")

@@ -167,6 +167,28 @@ def test_video_without_proximity_finds_reps_from_the_hinge(tmp_path):
     assert report["counted"] == res.comparison.expected_counted
 
 
+def test_analyze_tells_a_physio_what_it_measured_in_each_rep(tmp_path, capsys, simulation):
+    """The text report names each rep's measures (the JSON has them too), and a bare video is
+    not held to the station's set target."""
+    from device.__main__ import main
+
+    live = simulation("mixed", posture="camera", record=True)
+    assert main(["analyze", str(live.recording)]) == 0
+    out = capsys.readouterr().out
+    lines = [ln for ln in out.splitlines() if ln.startswith("  rep ")]
+    assert len(lines) == len(live.reps)
+    for ln, r in zip(lines, live.reps):
+        assert ("not counted" not in ln) == r.counted, ln
+        if r.verdict.value != "unchecked":
+            assert "; trunk " in ln and " deg, back rounding " in ln and ", knees " in ln, ln
+    assert "(target 20)" in out  # a station recording was a set at the station
+    video = tmp_path / "video"
+    video.mkdir()
+    (video / "clip.avi").symlink_to(live.recording / "video" / "00003.avi")
+    assert main(["analyze", str(video / "clip.avi")]) == 0
+    assert "(target" not in capsys.readouterr().out  # a bare video has no set target
+
+
 def test_cli_simulate_json_is_machine_readable():
     r = subprocess.run(
         [sys.executable, "-m", "device", "simulate", "--scenario", "mixed", "--reps", "4", "--posture", "truth",
