@@ -204,8 +204,9 @@ def _words(verdict: str) -> str:
     return VERDICT_WORDS.get(verdict, verdict.replace("_", " "))
 
 
-def _summary(reps, target: Optional[int]) -> list[str]:
-    """A short plain-language summary of a set of reps (``target`` None: no set target applies)."""
+def _summary(reps, target: Optional[int], unseen: Optional[str] = None) -> list[str]:
+    """A short plain-language summary of a set of reps (``target`` None: no set target applies;
+    ``unseen``: why the camera could not judge the unchecked reps, said instead of the station's cue)."""
     from .messages import CUES
 
     counted = sum(1 for r in reps if r.counted)
@@ -216,8 +217,9 @@ def _summary(reps, target: Optional[int]) -> list[str]:
         if not r.counted:
             missed[r.verdict.value] = missed.get(r.verdict.value, 0) + 1
     if missed:
-        out.append("Not counted: " + "; ".join(f"{n} {_words(v)} (cue: \"{CUES.get(v, '')}\")"
-                                               for v, n in missed.items()) + ".")
+        out.append("Not counted: " + "; ".join(
+            f"{n} not judged, back not seen: {unseen}" if v == "unchecked" and unseen else
+            f"{n} {_words(v)} (cue: \"{CUES.get(v, '')}\")" for v, n in missed.items()) + ".")
     return out
 
 
@@ -226,10 +228,12 @@ def _rep_measures(d: dict) -> str:
     parts = []
     if d.get("trunk_inclination_deg") is not None:
         parts.append(f"trunk {d['trunk_inclination_deg']:.0f} deg")
-    if d.get("rounding_deg") is not None:
+    if d.get("verdict") == "unchecked":
+        pass  # whatever rounding was read, it was not seen well enough to judge
+    elif d.get("rounding_deg") is not None:
         # Below the person's reference reads negative in the report; a physio reads it as none.
         parts.append(f"back rounding {max(0.0, d['rounding_deg']):.0f} deg")
-    elif d.get("verdict") != "unchecked":
+    else:
         parts.append("back not measured")
     if d.get("knee_angle_deg") is not None:
         parts.append(f"knees {d['knee_angle_deg']:.0f} deg")
@@ -376,9 +380,13 @@ def _cmd_analyze(args, cfg: Config) -> int:
         for r, d in zip(reps, rep["reps"]):
             how = "counted" if r.counted else \
                 f"not counted: {_words(r.verdict.value)} (cue: \"{CUES.get(r.verdict.value)}\")"
+            if d.get("unseen_reason"):  # a video: why the camera could not judge it says more than a cue
+                how = f"not judged: back not seen: {d['unseen_reason']}"
             print(f"  rep {r.index} at {r.start_s:.1f} s: {how}{_rep_measures(d)}")
         # A station recording was a set with the station's target; a bare video has none.
-        for line in _summary(reps, cfg.station.target_reps if rep["contact_known"] else None):
+        reasons = {d["unseen_reason"] for d in rep["reps"] if d.get("unseen_reason")}
+        for line in _summary(reps, cfg.station.target_reps if rep["contact_known"] else None,
+                             unseen=reasons.pop() if len(reasons) == 1 else None):
             print(line)
     if args.annotate:
         print(f"Annotated video: {args.annotate}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections import Counter
 from pathlib import Path
 from typing import Callable, Optional
 
@@ -10,7 +11,7 @@ import cv2
 
 from .config import Config
 from .core.exercises import choose_for_recording, choose_for_video, get_exercise
-from .core.types import Event, RepFinished
+from .core.types import Event, RepFinished, Verdict
 from .io.frames import Frame
 from .recording import RecordingError, open_recording
 from .report import report_dict
@@ -112,13 +113,26 @@ def analyze(
 
         state: dict = {"finished": None, "at": None}
 
-        def on_frame(frame: Frame, events: list[Event]) -> None:
+        def on_frame_drawn(frame: Frame, events: list[Event]) -> None:
             for e in events:
                 if isinstance(e, RepFinished):
                     state["finished"], state["at"] = e.rep, frame.t
             img = draw_annotations(frame.image, estimator.last_debug, station.last_posture,
                                    _label(station, frame.t, state["finished"], state["at"]))
             writer.write(img)
+
+        on_frame = on_frame_drawn
+
+    # Why the back went unseen, frame by frame (the pose-guided estimator says; the station's
+    # own estimator leaves it None): an unchecked rep's report names the commonest reason.
+    unseen: list[tuple[float, str]] = []
+
+    def on_each_frame(frame: Frame, events: list[Event]) -> None:
+        why = getattr(estimator.last_debug, "back_unseen", None)
+        if why:
+            unseen.append((frame.t, why))
+        if on_frame is not None:
+            on_frame(frame, events)
 
     frames = 0
 
@@ -132,7 +146,7 @@ def analyze(
 
     done = False
     try:
-        replay(station, counted_frames(), rec.proximity, on_frame, rec.faults)
+        replay(station, counted_frames(), rec.proximity, on_each_frame, rec.faults)
         done = True
     finally:
         if writer is not None:
@@ -144,7 +158,7 @@ def analyze(
         estimator.close()
     if chosen is None:  # a bare video: named after the fact from the hands
         chosen = choose_for_video([r.hands_low for r in station.reps])
-    return report_dict(
+    out = report_dict(
         station.reps,
         exercise=chosen[0],
         exercise_chosen=chosen[1],
@@ -154,3 +168,12 @@ def analyze(
         frames=frames,
         fps=round(rec.fps, 3),
     )
+    for r, d in zip(station.reps, out["reps"]):
+        d["unseen_reason"] = unseen_reason(unseen, r.start_s, r.end_s) if r.verdict is Verdict.UNCHECKED else None
+    return out
+
+
+def unseen_reason(unseen: list[tuple[float, str]], t0: float, t1: float) -> Optional[str]:
+    """The commonest reason the back went unseen between ``t0`` and ``t1`` (None: none given)."""
+    reasons = Counter(why for t, why in unseen if t0 <= t <= t1)
+    return reasons.most_common(1)[0][0] if reasons else None

@@ -305,3 +305,30 @@ def test_a_tilted_camera_still_shows_tall_standing_and_counts_the_reps() -> None
     engine = RepEngine(Config(), has_contact_sensor=False)
     run_engine(engine, [], [s for s, _ in rows])
     assert len(engine.reps) == len(sc.reps) == 2
+
+
+@needs_mediapipe
+def test_a_video_whose_back_cannot_be_judged_says_why(tmp_path, capsys) -> None:
+    """A physio filming from too far gets reps 'not judged' with the reason and what to do,
+    not the station's 'step into view' cue; the JSON report carries the reason per rep."""
+    import json
+
+    import cv2
+
+    from device.__main__ import main
+
+    sc = get_scenario("clean", 0, fps=10, n_reps=1)
+    w, h = 256, 192  # the whole picture at 0.4: the trunk is under the 40 px the back measure needs
+    video = tmp_path / "far.avi"
+    vw = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*"MJPG"), 10, (w, h))
+    for t in sc.frame_times():
+        vw.write(cv2.resize(sc.render(t), (w, h), interpolation=cv2.INTER_AREA))
+    vw.release()
+    assert main(["analyze", str(video), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert [r["verdict"] for r in report["reps"]] == ["unchecked"]
+    assert "too small in the picture" in report["reps"][0]["unseen_reason"]
+    assert main(["analyze", str(video)]) == 0
+    out = capsys.readouterr().out
+    assert "rep 1 at" in out and "not judged: back not seen: the person is too small in the picture" in out
+    assert "film from closer" in out and "step into view" not in out

@@ -175,6 +175,7 @@ class PostureDebug:
     whole_body: bool = False
     still: bool = False
     notes: list[str] = field(default_factory=list)
+    back_unseen: Optional[str] = None  # why the back was not measured on this frame, in words for people
 
 
 _GROW_1PX = np.ones((3, 3), np.uint8)  # dilation kernel: one pixel all round

@@ -715,6 +715,7 @@ class PoseGuidedEstimator:
         self.last_hands_height = None
         if res.pose_landmarks is None:
             dbg.notes.append("no person")
+            dbg.back_unseen = "no person found in the picture"
             return PostureSample(t=t)
         lm = np.array([(p.x * Wf, p.y * Hf, p.visibility) for p in res.pose_landmarks.landmark], dtype=np.float64)
         xy, vis = lm[:, :2], lm[:, 2]
@@ -722,6 +723,7 @@ class PoseGuidedEstimator:
         trunk_vis = float(np.mean(vis[[L_SHOULDER, R_SHOULDER, L_HIP, R_HIP]]))
         if trunk_vis < 0.3:
             dbg.notes.append("pose too uncertain")
+            dbg.back_unseen = "the person's pose is too uncertain (too dark, too small or partly hidden)"
             return PostureSample(t=t)
         self.track.seen(t)
 
@@ -831,6 +833,7 @@ class PoseGuidedEstimator:
         dbg.measures = meas
         if facing is None:
             dbg.notes.append("facing unknown")
+            dbg.back_unseen = "which way the person faces is not known yet (film from the side, feet in view)"
             return PostureSample(**sample)
         fr = _FrameView(t=t, xy=xy, vis=vis, hip=hip, sho=sho, H=H, Wf=Wf, Hf=Hf, whole=whole, still=still,
                         sure=sure, facing=facing, sgn=1.0 if facing == "right" else -1.0, trunk_vis=trunk_vis,
@@ -918,10 +921,12 @@ class PoseGuidedEstimator:
             else:
                 self._f_back.reset()
                 dbg.notes.append(why)
+                dbg.back_unseen = why
         else:
             self._f_trunk.reset()
             self._f_back.reset()
             dbg.notes.append("trunk not in view")
+            dbg.back_unseen = "trunk not in view (shoulders or hips hidden or outside the picture)"
 
     def _measure_knee(self, fr: "_FrameView") -> bool:
         """Knee angle on the near side; False while the leg landmarks jump (then no leg measure is trusted)."""
@@ -975,7 +980,7 @@ class PoseGuidedEstimator:
         """(back bend, its confidence before the trunk's, why not, unit direction of the back upward)."""
         P = self.params
         if L < P.min_trunk_px:
-            return None, 0.0, "trunk too small to measure the back", None
+            return None, 0.0, "the person is too small in the picture to measure the back (film from closer)", None
         if self._shoulder_spread is not None and self._shoulder_spread > P.max_shoulder_spread:
             return None, 0.0, "camera sees the back obliquely (turn it to a side view)", None
         pts, why = back_edge(prob, hip, sho, facing, P)
