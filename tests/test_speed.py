@@ -366,3 +366,49 @@ def test_analyze_of_a_station_recording_makes_no_page_faults_once_warmed_up(simu
     out = json.loads(_child(_ANALYZE_FAULTS, str(rec)))
     assert out["frames"] >= 300
     assert out["per_frame"] < 2  # about 100 a frame when glibc hands each frame's arrays back
+
+
+# ---------------------------------------------------------------- the pose path's people mask, made when read
+
+
+@needs_mediapipe
+def test_pose_people_mask_and_person_blob_made_when_read_are_the_eager_ones():
+    import cv2
+    import numpy as np
+
+    from device.io.frames import Frame
+    from device.sim.scenarios import get_scenario
+    from device.vision.pose import PoseGuidedEstimator
+
+    sc = get_scenario("clean", 0, fps=15, n_reps=1)
+    times = sc.frame_times()
+    probs = []
+    checked = 0
+    with PoseGuidedEstimator() as est:
+        model = est._model
+        real = model.process
+
+        def process(rgb):  # mediapipe's own result, its probability kept to compare with
+            res = real(rgb)
+            probs.append(None if res.segmentation_mask is None else res.segmentation_mask.copy())
+            return res
+
+        model.process = process
+        for i, t in enumerate(times[:120:6]):
+            est.process(Frame(i, t, sc.render(t)))
+            dbg, prob = est.last_debug, probs[-1]
+            if prob is None or dbg._blob_src is None:
+                continue
+            xy = dbg._blob_src[1]
+            assert dbg._people_mask is None  # nothing made before anything reads it
+            eager = cv2.compare(prob, 0.5, cv2.CMP_GT)
+            assert np.array_equal(eager, (prob > 0.5).astype(np.uint8) * 255)
+            assert np.array_equal(dbg.people_mask, eager)
+            blob, ref = dbg.person, PoseGuidedEstimator._person_blob(eager, xy)
+            assert (blob is None) == (ref is None)
+            if ref is not None:
+                assert blob.bbox == ref.bbox and blob.area == ref.area
+                assert np.array_equal(blob.region(*ref.bbox[:2], ref.bbox[0] + ref.bbox[2], ref.bbox[1] + ref.bbox[3]),
+                                      ref.region(*ref.bbox[:2], ref.bbox[0] + ref.bbox[2], ref.bbox[1] + ref.bbox[3]))
+            checked += 1
+    assert checked >= 5
