@@ -228,6 +228,32 @@ def test_background_model_coverage_follows_every_learning_step():
     assert 0.5 < model.coverage < 1.0 and not seen_ready
 
 
+def test_background_model_counts_stop_at_their_cap_however_they_got_there():
+    # The cap's mask is skipped while no count can have reached it (each learning step adds at most 1);
+    # counts put near the cap directly, with the steps' number past it, still stop there.
+    import numpy as np
+
+    from device.sim.scenarios import get_scenario
+    from device.vision.segmentation import BackgroundModel
+
+    sc = get_scenario("clean", 0, width=320, height=240, fps=5.0, n_reps=1)
+    frames = [sc.render(t) for t in list(sc.frame_times())[:4]]
+    person = np.zeros((240, 320), np.uint8)
+    person[60:200, 100:160] = 255
+    model = BackgroundModel()
+    for img in frames[:3]:
+        model.learn(img, person)
+    assert model._seen.max() <= model._n_learn == 3  # the bound the shortcut relies on
+    before = model._seen.copy()
+    model._seen[:120] = 59_999
+    model._seen[120:] = np.minimum(before[120:], 1) * 60_000
+    model._n_learn = 60_000  # the next step is number 60001: the cap is applied
+    model.learn(frames[3], person)
+    assert model._seen.max() == 60_000
+    learned = (before[:120] > 0) & (model._seen[:120] == 60_000)
+    assert learned.any() and (model._seen[:120][~learned] == 59_999).all()
+
+
 def _blob_masks(size: tuple[int, int], seed: int):
     """Person-like ellipses (some at the frame's edges), fragments and speckle."""
     import cv2
