@@ -356,7 +356,9 @@ class BackgroundModel:
         np.maximum(self._var, 4.0, out=self._var)
         # Counts stop at 60000 (uint16). Each learning step adds at most 1 and the first set them to 0/1, so
         # before step 60000 none is there yet and the cap's mask would be ``keep`` itself.
-        below_cap = keep if self._n_learn <= 60000 else cv2.bitwise_and(keep, cv2.compare(self._seen, 60000, cv2.CMP_LT))
+        below_cap = keep
+        if self._n_learn > 60000:
+            below_cap = cv2.bitwise_and(keep, cv2.compare(self._seen, 60000, cv2.CMP_LT))
         cv2.add(self._seen, 1, dst=self._seen, mask=below_cap)
         self._coverage_cache = None  # ``ready`` above read the counts before this frame's
 
