@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections import Counter
 from pathlib import Path
 from typing import Callable, Optional
@@ -58,6 +59,32 @@ def _label(station: StationApp, t: float, finished, finished_at) -> str:
     return f"{sum(r.counted for r in eng.reps)} counted{rounding}"
 
 
+def keep_freed_memory() -> bool:
+    """Let this process reuse the memory it frees instead of handing it back to the system at once
+    (glibc only; elsewhere nothing is done; returns whether it was set).
+
+    Each frame allocates and frees arrays of a few hundred kB to several MB (the decoded frame, the
+    background model's float steps, masks). With glibc's defaults, many of those are mapped fresh
+    and returned on free (its mmap threshold adapts only upwards, and the heap's top is trimmed
+    beyond 128 kB), so each frame pays page faults and the kernel zeroing them again: about 100
+    faults and 0.15 ms of system time a frame on a 640x480 station recording. With a fixed mmap
+    threshold and trim threshold of 32 MB (16 MB on a 32-bit system) the freed blocks are reused:
+    the same results, the same peak RSS (measured), a few percent less CPU (README, "Memory and
+    speed of the vision").
+    Only for ``analyze`` (a batch job): the live station's memory is left as it was."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        import ctypes  # noqa: PLC0415
+
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
+        return False
+    m_trim_threshold, m_mmap_threshold = -1, -3  # glibc's malloc.h
+    limit = 4 * 1024 * 1024 * ctypes.sizeof(ctypes.c_long)  # glibc's largest mmap threshold: 32 MB on 64-bit
+    return bool(mallopt(m_mmap_threshold, limit)) and bool(mallopt(m_trim_threshold, limit))
+
+
 def analyze(
     path: str | os.PathLike,
     config: Optional[Config] = None,
@@ -81,6 +108,7 @@ def analyze(
     report says which (``exercise``) and why (``exercise_chosen``).
     """
     get_exercise(exercise)  # an unknown name fails before any work
+    keep_freed_memory()
     rec = open_recording(path)
     if annotate:
         check_output(Path(annotate), Path(path), rec)

@@ -149,6 +149,7 @@ class Segmenter(Protocol):
 
 
 _SUM3 = np.ones((1, 3), np.float32)  # cv2.transform kernel: sum of the three channels
+_MEAN3 = np.full((1, 3), 1.0 / 3.0, np.float32)  # ... and their mean
 _K3 = np.ones((3, 3), np.uint8)
 _K1x9 = np.ones((1, 9), np.uint8)
 
@@ -313,10 +314,11 @@ class BackgroundModel:
         """uint8 mask (1 = learn here): everything but the dilated person."""
         if person_mask is None:
             return np.ones(small.shape[:2], np.uint8)
-        pm = cv2.resize(person_mask, (small.shape[1], small.shape[0]), interpolation=cv2.INTER_NEAREST)
+        if person_mask.shape[:2] != small.shape[:2]:  # (a nearest-neighbour resize to the same size is a copy)
+            person_mask = cv2.resize(person_mask, (small.shape[1], small.shape[0]), interpolation=cv2.INTER_NEAREST)
         # Masks miss hair, fingers and the weight's edge: keep well clear of the person.
-        pm = cv2.dilate(pm, np.ones((grow, grow), np.uint8))
-        return (pm == 0).astype(np.uint8)
+        pm = cv2.dilate(person_mask, np.ones((grow, grow), np.uint8))
+        return (pm == 0).view(np.uint8)  # 0/1
 
     def _learn(self, small: np.ndarray, keep: np.ndarray, boost: float = 1.0) -> None:
         self._shadow_mask()  # made from the model as it was, before it learns (in place) below
@@ -337,7 +339,7 @@ class BackgroundModel:
         # Early on, learn fast (running mean); later, a slow blend follows drift.
         a = min(1.0, max(self.learn_rate * boost, 1.0 / self._n_learn))
         d = cv2.subtract(small, self._bg)
-        d2 = cv2.transform(cv2.multiply(d, d), np.full((1, 3), 1.0 / 3.0, np.float32))
+        d2 = cv2.transform(cv2.multiply(d, d, dst=d), _MEAN3)
         # Noise is learned from inliers only: a person walking through (their
         # blurred edges are not inside the protected mask) must not inflate the
         # noise estimate and so blind the model where they will stand.
@@ -352,7 +354,12 @@ class BackgroundModel:
             cv2.accumulateWeighted(small, self._bg, a, keep)
         cv2.accumulateWeighted(d2, self._var, a, inlier)
         np.maximum(self._var, 4.0, out=self._var)
-        cv2.add(self._seen, 1, dst=self._seen, mask=cv2.bitwise_and(keep, cv2.compare(self._seen, 60000, cv2.CMP_LT)))
+        # Counts stop at 60000 (uint16). Each learning step adds at most 1 and the first set them to 0/1, so
+        # before step 60000 none is there yet and the cap's mask would be ``keep`` itself.
+        below_cap = keep
+        if self._n_learn > 60000:
+            below_cap = cv2.bitwise_and(keep, cv2.compare(self._seen, 60000, cv2.CMP_LT))
+        cv2.add(self._seen, 1, dst=self._seen, mask=below_cap)
         self._coverage_cache = None  # ``ready`` above read the counts before this frame's
 
     def _thr2(self) -> np.ndarray:
@@ -417,7 +424,7 @@ class BackgroundModel:
             if np.any(np.abs(gain - 1.0) > 0.02):
                 bg = bg * gain
         d = cv2.subtract(small, bg)
-        d2 = cv2.transform(cv2.multiply(d, d), _SUM3)
+        d2 = cv2.transform(cv2.multiply(d, d, dst=d), _SUM3)  # squared in place: d is not needed after
         thr2 = self._thr2()
         bb = self._bb() if bg is self._bg else None  # else made where needed
         # Only pixels whose colour differs beyond the noise (score > 1) can become foreground:
