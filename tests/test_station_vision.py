@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import math
 
+import cv2
 import numpy as np
 import pytest
 
@@ -61,6 +62,73 @@ def test_hood_and_ponytail_do_not_make_a_rounded_back_on_an_exact_mask():
     assert abs(bend(45.0, 0.0) - base) < 10.0
     truth = contour_bend(body, 31.0) - contour_bend(body, 6.0)
     assert bend(45.0, 25.0) - base > 10.0 and truth > 15.0
+
+
+def test_a_kyphotic_back_hinged_neutral_is_not_rounded_on_an_exact_mask():
+    """A small person with a kyphotic upper back (held-out seed 203's build): the back is flat low down
+    and bumps out near its top, so a window fixed to the hip joint lands on a different part of the bump
+    standing and hinged (it read a neutral hinge +13 deg rounded at 45 deg). The window from the lumbar
+    hollow (``BodyModel.back_ends``) reads a neutral hinge under the 10 deg threshold, and a rounded one
+    (17.7 deg true) clearly over it."""
+    cam = Camera(640, 480, 547.0, 0.85, 0.81, 2.13, 18.0, "left")
+    body = dataclasses.replace(Body(), stature_m=1.53, build=0.14, hair_style="bun", kyphosis_deg=17.0,
+                               sacrum_frac=0.20, neck_frac=0.965, shorts=True)
+
+    def mask(trunk: float, extra: float) -> np.ndarray:
+        fig = build_figure(body, Pose(trunk_inclination_deg=trunk, back_bend_deg=8.0 + extra, knee_angle_deg=160.0,
+                                      hip_rear_x=0.02))
+        m = np.zeros((480, 640), np.uint8)
+        draw_figure_mask(m, fig, cam)
+        return m
+
+    stand = mask(3.0, 0.0)
+    sy = np.flatnonzero(stand.any(axis=1))
+    H = float(sy[-1] - sy[0] + 1)
+
+    ends = BodyModel(back_ends=True)
+
+    def bend(m: np.ndarray) -> float:
+        res = measure_silhouette(m, "left", H, ends)
+        assert res is not None and res.back_bend_deg is not None and res.conf_back > 0.5
+        return res.back_bend_deg
+
+    base = bend(stand)
+    assert contour_bend(body, 28.0) - contour_bend(body, 8.0) > 15.0
+    for trunk in (45.0, 50.0):
+        neutral = bend(mask(trunk, 0.0)) - base
+        rounded = bend(mask(trunk, 20.0)) - base
+        assert neutral < 10.0, f"neutral hinge at {trunk} deg read {neutral:+.1f} deg of rounding"
+        assert rounded > 15.0, f"rounded hinge at {trunk} deg read {rounded:+.1f} deg of rounding"
+
+
+def test_a_notch_in_the_mask_is_not_taken_for_the_lumbar_hollow():
+    """A slit in the mask at the waist (between shorts and a shirt, seen on `standing_start` seed 0)
+    reaches the trunk axis; its bottom is nearer the axis than any back, so the back's lower end counts as
+    unseen and the fixed window is measured (taking the slit's bottom read a neutral hinge 13 deg
+    rounder)."""
+    cam = Camera(640, 480, 547.0, 0.85, 0.81, 2.13, 18.0, "left")
+    body = dataclasses.replace(Body(), stature_m=1.53, build=0.14, kyphosis_deg=17.0, shorts=True)
+
+    def mask(trunk: float) -> np.ndarray:
+        m = np.zeros((480, 640), np.uint8)
+        draw_figure_mask(m, build_figure(body, Pose(trunk_inclination_deg=trunk, back_bend_deg=8.0,
+                                                    knee_angle_deg=160.0, hip_rear_x=0.02)), cam)
+        return m
+
+    sy = np.flatnonzero(mask(3.0).any(axis=1))
+    H = float(sy[-1] - sy[0] + 1)
+    ends = BodyModel(back_ends=True)
+    hinged = mask(45.0)
+    plain = measure_silhouette(hinged, "left", H, ends)
+    hollow, hip = plain.back_segment[0], np.array(plain.hip)
+    tip = hip + (hip - hollow) * 0.3
+    cv2.line(hinged, (int(round(hollow[0] - 3)), int(round(hollow[1]))), (int(round(tip[0])), int(round(tip[1]))), 0, 2)
+    notched = measure_silhouette(hinged, "left", H, ends)
+    fixed = measure_silhouette(hinged, "left", H, BodyModel(back_ends=False))
+    unchecked = measure_silhouette(hinged, "left", H, dataclasses.replace(ends, hollow_behind=-1.0))
+    assert notched.back_bend_deg == pytest.approx(fixed.back_bend_deg)
+    assert abs(notched.back_bend_deg - plain.back_bend_deg) < 3.0
+    assert unchecked.back_bend_deg - plain.back_bend_deg > 8.0  # what the check is there for
 
 
 def test_segmenter_reports_its_state_as_a_value():

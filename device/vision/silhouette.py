@@ -20,7 +20,9 @@ body proportions, not from a keypoint model:
   base of the neck (``sacrum_frac`` to ``neck_frac`` of the trunk along its
   axis). Its curvature is fitted a little inside those ends (``fit_lo`` to
   ``fit_hi``: not the buttocks' curve, not the shoulder roll where a hood or hair
-  makes bumps), started on its middle with points off the curve dropped, and reported as the bend
+  makes bumps) or, with ``BodyModel.back_ends`` (off: see the README), from the
+  lumbar hollow (the back's own lower end on the outline, wherever the hip joint
+  estimate lands) up to ``back_top``; started on its middle with points off the curve dropped, and reported as the bend
   ``4*atan(2 s / c)`` of the circular arc with that curvature over the whole
   back. Rounding is that minus the person's own standing value (the engine's job).
 
@@ -78,6 +80,15 @@ class BodyModel:
     reject_in: float = 2.5
     reject_iters: int = 4
     fit_core: float = 0.6  # the first fit: the middle of the segment only (the fraction of its half-span)
+    # The back tied to its own lower end (back_ends): the curve is fitted from the lumbar hollow, the
+    # outline's point nearest the trunk axis between the buttocks and the mid back (``hollow_band``,
+    # fractions of the trunk), up to ``back_top`` of the trunk, instead of from fit_lo to fit_hi. Off: it
+    # halves seed 203's error but did not clearly win on the development seeds (README, 2026-11-30).
+    back_ends: bool = False
+    hollow_band: tuple[float, float] = (0.0, 0.45)
+    hollow_edge: float = 0.05  # a nearest point this close to the band's top is no hollow
+    hollow_behind: float = 0.08  # nor one nearer the trunk axis than this (of the trunk; the back lies ~0.17 behind)
+    back_top: float = 0.92
     fold_smooth: float = 0.05  # smoothing along the back over this fraction of H (about one fold of a loose top)
     # Confidence of the back: chord length (px) for full confidence, and the rms residual (fraction of
     # the standing height) beyond which the curve is doubted.
@@ -737,34 +748,33 @@ def measure_back(path: np.ndarray, axis: tuple[tuple[float, float], tuple[float,
                  edge_required: bool = True, min_contrast: float = 12.0, edge_outermost: bool = False) -> None:
     """The virtual dowel: the back's bend from sacrum top to neck base, with its confidence (sets
     ``back_segment``, ``chord``, ``sagitta_px``, ``back_bend_deg``, ``conf_back``, ``edge_support``;
-    leaves ``back_bend_deg`` None when the back cannot be measured)."""
+    leaves ``back_bend_deg`` None when the back cannot be measured).
+
+    With ``body.back_ends`` the curve is fitted from the lumbar hollow to ``back_top``
+    (:func:`_hollow_to_top`); on an outline with no hollow, and on one whose fixed window (``fit_lo`` to
+    ``fit_hi``) bends beyond any back's (``max_bend_deg``: a broken outline), over the fixed window."""
     (Jx, Jy), (ax, ay) = axis
     T = body.trunk_len * H
     px, py = path[:, 0], path[:, 1]
     t = (px - Jx) * ax + (py - Jy) * ay
     first_up = (t >= T).nonzero()[0]
     end = int(first_up[0]) if len(first_up) else len(path)
-    seg_idx = ((t[:end] >= body.fit_lo * T) & (t[:end] <= body.fit_hi * T)).nonzero()[0]
-    if len(seg_idx) < 8:
+    window = ((t[:end] >= body.fit_lo * T) & (t[:end] <= body.fit_hi * T)).nonzero()[0]
+    nominal = (body.neck_frac - body.sacrum_frac) * T
+    got = _back_fit(path, window, nominal, H, body, soft, image, edge_reach, mirrored, min_contrast, edge_outermost)
+    if body.back_ends and (got is None or got[1] is None or abs(got[1][0]) <= body.max_bend_deg):
+        # The window from the lumbar hollow; an outline whose fixed window bends beyond any back's is
+        # broken whichever window is measured, and keeps that reading (the estimator doubts its trunk).
+        ends = _hollow_to_top(path[:end], t[:end], Jx, Jy, ax, ay, T, body)
+        alt = _back_fit(path, ends, nominal, H, body, soft, image, edge_reach, mirrored, min_contrast,
+                        edge_outermost)
+        if alt is not None and alt[1] is not None:
+            got = alt
+    if got is None:
         return
-    seg = path[seg_idx[0] : seg_idx[-1] + 1]
-    # The back is nearly straight here: one outward normal for the whole segment.
-    nb = -_rot((seg[-1] - seg[0]) / max(1e-9, float(np.linalg.norm(seg[-1] - seg[0]))))
-    if image is not None:
-        seg, support = _refine_edge_gradient(seg, nb, image, reach=edge_reach, mirrored=mirrored,
-                                             min_contrast=min_contrast, outermost=edge_outermost)
-        res.edge_support = support
-    elif soft is not None:
-        seg = _refine_edge(seg, nb, soft, mirrored=mirrored)
-    if body.fold_smooth > 0:
-        # Folds of a loose top: a moving average along the back over about one fold.
-        k = max(1, int(round(body.fold_smooth * H)))
-        if len(seg) > 2 * k + 1 and k > 1:
-            ker = np.ones(k) / k
-            pad = np.concatenate([np.repeat(seg[:1], k, 0), seg, np.repeat(seg[-1:], k, 0)])
-            seg = np.stack([np.convolve(pad[:, i], ker, mode="same")[k:-k] for i in range(2)], axis=1)
+    seg, fit, support = got
+    res.edge_support = support
     res.back_segment = seg
-    fit = _fit_bend(seg, (body.neck_frac - body.sacrum_frac) * T, body)
     if fit is None:
         return
     bend, s_eq, chord, resid = fit
@@ -786,6 +796,55 @@ def measure_back(path: np.ndarray, axis: tuple[tuple[float, float], tuple[float,
     res.conf_back = _size_conf(chord_len, body.back_full_px) * smooth * clean * edge * plausible * long_enough
     # The trunk axis leans on the same back edge: doubt it too when the edge is missing.
     res.conf_trunk *= 0.5 + 0.5 * edge
+
+
+def _back_fit(path: np.ndarray, idx: np.ndarray, nominal: float, H: float, body: BodyModel,
+              soft: Optional[np.ndarray], image: Optional[np.ndarray], edge_reach: float, mirrored: bool,
+              min_contrast: float, edge_outermost: bool):
+    """The back segment ``path[idx[0]:idx[-1]+1]`` moved onto the frame's edge, smoothed over a fold, and
+    its bend (:func:`_fit_bend` over ``nominal``). Returns (segment, fit or None, edge support), or None
+    with fewer than 8 points."""
+    if len(idx) < 8:
+        return None
+    seg = path[idx[0] : idx[-1] + 1]
+    support = 1.0
+    # The back is nearly straight here: one outward normal for the whole segment.
+    nb = -_rot((seg[-1] - seg[0]) / max(1e-9, float(np.linalg.norm(seg[-1] - seg[0]))))
+    if image is not None:
+        seg, support = _refine_edge_gradient(seg, nb, image, reach=edge_reach, mirrored=mirrored,
+                                             min_contrast=min_contrast, outermost=edge_outermost)
+    elif soft is not None:
+        seg = _refine_edge(seg, nb, soft, mirrored=mirrored)
+    if body.fold_smooth > 0:
+        # Folds of a loose top: a moving average along the back over about one fold.
+        k = max(1, int(round(body.fold_smooth * H)))
+        if len(seg) > 2 * k + 1 and k > 1:
+            ker = np.ones(k) / k
+            pad = np.concatenate([np.repeat(seg[:1], k, 0), seg, np.repeat(seg[-1:], k, 0)])
+            seg = np.stack([np.convolve(pad[:, i], ker, mode="same")[k:-k] for i in range(2)], axis=1)
+    return seg, _fit_bend(seg, nominal, body), support
+
+
+def _hollow_to_top(path: np.ndarray, t: np.ndarray, Jx: float, Jy: float, ax: float, ay: float, T: float,
+                   body: BodyModel) -> np.ndarray:
+    """Indices of the back from the lumbar hollow (the outline's point nearest the trunk axis within
+    ``hollow_band`` of the trunk: where the buttocks' curve ends and the back begins) up to
+    ``back_top`` of the trunk. Empty when either end is missing."""
+    band = ((t >= body.hollow_band[0] * T) & (t <= body.hollow_band[1] * T)).nonzero()[0]
+    upto = (t <= body.back_top * T).nonzero()[0]
+    if len(band) < 3 or len(upto) == 0:
+        return np.zeros(0, dtype=np.int64)
+    rx, ry = _rot2(ax, ay)  # forward; the back lies behind the axis
+    behind = -((path[band, 0] - Jx) * rx + (path[band, 1] - Jy) * ry)
+    i = int(np.argmin(behind))
+    if t[band[i]] > (body.hollow_band[1] - body.hollow_edge) * T or behind[i] < body.hollow_behind * T:
+        # The outline comes nearer the axis all the way up the band: no hollow there (a top hanging
+        # over it, or an axis that does not follow the back); or it reaches the axis: a notch in the
+        # mask (between shorts and a shirt), not the back. The back's lower end is not seen.
+        return np.zeros(0, dtype=np.int64)
+    lo = int(band[i])
+    hi = int(upto[-1])
+    return np.arange(lo, hi + 1) if hi > lo else np.zeros(0, dtype=np.int64)
 
 
 def _fit_bend(seg: np.ndarray, nominal_len: float, body: BodyModel = BodyModel()):
