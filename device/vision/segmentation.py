@@ -526,7 +526,7 @@ class SelfieSegmenter:
 
     def __init__(self, model: str = "general", input_width: int = 320, threshold: float = 0.5,
                  runtime: str = "auto", exposure_target: float = 120.0, max_gain: float = 4.0,
-                 crop: bool = True, crop_pad: float = 0.15) -> None:
+                 crop: bool = True, crop_pad: float = 0.15, crop_keep: int = 30) -> None:
         self.model = model
         # The model sees the whole frame squeezed onto 256x256: a person standing at 2-3 m is then
         # 20-30 px wide in its input, and it loses the trunk of someone in a shirt the colour of the
@@ -535,6 +535,11 @@ class SelfieSegmenter:
         # its side added all round) and that outline replaces the first inside the crop.
         self.crop = crop
         self.crop_pad = crop_pad
+        # The whole-frame mask sometimes keeps only a fragment of the person (the ball, or nothing) for
+        # half a second as they bend: the last whole crop is used for up to ``crop_keep`` frames then.
+        self.crop_keep = crop_keep
+        self._last_box: Optional[tuple[int, int, int, int]] = None
+        self._since_box = 0
         # A dim frame is brightened before the model sees it (what a camera's auto exposure would
         # do): ``exposure_target`` is the mean brightness (0-255) it is raised to, by at most
         # ``max_gain``; brighter frames are left as they are. In a dim room (mean about 50) the
@@ -583,6 +588,15 @@ class SelfieSegmenter:
             return None
         if self.crop:
             box = self._person_box(prob)
+            last = self._last_box
+            side = (lambda b: max(b[2] - b[0], b[3] - b[1]))
+            if last is not None and self._since_box < self.crop_keep and (box is None or side(box) < 0.6 * side(last)):
+                # A person does not shrink to a fragment from one frame to the next: the mask lost them.
+                box = last if box is None else (min(box[0], last[0]), min(box[1], last[1]),
+                                                max(box[2], last[2]), max(box[3], last[3]))
+                self._since_box += 1
+            elif box is not None:
+                self._last_box, self._since_box = box, 0
             if box is not None:
                 x0, y0, x1, y1 = box
                 sub = self._infer(np.ascontiguousarray(image[y0:y1, x0:x1]))
