@@ -532,8 +532,27 @@ class SelfieSegmenter:
     name = "selfie"
 
     def __init__(self, model: str = "general", input_width: int = 320, threshold: float = 0.5,
-                 runtime: str = "auto") -> None:
+                 runtime: str = "auto", exposure_target: float = 120.0, max_gain: float = 4.0,
+                 crop: bool = True, crop_pad: float = 0.15, crop_keep: int = 30) -> None:
         self.model = model
+        # The model sees the whole frame squeezed onto 256x256: a person standing at 2-3 m is then
+        # 20-30 px wide in its input, and it loses the trunk of someone in a shirt the colour of the
+        # wall (only the head, the weight and the feet were found). So the person is looked for on the
+        # whole frame first, then the model runs again on a square crop around them (``crop_pad`` of
+        # its side added all round) and that outline replaces the first inside the crop.
+        self.crop = crop
+        self.crop_pad = crop_pad
+        # The whole-frame mask sometimes keeps only a fragment of the person (the ball, or nothing) for
+        # half a second as they bend: the last whole crop is used for up to ``crop_keep`` frames then.
+        self.crop_keep = crop_keep
+        self._last_box: Optional[tuple[int, int, int, int]] = None
+        self._since_box = 0
+        # A dim frame is brightened before the model sees it (what a camera's auto exposure would
+        # do): ``exposure_target`` is the mean brightness (0-255) it is raised to, by at most
+        # ``max_gain``; brighter frames are left as they are. In a dim room (mean about 50) the
+        # model's outline stood 9-16 px behind the back (a bulge to the wall); raised, 1-4 px.
+        self.exposure_target = exposure_target
+        self.max_gain = max_gain
         self.runtime = runtime
         self.input_width = input_width
         self.threshold = threshold
@@ -571,12 +590,70 @@ class SelfieSegmenter:
         learned_mask.release_freed_memory()
 
     def segment(self, image: np.ndarray) -> Optional[Segmentation]:
+        prob = self._infer(image)
+        if prob is None:
+            return None
+        if self.crop:
+            box = self._person_box(prob)
+            last = self._last_box
+            side = (lambda b: max(b[2] - b[0], b[3] - b[1]))
+            if last is not None and self._since_box < self.crop_keep and (box is None or side(box) < 0.6 * side(last)):
+                # A person does not shrink to a fragment from one frame to the next: the mask lost them.
+                box = last if box is None else (min(box[0], last[0]), min(box[1], last[1]),
+                                                max(box[2], last[2]), max(box[3], last[3]))
+                self._since_box += 1
+            elif box is not None:
+                self._last_box, self._since_box = box, 0
+            if box is not None:
+                x0, y0, x1, y1 = box
+                sub = self._infer(np.ascontiguousarray(image[y0:y1, x0:x1]))
+                if sub is not None:
+                    prob = prob.copy() if prob.base is not None else prob
+                    prob[y0:y1, x0:x1] = sub
+        self.last_prob = prob
+        mask = (prob > self.threshold).astype(np.uint8) * 255
+        return Segmentation(mask, self.name, prob.astype(np.float32) - self.threshold)
+
+    def _person_box(self, prob: np.ndarray) -> Optional[tuple[int, int, int, int]]:
+        """The square crop (x0, y0, x1, y1) around the largest blob of ``prob`` and every blob in its
+        columns (the head, a weight and the feet of one person can come apart), or None when nobody
+        is found or the crop would be most of the frame anyway."""
+        h, w = prob.shape[:2]
+        f = 4 if w >= 480 else 2
+        small = (np.ascontiguousarray(prob[::f, ::f]) > self.threshold).astype(np.uint8)
+        n, _, stats, _ = cv2.connectedComponentsWithStats(small, connectivity=8)
+        if n <= 1:
+            return None
+        areas = stats[1:, cv2.CC_STAT_AREA]
+        big = 1 + int(np.argmax(areas))
+        if areas[big - 1] < 4:
+            return None
+        bx, by, bw, bh = (int(v) for v in stats[big, :4])
+        x0, y0, x1, y1 = bx, by, bx + bw, by + bh
+        for i in range(1, n):
+            xi, yi, wi, hi, ai = (int(v) for v in stats[i])
+            if i != big and ai >= 2 and min(bx + bw, xi + wi) - max(bx, xi) > 0:
+                x0, y0, x1, y1 = min(x0, xi), min(y0, yi), max(x1, xi + wi), max(y1, yi + hi)
+        x0, y0, x1, y1 = x0 * f, y0 * f, x1 * f, y1 * f
+        side = max(x1 - x0, y1 - y0) * (1.0 + 2.0 * self.crop_pad)
+        if side >= 0.9 * max(w, h):
+            return None
+        cx, cy = (x0 + x1) / 2.0, (y0 + y1) / 2.0
+        X0, Y0 = int(max(0.0, cx - side / 2)), int(max(0.0, cy - side / 2))
+        X1, Y1 = int(min(float(w), cx + side / 2)), int(min(float(h), cy + side / 2))
+        if X1 - X0 < 16 or Y1 - Y0 < 16:
+            return None
+        return X0, Y0, X1, Y1
+
+    def _infer(self, image: np.ndarray) -> Optional[np.ndarray]:
+        """The model's person probability for ``image``, at its size (float32, 0..1), or None."""
         if self._model is None:
             self._load()
         assert self._model is not None
         h, w = image.shape[:2]
         ws = _work_size(w, h, self.input_width)
         small = image if ws == (w, h) else cv2.resize(image, ws, interpolation=cv2.INTER_AREA)
+        small = self._exposed(small)
         rgb = cv2.cvtColor(small, cv2.COLOR_BGR2RGB)
         if not self._warm:
             # mediapipe builds its interpreter for the real frame size on the first one,
@@ -590,9 +667,17 @@ class SelfieSegmenter:
             return None
         if prob.shape[:2] != (h, w):
             prob = cv2.resize(prob, (w, h), interpolation=cv2.INTER_LINEAR)
-        self.last_prob = prob
-        mask = (prob > self.threshold).astype(np.uint8) * 255
-        return Segmentation(mask, self.name, prob.astype(np.float32) - self.threshold)
+        return prob
+
+    def _exposed(self, small: np.ndarray) -> np.ndarray:
+        """``small`` brightened to ``exposure_target`` if it is darker (never darkened, at most ``max_gain``)."""
+        if self.exposure_target <= 0:
+            return small
+        level = float(np.mean(cv2.mean(small)[:3]))
+        gain = min(self.max_gain, self.exposure_target / max(level, 1.0))
+        if gain <= 1.0:
+            return small
+        return cv2.convertScaleAbs(small, alpha=gain)
 
     @property
     def state(self) -> SegmenterState:
