@@ -75,11 +75,6 @@ def test_whole_station_on_rendered_frames(name, simulation):
 # the full sets run with ``python -m device simulate --scenario NAME`` at the default 30 fps.
 NEW_CONDITIONS = ["standing_start", "dim", "lowres", "yaw", "hoodie", "camouflage"]
 CONDITION_GAPS: dict[str, str] = {
-    "standing_start": "seed 0 is a kyphotic back (standing bend 19 deg): on the same outline, 0.3 s apart, the "
-                      "whole-back fit reads 14 and then 40 deg (the fit flips between which end of the bump it "
-                      "drops, see README round 4), so a good rep's peak reads 20 deg of rounding when the outline "
-                      "of the learned mask on a crop (round 5) shifts the scene learned behind the back by a few px; "
-                      "it passed on main by the same chance",
     "lowres": "at 320x240 in a dim room the back's colour edge is near the noise: the bend of one frame "
               "scatters by +-40 deg (10th-90th percentile) over a 30 px chord, so the bends' scatter takes "
               "their confidence and the reps are unchecked (amber) rather than a wrong red",

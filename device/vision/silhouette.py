@@ -20,7 +20,7 @@ body proportions, not from a keypoint model:
   base of the neck (``sacrum_frac`` to ``neck_frac`` of the trunk along its
   axis). Its curvature is fitted a little inside those ends (``fit_lo`` to
   ``fit_hi``: not the buttocks' curve, not the shoulder roll where a hood or hair
-  makes bumps) or, with ``BodyModel.back_ends`` (off: see the README), from the
+  makes bumps) or, with ``BodyModel.back_ends`` (the default: see the README), from the
   lumbar hollow (the back's own lower end on the outline, wherever the hip joint
   estimate lands) up to ``back_top``; started on its middle with points off the curve dropped, and reported as the bend
   ``4*atan(2 s / c)`` of the circular arc with that curvature over the whole
@@ -82,9 +82,10 @@ class BodyModel:
     fit_core: float = 0.6  # the first fit: the middle of the segment only (the fraction of its half-span)
     # The back tied to its own lower end (back_ends): the curve is fitted from the lumbar hollow, the
     # outline's point nearest the trunk axis between the buttocks and the mid back (``hollow_band``,
-    # fractions of the trunk), up to ``back_top`` of the trunk, instead of from fit_lo to fit_hi. Off: it
-    # halves seed 203's error but did not clearly win on the development seeds (README, 2026-11-30).
-    back_ends: bool = False
+    # fractions of the trunk), up to ``back_top`` of the trunk, instead of from fit_lo to fit_hi. On since
+    # the learned mask runs on a crop around the person: together they hold a kyphotic back steady
+    # (seed 203, standing_start 0) with no scenario cell lost (README, 2026-11-30, integration).
+    back_ends: bool = True
     hollow_band: tuple[float, float] = (0.0, 0.45)
     hollow_edge: float = 0.05  # a nearest point this close to the band's top is no hollow
     hollow_behind: float = 0.08  # nor one nearer the trunk axis than this (of the trunk; the back lies ~0.17 behind)
