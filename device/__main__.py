@@ -228,13 +228,11 @@ def _rep_measures(d: dict) -> str:
     parts = []
     if d.get("trunk_inclination_deg") is not None:
         parts.append(f"trunk {d['trunk_inclination_deg']:.0f} deg")
-    if d.get("verdict") == "unchecked":
-        pass  # whatever rounding was read, it was not seen well enough to judge
-    elif d.get("rounding_deg") is not None:
+    # An unchecked rep's back was not seen well enough to judge: whatever rounding was read is left out.
+    if d.get("verdict") != "unchecked":
         # Below the person's reference reads negative in the report; a physio reads it as none.
-        parts.append(f"back rounding {max(0.0, d['rounding_deg']):.0f} deg")
-    else:
-        parts.append("back not measured")
+        parts.append("back not measured" if d.get("rounding_deg") is None
+                     else f"back rounding {max(0.0, d['rounding_deg']):.0f} deg")
     if d.get("knee_angle_deg") is not None:
         parts.append(f"knees {d['knee_angle_deg']:.0f} deg")
     return "; " + ", ".join(parts) if parts else ""

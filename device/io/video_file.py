@@ -25,14 +25,13 @@ _META = getattr(cv2, "CAP_PROP_ORIENTATION_META", None)
 class UprightCapture:
     """A ``cv2.VideoCapture`` whose frames come out the way the file is meant to be shown.
 
-    It offers the calls the project uses (``isOpened``, ``read``, ``get``, ``set``,
+    It offers the calls the project makes on a file (``isOpened``, ``read``, ``get``,
     ``release``); ``get`` of the frame width and height answers for the upright frames.
     """
 
-    def __init__(self, cap: cv2.VideoCapture, turn: Optional[int], rotation: int) -> None:
+    def __init__(self, cap: cv2.VideoCapture, turn: Optional[int]) -> None:
         self._cap = cap
         self._turn = turn  # a cv2.rotate code when frames are turned here, else None
-        self.rotation = rotation  # the container's rotation in degrees (0 when none)
 
     def isOpened(self) -> bool:  # noqa: N802 - OpenCV's own spelling
         return self._cap.isOpened()
@@ -50,9 +49,6 @@ class UprightCapture:
             elif prop == cv2.CAP_PROP_FRAME_HEIGHT:
                 prop = cv2.CAP_PROP_FRAME_WIDTH
         return self._cap.get(prop)
-
-    def set(self, prop: int, value: float) -> bool:
-        return self._cap.set(prop, value)
 
     def release(self) -> None:
         self._cap.release()
@@ -78,4 +74,4 @@ def open_upright(path, api: Optional[int] = None) -> UprightCapture:
         applied = _AUTO is not None and cap.set(_AUTO, 1) and cap.get(_AUTO) == 1
         if not applied:
             turn = _ROTATE[rotation]
-    return UprightCapture(cap, turn, rotation)
+    return UprightCapture(cap, turn)

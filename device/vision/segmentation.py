@@ -517,6 +517,11 @@ class BackgroundModel:
         self._learn(self._small, keep, boost=3.0 if self.ready else 1.0)
 
 
+def _box_side(box: tuple[int, int, int, int]) -> int:
+    """The longer side of an (x0, y0, x1, y1) box."""
+    return max(box[2] - box[0], box[3] - box[1])
+
+
 class SelfieSegmenter:
     """The learned person mask: mediapipe's selfie segmentation model (bundled in mediapipe 0.10.18, offline).
 
@@ -596,8 +601,8 @@ class SelfieSegmenter:
         if self.crop:
             box = self._person_box(prob)
             last = self._last_box
-            side = (lambda b: max(b[2] - b[0], b[3] - b[1]))
-            if last is not None and self._since_box < self.crop_keep and (box is None or side(box) < 0.6 * side(last)):
+            if last is not None and self._since_box < self.crop_keep and (
+                    box is None or _box_side(box) < 0.6 * _box_side(last)):
                 # A person does not shrink to a fragment from one frame to the next: the mask lost them.
                 box = last if box is None else (min(box[0], last[0]), min(box[1], last[1]),
                                                 max(box[2], last[2]), max(box[3], last[3]))
