@@ -90,6 +90,10 @@ class BodyModel:
     hollow_edge: float = 0.05  # a nearest point this close to the band's top is no hollow
     hollow_behind: float = 0.08  # nor one nearer the trunk axis than this (of the trunk; the back lies ~0.17 behind)
     back_top: float = 0.92
+    # The fixed window (fit_lo to fit_hi) is fitted as well only to tell a broken outline (its bend beyond
+    # max_bend_deg) or when the hollow is not found; a hollow fit bending less than this is taken as it is
+    # (speed: one back fit a frame instead of two; README, round 6).
+    hollow_sure_deg: float = 20.0
     fold_smooth: float = 0.05  # smoothing along the back over this fraction of H (about one fold of a loose top)
     # Confidence of the back: chord length (px) for full confidence, and the rms residual (fraction of
     # the standing height) beyond which the curve is doubted.
@@ -753,7 +757,8 @@ def measure_back(path: np.ndarray, axis: tuple[tuple[float, float], tuple[float,
 
     With ``body.back_ends`` the curve is fitted from the lumbar hollow to ``back_top``
     (:func:`_hollow_to_top`); on an outline with no hollow, and on one whose fixed window (``fit_lo`` to
-    ``fit_hi``) bends beyond any back's (``max_bend_deg``: a broken outline), over the fixed window."""
+    ``fit_hi``) bends beyond any back's (``max_bend_deg``: a broken outline), over the fixed window. The
+    fixed window is fitted only when the hollow's fit is missing or bends more than ``hollow_sure_deg``."""
     (Jx, Jy), (ax, ay) = axis
     T = body.trunk_len * H
     px, py = path[:, 0], path[:, 1]
@@ -762,15 +767,22 @@ def measure_back(path: np.ndarray, axis: tuple[tuple[float, float], tuple[float,
     end = int(first_up[0]) if len(first_up) else len(path)
     window = ((t[:end] >= body.fit_lo * T) & (t[:end] <= body.fit_hi * T)).nonzero()[0]
     nominal = (body.neck_frac - body.sacrum_frac) * T
-    got = _back_fit(path, window, nominal, H, body, soft, image, edge_reach, mirrored, min_contrast, edge_outermost)
-    if body.back_ends and (got is None or got[1] is None or abs(got[1][0]) <= body.max_bend_deg):
-        # The window from the lumbar hollow; an outline whose fixed window bends beyond any back's is
-        # broken whichever window is measured, and keeps that reading (the estimator doubts its trunk).
+    fit = (nominal, H, body, soft, image, edge_reach, mirrored, min_contrast, edge_outermost)
+    if body.back_ends:
+        # The window from the lumbar hollow. A gentle bend there is taken as it is; otherwise the fixed
+        # window is fitted too: an outline whose fixed window bends beyond any back's is broken whichever
+        # window is measured, and keeps that reading (the estimator doubts its trunk).
         ends = _hollow_to_top(path[:end], t[:end], Jx, Jy, ax, ay, T, body)
-        alt = _back_fit(path, ends, nominal, H, body, soft, image, edge_reach, mirrored, min_contrast,
-                        edge_outermost)
-        if alt is not None and alt[1] is not None:
+        alt = _back_fit(path, ends, *fit)
+        if alt is not None and alt[1] is not None and abs(alt[1][0]) <= body.hollow_sure_deg:
             got = alt
+        else:
+            got = _back_fit(path, window, *fit)
+            if (alt is not None and alt[1] is not None
+                    and (got is None or got[1] is None or abs(got[1][0]) <= body.max_bend_deg)):
+                got = alt
+    else:
+        got = _back_fit(path, window, *fit)
     if got is None:
         return
     seg, fit, support = got
