@@ -633,8 +633,11 @@ def buttock_by_circle(sc: np.ndarray, bi: int, floor_y: float, H: float,
     tan = sc[(idx + step) % n] - sc[(idx - step) % n]
     norm = np.hypot(tan[:, 0], tan[:, 1])
     ok = norm > 1e-9
-    nx = np.where(ok, tan[:, 1] / np.where(ok, norm, 1.0), 0.0)
-    ny = np.where(ok, -tan[:, 0] / np.where(ok, norm, 1.0), 0.0)
+    if ok.all():  # the usual case: the same quotients without the guards' temporaries
+        nx, ny = tan[:, 1] / norm, -tan[:, 0] / norm
+    else:
+        nx = np.where(ok, tan[:, 1] / np.where(ok, norm, 1.0), 0.0)
+        ny = np.where(ok, -tan[:, 0] / np.where(ok, norm, 1.0), 0.0)
     if nx[-1] > 0:
         nx, ny = -nx, -ny
     keep = (ok & (nx < 0.0))[:-1]
@@ -648,14 +651,16 @@ def buttock_by_circle(sc: np.ndarray, bi: int, floor_y: float, H: float,
     cells = np.round(cy - y0).astype(np.intp) * w + np.round(cx - x0).astype(np.intp)
     acc = np.bincount(cells, minlength=h * w).astype(np.float32).reshape(h, w)
     acc = cv2.GaussianBlur(acc, (0, 0), 1.5)
-    iy, ix = np.unravel_index(int(np.argmax(acc)), acc.shape)
+    iy, ix = divmod(int(acc.argmax()), acc.shape[1])  # np.unravel_index's answer, for a 2-D array
     Cx, Cy = float(ix + x0), float(iy + y0)
     d = np.hypot(sc[sel, 0] - Cx, sc[sel, 1] - Cy)
     on = np.abs(d - r) <= max(1.5, 0.1 * r)
-    if int(np.count_nonzero(on)) < max(8, int(0.5 * r)):  # less than about a quarter of the round
+    n_on = int(np.count_nonzero(on))
+    if n_on < max(8, int(0.5 * r)):  # less than about a quarter of the round
         return None
-    # Refine the centre on the points of that round (the mean of their votes).
-    Cx, Cy = float(cx[on].mean()), float(cy[on].mean())
+    # Refine the centre on the points of that round (the mean of their votes: the sum over the count,
+    # as np.mean computes it, without its Python layer).
+    Cx, Cy = float(cx[on].sum() / n_on), float(cy[on].sum() / n_on)
     # The round's back lies at the rear: a corner may stick out behind it by a little, not more.
     if not (y_lo <= Cy <= y_hi) or Cx - r > xmin + 0.025 * H or abs(Cy - ymin) > 0.05 * H:
         return None
