@@ -594,7 +594,22 @@ class SelfieSegmenter:
         self._model = None
         learned_mask.release_freed_memory()
 
-    def segment(self, image: np.ndarray) -> Optional[Segmentation]:
+    def segment(self, image: np.ndarray, within: Optional[tuple[int, int, int, int]] = None) -> Optional[Segmentation]:
+        """The learned mask of ``image``. ``within``: an (x0, y0, x1, y1) box the caller knows holds
+        everything in view that may be a person (the trusted background model's foreground). When the
+        last crop box holds it, the model runs on that crop only (outside it the probability is 0):
+        the whole-frame pass, there to find the person, is skipped (speed; README, round 6)."""
+        last = self._last_box
+        if (within is not None and self.crop and last is not None and last[0] <= within[0]
+                and last[1] <= within[1] and within[2] <= last[2] and within[3] <= last[3]):
+            x0, y0, x1, y1 = last
+            sub = self._infer(np.ascontiguousarray(image[y0:y1, x0:x1]))
+            if sub is not None:
+                prob = np.zeros(image.shape[:2], np.float32)
+                prob[y0:y1, x0:x1] = sub
+                self.last_prob = prob
+                mask = (prob > self.threshold).astype(np.uint8) * 255
+                return Segmentation(mask, self.name, prob - self.threshold)
         prob = self._infer(image)
         if prob is None:
             return None
@@ -998,7 +1013,11 @@ class AutoSegmenter:
             return ref
         self._changed = 0
         if seg is not None and self._n % self.check_every == 0:
-            ref = self.learned.segment(image)
+            if isinstance(self.learned, SelfieSegmenter):
+                x, y, w, h = cv2.boundingRect(seg.mask)
+                ref = self.learned.segment(image, within=(x, y, x + w, y + h) if w else None)
+            else:
+                ref = self.learned.segment(image)
             if ref is not None and self._agree(ref, seg) is False:
                 # Which one is wrong? A mask that misses part of the person (the usual
                 # failure of both: clothing like the wall for the background model, a

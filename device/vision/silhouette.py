@@ -90,6 +90,10 @@ class BodyModel:
     hollow_edge: float = 0.05  # a nearest point this close to the band's top is no hollow
     hollow_behind: float = 0.08  # nor one nearer the trunk axis than this (of the trunk; the back lies ~0.17 behind)
     back_top: float = 0.92
+    # The fixed window (fit_lo to fit_hi) is fitted as well only to tell a broken outline (its bend beyond
+    # max_bend_deg) or when the hollow is not found; a hollow fit bending less than this is taken as it is
+    # (speed: one back fit a frame instead of two; README, round 6).
+    hollow_sure_deg: float = 20.0
     fold_smooth: float = 0.05  # smoothing along the back over this fraction of H (about one fold of a loose top)
     # Confidence of the back: chord length (px) for full confidence, and the rms residual (fraction of
     # the standing height) beyond which the curve is doubted.
@@ -629,8 +633,11 @@ def buttock_by_circle(sc: np.ndarray, bi: int, floor_y: float, H: float,
     tan = sc[(idx + step) % n] - sc[(idx - step) % n]
     norm = np.hypot(tan[:, 0], tan[:, 1])
     ok = norm > 1e-9
-    nx = np.where(ok, tan[:, 1] / np.where(ok, norm, 1.0), 0.0)
-    ny = np.where(ok, -tan[:, 0] / np.where(ok, norm, 1.0), 0.0)
+    if ok.all():  # the usual case: the same quotients without the guards' temporaries
+        nx, ny = tan[:, 1] / norm, -tan[:, 0] / norm
+    else:
+        nx = np.where(ok, tan[:, 1] / np.where(ok, norm, 1.0), 0.0)
+        ny = np.where(ok, -tan[:, 0] / np.where(ok, norm, 1.0), 0.0)
     if nx[-1] > 0:
         nx, ny = -nx, -ny
     keep = (ok & (nx < 0.0))[:-1]
@@ -644,14 +651,16 @@ def buttock_by_circle(sc: np.ndarray, bi: int, floor_y: float, H: float,
     cells = np.round(cy - y0).astype(np.intp) * w + np.round(cx - x0).astype(np.intp)
     acc = np.bincount(cells, minlength=h * w).astype(np.float32).reshape(h, w)
     acc = cv2.GaussianBlur(acc, (0, 0), 1.5)
-    iy, ix = np.unravel_index(int(np.argmax(acc)), acc.shape)
+    iy, ix = divmod(int(acc.argmax()), acc.shape[1])  # np.unravel_index's answer, for a 2-D array
     Cx, Cy = float(ix + x0), float(iy + y0)
     d = np.hypot(sc[sel, 0] - Cx, sc[sel, 1] - Cy)
     on = np.abs(d - r) <= max(1.5, 0.1 * r)
-    if int(np.count_nonzero(on)) < max(8, int(0.5 * r)):  # less than about a quarter of the round
+    n_on = int(np.count_nonzero(on))
+    if n_on < max(8, int(0.5 * r)):  # less than about a quarter of the round
         return None
-    # Refine the centre on the points of that round (the mean of their votes).
-    Cx, Cy = float(cx[on].mean()), float(cy[on].mean())
+    # Refine the centre on the points of that round (the mean of their votes: the sum over the count,
+    # as np.mean computes it, without its Python layer).
+    Cx, Cy = float(cx[on].sum() / n_on), float(cy[on].sum() / n_on)
     # The round's back lies at the rear: a corner may stick out behind it by a little, not more.
     if not (y_lo <= Cy <= y_hi) or Cx - r > xmin + 0.025 * H or abs(Cy - ymin) > 0.05 * H:
         return None
@@ -753,7 +762,8 @@ def measure_back(path: np.ndarray, axis: tuple[tuple[float, float], tuple[float,
 
     With ``body.back_ends`` the curve is fitted from the lumbar hollow to ``back_top``
     (:func:`_hollow_to_top`); on an outline with no hollow, and on one whose fixed window (``fit_lo`` to
-    ``fit_hi``) bends beyond any back's (``max_bend_deg``: a broken outline), over the fixed window."""
+    ``fit_hi``) bends beyond any back's (``max_bend_deg``: a broken outline), over the fixed window. The
+    fixed window is fitted only when the hollow's fit is missing or bends more than ``hollow_sure_deg``."""
     (Jx, Jy), (ax, ay) = axis
     T = body.trunk_len * H
     px, py = path[:, 0], path[:, 1]
@@ -762,15 +772,22 @@ def measure_back(path: np.ndarray, axis: tuple[tuple[float, float], tuple[float,
     end = int(first_up[0]) if len(first_up) else len(path)
     window = ((t[:end] >= body.fit_lo * T) & (t[:end] <= body.fit_hi * T)).nonzero()[0]
     nominal = (body.neck_frac - body.sacrum_frac) * T
-    got = _back_fit(path, window, nominal, H, body, soft, image, edge_reach, mirrored, min_contrast, edge_outermost)
-    if body.back_ends and (got is None or got[1] is None or abs(got[1][0]) <= body.max_bend_deg):
-        # The window from the lumbar hollow; an outline whose fixed window bends beyond any back's is
-        # broken whichever window is measured, and keeps that reading (the estimator doubts its trunk).
+    fit = (nominal, H, body, soft, image, edge_reach, mirrored, min_contrast, edge_outermost)
+    if body.back_ends:
+        # The window from the lumbar hollow. A gentle bend there is taken as it is; otherwise the fixed
+        # window is fitted too: an outline whose fixed window bends beyond any back's is broken whichever
+        # window is measured, and keeps that reading (the estimator doubts its trunk).
         ends = _hollow_to_top(path[:end], t[:end], Jx, Jy, ax, ay, T, body)
-        alt = _back_fit(path, ends, nominal, H, body, soft, image, edge_reach, mirrored, min_contrast,
-                        edge_outermost)
-        if alt is not None and alt[1] is not None:
+        alt = _back_fit(path, ends, *fit)
+        if alt is not None and alt[1] is not None and abs(alt[1][0]) <= body.hollow_sure_deg:
             got = alt
+        else:
+            got = _back_fit(path, window, *fit)
+            if (alt is not None and alt[1] is not None
+                    and (got is None or got[1] is None or abs(got[1][0]) <= body.max_bend_deg)):
+                got = alt
+    else:
+        got = _back_fit(path, window, *fit)
     if got is None:
         return
     seg, fit, support = got
