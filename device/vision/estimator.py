@@ -54,7 +54,7 @@ class EstimatorParams:
     # Confidence factor of the trunk when the back's bend on the same outline is beyond any back's
     # (BodyModel.max_bend_deg): that outline is broken, and the trunk's axis lies on it.
     broken_back_trunk_conf: float = 0.3
-    edge_reach_px: float = 2.5  # how far from the mask's edge the back's colour edge is searched
+    edge_reach_px: float = 2.5  # how far from the mask's edge the back's colour edge is searched, per 640 px of width
     # And how much farther for the learned mask, per 640 px of width. It was 4.0 while the model saw the
     # whole frame (its outline several px off); on a crop around the person it is 1-2 px off, and on a
     # shirt the colour of the wall (no colour edge at all) a wide search only found noise: the bend
@@ -680,7 +680,10 @@ class PostureEstimator:
         soft = None if seg.soft is None else seg.soft[y0 : y + h + 2, x0 : x + w + 2]
         # The learned mask is upsampled from a 256 px model: its edge can be several
         # pixels off, so the back's colour edge is searched for farther out.
-        reach = p.edge_reach_px if not state.learned_mask else p.edge_reach_px + p.edge_reach_learned_px * Wf / 640.0
+        # Both reaches are per 640 px of width: at 320x240 a 2.5 px search spans the width a 5 px one does
+        # at 640, and in a dim room it found noise beside the back (`lowres` seed 0: bends scattered by a
+        # median 16 deg about their median instead of 8.5, so most reps were unchecked).
+        reach = (p.edge_reach_px + (p.edge_reach_learned_px if state.learned_mask else 0.0)) * Wf / 640.0
         patch = img[y0 : y + h + 2, x0 : x + w + 2]
         # Contrast scales with the light: a dim room's back edge is a smaller colour step.
         light = min(max(float(np.mean(cv2.mean(patch)[:3])) / p.contrast_ref_level, p.contrast_min_factor), 1.0)
