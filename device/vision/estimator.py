@@ -74,7 +74,7 @@ class EstimatorParams:
     # for the back of someone in view since power-on) has not been seen standing: its scale is taken from
     # the hand-over instead, the median of the last handover_n bends on the known scale (at most
     # handover_gap_s before) against the median of its first handover_n, until it is seen standing.
-    # Without it the rest of that rep was unseen (`blind` 1, `camouflage` 1 and 2: `unchecked` reps).
+    # Without it the rest of that rep was unseen (`blind` 1, `camouflage` 1: `unchecked` reps).
     handover_n: int = 3
     handover_gap_s: float = 0.5
     handover_conf: float = 0.8  # confidence factor of a bend on a scale from the hand-over
