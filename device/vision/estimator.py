@@ -91,6 +91,8 @@ class EstimatorParams:
     back_jump_deg: float = 20.0
     back_jump_fade_deg: float = 10.0
     back_jump_min: int = 3  # bends in the window before the check applies
+    back_window_min_n: int = 7  # ... and the window reaches back in time for this many, at most back_window_max_s
+    back_window_max_s: float = 0.6
     # The bends of that window scattering by more than back_spread_deg (median absolute deviation) is
     # noise, not a back: confidence fades to 0 over the next back_spread_fade_deg. A back rounding by
     # 30 deg through a 1 s descent spreads them by about 2 deg, a loose top's folds by up to about 7
@@ -746,7 +748,10 @@ class PostureEstimator:
         is believed after about half of it."""
         p = self.params
         recent = self._recent_backs
-        while recent and t - recent[0][0] > p.back_jump_window_s:
+        # The window holds at least back_window_min_n bends (up to back_window_max_s old): at 15 fps 0.25 s
+        # holds 3-4, whose median deviation is no measure of scatter (one of them is the median itself).
+        while recent and t - recent[0][0] > p.back_jump_window_s and (
+                len(recent) > p.back_window_min_n or t - recent[0][0] > p.back_window_max_s):
             recent.popleft()
         factor = 1.0
         if len(recent) >= p.back_jump_min:
