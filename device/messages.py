@@ -45,6 +45,27 @@ CUES: dict[str, str] = {
     Verdict.UNCHECKED.value: "step into view",
 }
 
+# A hint, not a verdict: a rep is `unchecked` although the camera saw the person hinge, because it could
+# not measure their back (a top the colour of the wall, clipped white on white, a dim room). "Step into
+# view" would be wrong there; what helps is contrast. Said once a set (device/cues), and the rep
+# message's cue for such a rep.
+BACK_UNSEEN_HINT = "the camera cannot see your back: a top that contrasts with the wall helps"
+BACK_UNSEEN_MIN_TRUNK_DEG = 30.0  # the camera saw the trunk reach a hinge (thresholds.hinge_min_deg)
+BACK_UNSEEN_MAX_SEEN = 0.5  # ... but the back on less than this fraction of the rep (thresholds.min_seen_fraction)
+
+
+def back_unseen(rep: Rep) -> bool:
+    """The rep is `unchecked` because the back was not seen: the camera saw the trunk hinge to at least
+    ``BACK_UNSEEN_MIN_TRUNK_DEG`` but measured the back on under ``BACK_UNSEEN_MAX_SEEN`` of the rep.
+    (A rep the camera did not see at all has no trunk inclination: that is "step into view".)"""
+    return (rep.verdict is Verdict.UNCHECKED and rep.trunk_inclination_deg is not None
+            and rep.trunk_inclination_deg >= BACK_UNSEEN_MIN_TRUNK_DEG and rep.seen_fraction < BACK_UNSEEN_MAX_SEEN)
+
+
+def rep_cue(rep: Rep) -> Optional[str]:
+    """The words for a finished rep: its verdict's cue, or the hint when its back was not seen."""
+    return BACK_UNSEEN_HINT if back_unseen(rep) else CUES.get(rep.verdict.value)
+
 
 @dataclass
 class StationState:
@@ -86,7 +107,7 @@ def rep_message(rep: Rep, *, station_id: str, set_id: str, wall_start: Optional[
         "station": station_id,
         "set": set_id,
         **d,
-        "cue": CUES.get(rep.verdict.value),
+        "cue": rep_cue(rep),
         "started_at": wall_start,
         "ended_at": wall_end,
         "counted_total": counted_total,

@@ -24,6 +24,7 @@ import pytest
 from device.config import AudioConfig, Config, ConfigError, parse_config
 from device.core.types import ContactMade, Rep, RepFinished, SetStarted, TargetReached, Verdict
 from device.cues import CuePolicy, CueSink, check_speaker, cues_main, make_cue_sink
+from device.cues.phrases import HINT_BACK_UNSEEN
 from device.cues.phrases import (
     MAX_COUNT, MUTED, SET_START, TARGET, UNMUTED, count_key, cue_key, fault_key, number_words, phrase_table,
 )
@@ -43,7 +44,7 @@ needs_sox = pytest.mark.skipif(shutil.which("sox") is None, reason="sox not inst
 # What a first set needs; rendered once for the whole module (about 50 ms a phrase).
 FEW = [cue_key(v) for v in ("rounded", "squat", "shallow", "knee_lock", "heel_lift", "too_fast", "unchecked")] + [
     SET_START, TARGET, MUTED, UNMUTED, fault_key("camera"), fault_key("proximity sensor"),
-    count_key(1), count_key(2), count_key(3), count_key(123)]
+    count_key(1), count_key(2), count_key(3), count_key(123), HINT_BACK_UNSEEN]
 
 
 def wait_for(cond, timeout=2.0):
@@ -493,3 +494,30 @@ def test_a_folder_of_own_recordings_is_the_voice_and_espeak_says_the_rest(audio_
     (mine / "count-003.wav").write_bytes(b"not a wav")
     with pytest.raises(RenderError, match="count-003.wav.*sox"):
         c.path(count_key(3))
+
+
+@needs_aplay
+def test_a_back_the_camera_cannot_see_gets_a_hint_once_a_set_not_step_into_view(cache, player):
+    # An unchecked rep the camera saw hinge (trunk 48 deg) but whose back it measured on 5 % of the rep
+    # (a top the colour of the wall): "step into view" would be wrong; the hint is said once a set.
+    # An unchecked rep the camera did not see at all (no trunk) is still "step into view".
+    def unseen_back(i):
+        return Rep(index=i, start_s=0, bottom_s=1, end_s=2, contact=True, verdict=Verdict.UNCHECKED,
+                   trunk_inclination_deg=48.0, seen_fraction=0.05)
+
+    sink = CueSink(Voice(cache, player), CuePolicy(faults_every=1))
+    steps = [
+        (SetStarted(0.0, 1), [SET_START]),
+        (ContactMade(1.0, Verdict.UNCHECKED), []),  # waits for the rep's end: which kind is not known yet
+        (RepFinished(2.0, unseen_back(1), 0, 20), [HINT_BACK_UNSEEN]),
+        (ContactMade(3.0, Verdict.UNCHECKED), []),
+        (RepFinished(4.0, unseen_back(2), 0, 20), []),  # once a set
+        (RepFinished(5.0, _rep(3, Verdict.UNCHECKED), 0, 20), [cue_key("unchecked")]),  # not seen at all
+        (SetStarted(6.0, 2), [SET_START]),
+        (RepFinished(7.0, unseen_back(1), 0, 20), [HINT_BACK_UNSEEN]),  # a new set: said again
+    ]
+    for event, expected in steps:
+        before = len(player.history)
+        sink.handle(event)
+        assert player.idle(5.0)
+        assert _played_names(player)[before:] == [(n, "played") for n in expected], event

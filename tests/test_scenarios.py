@@ -69,16 +69,33 @@ def test_whole_station_on_rendered_frames(name, simulation):
     check_leds(res)
 
 
+def test_reps_whose_back_the_camera_cannot_see_say_so(simulation):
+    # passerby seed 0 (the strict xfail above, the same shared run): a white hoodie on a white wall, both
+    # clipped. Its reps are unchecked because the back cannot be measured while the trunk is seen; the
+    # rep message (MQTT, dashboard) then carries the hint, not "step into view" (device/messages.py).
+    from device.messages import BACK_UNSEEN_HINT, back_unseen, rep_message
+
+    res = simulation("passerby", posture="camera")
+    unchecked = [r for r in res.reps if r.verdict is Verdict.UNCHECKED]
+    assert len(unchecked) >= 5, [r.to_dict() for r in res.reps]
+    # The hint needs the trunk seen hinging: on some reps here the broken back outline takes the trunk's
+    # confidence too (its axis lies on that outline), and those stay "step into view". The hint is said
+    # once a set, so it is enough that it comes in the first reps.
+    hinted = [r for r in unchecked if back_unseen(r)]
+    assert len(hinted) >= len(unchecked) // 2, [r.to_dict() for r in unchecked]
+    assert hinted[0].index <= 2, [r.to_dict() for r in unchecked]
+    assert {rep_message(r, station_id="s", set_id="1")["cue"] for r in hinted} == {BACK_UNSEEN_HINT}
+    assert not any(back_unseen(r) for r in res.reps if r.verdict is not Verdict.UNCHECKED)
+
+
 # The conditions the station must hold under (issue 9): a person already in view at start-up, dim and
 # flickering light, 320x240, 20 deg of yaw, a hoodie with a ponytail on a kyphotic back, a shirt the
 # colour of the wall with a passer-by behind. Three reps each (good and rounded among them) keep it quick;
 # the full sets run with ``python -m device simulate --scenario NAME`` at the default 30 fps.
 NEW_CONDITIONS = ["standing_start", "dim", "lowres", "yaw", "hoodie", "camouflage"]
-CONDITION_GAPS: dict[str, str] = {
-    "lowres": "at 320x240 in a dim room the back's colour edge is near the noise: the bend of one frame "
-              "scatters by +-40 deg (10th-90th percentile) over a 30 px chord, so the bends' scatter takes "
-              "their confidence and the reps are unchecked (amber) rather than a wrong red",
-}
+# (lowres was a strict xfail until round 6: at 15 fps the back's steadiness window held 3-4 bends, too
+# few to show their scatter, and two good reps read rounded; the window now reaches back for 7.)
+CONDITION_GAPS: dict[str, str] = {}
 
 
 @pytest.mark.parametrize(
@@ -101,6 +118,15 @@ def test_a_person_the_learned_mask_sees_small_or_in_a_dim_room_is_judged(name, s
     # the colour of the wall): the rounded rep was unchecked. Brightened and run on a crop around the
     # person, the outline is 1-4 px off (tests/test_segmentation.py). About 6 s of CPU each.
     res = run_simulation(name, posture="camera", fps=15, n_reps=3, seed=seed)
+    check_exact(res)
+
+
+def test_a_rep_during_which_the_mask_source_changes_is_still_judged():
+    # camouflage seed 1 at the default 30 fps, its first rep: the person has been in view since power-on, and
+    # mid-rep the background model takes over the back from the learned mask. That source had never been
+    # seen standing, so its bends were doubted for the rest of the rep and the good rep was `unchecked`
+    # (not counted). Its scale now comes from the hand-over (PostureEstimator._same_scale). 8 s of CPU.
+    res = run_simulation("camouflage", posture="camera", fps=30, n_reps=1, seed=1)
     check_exact(res)
 
 

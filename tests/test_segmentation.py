@@ -169,3 +169,38 @@ def test_someone_in_view_from_power_on_gets_the_background_models_outline_before
         return float(np.median(np.abs(np.array(v) - np.median(v))))
 
     assert spread(backs[PARTIAL]) < 0.7 * spread(backs["selfie"]), {k: (len(v), spread(v)) for k, v in backs.items()}
+
+
+def test_a_mask_source_that_takes_over_mid_rep_is_put_on_the_scale_of_the_one_before():
+    # blind seed 1 (the scene relearned mid-rep after the camera was knocked: background -> learned mask)
+    # and camouflage seed 1 (the background model trusted for the back mid-rep: learned -> partial): the
+    # new source had never been seen standing, so its bends kept confidence 0.3 for the rest of the rep
+    # and the rep was unchecked. Its scale now comes from the hand-over. The bends here are what the
+    # estimator gets from each source (``_same_scale``); source B outlines the same back 5 deg rounder.
+    est = PostureEstimator(make_segmenter("background"))
+    dt, t = 1 / 30, 0.0
+    for _ in range(10):  # standing on source A: its scale is the reference
+        t += dt
+        assert est._same_scale("A", 2.0, 1.0, True, t) == (2.0, 1.0)
+    back = 2.0
+    for _ in range(15):  # a rounding descent on A, 0.3 deg a frame
+        t += dt
+        back += 0.3
+        est._same_scale("A", back, 1.0, False, t)
+    got = []
+    for _ in range(15):  # B takes over mid-rep, never seen standing
+        t += dt
+        back += 0.3
+        got.append(est._same_scale("B", back + 5.0, 1.0, False, t))
+    assert all(c < MIN_CONF for _, c in got[:2]), got  # its first bends, before the hand-over is known
+    for k, (b, c) in enumerate(got[2:], start=2):
+        assert c >= MIN_CONF, got
+        assert abs(b - (back - 0.3 * (14 - k))) <= 1.5, (k, b, got)  # on A's scale, within 1.5 deg
+    # Once B is seen standing its own standing scale is used (here 4 deg rounder than A's standing).
+    for _ in range(10):
+        t += dt
+        est._same_scale("B", 6.0, 1.0, True, t)
+    assert est._same_scale("B", 20.0, 1.0, False, t + dt) == (16.0, 1.0)
+    # A source that appears with nothing measured just before it has no hand-over: it stays doubted.
+    t += 2.0
+    assert all(est._same_scale("C", 7.0, 1.0, False, t + i * dt)[1] < MIN_CONF for i in range(10))

@@ -7,7 +7,7 @@ only some of the time; DOMAIN.md):
 - a technique cue for a fault is spoken for the first fault of its kind in a
   set, then for every ``faults_every``-th one of that kind (1 = every fault);
 - set start, target reached and an installer fault (camera or sensor lost)
-  are always spoken;
+  are always spoken; a hint (the camera cannot see the back) once a set;
 - muted: nothing is spoken (the fading still counts, so unmuting mid-set
   carries on where it was), except the confirmation "sound on".
 """
@@ -27,6 +27,7 @@ class CuePolicy:
     faults_every: int = 1
     muted: bool = False
     _faults_seen: dict[str, int] = field(default_factory=dict)
+    _hints_said: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         if self.faults_every < 1:
@@ -34,6 +35,7 @@ class CuePolicy:
 
     def set_started(self) -> Optional[str]:
         self._faults_seen.clear()  # "the first of a kind" is per set
+        self._hints_said.clear()
         return self._say(SET_START)
 
     def fault(self, verdict: str) -> Optional[str]:
@@ -43,6 +45,13 @@ class CuePolicy:
         k = self._faults_seen.get(verdict, 0) + 1
         self._faults_seen[verdict] = k
         return self._say(cue_key(verdict)) if (k - 1) % self.faults_every == 0 else None
+
+    def hint(self, name: str) -> Optional[str]:
+        """A hint (how to make the camera see): the first time in a set only."""
+        if name in self._hints_said:
+            return None
+        self._hints_said.add(name)
+        return self._say(name)
 
     def counted(self, total: int) -> Optional[str]:
         return self._say(count_key(total)) if 1 <= total <= MAX_COUNT else None

@@ -11,7 +11,9 @@ When each thing is said:
   ``knee_lock``, ``heel_lift``): its cue, at once: the moment that matters;
 - the rep is counted (back at standing): the count, "one", "two", ...;
 - a rep whose final verdict is a fault not cued at contact (``shallow``,
-  ``too_fast``, ``unchecked``, or a fault that appeared after contact): its cue;
+  ``too_fast``, ``unchecked``, or a fault that appeared after contact): its cue; an
+  ``unchecked`` rep the camera saw hinge but whose back it could not measure gets, once a
+  set, the hint that a top contrasting with the wall helps (:func:`device.messages.back_unseen`);
 - set start, target reached (queued after the count), and an installer fault
   (:meth:`device_fault`) when the health monitor first reports it.
 
@@ -27,7 +29,8 @@ from typing import Optional, Protocol
 
 from ..config import AudioConfig
 from ..core.types import ContactMade, Event, RepFinished, SetStarted, TargetReached
-from .phrases import MUTED
+from ..messages import back_unseen
+from .phrases import HINT_BACK_UNSEEN, MUTED
 from .policy import CuePolicy
 
 log = logging.getLogger(__name__)
@@ -68,7 +71,9 @@ class CueSink:
             name = p.set_started()
         elif isinstance(e, ContactMade):
             v = e.verdict.value
-            if v == "good":
+            if v in ("good", "unchecked"):
+                # `unchecked` waits for the rep's end: only then is it known whether the person was out
+                # of view ("step into view") or in view with a back the camera cannot see (the hint).
                 return None
             self._cued_at_contact = v
             name = p.fault(v)
@@ -79,6 +84,8 @@ class CueSink:
                 name = p.counted(e.counted_total)
             elif v == at_contact:
                 return None  # decided at contact (spoken, or faded out)
+            elif back_unseen(e.rep):
+                name = p.hint(HINT_BACK_UNSEEN)
             else:
                 name = p.fault(v)
         elif isinstance(e, TargetReached):

@@ -54,7 +54,7 @@ class EstimatorParams:
     # Confidence factor of the trunk when the back's bend on the same outline is beyond any back's
     # (BodyModel.max_bend_deg): that outline is broken, and the trunk's axis lies on it.
     broken_back_trunk_conf: float = 0.3
-    edge_reach_px: float = 2.5  # how far from the mask's edge the back's colour edge is searched
+    edge_reach_px: float = 2.5  # how far from the mask's edge the back's colour edge is searched, per 640 px of width
     # And how much farther for the learned mask, per 640 px of width. It was 4.0 while the model saw the
     # whole frame (its outline several px off); on a crop around the person it is 1-2 px off, and on a
     # shirt the colour of the wall (no colour edge at all) a wide search only found noise: the bend
@@ -70,6 +70,14 @@ class EstimatorParams:
     scale_window: int = 60  # standing back bends kept per mask source (see PostureEstimator._same_scale)
     scale_min_standing: int = 5  # standing frames before a source's scale is known
     scale_unknown_conf: float = 0.3  # confidence factor of a bend from a source whose scale is not known yet
+    # A source that takes over mid-rep (the scene relearned after a knock, the background model trusted
+    # for the back of someone in view since power-on) has not been seen standing: its scale is taken from
+    # the hand-over instead, the median of the last handover_n bends on the known scale (at most
+    # handover_gap_s before) against the median of its first handover_n, until it is seen standing.
+    # Without it the rest of that rep was unseen (`blind` 1, `camouflage` 1: `unchecked` reps).
+    handover_n: int = 3
+    handover_gap_s: float = 0.5
+    handover_conf: float = 0.8  # confidence factor of a bend on a scale from the hand-over
     # A learned mask sometimes reaches out along a thin bridge to a dark thing on the wall (a switch
     # at hip height became "the buttocks"): parts thinner than this fraction of the standing height
     # are cut off, and pieces then smaller than attachment_min_area of the person dropped.
@@ -83,6 +91,8 @@ class EstimatorParams:
     back_jump_deg: float = 20.0
     back_jump_fade_deg: float = 10.0
     back_jump_min: int = 3  # bends in the window before the check applies
+    back_window_min_n: int = 7  # ... and the window reaches back in time for this many, at most back_window_max_s
+    back_window_max_s: float = 0.6
     # The bends of that window scattering by more than back_spread_deg (median absolute deviation) is
     # noise, not a back: confidence fades to 0 over the next back_spread_fade_deg. A back rounding by
     # 30 deg through a 1 s descent spreads them by about 2 deg, a loose top's folds by up to about 7
@@ -523,6 +533,11 @@ class PostureEstimator:
         # bend from one is put on the scale of the first one this person was seen with.
         self._stand_backs: dict[str, StandingReference] = {}
         self._ref_source: Optional[str] = None
+        # Hand-over scales (see EstimatorParams.handover_n): source -> offset onto the reference scale;
+        # the last bends on a known scale (t, bend); a new source's first raw bends (t, bend).
+        self._handover: dict[str, float] = {}
+        self._known_recent: deque[tuple[float, float]] = deque(maxlen=8)
+        self._pending: dict[str, list[tuple[float, float]]] = {}
         self._planted: Optional[tuple[float, float, float, float]] = None  # feet x, floor y, tolerance, t
         self._side_kept: tuple[Optional[str], float] = (None, 0.0)  # the wall side last named, and how sure
 
@@ -667,7 +682,10 @@ class PostureEstimator:
         soft = None if seg.soft is None else seg.soft[y0 : y + h + 2, x0 : x + w + 2]
         # The learned mask is upsampled from a 256 px model: its edge can be several
         # pixels off, so the back's colour edge is searched for farther out.
-        reach = p.edge_reach_px if not state.learned_mask else p.edge_reach_px + p.edge_reach_learned_px * Wf / 640.0
+        # Both reaches are per 640 px of width: at 320x240 a 2.5 px search spans the width a 5 px one does
+        # at 640, and in a dim room it found noise beside the back (`lowres` seed 0: bends scattered by a
+        # median 16 deg about their median instead of 8.5, so most reps were unchecked).
+        reach = (p.edge_reach_px + (p.edge_reach_learned_px if state.learned_mask else 0.0)) * Wf / 640.0
         patch = img[y0 : y + h + 2, x0 : x + w + 2]
         # Contrast scales with the light: a dim room's back edge is a smaller colour step.
         light = min(max(float(np.mean(cv2.mean(patch)[:3])) / p.contrast_ref_level, p.contrast_min_factor), 1.0)
@@ -707,7 +725,7 @@ class PostureEstimator:
             if m.back_bend_deg is not None:
                 standing = (still and in_position and m.trunk_inclination_deg <= self.standing_deg
                             and m.conf_back * k >= 0.5)
-                bend, conf = self._same_scale(state.backend, m.back_bend_deg, m.conf_back * k, standing)
+                bend, conf = self._same_scale(state.backend, m.back_bend_deg, m.conf_back * k, standing, t)
                 sample.update(back_bend_deg=bend, back_conf=conf * self._steady(t, bend, conf))
         if whole and m.knee_angle_deg is not None:
             sample.update(knee_angle_deg=m.knee_angle_deg, knee_conf=m.conf_knee * k)
@@ -730,7 +748,10 @@ class PostureEstimator:
         is believed after about half of it."""
         p = self.params
         recent = self._recent_backs
-        while recent and t - recent[0][0] > p.back_jump_window_s:
+        # The window holds at least back_window_min_n bends (up to back_window_max_s old): at 15 fps 0.25 s
+        # holds 3-4, whose median deviation is no measure of scatter (one of them is the median itself).
+        while recent and t - recent[0][0] > p.back_jump_window_s and (
+                len(recent) > p.back_window_min_n or t - recent[0][0] > p.back_window_max_s):
             recent.popleft()
         factor = 1.0
         if len(recent) >= p.back_jump_min:
@@ -747,7 +768,8 @@ class PostureEstimator:
             recent.append((t, bend))
         return factor
 
-    def _same_scale(self, source: str, bend: float, conf: float, standing: bool) -> tuple[float, float]:
+    def _same_scale(self, source: str, bend: float, conf: float, standing: bool,
+                    t: Optional[float] = None) -> tuple[float, float]:
         """The back bend from mask ``source`` on the scale of the first source this person was seen with.
 
         A learned mask and the background model outline the same back differently (by several
@@ -755,7 +777,8 @@ class PostureEstimator:
         through the learned mask, the engine takes the standing baseline from it, and once the
         background model takes over every rep would read that offset as rounding. So each source's
         standing bends are kept, and a bend from another source is shifted by the difference of the
-        standing medians; until that source has been seen standing, its bend is doubted.
+        standing medians; until that source has been seen standing, its bend is put on the scale
+        taken at the hand-over (:meth:`_handover_scale`), or doubted when there was none.
         """
         p = self.params
         if standing:
@@ -768,10 +791,42 @@ class PostureEstimator:
                 self._ref_source = source
             return bend, conf
         if source == self._ref_source:
-            return bend, conf
-        if mine is None or not mine.known:
-            return bend, conf * p.scale_unknown_conf
-        return bend + self._stand_backs[self._ref_source].value - mine.value, conf
+            out = bend
+        elif mine is not None and mine.known:
+            out = bend + self._stand_backs[self._ref_source].value - mine.value
+        else:
+            off = self._handover_scale(source, bend, conf, t)
+            if off is None:
+                return bend, conf * p.scale_unknown_conf
+            return bend + off, conf * p.handover_conf
+        if t is not None and conf >= 0.5:
+            self._known_recent.append((t, out))
+        self._pending.pop(source, None)
+        return out, conf
+
+    def _handover_scale(self, source: str, bend: float, conf: float, t: Optional[float]) -> Optional[float]:
+        """The offset onto the reference scale of ``source``, not seen standing yet, from where it took
+        over: the median of the last ``handover_n`` confident bends on a known scale, at most
+        ``handover_gap_s`` before its first bends, against the median of its first ``handover_n``
+        confident bends. None until there are that many (or when nothing came just before it)."""
+        p = self.params
+        off = self._handover.get(source)
+        if off is not None or t is None:
+            return off
+        if conf < 0.5:
+            return None
+        pend = self._pending.setdefault(source, [])
+        pend.append((t, bend))
+        if len(pend) < p.handover_n:
+            return None
+        first_t = pend[0][0]
+        before = [b for tt, b in self._known_recent if first_t - p.handover_gap_s <= tt < first_t]
+        if len(before) < p.handover_n:
+            self._pending.pop(source, None)  # nothing just before it to take the scale from: start over
+            return None
+        off = statistics.median(before[-p.handover_n:]) - statistics.median(b for _, b in pend[: p.handover_n])
+        self._handover[source] = off
+        return off
 
     @staticmethod
     def _feet_x(blob: PersonBlob, bottom: int, H: float) -> float:
