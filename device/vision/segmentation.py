@@ -607,9 +607,7 @@ class SelfieSegmenter:
             if sub is not None:
                 prob = np.zeros(image.shape[:2], np.float32)
                 prob[y0:y1, x0:x1] = sub
-                self.last_prob = prob
-                mask = (prob > self.threshold).astype(np.uint8) * 255
-                return Segmentation(mask, self.name, prob - self.threshold)
+                return self._segmentation(prob)
         prob = self._infer(image)
         if prob is None:
             return None
@@ -630,6 +628,10 @@ class SelfieSegmenter:
                 if sub is not None:
                     prob = prob.copy() if prob.base is not None else prob
                     prob[y0:y1, x0:x1] = sub
+        return self._segmentation(prob)
+
+    def _segmentation(self, prob: np.ndarray) -> Segmentation:
+        """The mask of a probability map (kept as ``last_prob``)."""
         self.last_prob = prob
         mask = (prob > self.threshold).astype(np.uint8) * 255
         return Segmentation(mask, self.name, prob.astype(np.float32) - self.threshold)

@@ -772,22 +772,22 @@ def measure_back(path: np.ndarray, axis: tuple[tuple[float, float], tuple[float,
     end = int(first_up[0]) if len(first_up) else len(path)
     window = ((t[:end] >= body.fit_lo * T) & (t[:end] <= body.fit_hi * T)).nonzero()[0]
     nominal = (body.neck_frac - body.sacrum_frac) * T
-    fit = (nominal, H, body, soft, image, edge_reach, mirrored, min_contrast, edge_outermost)
+    how = (nominal, H, body, soft, image, edge_reach, mirrored, min_contrast, edge_outermost)  # _back_fit's
     if body.back_ends:
         # The window from the lumbar hollow. A gentle bend there is taken as it is; otherwise the fixed
         # window is fitted too: an outline whose fixed window bends beyond any back's is broken whichever
         # window is measured, and keeps that reading (the estimator doubts its trunk).
         ends = _hollow_to_top(path[:end], t[:end], Jx, Jy, ax, ay, T, body)
-        alt = _back_fit(path, ends, *fit)
+        alt = _back_fit(path, ends, *how)
         if alt is not None and alt[1] is not None and abs(alt[1][0]) <= body.hollow_sure_deg:
             got = alt
         else:
-            got = _back_fit(path, window, *fit)
+            got = _back_fit(path, window, *how)
             if (alt is not None and alt[1] is not None
                     and (got is None or got[1] is None or abs(got[1][0]) <= body.max_bend_deg)):
                 got = alt
     else:
-        got = _back_fit(path, window, *fit)
+        got = _back_fit(path, window, *how)
     if got is None:
         return
     seg, fit, support = got
