@@ -62,7 +62,7 @@ from .core.types import (
     SetEnded,
     SetStarted,
 )
-from .messages import CUES, StationState, event_message, rep_message
+from .messages import StationState, event_message, rep_message
 
 log = logging.getLogger(__name__)
 
@@ -435,9 +435,10 @@ class StationBus:
                 st.count = e.counted_total
                 st.target = e.target_reps
                 st.last_verdict = e.rep.verdict.value
-                st.last_cue = CUES.get(st.last_verdict)
                 msg = rep_message(e.rep, station_id=st.station_id, set_id=self._set_id or "-", wall_end=now,
-                                  counted_total=e.counted_total, target=e.target_reps)
+                                  counted_total=e.counted_total, target=e.target_reps,
+                                  thresholds=self.config.thresholds)
+                st.last_cue = msg["cue"]  # the rep's own cue (the hint when its back was not seen)
                 self.server.publish("rep", msg)
             elif isinstance(e, SetEnded):
                 st.set_active = False
