@@ -240,7 +240,7 @@ def _rep_measures(d: dict) -> str:
 
 def _cmd_simulate(args, cfg: Config) -> int:
     from .core.types import RepFinished, SetEnded, SetStarted, TargetReached
-    from .messages import CUES
+    from .messages import rep_cue
     from .simulate import run_simulation
 
     verbose = getattr(args, "verbose", False)
@@ -253,7 +253,7 @@ def _cmd_simulate(args, cfg: Config) -> int:
         elif isinstance(e, RepFinished):
             r = e.rep
             how = f"counted ({e.counted_total} of {e.target_reps})" if r.counted else \
-                f"not counted: {_words(r.verdict.value)} (cue: \"{CUES.get(r.verdict.value)}\")"
+                f"not counted: {_words(r.verdict.value)} (cue: \"{rep_cue(r, cfg.thresholds)}\")"
             print(f"{e.t:6.1f} s  rep {r.index}: {how}")
         elif isinstance(e, TargetReached):
             print(f"{e.t:6.1f} s  target reached: {e.counted_total} good reps")

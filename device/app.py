@@ -40,7 +40,7 @@ from .core.types import (
     SetStarted,
 )
 from .io.frames import Frame
-from .messages import CUES, StationState
+from .messages import CUES, StationState, rep_cue
 from .station import EventSink, PostureSource, Station
 
 log = logging.getLogger("wallhinge")
@@ -69,7 +69,7 @@ class _StateSink:
             st.last_verdict, st.last_cue = e.verdict.value, CUES.get(e.verdict.value)
         elif isinstance(e, RepFinished):
             st.count = e.counted_total
-            st.last_verdict, st.last_cue = e.rep.verdict.value, CUES.get(e.rep.verdict.value)
+            st.last_verdict, st.last_cue = e.rep.verdict.value, rep_cue(e.rep, self.app.config.thresholds)
         elif isinstance(e, SetEnded):
             st.set_active = False
         self.app._refresh()

@@ -62,7 +62,7 @@ from .core.types import (
     SetEnded,
     SetStarted,
 )
-from .messages import CUES, StationState, event_message, rep_message
+from .messages import StationState, event_message, rep_message
 
 log = logging.getLogger(__name__)
 
@@ -151,23 +151,48 @@ class BusServer:
                 raise BusError(f"station channel {p} is in use by another running station; stop it first "
                                "or set [bus] socket to another path")
             p.unlink()
+        # The socket is made under a temporary name and renamed into place once it listens: a client
+        # that connects as soon as the file appears (the dashboard, a test) is never refused by a
+        # socket that is bound but not listening yet. (A path too long for the temporary name is
+        # bound in place, as before.)
+        tmp = p.with_name(f".{p.name}.new")
+        at = tmp if len(os.fsencode(str(tmp))) < 108 else p
+        if at is tmp and (tmp.exists() or tmp.is_symlink()):
+            if not stat.S_ISSOCK(tmp.lstat().st_mode):
+                raise BusError(f"station channel: {tmp} exists and is not a socket; move it away or set "
+                               "[bus] socket to another path")
+            tmp.unlink()  # left by a station that died while starting
         s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         old = os.umask(0o117)  # created 0660: owner and group only
+        bound = False
         try:
-            s.bind(str(p))
+            s.bind(str(at))
+            bound = True
+            os.chmod(at, 0o660)
+            if self.group:
+                try:
+                    os.chown(at, -1, grp.getgrnam(self.group).gr_gid)
+                except (KeyError, PermissionError):
+                    pass  # no such group here (a laptop): owner-only in practice
+            s.listen(8)
+            if at is not p:
+                _move_into_place(at, p)
+        except FileExistsError:
+            s.close()
+            at.unlink()
+            raise BusError(f"station channel {p} appeared while this station started (another station?); "
+                           "stop it first or set [bus] socket to another path") from None
         except OSError as e:
             s.close()
+            if bound and at is not p:
+                try:
+                    at.unlink()
+                except OSError:
+                    pass
             raise BusError(f"station channel {p}: cannot listen there ({e.strerror}); set [bus] socket "
                            "to a writable path") from None
         finally:
             os.umask(old)
-        os.chmod(p, 0o660)
-        if self.group:
-            try:
-                os.chown(p, -1, grp.getgrnam(self.group).gr_gid)
-            except (KeyError, PermissionError):
-                pass  # no such group here (a laptop): owner-only in practice
-        s.listen(8)
         return s
 
     def close(self) -> None:
@@ -362,6 +387,19 @@ class BusServer:
                     self.frames_sent += 1
 
 
+def _move_into_place(tmp: Path, p: Path) -> None:
+    """Give the listening socket ``tmp`` its name ``p`` in one step, never over a file that appeared at
+    ``p`` meanwhile (FileExistsError); a file system without hard links gets a rename."""
+    try:
+        os.link(tmp, p)
+    except FileExistsError:
+        raise
+    except OSError:
+        os.replace(tmp, p)
+        return
+    tmp.unlink()
+
+
 def _socket_alive(p: Path) -> bool:
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.settimeout(0.5)
@@ -435,9 +473,10 @@ class StationBus:
                 st.count = e.counted_total
                 st.target = e.target_reps
                 st.last_verdict = e.rep.verdict.value
-                st.last_cue = CUES.get(st.last_verdict)
                 msg = rep_message(e.rep, station_id=st.station_id, set_id=self._set_id or "-", wall_end=now,
-                                  counted_total=e.counted_total, target=e.target_reps)
+                                  counted_total=e.counted_total, target=e.target_reps,
+                                  thresholds=self.config.thresholds)
+                st.last_cue = msg["cue"]  # the rep's own cue (the hint when its back was not seen)
                 self.server.publish("rep", msg)
             elif isinstance(e, SetEnded):
                 st.set_active = False

@@ -145,7 +145,7 @@ def build_live_app(
         feedback = Feedback(config, pin_factory=pin_factory)
         opened.callback(feedback.close)
         # Spoken cues and the light in the athlete's view: None when off or, for speech, unavailable.
-        cues = make_cue_sink(config.audio, config.station.target_reps)
+        cues = make_cue_sink(config.audio, config.station.target_reps, thresholds=config.thresholds)
         if cues is not None:
             opened.callback(cues.close)
         view = ViewLight(config, pin_factory=pin_factory) if config.view_light.enabled else None

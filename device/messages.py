@@ -48,23 +48,35 @@ CUES: dict[str, str] = {
 # A hint, not a verdict: a rep is `unchecked` although the camera saw the person hinge, because it could
 # not measure their back (a top the colour of the wall, clipped white on white, a dim room). "Step into
 # view" would be wrong there; what helps is contrast. Said once a set (device/cues), and the rep
-# message's cue for such a rep.
+# message's cue for such a rep (so the dashboard, MQTT and the speaker all say the same).
 BACK_UNSEEN_HINT = "the camera cannot see your back: a top that contrasts with the wall helps"
+# The defaults of the station's [thresholds] hinge_min_deg and min_seen_fraction, for a caller that has no
+# config. A station passes its own thresholds (``thresholds=config.thresholds``), so the hint moves with them.
 BACK_UNSEEN_MIN_TRUNK_DEG = 30.0  # the camera saw the trunk reach a hinge (thresholds.hinge_min_deg)
 BACK_UNSEEN_MAX_SEEN = 0.5  # ... but the back on less than this fraction of the rep (thresholds.min_seen_fraction)
 
 
-def back_unseen(rep: Rep) -> bool:
+def back_unseen(rep: Rep, thresholds: Any = None) -> bool:
     """The rep is `unchecked` because the back was not seen: the camera saw the trunk hinge to at least
-    ``BACK_UNSEEN_MIN_TRUNK_DEG`` but measured the back on under ``BACK_UNSEEN_MAX_SEEN`` of the rep.
-    (A rep the camera did not see at all has no trunk inclination: that is "step into view".)"""
+    ``thresholds.hinge_min_deg`` but measured the back on under ``thresholds.min_seen_fraction`` of the rep.
+    (A rep the camera did not see at all has no trunk inclination: that is "step into view".)
+
+    ``thresholds`` is the station's ``config.thresholds`` (read at each call, so a prescription that
+    changes them moves the hint too); without it, ``BACK_UNSEEN_MIN_TRUNK_DEG`` and ``BACK_UNSEEN_MAX_SEEN``.
+    """
+    min_trunk = BACK_UNSEEN_MIN_TRUNK_DEG if thresholds is None else thresholds.hinge_min_deg
+    max_seen = BACK_UNSEEN_MAX_SEEN if thresholds is None else thresholds.min_seen_fraction
     return (rep.verdict is Verdict.UNCHECKED and rep.trunk_inclination_deg is not None
-            and rep.trunk_inclination_deg >= BACK_UNSEEN_MIN_TRUNK_DEG and rep.seen_fraction < BACK_UNSEEN_MAX_SEEN)
+            and rep.trunk_inclination_deg >= min_trunk and rep.seen_fraction < max_seen)
 
 
-def rep_cue(rep: Rep) -> Optional[str]:
-    """The words for a finished rep: its verdict's cue, or the hint when its back was not seen."""
-    return BACK_UNSEEN_HINT if back_unseen(rep) else CUES.get(rep.verdict.value)
+def rep_cue(rep: Rep, thresholds: Any = None) -> Optional[str]:
+    """The words for a finished rep: its verdict's cue, or the hint when its back was not seen.
+
+    The one place a rep's cue is decided: the rep message, the station state (dashboard, MQTT) and
+    the speaker all take it from here, with the station's ``config.thresholds``.
+    """
+    return BACK_UNSEEN_HINT if back_unseen(rep, thresholds) else CUES.get(rep.verdict.value)
 
 
 @dataclass
@@ -98,8 +110,9 @@ def rep_id(station_id: str, set_id: str, index: int) -> str:
 
 def rep_message(rep: Rep, *, station_id: str, set_id: str, wall_start: Optional[str] = None,
                 wall_end: Optional[str] = None, counted_total: Optional[int] = None,
-                target: Optional[int] = None) -> dict[str, Any]:
-    """One finished rep. ``wall_start``/``wall_end`` are ISO 8601 wall-clock times when known."""
+                target: Optional[int] = None, thresholds: Any = None) -> dict[str, Any]:
+    """One finished rep. ``wall_start``/``wall_end`` are ISO 8601 wall-clock times when known;
+    ``thresholds`` (the station's ``config.thresholds``) decide its cue (:func:`rep_cue`)."""
     d = rep.to_dict()
     return {
         "v": SCHEMA_VERSION,
@@ -107,7 +120,7 @@ def rep_message(rep: Rep, *, station_id: str, set_id: str, wall_start: Optional[
         "station": station_id,
         "set": set_id,
         **d,
-        "cue": rep_cue(rep),
+        "cue": rep_cue(rep, thresholds),
         "started_at": wall_start,
         "ended_at": wall_end,
         "counted_total": counted_total,

@@ -174,7 +174,7 @@ def run_simulation(
     if speak:
         from .cues import make_cue_sink
 
-        cues = make_cue_sink(cfg.audio, cfg.station.target_reps)
+        cues = make_cue_sink(cfg.audio, cfg.station.target_reps, thresholds=cfg.thresholds)
     app = StationApp(cfg, estimator, feedback=feedback, sinks=[_Console(), _Collect(), *([cues] if cues else []), *sinks],
                      recorder=recorder, speech=cues)
     if cues is not None:

@@ -230,7 +230,7 @@ def test_the_live_station_serves_its_channel(tmp_path, factory, sock):
         deadline = time.monotonic() + 10
         while not sock.exists() and time.monotonic() < deadline:
             time.sleep(0.05)
-        c = BusClient(sock)
+        c = BusClient(sock)  # the file appears only once the station listens (BusServer._bind)
         assert c.read()["type"] == "hello"
         assert c.wait_for("state")["app_state"] == "running"
         p = c.wait_for("posture", timeout=5)
@@ -257,4 +257,76 @@ def test_a_command_that_fails_inside_the_station_is_answered_and_the_channel_liv
         assert c.wait_for("state")["count"] == 1
     finally:
         c.close()
+        server.close()
+
+
+def test_the_dashboard_state_shows_the_reps_own_cue_with_the_stations_thresholds(sock):
+    # A rep the camera saw hinge but whose back it saw on ~60 % of the rep, at a station set to want
+    # 70 %: the rep message, and the state the dashboard and the athlete screen show, both carry the
+    # hint (one decision: device.messages.rep_cue), never "step into view" in one and the hint in the other.
+    from device.messages import BACK_UNSEEN_HINT, CUES
+    from tests.test_messages import feed_rep
+
+    cfg = Config()
+    cfg.thresholds.min_seen_fraction = 0.7
+    station = _station(cfg)
+    bus = StationBus(cfg, station, path=sock, group=None).start()
+    station.sinks.append(bus)
+    c = BusClient(sock)
+    try:
+        c.wait_for("state")
+        t = feed_rep(station, back_seen=0.6)
+        rep = c.wait_for("rep")
+        assert rep["verdict"] == "unchecked" and rep["cue"] == BACK_UNSEEN_HINT
+        st = c.wait_for("state", lambda d: d["last_verdict"] is not None)
+        assert st["last_verdict"] == "unchecked" and st["last_cue"] == BACK_UNSEEN_HINT
+        # a rep the camera saw on too little of it, trunk and all: "step into view" in both
+        cfg.thresholds.hinge_min_deg = 55.0  # over this rep's 50 deg: not "seen hinging"
+        feed_rep(station, back_seen=0.2, t0=t)
+        rep = c.wait_for("rep")
+        assert rep["verdict"] == "unchecked" and rep["cue"] == CUES["unchecked"]
+        st = c.wait_for("state", lambda d: d["count"] == 0 and d["last_cue"] != BACK_UNSEEN_HINT)
+        assert st["last_cue"] == CUES["unchecked"]
+    finally:
+        c.close()
+        bus.close()
+
+
+def test_the_socket_appears_only_once_it_accepts_connections(sock, monkeypatch):
+    # A client that connects the moment the socket file appears (the dashboard starting with the
+    # station, a test) must not be refused because the server is between bind and listen. The gap is
+    # widened here by slowing the permission change made between them.
+    import threading
+
+    import device.bus as bus_mod
+
+    real_chmod = os.chmod
+
+    def slow_chmod(*a, **kw):
+        time.sleep(0.3)
+        return real_chmod(*a, **kw)
+
+    monkeypatch.setattr(bus_mod.os, "chmod", slow_chmod)
+    result: list = []
+
+    def connect_when_it_appears():
+        deadline = time.monotonic() + 5
+        while not sock.exists() and time.monotonic() < deadline:
+            time.sleep(0.001)
+        try:
+            c = BusClient(sock)
+            result.append(c.read()["type"])
+            c.close()
+        except OSError as e:
+            result.append(e)
+
+    th = threading.Thread(target=connect_when_it_appears)
+    th.start()
+    server = BusServer(sock, group=None, greeting=lambda: [b'{"type":"hello","data":{}}\n']).start()
+    try:
+        th.join(5)
+        assert result == ["hello"]
+        assert stat.S_IMODE(sock.stat().st_mode) == 0o660
+        assert [p.name for p in sock.parent.glob(f".{sock.name}*")] == []  # no temporary name left behind
+    finally:
         server.close()

@@ -521,3 +521,25 @@ def test_a_back_the_camera_cannot_see_gets_a_hint_once_a_set_not_step_into_view(
         sink.handle(event)
         assert player.idle(5.0)
         assert _played_names(player)[before:] == [(n, "played") for n in expected], event
+
+
+@needs_aplay
+def test_the_spoken_hint_follows_the_stations_thresholds(cache, audio_cfg):
+    # The live station's speaking sink (make_cue_sink, as device/live.py builds it) at a station set to
+    # want the back seen on 70 % of a rep: a rep from the engine, seen hinging with the back on ~60 %, gets
+    # the hint, as its rep message and the dashboard state do (tests/test_bus.py, tests/test_mqtt.py).
+    from device.station import Station
+    from tests.test_messages import feed_rep
+
+    cfg = Config()
+    cfg.thresholds.min_seen_fraction = 0.7
+    sink = make_cue_sink(audio_cfg, 1, thresholds=cfg.thresholds)
+    assert sink is not None
+    try:
+        feed_rep(Station(cfg, None, sinks=[sink]), back_seen=0.6)
+        player = sink.speaker.player
+        assert player.idle(5.0)
+        said = [n for n, _ in _played_names(player)]
+        assert said == [SET_START, HINT_BACK_UNSEEN], said
+    finally:
+        sink.close()

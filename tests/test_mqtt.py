@@ -379,6 +379,31 @@ def test_faults_on_and_off_reach_state_and_events(broker, tmp_path):
         link.close()
 
 
+def test_home_assistant_shows_the_reps_own_cue_with_the_stations_thresholds(broker, tmp_path):
+    # A station whose config asks for the back seen on 70 % of a rep; a rep seen hinging with the back
+    # on ~60 %: the rep message and the retained state (what Home Assistant shows as the last cue) both
+    # carry the back-unseen hint, as the speaker says it, never "step into view" in one of them.
+    from device.messages import BACK_UNSEEN_HINT
+    from tests.test_messages import feed_rep
+
+    cfg = parse_config({"mqtt": {"station_id": "hint1"}, "thresholds": {"min_seen_fraction": 0.7},
+                        "storage": {"database": str(tmp_path / "sessions.db")}})
+    link = link_from_config(cfg, url=broker.url, outbox=None)
+    out = Listener(broker, "wallhinge/hint1/rep", "wallhinge/hint1/state")
+    try:
+        assert link.wait_connected(5), link.last_error
+        feed_rep(Station(cfg, None, sinks=[link]), back_seen=0.6)
+        out.wait(lambda: out.on("wallhinge/hint1/rep")
+                 and any(s["last_verdict"] for s in out.json("wallhinge/hint1/state")), 5, "the rep and the state")
+        (rep,) = out.json("wallhinge/hint1/rep")
+        st = [s for s in out.json("wallhinge/hint1/state") if s["last_verdict"]][-1]
+        assert rep["verdict"] == st["last_verdict"] == "unchecked"
+        assert rep["cue"] == st["last_cue"] == BACK_UNSEEN_HINT
+    finally:
+        out.close()
+        link.close()
+
+
 # ------------------------------------------------------------------ availability and last will
 
 

@@ -13,7 +13,8 @@ When each thing is said:
 - a rep whose final verdict is a fault not cued at contact (``shallow``,
   ``too_fast``, ``unchecked``, or a fault that appeared after contact): its cue; an
   ``unchecked`` rep the camera saw hinge but whose back it could not measure gets, once a
-  set, the hint that a top contrasting with the wall helps (:func:`device.messages.back_unseen`);
+  set, the hint that a top contrasting with the wall helps (:func:`device.messages.back_unseen`, with
+  the station's thresholds);
 - set start, target reached (queued after the count), and an installer fault
   (:meth:`device_fault`) when the health monitor first reports it.
 
@@ -25,7 +26,7 @@ from __future__ import annotations
 import logging
 import threading
 from pathlib import Path
-from typing import Optional, Protocol
+from typing import Any, Optional, Protocol
 
 from ..config import AudioConfig
 from ..core.types import ContactMade, Event, RepFinished, SetStarted, TargetReached
@@ -47,9 +48,10 @@ class Speaker(Protocol):
 class CueSink:
     """Speaks counts and cues for the engine's events, faded by :class:`CuePolicy`."""
 
-    def __init__(self, speaker: Speaker, policy: Optional[CuePolicy] = None) -> None:
+    def __init__(self, speaker: Speaker, policy: Optional[CuePolicy] = None, thresholds: Any = None) -> None:
         self.speaker = speaker
         self.policy = policy or CuePolicy()
+        self.thresholds = thresholds  # the station's config.thresholds: when the back-unseen hint applies
         self._cued_at_contact: Optional[str] = None
         self._lock = threading.Lock()  # the poller and the camera loop both call in
 
@@ -84,7 +86,7 @@ class CueSink:
                 name = p.counted(e.counted_total)
             elif v == at_contact:
                 return None  # decided at contact (spoken, or faded out)
-            elif back_unseen(e.rep):
+            elif back_unseen(e.rep, self.thresholds):
                 name = p.hint(HINT_BACK_UNSEEN)
             else:
                 name = p.fault(v)
@@ -164,8 +166,9 @@ class Voice:
         self.player.close()
 
 
-def make_cue_sink(cfg: AudioConfig, target_reps: int = 20) -> Optional[CueSink]:
-    """The speaking sink for the live station, or ``None`` (one warning, the station runs silent)."""
+def make_cue_sink(cfg: AudioConfig, target_reps: int = 20, thresholds: Any = None) -> Optional[CueSink]:
+    """The speaking sink for the live station, or ``None`` (one warning, the station runs silent).
+    ``thresholds`` is the station's ``config.thresholds`` (the hint follows them)."""
     from .phrases import count_key
     from .player import Player, PlayerUnavailable
     from .render import PhraseCache, RenderError, usable_cache_dir
@@ -182,4 +185,4 @@ def make_cue_sink(cfg: AudioConfig, target_reps: int = 20) -> Optional[CueSink]:
     # The cues and this target's counts first: they are what a first set needs.
     voice.prerender(tuple(k for k in cache.table if k.startswith("cue-"))
                     + tuple(count_key(n) for n in range(1, min(target_reps, 200) + 1)))
-    return CueSink(voice, CuePolicy(faults_every=cfg.faults_every))
+    return CueSink(voice, CuePolicy(faults_every=cfg.faults_every), thresholds=thresholds)

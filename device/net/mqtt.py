@@ -39,7 +39,7 @@ from typing import Any, Callable, Optional
 
 from ..control import CommandError, StationControl, apply_command, parse_command
 from ..core.types import ContactMade, Event, RepFinished, SetEnded, SetStarted, TargetReached
-from ..messages import CUES, StationState, event_message, fault_message, rep_message
+from ..messages import StationState, event_message, fault_message, rep_message
 from .discovery import discovery_messages, encode
 from .outbox import Outbox
 from .topics import Topics
@@ -186,8 +186,9 @@ class MqttLink:
 
     def __init__(self, mc, *, station_id: str, url: Optional[str] = None, target: int = 20,
                  outbox: Optional[Path | str] = None, control: Optional[StationControl] = None,
-                 probe: Optional[Callable[[], dict]] = None) -> None:
+                 probe: Optional[Callable[[], dict]] = None, thresholds: Any = None) -> None:
         self.url = parse_url(url or mc.url)
+        self.thresholds = thresholds  # the station's config.thresholds: they decide a rep's cue (rep_cue)
         self.station_id = station_id
         self.topics = Topics(station_id)
         self.discovery = mc.discovery
@@ -240,10 +241,11 @@ class MqttLink:
                 return _iso(now - timedelta(seconds=max(0.0, e.t - t)))
 
             msg = rep_message(rep, station_id=self.station_id, set_id=set_id, wall_start=wall(rep.start_s),
-                              wall_end=wall(rep.end_s), counted_total=e.counted_total, target=e.target_reps)
+                              wall_end=wall(rep.end_s), counted_total=e.counted_total, target=e.target_reps,
+                              thresholds=self.thresholds)
             self._q.put(("rep", msg["id"], encode(msg)))
             self.update_state(count=e.counted_total, target=e.target_reps, last_verdict=rep.verdict.value,
-                              last_cue=CUES.get(rep.verdict.value), person_present=True)
+                              last_cue=msg["cue"], person_present=True)
         elif isinstance(e, SetEnded):
             self.update_state(set_active=False, set_id=None)
         elif isinstance(e, ContactMade):
@@ -558,7 +560,7 @@ def link_from_config(config, *, url: Optional[str] = None, station=None, clock: 
         return {"person_present": bool(p is not None and p.person)}
 
     link = MqttLink(mc, station_id=station_id, url=url, target=config.station.target_reps, outbox=path,
-                    probe=probe if station is not None else None)
+                    probe=probe if station is not None else None, thresholds=config.thresholds)
     if control is not None:
         link.control = control
     elif station is not None:

@@ -1,0 +1,115 @@
+"""A rep's cue (device/messages.py): one decision, following the station's own thresholds.
+
+The back-unseen hint replaces "step into view" on a rep the camera saw hinge but whose back it could
+not measure. Whether a rep is that kind depends on ``[thresholds] hinge_min_deg`` and
+``min_seen_fraction``; a clinician who changes them moves the hint. The channels (dashboard bus, MQTT,
+speech) are tested in their own files with :func:`feed_rep` from here.
+"""
+
+from __future__ import annotations
+
+from device.app import StationApp
+from device.config import Config
+from device.core.types import PostureSample, ProximitySample, Rep, RepFinished, Verdict
+from device.messages import BACK_UNSEEN_HINT, CUES, back_unseen, rep_cue, rep_message
+from device.station import Station
+
+STEP_INTO_VIEW = CUES["unchecked"]
+
+
+def feed_rep(station, *, back_seen: float, peak_deg: float = 50.0, t0: float = 0.0) -> float:
+    """One rep with hip contact through the real engine (``station``: a Station or a StationApp): the
+    back is seen throughout standing and on about ``back_seen`` of the rep's frames; the trunk is
+    seen on all of them, hinging to ``peak_deg``. Returns the time after the rep."""
+    t, n = t0, 0
+
+    def feed(incl: float, dist: float, in_rep: bool) -> None:
+        nonlocal t, n
+        n += 1
+        back = not in_rep or (n % 10) < round(back_seen * 10)
+        station.on_proximity(ProximitySample(t, distance_m=dist))
+        station.on_posture(PostureSample(t, person=True, in_position=True, trunk_inclination_deg=incl, trunk_conf=1,
+                                         back_bend_deg=5 if back else None, back_conf=1 if back else 0,
+                                         knee_angle_deg=160, knee_conf=1, heel_lift=0, heel_conf=1))
+        t += 1 / 30
+
+    for _ in range(30):
+        feed(3, 0.3, False)
+    for i in range(30):
+        feed(3 + (peak_deg - 3) * i / 30, 0.3 - 0.28 * i / 30, True)
+    for _ in range(10):
+        feed(peak_deg, 0.02, True)
+    for i in range(30):
+        feed(peak_deg - (peak_deg - 3) * i / 30, 0.02 + 0.28 * i / 30, True)
+    for _ in range(30):
+        feed(3, 0.3, False)
+    return t
+
+
+def engine_reps(cfg: Config, **kw) -> list[Rep]:
+    got: list = []
+
+    class Keep:
+        def handle(self, e):
+            got.append(e)
+
+    feed_rep(Station(cfg, None, sinks=[Keep()]), **kw)
+    return [e.rep for e in got if isinstance(e, RepFinished)]
+
+
+def _unchecked(trunk, seen) -> Rep:
+    return Rep(index=1, start_s=0, bottom_s=1, end_s=2, contact=True, verdict=Verdict.UNCHECKED,
+               trunk_inclination_deg=trunk, seen_fraction=seen)
+
+
+def test_the_hint_follows_the_configured_thresholds_and_keeps_its_defaults_without_a_config():
+    cfg = Config()
+    th = cfg.thresholds
+    # the defaults are the config's defaults: a caller without a config decides as a default station
+    assert (th.hinge_min_deg, th.min_seen_fraction) == (30.0, 0.5)
+    assert rep_cue(_unchecked(40, 0.6)) == STEP_INTO_VIEW == rep_cue(_unchecked(40, 0.6), th)
+    assert rep_cue(_unchecked(40, 0.2)) == BACK_UNSEEN_HINT == rep_cue(_unchecked(40, 0.2), th)
+    assert rep_cue(_unchecked(None, 0.0), th) == STEP_INTO_VIEW  # not seen at all
+    # a clinician asks for more of the back seen: a rep seen 60 % is now unchecked for its back
+    th.min_seen_fraction = 0.7
+    assert rep_cue(_unchecked(40, 0.6), th) == BACK_UNSEEN_HINT
+    # ... and calls a hinge only from 45 deg: a 40 deg bend is not "the camera saw you hinge"
+    th.hinge_min_deg = 45.0
+    assert not back_unseen(_unchecked(40, 0.2), th) and back_unseen(_unchecked(45, 0.2), th)
+    assert rep_message(_unchecked(40, 0.2), station_id="s", set_id="1", thresholds=th)["cue"] == STEP_INTO_VIEW
+    assert rep_message(_unchecked(45, 0.2), station_id="s", set_id="1", thresholds=th)["cue"] == BACK_UNSEEN_HINT
+    # the hint is for `unchecked` reps only
+    good = Rep(index=1, start_s=0, bottom_s=1, end_s=2, contact=True, verdict=Verdict.GOOD,
+               trunk_inclination_deg=40, seen_fraction=0.2)
+    assert rep_cue(good, th) == CUES["good"]
+
+
+def test_raising_min_seen_fraction_moves_the_hint_for_a_rep_from_the_engine():
+    # The same rep, back seen on ~60 % of it: a default station judges it; a station set to want 70 %
+    # cannot, and says why (the hint), not "step into view" as a fixed 50 % limit would.
+    default = engine_reps(Config(), back_seen=0.6)
+    assert [r.verdict for r in default] == [Verdict.GOOD]
+    cfg = Config()
+    cfg.thresholds.min_seen_fraction = 0.7
+    (rep,) = engine_reps(cfg, back_seen=0.6)
+    assert rep.verdict is Verdict.UNCHECKED and 0.5 < rep.seen_fraction < 0.7
+    assert rep_cue(rep, cfg.thresholds) == BACK_UNSEEN_HINT
+    # raising hinge_min_deg over the rep's peak takes the hint away again
+    cfg.thresholds.hinge_min_deg = 55.0
+    (rep,) = engine_reps(cfg, back_seen=0.2)
+    assert rep.verdict is Verdict.UNCHECKED and rep.trunk_inclination_deg < 55
+    assert rep_cue(rep, cfg.thresholds) == STEP_INTO_VIEW
+
+
+def test_the_station_apps_state_shows_the_reps_own_cue():
+    # device/app.py keeps the StationState the station app publishes (MQTT follows it for the rest)
+    cfg = Config()
+    cfg.thresholds.min_seen_fraction = 0.7
+    app = StationApp(cfg, None)
+    app.ready()
+    try:
+        feed_rep(app, back_seen=0.6)
+    finally:
+        app.close()
+    st = app.station_state
+    assert st.last_verdict == "unchecked" and st.last_cue == BACK_UNSEEN_HINT
