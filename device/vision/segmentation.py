@@ -517,6 +517,23 @@ class BackgroundModel:
         self._learn(self._small, keep, boost=3.0 if self.ready else 1.0)
 
 
+def _paste(prob: np.ndarray, sub: np.ndarray, box: tuple[int, int, int, int]) -> None:
+    """Write ``sub``, the probability over ``box`` (x0, y0, x1, y1, may reach beyond the frame), into the
+    frame-sized ``prob`` where the two overlap."""
+    x0, y0, x1, y1 = box
+    h, w = prob.shape[:2]
+    cx0, cy0, cx1, cy1 = max(x0, 0), max(y0, 0), min(x1, w), min(y1, h)
+    prob[cy0:cy1, cx0:cx1] = sub[cy0 - y0 : cy1 - y0, cx0 - x0 : cx1 - x0]
+
+
+def _square(box: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
+    """The square box of the same centre whose side is ``box``'s longer side."""
+    x0, y0, x1, y1 = box
+    side = max(x1 - x0, y1 - y0)
+    X0, Y0 = (x0 + x1 - side) // 2, (y0 + y1 - side) // 2
+    return X0, Y0, X0 + side, Y0 + side
+
+
 def _box_side(box: tuple[int, int, int, int]) -> int:
     """The longer side of an (x0, y0, x1, y1) box."""
     return max(box[2] - box[0], box[3] - box[1])
@@ -602,11 +619,10 @@ class SelfieSegmenter:
         last = self._last_box
         if (within is not None and self.crop and last is not None and last[0] <= within[0]
                 and last[1] <= within[1] and within[2] <= last[2] and within[3] <= last[3]):
-            x0, y0, x1, y1 = last
-            sub = self._infer(np.ascontiguousarray(image[y0:y1, x0:x1]))
+            sub = self._infer_box(image, last)
             if sub is not None:
                 prob = np.zeros(image.shape[:2], np.float32)
-                prob[y0:y1, x0:x1] = sub
+                _paste(prob, sub, last)
                 return self._segmentation(prob)
         prob = self._infer(image)
         if prob is None:
@@ -617,18 +633,31 @@ class SelfieSegmenter:
             if last is not None and self._since_box < self.crop_keep and (
                     box is None or _box_side(box) < 0.6 * _box_side(last)):
                 # A person does not shrink to a fragment from one frame to the next: the mask lost them.
-                box = last if box is None else (min(box[0], last[0]), min(box[1], last[1]),
-                                                max(box[2], last[2]), max(box[3], last[3]))
+                box = last if box is None else _square((min(box[0], last[0]), min(box[1], last[1]),
+                                                        max(box[2], last[2]), max(box[3], last[3])))
                 self._since_box += 1
             elif box is not None:
                 self._last_box, self._since_box = box, 0
             if box is not None:
-                x0, y0, x1, y1 = box
-                sub = self._infer(np.ascontiguousarray(image[y0:y1, x0:x1]))
+                sub = self._infer_box(image, box)
                 if sub is not None:
                     prob = prob.copy() if prob.base is not None else prob
-                    prob[y0:y1, x0:x1] = sub
+                    _paste(prob, sub, box)
         return self._segmentation(prob)
+
+    def _infer_box(self, image: np.ndarray, box: tuple[int, int, int, int]) -> Optional[np.ndarray]:
+        """The model's probability on the square ``box`` (x0, y0, x1, y1), which may reach beyond the
+        frame: the part outside is the frame's edge pixels repeated. Cut to the frame's edge instead,
+        the crop of someone near a side of the picture was squeezed out of square onto the model's
+        square input, and the model lost the trunk (`camouflage` seed 2: the shirt the colour of the
+        wall gone from the hinged back; on the square crop the whole person is outlined)."""
+        x0, y0, x1, y1 = box
+        h, w = image.shape[:2]
+        cx0, cy0, cx1, cy1 = max(x0, 0), max(y0, 0), min(x1, w), min(y1, h)
+        crop = image[cy0:cy1, cx0:cx1]
+        if (cx0, cy0, cx1, cy1) != (x0, y0, x1, y1):
+            crop = cv2.copyMakeBorder(crop, cy0 - y0, y1 - cy1, cx0 - x0, x1 - cx1, cv2.BORDER_REPLICATE)
+        return self._infer(np.ascontiguousarray(crop))
 
     def _segmentation(self, prob: np.ndarray) -> Segmentation:
         """The mask of a probability map (kept as ``last_prob``)."""
@@ -661,9 +690,10 @@ class SelfieSegmenter:
         if side >= 0.9 * max(w, h):
             return None
         cx, cy = (x0 + x1) / 2.0, (y0 + y1) / 2.0
-        X0, Y0 = int(max(0.0, cx - side / 2)), int(max(0.0, cy - side / 2))
-        X1, Y1 = int(min(float(w), cx + side / 2)), int(min(float(h), cy + side / 2))
-        if X1 - X0 < 16 or Y1 - Y0 < 16:
+        # Square even where it reaches beyond the frame (see _infer_box).
+        X0, Y0 = int(round(cx - side / 2)), int(round(cy - side / 2))
+        X1, Y1 = X0 + int(round(side)), Y0 + int(round(side))
+        if min(X1, w) - max(X0, 0) < 16 or min(Y1, h) - max(Y0, 0) < 16:
             return None
         return X0, Y0, X1, Y1
 
