@@ -628,8 +628,8 @@ class SelfieSegmenter:
         if prob is None:
             return None
         if self.crop:
-            box = self._person_box(prob)
             last = self._last_box
+            box = self._person_box(prob, last if self._since_box < self.crop_keep else None)
             if last is not None and self._since_box < self.crop_keep and (
                     box is None or _box_side(box) < 0.6 * _box_side(last)):
                 # A person does not shrink to a fragment from one frame to the next: the mask lost them.
@@ -665,18 +665,28 @@ class SelfieSegmenter:
         mask = (prob > self.threshold).astype(np.uint8) * 255
         return Segmentation(mask, self.name, prob.astype(np.float32) - self.threshold)
 
-    def _person_box(self, prob: np.ndarray) -> Optional[tuple[int, int, int, int]]:
-        """The square crop (x0, y0, x1, y1) around the largest blob of ``prob`` and every blob in its
+    def _person_box(self, prob: np.ndarray,
+                    last: Optional[tuple[int, int, int, int]] = None) -> Optional[tuple[int, int, int, int]]:
+        """The square crop (x0, y0, x1, y1) around the person's blob of ``prob`` and every blob in its
         columns (the head, a weight and the feet of one person can come apart), or None when nobody
-        is found or the crop would be most of the frame anyway."""
+        is found or the crop would be most of the frame anyway. The person's blob is the one with
+        most of its pixels inside ``last`` (the last crop box) when one is, else the largest: a
+        passer-by larger in the picture does not move the crop off the person it was on (with both in
+        the crop the model outlined the passer-by and lost the hinged person, `camouflage` seed 2)."""
         h, w = prob.shape[:2]
         f = 4 if w >= 480 else 2
         small = (np.ascontiguousarray(prob[::f, ::f]) > self.threshold).astype(np.uint8)
-        n, _, stats, _ = cv2.connectedComponentsWithStats(small, connectivity=8)
+        n, labels, stats, _ = cv2.connectedComponentsWithStats(small, connectivity=8)
         if n <= 1:
             return None
         areas = stats[1:, cv2.CC_STAT_AREA]
         big = 1 + int(np.argmax(areas))
+        if last is not None:
+            lx0, ly0 = max(last[0], 0) // f, max(last[1], 0) // f
+            inside = np.bincount(labels[ly0 : max(last[3], 0) // f, lx0 : max(last[2], 0) // f].ravel(),
+                                 minlength=n)[1:]
+            if inside.size and inside.max() >= 4:
+                big = 1 + int(np.argmax(inside))
         if areas[big - 1] < 4:
             return None
         bx, by, bw, bh = (int(v) for v in stats[big, :4])
