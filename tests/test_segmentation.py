@@ -102,8 +102,9 @@ def test_the_learned_mask_outlines_a_standing_person_in_a_wall_coloured_shirt_or
 def test_the_learned_mask_outlines_a_hinged_person_near_the_side_of_the_picture():
     # camouflage seed 2, hinged, a shirt the colour of the wall, 40 px from the left edge of the frame: the
     # crop around them was cut to the frame (288 x 351 px) and squeezed onto the model's square input, and
-    # the model lost the rear of the trunk (the back 20-30 px inside; IoU 0.72-0.84, two reps unchecked at
-    # 15 fps). The crop now stays square beyond the frame's edge (edge pixels repeated).
+    # the model lost the rear of the trunk (the back 20-30 px inside; IoU 0.72-0.84, a rep unchecked at
+    # 15 fps). A crop that cutting would shorten by more than 12.5 % now stays square beyond the frame's
+    # edge (edge pixels repeated); one cut by less is cut as before (test_scenarios' `yaw` at 15 fps).
     from device.vision.segmentation import SelfieSegmenter
 
     sc = get_scenario("camouflage", 2, fps=15)
