@@ -9,6 +9,7 @@ documents each one.
 from __future__ import annotations
 
 import os
+import tomllib
 from pathlib import Path
 from typing import Annotated, Literal, Optional
 
@@ -20,10 +21,7 @@ DEFAULT_CONFIG_PATHS = (Path("/etc/wallhinge/wallhinge.toml"),)
 
 
 class _Section(BaseModel):
-    # defer_build: a section's validator is built the first time it validates (a file, an
-    # assignment), not at import: ``analyze`` without a config file never needs most of them
-    # (README, "Memory and speed of the vision", round 7). Validation itself is unchanged.
-    model_config = ConfigDict(extra="forbid", validate_assignment=True, defer_build=True)
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
 
 class StationConfig(_Section):
@@ -342,15 +340,6 @@ def parse_config(data: dict, source: str = "<config>") -> Config:
         raise ConfigError(_describe(err, source)) from None
 
 
-def defaults() -> Config:
-    """``Config()``: every section at its defaults, made without building a validator.
-
-    The defaults are valid by construction (``Config()`` validates them the same way: only the
-    model validators run on defaults, and each of them only checks; tests compare the two), so
-    they are set as they are. A later assignment is validated as on any ``Config``."""
-    return Config.model_construct(_fields_set=set(), **{name: f.annotation.model_construct() for name, f in Config.model_fields.items()})
-
-
 def load_config(path: Optional[Path | str] = None) -> Config:
     """Load and validate the config.
 
@@ -364,9 +353,7 @@ def load_config(path: Optional[Path | str] = None) -> Config:
         else:
             path = next((p for p in DEFAULT_CONFIG_PATHS if p.exists()), None)
     if path is None:
-        return defaults()
-    import tomllib  # noqa: PLC0415 - only a config file needs the TOML parser
-
+        return Config()
     p = Path(path)
     try:
         raw = p.read_bytes()
