@@ -96,6 +96,8 @@ import json, sys, time
 from device.analyze import analyze
 marks = []
 analyze(sys.argv[1], progress=lambda n, total: marks.append((n, time.process_time())))
+if len(marks) < 2:
+    sys.exit(f"{sys.argv[1]}: fewer than 60 frames; the split of start-up from per-frame work needs at least 60")
 (n0, c0), (n1, c1) = marks[0], marks[-1]
 print(json.dumps({"steady_cpu_per_frame": (c1 - c0) / max(1, n1 - n0), "startup_cpu": c0 - n0 * (c1 - c0) / max(1, n1 - n0)}))
 """
