@@ -34,6 +34,14 @@ Clips are given as paths (real phone footage is never committed). ``--root`` mea
 checkout (e.g. an exported older commit) with this venv; ``--before OLD`` measures an older checkout
 in the same runs, interleaved (a shared machine's load changes by the minute), and says whether the
 two ``analyze --json`` reports are identical.
+
+Bytecode: the children inherit this shell's environment. Where ``PYTHONDONTWRITEBYTECODE=1`` is set
+(this development machine) and a checkout has no ``__pycache__``, every run compiles the project's
+modules from source, which an installed station never does (``pip install``, as
+``scripts/install.sh`` runs it, writes the bytecode of every module). ``--bytecode`` first compiles
+each measured checkout's ``device`` package (``python -m compileall -q``, into its ``__pycache__``
+folders, which git ignores) so that both sides start as an install does; without it nothing is
+written and the figures are comparable with earlier rounds'.
 """
 
 from __future__ import annotations
@@ -88,6 +96,8 @@ import json, sys, time
 from device.analyze import analyze
 marks = []
 analyze(sys.argv[1], progress=lambda n, total: marks.append((n, time.process_time())))
+if len(marks) < 2:
+    sys.exit(f"{sys.argv[1]}: fewer than 60 frames; the split of start-up from per-frame work needs at least 60")
 (n0, c0), (n1, c1) = marks[0], marks[-1]
 print(json.dumps({"steady_cpu_per_frame": (c1 - c0) / max(1, n1 - n0), "startup_cpu": c0 - n0 * (c1 - c0) / max(1, n1 - n0)}))
 """
@@ -118,6 +128,15 @@ def child_cpu(args: list[str], cpu: int, root: Optional[Path] = None) -> tuple[f
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     used = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return used, wall, out.decode(errors="replace")
+
+
+def _bytecode_state(root: Path) -> str:
+    """Whether the children will load ``root``'s modules from bytecode or compile them every run."""
+    if any((root / "device" / "__pycache__").glob(f"*.{sys.implementation.cache_tag}.pyc")):
+        return "bytecode cached"
+    if os.environ.get("PYTHONDONTWRITEBYTECODE"):
+        return "no bytecode: modules compiled from source on every run"
+    return "no bytecode yet (the first run writes it)"
 
 
 def make_recording(folder: Path, reps: int, cpu: int) -> Path:
@@ -184,16 +203,22 @@ def main() -> int:
     ap.add_argument("--root", type=Path, default=ROOT, help="checkout to measure (default: this one)")
     ap.add_argument("--before", type=Path, help="an older checkout (e.g. a `git archive` export) measured in the "
                     "same runs, interleaved, for a before/after on a shared machine")
+    ap.add_argument("--bytecode", action="store_true", help="compile each measured checkout's device package "
+                    "first (as an install has it; see the module's doc)")
     a = ap.parse_args()
     global CHECKOUT
     CHECKOUT = a.root.resolve()
     roots = ([a.before.resolve()] if a.before else []) + [CHECKOUT]
+    if a.bytecode:
+        for root in roots:
+            subprocess.run([sys.executable, "-m", "compileall", "-q", str(root / "device")], check=True)
     cpu = a.cpu if a.cpu is not None else max(os.sched_getaffinity(0))
     for c in a.clips:
         if not c.is_file():
             sys.exit(f"bench_speed_ratio: {c}: no such video file")
     print(f"whole analyze vs MediaPipe pose alone, one core (CPU {cpu}), child CPU time, median of {a.runs} runs;"
-          f" checkout {CHECKOUT}" + (f", before: {roots[0]} (interleaved)" if a.before else ""))
+          f" checkout {CHECKOUT}" + (f", before: {roots[0]} (interleaved)" if a.before else "")
+          + "; " + ", ".join(f"{r.name}: {_bytecode_state(r)}" for r in roots))
     with tempfile.TemporaryDirectory(prefix="wallhinge-speed-") as tmp:
         videos: list[tuple[str, Path, float]] = []
         if not a.no_recording:
