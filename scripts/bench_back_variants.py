@@ -20,13 +20,17 @@ Variants:
 - ``selfie mask on a trunk crop``: MediaPipe selfie segmentation run on a square crop of 1.8x the
   trunk around it (a learned mask at a higher resolution on the back), alone and averaged with
   the pose model's mask;
+- round 9: ``window -0.20-1.00`` / ``-0.10-1.00`` (the back from below the hip landmark: the
+  buttocks' crest and the sacrum in the fit, so a tucked pelvis shows), the same from the
+  buttocks' crest up (``from_crest``), and the top of the back at the neck's notch found per frame
+  (``to_neck_notch``);
 - ``logistic regression``: a small model on several of the above per-rep values plus the trunk's
   inclination at the bottom, fitted on the 17 people and applied to the 18th.
 
 usage: python scripts/bench_back_variants.py CLIPS_DIR
 
 The clips are evaluation data only (``../shared/realset/build.py``); never in tests. MediaPipe
-runs on every frame of every clip: about 5 minutes here.
+runs on every frame of every clip: about 10 minutes here (2026-12-01, 2 shared cores).
 """
 
 from __future__ import annotations
@@ -101,6 +105,36 @@ def snap_to_image(points, image, hip, sho, facing, L, reach_frac, min_step=8.0):
     return out
 
 
+def from_crest(points, hip, sho, lumbar=0.15):
+    """Back points from the buttocks' crest (the deepest point below ``lumbar`` of the trunk) up;
+    all of them when the deepest is at ``lumbar`` itself (the edge falls all the way down)."""
+    x, y, L = P._along_and_out(points, hip, sho)
+    low = np.flatnonzero(x / L <= lumbar + 1e-6)
+    if len(low) < 2:
+        return points
+    k = int(low[np.argmax(y[low])])
+    return points if k == low[-1] else points[k:]
+
+
+def to_neck_notch(points, hip, sho, rise=0.05, step=0.10):
+    """Back points up to the neck's notch: above the shoulder's level, the lowest edge point
+    before the edge moves out again by ``rise`` of the trunk (the head). None if the kept edge
+    jumps by more than ``step`` between neighbours (the product's check)."""
+    x, y, L = P._along_and_out(points, hip, sho)
+    u, d = x / L, y / L
+    i0 = int(np.searchsorted(u, 1.0))
+    if i0 >= len(u):
+        return points
+    best = i0
+    for i in range(i0, len(u)):
+        if d[i] <= d[best]:
+            best = i
+        elif d[i] - d[best] > rise:
+            break
+    kept = points[:best + 1]
+    return None if np.abs(np.diff(d[:best + 1])).max() > step else kept
+
+
 class Variants:
     """Every variant's bend for one frame, from the product's own back-measure inputs."""
 
@@ -108,7 +142,9 @@ class Variants:
         base = P.PoseModelParams()
         self.windows = {f"window {a:.2f}-{b:.2f}": dataclasses.replace(base, lumbar_frac=a, upper_frac=b)
                         for a, b in [(0.15, 1.0), (0.0, 1.0), (0.05, 1.0), (0.10, 1.0), (0.0, 0.9), (0.15, 0.9),
-                                     (0.0, 0.6), (0.4, 1.0), (0.5, 1.0), (0.3, 0.8)]}
+                                     (0.0, 0.6), (0.4, 1.0), (0.5, 1.0), (0.3, 0.8), (-0.2, 1.0), (-0.1, 1.0)]}
+        # Round 9: the back's top at the neck's notch, found per frame (rays on to 1.45 of the trunk).
+        self.to_neck = dataclasses.replace(base, upper_frac=1.45, n_rays=49, max_step=10.0)
         from mediapipe.python.solutions import selfie_segmentation as mps  # noqa: PLC0415
 
         self.selfie = mps.SelfieSegmentation(model_selection=0)
@@ -122,6 +158,13 @@ class Variants:
                 for reach in (0.03, 0.05):
                     out[f"{name}, edge snapped to the image (reach {reach})"] = (
                         None if pts is None else fit_conf(snap_to_image(pts, image, hip, sho, facing, L, reach), hip, sho, L))
+        # Round 9: the window from 0.2 below the hip landmark, cut at the buttocks' crest when there
+        # is one below 0.15 (the pelvis tucked under a dome has none: the whole stretch is kept).
+        pts, _ = P.back_edge(prob, hip, sho, facing, self.windows["window -0.20-1.00"])
+        out["window -0.20-1.00 from the buttocks' crest"] = None if pts is None else fit_conf(from_crest(pts, hip, sho), hip, sho, L)
+        pts, _ = P.back_edge(prob, hip, sho, facing, self.to_neck)
+        top = None if pts is None else to_neck_notch(pts, hip, sho)
+        out["window 0.15 to the neck's notch"] = None if top is None else fit_conf(top, hip, sho, L)
         # The learned selfie mask on a square crop of 1.8x the trunk around it.
         c = (hip + sho) / 2
         r = 0.9 * L
