@@ -166,7 +166,13 @@ def test_the_clinicians_path(demo, browser, shots, tmp_path):
     first = page.locator("#reps tbody tr").first
     assert first.get_attribute("data-verdict") in {"good", "rounded", "shallow", "knee_lock", "heel_lift",
                                                    "too_fast", "unchecked"}
-    page.wait_for_function("document.getElementById('camera').naturalWidth > 0", timeout=15_000)
+    # Polled from here, not with page.wait_for_function: that polls by evaluating the string inside the
+    # page, which the page's own Content Security Policy (script-src 'self', no eval) rightly refuses
+    # whenever the first frame has not arrived at the first look.
+    deadline = time.monotonic() + 15
+    while page.evaluate("document.getElementById('camera').naturalWidth") == 0:
+        assert time.monotonic() < deadline, "the live page never showed a camera frame"
+        page.wait_for_timeout(100)
     assert page.evaluate("document.getElementById('camera').naturalWidth") == 640
     assert page.request.get(url + "api/state").json()["live_viewers"] == 1
     page.screenshot(path=str(shots / "04-live.png"), full_page=True)
