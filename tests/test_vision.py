@@ -492,3 +492,19 @@ def test_a_bump_on_the_buttocks_does_not_move_the_hip(wall_side):
     fixed = measure_silhouette(bumped, wall_side, H, buttock_open=0.05)
     assert abs(fixed.trunk_inclination_deg - plain.trunk_inclination_deg) < 1.0
     assert abs(fixed.hip[0] - plain.hip[0]) < 2.0 and abs(fixed.hip[1] - plain.hip[1]) < 2.0
+
+
+def test_heel_lift_is_believed_only_from_the_background_models_own_outline():
+    # The learned mask's foot outline is as soft as the heel-lift line itself; the union of the two
+    # masks (what AutoSegmenter hands over mid-set) contains that soft outline too, and reporting heel
+    # lift from it at full confidence turned good reps into heel_lift when a set moved to it.
+    from device.vision.estimator import EstimatorParams, heel_conf_factor
+    from device.vision.segmentation import FUSED, PARTIAL
+
+    from device.config import ThresholdsConfig
+
+    p = EstimatorParams()
+    assert heel_conf_factor("background", p) == 1.0
+    for backend in ("selfie", PARTIAL, FUSED):
+        # Below the engine's default min_conf even at full mask confidence: the heel reads unseen.
+        assert heel_conf_factor(backend, p) == p.heel_conf_learned < ThresholdsConfig().min_conf

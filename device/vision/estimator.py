@@ -22,7 +22,7 @@ import numpy as np
 
 from device.core.types import PostureSample
 from device.io.frames import Frame
-from device.vision.segmentation import PARTIAL, Segmenter, SegmenterState, make_segmenter
+from device.vision.segmentation import FUSED, PARTIAL, Segmenter, SegmenterState, make_segmenter
 from device.vision.silhouette import BodyModel, SilhouetteMeasures, facing_score, measure_silhouette, shift_measures
 from device.vision.tracking import PersonTrack, StandingReference, opposite
 
@@ -462,6 +462,17 @@ def _without_thin_attachments(crop: np.ndarray, H: float, frac: float, min_area:
     return opened
 
 
+def heel_conf_factor(backend: str, params: EstimatorParams) -> float:
+    """How far heel lift measured on ``backend``'s mask is believed.
+
+    The learned mask comes from a 256 px model upsampled: its foot outline is a few pixels soft,
+    the size of the 0.012 H heel-lift line itself. Any mask that contains it -- the learned mask
+    alone, the background model patched with it, or the union of the two -- reports heel lift at
+    low confidence (an unseen heel fails no rep); only the background model's own outline is sharp.
+    """
+    return params.heel_conf_learned if backend in ("selfie", PARTIAL, FUSED) else 1.0
+
+
 class PostureEstimator:
     """Turns a side-view camera's frames into :class:`PostureSample` s.
 
@@ -735,10 +746,7 @@ class PostureEstimator:
                 self.track.heel.add(m.heel_rise)
             ref = self.track.heel.value
             if ref is not None:
-                # The learned mask comes from a 256 px model upsampled: its foot outline
-                # is a few pixels soft, the size of the 0.012 H heel-lift line itself.
-                # Report heel lift from it as low-confidence (unseen fails no rep).
-                coarse = self.params.heel_conf_learned if state.backend in ("selfie", PARTIAL) else 1.0
+                coarse = heel_conf_factor(state.backend, self.params)
                 sample.update(heel_lift=max(0.0, m.heel_rise - ref), heel_conf=m.conf_heel * k * coarse)
         return PostureSample(**sample)
 
