@@ -204,22 +204,24 @@ def _words(verdict: str) -> str:
     return VERDICT_WORDS.get(verdict, verdict.replace("_", " "))
 
 
-def _summary(reps, target: Optional[int], unseen: Optional[str] = None) -> list[str]:
+def _summary(reps, target: Optional[int], unseen: Optional[str] = None, thresholds=None) -> list[str]:
     """A short plain-language summary of a set of reps (``target`` None: no set target applies;
-    ``unseen``: why the camera could not judge the unchecked reps, said instead of the station's cue)."""
-    from .messages import CUES
+    ``unseen``: why the camera could not judge the unchecked reps, said instead of the station's cue;
+    ``thresholds``: the station's, so each rep's cue is the one it spoke, :func:`device.messages.rep_cue`)."""
+    from .messages import rep_cue
 
     counted = sum(1 for r in reps if r.counted)
     of_target = f" (target {target})" if target is not None else ""
     out = [f"{counted} good rep{'s' * (counted != 1)} counted out of {len(reps)}{of_target}."]
-    missed: dict[str, int] = {}
+    missed: dict[tuple[str, str], int] = {}
     for r in reps:
         if not r.counted:
-            missed[r.verdict.value] = missed.get(r.verdict.value, 0) + 1
+            key = (r.verdict.value, rep_cue(r, thresholds) or "")
+            missed[key] = missed.get(key, 0) + 1
     if missed:
         out.append("Not counted: " + "; ".join(
             f"{n} not judged, back not seen: {unseen}" if v == "unchecked" and unseen else
-            f"{n} {_words(v)} (cue: \"{CUES.get(v, '')}\")" for v, n in missed.items()) + ".")
+            f"{n} {_words(v)} (cue: \"{cue}\")" for (v, cue), n in missed.items()) + ".")
     return out
 
 
@@ -291,7 +293,7 @@ def _cmd_simulate(args, cfg: Config) -> int:
         print(json.dumps(res.to_dict(), indent=2))
         return 0 if c.exact else 1
     print()
-    for line in _summary(res.reps, cfg.station.target_reps):
+    for line in _summary(res.reps, cfg.station.target_reps, thresholds=cfg.thresholds):
         print(line)
     if c.exact:
         print("The station judged every rep as the synthetic athlete really did it.")
@@ -363,7 +365,8 @@ def _cmd_analyze(args, cfg: Config) -> int:
         return 0
     reps = [Rep(index=d["index"], start_s=d["start_s"], bottom_s=d["bottom_s"], end_s=d["end_s"],
                 contact=d["contact"], verdict=Verdict(d["verdict"]),
-                trunk_inclination_deg=d["trunk_inclination_deg"], rounding_deg=d["rounding_deg"])
+                trunk_inclination_deg=d["trunk_inclination_deg"], rounding_deg=d["rounding_deg"],
+                seen_fraction=d.get("seen_fraction", 1.0))
             for d in rep["reps"]]
     contact = ("hip contact from the station's sensor" if rep["contact_known"]
                else "video only: hip contact unknown, so 'hips did not reach the wall' is never judged")
@@ -373,11 +376,11 @@ def _cmd_analyze(args, cfg: Config) -> int:
         print(f"({rep['frames']} frames at {rep['fps']:g} fps, estimator {rep.get('estimator')})")
         print(report_text(reps))
     else:
-        from .messages import CUES
+        from .messages import rep_cue
 
         for r, d in zip(reps, rep["reps"]):
             how = "counted" if r.counted else \
-                f"not counted: {_words(r.verdict.value)} (cue: \"{CUES.get(r.verdict.value)}\")"
+                f"not counted: {_words(r.verdict.value)} (cue: \"{rep_cue(r, cfg.thresholds)}\")"
             if d.get("unseen_reason"):  # a video: why the camera could not judge it says more than a cue
                 how = f"not judged: back not seen: {d['unseen_reason']}"
             print(f"  rep {r.index} at {r.start_s:.1f} s: {how}{_rep_measures(d)}")

@@ -206,3 +206,24 @@ def test_a_rounding_just_below_zero_never_reads_minus_zero():
 
     line = rep_line(Rep(1, 0.0, 1.0, 2.0, True, Verdict.GOOD, trunk_inclination_deg=41.0, rounding_deg=-0.3))
     assert "-0" not in line and "rounding   0°" in line
+
+
+def test_the_text_summary_names_each_reps_own_cue_with_the_stations_thresholds():
+    # The summary a gym owner reads after `simulate` says what the speaker said: a rep whose trunk
+    # hinged but whose back was not seen gets the hint about the top, not "step into view".
+    from device.__main__ import _summary
+    from device.config import ThresholdsConfig
+    from device.core.types import Rep, Verdict
+    from device.messages import BACK_UNSEEN_HINT, CUES
+
+    def rep(i, trunk, seen):
+        return Rep(index=i, start_s=i, bottom_s=i + 0.5, end_s=i + 1, contact=True, verdict=Verdict.UNCHECKED,
+                   trunk_inclination_deg=trunk, seen_fraction=seen)
+
+    reps = [rep(1, 45.0, 0.2), rep(2, 45.0, 0.2), rep(3, None, 0.0)]
+    text = " ".join(_summary(reps, 10, thresholds=ThresholdsConfig()))
+    assert f'2 not seen by the camera (cue: "{BACK_UNSEEN_HINT}")' in text
+    assert f'1 not seen by the camera (cue: "{CUES["unchecked"]}")' in text
+    # The station's own thresholds decide: with a hinge threshold above 45 deg, neither rep is a back-unseen case.
+    strict = ThresholdsConfig(hinge_min_deg=50)
+    assert BACK_UNSEEN_HINT not in " ".join(_summary(reps, 10, thresholds=strict))
