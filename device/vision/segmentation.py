@@ -517,12 +517,17 @@ class BackgroundModel:
         self._learn(self._small, keep, boost=3.0 if self.ready else 1.0)
 
 
-def _paste(prob: np.ndarray, sub: np.ndarray, box: tuple[int, int, int, int]) -> None:
-    """Write ``sub``, the probability over the part of ``box`` (x0, y0, x1, y1, may reach beyond the
-    frame) inside the frame, into the frame-sized ``prob`` there."""
+def _in_frame(box: tuple[int, int, int, int], w: int, h: int) -> tuple[int, int, int, int]:
+    """The part of ``box`` (x0, y0, x1, y1, may reach beyond the frame) inside a ``w`` x ``h`` frame."""
     x0, y0, x1, y1 = box
-    h, w = prob.shape[:2]
-    prob[max(y0, 0) : min(y1, h), max(x0, 0) : min(x1, w)] = sub
+    return max(x0, 0), max(y0, 0), min(x1, w), min(y1, h)
+
+
+def _paste(prob: np.ndarray, sub: np.ndarray, box: tuple[int, int, int, int]) -> None:
+    """Write ``sub``, the probability over the part of ``box`` inside the frame, into the frame-sized
+    ``prob`` there."""
+    x0, y0, x1, y1 = _in_frame(box, prob.shape[1], prob.shape[0])
+    prob[y0:y1, x0:x1] = sub
 
 
 def _square(box: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
@@ -652,8 +657,7 @@ class SelfieSegmenter:
         reaches beyond the frame (a square kept whole by :meth:`_frame_box`) is padded back to its
         square with the frame's edge pixels repeated."""
         x0, y0, x1, y1 = box
-        h, w = image.shape[:2]
-        cx0, cy0, cx1, cy1 = max(x0, 0), max(y0, 0), min(x1, w), min(y1, h)
+        cx0, cy0, cx1, cy1 = _in_frame(box, image.shape[1], image.shape[0])
         crop = image[cy0:cy1, cx0:cx1]
         if (cx0, cy0, cx1, cy1) == (x0, y0, x1, y1):
             return self._infer(np.ascontiguousarray(crop))
@@ -670,12 +674,11 @@ class SelfieSegmenter:
         little larger (`yaw` seed 0, cut by 11 %: the check's IoU with the background model fell from
         0.87 to 0.81-0.84, the set was handed to the fused mask mid-rep, and its feet read heel lift).
         The limit lies between those two (the largest cut seen harmless, the smallest seen harmful)."""
-        x0, y0, x1, y1 = box
-        side = max(x1 - x0, y1 - y0)
-        cx0, cy0, cx1, cy1 = max(x0, 0), max(y0, 0), min(x1, w), min(y1, h)
-        if max(side - (cx1 - cx0), side - (cy1 - cy0)) > self.crop_cut_max * side:
+        side = _box_side(box)
+        cut = _in_frame(box, w, h)
+        if max(side - (cut[2] - cut[0]), side - (cut[3] - cut[1])) > self.crop_cut_max * side:
             return box
-        return cx0, cy0, cx1, cy1
+        return cut
 
     def _segmentation(self, prob: np.ndarray) -> Segmentation:
         """The mask of a probability map (kept as ``last_prob``)."""
