@@ -92,7 +92,10 @@ def test_everything_wired_passes_and_drives_every_pin(factory, tmp_path):
     sensor = line_for(lines, "HC-SR04")
     assert sensor.startswith("PASS")
     d = float(sensor.split("reads ")[1].split(" m")[0])
-    assert d == pytest.approx(0.30, abs=0.06)
+    # gpiozero's mock echo is a thread that sleeps for the echo time: on a loaded machine it
+    # wakes late, so a reading can only come out long (0.68 m was seen at a load average of 10),
+    # never short. The reading must be the sensor's, in metres, under its 1 m range.
+    assert 0.24 <= d < 1.0, sensor
     assert lines[-1].startswith("SELF-TEST OK")
     # Every output is left off.
     assert all(factory.pin(p).state in (False, 0) for p in pins)
