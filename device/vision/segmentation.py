@@ -128,8 +128,10 @@ class Segmenter(Protocol):
 
     name: str
 
-    def segment(self, image: np.ndarray) -> Optional[Segmentation]:
-        """Mask of the people in ``image`` (HxWx3 BGR uint8), None if not ready."""
+    def segment(self, image: np.ndarray, within: Optional[tuple[int, int, int, int]] = None) -> Optional[Segmentation]:
+        """Mask of the people in ``image`` (HxWx3 BGR uint8), None if not ready. ``within``: an
+        (x0, y0, x1, y1) box the caller knows holds every person in view; a backend may use it to
+        work on less of the frame (:class:`SelfieSegmenter` does) or ignore it."""
         ...
 
     @property
@@ -1027,7 +1029,7 @@ class AutoSegmenter:
         self.last_miss = np.count_nonzero(core & ~b) / n_core if n_core else 0.0
         return iou >= self.trust_iou or (iou >= self.min_iou and self.last_miss <= self.max_miss)
 
-    def segment(self, image: np.ndarray) -> Optional[Segmentation]:
+    def segment(self, image: np.ndarray, within: Optional[tuple[int, int, int, int]] = None) -> Optional[Segmentation]:
         self._n += 1
         if self.learned is None:
             seg = self.background.segment(image)
@@ -1076,11 +1078,8 @@ class AutoSegmenter:
             return ref
         self._changed = 0
         if seg is not None and self._n % self.check_every == 0:
-            if isinstance(self.learned, SelfieSegmenter):
-                x, y, w, h = cv2.boundingRect(seg.mask)
-                ref = self.learned.segment(image, within=(x, y, x + w, y + h) if w else None)
-            else:
-                ref = self.learned.segment(image)
+            x, y, w, h = cv2.boundingRect(seg.mask)
+            ref = self.learned.segment(image, within=(x, y, x + w, y + h) if w else None)
             if ref is not None and self._agree(ref, seg) is False:
                 # Which one is wrong? A mask that misses part of the person (the usual
                 # failure of both: clothing like the wall for the background model, a
@@ -1180,7 +1179,7 @@ class _BackgroundOnly:
     def __init__(self) -> None:
         self.background = BackgroundModel()
 
-    def segment(self, image: np.ndarray) -> Optional[Segmentation]:
+    def segment(self, image: np.ndarray, within: Optional[tuple[int, int, int, int]] = None) -> Optional[Segmentation]:
         seg = self.background.segment(image)
         if seg is None:
             self.background.learn(image)
