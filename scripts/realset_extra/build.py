@@ -17,6 +17,10 @@ ULI = ("Ulisses-coach/kbtrainer", "ac48a5607f5c46deac2ab5e209073a37bdb20bb4")
 RNHRN = ("rnhrn/exercises", "0f72d2491f9c9617b7640fdf4fe59fe6eb88c15c")
 JRP = ("jrplatin/FormFit", "5deb48aff5d759dc09e326c6cc1ce3ef04fb5afe")
 JURIS = ("Jurisimo00/gym_tracker", "a8c5c426c434f1f079b5f70fb478379dda3c498a")
+# added 2026-12-01 (rounded backs): clips the dev set does not use from two repositories it already uses
+BICH = ("BichraiX/AI-Deadlift-Analysis", "dac7bda980f84e73a7243a021d07404eca9c5b6d")
+BICH_TOP = ("BichraiX/AI-Deadlift-Analysis", "be4377a145257f5752b236f5e5c5c66987d70b11")
+RFN = ("RFN-Dev-Git/AI-GYM", "9af551f5aaa2f568ebfba87fe46b9a5a1a3f18ce")
 
 # local name: (repo, commit, path, blob sha)
 CLIPS = {
@@ -40,6 +44,21 @@ CLIPS = {
     # side-view squats from two repositories the dev set also uses (their deadlift clips)
     "jrp_back_squat.mp4": (*JRP, "squat.mp4", "3bfe674a096d6c9cf593da6ea6fc1b196f70aeb6"),
     "juris_bodyweight_squat.mp4": (*JURIS, "squat.mp4", "5666bddde8b3bb7fb0d6573b9cd04ca010a95a29"),
+    # added 2026-12-01: barbell deadlifts with rounded backs and the same lifters' neutral pulls
+    # (BichraiX's dataset/Adam/bad and good folders; the dev set uses other files of that repository)
+    "bichx_bad009.mp4": (*BICH, "dataset/Adam/bad/bad009.mp4", "9f12fb05a4de3da4d81fd07716a9fb6954220b46"),
+    "bichx_good015.mp4": (*BICH, "dataset/Adam/good/good015.mp4", "c2c758be6e8730de929a3027e4dd92f71cf016d1"),
+    "bichx_bad005.mp4": (*BICH, "dataset/Adam/bad/bad005.mp4", "405bf41a08026c0aa266c767fa215c4f5bf20260"),
+    "bichx_bad006.mp4": (*BICH, "dataset/Adam/bad/bad006.mp4", "078b40873afb0135a9b055e4fa37237ed63a4005"),
+    "bichx_good004.mp4": (*BICH, "dataset/Adam/good/good004.mp4", "c95eab3df6e07e836bb12aa7ed24f9384949f8e0"),
+    "bichx_bad010.mp4": (*BICH, "dataset/Adam/bad/bad010.mp4", "228757c363b58d57d67df46d5a85651cb3b98d2a"),
+    "bichx_bad011.mp4": (*BICH, "dataset/Adam/bad/bad011.mp4", "6c1e01eff786dba729cfdd7a7da425eff11babd2"),
+    "bichx_bad012.mp4": (*BICH, "dataset/Adam/bad/bad012.mp4", "b21374b423893398323bfa1575fe007ef5b24c34"),
+    "bichx_bad013.mp4": (*BICH, "dataset/Adam/bad/bad013.mp4", "a92f4004c1bc08b3ca181dab0e7bc93c76e9760a"),
+    "bichx_good018.mp4": (*BICH, "dataset/Adam/good/good018.mp4", "292656d1e808371309340eadb63cbe07f2d2ce14"),
+    "bichx_bad014.mp4": (*BICH, "dataset/Adam/bad/bad014.mp4", "4496609d9f3036271ad7747356aae09b78795eae"),
+    "bichx_example6.mp4": (*BICH_TOP, "dataset/example_6_good.mp4", "220e997cd780ec45af911e8040493530718eb412"),
+    "rfn_deadlift_wrong_right.mp4": (*RFN, "Deadlift.mp4", "4994d330cbe4a1fb22392727fa92a9742b164c0d"),
 }
 
 
