@@ -442,7 +442,8 @@ def back_edge(mask: np.ndarray, hip: np.ndarray, shoulder: np.ndarray, facing: s
     crossing of the mask. Returns (points Nx2 or None, reason when None).
     ``mask_scale``: (x, y) size of the mask over the frame's when the pose model was
     given a shrunk frame; points, steps and depths stay in the frame's pixels and only
-    the mask's sampling is mapped (pixel centre to pixel centre, as ``cv2.resize``).
+    the mask's sampling is mapped (by the scale alone: the landmarks are the model's
+    normalized ones times the frame's size, and its mask is warped with the same convention).
     """
     v = shoulder - hip
     L = float(np.linalg.norm(v))
@@ -459,7 +460,7 @@ def back_edge(mask: np.ndarray, hip: np.ndarray, shoulder: np.ndarray, facing: s
     P = base[:, None, :] + ks[None, :, None] * back[None, None, :]
     mx, my = P[..., 0], P[..., 1]
     if mask_scale is not None:
-        mx, my = (mx + 0.5) * mask_scale[0] - 0.5, (my + 0.5) * mask_scale[1] - 0.5
+        mx, my = mx * mask_scale[0], my * mask_scale[1]
     vals = cv2.remap(mask.astype(np.float32, copy=False), mx.astype(np.float32), my.astype(np.float32),
                      cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0.0)
     inside = vals >= 0.5
