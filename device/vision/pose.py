@@ -442,8 +442,9 @@ def back_edge(mask: np.ndarray, hip: np.ndarray, shoulder: np.ndarray, facing: s
     crossing of the mask. Returns (points Nx2 or None, reason when None).
     ``mask_scale``: (x, y) size of the mask over the frame's when the pose model was
     given a shrunk frame; points, steps and depths stay in the frame's pixels and only
-    the mask's sampling is mapped (by the scale alone: the landmarks are the model's
-    normalized ones times the frame's size, and its mask is warped with the same convention).
+    the mask's sampling is mapped, by the scale alone, as the landmarks are the model's
+    normalized ones times the frame's size (a scene made of 2x2 pixels then reads as its
+    half-size original: ``tests/test_pose.py``).
     """
     v = shoulder - hip
     L = float(np.linalg.norm(v))
