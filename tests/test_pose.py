@@ -332,3 +332,83 @@ def test_a_video_whose_back_cannot_be_judged_says_why(tmp_path, capsys) -> None:
     out = capsys.readouterr().out
     assert "rep 1 at" in out and "not judged: back not seen: the person is too small in the picture" in out
     assert "film from closer" in out and "step into view" not in out
+
+
+# ---------------------------------------------------------------- a big frame, shrunk for the model
+
+
+class _SizeNoting:
+    """The real pose model, noting every image it is given (to see what it was shown)."""
+
+    def __init__(self) -> None:
+        from device.vision.pose import make_pose_model
+
+        self.model, self.seen = make_pose_model(), []
+
+    def process(self, rgb: np.ndarray):
+        self.seen.append(rgb.copy())
+        return self.model.process(rgb)
+
+    def close(self) -> None:
+        self.model.close()
+
+
+def _run_frames(frames: list) -> tuple[list, _SizeNoting, PoseGuidedEstimator]:
+    model = _SizeNoting()
+    est = PoseGuidedEstimator(wall_side="left", smooth=False, model=model)
+    samples, dbgs = [], []
+    for i, img in enumerate(frames):
+        samples.append(est.process(Frame(i, i / 10, img)))
+        dbgs.append(est.last_debug)
+    return list(zip(samples, dbgs)), model, est
+
+
+@needs_mediapipe
+def test_a_frame_above_the_cap_is_shrunk_for_the_model_and_measured_in_its_own_pixels() -> None:
+    # The same scene at the cap (960x540) and at 1920x1080 (each pixel made 2x2, so the
+    # shrunk frame is exactly the small one): the model must see the same pixels, and
+    # every measure must come out in the big frame's pixels (twice the small ones' where
+    # they are lengths or points, the same where they are angles).
+    assert PoseModelParams().model_max_side == 960
+    sc = get_scenario("clean", 3, width=960, height=540, fps=10, n_reps=1, kinds=["rounded"], wall_side="left",
+                      camera_noise=False)
+    rep = sc.reps[0]
+    times = [t for t in sc.frame_times() if t < rep.start_s and sc.truth_at(t).phase == "standing"][-6:]
+    times += [t for t in sc.frame_times() if rep.start_s <= t <= rep.end_s and sc.truth_at(t).phase != "standing"][:8]
+    smalls = [sc.render(t) for t in times]
+    bigs = [np.repeat(np.repeat(f, 2, axis=0), 2, axis=1) for f in smalls]
+    small, m_small, e_small = _run_frames(smalls)
+    big, m_big, e_big = _run_frames(bigs)
+    e_small.close()
+    e_big.close()
+    # At the cap the model gets the frame itself; above it, the frame shrunk to the cap.
+    assert all(np.array_equal(seen, f[..., ::-1]) for seen, f in zip(m_small.seen, smalls))
+    assert all(np.array_equal(seen, f[..., ::-1]) for seen, f in zip(m_big.seen, smalls))
+    bends = []
+    for (a, da), (b, db) in zip(small, big):
+        assert (a.trunk_inclination_deg is None) == (b.trunk_inclination_deg is None)
+        if a.trunk_inclination_deg is not None:
+            assert abs(a.trunk_inclination_deg - b.trunk_inclination_deg) < 1.0
+        ma, mb = da.measures, db.measures
+        if ma is None:
+            continue
+        assert np.allclose(2 * np.array(ma.hip), mb.hip, atol=1.5) and np.allclose(2 * np.array(ma.knee), mb.knee, atol=1.5)
+        assert abs(mb.height_px - 2 * ma.height_px) < 3.0
+        assert (a.back_bend_deg is None) == (b.back_bend_deg is None), (da.back_unseen, db.back_unseen)
+        if a.back_bend_deg is not None:
+            bends.append((a.back_bend_deg, b.back_bend_deg))
+            # The back edge: points on the big frame's person, where the small ones are.
+            # (the cut below a hood may keep a ray more or less: the same rays, sampled 0.5 px apart in either frame)
+            n = min(len(ma.back_segment), len(mb.back_segment))
+            assert n >= 0.9 * max(len(ma.back_segment), len(mb.back_segment))
+            assert np.abs(mb.back_segment[:n] - 2 * ma.back_segment[:n]).max() < 3.0
+    assert len(bends) >= len(times) - 4
+    assert max(abs(a - b) for a, b in bends) < 1.5, bends
+    assert max(b for _, b in bends) > 15.0  # the rounded rep was measured (its bend grows)
+    # The overlay draws the person's outline on the big frame: at its size, where the small one is.
+    da, db = small[-1][1], big[-1][1]
+    pm_small, pm_big = da.people_mask, db.people_mask
+    assert pm_big.shape == bigs[-1].shape[:2]
+    up = np.repeat(np.repeat(pm_small > 0, 2, axis=0), 2, axis=1)
+    assert np.mean(up != (pm_big > 0)) < 0.002
+    assert np.allclose(np.array(db.person.bbox), 2 * np.array(da.person.bbox), atol=4)

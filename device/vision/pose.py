@@ -396,6 +396,18 @@ class PoseModelParams:
     heel_ref_min: int = 5  # ... known from this many
     switch_jump: float = 0.35  # the hips jump more than this (of stature) within ``switch_within_s``:
     switch_within_s: float = 0.25  # the model now follows another person
+    # -- what the pose model is given
+    # A frame whose longer side is above this is shrunk to it (bilinear) before
+    # ``Pose.process``; 0 never shrinks. The landmark model sees a 256x256 crop of the
+    # person and the mask is that model's low-resolution output warped back up to the
+    # input's size, so a 1080p frame only costs more: copying it into the graph, cropping
+    # from it, a 1920x1080 float mask. Measured on one core (1080p phone clips, CPU of
+    # resize + cvtColor + process a frame): 34-37 ms unscaled, 22-26 ms at 960x540 (the
+    # 2x shrink 0.7 ms), 27-30 ms at 1280 (bilinear) and 21-25 ms at 640. Landmarks are
+    # normalized and the back edge is sampled from the small mask at the full frame's
+    # coordinates, so every measure stays in the frame's own pixels (README, "Memory
+    # and speed of the vision", round 8).
+    model_max_side: int = 960
 
 
 def _angle_deg(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> float:
@@ -419,7 +431,8 @@ def _stature_from_segments(xy: np.ndarray, hip_i: int, knee_i: int, ankle_i: int
 
 
 def back_edge(mask: np.ndarray, hip: np.ndarray, shoulder: np.ndarray, facing: str,
-              p: PoseModelParams = PoseModelParams()) -> tuple[Optional[np.ndarray], str]:
+              p: PoseModelParams = PoseModelParams(),
+              mask_scale: Optional[tuple[float, float]] = None) -> tuple[Optional[np.ndarray], str]:
     """Back-edge points of a person mask between the lumbar region and the upper back.
 
     ``mask``: float person probability (0..1), HxW. ``hip``/``shoulder``: the trunk
@@ -427,6 +440,11 @@ def back_edge(mask: np.ndarray, hip: np.ndarray, shoulder: np.ndarray, facing: s
     way). Rays start on the axis at ``lumbar_frac..upper_frac`` of the trunk and
     go backwards, perpendicular to the axis; each ends at the sub-pixel 0.5
     crossing of the mask. Returns (points Nx2 or None, reason when None).
+    ``mask_scale``: (x, y) size of the mask over the frame's when the pose model was
+    given a shrunk frame; points, steps and depths stay in the frame's pixels and only
+    the mask's sampling is mapped, by the scale alone, as the landmarks are the model's
+    normalized ones times the frame's size (a scene made of 2x2 pixels then reads as its
+    half-size original: ``tests/test_pose.py``).
     """
     v = shoulder - hip
     L = float(np.linalg.norm(v))
@@ -441,7 +459,10 @@ def back_edge(mask: np.ndarray, hip: np.ndarray, shoulder: np.ndarray, facing: s
     ks = np.arange(0.0, p.max_depth * L + step, step)
     base = hip[None, :] + (us * L)[:, None] * a[None, :]
     P = base[:, None, :] + ks[None, :, None] * back[None, None, :]
-    vals = cv2.remap(mask.astype(np.float32, copy=False), P[..., 0].astype(np.float32), P[..., 1].astype(np.float32),
+    mx, my = P[..., 0], P[..., 1]
+    if mask_scale is not None:
+        mx, my = mx * mask_scale[0], my * mask_scale[1]
+    vals = cv2.remap(mask.astype(np.float32, copy=False), mx.astype(np.float32), my.astype(np.float32),
                      cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0.0)
     inside = vals >= 0.5
     if not inside[:, 0].all():
@@ -536,14 +557,19 @@ class _PoseDebug(PostureDebug):
     _prob: Optional[np.ndarray] = None
     _people_mask: Optional[np.ndarray] = None
 
-    def person_from(self, prob: np.ndarray, xy: np.ndarray) -> None:
-        self._people_mask, self._prob = None, prob
+    _frame_size: Optional[tuple[int, int]] = None  # (w, h) of the frame when the model saw it shrunk
+
+    def person_from(self, prob: np.ndarray, xy: np.ndarray, frame_size: Optional[tuple[int, int]] = None) -> None:
+        self._people_mask, self._prob, self._frame_size = None, prob, frame_size
         self._person, self._blob_src = None, (prob, xy)
 
     @property  # type: ignore[override]
     def people_mask(self) -> Optional[np.ndarray]:
         if self._prob is not None:
-            self._people_mask = cv2.compare(self._prob, 0.5, cv2.CMP_GT)  # 255 above 0.5: one pass, uint8
+            prob = self._prob
+            if self._frame_size is not None:  # drawn on the frame: back to its size
+                prob = cv2.resize(prob, self._frame_size, interpolation=cv2.INTER_LINEAR)
+            self._people_mask = cv2.compare(prob, 0.5, cv2.CMP_GT)  # 255 above 0.5: one pass, uint8
             self._prob = None
         return self._people_mask
 
@@ -587,6 +613,7 @@ class _FrameView:
     meas: SilhouetteMeasures
     dbg: PostureDebug
     sample: dict
+    mask_scale: Optional[tuple[float, float]] = None  # the mask's size over the frame's (None: the same)
 
 
 class PoseGuidedEstimator:
@@ -703,6 +730,19 @@ class PoseGuidedEstimator:
 
     # -- main ----------------------------------------------------------------
 
+    def _model_input(self, img: np.ndarray) -> tuple[np.ndarray, Optional[tuple[float, float]]]:
+        """The frame the pose model is given: ``img`` itself, or shrunk so that its longer
+        side is ``model_max_side`` (with the mask's (x, y) scale over the frame's)."""
+        cap = self.params.model_max_side
+        Hf, Wf = img.shape[:2]
+        if cap <= 0 or max(Hf, Wf) <= cap:
+            return img, None
+        k = cap / max(Hf, Wf)
+        Ws, Hs = max(1, round(Wf * k)), max(1, round(Hf * k))
+        # Bilinear: at 2x (1080p to 960x540) the same pixels as an area average, and at
+        # any factor a fraction of its cost (a 1.5x area shrink of 1080p: 8 ms).
+        return cv2.resize(img, (Ws, Hs), interpolation=cv2.INTER_LINEAR), (Ws / Wf, Hs / Hf)
+
     def process(self, frame: Frame) -> PostureSample:
         """Measure one frame. Unseen measures are None with confidence 0."""
         img = frame.image
@@ -720,7 +760,8 @@ class PoseGuidedEstimator:
             self._reset_person()
             self._last_t = t
         Hf, Wf = img.shape[:2]
-        rgb = cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
+        model_img, mask_scale = self._model_input(img)
+        rgb = cv2.cvtColor(model_img, cv2.COLOR_BGR2RGB)
         if self._quiet_left > 0:
             with _quiet_stderr():
                 res = self._model.process(rgb)
@@ -746,7 +787,7 @@ class PoseGuidedEstimator:
         prob = res.segmentation_mask
         if prob is not None:
             # The people mask and the person's own blob: only drawn, so made when asked for.
-            dbg.person_from(prob, xy)
+            dbg.person_from(prob, xy, None if mask_scale is None else (Wf, Hf))
 
         hip = 0.5 * (xy[L_HIP] + xy[R_HIP])
         sho = 0.5 * (xy[L_SHOULDER] + xy[R_SHOULDER])
@@ -852,7 +893,7 @@ class PoseGuidedEstimator:
             return PostureSample(**sample)
         fr = _FrameView(t=t, xy=xy, vis=vis, hip=hip, sho=sho, H=H, Wf=Wf, Hf=Hf, whole=whole, still=still,
                         sure=sure, facing=facing, sgn=1.0 if facing == "right" else -1.0, trunk_vis=trunk_vis,
-                        near=(HIP, KNEE, ANK, HEEL, FOOT), meas=meas, dbg=dbg, sample=sample)
+                        near=(HIP, KNEE, ANK, HEEL, FOOT), meas=meas, dbg=dbg, sample=sample, mask_scale=mask_scale)
         self._measure_trunk_and_back(fr, prob)
         if whole:
             legs_ok = self._measure_knee(fr)
@@ -876,7 +917,7 @@ class PoseGuidedEstimator:
             incl, src = incl_lm, "landmarks"
             bend, bconf, why, back_dir = None, 0.0, "no person mask", None
             if prob is not None:
-                bend, bconf, why, back_dir = self._back(prob, hip, sho, facing, L, meas)
+                bend, bconf, why, back_dir = self._back(prob, hip, sho, facing, L, meas, fr.mask_scale)
             # Quiet upright frames (standing still, trunk within 20 deg of vertical and not
             # turning over the last 0.6 s) teach this person's references. Stillness is
             # judged on the back edge's direction when there is one: the mask's edge does
@@ -991,14 +1032,15 @@ class PoseGuidedEstimator:
                 meas.conf_heel = hconf
 
     def _back(self, prob: np.ndarray, hip: np.ndarray, sho: np.ndarray, facing: str, L: float,
-              meas: SilhouetteMeasures) -> tuple[Optional[float], float, str, Optional[np.ndarray]]:
+              meas: SilhouetteMeasures, mask_scale: Optional[tuple[float, float]] = None,
+              ) -> tuple[Optional[float], float, str, Optional[np.ndarray]]:
         """(back bend, its confidence before the trunk's, why not, unit direction of the back upward)."""
         P = self.params
         if L < P.min_trunk_px:
             return None, 0.0, "the person is too small in the picture to measure the back (film from closer)", None
         if self._shoulder_spread is not None and self._shoulder_spread > P.max_shoulder_spread:
             return None, 0.0, "camera sees the back obliquely (turn it to a side view)", None
-        pts, why = back_edge(prob, hip, sho, facing, P)
+        pts, why = back_edge(prob, hip, sho, facing, P, mask_scale)
         if pts is None:
             return None, 0.0, why, None
         edge, pts = pts, below_top_rise(pts, hip, sho, P)
