@@ -600,7 +600,13 @@ def _measure_left(
     # 0 = upright, positive = leaning forward (+x); back is to the left.
     res.trunk_inclination_deg = math.degrees(math.atan2(Sx - Jx, -(Sy - Jy)))
     res.conf_trunk = _size_conf(T, body.trunk_full_px)
-    measure_back(path, axis, H, body, res, soft=soft, image=image, edge_reach=edge_reach, mirrored=mirrored,
+    # The virtual dowel's window (sacrum_frac..neck_frac and the fit's ends) was chosen and checked with
+    # the hip of the fixed round, so the back is measured from that axis: the contact flat changes the
+    # trunk inclination, not where the back is read (moving the window too changed verdicts; README, round 8).
+    back_axis = axis
+    if flat is not None and (flat[1] != body.buttock_r * H or flat[0][1] != res.buttock[1]):
+        back_axis = trunk_axis(path, res.buttock, H, body) or axis
+    measure_back(path, back_axis, H, body, res, soft=soft, image=image, edge_reach=edge_reach, mirrored=mirrored,
                  edge_required=edge_required, min_contrast=min_contrast, edge_outermost=edge_outermost)
     _measure_legs(m, res, np.array([Jx, Jy]), body, has_row)
     return res
