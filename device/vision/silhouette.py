@@ -27,7 +27,7 @@ body proportions, not from a keypoint model:
   back. Rounding is that minus the person's own standing value (the engine's job).
 
 Every number is a field of the frozen :class:`BodyModel`; each measure is its own
-function (:func:`find_buttock`, :func:`back_path`, :func:`trunk_axis`,
+function (:func:`find_buttock`, :func:`back_path`, :func:`rear_flat`, :func:`trunk_axis`,
 :func:`measure_back`, and the legs), testable on one mask.
 """
 
