@@ -27,7 +27,7 @@ body proportions, not from a keypoint model:
   back. Rounding is that minus the person's own standing value (the engine's job).
 
 Every number is a field of the frozen :class:`BodyModel`; each measure is its own
-function (:func:`find_buttock`, :func:`back_path`, :func:`trunk_axis`,
+function (:func:`find_buttock`, :func:`back_path`, :func:`rear_flat`, :func:`trunk_axis`,
 :func:`measure_back`, and the legs), testable on one mask.
 """
 
@@ -62,6 +62,20 @@ class BodyModel:
     buttock_corner: float = 0.015  # a rearmost point this far below the buttock's round is a corner (of H)
     pelvis_back: float = 0.02
     pelvis_down: float = 0.02
+    # Hips against the wall: the round buttock is pressed flat there (a body cannot go through the wall,
+    # and a wall seen nearly edge-on hides what would be behind its plane), so the rearmost outline is a
+    # straight run at the wall and the round's centre lies nearer to it than buttock_r: a round of radius
+    # r cut by a line over a height L has its centre sqrt(r^2 - (L/2)^2) in front of the line
+    # (rear_flat). With the fixed r the hip sat up to 5 % of H too far forward and deep hinges read 10-13
+    # deg too upright (dev seeds 304, 309, 320; README, round 8). Points within ``flat_tol`` H (at least
+    # 0.75 px; the outline is smoothed over ~1.2 % H) of the rearmost x are on the flat.
+    contact_flat: bool = True
+    flat_tol: float = 0.004
+    # Standing, the rear of buttocks and thighs is one long gentle curve, flatter than the round (a long
+    # "flat" there is no contact): the flat counts from flat_from_deg of trunk inclination (the pelvis has
+    # tipped and the buttocks form the round), fully from flat_full_deg (the start of a hinge).
+    flat_from_deg: float = 15.0
+    flat_full_deg: float = 30.0
     trunk_len: float = 0.295  # hip joint to shoulder joint
     upper_depth: float = 0.067  # trunk axis in front of the upper-back surface (about half the chest depth)
     # The trunk axis is placed through the upper-back point this far up the trunk.
@@ -574,7 +588,8 @@ def _measure_left(
     res.back_path = path
     if len(path) < 10:
         return res
-    axis = trunk_axis(path, res.buttock, H, body)
+    flat = rear_flat(sc, res.buttock, H, body) if body.contact_flat else None
+    axis = trunk_axis(path, res.buttock, H, body, flat)
     if axis is None:
         return res
     (Jx, Jy), (ax, ay) = axis
@@ -585,7 +600,13 @@ def _measure_left(
     # 0 = upright, positive = leaning forward (+x); back is to the left.
     res.trunk_inclination_deg = math.degrees(math.atan2(Sx - Jx, -(Sy - Jy)))
     res.conf_trunk = _size_conf(T, body.trunk_full_px)
-    measure_back(path, axis, H, body, res, soft=soft, image=image, edge_reach=edge_reach, mirrored=mirrored,
+    # The virtual dowel's window (sacrum_frac..neck_frac and the fit's ends) was chosen and checked with
+    # the hip of the fixed round, so the back is measured from that axis: the contact flat changes the
+    # trunk inclination, not where the back is read (moving the window too changed verdicts; README, round 8).
+    back_axis = axis
+    if flat is not None and (flat[1] != body.buttock_r * H or flat[0][1] != res.buttock[1]):
+        back_axis = trunk_axis(path, res.buttock, H, body) or axis
+    measure_back(path, back_axis, H, body, res, soft=soft, image=image, edge_reach=edge_reach, mirrored=mirrored,
                  edge_required=edge_required, min_contrast=min_contrast, edge_outermost=edge_outermost)
     _measure_legs(m, res, np.array([Jx, Jy]), body, has_row)
     return res
@@ -706,21 +727,57 @@ def back_path(sc: np.ndarray, bi: int, H: float) -> np.ndarray:
     return path[: int(np.argmin(path[:, 1])) + 1]
 
 
-def trunk_axis(path: np.ndarray, buttock: tuple[float, float], H: float,
-               body: BodyModel) -> Optional[tuple[tuple[float, float], tuple[float, float]]]:
+def rear_flat(sc: np.ndarray, buttock: tuple[float, float], H: float,
+              body: BodyModel) -> tuple[tuple[float, float], float]:
+    """The straight run of the rear outline at the rearmost x around ``buttock`` (hips pressed against
+    the wall; see ``BodyModel.contact_flat``): (the buttock at the run's middle height, the distance of
+    the buttock round's centre in front of the run). Without a run longer than a round of ``buttock_r``
+    has within ``flat_tol`` of its rear, that is (``buttock``, ``buttock_r`` H)."""
+    r = body.buttock_r * H
+    tol = max(0.75, body.flat_tol * H)
+    Bx, By = float(buttock[0]), float(buttock[1])
+    on = (np.abs(sc[:, 1] - By) <= 1.5 * r) & (sc[:, 0] <= Bx + tol)
+    ys = np.sort(sc[on, 1])
+    if len(ys) < 2:
+        return (Bx, By), r
+    # The run of heights holding the buttock (the outline may touch the flat's x again elsewhere).
+    gaps = np.flatnonzero(np.diff(ys) > max(2.0, 0.01 * H))
+    starts = np.concatenate([[0], gaps + 1])
+    ends = np.concatenate([gaps, [len(ys) - 1]])
+    j = int(np.searchsorted(ys[ends], By))
+    j = min(j, len(starts) - 1)
+    y0, y1 = float(ys[starts[j]]), float(ys[ends[j]])
+    if not (y0 - 1.0 <= By <= y1 + 1.0):
+        return (Bx, By), r
+    half = min(0.5 * (y1 - y0), 0.95 * r)
+    # The points within tol of a round's rear span 2*sqrt(r^2 - (r - tol)^2): the + tol makes that r again.
+    d = min(math.sqrt(r * r - half * half) + tol, r)
+    return (Bx, 0.5 * (y0 + y1)), d
+
+
+def trunk_axis(path: np.ndarray, buttock: tuple[float, float], H: float, body: BodyModel,
+               flat: Optional[tuple[tuple[float, float], float]] = None,
+               ) -> Optional[tuple[tuple[float, float], tuple[float, float]]]:
     """Hip joint and the unit trunk axis (hip to shoulder) from the back path, or None if the
-    trunk runs out of the mask (cropped head and shoulders)."""
+    trunk runs out of the mask (cropped head and shoulders). ``flat``: :func:`rear_flat`'s answer, used
+    as the trunk inclines past ``body.flat_from_deg``."""
     T = body.trunk_len * H
     Bx, By = buttock
     px, py = path[:, 0], path[:, 1]
+    r = body.buttock_r * H
+    fade = max(body.flat_full_deg - body.flat_from_deg, 1e-6)
 
     def hip_from(ax_: float, ay_: float) -> tuple[float, float]:
         # Rearmost point of a round buttock = its centre minus r horizontally; the
         # centre sits behind/below the hip joint in the trunk frame, which turns
         # with the trunk: so the joint's offset from B depends on the axis.
         antx, anty = _rot2(ax_, ay_)
-        return (Bx + body.buttock_r * H + (body.pelvis_back * antx + body.pelvis_down * ax_) * H,
-                By + 0.0 + (body.pelvis_back * anty + body.pelvis_down * ay_) * H)
+        d, cy = r, By
+        if flat is not None:
+            w = min(max((math.degrees(math.atan2(ax_, -ay_)) - body.flat_from_deg) / fade, 0.0), 1.0)
+            d, cy = r + w * (flat[1] - r), By + w * (flat[0][1] - By)
+        return (Bx + d + (body.pelvis_back * antx + body.pelvis_down * ax_) * H,
+                cy + (body.pelvis_back * anty + body.pelvis_down * ay_) * H)
 
     # Initial axis: from B to the path point ~one trunk length away.
     dx, dy = px - Bx, py - By
