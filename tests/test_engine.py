@@ -426,3 +426,24 @@ def test_a_flicker_of_the_cameras_view_is_no_shallow_rep():
                PlanRep(contact=False)])
     eng, _ = run(s)
     assert verdicts(eng) == [Verdict.GOOD, Verdict.GOOD, Verdict.SHALLOW]
+
+
+@pytest.mark.parametrize("standing_bend, expected_baseline", [(50.0, 28.0), (24.0, 24.0), (5.0, 18.0)])
+def test_a_floored_reference_is_also_capped_at_floor_plus_threshold(standing_bend, expected_baseline):
+    """Where the estimator gives a population floor (phone videos: 18 deg), the person's own standing
+    reference counts between the floor and the floor plus the rounding threshold (10). A standing
+    back that reads 50 would itself be judged rounded (on real footage such readings came from a
+    lockout with a plate over the hips); taken as the reference it would hide a rep 15 deg rounder."""
+    streams = build([PlanRep(rounding=15), PlanRep()], baseline_bend=standing_bend)
+    eng, events = run(streams, rounding_floor_deg=18.0)
+    assert [e.back_bend_deg for e in events if isinstance(e, BaselineTaken)][0] == pytest.approx(expected_baseline, abs=0.5)
+    assert eng.reps[0].rounding_deg == pytest.approx(standing_bend + 15 - expected_baseline, abs=0.5)
+    if standing_bend == 50.0:
+        assert verdicts(eng) == [Verdict.ROUNDED, Verdict.ROUNDED]  # a back that reads 50 throughout is rounded
+
+
+def test_without_a_floor_the_reference_is_the_persons_own_however_round():
+    """The station (no floor): a person who stands with a rounder back is judged against it."""
+    eng, events = run(build([PlanRep(rounding=15), PlanRep()], baseline_bend=50.0))
+    assert [e.back_bend_deg for e in events if isinstance(e, BaselineTaken)][0] == pytest.approx(50.0, abs=0.5)
+    assert verdicts(eng) == [Verdict.ROUNDED, Verdict.GOOD]

@@ -177,7 +177,11 @@ class RepEngine:
         # standing; everyone else against this population figure, because a standing
         # back in an extended (lordotic) posture is no reference for the bottom of a
         # hinge (measured on real footage: README, "Rounding on real footage"). None: the
-        # standing baseline alone.
+        # standing baseline alone. With a floor, the reference is also capped at the floor plus
+        # the rounding threshold: a "standing" back that would itself be judged rounded against
+        # the population figure is no neutral reference either (on real footage such readings
+        # come from lockout frames with a plate over the hips, and a lifter who rounds often
+        # locks out rounded too); taken as it is, it would hide every rounded rep of the set.
         self.rounding_floor_deg = rounding_floor_deg
         self.th = config.thresholds
         self.checks = config.checks
@@ -573,13 +577,18 @@ class RepEngine:
         events.append(SetStarted(t, self.set_index))
         self._take_baseline(t, events)
 
+    @property
+    def rounding_ceiling_deg(self) -> Optional[float]:
+        """The highest standing reference a person gets where there is a floor (see ``__init__``)."""
+        return None if self.rounding_floor_deg is None else self.rounding_floor_deg + self.th.rounding_deg
+
     def _take_baseline(self, t: float, events: Optional[list[Event]]) -> None:
         """The person's standing back shape: median of the recent standing frames."""
         backs = [b for _, b in self._standing_backs]
         if len(backs) >= BASELINE_MIN_SAMPLES:
             self.baseline = statistics.median(backs)
             if self.rounding_floor_deg is not None:
-                self.baseline = max(self.baseline, self.rounding_floor_deg)
+                self.baseline = min(max(self.baseline, self.rounding_floor_deg), self.rounding_ceiling_deg)
         elif self.rounding_floor_deg is not None:
             self.baseline = self.rounding_floor_deg  # never seen standing (a lift from the floor)
         else:
