@@ -603,9 +603,7 @@ def _measure_left(
     # The virtual dowel's window (sacrum_frac..neck_frac and the fit's ends) was chosen and checked with
     # the hip of the fixed round, so the back is measured from that axis: the contact flat changes the
     # trunk inclination, not where the back is read (moving the window too changed verdicts; README, round 8).
-    back_axis = axis
-    if flat is not None and (flat[1] != body.buttock_r * H or flat[0][1] != res.buttock[1]):
-        back_axis = trunk_axis(path, res.buttock, H, body) or axis
+    back_axis = axis if flat is None else (trunk_axis(path, res.buttock, H, body) or axis)
     measure_back(path, back_axis, H, body, res, soft=soft, image=image, edge_reach=edge_reach, mirrored=mirrored,
                  edge_required=edge_required, min_contrast=min_contrast, edge_outermost=edge_outermost)
     _measure_legs(m, res, np.array([Jx, Jy]), body, has_row)
@@ -728,18 +726,18 @@ def back_path(sc: np.ndarray, bi: int, H: float) -> np.ndarray:
 
 
 def rear_flat(sc: np.ndarray, buttock: tuple[float, float], H: float,
-              body: BodyModel) -> tuple[tuple[float, float], float]:
+              body: BodyModel) -> Optional[tuple[tuple[float, float], float]]:
     """The straight run of the rear outline at the rearmost x around ``buttock`` (hips pressed against
     the wall; see ``BodyModel.contact_flat``): (the buttock at the run's middle height, the distance of
-    the buttock round's centre in front of the run). Without a run longer than a round of ``buttock_r``
-    has within ``flat_tol`` of its rear, that is (``buttock``, ``buttock_r`` H)."""
+    the buttock round's centre in front of the run), or None where the outline has no run around the
+    buttock (the round's own rear)."""
     r = body.buttock_r * H
     tol = max(0.75, body.flat_tol * H)
     Bx, By = float(buttock[0]), float(buttock[1])
     on = (np.abs(sc[:, 1] - By) <= 1.5 * r) & (sc[:, 0] <= Bx + tol)
     ys = np.sort(sc[on, 1])
     if len(ys) < 2:
-        return (Bx, By), r
+        return None
     # The run of heights holding the buttock (the outline may touch the flat's x again elsewhere).
     gaps = np.flatnonzero(np.diff(ys) > max(2.0, 0.01 * H))
     starts = np.concatenate([[0], gaps + 1])
@@ -748,7 +746,7 @@ def rear_flat(sc: np.ndarray, buttock: tuple[float, float], H: float,
     j = min(j, len(starts) - 1)
     y0, y1 = float(ys[starts[j]]), float(ys[ends[j]])
     if not (y0 - 1.0 <= By <= y1 + 1.0):
-        return (Bx, By), r
+        return None
     half = min(0.5 * (y1 - y0), 0.95 * r)
     # The points within tol of a round's rear span 2*sqrt(r^2 - (r - tol)^2): the + tol makes that r again.
     d = min(math.sqrt(r * r - half * half) + tol, r)
