@@ -182,3 +182,12 @@ def test_frame_duration_limits_pin_the_rate():
     assert frame_duration_limits_us(25.0) == (40000, 40000)
     with pytest.raises(ValueError):
         frame_duration_limits_us(0)
+
+
+def test_the_pi_camera_runs_at_its_rate_with_highlights_protected():
+    from device.io.picamera_source import camera_controls
+
+    c = camera_controls(25.0)
+    assert c["FrameDurationLimits"] == (40000, 40000)
+    # libcamera's AeConstraintMode Highlight (1): a white wall in a bright room is not exposed to pure white.
+    assert c["AeConstraintMode"] == 1

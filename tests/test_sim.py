@@ -457,3 +457,24 @@ def test_every_scenario_builds_with_any_number_of_reps(n_reps):
         sc = get_scenario(name, 0, width=160, height=120, n_reps=n_reps)
         assert sc.reps, name
         sc.render(sc.frame_times()[len(sc.frame_times()) // 2])
+
+
+def test_the_camera_exposes_a_bright_white_room_below_clipping():
+    """Auto-exposure with its highlight guard (the station asks libcamera for the same): a white wall
+    in bright light is not one clipped white area, and a light top stays apart from it."""
+    from device.sim.scene import HIGHLIGHT_LEVEL, random_style
+
+    base = random_style(np.random.default_rng(4), background="plain", wall_colour=(236, 236, 231),
+                        lighting="bright", wall_shadow=False)
+    sc = get_scenario("clean", seed=0, n_reps=1, style=base)
+    assert sc.style.exposure < 0.95  # 236 x 1.2 would clip: exposed darker
+    room = sc.render_background().astype(np.float32)
+    luma = room @ np.array([0.114, 0.587, 0.299], np.float32)
+    assert np.percentile(luma, 98) <= HIGHLIGHT_LEVEL + 1
+    assert (room.max(axis=2) >= 254).mean() < 0.005  # was a third of the picture
+    # The person is exposed with the room: the same scale on their colours.
+    assert sc.style.body_light == pytest.approx(1.15 * sc.style.exposure)
+    # A room that does not clip is left exactly as lit.
+    calm = get_scenario("clean", seed=0, n_reps=1, style=replace(base, wall_colour=(150, 150, 150),
+                                                                 lighting="normal"))
+    assert calm.style.exposure == 1.0

@@ -4,7 +4,8 @@ picamera2 exists only on a Pi (apt package ``python3-picamera2``) and is
 imported inside :meth:`Picamera2Source._open`, so this module imports
 anywhere. The loop follows the picamera2 manual: a video configuration with
 an ``RGB888`` main stream (libcamera's RGB888 is B,G,R in memory, i.e. the BGR
-array OpenCV wants), ``FrameDurationLimits`` for the frame rate, each frame
+array OpenCV wants), ``FrameDurationLimits`` for the frame rate, auto-exposure that
+protects highlights (:func:`camera_controls`), each frame
 taken with ``with picam2.captured_request() as req`` so its buffer always goes
 back to libcamera, and the frame time from the request's ``SensorTimestamp``
 (integer nanoseconds; picamera2's own ``flush`` logic compares it with
@@ -56,6 +57,22 @@ def frame_duration_limits_us(fps: float) -> tuple[int, int]:
         raise ValueError(f"fps must be positive (got {fps!r})")
     us = int(round(1_000_000 / fps))
     return (us, us)
+
+
+# libcamera's ``AeConstraintMode`` values (control_ids.yaml): Normal 0, Highlight 1, Shadows 2, Custom 3.
+AE_CONSTRAINT_HIGHLIGHT = 1
+
+
+def camera_controls(fps: float) -> dict:
+    """The controls the station's camera runs with.
+
+    ``FrameDurationLimits`` pins the frame rate. ``AeConstraintMode`` Highlight makes the
+    auto-exposure keep the brightest part of the picture below clipping: with the default
+    (Normal) a white wall in a bright room can be exposed to pure white, and a light top
+    against it then has no edge the vision could find (the synthetic camera models the same
+    guard: ``device.sim.scene.highlight_exposure``).
+    """
+    return {"FrameDurationLimits": frame_duration_limits_us(fps), "AeConstraintMode": AE_CONSTRAINT_HIGHLIGHT}
 
 
 def import_picamera2() -> Any:
@@ -110,7 +127,7 @@ class Picamera2Source:
         try:
             config = cam.create_video_configuration(
                 main={"size": (self.width, self.height), "format": "RGB888"},
-                controls={"FrameDurationLimits": frame_duration_limits_us(self.fps)},
+                controls=camera_controls(self.fps),
             )
             cam.configure(config)
             cam.start()

@@ -29,7 +29,8 @@ from device.io.frames import Frame
 
 from .body import Body, Figure, Pose, build_figure, contour_bend, random_body, rear_distance_in_band, vary_body
 from .scene import (PAD, Camera, Lens, NoiseBank, SceneStyle, draw_figure, draw_figure_mask, figure_bbox,
-                    floor_shadow, make_camera, project_figure, random_style, render_background, vary_style)
+                    floor_shadow, highlight_exposure, make_camera, project_figure, random_style, render_background,
+                    vary_style)
 
 SCENARIO_DESCRIPTIONS: dict[str, str] = {
     "clean": "walks in, stands 2 s, 20 good reps, walks out",
@@ -221,6 +222,7 @@ class Scenario:
         self.reps: list[TruthRep] = self._truth_reps()
         self._proximity: Optional[list[ProximitySample]] = None
         self.lens = Lens(camera.width, camera.height, style, seed)
+        self._meter_exposure()
 
     # ---- public API
     @property
@@ -255,7 +257,8 @@ class Scenario:
             "body": {"stature_m": round(b.stature_m, 3), "build": round(b.build, 2),
                      "baseline_bend_deg": round(b.baseline_bend_deg, 2), "heel_to_wall_m": round(self.stance.heel_x, 3),
                      "sensor_height_m": round(self.sensor_height_m, 3)},
-            "room": {"background": st.background, "lighting": st.lighting, "noise_sigma": round(st.noise_sigma, 2),
+            "room": {"background": st.background, "lighting": st.lighting, "exposure": round(st.exposure, 3),
+                     "noise_sigma": round(st.noise_sigma, 2),
                      "blur": st.blur, "jpeg_quality": st.jpeg_quality, "shake_px": round(st.shake_px, 2)},
             "reps": [{"index": r.index, "kind": r.kind, "verdict": r.verdict, "faults": r.faults,
                       "start_s": round(r.start_s, 3), "end_s": round(r.end_s, 3), "contact": r.contact}
@@ -436,6 +439,20 @@ class Scenario:
         return self.lens.optics(self.lens.light(img)) if self.lens.active else img
 
     # ---- internals
+    def _meter_exposure(self) -> None:
+        """Auto-exposure, metered once on the empty room as lit (the side light included): a room whose
+        brightest 2 % would clip is exposed darker, the person with it (:func:`highlight_exposure`)."""
+        cam, H, W = self.camera, self.height, self.width
+        room = render_background(cam, self.style, self.sensor_height_m, clip=False)[PAD: PAD + H, PAD: PAD + W]
+        if self.lens._gain is not None:
+            room = room * (self.lens._gain.astype(np.float32) / 128.0)
+        e = highlight_exposure(room)
+        if e < 1.0:
+            from dataclasses import replace
+
+            self.style = replace(self.style, exposure=e)
+            self.lens = Lens(cam.width, cam.height, self.style, self.seed)
+
     def _segment(self, t: float) -> Segment:
         for s in self.segments:
             if t < s.t1:

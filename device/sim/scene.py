@@ -88,11 +88,27 @@ class SceneStyle:
     flicker: float = 0.0  # per-frame brightness wobble (mains-powered lights beating with the frame rate)
     uneven: float = 0.0  # a side light: brightness across the picture varies by +- this fraction
     distortion: float = 0.0  # radial lens distortion k1 over the half-diagonal (> 0 barrel, wide lenses)
+    exposure: float = 1.0  # the camera's exposure scale, set by :func:`highlight_exposure` (1 = as lit)
 
     @property
     def body_light(self) -> float:
         """How bright the person is drawn relative to their clothes' colours."""
-        return {"normal": 1.0, "dim": 0.55, "bright": 1.15, "backlight": 0.6}[self.lighting]
+        return {"normal": 1.0, "dim": 0.55, "bright": 1.15, "backlight": 0.6}[self.lighting] * self.exposure
+
+
+# The camera's auto-exposure keeps the brightest 2 % of the picture below this level (of 255). The station
+# asks libcamera for exactly that (``AeConstraintMode`` Highlight, device/io/picamera_source.py): without it a
+# white top on a bright white wall is one clipped white area, and no vision can find the back in it.
+HIGHLIGHT_QUANTILE = 98.0
+HIGHLIGHT_LEVEL = 245.0
+
+
+def highlight_exposure(lit_room: np.ndarray) -> float:
+    """The exposure scale (<= 1) that brings the brightest 2 % of ``lit_room`` (float BGR, unclipped)
+    down to :data:`HIGHLIGHT_LEVEL`; 1 where they are below it already (most rooms: nothing changes)."""
+    luma = lit_room[..., 0] * 0.114 + lit_room[..., 1] * 0.587 + lit_room[..., 2] * 0.299
+    top = float(np.percentile(luma, HIGHLIGHT_QUANTILE))
+    return 1.0 if top <= HIGHLIGHT_LEVEL else HIGHLIGHT_LEVEL / top
 
 
 def random_style(rng: np.random.Generator, **overrides) -> SceneStyle:
@@ -206,8 +222,10 @@ def _poly(img: np.ndarray, pts: np.ndarray, colour: Sequence[float]) -> None:
 PAD = 8  # background margin so camera shake can crop without black borders
 
 
-def render_background(cam: Camera, style: SceneStyle, sensor_height_m: float) -> np.ndarray:
-    """The empty room as seen by ``cam`` with a margin of ``PAD`` pixels on every side (BGR uint8)."""
+def render_background(cam: Camera, style: SceneStyle, sensor_height_m: float, clip: bool = True) -> np.ndarray:
+    """The empty room as seen by ``cam`` with a margin of ``PAD`` pixels on every side (BGR uint8).
+
+    ``clip=False``: the lit room as float, before the sensor clips it (what auto-exposure meters)."""
     W, H = cam.width + 2 * PAD, cam.height + 2 * PAD
     rng = np.random.default_rng(style.clutter_seed)
     img = np.empty((H, W, 3), np.uint8)
@@ -262,11 +280,11 @@ def render_background(cam: Camera, style: SceneStyle, sensor_height_m: float) ->
         cv2.ellipse(g, (x0, int(floor_v)), (int(W * 0.25), int(H * 0.22)), 0, 0, 360, 0.72, -1)
         g = cv2.GaussianBlur(g, (0, 0), W * 0.05)
         img = (img.astype(np.float32) * g[..., None]).clip(0, 255).astype(np.uint8)
-    img = _apply_lighting(img, style, rng)
+    img = _apply_lighting(img, style, rng, clip)
     return img
 
 
-def _apply_lighting(img: np.ndarray, style: SceneStyle, rng: np.random.Generator) -> np.ndarray:
+def _apply_lighting(img: np.ndarray, style: SceneStyle, rng: np.random.Generator, clip: bool = True) -> np.ndarray:
     H, W = img.shape[:2]
     f = img.astype(np.float32)
     yy, xx = np.mgrid[0:H, 0:W].astype(np.float32)
@@ -282,6 +300,10 @@ def _apply_lighting(img: np.ndarray, style: SceneStyle, rng: np.random.Generator
         g = (0.8 + 0.9 * ramp ** 2) * vign
     else:
         g = vign * float(rng.uniform(0.92, 1.05))
+    if style.exposure != 1.0:
+        g = g * style.exposure
+    if not clip:
+        return f * g[..., None]
     return np.clip(f * g[..., None], 0, 255).astype(np.uint8)
 
 
