@@ -204,6 +204,20 @@ def _words(verdict: str) -> str:
     return VERDICT_WORDS.get(verdict, verdict.replace("_", " "))
 
 
+def truth_line(c) -> str:
+    """The simulation's last word: did the station judge the reps as the synthetic athlete did them?"""
+    if c.exact:
+        return "The station judged every rep as the synthetic athlete really did it."
+    if c.wrong and not c.missed and not c.extra and all(got == "unchecked" for _, _, got in c.wrong):
+        # No wrong verdict: the station said it could not see the back, and its cue says why.
+        return (f"The camera could not see the back well enough on {len(c.wrong)} rep(s): they are unchecked and "
+                f"not counted (the station never guesses a verdict); every other rep was judged as the synthetic "
+                f"athlete did it. The cue above says what would help; another --seed draws another body, room "
+                f"and light.")
+    return (f"The station disagreed with the synthetic athlete on {len(c.wrong) + len(c.missed) + len(c.extra)} "
+            f"rep(s): this is a bug; please report it with this command line.")
+
+
 def _summary(reps, target: Optional[int], unseen: Optional[str] = None, thresholds=None) -> list[str]:
     """A short plain-language summary of a set of reps (``target`` None: no set target applies;
     ``unseen``: why the camera could not judge the unchecked reps, said instead of the station's cue;
@@ -295,11 +309,7 @@ def _cmd_simulate(args, cfg: Config) -> int:
     print()
     for line in _summary(res.reps, cfg.station.target_reps, thresholds=cfg.thresholds):
         print(line)
-    if c.exact:
-        print("The station judged every rep as the synthetic athlete really did it.")
-    else:
-        print(f"The station disagreed with the synthetic athlete on {len(c.wrong) + len(c.missed) + len(c.extra)} "
-              f"rep(s): this is a bug; please report it with this command line.")
+    print(truth_line(c))
     if verbose:
         print(f"\n{res.frames} frames in {res.wall_s:.1f} s ({res.frames / max(res.wall_s, 1e-9):.0f} fps)")
         print(f"counted {c.counted} (ground truth {c.expected_counted}); verdicts right {c.verdicts_right}/"

@@ -227,3 +227,23 @@ def test_the_text_summary_names_each_reps_own_cue_with_the_stations_thresholds()
     # The station's own thresholds decide: with a hinge threshold above 45 deg, neither rep is a back-unseen case.
     strict = ThresholdsConfig(hinge_min_deg=50)
     assert BACK_UNSEEN_HINT not in " ".join(_summary(reps, 10, thresholds=strict))
+
+
+def test_simulation_tells_an_unseen_back_from_a_wrong_verdict():
+    """A rep the camera could not judge is reported as such, not as a bug in the station."""
+    from device.__main__ import truth_line
+    from device.report import Comparison
+
+    unseen = Comparison(expected_counted=7, counted=5, matched=8, verdicts_right=6, missed=[], extra=[],
+                        wrong=[(2, "good", "unchecked"), (5, "rounded", "unchecked")])
+    line = truth_line(unseen)
+    assert "could not see the back well enough on 2 rep(s)" in line and "bug" not in line
+    wrong = Comparison(expected_counted=7, counted=7, matched=8, verdicts_right=7, missed=[], extra=[],
+                       wrong=[(2, "rounded", "good")])
+    assert "this is a bug" in truth_line(wrong)
+    # An unseen rep beside a missed one is still a disagreement to report.
+    missed = Comparison(expected_counted=7, counted=6, matched=7, verdicts_right=6, missed=[3], extra=[],
+                        wrong=[(2, "good", "unchecked")])
+    assert "this is a bug" in truth_line(missed)
+    exact = Comparison(expected_counted=7, counted=7, matched=8, verdicts_right=8, missed=[], extra=[], wrong=[])
+    assert truth_line(exact).startswith("The station judged every rep")
