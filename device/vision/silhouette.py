@@ -115,9 +115,9 @@ class BodyModel:
     # A back shorter than this (px, sacrum top to neck base: about 34 at 320x240) has its colour edge
     # found as the crossing halfway between the shirt's and the wall's colours (:func:`_refine_edge_step`)
     # instead of at the peak of a 1-px colour difference: at that size one pixel of sagitta is ~13 deg
-    # of bend, the colour step lives in JPEG's half-resolution chroma, and the difference's peak jumped
-    # between noise peaks (`lowres` seed 0: bends scattered by a median 8-17 deg about the truth; the
-    # crossing 4-9; README, round 12). Backs this long or longer keep the peak (unchanged).
+    # of bend, the colour step is in JPEG's half-resolution chroma, and the difference's peak jumped from
+    # frame to frame (`lowres` seed 0: bends scattered by a median 8-17 deg about the truth; the
+    # crossing 4-8; README, round 12). Backs this long or longer keep the peak (unchanged).
     step_edge_below_px: float = 50.0
     step_edge_ref: tuple[float, float] = (1.5, 3.0)  # px inside/outside the mask's edge where the colours are read
     max_bend_deg: float = 80.0  # no back bends beyond this (confidence fades to 0 over the 20 deg below)
@@ -557,9 +557,9 @@ def _refine_edge_step(pts: np.ndarray, normal: np.ndarray, image: np.ndarray, re
     The two colours are the medians, over the whole segment, of the samples ``ref[0]`` to ``ref[1]`` px
     inside and outside the mask's edge; each profile is projected on their difference (1 inside, 0
     outside) and the crossing of 0.5 nearest the mask's edge is interpolated linearly; points with no
-    crossing within reach take their neighbours' offset. Reading a level
-    rather than differentiating it: on a small, dim, JPEG-compressed back the colour step is spread over
-    2-3 px of half-resolution chroma, and the peak of a 1-px difference lands on noise. Returns the moved
+    crossing within reach take their neighbours' offset. Reading a level rather than differentiating
+    it: on a small, dim, JPEG-compressed back the colour step is in half-resolution chroma, and the
+    peak of a 1-px difference lands on noise. Returns the moved
     points and the fraction that found a crossing (0, and the mask's edge, when the two colours differ by
     less than ``min_contrast``).
     """
