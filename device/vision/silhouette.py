@@ -586,13 +586,15 @@ def _refine_edge_step(pts: np.ndarray, normal: np.ndarray, image: np.ndarray, re
     cross &= ((kk >= -reach - _GRADIENT_STEP) & (kk <= reach))[None, :]
     ok = cross.any(axis=1)
     out = pts.copy()
+    # Per point, the crossing nearest the mask's edge (the lower index on a tie).
     centre = int(np.argmin(np.abs(ks)))
-    for i in np.flatnonzero(ok):
-        js = np.flatnonzero(cross[i])
-        j = int(js[np.argmin(np.abs(js - centre))])
-        v0, v1 = float(a[i, j]), float(a[i, j + 1])
-        f = v0 / (v0 - v1) if v0 != v1 else 0.5
-        out[i] = pts[i] + (ks[j] + f * _GRADIENT_STEP) * normal
+    far = np.abs(np.arange(cross.shape[1]) - centre)
+    j = np.where(cross, far, cross.shape[1]).argmin(axis=1)[ok]
+    rows = np.flatnonzero(ok)
+    v0, v1 = a[rows, j].astype(np.float64), a[rows, j + 1].astype(np.float64)  # a is float32: divide in double
+    same = v0 == v1
+    f = np.where(same, 0.5, v0 / np.where(same, 1.0, v0 - v1))
+    out[ok] = pts[ok] + (ks[j] + f * _GRADIENT_STEP)[:, None] * normal[None, :]
     if ok.any() and not ok.all():
         # A point with no crossing within reach (the mask's edge more than ``reach`` off: a background
         # model's outline wanders by a pixel or two in the noise) takes the offset of its neighbours
