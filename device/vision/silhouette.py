@@ -112,6 +112,14 @@ class BodyModel:
     # Confidence of the back: chord length (px) for full confidence, and the rms residual (fraction of
     # the standing height) beyond which the curve is doubted.
     back_full_px: float = 25.0
+    # A back shorter than this (px, sacrum top to neck base: about 34 at 320x240) has its colour edge
+    # found as the crossing halfway between the shirt's and the wall's colours (:func:`_refine_edge_step`)
+    # instead of at the peak of a 1-px colour difference: at that size one pixel of sagitta is ~13 deg
+    # of bend, the colour step is in JPEG's half-resolution chroma, and the difference's peak jumped from
+    # frame to frame (`lowres` seed 0: bends scattered by a median 8-17 deg about the truth; the
+    # crossing 4-8; README, round 12). Backs this long or longer keep the peak (unchanged).
+    step_edge_below_px: float = 50.0
+    step_edge_ref: tuple[float, float] = (1.5, 3.0)  # px inside/outside the mask's edge where the colours are read
     max_bend_deg: float = 80.0  # no back bends beyond this (confidence fades to 0 over the 20 deg below)
     back_resid_frac: float = 0.004
     trunk_full_px: float = 40.0
@@ -540,6 +548,67 @@ def _refine_edge_gradient(pts: np.ndarray, normal: np.ndarray, image: np.ndarray
     return out, float(np.count_nonzero(ok)) / len(ok) if len(ok) else 0.0
 
 
+def _refine_edge_step(pts: np.ndarray, normal: np.ndarray, image: np.ndarray, reach: float = 1.25,
+                      min_contrast: float = 12.0, mirrored: bool = False,
+                      ref: tuple[float, float] = (1.5, 3.0)) -> tuple[np.ndarray, float]:
+    """Move each point along ``normal`` (out of the body) to where the colour across the edge crosses
+    halfway from the body's colour to the scene's, within ``reach`` of the mask's edge.
+
+    The two colours are the medians, over the whole segment, of the samples ``ref[0]`` to ``ref[1]`` px
+    inside and outside the mask's edge; each profile is projected on their difference (1 inside, 0
+    outside) and the crossing of 0.5 nearest the mask's edge is interpolated linearly; points with no
+    crossing within reach take their neighbours' offset. Reading a level rather than differentiating
+    it: on a small, dim, JPEG-compressed back the colour step is in half-resolution chroma, and the
+    peak of a 1-px difference lands on noise. Returns the moved
+    points and the fraction that found a crossing (0, and the mask's edge, when the two colours differ by
+    less than ``min_contrast``).
+    """
+    R = max(ref[1], reach) + _GRADIENT_STEP
+    ks = _STEP_OFFSETS.get(R)
+    if ks is None:
+        ks = _STEP_OFFSETS[R] = np.arange(-R, R + 1e-9, _GRADIENT_STEP)
+    nx, ny = float(normal[0]), float(normal[1])
+    win, wx, wy = _float_window(image, (pts[:, 0:1] + ks * nx).astype(np.float32),
+                                (pts[:, 1:2] + ks * ny).astype(np.float32), mirrored)
+    vals = cv2.remap(win, wx, wy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)  # N x K x 3
+    k_in = (ks <= -ref[0]) & (ks >= -ref[1])
+    k_out = (ks >= ref[0]) & (ks <= ref[1])
+    c_in = np.median(vals[:, k_in, :].reshape(-1, 3), axis=0)
+    c_out = np.median(vals[:, k_out, :].reshape(-1, 3), axis=0)
+    diff = c_in - c_out
+    C = float(np.sqrt(diff @ diff))
+    if not C >= max(min_contrast, 1e-6):
+        return pts.copy(), 0.0
+    a = ((vals - c_out) @ (diff / (C * C))) - 0.5  # > 0 on the body's side of halfway
+    # From the body's side to the scene's between samples j and j + 1, with j within reach.
+    cross = (a[:, :-1] > 0) & (a[:, 1:] <= 0)
+    kk = ks[:-1]
+    cross &= ((kk >= -reach - _GRADIENT_STEP) & (kk <= reach))[None, :]
+    ok = cross.any(axis=1)
+    out = pts.copy()
+    # Per point, the crossing nearest the mask's edge (the lower index on a tie).
+    centre = int(np.argmin(np.abs(ks)))
+    far = np.abs(np.arange(cross.shape[1]) - centre)
+    j = np.where(cross, far, cross.shape[1]).argmin(axis=1)[ok]
+    rows = np.flatnonzero(ok)
+    v0, v1 = a[rows, j].astype(np.float64), a[rows, j + 1].astype(np.float64)  # a is float32: divide in double
+    same = v0 == v1
+    f = np.where(same, 0.5, v0 / np.where(same, 1.0, v0 - v1))
+    out[ok] = pts[ok] + (ks[j] + f * _GRADIENT_STEP)[:, None] * normal[None, :]
+    if ok.any() and not ok.all():
+        # A point with no crossing within reach (the mask's edge more than ``reach`` off: a background
+        # model's outline wanders by a pixel or two in the noise) takes the offset of its neighbours
+        # along the back, which is continuous, rather than the mask's edge (its wander read as bends
+        # of +-30 deg).
+        idx = np.arange(len(pts))
+        off = ((out - pts) @ normal)[ok]
+        out[~ok] = pts[~ok] + np.interp(idx[~ok], idx[ok], off)[:, None] * normal
+    return out, float(np.count_nonzero(ok)) / len(ok) if len(ok) else 0.0
+
+
+_STEP_OFFSETS: dict[float, np.ndarray] = {}
+
+
 def _measure_left(
     m: np.ndarray,
     height_px: Optional[float],
@@ -883,7 +952,10 @@ def _back_fit(path: np.ndarray, idx: np.ndarray, nominal: float, H: float, body:
     support = 1.0
     # The back is nearly straight here: one outward normal for the whole segment.
     nb = -_rot((seg[-1] - seg[0]) / max(1e-9, float(np.linalg.norm(seg[-1] - seg[0]))))
-    if image is not None:
+    if image is not None and nominal < body.step_edge_below_px:
+        seg, support = _refine_edge_step(seg, nb, image, reach=edge_reach, min_contrast=min_contrast,
+                                         mirrored=mirrored, ref=body.step_edge_ref)
+    elif image is not None:
         seg, support = _refine_edge_gradient(seg, nb, image, reach=edge_reach, mirrored=mirrored,
                                              min_contrast=min_contrast, outermost=edge_outermost)
     elif soft is not None:
