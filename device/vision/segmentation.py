@@ -166,6 +166,15 @@ def _shadow_like(small: np.ndarray, bg: np.ndarray, bb: np.ndarray) -> np.ndarra
     return (alpha > 0.6) & (alpha < 0.97) & (cd2 < 0.0036 * bb + 25.0)
 
 
+def _grid4(a: np.ndarray) -> np.ndarray:
+    """``a[::4, ::4]`` as a contiguous array. A nearest-neighbour resize by exactly 1/4 picks the
+    same pixels (source index 4 i) several times faster than numpy's strided copy; other sizes copy."""
+    h, w = a.shape[:2]
+    if h % 4 or w % 4:
+        return np.ascontiguousarray(a[::4, ::4])
+    return cv2.resize(a, (w // 4, h // 4), interpolation=cv2.INTER_NEAREST)
+
+
 def _work_size(w: int, h: int, work_width: int) -> tuple[int, int]:
     if w <= work_width:
         return w, h
@@ -211,6 +220,7 @@ class BackgroundModel:
         self._frozen: Optional[np.ndarray] = None  # bool hxw, person pixels: do not learn
         self._last_fg: Optional[np.ndarray] = None
         self._small: Optional[np.ndarray] = None
+        self._small8: Optional[np.ndarray] = None  # _small as uint8 (see _shrink)
         self._shadow: Optional[np.ndarray] = None
         # What the last frame's shadow is made from, until it is made (see _shadow_mask).
         self._shadow_parts: Optional[tuple] = None
@@ -250,6 +260,7 @@ class BackgroundModel:
             self._full_size = (w, h)
         ws = _work_size(w, h, self.work_width)
         small = image if ws == (w, h) else cv2.resize(image, ws, interpolation=cv2.INTER_AREA)
+        self._small8 = small  # the same pixels as uint8 (exact: they are whole levels)
         return small.astype(np.float32)
 
     def learn(self, image: np.ndarray, person_mask: Optional[np.ndarray] = None) -> None:
@@ -336,7 +347,8 @@ class BackgroundModel:
         # (Masks below are 0/1 or 0/255 uint8 made by OpenCV: the same pixels as the boolean steps
         # they replace, without numpy's temporaries.)
         fresh = cv2.bitwise_and(cv2.compare(self._seen, 0, cv2.CMP_EQ), keep)
-        cv2.copyTo(small, fresh, self._bg)
+        if cv2.countNonZero(fresh):  # (usually none once the scene is known: nothing to copy)
+            cv2.copyTo(small, fresh, self._bg)
         self._n_learn += 1
         # Early on, learn fast (running mean); later, a slow blend follows drift.
         a = min(1.0, max(self.learn_rate * boost, 1.0 / self._n_learn))
@@ -350,7 +362,11 @@ class BackgroundModel:
             # Foreground that is not the person (a ghost, a moved chair) fades in
             # slowly; real background follows drift at the normal rate.
             outlier = cv2.subtract(keep, inlier)  # keep & not inlier (inlier lies inside keep)
-            cv2.accumulateWeighted(small, self._bg, a * 0.1, outlier)
+            # Only inside the outliers' box (usually a few pixels): outside it the mask is empty.
+            ox, oy, ow, oh = cv2.boundingRect(outlier)
+            if ow > 0:
+                r = (slice(oy, oy + oh), slice(ox, ox + ow))
+                cv2.accumulateWeighted(small[r], self._bg[r], a * 0.1, outlier[r])
             cv2.accumulateWeighted(small, self._bg, a, inlier)
         else:
             cv2.accumulateWeighted(small, self._bg, a, keep)
@@ -395,10 +411,11 @@ class BackgroundModel:
     def _shadow_mask(self) -> Optional[np.ndarray]:
         """The last segmented frame's shadow over the whole model (bool), made on first use."""
         if self._shadow is None and self._shadow_parts is not None:
-            small, bg, bb, limit, cols = self._shadow_parts
-            if bb is None:
-                bb = cv2.transform(cv2.multiply(bg, bg), _SUM3) + 1.0
-            shadow = _shadow_like(small, bg, bb)
+            small, bg, bb, limit, cols, shadow = self._shadow_parts
+            if shadow is None:
+                if bb is None:
+                    bb = cv2.transform(cv2.multiply(bg, bg), _SUM3) + 1.0
+                shadow = _shadow_like(small, bg, bb)
             if limit > 0 and cols is not None:
                 shadow[:limit, cols] = False
             self._shadow = shadow
@@ -415,11 +432,12 @@ class BackgroundModel:
         # Exposure/lighting change: scale the model by the per-channel gain seen on
         # pixels that were background last frame.
         # (A 1-in-16 grid of pixels gives the same means for a sixteenth of the cost.)
-        ref = None if self._last_fg is None else (self._last_fg[::4, ::4] == 0).view(np.uint8)
+        # (The grid as uint8: its means are the float frame's, sums of whole levels being exact.)
+        ref = None if self._last_fg is None else cv2.compare(_grid4(self._last_fg), 0, cv2.CMP_EQ)
         if ref is None or cv2.countNonZero(ref) > 20:
-            num = np.array(cv2.mean(np.ascontiguousarray(small[::4, ::4]), mask=ref)[:3], np.float32)
+            num = np.array(cv2.mean(_grid4(self._small8), mask=ref)[:3], np.float32)
             if self._bg4_cache is None:  # the model's grid, cached until it learns
-                self._bg4_cache = np.ascontiguousarray(bg[::4, ::4])
+                self._bg4_cache = _grid4(bg)
             den = np.maximum(np.array(cv2.mean(self._bg4_cache, mask=ref)[:3], np.float32), 1.0)
             gain = np.clip(num / den, 0.3, 3.0)
             self.last_gain = gain
@@ -429,6 +447,15 @@ class BackgroundModel:
         d2 = cv2.transform(cv2.multiply(d, d, dst=d), _SUM3)  # squared in place: d is not needed after
         thr2 = self._thr2()
         bb = self._bb() if bg is self._bg else None  # else made where needed
+        # A frame the model will learn from (the next feedback's, see there; a model not ready yet
+        # learns from every frame it segments) needs the whole frame's shadow: made here, once, and
+        # its box read from it below instead of working the box's out again (the same elementwise
+        # steps on the same pixels). Any other frame makes only the box's.
+        whole = None
+        if not self.ready or (self._tick + 1) % 3 == 0:
+            if bb is None:
+                bb = cv2.transform(cv2.multiply(bg, bg), _SUM3) + 1.0
+            whole = _shadow_like(small, bg, bb)
         # Only pixels whose colour differs beyond the noise (score > 1) can become foreground:
         # everything below is worked out inside their bounding box (plus 2 px for the 3x3
         # openings), typically a tenth of the frame. Outside it nothing is foreground, the same
@@ -446,8 +473,11 @@ class BackgroundModel:
         limit, cols = 0, None
         if bw > 0:
             score_r = cv2.divide(d2[roi], thr2[roi])
-            bb_r = bb[roi] if bb is not None else cv2.transform(cv2.multiply(bg[roi], bg[roi]), _SUM3) + 1.0
-            shadow = _shadow_like(small[roi], bg[roi], bb_r)
+            if whole is not None:
+                shadow = whole[roi].copy()
+            else:
+                bb_r = bb[roi] if bb is not None else cv2.transform(cv2.multiply(bg[roi], bg[roi]), _SUM3) + 1.0
+                shadow = _shadow_like(small[roi], bg[roi], bb_r)
             # A person's own shadow lies on the floor around their feet; in the columns of
             # a person, above their lowest part, "darker with the same hue" is far more
             # often a grey or white shirt in front of a white wall. A shadow-like region
@@ -475,7 +505,7 @@ class BackgroundModel:
         # clothing in front of a wall of the same hue reads as "shadow" -- learning
         # it would eat the person away while they stand still.
         self._shadow = None
-        self._shadow_parts = (small, bg, bb, limit if limit > 0 else 0, cols)
+        self._shadow_parts = (small, bg, bb, limit if limit > 0 else 0, cols, whole)
         self._last_fg = fg_small
         h, w = image.shape[:2]
         mask = np.zeros((h, w), np.uint8)
