@@ -231,6 +231,9 @@ class BackgroundModel:
         self._bb_cache: Optional[np.ndarray] = None
         self._coverage_cache: Optional[tuple[int, float]] = None
         self._bg4_cache: Optional[np.ndarray] = None
+        # The last segmented frame's squared colour difference per channel from the model as it is
+        # (with that frame's ``small``), until the model learns: its learning step reuses it.
+        self._sq: Optional[tuple[np.ndarray, np.ndarray]] = None
 
     @property
     def coverage(self) -> float:
@@ -335,8 +338,11 @@ class BackgroundModel:
 
     def _learn(self, small: np.ndarray, keep: np.ndarray, boost: float = 1.0) -> None:
         self._shadow_mask()  # made from the model as it was, before it learns (in place) below
-        self._thr2_cache = self._bb_cache = self._coverage_cache = self._bg4_cache = None
+        # (The coverage cache stays until the counts change, at the end: ``ready`` below reads it.)
+        self._thr2_cache = self._bb_cache = self._bg4_cache = None
+        sq, self._sq = self._sq, None
         if self._bg is None:
+            self._coverage_cache = None
             self._bg = small.copy()
             self._var = np.full(small.shape[:2], 16.0, np.float32)
             self._seen = keep.astype(np.uint16)
@@ -349,11 +355,15 @@ class BackgroundModel:
         fresh = cv2.bitwise_and(cv2.compare(self._seen, 0, cv2.CMP_EQ), keep)
         if cv2.countNonZero(fresh):  # (usually none once the scene is known: nothing to copy)
             cv2.copyTo(small, fresh, self._bg)
+            sq = None  # the model changed there
         self._n_learn += 1
         # Early on, learn fast (running mean); later, a slow blend follows drift.
         a = min(1.0, max(self.learn_rate * boost, 1.0 / self._n_learn))
-        d = cv2.subtract(small, self._bg)
-        d2 = cv2.transform(cv2.multiply(d, d, dst=d), _MEAN3)
+        if sq is not None and sq[0] is small:  # segment squared this difference already
+            d2 = cv2.transform(sq[1], _MEAN3)
+        else:
+            d = cv2.subtract(small, self._bg)
+            d2 = cv2.transform(cv2.multiply(d, d, dst=d), _MEAN3)
         # Noise is learned from inliers only: a person walking through (their
         # blurred edges are not inside the protected mask) must not inflate the
         # noise estimate and so blind the model where they will stand.
@@ -444,7 +454,9 @@ class BackgroundModel:
             if np.any(np.abs(gain - 1.0) > 0.02):
                 bg = bg * gain
         d = cv2.subtract(small, bg)
-        d2 = cv2.transform(cv2.multiply(d, d, dst=d), _SUM3)  # squared in place: d is not needed after
+        d2 = cv2.transform(cv2.multiply(d, d, dst=d), _SUM3)  # squared in place
+        # Kept for the learning step (see _learn) when it is the model's own difference (no gain applied).
+        self._sq = (small, d) if bg is self._bg else None
         thr2 = self._thr2()
         bb = self._bb() if bg is self._bg else None  # else made where needed
         # A frame the model will learn from (the next feedback's, see there; a model not ready yet
@@ -539,6 +551,7 @@ class BackgroundModel:
         # drift just as well for a third of the cost.
         self._tick += 1
         if self.ready and self._tick % 3:
+            self._sq = None  # (not learned from: the next frame's is made afresh)
             return
         if callable(person_mask):
             person_mask = person_mask(self._small.shape[:2])
