@@ -166,6 +166,15 @@ def _shadow_like(small: np.ndarray, bg: np.ndarray, bb: np.ndarray) -> np.ndarra
     return (alpha > 0.6) & (alpha < 0.97) & (cd2 < 0.0036 * bb + 25.0)
 
 
+def _grid4(a: np.ndarray) -> np.ndarray:
+    """``a[::4, ::4]`` as a contiguous array. A nearest-neighbour resize by exactly 1/4 picks the
+    same pixels (source index 4 i) several times faster than numpy's strided copy; other sizes copy."""
+    h, w = a.shape[:2]
+    if h % 4 or w % 4:
+        return np.ascontiguousarray(a[::4, ::4])
+    return cv2.resize(a, (w // 4, h // 4), interpolation=cv2.INTER_NEAREST)
+
+
 def _work_size(w: int, h: int, work_width: int) -> tuple[int, int]:
     if w <= work_width:
         return w, h
@@ -211,6 +220,7 @@ class BackgroundModel:
         self._frozen: Optional[np.ndarray] = None  # bool hxw, person pixels: do not learn
         self._last_fg: Optional[np.ndarray] = None
         self._small: Optional[np.ndarray] = None
+        self._small8: Optional[np.ndarray] = None  # _small as uint8 (see _shrink)
         self._shadow: Optional[np.ndarray] = None
         # What the last frame's shadow is made from, until it is made (see _shadow_mask).
         self._shadow_parts: Optional[tuple] = None
@@ -221,6 +231,9 @@ class BackgroundModel:
         self._bb_cache: Optional[np.ndarray] = None
         self._coverage_cache: Optional[tuple[int, float]] = None
         self._bg4_cache: Optional[np.ndarray] = None
+        # The last segmented frame's squared colour difference per channel from the model as it is
+        # (with that frame's ``small``), until the model learns: its learning step reuses it.
+        self._sq: Optional[tuple[np.ndarray, np.ndarray]] = None
 
     @property
     def coverage(self) -> float:
@@ -250,6 +263,7 @@ class BackgroundModel:
             self._full_size = (w, h)
         ws = _work_size(w, h, self.work_width)
         small = image if ws == (w, h) else cv2.resize(image, ws, interpolation=cv2.INTER_AREA)
+        self._small8 = small  # the same pixels as uint8 (exact: they are whole levels)
         return small.astype(np.float32)
 
     def learn(self, image: np.ndarray, person_mask: Optional[np.ndarray] = None) -> None:
@@ -324,8 +338,11 @@ class BackgroundModel:
 
     def _learn(self, small: np.ndarray, keep: np.ndarray, boost: float = 1.0) -> None:
         self._shadow_mask()  # made from the model as it was, before it learns (in place) below
-        self._thr2_cache = self._bb_cache = self._coverage_cache = self._bg4_cache = None
+        # (The coverage cache stays until the counts change, at the end: ``ready`` below reads it.)
+        self._thr2_cache = self._bb_cache = self._bg4_cache = None
+        sq, self._sq = self._sq, None
         if self._bg is None:
+            self._coverage_cache = None
             self._bg = small.copy()
             self._var = np.full(small.shape[:2], 16.0, np.float32)
             self._seen = keep.astype(np.uint16)
@@ -336,12 +353,17 @@ class BackgroundModel:
         # (Masks below are 0/1 or 0/255 uint8 made by OpenCV: the same pixels as the boolean steps
         # they replace, without numpy's temporaries.)
         fresh = cv2.bitwise_and(cv2.compare(self._seen, 0, cv2.CMP_EQ), keep)
-        cv2.copyTo(small, fresh, self._bg)
+        if cv2.countNonZero(fresh):  # (usually none once the scene is known: nothing to copy)
+            cv2.copyTo(small, fresh, self._bg)
+            sq = None  # the model changed there
         self._n_learn += 1
         # Early on, learn fast (running mean); later, a slow blend follows drift.
         a = min(1.0, max(self.learn_rate * boost, 1.0 / self._n_learn))
-        d = cv2.subtract(small, self._bg)
-        d2 = cv2.transform(cv2.multiply(d, d, dst=d), _MEAN3)
+        if sq is not None and sq[0] is small:  # segment squared this difference already
+            d2 = cv2.transform(sq[1], _MEAN3)
+        else:
+            d = cv2.subtract(small, self._bg)
+            d2 = cv2.transform(cv2.multiply(d, d, dst=d), _MEAN3)
         # Noise is learned from inliers only: a person walking through (their
         # blurred edges are not inside the protected mask) must not inflate the
         # noise estimate and so blind the model where they will stand.
@@ -350,7 +372,11 @@ class BackgroundModel:
             # Foreground that is not the person (a ghost, a moved chair) fades in
             # slowly; real background follows drift at the normal rate.
             outlier = cv2.subtract(keep, inlier)  # keep & not inlier (inlier lies inside keep)
-            cv2.accumulateWeighted(small, self._bg, a * 0.1, outlier)
+            # Only inside the outliers' box (usually a few pixels): outside it the mask is empty.
+            ox, oy, ow, oh = cv2.boundingRect(outlier)
+            if ow > 0:
+                r = (slice(oy, oy + oh), slice(ox, ox + ow))
+                cv2.accumulateWeighted(small[r], self._bg[r], a * 0.1, outlier[r])
             cv2.accumulateWeighted(small, self._bg, a, inlier)
         else:
             cv2.accumulateWeighted(small, self._bg, a, keep)
@@ -395,10 +421,11 @@ class BackgroundModel:
     def _shadow_mask(self) -> Optional[np.ndarray]:
         """The last segmented frame's shadow over the whole model (bool), made on first use."""
         if self._shadow is None and self._shadow_parts is not None:
-            small, bg, bb, limit, cols = self._shadow_parts
-            if bb is None:
-                bb = cv2.transform(cv2.multiply(bg, bg), _SUM3) + 1.0
-            shadow = _shadow_like(small, bg, bb)
+            small, bg, bb, limit, cols, shadow = self._shadow_parts
+            if shadow is None:
+                if bb is None:
+                    bb = cv2.transform(cv2.multiply(bg, bg), _SUM3) + 1.0
+                shadow = _shadow_like(small, bg, bb)
             if limit > 0 and cols is not None:
                 shadow[:limit, cols] = False
             self._shadow = shadow
@@ -415,20 +442,32 @@ class BackgroundModel:
         # Exposure/lighting change: scale the model by the per-channel gain seen on
         # pixels that were background last frame.
         # (A 1-in-16 grid of pixels gives the same means for a sixteenth of the cost.)
-        ref = None if self._last_fg is None else (self._last_fg[::4, ::4] == 0).view(np.uint8)
+        # (The grid as uint8: its means are the float frame's, sums of whole levels being exact.)
+        ref = None if self._last_fg is None else cv2.compare(_grid4(self._last_fg), 0, cv2.CMP_EQ)
         if ref is None or cv2.countNonZero(ref) > 20:
-            num = np.array(cv2.mean(np.ascontiguousarray(small[::4, ::4]), mask=ref)[:3], np.float32)
+            num = np.array(cv2.mean(_grid4(self._small8), mask=ref)[:3], np.float32)
             if self._bg4_cache is None:  # the model's grid, cached until it learns
-                self._bg4_cache = np.ascontiguousarray(bg[::4, ::4])
+                self._bg4_cache = _grid4(bg)
             den = np.maximum(np.array(cv2.mean(self._bg4_cache, mask=ref)[:3], np.float32), 1.0)
             gain = np.clip(num / den, 0.3, 3.0)
             self.last_gain = gain
             if np.any(np.abs(gain - 1.0) > 0.02):
                 bg = bg * gain
         d = cv2.subtract(small, bg)
-        d2 = cv2.transform(cv2.multiply(d, d, dst=d), _SUM3)  # squared in place: d is not needed after
+        d2 = cv2.transform(cv2.multiply(d, d, dst=d), _SUM3)  # squared in place
+        # Kept for the learning step (see _learn) when it is the model's own difference (no gain applied).
+        self._sq = (small, d) if bg is self._bg else None
         thr2 = self._thr2()
         bb = self._bb() if bg is self._bg else None  # else made where needed
+        # A frame the model will learn from (the next feedback's, see there; a model not ready yet
+        # learns from every frame it segments) needs the whole frame's shadow: made here, once, and
+        # its box read from it below instead of working the box's out again (the same elementwise
+        # steps on the same pixels). Any other frame makes only the box's.
+        whole = None
+        if not self.ready or (self._tick + 1) % 3 == 0:
+            if bb is None:
+                bb = cv2.transform(cv2.multiply(bg, bg), _SUM3) + 1.0
+            whole = _shadow_like(small, bg, bb)
         # Only pixels whose colour differs beyond the noise (score > 1) can become foreground:
         # everything below is worked out inside their bounding box (plus 2 px for the 3x3
         # openings), typically a tenth of the frame. Outside it nothing is foreground, the same
@@ -446,8 +485,11 @@ class BackgroundModel:
         limit, cols = 0, None
         if bw > 0:
             score_r = cv2.divide(d2[roi], thr2[roi])
-            bb_r = bb[roi] if bb is not None else cv2.transform(cv2.multiply(bg[roi], bg[roi]), _SUM3) + 1.0
-            shadow = _shadow_like(small[roi], bg[roi], bb_r)
+            if whole is not None:
+                shadow = whole[roi].copy()
+            else:
+                bb_r = bb[roi] if bb is not None else cv2.transform(cv2.multiply(bg[roi], bg[roi]), _SUM3) + 1.0
+                shadow = _shadow_like(small[roi], bg[roi], bb_r)
             # A person's own shadow lies on the floor around their feet; in the columns of
             # a person, above their lowest part, "darker with the same hue" is far more
             # often a grey or white shirt in front of a white wall. A shadow-like region
@@ -475,7 +517,7 @@ class BackgroundModel:
         # clothing in front of a wall of the same hue reads as "shadow" -- learning
         # it would eat the person away while they stand still.
         self._shadow = None
-        self._shadow_parts = (small, bg, bb, limit if limit > 0 else 0, cols)
+        self._shadow_parts = (small, bg, bb, limit if limit > 0 else 0, cols, whole)
         self._last_fg = fg_small
         h, w = image.shape[:2]
         mask = np.zeros((h, w), np.uint8)
@@ -509,6 +551,7 @@ class BackgroundModel:
         # drift just as well for a third of the cost.
         self._tick += 1
         if self.ready and self._tick % 3:
+            self._sq = None  # (not learned from: the next frame's is made afresh)
             return
         if callable(person_mask):
             person_mask = person_mask(self._small.shape[:2])
