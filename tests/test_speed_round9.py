@@ -10,28 +10,12 @@ import numpy as np
 import pytest
 
 from device.vision import segmentation
-from device.vision.segmentation import _K1x9, _K3, _SUM3, BackgroundModel
+from device.vision.segmentation import BackgroundModel
+from tests.test_speed import _whole_frame_reference
 
 
-def _reference(model, small, bg):
-    """Mask (graded) and shadow over the whole model, straight from their definition."""
-    d = cv2.subtract(small, bg)
-    score = cv2.divide(cv2.transform(cv2.multiply(d, d), _SUM3), model._thr2())
-    ib = cv2.transform(cv2.multiply(small, bg), _SUM3)
-    bb = cv2.transform(cv2.multiply(bg, bg), _SUM3) + 1.0
-    ii = cv2.transform(cv2.multiply(small, small), _SUM3)
-    alpha = cv2.divide(ib, bb)
-    shadow = (alpha > 0.6) & (alpha < 0.97) & (ii - alpha * ib < 0.0036 * bb + 25.0)
-    solid = cv2.morphologyEx(((score > 1.0) & ~shadow).view(np.uint8), cv2.MORPH_OPEN, _K3)
-    rows = np.flatnonzero(solid.any(axis=1))
-    if len(rows):
-        limit = int(rows[-1] - 0.15 * (rows[-1] - rows[0]))
-        cols = cv2.dilate(solid.any(axis=0).view(np.uint8)[None, :], _K1x9)[0] > 0
-        if limit > 0:
-            shadow[:limit, cols] = False
-    score = cv2.bitwise_and(score, score, mask=(~shadow).view(np.uint8))
-    opened = cv2.morphologyEx((score > 1.0).view(np.uint8), cv2.MORPH_OPEN, _K3)
-    return cv2.multiply(cv2.convertScaleAbs(score, alpha=64.0, beta=-0.5), opened), shadow
+# The mask and shadow over the whole model, straight from their definition (shared with test_speed).
+_reference = _whole_frame_reference
 
 
 @pytest.mark.parametrize("size", [(640, 480), (800, 600)])
