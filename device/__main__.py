@@ -210,10 +210,11 @@ def truth_line(c) -> str:
         return "The station judged every rep as the synthetic athlete really did it."
     if c.wrong and not c.missed and not c.extra and all(got == "unchecked" for _, _, got in c.wrong):
         # No wrong verdict: the station said it could not see the back, and its cue says why.
+        rest = ("every other rep was judged as the synthetic athlete did it" if len(c.wrong) < c.matched
+                else "so no rep of this set could be judged")
         return (f"The camera could not see the back well enough on {len(c.wrong)} rep(s): they are unchecked and "
-                f"not counted (the station never guesses a verdict); every other rep was judged as the synthetic "
-                f"athlete did it. The cue above says what would help; another --seed draws another body, room "
-                f"and light.")
+                f"not counted (the station never guesses a verdict); {rest}. The cue above says what would "
+                f"help; another --seed draws another body, room and light.")
     return (f"The station disagreed with the synthetic athlete on {len(c.wrong) + len(c.missed) + len(c.extra)} "
             f"rep(s): this is a bug; please report it with this command line.")
 

@@ -238,6 +238,11 @@ def test_simulation_tells_an_unseen_back_from_a_wrong_verdict():
                         wrong=[(2, "good", "unchecked"), (5, "rounded", "unchecked")])
     line = truth_line(unseen)
     assert "could not see the back well enough on 2 rep(s)" in line and "bug" not in line
+    assert "every other rep was judged" in line
+    none_seen = Comparison(expected_counted=2, counted=0, matched=2, verdicts_right=0, missed=[], extra=[],
+                           wrong=[(0, "good", "unchecked"), (1, "good", "unchecked")])
+    assert "no rep of this set could be judged" in truth_line(none_seen)
+    assert "every other rep" not in truth_line(none_seen)
     wrong = Comparison(expected_counted=7, counted=7, matched=8, verdicts_right=7, missed=[], extra=[],
                        wrong=[(2, "rounded", "good")])
     assert "this is a bug" in truth_line(wrong)
