@@ -444,9 +444,7 @@ class Scenario:
         brightest 2 % would clip is exposed darker, the person with it (:func:`highlight_exposure`)."""
         cam, H, W = self.camera, self.height, self.width
         room = render_background(cam, self.style, self.sensor_height_m, clip=False)[PAD: PAD + H, PAD: PAD + W]
-        if self.lens._gain is not None:
-            room = room * (self.lens._gain.astype(np.float32) / 128.0)
-        e = highlight_exposure(room)
+        e = highlight_exposure(self.lens.side_light(room))
         if e < 1.0:
             from dataclasses import replace
 

@@ -189,6 +189,10 @@ class Lens:
             img = cv2.convertScaleAbs(img, alpha=g)
         return img
 
+    def side_light(self, room: np.ndarray) -> np.ndarray:
+        """``room`` (float, unclipped) under the uneven side light, as :meth:`light` lights a frame."""
+        return room if self._gain is None else room * (self._gain.astype(np.float32) / 128.0)
+
     def optics(self, img: np.ndarray, nearest: bool = False) -> np.ndarray:
         if self._maps is None:
             return img

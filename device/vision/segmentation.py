@@ -464,7 +464,7 @@ class BackgroundModel:
         # its box read from it below instead of working the box's out again (the same elementwise
         # steps on the same pixels). Any other frame makes only the box's.
         whole = None
-        if not self.ready or (self._tick + 1) % 3 == 0:
+        if self._learns_on(self._tick + 1):
             if bb is None:
                 bb = cv2.transform(cv2.multiply(bg, bg), _SUM3) + 1.0
             whole = _shadow_like(small, bg, bb)
@@ -539,6 +539,11 @@ class BackgroundModel:
             _, mask = cv2.threshold(graded, 63, 255, cv2.THRESH_BINARY)
         return Segmentation(mask, self.name)
 
+    def _learns_on(self, tick: int) -> bool:
+        """Whether :meth:`feedback` number ``tick`` learns. Once the scene is known, learning every
+        third frame (at triple rate) follows drift just as well for a third of the cost."""
+        return not self.ready or tick % 3 == 0
+
     def feedback(self, person_mask: PersonMask) -> None:
         """Learn from the last segmented frame everywhere except the tracked person.
 
@@ -547,10 +552,8 @@ class BackgroundModel:
         """
         if self._small is None:
             return
-        # Once the scene is known, learning every third frame (at triple rate) follows
-        # drift just as well for a third of the cost.
         self._tick += 1
-        if self.ready and self._tick % 3:
+        if not self._learns_on(self._tick):
             self._sq = None  # (not learned from: the next frame's is made afresh)
             return
         if callable(person_mask):
