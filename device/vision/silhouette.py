@@ -1236,9 +1236,15 @@ def _feet_cue(m: np.ndarray, bottom: int, h: int) -> Optional[float]:
     1280x720 read the wall on the wrong side for most of its set). So the lower quarter of the
     person is split into its connected parts, and every part that holds a foot in the bottom band
     and a shin at 12-25 % of the height gives its own toe-ahead measure; their mean is the cue.
-    Legs that touch (the usual side view, one leg behind the other) are one part: the same
-    measure as before. None when no part holds both (a foot cut off at a dark shoe)."""
+    None (the caller reads both shins together, as before) when the shins' columns overlap (legs that
+    touch, the usual side view with one leg behind the other) or when no part holds both a foot and
+    a shin (a foot cut off at a dark shoe)."""
     y0 = int(bottom - 0.25 * h)
+    # Shins whose columns overlap (touching, or one behind the other) are one part: no split needed,
+    # and the caller's reading is the same (and costs a third of the split).
+    occ = np.flatnonzero(m[y0 : int(bottom - 0.12 * h) + 1].any(axis=0))
+    if len(occ) == 0 or occ[-1] - occ[0] + 1 == len(occ):
+        return None
     band = np.ascontiguousarray(m[y0 : bottom + 1]).view(np.uint8)
     n, lab = cv2.connectedComponents(band, connectivity=8)
     if n <= 1:
