@@ -282,7 +282,7 @@ def outer_contour(mask: np.ndarray) -> Optional[np.ndarray]:
     cs, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
     if not cs:
         return None
-    c = max(cs, key=cv2.contourArea)
+    c = cs[0] if len(cs) == 1 else max(cs, key=cv2.contourArea)
     return c[:, 0, :].astype(np.float64)
 
 
@@ -290,11 +290,25 @@ def _smooth_closed(pts: np.ndarray, k: int) -> np.ndarray:
     """Moving average along a closed contour (removes pixel staircase)."""
     if k <= 1 or len(pts) < 2 * k + 1:
         return pts
-    ker = np.ones(k) / k
+    ker = _box(k)
     pad = k
     ext = np.concatenate([pts[-pad:], pts, pts[:pad]])
-    out = np.stack([np.convolve(ext[:, i], ker, mode="same") for i in range(2)], axis=1)
-    return out[pad:-pad]
+    n = len(pts)
+    out = np.empty((n, 2))
+    out[:, 0] = np.convolve(ext[:, 0], ker, mode="same")[pad:-pad]
+    out[:, 1] = np.convolve(ext[:, 1], ker, mode="same")[pad:-pad]
+    return out
+
+
+def _box(k: int) -> np.ndarray:
+    """``np.ones(k) / k``, made once per k (a moving average's kernel; callers never write to it)."""
+    ker = _BOXES.get(k)
+    if ker is None:
+        ker = _BOXES[k] = np.ones(k) / k
+    return ker
+
+
+_BOXES: dict[int, np.ndarray] = {}
 
 
 def _walk(contour: np.ndarray, start: int, direction: int, n: int) -> np.ndarray:
@@ -624,8 +638,9 @@ def _measure_left(
 ) -> Optional[SilhouetteMeasures]:
     """Measure a mask whose back is on the left. ``mirrored``: ``m`` is the left-right
     mirror of ``image``/``soft`` (a right wall), so they are sampled at mirrored x."""
-    # Rows holding any of the person: one pass, reused for the legs' row extents.
-    has_row = m.any(axis=1)
+    # Rows holding any of the person: one pass, reused for the legs' row extents (on a bool view of
+    # the 0/255 mask: the same answer, faster than over uint8).
+    has_row = m.view(np.bool_).any(axis=1)
     rows = has_row.nonzero()[0]
     if len(rows) < 20:
         return None
@@ -658,7 +673,8 @@ def _measure_left(
     if len(path) < 10:
         return res
     flat = rear_flat(sc, res.buttock, H, body) if body.contact_flat else None
-    axis = trunk_axis(path, res.buttock, H, body, flat)
+    # The axis with the contact flat, and (when there is a flat) without it for the back's window below.
+    axis, plain = _trunk_axes(path, res.buttock, H, body, flat, True)
     if axis is None:
         return res
     (Jx, Jy), (ax, ay) = axis
@@ -672,7 +688,7 @@ def _measure_left(
     # The virtual dowel's window (sacrum_frac..neck_frac and the fit's ends) was chosen and checked with
     # the hip of the fixed round, so the back is measured from that axis: the contact flat changes the
     # trunk inclination, not where the back is read (moving the window too changed verdicts; README, round 8).
-    back_axis = axis if flat is None else (trunk_axis(path, res.buttock, H, body) or axis)
+    back_axis = axis if flat is None else (plain or axis)
     measure_back(path, back_axis, H, body, res, soft=soft, image=image, edge_reach=edge_reach, mirrored=mirrored,
                  edge_required=edge_required, min_contrast=min_contrast, edge_outermost=edge_outermost)
     _measure_legs(m, res, np.array([Jx, Jy]), body, has_row)
@@ -686,8 +702,9 @@ def find_buttock(sc: np.ndarray, floor_y: float, H: float, body: BodyModel) -> O
     band = ((sc[:, 1] >= y_lo) & (sc[:, 1] <= y_hi)).nonzero()[0]
     if len(band) == 0:
         return None
-    xmin = sc[band, 0].min()
-    near = band[sc[band, 0] <= xmin + 0.5]
+    xb = sc[band, 0]
+    xmin = xb.min()
+    near = band[xb <= xmin + 0.5]
     # Several contour runs can touch the minimum (a flat buttock): take the middle.
     return int(near[len(near) // 2])
 
@@ -714,7 +731,8 @@ def buttock_by_circle(sc: np.ndarray, bi: int, floor_y: float, H: float,
     xmin, ymin = float(sc[bi, 0]), float(sc[bi, 1])
     # Only the outline around the rearmost point votes: the round is next to it, never a hand's
     # breadth above (a standing lumbar curve is another round).
-    near = ((np.abs(sc[:, 1] - ymin) <= 1.5 * r) & (sc[:, 0] <= xmin + 1.2 * r)).nonzero()[0]
+    sx, sy = sc[:, 0], sc[:, 1]
+    near = ((np.abs(sy - ymin) <= 1.5 * r) & (sx <= xmin + 1.2 * r)).nonzero()[0]
     # Outward normals (from the tangent over +-1 % of H), oriented so that at the rearmost point it
     # points to the wall (-x).
     idx = np.concatenate([near, [bi]])
@@ -732,16 +750,21 @@ def buttock_by_circle(sc: np.ndarray, bi: int, floor_y: float, H: float,
     sel, nx, ny = near[keep], nx[:-1][keep], ny[:-1][keep]
     if len(sel) < 8:
         return None
-    cx = sc[sel, 0] - r * nx
-    cy = sc[sel, 1] - r * ny
+    ps = sc[sel]  # one gather for both coordinates
+    sxs, sys_ = ps[:, 0], ps[:, 1]
+    cx = sxs - r * nx
+    cy = sys_ - r * ny
     x0, y0 = math.floor(cx.min()) - 3, math.floor(cy.min()) - 3
     w, h = int(math.ceil(cx.max())) - x0 + 4, int(math.ceil(cy.max())) - y0 + 4
-    cells = np.round(cy - y0).astype(np.intp) * w + np.round(cx - x0).astype(np.intp)
+    # (np.round with no decimals is np.rint, without its Python layer.)
+    cells = np.rint(cy - y0).astype(np.intp) * w + np.rint(cx - x0).astype(np.intp)
     acc = np.bincount(cells, minlength=h * w).astype(np.float32).reshape(h, w)
-    acc = cv2.GaussianBlur(acc, (0, 0), 1.5)
+    # cv2.GaussianBlur(acc, (0, 0), 1.5) is this separable filter with its own 13-tap float32 kernel,
+    # made here once instead of on every call.
+    acc = cv2.sepFilter2D(acc, -1, _GAUSS_15, _GAUSS_15)
     iy, ix = divmod(int(acc.argmax()), acc.shape[1])  # np.unravel_index's answer, for a 2-D array
     Cx, Cy = float(ix + x0), float(iy + y0)
-    d = np.hypot(sc[sel, 0] - Cx, sc[sel, 1] - Cy)
+    d = np.hypot(sxs - Cx, sys_ - Cy)
     on = np.abs(d - r) <= max(1.5, 0.1 * r)
     n_on = int(np.count_nonzero(on))
     if n_on < max(8, int(0.5 * r)):  # less than about a quarter of the round
@@ -759,6 +782,10 @@ def buttock_by_circle(sc: np.ndarray, bi: int, floor_y: float, H: float,
         return None
     B = (xmin, Cy)
     return int(np.argmin((sc[:, 0] - B[0]) ** 2 + (sc[:, 1] - B[1]) ** 2)), B
+
+
+# cv2.GaussianBlur's kernel for sigma 1.5 on float32 (its size: round(1.5 * 4 * 2 + 1) | 1 = 13 taps).
+_GAUSS_15 = cv2.getGaussianKernel(13, 1.5, cv2.CV_32F)
 
 
 def _buttock_without_bumps(m: np.ndarray, sc: np.ndarray, bi: int, floor_y: float, H: float, body: BodyModel,
@@ -788,10 +815,17 @@ def back_path(sc: np.ndarray, bi: int, H: float) -> np.ndarray:
     n_walk = min(len(sc) - 1, int(2.2 * H))
     step = min(max(3, int(0.05 * H)), n_walk - 1)
     # The direction is the one whose point a few steps along is higher; only that walk is built.
-    up = +1 if sc[(bi + step) % len(sc), 1] < sc[(bi - step) % len(sc), 1] else -1
-    path = _walk(sc, bi, up, n_walk)
+    n = len(sc)
+    up = +1 if sc[(bi + step) % n, 1] < sc[(bi - step) % n, 1] else -1
+    # The walk (:func:`_walk`'s points) as at most two runs of the outline, not a gather.
+    if up > 0:
+        end = bi + n_walk
+        path = sc[bi:end] if end <= n else np.concatenate([sc[bi:], sc[: end - n]])
+    else:
+        lo = bi - n_walk + 1
+        path = sc[lo : bi + 1][::-1] if lo >= 0 else np.concatenate([sc[bi::-1], sc[n + lo :][::-1]])
     # Stop at the top of the head: beyond it the outline comes down the face.
-    return path[: int(np.argmin(path[:, 1])) + 1]
+    return path[: int(np.argmin(path[:, 1])) + 1].copy()
 
 
 def rear_flat(sc: np.ndarray, buttock: tuple[float, float], H: float,
@@ -807,13 +841,15 @@ def rear_flat(sc: np.ndarray, buttock: tuple[float, float], H: float,
     ys = np.sort(sc[on, 1])
     if len(ys) < 2:
         return None
-    # The run of heights holding the buttock (the outline may touch the flat's x again elsewhere).
-    gaps = np.flatnonzero(np.diff(ys) > max(2.0, 0.01 * H))
-    starts = np.concatenate([[0], gaps + 1])
-    ends = np.concatenate([gaps, [len(ys) - 1]])
-    j = int(np.searchsorted(ys[ends], By))
-    j = min(j, len(starts) - 1)
-    y0, y1 = float(ys[starts[j]]), float(ys[ends[j]])
+    # The run of heights holding the buttock (the outline may touch the flat's x again elsewhere):
+    # runs end at the gaps and at the last height; the first run whose end is not below By.
+    gaps = np.flatnonzero((ys[1:] - ys[:-1]) > max(2.0, 0.01 * H))
+    if len(gaps) == 0:
+        y0, y1 = float(ys[0]), float(ys[-1])
+    else:
+        j = int(np.searchsorted(ys[gaps], By))  # == len(gaps): the last run
+        y0 = float(ys[int(gaps[j - 1]) + 1]) if j > 0 else float(ys[0])
+        y1 = float(ys[int(gaps[j])]) if j < len(gaps) else float(ys[-1])
     if not (y0 - 1.0 <= By <= y1 + 1.0):
         return None
     half = min(0.5 * (y1 - y0), 0.95 * r)
@@ -828,21 +864,35 @@ def trunk_axis(path: np.ndarray, buttock: tuple[float, float], H: float, body: B
     """Hip joint and the unit trunk axis (hip to shoulder) from the back path, or None if the
     trunk runs out of the mask (cropped head and shoulders). ``flat``: :func:`rear_flat`'s answer, used
     as the trunk inclines past ``body.flat_from_deg``."""
+    return _trunk_axes(path, buttock, H, body, flat, False)[0]
+
+
+def _trunk_axes(path: np.ndarray, buttock: tuple[float, float], H: float, body: BodyModel,
+                flat: Optional[tuple[tuple[float, float], float]], also_plain: bool):
+    """(``trunk_axis(..., flat)``, and with ``also_plain`` and a flat, ``trunk_axis(...)`` without it;
+    else None). The two share their start (the path point one trunk length from the buttock), and
+    where the flat never weighs in (its weight 0 at every step: a trunk inclined less than
+    ``flat_from_deg``) every step is the same arithmetic, so the first answer is the second too."""
     T = body.trunk_len * H
     Bx, By = buttock
-    px, py = path[:, 0], path[:, 1]
+    # The path's coordinates as contiguous rows (one copy; the many passes below read them faster).
+    pxy = path.T.copy()
+    px, py = pxy[0], pxy[1]
     r = body.buttock_r * H
     fade = max(body.flat_full_deg - body.flat_from_deg, 1e-6)
+    used = [False]
 
-    def hip_from(ax_: float, ay_: float) -> tuple[float, float]:
+    def hip_from(ax_: float, ay_: float, fl) -> tuple[float, float]:
         # Rearmost point of a round buttock = its centre minus r horizontally; the
         # centre sits behind/below the hip joint in the trunk frame, which turns
         # with the trunk: so the joint's offset from B depends on the axis.
         antx, anty = _rot2(ax_, ay_)
         d, cy = r, By
-        if flat is not None:
+        if fl is not None:
             w = min(max((math.degrees(math.atan2(ax_, -ay_)) - body.flat_from_deg) / fade, 0.0), 1.0)
-            d, cy = r + w * (flat[1] - r), By + w * (flat[0][1] - By)
+            if w != 0.0:
+                used[0] = True
+            d, cy = r + w * (fl[1] - r), By + w * (fl[0][1] - By)
         return (Bx + d + (body.pelvis_back * antx + body.pelvis_down * ax_) * H,
                 cy + (body.pelvis_back * anty + body.pelvis_down * ay_) * H)
 
@@ -851,29 +901,58 @@ def trunk_axis(path: np.ndarray, buttock: tuple[float, float], H: float, body: B
     beyond = np.sqrt(dx * dx + dy * dy) >= T
     i = int(beyond.argmax())
     if not beyond[i]:
-        return None
+        return None, None
     ax, ay = float(dx[i]), float(dy[i])
     n = math.sqrt(ax * ax + ay * ay)
     ax, ay = ax / n, ay / n
-    Jx, Jy = hip_from(ax, ay)
     thr_u = body.axis_frac * T
-    for _ in range(6):
-        # The upper-back point at axis_frac of the trunk lies upper_depth behind the axis.
-        above = (px - Jx) * ax + (py - Jy) * ay >= thr_u
-        i = int(above.argmax())
-        if not above[i]:
-            return None
-        rx, ry = _rot2(ax, ay)
-        vx = float(px[i]) + rx * body.upper_depth * H - Jx
-        vy = float(py[i]) + ry * body.upper_depth * H - Jy
-        n = math.sqrt(vx * vx + vy * vy)
-        nx, ny = vx / n, vy / n
-        Jx, Jy = hip_from(nx, ny)
-        done = nx * ax + ny * ay > 0.999999
-        ax, ay = nx, ny
-        if done:
-            break
-    return (Jx, Jy), (ax, ay)
+    depth = body.upper_depth
+
+    def refine(fl):
+        Jx, Jy = hip_from(ax, ay, fl)
+        bx, by = ax, ay
+        hint = len(px)
+        for _ in range(6):
+            # The upper-back point at axis_frac of the trunk lies upper_depth behind the axis: the first
+            # path point at least thr_u up the axis (looked for first among the points up to a little
+            # beyond the last step's, which the axis turns by little; each point's value is the same
+            # whichever slice it is computed in).
+            i = _first_at_least(px, py, Jx, Jy, bx, by, thr_u, hint)
+            if i < 0:
+                return None
+            hint = i + 16
+            rx, ry = _rot2(bx, by)
+            vx = float(px[i]) + rx * depth * H - Jx
+            vy = float(py[i]) + ry * depth * H - Jy
+            n = math.sqrt(vx * vx + vy * vy)
+            nx, ny = vx / n, vy / n
+            Jx, Jy = hip_from(nx, ny, fl)
+            done = nx * bx + ny * by > 0.999999
+            bx, by = nx, ny
+            if done:
+                break
+        return (Jx, Jy), (bx, by)
+
+    first = refine(flat)
+    if not also_plain or flat is None or first is None:
+        return first, None
+    return first, (first if not used[0] else refine(None))
+
+
+def _first_at_least(px: np.ndarray, py: np.ndarray, Jx: float, Jy: float, ax: float, ay: float, thr: float,
+                    hint: int) -> int:
+    """Index of the first point whose projection ``(px - Jx) * ax + (py - Jy) * ay`` on the axis is at
+    least ``thr`` (-1 if none), looked for first in the points before ``hint``."""
+    m = min(hint, len(px))
+    above = (px[:m] - Jx) * ax + (py[:m] - Jy) * ay >= thr
+    i = int(above.argmax())
+    if above[i]:
+        return i
+    if m == len(px):
+        return -1
+    above = (px[m:] - Jx) * ax + (py[m:] - Jy) * ay >= thr
+    i = int(above.argmax())
+    return m + i if above[i] else -1
 
 
 def measure_back(path: np.ndarray, axis: tuple[tuple[float, float], tuple[float, float]], H: float,
@@ -1093,8 +1172,10 @@ def _measure_legs(m: np.ndarray, res: SilhouetteMeasures, J: np.ndarray, body: B
     r0 = max(0, int(math.floor(floor_y - h_top * H)) - 1)
     legs = m[r0:]
     hl = has[r0:]
-    back = legs.argmax(axis=1)
-    front = m.shape[1] - 1 - cv2.flip(legs, 1).argmax(axis=1)
+    # First set pixel of each row, as a bool view: numpy's bool argmax stops at the first nonzero
+    # byte (a fast scan), the uint8 one compares every byte with the row's maximum; the same index.
+    back = legs.view(np.bool_).argmax(axis=1)
+    front = m.shape[1] - 1 - cv2.flip(legs, 1).view(np.bool_).argmax(axis=1)
     width, mid2 = front - back, front + back  # leg width and twice the midline x, per row
 
     # -- ankle: middle of the leg just above the foot
@@ -1108,7 +1189,7 @@ def _measure_legs(m: np.ndarray, res: SilhouetteMeasures, J: np.ndarray, body: B
     # -- foot: heel = wall-ward end, toe = forward end of the bottom rows
     foot_top = max(int(round(floor_y - 0.035 * H)), 0)
     feet = m[foot_top : int(floor_y) + 1, x0 : x0 + w]
-    in_feet = feet.any(axis=0)
+    in_feet = feet.view(np.bool_).any(axis=0)
     fx = in_feet.nonzero()[0]
     if len(fx):
         heel_x, toe_x = int(fx[0]), int(fx[-1])
@@ -1117,7 +1198,9 @@ def _measure_legs(m: np.ndarray, res: SilhouetteMeasures, J: np.ndarray, body: B
             # Lowest pixel of each column. A column with any pixel in the foot rows has
             # its lowest one there (nothing is below the floor row), so one pass over
             # those rows serves both ends; a column without any looks further up.
-            lowest = foot_top + feet.shape[0] - 1 - cv2.flip(feet, 0).argmax(axis=0)
+            # (Turned a quarter clockwise, each column from the bottom up is a row: the same first
+            # nonzero, found along rows by the fast bool scan.)
+            lowest = foot_top + feet.shape[0] - 1 - cv2.rotate(feet, cv2.ROTATE_90_CLOCKWISE).view(np.bool_).argmax(axis=1)
 
             def bottom_of(c0: int, c1: int) -> float:
                 if in_feet[c0 : c1 + 1].all():
