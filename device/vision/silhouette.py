@@ -392,16 +392,18 @@ def shift_measures(r: SilhouetteMeasures, dx: float, dy: float) -> SilhouetteMea
     def sp(p):
         return None if p is None else (p[0] + dx, p[1] + dy)
 
-    def sa(a: np.ndarray) -> np.ndarray:
-        return a if len(a) == 0 else a + np.array([dx, dy])
-
     x, y, w, h = r.bbox
     r.bbox = (int(x + dx), int(y + dy), w, h)
     r.floor_y += dy
-    for name in ("buttock", "hip", "shoulder", "knee", "ankle", "heel", "toe"):
-        setattr(r, name, sp(getattr(r, name)))
-    r.back_path = sa(r.back_path)
-    r.back_segment = sa(r.back_segment)
+    # (Each field by name: a loop over getattr/setattr cost more than the arithmetic.)
+    r.buttock, r.hip, r.shoulder = sp(r.buttock), sp(r.hip), sp(r.shoulder)
+    r.knee, r.ankle, r.heel, r.toe = sp(r.knee), sp(r.ankle), sp(r.heel), sp(r.toe)
+    if len(r.back_path) or len(r.back_segment):
+        off = np.array([dx, dy])
+        if len(r.back_path):
+            r.back_path = r.back_path + off
+        if len(r.back_segment):
+            r.back_segment = r.back_segment + off
     if r.chord is not None:
         r.chord = (sp(r.chord[0]), sp(r.chord[1]))
     return r
@@ -415,13 +417,13 @@ def _flip_measures(r: SilhouetteMeasures, W: int) -> SilhouetteMeasures:
         if len(a) == 0:
             return a
         b = a.copy()
-        b[:, 0] = W - 1 - b[:, 0]
+        np.subtract(W - 1, a[:, 0], out=b[:, 0])  # b[:, 0] = W - 1 - b[:, 0], without the temporary
         return b
 
     x, y, w, h = r.bbox
     r.bbox = (W - x - w, y, w, h)
-    for name in ("buttock", "hip", "shoulder", "knee", "ankle", "heel", "toe"):
-        setattr(r, name, fp(getattr(r, name)))
+    r.buttock, r.hip, r.shoulder = fp(r.buttock), fp(r.hip), fp(r.shoulder)
+    r.knee, r.ankle, r.heel, r.toe = fp(r.knee), fp(r.ankle), fp(r.heel), fp(r.toe)
     r.back_path = fa(r.back_path)
     r.back_segment = fa(r.back_segment)
     if r.chord is not None:
@@ -557,9 +559,13 @@ def _refine_edge_gradient(pts: np.ndarray, normal: np.ndarray, image: np.ndarray
     big = np.abs(den) > 1e-6
     off = np.where(big, 0.5 * (y0 - y2) / np.where(big, den, 1.0), 0.0)
     shift = kc[j] + np.minimum(np.maximum(off, -1.0), 1.0) * _GRADIENT_STEP
-    out = pts.copy()
-    out[ok] = pts[ok] + shift[ok, None] * normal[None, :]
-    return out, float(np.count_nonzero(ok)) / len(ok) if len(ok) else 0.0
+    n_ok = int(np.count_nonzero(ok))
+    if n_ok == len(ok):  # every point found its edge: the same sums without the selections
+        out = pts + shift[:, None] * normal[None, :]
+    else:
+        out = pts.copy()
+        out[ok] = pts[ok] + shift[ok, None] * normal[None, :]
+    return out, float(n_ok) / len(ok) if len(ok) else 0.0
 
 
 def _refine_edge_step(pts: np.ndarray, normal: np.ndarray, image: np.ndarray, reach: float = 1.25,
@@ -973,7 +979,10 @@ def measure_back(path: np.ndarray, axis: tuple[tuple[float, float], tuple[float,
     t = (px - Jx) * ax + (py - Jy) * ay
     first_up = (t >= T).nonzero()[0]
     end = int(first_up[0]) if len(first_up) else len(path)
-    window = ((t[:end] >= body.fit_lo * T) & (t[:end] <= body.fit_hi * T)).nonzero()[0]
+
+    def window() -> np.ndarray:  # the fixed window's indices (made only when it is fitted)
+        return ((t[:end] >= body.fit_lo * T) & (t[:end] <= body.fit_hi * T)).nonzero()[0]
+
     nominal = (body.neck_frac - body.sacrum_frac) * T
     how = (nominal, H, body, soft, image, edge_reach, mirrored, min_contrast, edge_outermost)  # _back_fit's
     if body.back_ends:
@@ -985,12 +994,12 @@ def measure_back(path: np.ndarray, axis: tuple[tuple[float, float], tuple[float,
         if alt is not None and alt[1] is not None and abs(alt[1][0]) <= body.hollow_sure_deg:
             got = alt
         else:
-            got = _back_fit(path, window, *how)
+            got = _back_fit(path, window(), *how)
             if (alt is not None and alt[1] is not None
                     and (got is None or got[1] is None or abs(got[1][0]) <= body.max_bend_deg)):
                 got = alt
     else:
-        got = _back_fit(path, window, *how)
+        got = _back_fit(path, window(), *how)
     if got is None:
         return
     seg, fit, support = got
@@ -1006,7 +1015,7 @@ def measure_back(path: np.ndarray, axis: tuple[tuple[float, float], tuple[float,
     # Confidence: the segment must be long enough to resolve a few degrees,
     # the points must sit on one smooth curve (an arm or hole on the back
     # shows up as residual), and the path must be continuous.
-    steps = np.diff(seg, axis=0)
+    steps = seg[1:] - seg[:-1]  # np.diff's values, without its Python layer
     smooth = 1.0 if math.sqrt(float((steps * steps).sum(axis=1).max())) < 0.05 * H else 0.3
     clean = _clip01(1.5 - resid / max(body.back_resid_frac * H, 0.6))
     edge = _clip01((res.edge_support - 0.4) / 0.4) if edge_required else 1.0
@@ -1030,7 +1039,12 @@ def _back_fit(path: np.ndarray, idx: np.ndarray, nominal: float, H: float, body:
     seg = path[idx[0] : idx[-1] + 1]
     support = 1.0
     # The back is nearly straight here: one outward normal for the whole segment.
-    nb = -_rot((seg[-1] - seg[0]) / max(1e-9, float(np.linalg.norm(seg[-1] - seg[0]))))
+    # (np.linalg.norm of a vector is the square root of its dot with itself; the rest on plain floats.)
+    v = seg[-1] - seg[0]
+    d = max(1e-9, math.sqrt(float(v.dot(v))))
+    vx, vy = v.tolist()
+    rx, ry = _rot2(vx / d, vy / d)
+    nb = np.array([-rx, -ry])
     if image is not None and nominal < body.step_edge_below_px:
         seg, support = _refine_edge_step(seg, nb, image, reach=edge_reach, min_contrast=min_contrast,
                                          mirrored=mirrored, ref=body.step_edge_ref)
@@ -1042,10 +1056,18 @@ def _back_fit(path: np.ndarray, idx: np.ndarray, nominal: float, H: float, body:
     if body.fold_smooth > 0:
         # Folds of a loose top: a moving average along the back over about one fold.
         k = max(1, int(round(body.fold_smooth * H)))
-        if len(seg) > 2 * k + 1 and k > 1:
-            ker = np.ones(k) / k
-            pad = np.concatenate([np.repeat(seg[:1], k, 0), seg, np.repeat(seg[-1:], k, 0)])
-            seg = np.stack([np.convolve(pad[:, i], ker, mode="same")[k:-k] for i in range(2)], axis=1)
+        n = len(seg)
+        if n > 2 * k + 1 and k > 1:
+            ker = _box(k)
+            # The segment with its end points repeated k times on either side, in one array.
+            pad = np.empty((n + 2 * k, 2))
+            pad[:k] = seg[0]
+            pad[k : k + n] = seg
+            pad[k + n :] = seg[-1]
+            out = np.empty((n, 2))
+            out[:, 0] = np.convolve(pad[:, 0], ker, mode="same")[k:-k]
+            out[:, 1] = np.convolve(pad[:, 1], ker, mode="same")[k:-k]
+            seg = out
     return seg, _fit_bend(seg, nominal, body), support
 
 
@@ -1059,8 +1081,9 @@ def _hollow_to_top(path: np.ndarray, t: np.ndarray, Jx: float, Jy: float, ax: fl
     if len(band) < 3 or len(upto) == 0:
         return np.zeros(0, dtype=np.int64)
     rx, ry = _rot2(ax, ay)  # forward; the back lies behind the axis
-    behind = -((path[band, 0] - Jx) * rx + (path[band, 1] - Jy) * ry)
-    i = int(np.argmin(behind))
+    pb = path[band]
+    behind = -((pb[:, 0] - Jx) * rx + (pb[:, 1] - Jy) * ry)
+    i = int(behind.argmin())
     if t[band[i]] > (body.hollow_band[1] - body.hollow_edge) * T or behind[i] < body.hollow_behind * T:
         # The outline comes nearer the axis all the way up the band: no hollow there (a top hanging
         # over it, or an axis that does not follow the back); or it reaches the axis: a notch in the
@@ -1134,7 +1157,7 @@ def one_sided_parabola(x: np.ndarray, y: np.ndarray, k_out: float = 1.5, k_in: f
         r2 = r * r
         sd = math.sqrt(float(r2.sum() if keep is None else r2[keep].sum()) / nk)
         new = (r <= max(k_out * sd, 0.75)) & (r >= -max(k_in * sd, 0.75))
-        if keep is not None and np.array_equal(new, keep):
+        if keep is not None and (new == keep).all():  # np.array_equal, without its Python layer
             break
         keep = new
     assert p is not None and keep is not None
