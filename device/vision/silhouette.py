@@ -223,8 +223,9 @@ def _solve_parabola(V: np.ndarray, y: np.ndarray, w: Optional[np.ndarray] = None
     on. None when the points do not determine a parabola (fewer than three distinct x).
     """
     Vw = V if w is None else V * w
-    (n, s1, s2), (_, _, s3), (_, _, s4) = (Vw @ V.T).tolist()
-    t0, t1, t2 = (Vw @ y).tolist()
+    # (ndarray.dot calls the same BLAS routines as the @ operator, with less of numpy's dispatch.)
+    (n, s1, s2), (_, _, s3), (_, _, s4) = Vw.dot(V.T).tolist()
+    t0, t1, t2 = Vw.dot(y).tolist()
     a00, a01, a02 = s2 * n - s1 * s1, s3 * n - s1 * s2, s3 * s1 - s2 * s2
     det = s4 * a00 - s3 * a01 + s2 * a02
     if not det > 1e-9 * n * n * n:
@@ -557,7 +558,10 @@ def _refine_edge_gradient(pts: np.ndarray, normal: np.ndarray, image: np.ndarray
     ok = y1 >= min_contrast
     den = y0 - 2 * y1 + y2
     big = np.abs(den) > 1e-6
-    off = np.where(big, 0.5 * (y0 - y2) / np.where(big, den, 1.0), 0.0)
+    if big.all():  # the usual case: the same quotients without the guards
+        off = 0.5 * (y0 - y2) / den
+    else:
+        off = np.where(big, 0.5 * (y0 - y2) / np.where(big, den, 1.0), 0.0)
     shift = kc[j] + np.minimum(np.maximum(off, -1.0), 1.0) * _GRADIENT_STEP
     n_ok = int(np.count_nonzero(ok))
     if n_ok == len(ok):  # every point found its edge: the same sums without the selections
@@ -708,7 +712,7 @@ def find_buttock(sc: np.ndarray, floor_y: float, H: float, body: BodyModel) -> O
     band = ((sc[:, 1] >= y_lo) & (sc[:, 1] <= y_hi)).nonzero()[0]
     if len(band) == 0:
         return None
-    xb = sc[band, 0]
+    xb = sc[:, 0].take(band)
     xmin = xb.min()
     near = band[xb <= xmin + 0.5]
     # Several contour runs can touch the minimum (a flat buttock): take the middle.
@@ -732,7 +736,6 @@ def buttock_by_circle(sc: np.ndarray, bi: int, floor_y: float, H: float,
     r = body.buttock_r * H
     y_lo = floor_y - body.hip_band[1] * H
     y_hi = floor_y - body.hip_band[0] * H
-    n = len(sc)
     step = max(2, int(round(0.01 * H)))
     xmin, ymin = float(sc[bi, 0]), float(sc[bi, 1])
     # Only the outline around the rearmost point votes: the round is next to it, never a hand's
@@ -742,7 +745,8 @@ def buttock_by_circle(sc: np.ndarray, bi: int, floor_y: float, H: float,
     # Outward normals (from the tangent over +-1 % of H), oriented so that at the rearmost point it
     # points to the wall (-x).
     idx = np.concatenate([near, [bi]])
-    tan = sc[(idx + step) % n] - sc[(idx - step) % n]
+    # (take with mode 'wrap' is the gather at (idx +- step) % n, without the integer modulo.)
+    tan = sc.take(idx + step, axis=0, mode="wrap") - sc.take(idx - step, axis=0, mode="wrap")
     norm = np.hypot(tan[:, 0], tan[:, 1])
     ok = norm > 1e-9
     if ok.all():  # the usual case: the same quotients without the guards' temporaries
@@ -756,7 +760,7 @@ def buttock_by_circle(sc: np.ndarray, bi: int, floor_y: float, H: float,
     sel, nx, ny = near[keep], nx[:-1][keep], ny[:-1][keep]
     if len(sel) < 8:
         return None
-    ps = sc[sel]  # one gather for both coordinates
+    ps = sc.take(sel, axis=0)  # one gather for both coordinates
     sxs, sys_ = ps[:, 0], ps[:, 1]
     cx = sxs - r * nx
     cy = sys_ - r * ny
@@ -1081,7 +1085,7 @@ def _hollow_to_top(path: np.ndarray, t: np.ndarray, Jx: float, Jy: float, ax: fl
     if len(band) < 3 or len(upto) == 0:
         return np.zeros(0, dtype=np.int64)
     rx, ry = _rot2(ax, ay)  # forward; the back lies behind the axis
-    pb = path[band]
+    pb = path.take(band, axis=0)
     behind = -((pb[:, 0] - Jx) * rx + (pb[:, 1] - Jy) * ry)
     i = int(behind.argmin())
     if t[band[i]] > (body.hollow_band[1] - body.hollow_edge) * T or behind[i] < body.hollow_behind * T:
@@ -1313,8 +1317,16 @@ def _knee_from_axes(width: np.ndarray, mid2: np.ndarray, has: np.ndarray, r0: in
             return None
         ys = idx + ya
         mid = mid2[rows][idx] / 2.0
-        # x as a function of y: legs are closer to vertical than horizontal here.
-        c0, c1 = line_fit(ys, mid).tolist()
+        # x as a function of y: legs are closer to vertical than horizontal here (:func:`line_fit`'s
+        # arithmetic, inline).
+        x = ys.astype(np.float64)
+        xm = x.sum() / len(x)
+        u = x - xm
+        suu = float(u @ u)
+        if suu <= 0.0:
+            raise ValueError("line_fit needs at least two distinct x values")
+        c0 = float(u @ mid) / suu
+        c1 = float(float(mid.sum() / len(mid)) - c0 * xm)
         e = (c0 * ys + c1) - mid
         r = math.sqrt(float(e @ e) / len(e))
         n = math.sqrt(c0 * c0 + 1.0)
