@@ -379,10 +379,12 @@ def measure_silhouette(
     m = cv2.compare(mask, 0, cv2.CMP_GT) if mask.dtype == np.uint8 else (mask > 0).astype(np.uint8)
     W = m.shape[1]
     flip = wall_side == "right"
+    unflipped = m
     if flip:
         m = cv2.flip(m, 1)
     res = _measure_left(m, height_px, body, soft, image, edge_reach, mirrored=flip, edge_required=edge_required,
-                        min_contrast=min_contrast, edge_outermost=edge_outermost, buttock_open=buttock_open)
+                        min_contrast=min_contrast, edge_outermost=edge_outermost, buttock_open=buttock_open,
+                        m_mirror=unflipped if flip else None)
     if res is None or not flip:
         return res
     return _flip_measures(res, W)
@@ -645,9 +647,11 @@ def _measure_left(
     min_contrast: float = 12.0,
     edge_outermost: bool = False,
     buttock_open: float = 0.0,
+    m_mirror: Optional[np.ndarray] = None,
 ) -> Optional[SilhouetteMeasures]:
     """Measure a mask whose back is on the left. ``mirrored``: ``m`` is the left-right
-    mirror of ``image``/``soft`` (a right wall), so they are sampled at mirrored x."""
+    mirror of ``image``/``soft`` (a right wall), so they are sampled at mirrored x. ``m_mirror``:
+    ``cv2.flip(m, 1)`` if the caller has it (the mask as it came, for a right wall)."""
     # Rows holding any of the person: one pass, reused for the legs' row extents (on a bool view of
     # the 0/255 mask: the same answer, faster than over uint8).
     has_row = m.view(np.bool_).any(axis=1)
@@ -701,7 +705,7 @@ def _measure_left(
     back_axis = axis if flat is None else (plain or axis)
     measure_back(path, back_axis, H, body, res, soft=soft, image=image, edge_reach=edge_reach, mirrored=mirrored,
                  edge_required=edge_required, min_contrast=min_contrast, edge_outermost=edge_outermost)
-    _measure_legs(m, res, np.array([Jx, Jy]), body, has_row)
+    _measure_legs(m, res, np.array([Jx, Jy]), body, has_row, m_mirror)
     return res
 
 
@@ -1185,8 +1189,9 @@ _THIGH_BAND = (0.33, 0.46)
 
 
 def _measure_legs(m: np.ndarray, res: SilhouetteMeasures, J: np.ndarray, body: BodyModel,
-                  has: np.ndarray) -> None:
-    """Ankle, heel/toe and knee from the mask (back on the left); ``has``: rows with any pixel."""
+                  has: np.ndarray, m_mirror: Optional[np.ndarray] = None) -> None:
+    """Ankle, heel/toe and knee from the mask (back on the left); ``has``: rows with any pixel;
+    ``m_mirror``: ``cv2.flip(m, 1)`` when the caller has it (else the legs' rows are flipped here)."""
     H, floor_y = res.height_px, res.floor_y
     x0, _, w, _ = res.bbox
     Jx, Jy = float(J[0]), float(J[1])
@@ -1202,7 +1207,8 @@ def _measure_legs(m: np.ndarray, res: SilhouetteMeasures, J: np.ndarray, body: B
     # First set pixel of each row, as a bool view: numpy's bool argmax stops at the first nonzero
     # byte (a fast scan), the uint8 one compares every byte with the row's maximum; the same index.
     back = legs.view(np.bool_).argmax(axis=1)
-    front = m.shape[1] - 1 - cv2.flip(legs, 1).view(np.bool_).argmax(axis=1)
+    legs_mirror = cv2.flip(legs, 1) if m_mirror is None else m_mirror[r0:]
+    front = m.shape[1] - 1 - legs_mirror.view(np.bool_).argmax(axis=1)
     width, mid2 = front - back, front + back  # leg width and twice the midline x, per row
 
     # -- ankle: middle of the leg just above the foot
