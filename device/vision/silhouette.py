@@ -534,7 +534,8 @@ def _refine_edge_gradient(pts: np.ndarray, normal: np.ndarray, image: np.ndarray
     lag = (len(ks) - len(kc)) // 2
     nx, ny = float(normal[0]), float(normal[1])
     # Sample points pts + k * normal, as N x K coordinate maps, and the box they span.
-    (x0, y0), (x1, y1) = pts.min(axis=0).tolist(), pts.max(axis=0).tolist()
+    px_, py_ = pts[:, 0], pts[:, 1]
+    x0, x1, y0, y1 = float(px_.min()), float(px_.max()), float(py_.min()), float(py_.max())
     k0, k1 = float(ks[0]), float(ks[-1])
     span = (x0 + min(k0 * nx, k1 * nx), x1 + max(k0 * nx, k1 * nx),
             y0 + min(k0 * ny, k1 * ny), y1 + max(k0 * ny, k1 * ny))
@@ -556,7 +557,7 @@ def _refine_edge_gradient(pts: np.ndarray, normal: np.ndarray, image: np.ndarray
         j = np.where(has, last + w0, j)
     flat = mag.ravel()
     at = np.arange(0, mag.size, mag.shape[1]) + j
-    y0, y1, y2 = flat[at - 1], flat[at], flat[at + 1]
+    y0, y1, y2 = flat.take(at - 1), flat.take(at), flat.take(at + 1)
     ok = y1 >= min_contrast
     den = y0 - 2 * y1 + y2
     big = np.abs(den) > 1e-6
@@ -564,7 +565,7 @@ def _refine_edge_gradient(pts: np.ndarray, normal: np.ndarray, image: np.ndarray
         off = 0.5 * (y0 - y2) / den
     else:
         off = np.where(big, 0.5 * (y0 - y2) / np.where(big, den, 1.0), 0.0)
-    shift = kc[j] + np.minimum(np.maximum(off, -1.0), 1.0) * _GRADIENT_STEP
+    shift = kc.take(j) + np.minimum(np.maximum(off, -1.0), 1.0) * _GRADIENT_STEP
     n_ok = int(np.count_nonzero(ok))
     if n_ok == len(ok):  # every point found its edge: the same sums without the selections
         out = pts + shift[:, None] * normal[None, :]
@@ -1024,7 +1025,8 @@ def measure_back(path: np.ndarray, axis: tuple[tuple[float, float], tuple[float,
     # the points must sit on one smooth curve (an arm or hole on the back
     # shows up as residual), and the path must be continuous.
     steps = seg[1:] - seg[:-1]  # np.diff's values, without its Python layer
-    smooth = 1.0 if math.sqrt(float((steps * steps).sum(axis=1).max())) < 0.05 * H else 0.3
+    sq = steps * steps
+    smooth = 1.0 if math.sqrt(float((sq[:, 0] + sq[:, 1]).max())) < 0.05 * H else 0.3  # (the row sums, as sum(axis=1))
     clean = _clip01(1.5 - resid / max(body.back_resid_frac * H, 0.6))
     edge = _clip01((res.edge_support - 0.4) / 0.4) if edge_required else 1.0
     # A back is a gentle curve: a bend far beyond any person's (a notch between a hood and the back, a
@@ -1229,15 +1231,12 @@ def _measure_legs(m: np.ndarray, res: SilhouetteMeasures, J: np.ndarray, body: B
         flen = toe_x - heel_x + 1
         if flen >= 4:
             # Lowest pixel of each column. A column with any pixel in the foot rows has
-            # its lowest one there (nothing is below the floor row), so one pass over
-            # those rows serves both ends; a column without any looks further up.
-            # (Turned a quarter clockwise, each column from the bottom up is a row: the same first
-            # nonzero, found along rows by the fast bool scan.)
-            lowest = foot_top + feet.shape[0] - 1 - cv2.rotate(feet, cv2.ROTATE_90_CLOCKWISE).view(np.bool_).argmax(axis=1)
-
+            # its lowest one there (nothing is below the floor row), so the foot rows
+            # serve both ends (only the columns read); a column without any looks further up.
             def bottom_of(c0: int, c1: int) -> float:
                 if in_feet[c0 : c1 + 1].all():
-                    return _median(lowest[c0 : c1 + 1])
+                    low = foot_top + feet.shape[0] - 1 - feet[::-1, c0 : c1 + 1].view(np.bool_).argmax(axis=0)
+                    return _median(low)
                 colsub = m[:, x0 + c0 : x0 + c1 + 1]
                 has_c = colsub.any(axis=0)
                 if not has_c.any():
