@@ -293,11 +293,12 @@ def _smooth_closed(pts: np.ndarray, k: int) -> np.ndarray:
         return pts
     ker = _box(k)
     pad = k
-    ext = np.concatenate([pts[-pad:], pts, pts[:pad]])
+    # The wrapped-around outline as two contiguous rows (x, y): np.convolve would copy strided columns.
+    ext = np.concatenate([pts[-pad:], pts, pts[:pad]]).T.copy()
     n = len(pts)
     out = np.empty((n, 2))
-    out[:, 0] = np.convolve(ext[:, 0], ker, mode="same")[pad:-pad]
-    out[:, 1] = np.convolve(ext[:, 1], ker, mode="same")[pad:-pad]
+    out[:, 0] = np.convolve(ext[0], ker, mode="same")[pad:-pad]
+    out[:, 1] = np.convolve(ext[1], ker, mode="same")[pad:-pad]
     return out
 
 
@@ -796,7 +797,8 @@ def buttock_by_circle(sc: np.ndarray, bi: int, floor_y: float, H: float,
     if ymin - Cy < body.buttock_corner * H:
         return None
     B = (xmin, Cy)
-    return int(np.argmin((sc[:, 0] - B[0]) ** 2 + (sc[:, 1] - B[1]) ** 2)), B
+    dx, dy = sx - B[0], sy - B[1]
+    return int((dx * dx + dy * dy).argmin()), B  # (x ** 2 is x * x)
 
 
 # cv2.GaussianBlur's kernel for sigma 1.5 on float32 (its size: round(1.5 * 4 * 2 + 1) | 1 = 13 taps).
@@ -914,7 +916,7 @@ def _trunk_axes(path: np.ndarray, buttock: tuple[float, float], H: float, body: 
     # Initial axis: from B to the path point ~one trunk length away.
     dx, dy = px - Bx, py - By
     beyond = np.sqrt(dx * dx + dy * dy) >= T
-    i = int(beyond.argmax())
+    i0 = i = int(beyond.argmax())
     if not beyond[i]:
         return None, None
     ax, ay = float(dx[i]), float(dy[i])
@@ -926,7 +928,7 @@ def _trunk_axes(path: np.ndarray, buttock: tuple[float, float], H: float, body: 
     def refine(fl):
         Jx, Jy = hip_from(ax, ay, fl)
         bx, by = ax, ay
-        hint = len(px)
+        hint = i0 + 16  # the first guess: near the point one trunk length from the buttock
         for _ in range(6):
             # The upper-back point at axis_frac of the trunk lies upper_depth behind the axis: the first
             # path point at least thr_u up the axis (looked for first among the points up to a little
@@ -958,7 +960,7 @@ def _first_at_least(px: np.ndarray, py: np.ndarray, Jx: float, Jy: float, ax: fl
                     hint: int) -> int:
     """Index of the first point whose projection ``(px - Jx) * ax + (py - Jy) * ay`` on the axis is at
     least ``thr`` (-1 if none), looked for first in the points before ``hint``."""
-    m = min(hint, len(px))
+    m = min(max(hint, 1), len(px))
     above = (px[:m] - Jx) * ax + (py[:m] - Jy) * ay >= thr
     i = int(above.argmax())
     if above[i]:
