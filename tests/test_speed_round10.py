@@ -124,3 +124,23 @@ def test_the_legs_read_from_the_mask_as_it_came_equal_the_flipped_rows(trunk):
     # (astuple's fields: the points 3-9, the angles and confidences from 12 on; 10, 11 are the back's arrays)
     assert a[3:10] == b[3:10] and a[12:] == b[12:]
     assert a[6] is not None and a[16] is not None  # a knee and its angle were measured
+
+
+@pytest.mark.parametrize("k", [3, 5, 9, 17, 21, 31])
+def test_the_opening_by_runs_is_opencvs_opening_by_an_ellipse(k):
+    """_open_ellipse equals cv2.morphologyEx(MORPH_OPEN) with the k x k ellipse, pixel for pixel, on
+    blobs with holes and specks, 0/255 and 0/1 masks, bands cut from a larger mask (a view), and images
+    narrower or shorter than the element."""
+    rng = np.random.default_rng(k)
+    se = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))
+    for t in range(60):
+        h, w = int(rng.integers(1, 160)), int(rng.integers(1, 160))
+        img = np.zeros((h + 20, w), np.uint8)
+        for _ in range(int(rng.integers(1, 6))):
+            cv2.ellipse(img, (int(rng.integers(0, w)), int(rng.integers(0, h + 20))),
+                        (int(rng.integers(1, 60)), int(rng.integers(1, 60))), float(rng.integers(0, 180)), 0, 360, 255, -1)
+        img[rng.random(img.shape) < 0.03] ^= 255
+        if t % 2:
+            img = (img > 0).astype(np.uint8)
+        band = img[10 : 10 + h]
+        assert silhouette._open_ellipse(band, k).tobytes() == cv2.morphologyEx(band, cv2.MORPH_OPEN, se).tobytes()

@@ -814,7 +814,7 @@ def _buttock_without_bumps(m: np.ndarray, sc: np.ndarray, bi: int, floor_y: floa
     # Only the hip band (plus a margin of the disc's size) is opened and outlined.
     y0 = max(0, int(floor_y - body.hip_band[1] * H) - 2 * k)
     y1 = min(m.shape[0], int(floor_y - body.hip_band[0] * H) + 2 * k + 1)
-    opened = cv2.morphologyEx(m[y0:y1], cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
+    opened = _open_ellipse(m[y0:y1], k)
     c = outer_contour(opened)
     if c is None or len(c) < 20:
         return None
@@ -825,6 +825,80 @@ def _buttock_without_bumps(m: np.ndarray, sc: np.ndarray, bi: int, floor_y: floa
         return None
     p = sc2[b2]
     return int(np.argmin(((sc - p) ** 2).sum(axis=1))), (float(p[0]), float(p[1]))
+
+
+def _open_ellipse(img: np.ndarray, k: int) -> np.ndarray:
+    """``cv2.morphologyEx(img, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))``, the
+    same pixels, about three times faster on a uint8 mask.
+
+    OpenCV erodes by a non-rectangular element point by point (289 points for k = 17: 0.4 ms on a
+    hip band of a 640x480 frame's person, twice per opening). The ellipse is a stack of horizontal runs,
+    each containing the middle column, so the erosion (min over the element) is the min over its rows
+    of the image eroded by each row's run, and each run's erosion grows from the narrower one by one
+    column on either side: about 2k whole-image mins and maxes instead of k^2. Outside the image is
+    neutral (255 for the min, 0 for the max), as OpenCV's default border for morphology is. Any other
+    element (a run not holding the middle) falls back to OpenCV."""
+    runs = _ELLIPSE_RUNS.get(k)
+    if runs is None:
+        se = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))
+        runs = []
+        for row in se:
+            nz = np.flatnonzero(row)
+            runs.append((int(nz[0]), int(nz[-1])) if len(nz) and nz[-1] - nz[0] + 1 == len(nz) else None)
+        _ELLIPSE_RUNS[k] = runs
+    c = k // 2
+    if img.dtype != np.uint8 or img.ndim != 2 or any(r is None or not r[0] <= c <= r[1] for r in runs):
+        return cv2.morphologyEx(img, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
+    return _morph_runs(_morph_runs(img, runs, c, True), runs, c, False)
+
+
+_ELLIPSE_RUNS: dict[int, list] = {}
+
+
+def _morph_runs(img: np.ndarray, runs: list, c: int, erode: bool) -> np.ndarray:
+    """Erosion (or dilation) of ``img`` by the element whose row i is the column run ``runs[i]``
+    (each holding column ``c``), anchored at (c, c): see :func:`_open_ellipse`.
+
+    The image is padded with ``c`` neutral columns on either side and worked on as one flat array, so
+    that every shift (a column: 1, a row: the padded width) is a contiguous slice: a shift by up to ``c``
+    columns reads the row's own padding, never the next row's pixels."""
+    red = np.minimum if erode else np.maximum
+    neutral = 255 if erode else 0
+    h, w = img.shape
+    W = w + 2 * c
+    f = cv2.copyMakeBorder(img, 0, 0, c, c, cv2.BORDER_CONSTANT, value=neutral).ravel()
+    n = f.size
+    # The image eroded by each distinct run, widening [lo, hi] from [c, c] one column at a time.
+    by_run: dict[tuple[int, int], np.ndarray] = {}
+    cur = f.copy()
+    lo = hi = c
+    for run in sorted(set(runs), key=lambda r: (r[1] - r[0], r)):
+        while lo > run[0] or hi < run[1]:
+            if lo > run[0]:
+                lo -= 1
+                d = c - lo  # cur(x) takes f(x - d) too
+                red(cur[d:], f[: n - d], out=cur[d:])
+            if hi < run[1]:
+                hi += 1
+                d = hi - c  # and f(x + d)
+                red(cur[: n - d], f[d:], out=cur[: n - d])
+        if (lo, hi) != run:  # runs not nested one in the next (not an ellipse's): OpenCV's own
+            se = np.array([[r[0] <= j <= r[1] for j in range(len(runs))] for r in runs], np.uint8)
+            return cv2.morphologyEx(img, cv2.MORPH_ERODE if erode else cv2.MORPH_DILATE, se, anchor=(c, c))
+        by_run[run] = cur.copy()
+    # Row i of the element looks at row y + i - c (outside the image: neutral).
+    out = by_run[runs[c]].copy()
+    for i, run in enumerate(runs):
+        dy = i - c
+        if dy == 0 or abs(dy) >= h:
+            continue
+        R = by_run[run]
+        s_ = abs(dy) * W
+        if dy > 0:
+            red(out[: n - s_], R[s_:], out=out[: n - s_])
+        else:
+            red(out[s_:], R[: n - s_], out=out[s_:])
+    return np.ascontiguousarray(out.reshape(h, W)[:, c : c + w])
 
 
 def back_path(sc: np.ndarray, bi: int, H: float) -> np.ndarray:
