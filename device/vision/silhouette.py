@@ -165,17 +165,25 @@ def _median(a: np.ndarray) -> float:
     """``np.median`` of a 1-D array, same value, without its generic-reduction overhead.
 
     np.median costs ~40 us per call on the few hundred values measured here, and a
-    frame takes about ten medians; a partition does the same job in a few us.
+    frame takes about ten medians; a partition does the same job in a few us, and on
+    integers (row and column indices, all the silhouette's medians) a full sort of the
+    copy is faster still at these sizes (0.8 against 3.4 us for 40 values) and gives the
+    same order statistics.
     """
     n = len(a)
     if n == 0:
         return float("nan")
     k = n // 2
+    b = a.copy()
+    if a.dtype.kind in "iub":
+        b.sort()
+        if n % 2:
+            return float(b[k])
+        lo, hi = b[k - 1], b[k]
+        return float((lo + hi) / 2.0)
     if n % 2:
-        b = a.copy()
         b.partition(k)
         return float(b[k])
-    b = a.copy()
     b.partition((k - 1, k))
     lo, hi = b[k - 1], b[k]
     return float((lo + hi) / 2.0)
