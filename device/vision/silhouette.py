@@ -837,10 +837,11 @@ def _buttock_without_bumps(m: np.ndarray, sc: np.ndarray, bi: int, floor_y: floa
 
 def _open_ellipse(img: np.ndarray, k: int) -> np.ndarray:
     """``cv2.morphologyEx(img, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))``, the
-    same pixels, about three times faster on a uint8 mask.
+    same pixels, about 2.5 times faster on a uint8 mask (0.20 against 0.54 ms for k = 17 on a 164x150
+    hip band of a 640x480 frame's person).
 
-    OpenCV erodes by a non-rectangular element point by point (289 points for k = 17: 0.4 ms on a
-    hip band of a 640x480 frame's person, twice per opening). The ellipse is a stack of horizontal runs,
+    OpenCV erodes by a non-rectangular element point by point (the 17x17 ellipse has 213 points; about
+    0.25 ms an erosion on that band, twice per opening). The ellipse is a stack of horizontal runs,
     each containing the middle column, so the erosion (min over the element) is the min over its rows
     of the image eroded by each row's run, and each run's erosion grows from the narrower one by one
     column on either side: about 2k whole-image mins and maxes instead of k^2. Outside the image is
@@ -855,7 +856,8 @@ def _open_ellipse(img: np.ndarray, k: int) -> np.ndarray:
             runs.append((int(nz[0]), int(nz[-1])) if len(nz) and nz[-1] - nz[0] + 1 == len(nz) else None)
         _ELLIPSE_RUNS[k] = runs
     c = k // 2
-    if img.dtype != np.uint8 or img.ndim != 2 or any(r is None or not r[0] <= c <= r[1] for r in runs):
+    if (img.dtype != np.uint8 or img.ndim != 2 or img.size == 0
+            or any(r is None or not r[0] <= c <= r[1] for r in runs)):
         return cv2.morphologyEx(img, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
     return _morph_runs(_morph_runs(img, runs, c, True), runs, c, False)
 
