@@ -1408,16 +1408,8 @@ def _knee_from_axes(width: np.ndarray, mid2: np.ndarray, has: np.ndarray, r0: in
             return None
         ys = idx + ya
         mid = mid2[rows][idx] / 2.0
-        # x as a function of y: legs are closer to vertical than horizontal here (:func:`line_fit`'s
-        # arithmetic, inline).
-        x = ys.astype(np.float64)
-        xm = x.sum() / len(x)
-        u = x - xm
-        suu = float(u @ u)
-        if suu <= 0.0:
-            raise ValueError("line_fit needs at least two distinct x values")
-        c0 = float(u @ mid) / suu
-        c1 = float(float(mid.sum() / len(mid)) - c0 * xm)
+        # x as a function of y: legs are closer to vertical than horizontal here.
+        c0, c1 = line_fit(ys, mid).tolist()
         e = (c0 * ys + c1) - mid
         r = math.sqrt(float(e @ e) / len(e))
         n = math.sqrt(c0 * c0 + 1.0)
