@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Optional, Sequence
 
 from .core.types import Rep, Verdict
@@ -65,6 +65,9 @@ class Comparison:
     missed: list[int]  # truth indices with no station rep
     extra: list[int]  # station reps matching no truth rep
     wrong: list[tuple[int, str, str]]  # (truth index, expected, got)
+    # (position in the station's reps, position in the truth) of every match, for benchmarks that
+    # compare the matched reps' measures; not part of the report.
+    pairs: list[tuple[int, int]] = field(default_factory=list)
 
     @property
     def exact(self) -> bool:
@@ -93,7 +96,8 @@ def compare(reps: Sequence[Rep], truth: Sequence, expected_counted: int) -> Comp
     matched = right = 0
     wrong: list[tuple[int, str, str]] = []
     extra: list[int] = []
-    for r in reps:
+    pairs: list[tuple[int, int]] = []
+    for i, r in enumerate(reps):
         hit = None
         for k, tr in enumerate(truth):
             if k not in used and tr.start_s - 0.3 <= r.bottom_s <= tr.end_s + 0.3:
@@ -103,6 +107,7 @@ def compare(reps: Sequence[Rep], truth: Sequence, expected_counted: int) -> Comp
             extra.append(r.index)
             continue
         used.add(hit)
+        pairs.append((i, hit))
         matched += 1
         tr = truth[hit]
         if r.verdict.value == tr.verdict:
@@ -118,4 +123,5 @@ def compare(reps: Sequence[Rep], truth: Sequence, expected_counted: int) -> Comp
         missed=missed,
         extra=extra,
         wrong=wrong,
+        pairs=pairs,
     )
