@@ -33,7 +33,11 @@ class EstimatorParams:
 
     min_height_frac: float = 0.2  # smallest plausible person, as a fraction of the frame height
     lost_after_s: float = 1.0  # a track unseen this long is forgotten (the next person starts afresh)
-    edge_margin_px: int = 2  # a box this close to the frame's edge is cut off there
+    # A box this close to the frame's edge is cut off there. 0: only a mask that reaches the frame's last
+    # row or column. A body that goes on past the edge reaches it in the background model's mask (and a
+    # learned mask that stops short of it is no nearer at 2 px); with 2, a camera that just takes in the
+    # feet (soles on the second-last row: `walk_in_out` seed 4) had every rep of the set unchecked.
+    edge_margin_px: int = 0
     heights_window: int = 3  # standing height: the tallest median of this many whole-body frames
     still_window_s: float = 0.5  # feet planted: their centre moved less than ``still_move`` H over this
     still_move: float = 0.08
