@@ -149,6 +149,31 @@ def test_unseen_when_person_cropped():
     assert all(s.knee_angle_deg is None and s.heel_lift is None for s in samples)
 
 
+@pytest.mark.parametrize("below_feet", [1, -2])
+def test_feet_on_the_frames_last_rows_are_in_view_only_if_the_mask_stops_short_of_the_edge(below_feet):
+    """A camera that just takes in the feet (their soles one row above the frame's edge) sees the whole
+    person: with a margin of 2 px such a placement read "feet not in view" on every frame and a whole set
+    went unchecked (walk_in_out seed 4). A frame that cuts through the shoes is still cut off."""
+    sc = _scenario("left", kinds=("good",), size=(640, 480))
+    stand = [t for t in sc.frame_times() if sc.truth_at(t).in_position and sc.truth_at(t).phase == "standing"]
+    est = PostureEstimator(make_segmenter("background"))
+    for i in range(10):
+        est.process(Frame(i, i * 0.1, sc.render(0.0)))
+    est.process(Frame(10, 1.0, sc.render(stand[0])))
+    x, y, w, h = est.last_debug.person.bbox
+    rows = y + h + below_feet  # the frame ends this many rows below the person's lowest row
+    est = PostureEstimator(make_segmenter("background"))
+    for i in range(10):
+        est.process(Frame(i, i * 0.1, np.ascontiguousarray(sc.render(0.0)[:rows])))
+    samples = [est.process(Frame(100 + j, 1.0 + 0.1 * j, np.ascontiguousarray(sc.render(t)[:rows])))
+               for j, t in enumerate(stand[:20])]
+    measured = [s for s in samples[5:] if s.in_position and s.trunk_inclination_deg is not None]
+    if below_feet > 0:
+        assert len(measured) >= 0.8 * len(samples[5:]), f"{len(measured)} of {len(samples[5:])} measured"
+    else:
+        assert not measured and not any(s.heel_lift is not None for s in samples)
+
+
 def test_nobody_in_view_is_unseen():
     sc = _scenario("right")
     bg = sc.render(0.0)
