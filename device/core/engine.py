@@ -705,6 +705,11 @@ class RepEngine:
             return  # neither a hinge the camera saw nor hips the sensor saw
         elif not contact and end_s - rep.start_s < MIN_SHALLOW_REP_S:
             return  # a flicker of the camera's view, not a hinge down and up
+        elif (contact and rep.peak_incl is not None and rep.peak_incl <= self.th.leave_deg
+              and rep.posture_frames and len(rep.incl) >= self.th.min_seen_fraction * rep.posture_frames):
+            # A lean back on the wall the camera could not place at the touch (the person had just
+            # turned, their side not yet known), then saw upright throughout: the touch was no hinge.
+            return
 
         if self.baseline is None:  # camera was blind at the start of the set
             self._take_baseline(end_s, None)
