@@ -192,30 +192,30 @@ def test_leaning_back_on_the_wall_upright_is_not_a_rep():
     assert len([e for e in events if isinstance(e, ContactMade)]) == 2
 
 
-def test_a_lean_the_camera_could_place_only_after_the_touch_is_not_a_rep():
-    # walk_in_out seed 4: the person turned and leaned back on the wall before the station knew their
-    # side, so at the touch the camera could not place them and the touch began a rep; the camera then
-    # saw them upright for the rest of the lean. Reported as an extra `unchecked` rep before the fix.
+def _lean_unseen_from(t0: float, t1: float):
+    """Two good reps after a lean (hips at the wall 0.5-1.5 s, standing tall), the camera unable to place
+    the person from ``t0`` to ``t1``."""
     from dataclasses import replace
 
     s = build([PlanRep(), PlanRep()], lead_in_s=2.0)
     s.proximity = [ProximitySample(p.t, 0.0) if 0.5 <= p.t < 1.5 else p for p in s.proximity]
     s.posture = [replace(p, in_position=False, trunk_inclination_deg=None, trunk_conf=0.0, back_bend_deg=None,
-                         back_conf=0.0) if 0.3 <= p.t < 0.7 else p for p in s.posture]
-    eng, _ = run(s)
+                         back_conf=0.0) if t0 <= p.t < t1 else p for p in s.posture]
+    return s
+
+
+def test_a_lean_the_camera_could_place_only_after_the_touch_is_not_a_rep():
+    # walk_in_out seed 4: the person turned and leaned back on the wall before the station knew their
+    # side, so at the touch the camera could not place them and the touch began a rep; the camera then
+    # saw them upright for the rest of the lean. Reported as an extra `unchecked` rep before the fix.
+    eng, _ = run(_lean_unseen_from(0.3, 0.7))
     assert verdicts(eng) == [Verdict.GOOD, Verdict.GOOD]
 
 
 def test_a_touch_the_camera_never_sees_is_still_a_rep_it_could_not_check():
     # The other side of the rule above: hips at the wall with the camera blind throughout is a rep the
     # station could not judge (unchecked), never dropped as a lean.
-    from dataclasses import replace
-
-    s = build([PlanRep(), PlanRep()], lead_in_s=2.0)
-    s.proximity = [ProximitySample(p.t, 0.0) if 0.5 <= p.t < 1.5 else p for p in s.proximity]
-    s.posture = [replace(p, in_position=False, trunk_inclination_deg=None, trunk_conf=0.0, back_bend_deg=None,
-                         back_conf=0.0) if 0.3 <= p.t < 1.8 else p for p in s.posture]
-    eng, _ = run(s)
+    eng, _ = run(_lean_unseen_from(0.3, 1.8))
     assert verdicts(eng) == [Verdict.UNCHECKED, Verdict.GOOD, Verdict.GOOD]
 
 
