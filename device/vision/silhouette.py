@@ -1310,19 +1310,19 @@ def _measure_legs(m: np.ndarray, res: SilhouetteMeasures, J: np.ndarray, body: B
     # -- foot: heel = wall-ward end, toe = forward end of the bottom rows
     foot_top = max(int(round(floor_y - 0.035 * H)), 0)
     feet = m[foot_top : int(floor_y) + 1, x0 : x0 + w]
-    n_parts, parts = cv2.connectedComponents(feet, connectivity=8)
-    if n_parts > 2:
-        # Two feet apart in the bottom rows (a camera turned off the side view shows them side by side,
-        # the far one higher): heel and toe from the one on the floor row, the nearer, so that both ends
-        # belong to one foot. The far foot's toe dipping into these rows on some frames and not others
-        # made the toe jump between the feet and a still heel read lifted (`yaw` seed 3).
-        on_floor = parts[-1][parts[-1] > 0]
-        keep = int(np.bincount(on_floor).argmax()) if len(on_floor) else int(np.bincount(parts.ravel())[1:].argmax()) + 1
-        feet = np.where(parts == keep, feet, np.uint8(0))
     in_feet = feet.view(np.bool_).any(axis=0)
     fx = in_feet.nonzero()[0]
     if len(fx):
         heel_x, toe_x = int(fx[0]), int(fx[-1])
+        # The toes stay on the floor whether the heel lifts or not: the toe is the forward end of the
+        # columns whose lowest pixel lies in the lower half of these rows. A camera turned off the side
+        # view sees the far foot higher up, and its toe dipped into the top of these rows on some frames
+        # and not others: the toe jumped between the feet, the standing reference took one and the reps
+        # the other, and still heels read lifted (`yaw` seed 3: two good reps `heel_lift`).
+        half = feet.shape[0] // 2
+        on_floor = feet[half:].view(np.bool_).any(axis=0).nonzero()[0]
+        if len(on_floor) and int(on_floor[-1]) > heel_x:
+            toe_x = int(on_floor[-1])
         flen = toe_x - heel_x + 1
         if flen >= 4:
             # Lowest pixel of each column. A column with any pixel in the foot rows has
