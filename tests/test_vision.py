@@ -589,12 +589,12 @@ def test_the_feet_tell_the_facing_in_a_split_stance_seen_from_above(split):
     assert facing_score(m[:, ::-1].copy()) < -0.03  # mirrored: facing left
 
 
-def test_heel_and_toe_come_from_one_foot_when_the_feet_stand_apart_in_the_picture():
+def test_the_toe_is_read_on_the_floor_when_the_far_foot_dips_into_the_foot_rows():
     # A camera turned 20 deg off the side view (yaw seed 3) sees the feet side by side, the far one higher
     # in the picture; its toe dipped into the foot rows on some frames and not others, so the "toe"
     # jumped between the feet, the standing reference took one and the reps the other, and two good
-    # reps read `heel_lift` (2.9 % of stature for a threshold of 1.2 %). Heel and toe now come from the
-    # foot on the floor row.
+    # reps read `heel_lift` (2.9 % of stature for a threshold of 1.2 %). The toe is now the forward end of
+    # the foot rows' lower half: toes stay on the floor, whether the heel lifts or not.
     from device.config import Config
 
     th = Config().thresholds
