@@ -599,14 +599,14 @@ def test_the_toe_is_read_on_the_floor_when_the_far_foot_dips_into_the_foot_rows(
 
     th = Config().thresholds
     sc = get_scenario("yaw", 3, fps=30)  # (at 15 fps its frames happen to miss the far toe)
-    good = [r for r in sc.reps if r.verdict == "good"][:1]
+    good = next(r for r in sc.reps if r.verdict == "good")
     est = PostureEstimator(make_segmenter("auto"))
     lifted = n = 0
     for i, t in enumerate(sc.frame_times()):
-        if t > good[0].end_s:
+        if t > good.end_s:
             break
         s = est.process(Frame(i, t, sc.render(t)))
-        if any(r.start_s <= t <= r.end_s for r in good) and s.heel_lift is not None and s.heel_conf >= th.min_conf:
+        if good.start_s <= t and s.heel_lift is not None and s.heel_conf >= th.min_conf:
             n += 1
             lifted += s.heel_lift > th.heel_lift
     assert n >= 60
