@@ -150,7 +150,7 @@ def _whole_frame_reference(model, small, bg):
     import cv2
     import numpy as np
 
-    from device.vision.segmentation import _K1x9, _K3, _SUM3
+    from device.vision.segmentation import SHADOW_REACH, _behind_columns, _K1x9, _K3, _SUM3
 
     d = cv2.subtract(small, bg)
     score = cv2.divide(cv2.transform(cv2.multiply(d, d), _SUM3), model._thr2())
@@ -166,9 +166,15 @@ def _whole_frame_reference(model, small, bg):
         cols = cv2.dilate(solid.any(axis=0).view(np.uint8)[None, :], _K1x9)[0] > 0
         if limit > 0:
             shadow[:limit, cols] = False
+    # The shadow the model does not learn from is this one: the regions joined to the person beside
+    # their columns (_behind_columns) change the mask only, and the mask is not learned from either.
+    unlearned = shadow.copy()
+    if len(rows) and limit > 0:
+        _behind_columns(shadow, solid, score, solid.any(axis=0).view(np.uint8), cols, limit,
+                        int(round(SHADOW_REACH * (rows[-1] - rows[0]))))
     score = cv2.bitwise_and(score, score, mask=(~shadow).view(np.uint8))
     opened = cv2.morphologyEx((score > 1.0).view(np.uint8), cv2.MORPH_OPEN, _K3)
-    return cv2.multiply(cv2.convertScaleAbs(score, alpha=64.0, beta=-0.5), opened), shadow
+    return cv2.multiply(cv2.convertScaleAbs(score, alpha=64.0, beta=-0.5), opened), unlearned
 
 
 @pytest.mark.parametrize("size", [(640, 480), (800, 600)])  # a power-of-two scale (the box upsampled) and not

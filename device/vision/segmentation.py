@@ -166,6 +166,36 @@ def _shadow_like(small: np.ndarray, bg: np.ndarray, bb: np.ndarray) -> np.ndarra
     return (alpha > 0.6) & (alpha < 0.97) & (cd2 < 0.0036 * bb + 25.0)
 
 
+# How far beside the columns of a person's sure pixels a shadow-like region joined to them is still
+# taken for the person, as a fraction of their height in the picture: at the bottom of a hinge the
+# buttocks and the backs of the thighs stand out behind the trunk and the far leg by up to a tenth
+# of it, and trousers a darker grey than a grey wall read "shadow-like" there.
+SHADOW_REACH = 0.12
+
+
+def _behind_columns(shadow: np.ndarray, solid: np.ndarray, score: np.ndarray, col_any: np.ndarray,
+                    near: np.ndarray, rows: int, reach: int) -> None:
+    """Clear ``shadow`` (in place, bool, box-sized) where a shadow-like region above row ``rows`` lies
+    within ``reach`` px beside the columns of sure pixels (``col_any``) but outside the ``near``
+    columns already cleared, and is joined to the sure pixels ``solid``: a body part standing out
+    sideways (the buttocks in a hinge), not a shadow. A shadow-like region on its own there (a lamp
+    blocked, a shelf's shadow) stays a shadow."""
+    if reach <= 4 or rows <= 0:
+        return
+    wide = cv2.dilate(col_any.reshape(1, -1), np.ones((1, 2 * reach + 1), np.uint8))[0] > 0
+    band = np.zeros(shadow.shape, bool)
+    band[:rows, wide & ~near] = True
+    band &= shadow & (score > 1.0)
+    if not band.any():
+        return
+    fg = (score > 1.0) & ~shadow  # the sure pixels and what the near columns already took back
+    n, lab = cv2.connectedComponents((fg | band).view(np.uint8), connectivity=4)
+    joined = np.zeros(n, bool)
+    joined[np.unique(lab[solid > 0])] = True
+    joined[0] = False
+    shadow[band & joined[lab]] = False
+
+
 def _grid4(a: np.ndarray) -> np.ndarray:
     """``a[::4, ::4]`` as a contiguous array. A nearest-neighbour resize by exactly 1/4 picks the
     same pixels (source index 4 i) several times faster than numpy's strided copy; other sizes copy."""
@@ -505,6 +535,8 @@ class BackgroundModel:
                 cols = cv2.dilate(col_any, _K1x9)[0] > 0
                 if limit > y0:
                     shadow[: limit - y0, cols[x0:x1]] = False
+                    _behind_columns(shadow, solid, score_r, col_any[0, x0:x1], cols[x0:x1], limit - y0,
+                                    int(round(SHADOW_REACH * (low - top))))
             score_r = cv2.bitwise_and(score_r, score_r, mask=(~shadow).view(np.uint8))  # 0 on shadow
             fg_r = (score_r > 1.0).view(np.uint8)
             fg_small[roi] = fg_r
