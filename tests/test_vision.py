@@ -273,6 +273,28 @@ def test_trousers_a_darker_grey_than_the_wall_stay_the_person_where_the_hinge_pu
         assert np.count_nonzero(got[r0 : r0 + 30, c0:c1]) < 0.05 * got[r0 : r0 + 30, c0:c1].size
 
 
+def test_a_kyphotic_back_reads_its_own_bend_standing_and_at_the_bottom_of_a_hinge():
+    # Random scene 414: a kyphotic person (19.5 deg) whose back is flat over its lower third and curls at
+    # the shoulder blades: not a parabola. The fit used to start on the middle of the segment and drop
+    # whichever end lay off that parabola: standing it dropped the curl and read 7-12 deg for a drawn 28,
+    # at the bottom it kept it and read 16-48 for 34, so good reps came out 20-35 deg `rounded`.
+    from device.sim.scenarios import random_scenario
+
+    sc = random_scenario(414, n_reps=8, fps=15)
+    rows = np.flatnonzero(sc.render_mask(27.0).any(axis=1))
+    height = float(rows[-1] - rows[0] + 1)
+    got: dict[str, list[float]] = {"standing": [], "bottom": []}
+    for phase, times in (("standing", (26.6, 26.8, 27.0, 27.2)), ("bottom", (29.4, 29.6, 29.8))):
+        for t in times:
+            tr = sc.truth_at(t)
+            r = measure_silhouette(sc.render_mask(t), sc.wall_side, height, image=sc.render(t))
+            assert r is not None and r.back_bend_deg is not None and r.conf_back >= 0.5, t
+            assert abs(r.back_bend_deg - tr.image_back_bend_deg) < 6.0, (t, r.back_bend_deg, tr.image_back_bend_deg)
+            got[phase].append(r.back_bend_deg - tr.image_back_bend_deg)
+    # What the rep engine judges is the bend over the standing one: the two errors must nearly cancel.
+    assert abs(statistics.median(got["bottom"]) - statistics.median(got["standing"])) < 3.0, got
+
+
 def test_passer_by_is_ignored():
     """A second person crossing the picture must not take over the tracked person."""
     sc = get_scenario("passerby", 1, width=320, height=240, fps=10, yaw_deg=0.0, n_reps=3)

@@ -93,7 +93,7 @@ class BodyModel:
     reject_out: float = 2.5
     reject_in: float = 2.5
     reject_iters: int = 4
-    fit_core: float = 0.6  # the first fit: the middle of the segment only (the fraction of its half-span)
+    fit_core: float = 1.0  # the first fit: the middle of the segment only (the fraction of its half-span); 1 = all
     # The back tied to its own lower end (back_ends): the curve is fitted from the lumbar hollow, the
     # outline's point nearest the trunk axis between the buttocks and the mid back (``hollow_band``,
     # fractions of the trunk), up to ``back_top`` of the trunk, instead of from fit_lo to fit_hi. On since
