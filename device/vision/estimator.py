@@ -110,6 +110,11 @@ class EstimatorParams:
     # the buttock is looked for on the mask opened by a disc of this fraction of H (see measure_silhouette).
     buttock_open_learned: float = 0.05
     planted_tol: float = 0.05
+    # The back's parabola on a learned mask's outline is started on the middle of the back (BodyModel.fit_core):
+    # that outline is a 256 px model's, upsampled, and its ends wobble by a pixel or two (a shirt the colour
+    # of the wall: camouflage seeds 0 and 1 read good reps rounded with the whole-back start). The background
+    # model's outline follows the back to a fraction of a pixel, and is fitted whole from the first fit.
+    fit_core_learned: float = 0.6
 
 
 class PersonBlob:
@@ -517,6 +522,7 @@ class PostureEstimator:
         self.min_height_frac = params.min_height_frac
         self.standing_deg = standing_deg
         self.body = body
+        self._body_learned = replace(body, fit_core=params.fit_core_learned)  # for a learned mask's outline
         self.last_debug: Optional[PostureDebug] = None
         # What is remembered of the person followed (facing, feet, standing height, heel
         # reference). Facing votes are kept for a time window (side_window_s), not a number of
@@ -704,7 +710,8 @@ class PostureEstimator:
         patch = img[y0 : y + h + 2, x0 : x + w + 2]
         # Contrast scales with the light: a dim room's back edge is a smaller colour step.
         light = min(max(float(np.mean(cv2.mean(patch)[:3])) / p.contrast_ref_level, p.contrast_min_factor), 1.0)
-        m = measure_silhouette(crop, side, H, self.body, soft, patch, edge_reach=reach,
+        m = measure_silhouette(crop, side, H, self._body_learned if state.learned_mask else self.body, soft, patch,
+                               edge_reach=reach,
                                min_contrast=p.edge_contrast * light, edge_outermost=state.learned_mask,
                                buttock_open=p.buttock_open_learned if state.learned_mask else 0.0)
         if m is not None:
