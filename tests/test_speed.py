@@ -150,7 +150,7 @@ def _whole_frame_reference(model, small, bg):
     import cv2
     import numpy as np
 
-    from device.vision.segmentation import SHADOW_REACH, _behind_columns, _K1x9, _K3, _SUM3
+    from device.vision.segmentation import _behind_columns, _K1x9, _K3, _SUM3
 
     d = cv2.subtract(small, bg)
     score = cv2.divide(cv2.transform(cv2.multiply(d, d), _SUM3), model._thr2())
@@ -171,7 +171,7 @@ def _whole_frame_reference(model, small, bg):
     unlearned = shadow.copy()
     if len(rows) and limit > 0:
         _behind_columns(shadow, solid, score, solid.any(axis=0).view(np.uint8), cols, limit,
-                        int(round(SHADOW_REACH * (rows[-1] - rows[0]))))
+                        int(round(model.SHADOW_REACH * (rows[-1] - rows[0]))))
     score = cv2.bitwise_and(score, score, mask=(~shadow).view(np.uint8))
     opened = cv2.morphologyEx((score > 1.0).view(np.uint8), cv2.MORPH_OPEN, _K3)
     return cv2.multiply(cv2.convertScaleAbs(score, alpha=64.0, beta=-0.5), opened), unlearned

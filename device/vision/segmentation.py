@@ -166,13 +166,6 @@ def _shadow_like(small: np.ndarray, bg: np.ndarray, bb: np.ndarray) -> np.ndarra
     return (alpha > 0.6) & (alpha < 0.97) & (cd2 < 0.0036 * bb + 25.0)
 
 
-# How far beside the columns of a person's sure pixels a shadow-like region joined to them is still
-# taken for the person, as a fraction of their height in the picture: at the bottom of a hinge the
-# buttocks and the backs of the thighs stand out behind the trunk and the far leg by up to a tenth
-# of it, and trousers a darker grey than a grey wall read "shadow-like" there.
-SHADOW_REACH = 0.12
-
-
 def _behind_columns(shadow: np.ndarray, solid: np.ndarray, score: np.ndarray, col_any: np.ndarray,
                     near: np.ndarray, rows: int, reach: int) -> None:
     """Clear ``shadow`` (in place, bool, box-sized) where a shadow-like region above row ``rows`` lies
@@ -316,6 +309,11 @@ class BackgroundModel:
         self._learn(small, keep)
 
     LEGS_FROM = 0.45  # the legs' zone of a person blob starts this far down it (from its top)
+    # How far beside the columns of a person's sure pixels a shadow-like region joined to them is still
+    # taken for the person, as a fraction of their height in the picture: at the bottom of a hinge the
+    # buttocks and the backs of the thighs stand out behind the trunk and the far leg by up to a tenth
+    # of it, and trousers a darker grey than a grey wall read "shadow-like" there (_behind_columns).
+    SHADOW_REACH = 0.12
 
     @classmethod
     def _below_people(cls, person_mask: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
@@ -536,7 +534,7 @@ class BackgroundModel:
                 if limit > y0:
                     shadow[: limit - y0, cols[x0:x1]] = False
                     _behind_columns(shadow, solid, score_r, col_any[0, x0:x1], cols[x0:x1], limit - y0,
-                                    int(round(SHADOW_REACH * (low - top))))
+                                    int(round(self.SHADOW_REACH * (low - top))))
             score_r = cv2.bitwise_and(score_r, score_r, mask=(~shadow).view(np.uint8))  # 0 on shadow
             fg_r = (score_r > 1.0).view(np.uint8)
             fg_small[roi] = fg_r

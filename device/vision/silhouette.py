@@ -22,7 +22,8 @@ body proportions, not from a keypoint model:
   ``fit_hi``: not the buttocks' curve, not the shoulder roll where a hood or hair
   makes bumps) or, with ``BodyModel.back_ends`` (the default: see the README), from the
   lumbar hollow (the back's own lower end on the outline, wherever the hip joint
-  estimate lands) up to ``back_top``; started on its middle with points off the curve dropped, and reported as the bend
+  estimate lands) up to ``back_top``; fitted whole, then again without the points off the curve (on a learned
+  mask's coarse outline the first fit takes the middle only: ``fit_core``), and reported as the bend
   ``4*atan(2 s / c)`` of the circular arc with that curvature over the whole
   back. Rounding is that minus the person's own standing value (the engine's job).
 
@@ -93,7 +94,11 @@ class BodyModel:
     reject_out: float = 2.5
     reject_in: float = 2.5
     reject_iters: int = 4
-    fit_core: float = 1.0  # the first fit: the middle of the segment only (the fraction of its half-span); 1 = all
+    # The first fit takes the points within this fraction of the segment's half-span from its middle (1 = all).
+    # All, since round 15: a kyphotic back is flat below and curled at the shoulder blades, no parabola, and a
+    # first fit on its middle dropped one end or the other, not the same standing and hinged (good reps read
+    # 20-35 deg rounded). A learned mask's outline is fitted from its middle (EstimatorParams.fit_core_learned).
+    fit_core: float = 1.0
     # The back tied to its own lower end (back_ends): the curve is fitted from the lumbar hollow, the
     # outline's point nearest the trunk axis between the buttocks and the mid back (``hollow_band``,
     # fractions of the trunk), up to ``back_top`` of the trunk, instead of from fit_lo to fit_hi. On since
