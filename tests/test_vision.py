@@ -233,7 +233,7 @@ def test_trousers_a_darker_grey_than_the_wall_stay_the_person_where_the_hinge_pu
     # passerby seed 3: grey trousers in front of a lavender-grey wall are "darker, same hue": shadow-like.
     # Shadow-like pixels count as the person only in the columns of their sure pixels; at the bottom of
     # a hinge the buttocks and the backs of the thighs stand out behind those columns, and the mask lost
-    # them (the hip was placed 10 px forward, the trunk read 44 deg for 52 and a good rep `rounded`).
+    # them (the hip was placed too far forward, the trunk read 44 deg for 52 and a good rep `rounded`).
     import cv2
 
     sc = get_scenario("passerby", 3)
@@ -277,7 +277,7 @@ def test_a_kyphotic_back_reads_its_own_bend_standing_and_at_the_bottom_of_a_hing
     # Random scene 414: a kyphotic person (19.5 deg) whose back is flat over its lower third and curls at
     # the shoulder blades: not a parabola. The fit used to start on the middle of the segment and drop
     # whichever end lay off that parabola: standing it dropped the curl and read 7-12 deg for a drawn 28,
-    # at the bottom it kept it and read 16-48 for 34, so good reps came out 20-35 deg `rounded`.
+    # at the bottom it kept it and read 16-48 for 34, so good reps came out 10-36 deg `rounded`.
     from device.sim.scenarios import random_scenario
 
     sc = random_scenario(414, n_reps=8, fps=15)

@@ -97,7 +97,7 @@ class BodyModel:
     # The first fit takes the points within this fraction of the segment's half-span from its middle (1 = all).
     # All, since round 15: a kyphotic back is flat below and curled at the shoulder blades, no parabola, and a
     # first fit on its middle dropped one end or the other, not the same standing and hinged (good reps read
-    # 20-35 deg rounded). A learned mask's outline is fitted from its middle (EstimatorParams.fit_core_learned).
+    # 10-36 deg rounded). A learned mask's outline is fitted from its middle (EstimatorParams.fit_core_learned).
     fit_core: float = 1.0
     # The back tied to its own lower end (back_ends): the curve is fitted from the lumbar hollow, the
     # outline's point nearest the trunk axis between the buttocks and the mid back (``hollow_band``,
