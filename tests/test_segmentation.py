@@ -173,8 +173,9 @@ def test_camera_put_back_after_a_knock_uses_the_room_it_learned_before():
 
 
 # A strict xfail from round 5 to round 15: this seed's back is kyphotic, and the fit started on the middle of
-# the back dropped one end or the other of it, so the background model's outline spread by 10 deg standing.
-# Fitted whole from the first fit (BodyModel.fit_core, round 15) it spreads by 0.23 deg, the learned one's 0.63.
+# the back dropped one end or the other of it; just before round 15's fit the background model's standing back
+# spread by 0.45 deg against the learned mask's 0.63 (this test asks for under 0.7 of it). Fitted whole from
+# the first fit (BodyModel.fit_core, round 15) it spreads by 0.23.
 def test_someone_in_view_from_power_on_gets_the_background_models_outline_before_leaving():
     """standing_start: nobody ever leaves the picture, so the empty scene is never seen whole. Once it
     is known everywhere but under the person (they stood, then hinged), their mask is the background
