@@ -176,12 +176,13 @@ def _behind_columns(shadow: np.ndarray, solid: np.ndarray, score: np.ndarray, co
     if reach <= 4 or rows <= 0:
         return
     wide = cv2.dilate(col_any.reshape(1, -1), np.ones((1, 2 * reach + 1), np.uint8))[0] > 0
+    changed = score > 1.0
     band = np.zeros(shadow.shape, bool)
     band[:rows, wide & ~near] = True
-    band &= shadow & (score > 1.0)
+    band &= shadow & changed
     if not band.any():
         return
-    fg = (score > 1.0) & ~shadow  # the sure pixels and what the near columns already took back
+    fg = changed & ~shadow  # the sure pixels and what the near columns already took back
     n, lab = cv2.connectedComponents((fg | band).view(np.uint8), connectivity=4)
     joined = np.zeros(n, bool)
     joined[np.unique(lab[solid > 0])] = True
