@@ -141,6 +141,18 @@ class CameraHealth:
         return HealthReport(self.PART, "ok", "camera ok")
 
 
+@dataclass
+class _StuckRun:
+    """Readings that agree with each other: their mean, the moving time they span, since when,
+    how many, and the time of the last one."""
+
+    value: float
+    moving_s: float
+    since: float
+    n: int
+    last_t: float
+
+
 class SensorHealth:
     """Watches the hip proximity sensor's readings.
 
@@ -166,8 +178,14 @@ class SensorHealth:
       lost its echo keeps repeating its last distance this way; one that pings
       a bag or a door frame instead of the hips jitters by a centimetre or two
       but never follows them, while hips travel 15-25 cm in every hinge, hence
-      a 4 cm band rather than "identical". Only ``stuck_break_n`` disagreeing
-      readings in a row end such a run: a lone stray echo does not.
+      a 4 cm band rather than "identical". The band sits on the mean of the
+      readings that agreed so far. A run ends only when the last
+      ``stuck_break_n`` readings disagree and so do most of those of the last
+      ``stuck_break_s``: a lone stray echo does not end it, nor does a busy
+      CPU that times one echo in three late, while hips that leave the band
+      stay out of it for a good part of a second in every hinge. A run that
+      a longer burst of late echoes did end is taken back, with its time, if
+      the readings return to it within ``2 * stuck_break_s``.
     - ``jitter``: more than ``jitter_rate_hz`` jumps larger than ``jump_m``
       between consecutive readings, averaged over ``jitter_window_s``. Hips
       never move 25 cm in one 30 Hz sample.
@@ -185,6 +203,7 @@ class SensorHealth:
         out_of_range_s: float = 10.0,
         stuck_tolerance_m: float = 0.04,
         stuck_break_n: int = 3,
+        stuck_break_s: float = 0.5,
         jump_m: float = 0.25,
         jitter_rate_hz: float = 2.0,
         jitter_window_s: float = 3.0,
@@ -200,6 +219,7 @@ class SensorHealth:
         self.out_of_range_s = out_of_range_s
         self.stuck_tolerance_m = stuck_tolerance_m
         self.stuck_break_n = max(1, int(stuck_break_n))
+        self.stuck_break_s = stuck_break_s
         self.jump_m = jump_m
         self.jitter_rate_hz = jitter_rate_hz
         self.jitter_window_s = jitter_window_s
@@ -210,10 +230,10 @@ class SensorHealth:
         self._none_since: Optional[float] = None
         self._err_since: Optional[float] = None
         self._clear_since: Optional[float] = None  # person present, nothing in range
-        self._stuck_value: Optional[float] = None
-        self._stuck_moving_s = 0.0
-        self._stuck_since: Optional[float] = None
-        self._stuck_off = 0  # readings in a row that disagree with the stuck value
+        self._run: Optional[_StuckRun] = None  # the current run of agreeing readings
+        self._ended: list[tuple[_StuckRun, float]] = []  # runs that ended lately, and when
+        self._stuck_off = 0  # readings in a row that disagree with the run
+        self._stuck_recent: deque[tuple[float, bool]] = deque()  # (t, agreed) over stuck_break_s
         self._prev_value: Optional[float] = None
         self._jumps: deque[float] = deque()
 
@@ -226,7 +246,6 @@ class SensorHealth:
     def sample(self, s: ProximitySample, *, person_present: bool = False, person_moving: bool = False,
                i2c_error: bool = False) -> None:
         """Record one sensor sample and what the camera saw at the same time."""
-        dt = 0.0 if self._last_t is None else max(0.0, s.t - self._last_t)
         self._last_t = s.t
         value = self._value(s)
 
@@ -253,34 +272,62 @@ class SensorHealth:
 
         # Stuck: the same in-range reading while the person moves. Time only
         # accumulates while they move; a person standing still is not evidence.
-        # One stray reading (a late echo timed on a busy CPU, a failed ping)
-        # does not clear a stuck run: only ``stuck_break_n`` in a row do,
-        # which a sensor that follows the hips gives within a fraction of a
-        # second of any hinge.
+        # Stray readings (a late echo timed on a busy CPU, a failed ping) do
+        # not end a stuck run; readings that follow the hips do (class doc).
         in_range = value is not None and value < self.max_distance_m - 1e-9
-        if self._stuck_value is None:
+        if self._run is None:
             if in_range:
-                self._stuck_value, self._stuck_moving_s, self._stuck_since = value, 0.0, s.t
-            self._stuck_off = 0
-        elif in_range and abs(value - self._stuck_value) <= self.stuck_tolerance_m:
-            self._stuck_off = 0
-            if person_moving:
-                self._stuck_moving_s += dt
+                self._new_run(value, s.t)
         else:
-            self._stuck_off += 1
-            if self._stuck_off >= self.stuck_break_n:
-                self._stuck_off = 0
-                if in_range:
-                    self._stuck_value, self._stuck_moving_s, self._stuck_since = value, 0.0, s.t
-                else:
-                    self._stuck_value, self._stuck_moving_s, self._stuck_since = None, 0.0, None
+            self._continue_run(s.t, value if in_range else None, person_moving)
+        self._jitter(s.t, value)
 
+    def _continue_run(self, t: float, value: Optional[float], moving: bool) -> None:
+        run = self._run
+        agrees = value is not None and abs(value - run.value) <= self.stuck_tolerance_m
+        recent = self._stuck_recent
+        recent.append((t, agrees))
+        while recent[0][0] < t - self.stuck_break_s:
+            recent.popleft()
+        if agrees:
+            self._stuck_off = 0
+            run.n += 1
+            run.value += (value - run.value) / run.n
+            if moving:  # stray readings in between were the run's time too
+                run.moving_s += t - run.last_t
+            run.last_t = t
+            return
+        self._stuck_off += 1
+        n_off = sum(1 for _, a in recent if not a)
+        if self._stuck_off >= self.stuck_break_n and 2 * n_off > len(recent):
+            self._ended.append((run, t))
+            self._run = None
+            if value is not None:
+                self._new_run(value, t)
+
+    def _new_run(self, value: float, t: float) -> None:
+        """Start a run at ``value``, or take a run that ended within ``2 * stuck_break_s`` back
+        if the readings return to it: a burst of late echoes broke it, not the hips."""
+        self._stuck_off = 0
+        self._stuck_recent.clear()
+        self._stuck_recent.append((t, True))
+        self._ended = ended = [(r, te) for r, te in self._ended if te >= t - 2 * self.stuck_break_s]
+        for i in range(len(ended) - 1, -1, -1):
+            run = ended[i][0]
+            if abs(value - run.value) <= self.stuck_tolerance_m:
+                del ended[i:]  # that run again, and the bursts since it ended forgotten
+                run.last_t = t  # the time it was broken is not its time
+                self._run = run
+                return
+        self._run = _StuckRun(value, 0.0, t, 1, t)
+
+    def _jitter(self, t: float, value: Optional[float]) -> None:
         # Jitter: implausible jumps between consecutive valid readings.
         if value is not None and self._prev_value is not None and abs(value - self._prev_value) > self.jump_m:
-            self._jumps.append(s.t)
+            self._jumps.append(t)
         if value is not None:
             self._prev_value = value
-        while self._jumps and self._jumps[0] <= s.t - self.jitter_window_s:
+        while self._jumps and self._jumps[0] <= t - self.jitter_window_s:
             self._jumps.popleft()
 
     def _value(self, s: ProximitySample) -> Optional[float]:
@@ -314,12 +361,13 @@ class SensorHealth:
                                 f"{now - self._clear_since:.0f} s while a person is at the wall: check it sits at hip "
                                 f"height, points straight out from the wall and nothing covers it, then {self.hint}",
                                 since=self._clear_since)
-        if self._stuck_value is not None and self._stuck_moving_s >= self.stuck_s:
-            at = "contact" if self.kind == "digital" else f"{self._stuck_value:.2f} m"
+        run = self._run
+        if run is not None and run.moving_s >= self.stuck_s:
+            at = "contact" if self.kind == "digital" else f"{run.value:.2f} m"
             return HealthReport(p, "stuck",
-                                f"proximity sensor stuck at {at} for {self._stuck_moving_s:.0f} s "
+                                f"proximity sensor stuck at {at} for {run.moving_s:.0f} s "
                                 f"while a person moves: check {self.hint}",
-                                since=self._stuck_since)
+                                since=run.since)
         recent = [t for t in self._jumps if t > now - self.jitter_window_s]
         if len(recent) / self.jitter_window_s > self.jitter_rate_hz:
             return HealthReport(p, "jitter",
