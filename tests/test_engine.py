@@ -219,9 +219,40 @@ def test_a_touch_the_camera_never_sees_is_still_a_rep_it_could_not_check():
     assert verdicts(eng) == [Verdict.UNCHECKED, Verdict.GOOD, Verdict.GOOD]
 
 
-def test_nothing_counts_before_the_first_contact_of_a_set():
+def test_a_hinge_that_falls_short_of_the_wall_before_any_contact_is_the_sets_first_rep_shallow():
+    """A newcomer's first hinges stop 9 cm short of the wall: they are shallow reps (so the station
+    says why they did not count) and the first of them starts the set."""
     plan = [PlanRep(contact=False), PlanRep(contact=False), PlanRep(), PlanRep()]
-    eng, _ = run(build(plan))
+    eng, events = run(build(plan))
+    assert verdicts(eng) == [Verdict.SHALLOW, Verdict.SHALLOW, Verdict.GOOD, Verdict.GOOD]
+    assert eng.counted == 2
+    started = [e for e in events if isinstance(e, SetStarted)]
+    assert len(started) == 1 and started[0].t == pytest.approx(eng.reps[0].start_s)
+
+
+def _hips_stay_put_until(s, t_end):
+    """The sensor sees the hips where they stood tall until ``t_end``: a bend that is no hinge."""
+    from tests.streams import STAND_DIST
+
+    s.proximity = [ProximitySample(p.t, STAND_DIST if p.t < t_end else p.distance_m) for p in s.proximity]
+    return s
+
+
+def test_before_any_contact_a_bend_that_leaves_the_hips_where_they_stood_is_no_rep():
+    # Setting up, a stretch, a bend to the bag at one's feet: the trunk tips, the hips do not go back.
+    plan = [PlanRep(contact=False), PlanRep(contact=False), PlanRep(), PlanRep()]
+    s = build(plan)
+    first_touch = 2.0 + 2 * (2.0 + 0.2 + 1.5 + 1.0)  # the lead-in and the two bends before it
+    eng, _ = run(_hips_stay_put_until(s, first_touch))
+    assert verdicts(eng) == [Verdict.GOOD, Verdict.GOOD]
+
+
+def test_with_a_contact_switch_nothing_before_the_first_contact_is_a_rep():
+    # A switch cannot show the hips coming nearer, so a bend before the first touch stays nothing.
+    s = build([PlanRep(contact=False), PlanRep(), PlanRep()])
+    s.proximity = [ProximitySample(p.t, None, contact=p.distance_m <= 0.05) for p in s.proximity]
+    eng = RepEngine(Config(), has_distance=False)
+    run_engine(eng, s.proximity, s.posture)
     assert verdicts(eng) == [Verdict.GOOD, Verdict.GOOD]
 
 

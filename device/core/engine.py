@@ -70,6 +70,12 @@ BASELINE_MAX_AGE_S = 30.0
 # briefly not in position), not a hinge down and up: dropped. (With contact it is a rep, judged
 # too fast.)
 MIN_SHALLOW_REP_S = 0.4
+# Before a set's first contact a hinge is a rep (then shallow, and it starts the set) only
+# when the sensor saw the hips come this much nearer the wall than where the person stood
+# tall just before: a hinge at the wall that fell short of it, not walking in or a stretch.
+FIRST_SHALLOW_APPROACH_M = 0.05
+# The standing distance is the median of the readings of the last second of tall standing.
+STAND_DIST_S = 1.0
 # No back bends further than this either way (a whole spine in full flexion is about 60-80
 # deg; an arched one much less): a bend beyond it was measured on the wrong outline (the
 # belly taken for the back when the side flipped, a second person), so the back is unseen.
@@ -139,6 +145,8 @@ class _RepInProgress:
     provisional_sent: bool = False
     sensor_fault: bool = False  # the proximity sensor was faulty during the rep
     hands_min: Optional[float] = None  # lowest the hands came (fraction of standing height)
+    stand_dist: Optional[float] = None  # the sensor's distance while standing tall just before
+    dists: list[float] = field(default_factory=list)  # the sensor's distances during the rep
     hip_drop_max: Optional[float] = None  # deepest the hips went below standing (video)
     hip_drop_t: Optional[float] = None
     last_incl: Optional[float] = None  # the latest measured trunk and hip drop (video)
@@ -205,6 +213,7 @@ class RepEngine:
         self._stand_since: Optional[float] = None
         self._last_stand_t: Optional[float] = None
         self._standing_backs: deque[tuple[float, float]] = deque(maxlen=BASELINE_SAMPLES)
+        self._stand_dists: deque[tuple[float, float]] = deque()  # (t, distance) standing tall
         # Video: recent hip heights (for the running median) and standing ones.
         self._hips: deque[tuple[float, float]] = deque()
         self._standing_hips: deque[float] = deque(maxlen=BASELINE_SAMPLES)
@@ -235,6 +244,12 @@ class RepEngine:
         self._now = max(self._now, s.t)
         if s.distance_m is not None:
             self._distance, self._distance_t = s.distance_m, s.t
+            if self.phase == "rep" and self._rep is not None:
+                self._rep.dists.append(s.distance_m)
+            elif self._stand_since is not None:
+                self._stand_dists.append((s.t, s.distance_m))
+            while self._stand_dists and self._stand_dists[0][0] < s.t - STAND_DIST_S:
+                self._stand_dists.popleft()
         change = self.contact_detector.update(s)
         if change is not None and change.contact:
             self._last_contact_t = change.t
@@ -427,6 +442,21 @@ class RepEngine:
         drop = self._hip_drop()
         return p.trunk_inclination_deg >= self.th.hinge_min_deg or (drop is not None and drop >= HIP_REP_MIN)
 
+    def _short_of_the_wall(self, rep: _RepInProgress, end_s: float) -> bool:
+        """A hinge without contact before any set: from tall standing, seen by the camera past
+        ``leave_deg``, and the hips brought ``FIRST_SHALLOW_APPROACH_M`` nearer the wall by the
+        distance sensor (its third-nearest reading, so one short echo never makes it)."""
+        if not self.has_distance or rep.stand_dist is None or len(rep.dists) < 3:
+            return False
+        if end_s - rep.start_s < MIN_SHALLOW_REP_S or rep.sensor_fault or self.sensor_fault:
+            return False
+        if rep.peak_incl is None or rep.peak_incl <= self.th.leave_deg:
+            return False
+        if not rep.posture_frames or len(rep.incl) < self.th.min_seen_fraction * rep.posture_frames:
+            return False
+        nearest = sorted(rep.dists)[2]
+        return rep.stand_dist - nearest >= FIRST_SHALLOW_APPROACH_M
+
     def _deep_enough(self, rep: _RepInProgress) -> bool:
         """Video: a hinge that reached hinge_min_deg, or hips that went well down (a squat-style rep)."""
         hinge = rep.peak_incl is not None and rep.peak_incl >= self.th.hinge_min_deg
@@ -501,8 +531,11 @@ class RepEngine:
         self._maybe_time_out(t, events)
 
     def _begin_rep(self, start_s: float, t: float, events: list[Event]) -> None:
+        from_standing = self.phase == "standing"
         self.phase = "rep"
         self._rep = _RepInProgress(start_s=start_s)
+        if from_standing and len(self._stand_dists) >= BASELINE_MIN_SAMPLES:
+            self._rep.stand_dist = statistics.median(d for _, d in self._stand_dists)
         if self.set_active and self.baseline is None:
             self._take_baseline(t, events)
         if self.contact:  # hinging from a lean, or a blind rep begun by the touch
@@ -698,9 +731,12 @@ class RepEngine:
             if not self.set_active:
                 self._start_set(rep.start_s, events)
         elif not self.set_active:
-            # Before the first contact of a set nothing is a rep: walking in,
-            # setting up, a practice bend.
-            return
+            # Before the first contact of a set nothing is a rep (walking in, setting up, a
+            # stretch), except a hinge at the wall that fell short of it: it is the set's first
+            # rep, shallow, so a newcomer hears why it did not count instead of nothing.
+            if not self._short_of_the_wall(rep, end_s):
+                return
+            self._start_set(rep.start_s, events)
         elif not contact and not rep.near_wall and (rep.peak_incl is None or rep.peak_incl <= self.th.leave_deg):
             return  # neither a hinge the camera saw nor hips the sensor saw
         elif not contact and end_s - rep.start_s < MIN_SHALLOW_REP_S:
