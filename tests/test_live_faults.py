@@ -100,7 +100,8 @@ def test_stuck_sensor_during_reps_is_a_fault_and_a_replay_of_the_recording_judge
     cfg.camera.width, cfg.camera.height, cfg.camera.fps = sc.width, sc.height, 15
     cfg.sensor.stuck_s = 2.0
     # The same load times every mock echo a few centimetres late, the hips at the wall included
-    # (0.07-0.10 m measured for 0.00-0.01): a wider contact band keeps the first rep's contact.
+    # (for hips at 0.00-0.01 m the nearest readings were 0.03-0.04 m with two busy loops on the
+    # two cores, 0.07 m with three, and then no contact was made): a wider band keeps the contact.
     cfg.sensor.approach_m, cfg.sensor.contact_threshold_m = 0.16, 0.10
     done = threading.Event()
     start_echo(trig, sc, clock, done, stuck_from=sc.reps[1].start_s - 0.5)
