@@ -394,6 +394,21 @@ def test_kyphotic_hooded_person_has_no_rounding_standing_and_the_planned_roundin
         assert (rep.verdict == "rounded") == (rep.kind == "rounded")
 
 
+def test_the_truths_rounding_of_many_poses_at_once_is_the_one_pose_bend():
+    # _truth_reps reads every pose of a rep (5 ms apart) through the array form: it must give what the
+    # one-pose form gives (the truth that truth_at reports), for flat, hollow, rounded and kyphotic backs.
+    from device.sim.body import contour_bend, contour_bends
+
+    rng = np.random.default_rng(3)
+    bends = np.concatenate([rng.uniform(-25.0, 60.0, 200), [0.0, 1e-9, -1e-9, 45.0]])
+    for kyphosis in (0.0, 4.0, 12.0):
+        body = replace(Body(), kyphosis_deg=kyphosis)
+        one = np.array([contour_bend.__wrapped__(body, float(b)) for b in bends])
+        assert np.abs(contour_bends(body, bends) - one).max() < 1e-9, kyphosis
+    # and the bump is really there: a kyphotic back bends more at the same planned bend
+    assert contour_bends(replace(Body(), kyphosis_deg=12.0), np.array([6.0]))[0] > contour_bend(Body(), 6.0) + 5.0
+
+
 def test_clothes_and_hair_change_the_outline_not_the_truth():
     from device.sim.body import contour_bend
 

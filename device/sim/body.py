@@ -351,6 +351,47 @@ def contour_bend(body: Body, back_bend_deg: float) -> float:
     return back_bend_of_contour(back_curve(body, back_bend_deg))
 
 
+def contour_bends(body: Body, back_bend_deg: np.ndarray) -> np.ndarray:
+    """:func:`contour_bend` of many bends at once (the truth of every pose of a rep, sampled every 5 ms):
+    the same arcs and the same bump, worked out as arrays. Equal to the scalar one to rounding error."""
+    bends = np.asarray(back_bend_deg, float).ravel()
+    _, _, _, sacrum, neck = _torso_static(body)
+    p0, p1 = np.asarray(sacrum, float), np.asarray(neck, float)
+    d = p1 - p0
+    c = float(np.hypot(*d))
+    u = d / c
+    nrm = np.array([-u[1], u[0]])
+    if float(nrm @ np.array([0.0, 1.0])) < 0:  # arc_points' outward side, (0, 1) as in back_curve
+        nrm = -nrm
+    beta = np.radians(bends)
+    flat = np.abs(beta) < 1e-6
+    b = np.where(flat, 1.0, beta)  # placeholder where the arc is a straight line (replaced below)
+    R = c / (2 * np.sin(b / 2))
+    centre = (p0 + p1) / 2 - (R * np.cos(b / 2))[:, None] * nrm
+    phi = np.linspace(-b / 2, b / 2, _BACK_N, axis=1)  # (n_bends, _BACK_N)
+    pts = centre[:, None, :] + R[:, None, None] * (np.sin(phi)[..., None] * u + np.cos(phi)[..., None] * nrm)
+    if flat.any():
+        pts[flat] = p0 + np.linspace(0, 1, _BACK_N)[:, None] * d
+    if body.kyphosis_deg > 0:
+        kn = np.array([-d[1], d[0]]) / c
+        if kn[1] < 0:
+            kn = -kn
+        tau = np.linspace(0.0, 1.0, _BACK_N)
+        bump = np.exp(-(((tau - 0.68) / 0.2) ** 2))
+        bump -= (1 - tau) * bump[0] + tau * bump[-1]
+        s_k = c / 2 * math.tan(math.radians(body.kyphosis_deg) / 4)
+        pts = pts + ((s_k / bump.max()) * bump[:, None] * kn[None, :])[None]
+    # back_bend_of_contour over each row: the chord between the row's own ends, as there.
+    e0, e1 = pts[:, 0, :], pts[:, -1, :]
+    dd = e1 - e0
+    cc = np.hypot(dd[:, 0], dd[:, 1])
+    n2 = np.stack([-dd[:, 1], dd[:, 0]], axis=1) / cc[:, None]
+    n2 = np.where(n2[:, 1:2] < 0, -n2, n2)
+    dev = np.einsum("bij,bj->bi", pts - e0[:, None, :], n2)
+    s = dev[np.arange(len(bends)), np.argmax(np.abs(dev), axis=1)]
+    return np.degrees(4 * np.arctan(2 * s / cc))
+
+
 @functools.lru_cache(maxsize=64)
 def torso_outline(body: Body, back_bend_deg: float) -> tuple[np.ndarray, int, int]:
     """The trunk outline in trunk coordinates (a along hip->shoulder, b posterior), closed polygon.

@@ -27,7 +27,7 @@ from device.config import Config
 from device.core.types import FAULT_ORDER, ProximitySample, Verdict
 from device.io.frames import Frame
 
-from .body import Body, Figure, Pose, build_figure, contour_bend, random_body, rear_distance_in_band, vary_body
+from .body import Body, Figure, Pose, build_figure, contour_bend, contour_bends, random_body, rear_distance_in_band, vary_body
 from .scene import (PAD, Camera, Lens, NoiseBank, SceneStyle, draw_figure, draw_figure_mask, figure_bbox,
                     floor_shadow, highlight_exposure, make_camera, project_figure, random_style, render_background,
                     vary_style)
@@ -572,7 +572,7 @@ class Scenario:
             dists = [self._rear_at(float(t)) for t in near]
             contact = min(d for d in dists if d is not None) <= thr
             bottom_pose = self.pose_at(bottom_s)[0]
-            rounding = np.array([contour_bend(self.body, p.back_bend_deg) for p in poses]) - self.standing_bend_deg
+            rounding = contour_bends(self.body, np.array([p.back_bend_deg for p in poses])) - self.standing_bend_deg
             peak_r = float(rounding[np.argmax(np.abs(rounding))])
             knee = float(bottom_pose.knee_angle_deg)
             heel = max(p.heel_lift_m for p in poses) / self.body.stature_m
