@@ -50,10 +50,11 @@ def test_station_on_ground_truth_posture(name, simulation):
 # xfail so that fixing it forces its removal from here. (passerby and blind were fixed by the
 # auto segmenter's evidence-based distrust and its memory of the scene before a knock.)
 VISION_GAPS: dict[str, str] = {
-    "passerby": "seed 0 wears a light hoodie on a white wall in bright light: its back and the wall both clip "
-                "to 250-255 in the picture, so no mask can find the back (the learned mask's outline is notched "
-                "14 px deep at the waist) and every rep is unchecked, which is the honest answer; the truth "
-                "expects verdicts because the renderer's truth does not model clipped highlights",
+    "passerby": "seed 0 wears a white hoodie on a white wall in bright light: in the picture the hoodie's back "
+                "and the wall both read about 218 of 255, so the background model cannot find the back, and "
+                "the learned mask's outline of the hoodie is notched at the waist and the hood; every rep is "
+                "unchecked with the hint to wear a top that contrasts with the wall, which is the honest "
+                "answer, while the truth expects verdicts (the renderer's truth has no notion of contrast)",
 }
 
 
@@ -70,8 +71,8 @@ def test_whole_station_on_rendered_frames(name, simulation):
 
 
 def test_reps_whose_back_the_camera_cannot_see_say_so(simulation):
-    # passerby seed 0 (the strict xfail above, the same shared run): a white hoodie on a white wall, both
-    # clipped. Its reps are unchecked because the back cannot be measured while the trunk is seen; the
+    # passerby seed 0 (the strict xfail above, the same shared run): a white hoodie on a white wall, of
+    # the same brightness in the picture. Its reps are unchecked because the back cannot be measured while the trunk is seen; the
     # rep message (MQTT, dashboard) then carries the hint, not "step into view" (device/messages.py).
     from device.messages import BACK_UNSEEN_HINT, back_unseen, rep_message
 
