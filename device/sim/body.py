@@ -318,17 +318,23 @@ def back_curve(body: Body, back_bend_deg: float) -> np.ndarray:
     _, _, _, sacrum, neck = _torso_static(body)
     arc = arc_points(sacrum, neck, back_bend_deg, np.array([0.0, 1.0]), n=_BACK_N)
     if body.kyphosis_deg > 0:
-        d = neck - sacrum
-        c = float(np.hypot(*d))
-        nrm = np.array([-d[1], d[0]]) / c
-        if nrm[1] < 0:
-            nrm = -nrm
-        tau = np.linspace(0.0, 1.0, _BACK_N)
-        bump = np.exp(-(((tau - 0.68) / 0.2) ** 2))
-        bump -= (1 - tau) * bump[0] + tau * bump[-1]
-        s_k = c / 2 * math.tan(math.radians(body.kyphosis_deg) / 4)
-        arc = arc + (s_k / bump.max()) * bump[:, None] * nrm[None, :]
+        arc = arc + _kyphotic_bump(body, sacrum, neck)
     return arc
+
+
+def _kyphotic_bump(body: Body, sacrum: np.ndarray, neck: np.ndarray) -> np.ndarray:
+    """The person's kyphotic bump on the back's ``_BACK_N`` points (trunk coordinates, posterior): centred
+    on the upper back, zero at both ends, its sagitta that of a ``kyphosis_deg`` arc on the same chord."""
+    d = neck - sacrum
+    c = float(np.hypot(*d))
+    nrm = np.array([-d[1], d[0]]) / c
+    if nrm[1] < 0:
+        nrm = -nrm
+    tau = np.linspace(0.0, 1.0, _BACK_N)
+    bump = np.exp(-(((tau - 0.68) / 0.2) ** 2))
+    bump -= (1 - tau) * bump[0] + tau * bump[-1]
+    s_k = c / 2 * math.tan(math.radians(body.kyphosis_deg) / 4)
+    return (s_k / bump.max()) * bump[:, None] * nrm[None, :]
 
 
 def back_bend_of_contour(pts: np.ndarray) -> float:
@@ -373,14 +379,7 @@ def contour_bends(body: Body, back_bend_deg: np.ndarray) -> np.ndarray:
     if flat.any():
         pts[flat] = p0 + np.linspace(0, 1, _BACK_N)[:, None] * d
     if body.kyphosis_deg > 0:
-        kn = np.array([-d[1], d[0]]) / c
-        if kn[1] < 0:
-            kn = -kn
-        tau = np.linspace(0.0, 1.0, _BACK_N)
-        bump = np.exp(-(((tau - 0.68) / 0.2) ** 2))
-        bump -= (1 - tau) * bump[0] + tau * bump[-1]
-        s_k = c / 2 * math.tan(math.radians(body.kyphosis_deg) / 4)
-        pts = pts + ((s_k / bump.max()) * bump[:, None] * kn[None, :])[None]
+        pts = pts + _kyphotic_bump(body, p0, p1)[None]
     # back_bend_of_contour over each row: the chord between the row's own ends, as there.
     e0, e1 = pts[:, 0, :], pts[:, -1, :]
     dd = e1 - e0
