@@ -72,8 +72,9 @@ def test_whole_station_on_rendered_frames(name, simulation):
 
 def test_reps_whose_back_the_camera_cannot_see_say_so(simulation):
     # passerby seed 0 (the strict xfail above, the same shared run): a white hoodie on a white wall, of
-    # the same brightness in the picture. Its reps are unchecked because the back cannot be measured while the trunk is seen; the
-    # rep message (MQTT, dashboard) then carries the hint, not "step into view" (device/messages.py).
+    # the same brightness in the picture. Its reps are unchecked because the back cannot be measured
+    # while the trunk is seen; the rep message (MQTT, dashboard) then carries the hint, not "step into
+    # view" (device/messages.py).
     from device.messages import BACK_UNSEEN_HINT, back_unseen, rep_message
 
     res = simulation("passerby", posture="camera")

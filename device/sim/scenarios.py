@@ -27,7 +27,8 @@ from device.config import Config
 from device.core.types import FAULT_ORDER, ProximitySample, Verdict
 from device.io.frames import Frame
 
-from .body import Body, Figure, Pose, build_figure, contour_bend, contour_bends, random_body, rear_distance_in_band, vary_body
+from .body import (Body, Figure, Pose, build_figure, contour_bend, contour_bends, random_body, rear_distance_in_band,
+                   vary_body)
 from .scene import (PAD, Camera, Lens, NoiseBank, SceneStyle, draw_figure, draw_figure_mask, figure_bbox,
                     floor_shadow, highlight_exposure, make_camera, project_figure, random_style, render_background,
                     vary_style)
