@@ -1,7 +1,8 @@
 """What the estimators remember about the person they follow (device.vision.tracking).
 
-The pieces are pure (no model, no rendering) except the last test, which runs the station's
-silhouette estimator on a rendered scenario to check that a lost track really forgets its person.
+The pieces are pure (no model, no rendering) except the last tests, which run the station's
+silhouette estimator on rendered scenarios: a lost track really forgets its person, and a moment of
+a bloated mask while walking in does not make the person taller.
 """
 
 from __future__ import annotations
@@ -288,9 +289,6 @@ def test_the_station_estimator_forgets_a_person_who_left_and_learns_the_next_one
     assert est.track.height.value is not None and len(est.track.height) == 1  # this frame only
 
 
-# ------------------------------------------------------------------ one estimator interface
-
-
 def test_a_poster_behind_a_walking_person_does_not_make_them_taller() -> None:
     # The same scene, rendered and run through the station's estimator: its standing height stays within
     # 4 % of the drawn person's (it was 309 px against 258 at worst: the back's window then reached the
@@ -310,6 +308,9 @@ def test_a_poster_behind_a_walking_person_does_not_make_them_taller() -> None:
     drawn = float(np.median(tall))
     t_max, h_max = max(heights, key=lambda th: th[1])
     assert h_max <= 1.04 * drawn, f"standing height {h_max:.0f} px at {t_max:.2f} s; the person is {drawn:.0f} px"
+
+
+# ------------------------------------------------------------------ one estimator interface
 
 
 def test_both_estimators_and_the_truth_are_posture_sources(scene) -> None:
