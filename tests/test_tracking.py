@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from device.io.frames import Frame
-from device.sim.scenarios import get_scenario
+from device.sim.scenarios import get_scenario, random_scenario
 from device.vision import PostureEstimator, make_segmenter
 from device.vision.tracking import (
     FacingVotes,
@@ -290,11 +290,10 @@ def test_the_station_estimator_forgets_a_person_who_left_and_learns_the_next_one
 
 
 def test_a_poster_behind_a_walking_person_does_not_make_them_taller() -> None:
-    # The same scene, rendered and run through the station's estimator: its standing height stays within
-    # 4 % of the drawn person's (it was 309 px against 258 at worst: the back's window then reached the
-    # neck and every hinge read about 10 deg rounder).
-    from device.sim.scenarios import random_scenario
-
+    # Random scene 418 (the blob heights of test_standing_height_does_not_take_four_frames_a_tenth_too_tall),
+    # rendered and run through the station's estimator: its standing height stays within 4 % of the drawn
+    # person's (it was 309 px against 258 at worst: the back's window then reached the neck and every
+    # hinge read about 10 deg rounder).
     sc = random_scenario(418, n_reps=8, fps=15)
     est = PostureEstimator(make_segmenter("background"), wall_side="auto")
     heights, tall = [], []
