@@ -66,6 +66,12 @@ POSTURE_STALE_S = 0.5
 BASELINE_SAMPLES = 60
 BASELINE_MIN_SAMPLES = 5
 BASELINE_MAX_AGE_S = 30.0
+# A baseline taken from fewer standing samples than this (someone who walked in and hinged at
+# once: where the back's outline is noisy, the median of so few can be off by many degrees,
+# and the whole set was judged against it) is taken again at each rep's start from all the
+# standing samples since, until it has this many. A sample is kept at each engine step while
+# standing (posture and sensor samples both step it), so 30 are 0.5-1 s of standing.
+BASELINE_FULL_SAMPLES = 30
 # A "rep" without contact shorter than this is a flicker of the camera's view (the person
 # briefly not in position), not a hinge down and up: dropped. (With contact it is a rep, judged
 # too fast.)
@@ -206,6 +212,7 @@ class RepEngine:
         self.set_active = False
         self.counted = 0
         self.baseline: Optional[float] = None
+        self._baseline_n = 0  # standing samples the baseline was taken from
 
         self._posture: Optional[PostureSample] = None
         self._distance: Optional[float] = None
@@ -536,7 +543,8 @@ class RepEngine:
         self._rep = _RepInProgress(start_s=start_s)
         if from_standing and len(self._stand_dists) >= BASELINE_MIN_SAMPLES:
             self._rep.stand_dist = statistics.median(d for _, d in self._stand_dists)
-        if self.set_active and self.baseline is None:
+        if self.set_active and (self.baseline is None or (
+                self._baseline_n < BASELINE_FULL_SAMPLES and len(self._standing_backs) > self._baseline_n)):
             self._take_baseline(t, events)
         if self.contact:  # hinging from a lean, or a blind rep begun by the touch
             self._on_contact(t, events)
@@ -618,6 +626,7 @@ class RepEngine:
     def _take_baseline(self, t: float, events: Optional[list[Event]]) -> None:
         """The person's standing back shape: median of the recent standing frames."""
         backs = [b for _, b in self._standing_backs]
+        self._baseline_n = len(backs)
         if len(backs) >= BASELINE_MIN_SAMPLES:
             self.baseline = statistics.median(backs)
             if self.rounding_floor_deg is not None:
