@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from device.sim.body import Body, Pose, arc_points, build_figure, contour_bend
-from device.sim.scene import Camera, draw_figure_mask
+from device.sim.scene import Camera, draw_figure, draw_figure_mask
 from device.vision import BodyModel, EstimatorParams, SegmenterMode, SegmenterState, make_segmenter
 from device.vision.silhouette import _fit_bend, measure_silhouette, one_sided_parabola, robust_parabola
 
@@ -62,6 +62,53 @@ def test_hood_and_ponytail_do_not_make_a_rounded_back_on_an_exact_mask():
     assert abs(bend(45.0, 0.0) - base) < 10.0
     truth = contour_bend(body, 31.0) - contour_bend(body, 6.0)
     assert bend(45.0, 25.0) - base > 10.0 and truth > 15.0
+
+
+def _hair_bends(hair: str, hair_colour: tuple[int, int, int], body_model: BodyModel = BodyModel()) -> list[float]:
+    """The back's bend standing, hinged neutral and hinged 20 deg rounder, of a small person in a fitted
+    green top (``clean`` seed 5's build), drawn on a plain wall and measured on the drawn frame."""
+    cam = Camera(640, 480, 420.0, 0.9, 1.0, 2.4, 0.0, "left")
+    body = Body(stature_m=1.5745, build=0.2564, leg_scale=1.0484, arm_scale=1.0183, baseline_bend_deg=11.6,
+                skin=(150, 185, 225), hair=hair_colour, hair_style=hair, shirt=(112, 191, 123), top="fitted",
+                kyphosis_deg=1.6, sacrum_frac=0.1986, neck_frac=0.9746, trousers=(40, 30, 90), shorts=True)
+    out, H = [], None
+    for trunk, extra in ((2.0, 0.0), (45.0, 0.0), (45.0, 20.0)):
+        fig = build_figure(body, Pose(trunk_inclination_deg=trunk, back_bend_deg=body.baseline_bend_deg + extra,
+                                      knee_angle_deg=160.0, hip_rear_x=0.02))
+        img = np.full((480, 640, 3), (200, 195, 190), np.uint8)
+        draw_figure(img, fig, cam)
+        img = cv2.GaussianBlur(img, (3, 3), 0.6)
+        m = np.zeros((480, 640), np.uint8)
+        draw_figure_mask(m, fig, cam)
+        if H is None:
+            sy = np.flatnonzero(m.any(axis=1))
+            H = float(sy[-1] - sy[0] + 1)
+        res = measure_silhouette(m, "left", H, body_model, image=img)
+        assert res is not None and res.back_bend_deg is not None and res.conf_back > 0.5
+        out.append(res.back_bend_deg)
+    return out
+
+
+def test_a_ponytail_down_the_standing_back_does_not_read_as_rounding():
+    """Standing, a ponytail lies on the top of the back and fills the hollow into the neck; hinged, it
+    falls away. Read against the standing baseline that was ~3.5 deg of rounding that is not there
+    (``clean`` seed 5: every good rep about 3 deg rounder than with short hair). The window now ends
+    below hair of another colour than the top, so the person reads the same with either hair."""
+    short = _hair_bends("short", (90, 140, 190))
+    tail = _hair_bends("ponytail", (90, 140, 190))
+    assert tail[0] == pytest.approx(short[0], abs=0.5), f"standing: ponytail {tail[0]:.1f}, short hair {short[0]:.1f}"
+    for i in (1, 2):
+        assert tail[i] - tail[0] == pytest.approx(short[i] - short[0], abs=0.5)
+    assert tail[2] - tail[0] > 15.0  # the rounded hinge still reads clearly rounded
+    # With the window's top left as it was, the ponytail's standing back reads flatter: what the test guards.
+    uncut = _hair_bends("ponytail", (90, 140, 190), BodyModel(hair_cut_max=0.0))
+    assert short[0] - uncut[0] > 2.0
+
+
+def test_hair_the_colour_of_the_top_leaves_the_window_as_it_was():
+    """No colour step at the top of the back, no cut: the reading is the one with the cut switched off."""
+    green = (112, 191, 123)  # the top's own colour
+    assert _hair_bends("ponytail", green) == _hair_bends("ponytail", green, BodyModel(hair_cut_max=0.0))
 
 
 def test_a_kyphotic_back_hinged_neutral_is_not_rounded_on_an_exact_mask():

@@ -109,6 +109,23 @@ class BodyModel:
     hollow_edge: float = 0.05  # a nearest point this close to the band's top is no hollow
     hollow_behind: float = 0.08  # nor one nearer the trunk axis than this (of the trunk; the back lies ~0.17 behind)
     back_top: float = 0.92
+    # Hair lying on the top of the back (a ponytail or long hair down a standing person's neck) fills the
+    # hollow between the shoulders and the neck, and falls away from the back in a hinge: read against a
+    # standing baseline, that is rounding that is not there (``clean`` seed 5 read every rep ~3 deg
+    # rounder with a ponytail than with short hair). So while the trunk is within ``hair_upright_deg`` of
+    # upright, the window from the hollow ends below a run at its top whose colour, ``hair_depth`` of H
+    # inside the edge, lies farther than ``hair_delta`` (and ``hair_spread`` times the back's own scatter)
+    # from the back's colour; at most ``hair_cut_max`` of the window is cut, and ``hair_margin`` of H below
+    # the run goes too (the mask's edge is smoothed); and only when what is cut stands out behind the
+    # curve of the back below it, as hair does (a bare neck's skin curls in from it: that is still the
+    # back). Hinged, the window is left as it was: there the colour step at its top was the neck, a hood's
+    # shadow or a passer-by (README, round 20).
+    hair_upright_deg: float = 20.0
+    hair_delta: float = 40.0
+    hair_spread: float = 4.0
+    hair_depth: float = 0.008
+    hair_cut_max: float = 0.3
+    hair_margin: float = 0.012
     # The fixed window (fit_lo to fit_hi) is fitted as well only to tell a broken outline (its bend beyond
     # max_bend_deg) or when the hollow is not found; a hollow fit bending less than this is taken as it is
     # (speed: one back fit a frame instead of two; README, round 6).
@@ -1090,6 +1107,9 @@ def measure_back(path: np.ndarray, axis: tuple[tuple[float, float], tuple[float,
         # window is fitted too: an outline whose fixed window bends beyond any back's is broken whichever
         # window is measured, and keeps that reading (the estimator doubts its trunk).
         ends = _hollow_to_top(path[:end], t[:end], Jx, Jy, ax, ay, T, body)
+        if (image is not None and body.hair_cut_max > 0 and res.trunk_inclination_deg is not None
+                and abs(res.trunk_inclination_deg) < body.hair_upright_deg):
+            ends = _without_hair_on_top(path, ends, image, mirrored, H, body)
         alt = _back_fit(path, ends, *how)
         if alt is not None and alt[1] is not None and abs(alt[1][0]) <= body.hollow_sure_deg:
             got = alt
@@ -1193,6 +1213,69 @@ def _hollow_to_top(path: np.ndarray, t: np.ndarray, Jx: float, Jy: float, ax: fl
     lo = int(band[i])
     hi = int(upto[-1])
     return np.arange(lo, hi + 1) if hi > lo else np.zeros(0, dtype=np.int64)
+
+
+def _without_hair_on_top(path: np.ndarray, idx: np.ndarray, image: np.ndarray, mirrored: bool, H: float,
+                         body: BodyModel) -> np.ndarray:
+    """``idx`` (the back's window, bottom to top) without a run at its top in a colour unlike the back's
+    (``BodyModel.hair_delta``) that stands out behind the curve of the back below it: hair lying on the
+    top of a standing back. Unchanged when there is no such run, when it would take more than
+    ``hair_cut_max`` of the window (then the top is not hair on a back), or when what it would cut lies
+    inside that curve (a bare neck). The caller applies it only while the trunk is near upright."""
+    n = len(idx)
+    if n < 16:
+        return idx
+    seg = path[idx[0] : idx[-1] + 1]
+    v = seg[-1] - seg[0]
+    d = math.sqrt(float(v.dot(v)))
+    if d < 1e-6:
+        return idx
+    rx, ry = _rot2(float(v[0]) / d, float(v[1]) / d)  # into the body (the outward normal's opposite)
+    depth = max(1.5, body.hair_depth * H)
+    mx = (seg[:, 0:1] + depth * rx).astype(np.float32)
+    my = (seg[:, 1:2] + depth * ry).astype(np.float32)
+    win, wx, wy = _float_window(image, mx, my, mirrored)
+    col = cv2.remap(win, wx, wy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE).reshape(len(seg), -1)
+    n_low = int(0.6 * len(seg))
+    ref = np.array([_median(col[:n_low, c]) for c in range(col.shape[1])], np.float32)
+    diff = col - ref  # from the back's own colour, low on the back
+    dist = np.sqrt((diff * diff).sum(axis=1)).astype(np.float32)
+    # The median of 5 points along the back (one noisy pixel is no hair): a 5x5 median over a one-pixel-wide
+    # column with its edges repeated is the median of the 5 values.
+    dist = cv2.medianBlur(dist.reshape(-1, 1), 5).ravel()
+    low = dist[:n_low]
+    centre = _median(low)
+    spread = _median(np.abs(low - centre))
+    thr = max(body.hair_delta, body.hair_spread * 1.4826 * spread)
+    far = dist > thr
+    if not far[-1]:
+        return idx
+    below = np.flatnonzero(~far)
+    start = int(below[-1]) + 1 if len(below) else 0  # the run's first point from below
+    keep = start - int(round(body.hair_margin * H))
+    if keep < (1.0 - body.hair_cut_max) * len(seg):
+        return idx
+    # Hair stands out behind the curve of the back below it (it fills the hollow into the neck); the skin
+    # of a bare neck where the window reaches it curls in from that curve (a kyphotic back's curl goes on
+    # there, and cutting it read random scene 414's standing back 3.4 deg flatter). Only the first is cut.
+    p0, p1 = seg[0], seg[keep - 1]
+    c = p1 - p0
+    cl = math.sqrt(float(c.dot(c)))
+    if cl < 1e-6:
+        return idx
+    ux, uy = float(c[0]) / cl, float(c[1]) / cl
+    ox, oy = _rot2(ux, uy)
+    rel = seg - p0
+    x = rel[:, 0] * ux + rel[:, 1] * uy
+    y = -(rel[:, 0] * ox + rel[:, 1] * oy)  # outward: toward the wall
+    try:
+        coef = parabola_fit(x[:keep], y[:keep])
+    except ValueError:
+        return idx
+    out = y[keep:] - ((coef[0] * x[keep:] + coef[1]) * x[keep:] + coef[2])
+    if _median(out) <= 0.0:
+        return idx
+    return idx[idx <= idx[0] + keep - 1]
 
 
 def _fit_bend(seg: np.ndarray, nominal_len: float, body: BodyModel = BodyModel()):
