@@ -11,13 +11,14 @@ lean (so the trunk stands upright, as the model was trained) outlines the trunk 
 For each scene it runs the product's ``SelfieSegmenter`` (its own crop tracking, on every ``--every``-th
 frame) and, on the frames where the truth's trunk leans ``--min-lean`` deg or more in the picture,
 compares with the exact silhouette (IoU, whole person and the upper 45 % of the person's rows):
-- ``as is``: the product's mask;
+- ``as is``: the segmenter's mask given no lean;
 - ``turned``: the model run again on the same square crop, padded to 1.42 times its side, turned by the
   truth's trunk angle in the picture, and the answer turned back;
 - ``selected``: the turned answer where the mask as it is covers less than ``--ratio`` of the turned
   answer's area inside the crop (it lost part of the person), else the mask as it is.
-The lean is the truth's here; in the station it would be the estimator's from the frame before.
-Nothing in the station uses a turned crop. Prints figures only; nothing here is a test.
+The lean is the truth's here. The station does what ``selected`` does (``SelfieSegmenter``'s
+``turn_min_deg`` and ``turn_ratio``), with the lean the estimator measured on the frame before; ``as is``
+is the segmenter without a lean, as before round 21. Prints figures only; nothing here is a test.
 
     python scripts/bench_turned_crop.py --scenes standing_start:5,camouflage:5
 """

@@ -58,6 +58,11 @@ class EstimatorParams:
     # Confidence factor of the trunk when the back's bend on the same outline is beyond any back's
     # (BodyModel.max_bend_deg): that outline is broken, and the trunk's axis lies on it.
     broken_back_trunk_conf: float = 0.3
+    # The segmenter hears the trunk's lean from the last frame whose trunk was measured with at least
+    # this confidence, for up to lean_hint_s (a learned mask outlines a hinged trunk on a picture turned
+    # upright where its first outline lost part of it: SelfieSegmenter.turn_min_deg; README, round 21).
+    lean_hint_conf: float = 0.5
+    lean_hint_s: float = 0.5
     edge_reach_px: float = 2.5  # how far from the mask's edge the back's colour edge is searched, per 640 px of width
     # And how much farther for the learned mask, per 640 px of width. It was 4.0 while the model saw the
     # whole frame (its outline several px off); on a crop around the person it is 1-2 px off, and on a
@@ -561,6 +566,7 @@ class PostureEstimator:
         self._pending: dict[str, list[tuple[float, float]]] = {}
         self._planted: Optional[tuple[float, float, float, float]] = None  # feet x, floor y, tolerance, t
         self._side_kept: tuple[Optional[str], float] = (None, 0.0)  # the wall side last named, and how sure
+        self._lean: Optional[tuple[float, float]] = None  # (t, lean) for the segmenter: see lean_hint_conf
 
     # -- state helpers -------------------------------------------------------
 
@@ -597,7 +603,9 @@ class PostureEstimator:
         t = frame.t
         dbg = PostureDebug(t=t)
         self.last_debug = dbg
-        seg = self.segmenter.segment(img)
+        lean = self._lean
+        seg = self.segmenter.segment(img, lean=lean[1] if lean is not None and t - lean[0] <= self.params.lean_hint_s
+                                     else None)
         state: SegmenterState = self.segmenter.state
         dbg.backend = state.backend
         if self.track.lost(t):
@@ -740,6 +748,10 @@ class PostureEstimator:
                 # standing people read 20-30 deg inclined and began reps that were never there.
                 trunk_conf *= p.broken_back_trunk_conf
             sample.update(trunk_inclination_deg=m.trunk_inclination_deg, trunk_conf=trunk_conf)
+            if trunk_conf >= p.lean_hint_conf:
+                # Positive when the head is to the right of the hips: a person facing away from a wall
+                # on the left leans to the right.
+                self._lean = (t, m.trunk_inclination_deg if side == "left" else -m.trunk_inclination_deg)
             # Hip joint above the floor (fraction of standing height); the hip comes from
             # the buttocks' outline, which a walking stride distorts: planted feet only.
             if m.hip is not None and still:

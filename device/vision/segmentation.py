@@ -30,6 +30,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import enum
+import math
 import os
 import sys
 from dataclasses import dataclass
@@ -128,10 +129,14 @@ class Segmenter(Protocol):
 
     name: str
 
-    def segment(self, image: np.ndarray, within: Optional[tuple[int, int, int, int]] = None) -> Optional[Segmentation]:
+    def segment(self, image: np.ndarray, within: Optional[tuple[int, int, int, int]] = None,
+                lean: Optional[float] = None) -> Optional[Segmentation]:
         """Mask of the people in ``image`` (HxWx3 BGR uint8), None if not ready. ``within``: an
         (x0, y0, x1, y1) box the caller knows holds every person in view; a backend may use it to
-        work on less of the frame (:class:`SelfieSegmenter` does) or ignore it."""
+        work on less of the frame (:class:`SelfieSegmenter` does) or ignore it. ``lean``: the tracked
+        person's trunk lean on the last frame, deg, positive when the head is to the right of the
+        hips in the picture; a learned model may outline a hinged trunk on a picture turned upright
+        (:class:`SelfieSegmenter` does) or ignore it."""
         ...
 
     @property
@@ -639,7 +644,7 @@ class SelfieSegmenter:
     def __init__(self, model: str = "general", input_width: int = 320, threshold: float = 0.5,
                  runtime: str = "auto", exposure_target: float = 120.0, max_gain: float = 4.0,
                  crop: bool = True, crop_pad: float = 0.15, crop_keep: int = 30,
-                 crop_cut_max: float = 0.125) -> None:
+                 crop_cut_max: float = 0.125, turn_min_deg: float = 35.0, turn_ratio: float = 0.8) -> None:
         self.model = model
         # The model sees the whole frame squeezed onto 256x256: a person standing at 2-3 m is then
         # 20-30 px wide in its input, and it loses the trunk of someone in a shirt the colour of the
@@ -652,6 +657,16 @@ class SelfieSegmenter:
         # half a second as they bend: the last whole crop is used for up to ``crop_keep`` frames then.
         self.crop_keep = crop_keep
         self.crop_cut_max = crop_cut_max  # see _frame_box
+        # The model was made for upright people. At the bottom of a deep hinge it sometimes loses most of
+        # the trunk for a few frames (a shirt the colour of the wall: `standing_start` seed 5, `camouflage`
+        # seed 5), and a rounded rep was then judged from its upper frames. While the person leans
+        # ``turn_min_deg`` or more, the crop is also outlined turned so the trunk stands upright, and that
+        # outline replaces the first where the first covers less than ``turn_ratio`` of its area (the
+        # first lost part of the person). Turned, the model's outline is a little coarser (the turned
+        # crop is padded to keep its corners), so it is not used where the first is whole. README, round 21.
+        self.turn_min_deg = turn_min_deg
+        self.turn_ratio = turn_ratio
+        self.turned = 0  # frames whose crop outline came from the turned picture
         self._last_box: Optional[tuple[int, int, int, int]] = None
         self._since_box = 0
         # A dim frame is brightened before the model sees it (what a camera's auto exposure would
@@ -696,16 +711,19 @@ class SelfieSegmenter:
         self._model = None
         learned_mask.release_freed_memory()
 
-    def segment(self, image: np.ndarray, within: Optional[tuple[int, int, int, int]] = None) -> Optional[Segmentation]:
+    def segment(self, image: np.ndarray, within: Optional[tuple[int, int, int, int]] = None,
+                lean: Optional[float] = None) -> Optional[Segmentation]:
         """The learned mask of ``image``. ``within``: an (x0, y0, x1, y1) box the caller knows holds
         everything in view that may be a person (the trusted background model's foreground). When the
         last crop box holds it, the model runs on that crop only (outside it the probability is 0):
-        the whole-frame pass, there to find the person, is skipped (speed; README, round 6)."""
+        the whole-frame pass, there to find the person, is skipped (speed; README, round 6).
+        ``lean``: see :class:`Segmenter` and ``turn_min_deg`` in the constructor."""
         last = self._last_box
         if (within is not None and self.crop and last is not None and last[0] <= within[0]
                 and last[1] <= within[1] and within[2] <= last[2] and within[3] <= last[3]):
             sub = self._infer_box(image, last)
             if sub is not None:
+                sub = self._upright(image, last, sub, lean)
                 prob = np.zeros(image.shape[:2], np.float32)
                 _paste(prob, sub, last)
                 return self._segmentation(prob)
@@ -727,6 +745,7 @@ class SelfieSegmenter:
             if box is not None:
                 sub = self._infer_box(image, box)
                 if sub is not None:
+                    sub = self._upright(image, box, sub, lean)
                     prob = prob.copy() if prob.base is not None else prob
                     _paste(prob, sub, box)
         return self._segmentation(prob)
@@ -743,6 +762,34 @@ class SelfieSegmenter:
         crop = cv2.copyMakeBorder(crop, cy0 - y0, y1 - cy1, cx0 - x0, x1 - cx1, cv2.BORDER_REPLICATE)
         sub = self._infer(crop)
         return None if sub is None else sub[cy0 - y0 : cy1 - y0, cx0 - x0 : cx1 - x0]
+
+    def _upright(self, image: np.ndarray, box: tuple[int, int, int, int], sub: np.ndarray,
+                 lean: Optional[float]) -> np.ndarray:
+        """``sub`` (the model's answer on ``box``), or the answer on the crop turned so a trunk leaning
+        ``lean`` deg stands upright, where ``sub`` covers less than ``turn_ratio`` of that one's area."""
+        if lean is None or abs(lean) < self.turn_min_deg:
+            return sub
+        x0, y0, x1, y1 = box
+        cx0, cy0, cx1, cy1 = _in_frame(box, image.shape[1], image.shape[0])
+        crop = cv2.copyMakeBorder(image[cy0:cy1, cx0:cx1], cy0 - y0, y1 - cy1, cx0 - x0, x1 - cx1,
+                                  cv2.BORDER_REPLICATE)
+        hh, ww = crop.shape[:2]
+        # Padded so that no corner of the crop is turned out of the picture (1.42 > sqrt 2).
+        big = int(math.ceil(max(hh, ww) * 1.42))
+        py, px = (big - hh) // 2, (big - ww) // 2
+        canvas = cv2.copyMakeBorder(crop, py, big - hh - py, px, big - ww - px, cv2.BORDER_REPLICATE)
+        centre = (big / 2.0, big / 2.0)
+        # OpenCV's positive angle turns the picture counter-clockwise: a head to the right comes up.
+        turned = self._infer(cv2.warpAffine(canvas, cv2.getRotationMatrix2D(centre, lean, 1.0), (big, big),
+                                            borderMode=cv2.BORDER_REPLICATE))
+        if turned is None:
+            return sub
+        back = cv2.warpAffine(turned, cv2.getRotationMatrix2D(centre, -lean, 1.0), (big, big))
+        back = back[py + cy0 - y0 : py + cy1 - y0, px + cx0 - x0 : px + cx1 - x0]
+        if np.count_nonzero(sub > self.threshold) >= self.turn_ratio * np.count_nonzero(back > self.threshold):
+            return sub
+        self.turned += 1
+        return back
 
     def _frame_box(self, box: tuple[int, int, int, int], w: int, h: int) -> tuple[int, int, int, int]:
         """The square ``box`` cut to the frame, or kept whole (reaching beyond it) when that would cut
@@ -938,6 +985,7 @@ class AutoSegmenter:
         self._partial_ok = False  # the background model with the learned mask under the person agreed at a check
         self._partial_banned = False  # ... or it missed part of them: not again until nobody is in view
         self._partial_run = 0  # frames in a row its check agreed (> 0) or disagreed (< 0)
+        self._lean: Optional[float] = None  # the person's lean given with this frame (see segment)
         self.last_backend = ""
         self.last_iou: Optional[float] = None
         # Empty scenes learned before a relearn (camera knocked aside and put back,
@@ -1006,7 +1054,7 @@ class AutoSegmenter:
         learned model's outline is blurry, and it would make a smooth back bumpy.
         """
         assert self.learned is not None
-        ref = self.learned.segment(image)
+        ref = self.learned.segment(image, lean=self._lean)
         seg = self.background.segment(image)
         self.last_backend = self.learned.name
         if ref is None:
@@ -1106,8 +1154,12 @@ class AutoSegmenter:
         self.last_miss = np.count_nonzero(core & ~b) / n_core if n_core else 0.0
         return iou >= self.trust_iou or (iou >= self.min_iou and self.last_miss <= self.max_miss)
 
-    def segment(self, image: np.ndarray, within: Optional[tuple[int, int, int, int]] = None) -> Optional[Segmentation]:
+    def segment(self, image: np.ndarray, within: Optional[tuple[int, int, int, int]] = None,
+                lean: Optional[float] = None) -> Optional[Segmentation]:
         self._n += 1
+        # The learned mask hears of the person's lean where it outlines them (the scene not yet known,
+        # or the background model distrusted); as the trusted model's check it does not.
+        self._lean = lean
         if self.learned is None:
             seg = self.background.segment(image)
             if seg is None:
@@ -1115,7 +1167,7 @@ class AutoSegmenter:
             self.last_backend = self.background.name
             return seg
         if not self.background.ready:
-            ref = self.learned.segment(image)
+            ref = self.learned.segment(image, lean=lean)
             if self._remembered and self._n % self.recall_every == 0:
                 back = self._recall(image, ref)
                 if back is not None:
@@ -1256,7 +1308,8 @@ class _BackgroundOnly:
     def __init__(self) -> None:
         self.background = BackgroundModel()
 
-    def segment(self, image: np.ndarray, within: Optional[tuple[int, int, int, int]] = None) -> Optional[Segmentation]:
+    def segment(self, image: np.ndarray, within: Optional[tuple[int, int, int, int]] = None,
+                lean: Optional[float] = None) -> Optional[Segmentation]:
         seg = self.background.segment(image)
         if seg is None:
             self.background.learn(image)
