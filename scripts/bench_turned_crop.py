@@ -15,9 +15,11 @@ compares with the exact silhouette (IoU, whole person and the upper 45 % of the 
 - ``turned``: the model run again on the same square crop, padded to 1.42 times its side, turned by the
   truth's trunk angle in the picture, and the answer turned back;
 - ``selected``: the turned answer where the mask as it is covers less than ``--ratio`` of the turned
-  answer's area inside the crop (it lost part of the person), else the mask as it is.
+  answer's area over the upper ``--upper`` of the rows the two span inside the crop (it lost part of
+  the trunk), else the mask as it is;
+- ``whole-crop rule``: the same, comparing the areas over the whole crop (round 21's first version).
 The lean is the truth's here. The station does what ``selected`` does (``SelfieSegmenter``'s
-``turn_min_deg`` and ``turn_ratio``), with the lean the estimator measured on the frame before; ``as is``
+``turn_min_deg``, ``turn_ratio`` and ``turn_upper``), with the lean the estimator measured on the frame before; ``as is``
 is the segmenter without a lean, as before round 21. Prints figures only; nothing here is a test.
 
     python scripts/bench_turned_crop.py --scenes standing_start:5,camouflage:5
@@ -66,7 +68,7 @@ def _turned_prob(seg: SelfieSegmenter, img: np.ndarray, box: tuple[int, int, int
     return full
 
 
-def run_scene(name: str, seed: int, every: int, min_lean: float, ratio: float) -> np.ndarray:
+def run_scene(name: str, seed: int, every: int, min_lean: float, ratio: float, upper: float) -> np.ndarray:
     sc = get_scenario(name, seed)
     seg = SelfieSegmenter()
     # With the wall on the left the person faces right and leans right: turning the picture
@@ -93,10 +95,15 @@ def run_scene(name: str, seed: int, every: int, min_lean: float, ratio: float) -
         cx0, cy0, cx1, cy1 = _in_frame(box, img.shape[1], img.shape[0])
         a_area = np.count_nonzero(as_is[cy0:cy1, cx0:cx1])
         t_area = np.count_nonzero(turned[cy0:cy1, cx0:cx1])
-        chosen = turned if a_area < ratio * t_area else as_is
+        whole_rule = turned if a_area < ratio * t_area else as_is
+        span = np.flatnonzero((as_is | turned)[cy0:cy1, cx0:cx1].any(axis=1))
+        up = cy0 + (int(span[0] + upper * (span[-1] - span[0])) + 1 if len(span) else 0)
+        a_up = np.count_nonzero(as_is[cy0:up, cx0:cx1])
+        t_up = np.count_nonzero(turned[cy0:up, cx0:cx1])
+        chosen = turned if a_up < ratio * t_up else as_is
         rows.append([_iou(m, truth) for m in (as_is, turned, chosen)]
-                    + [_iou(m[:top], truth[:top]) for m in (as_is, turned, chosen)])
-    return np.array(rows, float).reshape(-1, 6)
+                    + [_iou(m[:top], truth[:top]) for m in (as_is, turned, chosen, whole_rule)])
+    return np.array(rows, float).reshape(-1, 7)
 
 
 def _line(label: str, a: np.ndarray) -> str:
@@ -107,7 +114,8 @@ def _line(label: str, a: np.ndarray) -> str:
     return (f"{label}: {len(a)} frames; IoU median whole / upper: as is {med[0]:.3f} / {med[3]:.3f}, "
             f"turned {med[1]:.3f} / {med[4]:.3f}, selected {med[2]:.3f} / {med[5]:.3f}; "
             f"10th percentile upper: as is {p10[3]:.3f}, turned {p10[4]:.3f}, selected {p10[5]:.3f}; "
-            f"frames with upper IoU under 0.7: as is {int(np.sum(a[:, 3] < 0.7))}, selected {int(np.sum(a[:, 5] < 0.7))}")
+            f"frames with upper IoU under 0.7: as is {int(np.sum(a[:, 3] < 0.7))}, selected {int(np.sum(a[:, 5] < 0.7))}, "
+            f"whole-crop rule {int(np.sum(a[:, 6] < 0.7))} (its upper median {med[6]:.3f})")
 
 
 def main() -> int:
@@ -117,16 +125,17 @@ def main() -> int:
     ap.add_argument("--every", type=int, default=3, help="measure every n-th frame (the crop is tracked on those)")
     ap.add_argument("--min-lean", type=float, default=35.0, help="trunk lean in the picture, deg")
     ap.add_argument("--ratio", type=float, default=0.8)
+    ap.add_argument("--upper", type=float, default=0.55, help="upper fraction of the rows compared")
     a = ap.parse_args()
     print("command: python scripts/bench_turned_crop.py " + " ".join(sys.argv[1:]), flush=True)
     pooled = []
     t0 = time.perf_counter()
     scenes = [s.split(":") for s in a.scenes.split(",") if s]
     for k, (name, seed) in enumerate(scenes):
-        r = run_scene(name, int(seed), a.every, a.min_lean, a.ratio)
+        r = run_scene(name, int(seed), a.every, a.min_lean, a.ratio, a.upper)
         pooled.append(r)
         print(_line(f"{name} {seed}", r) + f"   [{k + 1}/{len(scenes)}, {time.perf_counter() - t0:.0f} s]", flush=True)
-    print(_line("all", np.concatenate(pooled) if pooled else np.zeros((0, 6))))
+    print(_line("all", np.concatenate(pooled) if pooled else np.zeros((0, 7))))
     return 0
 
 

@@ -644,7 +644,8 @@ class SelfieSegmenter:
     def __init__(self, model: str = "general", input_width: int = 320, threshold: float = 0.5,
                  runtime: str = "auto", exposure_target: float = 120.0, max_gain: float = 4.0,
                  crop: bool = True, crop_pad: float = 0.15, crop_keep: int = 30,
-                 crop_cut_max: float = 0.125, turn_min_deg: float = 35.0, turn_ratio: float = 0.8) -> None:
+                 crop_cut_max: float = 0.125, turn_min_deg: float = 35.0, turn_ratio: float = 0.8,
+                 turn_upper: float = 0.55) -> None:
         self.model = model
         # The model sees the whole frame squeezed onto 256x256: a person standing at 2-3 m is then
         # 20-30 px wide in its input, and it loses the trunk of someone in a shirt the colour of the
@@ -661,11 +662,13 @@ class SelfieSegmenter:
         # the trunk for a few frames (a shirt the colour of the wall: `standing_start` seed 5, `camouflage`
         # seed 5), and a rounded rep was then judged from its upper frames. While the person leans
         # ``turn_min_deg`` or more, the crop is also outlined turned so the trunk stands upright, and that
-        # outline replaces the first where the first covers less than ``turn_ratio`` of its area (the
-        # first lost part of the person). Turned, the model's outline is a little coarser (the turned
-        # crop is padded to keep its corners), so it is not used where the first is whole. README, round 21.
+        # outline replaces the first where the first covers less than ``turn_ratio`` of its area over the
+        # upper ``turn_upper`` of their rows (the first lost part of the trunk). Turned, the model's outline
+        # is a little coarser (the turned crop is padded to keep its corners), so it is not used where the
+        # first is whole. README, round 21.
         self.turn_min_deg = turn_min_deg
         self.turn_ratio = turn_ratio
+        self.turn_upper = turn_upper
         self.turned = 0  # frames whose crop outline came from the turned picture
         self._last_box: Optional[tuple[int, int, int, int]] = None
         self._since_box = 0
@@ -766,7 +769,8 @@ class SelfieSegmenter:
     def _upright(self, image: np.ndarray, box: tuple[int, int, int, int], sub: np.ndarray,
                  lean: Optional[float]) -> np.ndarray:
         """``sub`` (the model's answer on ``box``), or the answer on the crop turned so a trunk leaning
-        ``lean`` deg stands upright, where ``sub`` covers less than ``turn_ratio`` of that one's area."""
+        ``lean`` deg stands upright, where ``sub`` covers less than ``turn_ratio`` of that one's area over
+        the upper ``turn_upper`` of the rows the two span."""
         if lean is None or abs(lean) < self.turn_min_deg:
             return sub
         x0, y0, x1, y1 = box
@@ -786,7 +790,14 @@ class SelfieSegmenter:
             return sub
         back = cv2.warpAffine(turned, cv2.getRotationMatrix2D(centre, -lean, 1.0), (big, big))
         back = back[py + cy0 - y0 : py + cy1 - y0, px + cx0 - x0 : px + cx1 - x0]
-        if np.count_nonzero(sub > self.threshold) >= self.turn_ratio * np.count_nonzero(back > self.threshold):
+        # Compared over the upper rows the two outlines span (``turn_upper`` of them): a hinged trunk lies
+        # there, and the legs below, outlined alike either way, only dilute what the first outline lost.
+        first, other = sub > self.threshold, back > self.threshold
+        rows = np.flatnonzero((first | other).any(axis=1))
+        if len(rows) == 0:
+            return sub
+        up = int(rows[0] + self.turn_upper * (rows[-1] - rows[0])) + 1
+        if np.count_nonzero(first[:up]) >= self.turn_ratio * np.count_nonzero(other[:up]):
             return sub
         self.turned += 1
         return back
