@@ -28,18 +28,16 @@ is the segmenter without a lean, as before round 21. Prints figures only; nothin
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 import time
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from device.sim.scenarios import get_scenario  # noqa: E402
-from device.vision.segmentation import SelfieSegmenter, _in_frame  # noqa: E402
+from device.vision.segmentation import SelfieSegmenter, _in_frame, _paste  # noqa: E402
 
 UPPER = 0.45  # the upper part of the person's rows (head, shoulders, most of a hinged trunk)
 
@@ -49,28 +47,9 @@ def _iou(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.count_nonzero(a & b)) / u if u else float("nan")
 
 
-def _turned_prob(seg: SelfieSegmenter, img: np.ndarray, box: tuple[int, int, int, int], angle: float) -> np.ndarray:
-    """The model's probability over the frame from the crop ``box`` turned by ``angle`` deg (OpenCV's
-    sense: counter-clockwise) about its centre, padded so no corner of the crop is lost."""
-    x0, y0, x1, y1 = box
-    cx0, cy0, cx1, cy1 = _in_frame(box, img.shape[1], img.shape[0])
-    crop = cv2.copyMakeBorder(img[cy0:cy1, cx0:cx1], cy0 - y0, y1 - cy1, cx0 - x0, x1 - cx1, cv2.BORDER_REPLICATE)
-    hh, ww = crop.shape[:2]
-    side = max(hh, ww)
-    big = int(math.ceil(side * 1.42))
-    pad = (big - side) // 2
-    canvas = cv2.copyMakeBorder(crop, pad, big - hh - pad, pad, big - ww - pad, cv2.BORDER_REPLICATE)
-    turn = cv2.getRotationMatrix2D((big / 2, big / 2), angle, 1.0)
-    prob = seg._infer(cv2.warpAffine(canvas, turn, (big, big), borderMode=cv2.BORDER_REPLICATE))
-    back = cv2.warpAffine(prob, cv2.getRotationMatrix2D((big / 2, big / 2), -angle, 1.0), (big, big))
-    full = np.zeros(img.shape[:2], np.float32)
-    full[cy0:cy1, cx0:cx1] = back[pad + cy0 - y0 : pad + cy1 - y0, pad + cx0 - x0 : pad + cx1 - x0]
-    return full
-
-
 def run_scene(name: str, seed: int, every: int, min_lean: float, ratio: float, upper: float) -> np.ndarray:
     sc = get_scenario(name, seed)
-    seg = SelfieSegmenter()
+    seg = SelfieSegmenter(turn_ratio=ratio, turn_upper=upper)
     # With the wall on the left the person faces right and leans right: turning the picture
     # counter-clockwise (OpenCV's positive angle) by the lean stands the trunk up.
     sign = 1.0 if sc.camera.wall_side == "left" else -1.0
@@ -91,16 +70,18 @@ def run_scene(name: str, seed: int, every: int, min_lean: float, ratio: float, u
             continue
         top = int(ys[0] + UPPER * (ys[-1] - ys[0]))
         as_is = seg.last_prob > seg.threshold
-        turned = _turned_prob(seg, img, box, sign * lean) > seg.threshold
+        # The station's own turn and choice (SelfieSegmenter._infer_turned, _prefers_turned) on this crop.
         cx0, cy0, cx1, cy1 = _in_frame(box, img.shape[1], img.shape[0])
+        sub = seg._infer_turned(img, box, sign * lean)
+        if sub is None:
+            continue
+        turned_prob = np.zeros(img.shape[:2], np.float32)
+        _paste(turned_prob, sub, box)
+        turned = turned_prob > seg.threshold
+        chosen = turned if seg._prefers_turned(seg.last_prob[cy0:cy1, cx0:cx1], sub) else as_is
         a_area = np.count_nonzero(as_is[cy0:cy1, cx0:cx1])
         t_area = np.count_nonzero(turned[cy0:cy1, cx0:cx1])
         whole_rule = turned if a_area < ratio * t_area else as_is
-        span = np.flatnonzero((as_is | turned)[cy0:cy1, cx0:cx1].any(axis=1))
-        up = cy0 + (int(span[0] + upper * (span[-1] - span[0])) + 1 if len(span) else 0)
-        a_up = np.count_nonzero(as_is[cy0:up, cx0:cx1])
-        t_up = np.count_nonzero(turned[cy0:up, cx0:cx1])
-        chosen = turned if a_up < ratio * t_up else as_is
         rows.append([_iou(m, truth) for m in (as_is, turned, chosen)]
                     + [_iou(m[:top], truth[:top]) for m in (as_is, turned, chosen, whole_rule)])
     return np.array(rows, float).reshape(-1, 7)

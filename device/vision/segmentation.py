@@ -769,38 +769,46 @@ class SelfieSegmenter:
     def _upright(self, image: np.ndarray, box: tuple[int, int, int, int], sub: np.ndarray,
                  lean: Optional[float]) -> np.ndarray:
         """``sub`` (the model's answer on ``box``), or the answer on the crop turned so a trunk leaning
-        ``lean`` deg stands upright, where ``sub`` covers less than ``turn_ratio`` of that one's area over
-        the upper ``turn_upper`` of the rows the two span."""
+        ``lean`` deg stands upright (:meth:`_infer_turned`) where :meth:`_prefers_turned` says so."""
         if lean is None or abs(lean) < self.turn_min_deg:
             return sub
+        back = self._infer_turned(image, box, lean)
+        if back is None or not self._prefers_turned(sub, back):
+            return sub
+        self.turned += 1
+        return back
+
+    def _infer_turned(self, image: np.ndarray, box: tuple[int, int, int, int], lean: float) -> Optional[np.ndarray]:
+        """As :meth:`_infer_box`, on the crop turned by ``lean`` deg about its centre (OpenCV's sense:
+        counter-clockwise, so a head to the right comes up) and the answer turned back; the crop is padded
+        so that none of its corners is turned out of the picture."""
         x0, y0, x1, y1 = box
         cx0, cy0, cx1, cy1 = _in_frame(box, image.shape[1], image.shape[0])
         crop = cv2.copyMakeBorder(image[cy0:cy1, cx0:cx1], cy0 - y0, y1 - cy1, cx0 - x0, x1 - cx1,
                                   cv2.BORDER_REPLICATE)
         hh, ww = crop.shape[:2]
-        # Padded so that no corner of the crop is turned out of the picture (1.42 > sqrt 2).
-        big = int(math.ceil(max(hh, ww) * 1.42))
+        big = int(math.ceil(max(hh, ww) * 1.42))  # 1.42 > sqrt 2
         py, px = (big - hh) // 2, (big - ww) // 2
         canvas = cv2.copyMakeBorder(crop, py, big - hh - py, px, big - ww - px, cv2.BORDER_REPLICATE)
         centre = (big / 2.0, big / 2.0)
-        # OpenCV's positive angle turns the picture counter-clockwise: a head to the right comes up.
         turned = self._infer(cv2.warpAffine(canvas, cv2.getRotationMatrix2D(centre, lean, 1.0), (big, big),
                                             borderMode=cv2.BORDER_REPLICATE))
         if turned is None:
-            return sub
+            return None
         back = cv2.warpAffine(turned, cv2.getRotationMatrix2D(centre, -lean, 1.0), (big, big))
-        back = back[py + cy0 - y0 : py + cy1 - y0, px + cx0 - x0 : px + cx1 - x0]
-        # Compared over the upper rows the two outlines span (``turn_upper`` of them): a hinged trunk lies
-        # there, and the legs below, outlined alike either way, only dilute what the first outline lost.
+        return back[py + cy0 - y0 : py + cy1 - y0, px + cx0 - x0 : px + cx1 - x0]
+
+    def _prefers_turned(self, sub: np.ndarray, back: np.ndarray) -> bool:
+        """Whether the turned answer ``back`` replaces ``sub`` (both on the same crop): where ``sub``
+        covers less than ``turn_ratio`` of its area over the upper ``turn_upper`` of the rows the two span.
+        A hinged trunk lies there, and the legs below, outlined alike either way, only dilute what the
+        first outline lost."""
         first, other = sub > self.threshold, back > self.threshold
         rows = np.flatnonzero((first | other).any(axis=1))
         if len(rows) == 0:
-            return sub
+            return False
         up = int(rows[0] + self.turn_upper * (rows[-1] - rows[0])) + 1
-        if np.count_nonzero(first[:up]) >= self.turn_ratio * np.count_nonzero(other[:up]):
-            return sub
-        self.turned += 1
-        return back
+        return bool(np.count_nonzero(first[:up]) < self.turn_ratio * np.count_nonzero(other[:up]))
 
     def _frame_box(self, box: tuple[int, int, int, int], w: int, h: int) -> tuple[int, int, int, int]:
         """The square ``box`` cut to the frame, or kept whole (reaching beyond it) when that would cut

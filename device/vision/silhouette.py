@@ -1263,11 +1263,7 @@ def _without_hair_on_top(path: np.ndarray, idx: np.ndarray, image: np.ndarray, m
     cl = math.sqrt(float(c.dot(c)))
     if cl < 1e-6:
         return idx
-    ux, uy = float(c[0]) / cl, float(c[1]) / cl
-    ox, oy = _rot2(ux, uy)
-    rel = seg - p0
-    x = rel[:, 0] * ux + rel[:, 1] * uy
-    y = -(rel[:, 0] * ox + rel[:, 1] * oy)  # outward: toward the wall
+    x, y = _chord_frame(seg, p0, float(c[0]) / cl, float(c[1]) / cl)
     try:
         coef = parabola_fit(x[:keep], y[:keep])
     except ValueError:
@@ -1294,11 +1290,7 @@ def _fit_bend(seg: np.ndarray, nominal_len: float, body: BodyModel = BodyModel()
     c = math.hypot(p1x - p0x, p1y - p0y)
     if c < 4:
         return None
-    ux, uy = (p1x - p0x) / c, (p1y - p0y) / c
-    nx, ny = _rot2(ux, uy)
-    nx, ny = -nx, -ny  # outward = toward the back (wall)
-    # Both chord-frame coordinates in one product (rows x, y: contiguous).
-    x, y = np.array([[ux, uy], [nx, ny]]) @ (seg - seg[0]).T
+    x, y = _chord_frame(seg, seg[0], (p1x - p0x) / c, (p1y - p0y) / c)
     fit = one_sided_parabola(x, y, body.reject_out, body.reject_in, body.reject_iters, body.fit_core)
     if fit is None:
         return None
@@ -1308,6 +1300,14 @@ def _fit_bend(seg: np.ndarray, nominal_len: float, body: BodyModel = BodyModel()
     # Equivalent circular arc over the nominal chord, for display: s = c/2 * tan(bend/4).
     s_eq = nominal_len / 2.0 * math.tan(math.radians(bend) / 4.0)
     return bend, s_eq, ((p0x, p0y), (p1x, p1y)), resid
+
+
+def _chord_frame(pts: np.ndarray, origin: np.ndarray, ux: float, uy: float) -> tuple[np.ndarray, np.ndarray]:
+    """``pts`` in the frame of a chord from ``origin`` along the unit (``ux``, ``uy``): x along it, y
+    across it, positive outward (toward the back's side, the wall)."""
+    nx, ny = _rot2(ux, uy)
+    # Both coordinates in one product (rows x, y: contiguous).
+    return np.array([[ux, uy], [-nx, -ny]]) @ (pts - origin).T
 
 
 def one_sided_parabola(x: np.ndarray, y: np.ndarray, k_out: float = 1.5, k_in: float = 2.5,
