@@ -8,6 +8,7 @@ Pi, with gpiozero devices on ``MockFactory`` pins. Used by the demo
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Callable, Optional
@@ -111,11 +112,13 @@ def run_simulation(
     mqtt_url: Optional[str] = None,
     speak: bool = False,
     attach: Optional[Callable] = None,
+    stop: Optional[threading.Event] = None,
 ) -> SimResult:
     """Run one scenario through the whole station; ``speed`` 0 = as fast as possible, 1 = real time.
 
     ``attach(station, feedback)`` may add sinks (the dashboard demo's session log
     and station channel) and return a per-frame callback ``(frame, events)``.
+    Setting ``stop`` ends the run at the next frame (the demo stops on Ctrl-C or SIGTERM).
     """
     from .sim.scenarios import SyntheticFrameSource, get_scenario
 
@@ -199,10 +202,16 @@ def run_simulation(
     def paced(frames):
         nonlocal n
         for f in frames:
+            if stop is not None and stop.is_set():
+                return
             if speed > 0:
                 delay = t0 + f.t / speed - time.monotonic()
                 if delay > 0:
-                    time.sleep(delay)
+                    if stop is not None:
+                        if stop.wait(delay):
+                            return
+                    else:
+                        time.sleep(delay)
             n += 1
             yield f
 

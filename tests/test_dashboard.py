@@ -454,9 +454,34 @@ def test_the_demo_stops_on_sigterm_and_removes_its_folder():
             except OSError:
                 time.sleep(0.2)
         p.send_signal(signal.SIGTERM)
-        assert p.wait(20) == 128 + signal.SIGTERM
+        rc = p.wait(20)
+        assert rc == 128 + signal.SIGTERM, "".join(out) + p.stdout.read()
         assert not folder.exists()  # the demo's data goes with it
     finally:
         if p.poll() is None:
             os.kill(p.pid, signal.SIGKILL)
             p.wait()
+
+
+def test_stopping_the_demo_ends_its_set_midway_and_leaves_no_station_running(tmp_path):
+    """Stop ends the simulated set at its next frame and waits for the station to close:
+    a station thread left running into interpreter exit could abort the process."""
+    import time
+
+    from device.dashboard.demo import Demo
+
+    demo = Demo(speed=1.0, folder=tmp_path / "demo")
+    demo.start()
+    try:
+        deadline = time.monotonic() + 30
+        while not (tmp_path / "demo" / "station.sock").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert (tmp_path / "demo" / "station.sock").exists(), "the demo's station never opened its channel"
+        assert demo.running
+        t = time.monotonic()
+        demo.stop()
+        assert time.monotonic() - t < 5  # a set of five reps in real time would take about half a minute
+        assert not demo.running
+        assert not (tmp_path / "demo").exists()
+    finally:
+        demo.stop()

@@ -112,17 +112,31 @@ class Demo:
         try:
             while not self._stop.is_set():
                 try:
-                    station.run_set(("mixed", "clean")[i % 2], seed=i % 5, speed=self.speed, n_reps=5)
+                    station.run_set(("mixed", "clean")[i % 2], seed=i % 5, speed=self.speed, n_reps=5,
+                                    stop=self._stop)
                 except Exception:
                     log.exception("demo station: a simulated set failed; starting the next one")
                 i += 1
         finally:
             station.close()
 
-    def stop(self) -> None:
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """End the simulated set at its next frame, wait for the station to close, remove the folder.
+
+        The station thread is joined, not left to die with the interpreter: a daemon thread
+        still inside the vision's native code when Python exits can abort the process.
+        """
         self._stop.set()
-        if self._station is not None and self._station.bus is not None:
-            self._station.bus.close()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            if self._thread.is_alive():
+                log.warning("demo station: still busy after %.0f s; closing its channel anyway", timeout)
+                if self._station is not None and self._station.bus is not None:
+                    self._station.bus.close()
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
@@ -143,7 +157,8 @@ class SimulatedStation:
         self.bus = None
         self.extra_sinks: list = []
 
-    def run_set(self, scenario: str, *, seed: int = 0, speed: float = 1.0, n_reps: int = 5, fps: float = 15.0):
+    def run_set(self, scenario: str, *, seed: int = 0, speed: float = 1.0, n_reps: int = 5, fps: float = 15.0,
+                stop: Optional[threading.Event] = None):
         from ..bus import StationBus
         from ..live import SessionLogSink
         from ..simulate import run_simulation
@@ -160,7 +175,8 @@ class SimulatedStation:
             station.sinks.extend([sink, self.bus, *self.extra_sinks])
             return self.bus.on_frame
 
-        res = run_simulation(scenario, self.config, seed=seed, speed=speed, fps=fps, n_reps=n_reps, attach=attach)
+        res = run_simulation(scenario, self.config, seed=seed, speed=speed, fps=fps, n_reps=n_reps, attach=attach,
+                             stop=stop)
         if self.bus is not None:
             self.config = self.bus.config  # keep what the dashboard changed (target, checks)
         return res
