@@ -165,6 +165,26 @@ def test_a_rep_the_camera_could_not_see_is_unchecked_never_good():
     assert eng.counted == 2
 
 
+def test_a_back_glimpsed_in_a_few_frames_gives_no_rounding_number():
+    """In a dark room the back's edge shows in a frame or two of a rep: those readings decide
+    nothing, so the rep is unchecked and reports no rounding, not a stray 35 deg that a clinician's
+    trend chart would average in."""
+    s = build([PlanRep(), PlanRep(), PlanRep()])
+    eng0, _ = run(s)
+    r = eng0.reps[1]
+    second = (r.start_s, r.end_s)
+    frames = [i for i, p in enumerate(s.posture) if second[0] <= p.t <= second[1]]
+    glimpsed = set(frames[len(frames) // 2: len(frames) // 2 + 7])  # 7 frames at the bottom, 0.2 s
+    s.posture = [dataclasses.replace(p, back_bend_deg=43.0, back_conf=0.9) if i in glimpsed
+                 else dataclasses.replace(p, back_bend_deg=None, back_conf=0.0) if i in frames else p
+                 for i, p in enumerate(s.posture)]
+    eng, _ = run(s)
+    assert verdicts(eng) == [Verdict.GOOD, Verdict.UNCHECKED, Verdict.GOOD]
+    assert eng.reps[1].rounding_deg is None
+    assert eng.reps[1].seen_fraction < 0.3
+    assert eng.reps[0].rounding_deg is not None and abs(eng.reps[0].rounding_deg) < 1
+
+
 def test_blind_camera_still_judges_shallow_from_the_sensor():
     s = build([PlanRep(), PlanRep(contact=False)], blind=(5.5, 20.0))
     eng, _ = run(s)
