@@ -1494,11 +1494,14 @@ def _robust_midline(ys: np.ndarray, mid: np.ndarray, H: float) -> tuple[float, f
     it than ``KNEE_ROW_OFF`` (3 robust standard deviations, at least 0.006 H) are set aside, and the
     line is fitted again by least squares on the rest. With more than ``KNEE_ROWS_OFF_MAX`` of the rows
     set aside there is no one line, and the plain fit over every row (and its residual) is returned.
+    A plain fit whose residual is already small is returned as it is (no run of rows can be off it).
     """
     c0, c1 = line_fit(ys, mid).tolist()
     e = (c0 * ys + c1) - mid
     plain = (c0, c1, math.sqrt(float(e @ e) / len(e)))
-    if len(ys) < 8:
+    # A line the rows already sit on (residual under a quarter of what starts to cost confidence in
+    # _knee_from_axes) has no run of rows off it: the usual case, kept at a least-squares fit's cost.
+    if len(ys) < 8 or plain[2] <= 0.25 * max(0.006 * H, 1.0):
         return plain
     step = max(1, len(ys) // 40)  # at most ~40 rows in the pairwise slopes (1600 pairs)
     ys_s, mid_s = ys[::step], mid[::step]
