@@ -680,10 +680,11 @@ def test_the_toe_is_read_on_the_floor_when_the_far_foot_dips_into_the_foot_rows(
     assert lifted <= 0.1 * n, f"{lifted} of {n} frames of good reps read a lifted heel"
 
 
-def test_a_knee_is_measured_where_the_two_legs_midline_jumps_for_a_few_rows():
-    # Random scene 419 (320x240, yaw 12 deg): both legs are in the mask and where they part a few rows'
-    # midline jumps to the middle of the two. The least-squares shin and thigh lines bent into those
-    # rows and their residual put the knee's confidence near 0 on every frame, so the knee was never
+def test_a_knee_is_measured_where_the_legs_midline_jumps_for_a_few_rows():
+    # Random scene 419 (320x240, yaw 12 deg): for a few rows the legs' midline in the segmented mask
+    # jumps off the rest (in scene 400 one leg is lost against the floor just above the shoes). The
+    # least-squares shin and thigh lines bent into those rows and their residual put the knee's
+    # confidence near 0 on every frame, so the knee was never
     # measured (and a knee the camera cannot measure fails no rep: its knee locks read `good`). Rows
     # off a robust line are set aside now (silhouette._robust_midline).
     from device.config import Config

@@ -1486,10 +1486,11 @@ def _measure_legs(m: np.ndarray, res: SilhouetteMeasures, J: np.ndarray, body: B
 def _robust_midline(ys: np.ndarray, mid: np.ndarray, H: float) -> tuple[float, float, float]:
     """A leg's midline ``mid = c0 * y + c1`` and its rms residual, robust to a run of rows off it.
 
-    Both legs are in the mask; where they part (the feet apart at the ankles, a far leg a little
-    ahead) a few rows' midline jumps to the middle of two legs. A least-squares line bends into such a
-    run and its residual, which the knee's confidence is read from, then says the leg is unseen
-    (random scene 400: a 20 px jump over 10 of 86 shin rows; the knee measured on no frame). So the
+    The midline is the middle of the mask's row, where both legs usually merge into one; for a few
+    rows the mask may hold only one of them (random scene 400 at 1280x720: just above the shoes one leg
+    is lost against the floor, the row is 29 px wide instead of 73 and its middle 20 px off). A
+    least-squares line bends into such a run and its residual, which the knee's confidence is read
+    from, then says the leg is unseen (in 400 the knee was measured on no frame). So the
     line starts from the Theil-Sen slope (the median of the rows' pairwise slopes), rows further off
     it than ``KNEE_ROW_OFF`` (3 robust standard deviations, at least 0.006 H) are set aside, and the
     line is fitted again by least squares on the rest. With more than ``KNEE_ROWS_OFF_MAX`` of the rows
