@@ -1521,7 +1521,6 @@ def _robust_midline(ys: np.ndarray, mid: np.ndarray, H: float) -> tuple[float, f
     return c0, c1, math.sqrt(float(e @ e) / len(e))
 
 
-
 def _knee_from_axes(width: np.ndarray, mid2: np.ndarray, has: np.ndarray, r0: int, floor_y: float, H: float,
                     Jy: float) -> Optional[tuple[float, float]]:
     """Knee angle between the shin and thigh axes, each a line fitted to the leg's midline.
