@@ -12,7 +12,8 @@ figures the issue's targets name: median rounding error <= 3 deg, trunk <= 2 deg
 also compared with the truth's own picture of it (``image_trunk_inclination_deg``: the same angle after
 the camera's yaw and perspective), which tells the vision's error from what yaw alone takes off; and
 both errors are broken down by the top the person wears (fitted, loose, hoodie), the clothing the
-back's outline depends on.
+back's outline depends on. Last, the knee angle each matched rep reports at its bottom against the
+truth's, and on how many reps it was measured at all (a knee not measured fails no rep).
 
 Seeds 200-205 are the project's held-out seeds (never tuned on); 300 and up are for development.
 Prints figures only; nothing here is a test.
@@ -49,6 +50,8 @@ def main() -> int:
     round_err: list[float] = []
     trunk_err: list[float] = []
     trunk_img_err: list[float] = []
+    knee_err: list[float] = []
+    matched = 0
     by_top: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
     t_start = time.perf_counter()
     for i, seed in enumerate(range(a.first_seed, a.first_seed + a.seeds)):
@@ -67,6 +70,9 @@ def main() -> int:
         for i_rep, i_truth in c.pairs:
             rep, tr = res.reps[i_rep], truth[i_truth]
             top = by_top[sc.body.top]
+            matched += 1
+            if rep.knee_angle_deg is not None:
+                knee_err.append(rep.knee_angle_deg - tr.knee_angle_at_bottom_deg)
             if rep.rounding_deg is not None:
                 round_err.append(rep.rounding_deg - tr.peak_rounding_deg)
                 top["rounding"].append(round_err[-1])
@@ -95,6 +101,11 @@ def main() -> int:
             print(f"per-rep {name} error over {len(errs)} matched reps: median |error| "
                   f"{statistics.median(ab):.2f} deg, p90 {ab[int(0.9 * (len(ab) - 1))]:.2f}, "
                   f"bias {statistics.mean(errs):+.2f}")
+    if knee_err:
+        ab = sorted(abs(e) for e in knee_err)
+        print(f"knee at the bottom measured on {len(knee_err)} of {matched} matched reps: median |error| "
+              f"{statistics.median(ab):.2f} deg, p90 {ab[int(0.9 * (len(ab) - 1))]:.2f}, "
+              f"bias {statistics.mean(knee_err):+.2f}")
     if by_top:
         print("by top (median |error| / bias, deg; reps):")
         for name in sorted(by_top):

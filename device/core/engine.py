@@ -768,8 +768,9 @@ class RepEngine:
         heel = self._heel(rep)
         deepest_knee = self._deepest_knee(rep)
         held_incl = self._held_incl(rep)
-        checked = self._checked(rep) and not (rep.sensor_fault or self.sensor_fault)
-        if self.checks.rounding and not self._checked(rep):
+        judged = self._checked(rep)
+        checked = judged and not (rep.sensor_fault or self.sensor_fault)
+        if self.checks.rounding and not judged:
             # The back seen in too few of the rep's frames: the few readings there are (a glint of
             # the back's edge in a dark room) are no measure of this rep, so none is reported, and
             # a clinician's trend of rounding is not fed numbers the verdict itself did not trust.
