@@ -1366,6 +1366,9 @@ _THIGH_BAND = (0.33, 0.46)
 # 0.006 H) is set aside; with more than this share of the rows set aside, no line (_robust_midline).
 KNEE_ROW_OFF = 3.0
 KNEE_ROWS_OFF_MAX = 0.25
+# A foot cut off from its shin (the facing's feet cue) stands under the shin whose columns lie over
+# the foot by at least this share of the shin's width.
+FOOT_SHIN_OVERLAP = 0.5
 
 
 def _measure_legs(m: np.ndarray, res: SilhouetteMeasures, J: np.ndarray, body: BodyModel,
@@ -1590,12 +1593,23 @@ def _feet_cue(m: np.ndarray, bottom: int, h: int) -> Optional[float]:
     feet_rows = lab[int(bottom - 0.06 * h) - y0 :]
     shin_rows = lab[: int(bottom - 0.12 * h) - y0 + 1]
     cues = []
+    shins = None
     for k in np.unique(feet_rows[feet_rows > 0]):
         fx = np.flatnonzero((feet_rows == k).any(axis=0))
         shin = shin_rows == k
         has = shin.any(axis=1)
         if not has.any():
-            continue
+            # The foot's own shin dropped out of the mask just above the shoe (dark trousers over a dark
+            # skirting line): it stands under the shin whose columns lie mostly over the foot, when only
+            # one does (a long foot can run under both shins, and then which is its own is not known).
+            if shins is None:
+                shins = [(j, np.flatnonzero((shin_rows == j).any(axis=0))) for j in np.unique(shin_rows[shin_rows > 0])]
+            over = [j for j, c in shins
+                    if min(c[-1], fx[-1]) - max(c[0], fx[0]) + 1 >= FOOT_SHIN_OVERLAP * (c[-1] - c[0] + 1)]
+            if len(over) != 1:
+                continue
+            shin = shin_rows == over[0]
+            has = shin.any(axis=1)
         lo = _median(shin.argmax(axis=1)[has])
         hi = _median(shin.shape[1] - 1 - shin[:, ::-1].argmax(axis=1)[has])
         cues.append(((fx[-1] - hi) - (lo - fx[0])) / h)
