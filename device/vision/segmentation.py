@@ -33,6 +33,7 @@ import enum
 import math
 import os
 import sys
+from collections import deque
 from dataclasses import dataclass
 from typing import Callable, Optional, Protocol, Union
 
@@ -155,6 +156,9 @@ class Segmenter(Protocol):
         ...
 
 
+# The frames whose exposure gains are averaged for the brightness a frame is learned at
+# (BackgroundModel._learn): two periods of a wobble that repeats every third frame.
+RECENT_GAINS = 6
 _SUM3 = np.ones((1, 3), np.float32)  # cv2.transform kernel: sum of the three channels
 _MEAN3 = np.full((1, 3), 1.0 / 3.0, np.float32)  # ... and their mean
 _K3 = np.ones((3, 3), np.uint8)
@@ -255,6 +259,10 @@ class BackgroundModel:
         self._shadow_parts: Optional[tuple] = None
         self._tick = 0
         self.last_gain = np.ones(3, np.float32)
+        # The exposure gains of the last few segmented frames (see _learn), and the last segmented
+        # image (its ``_small`` and ``last_gain`` are that frame's).
+        self._gains: deque[np.ndarray] = deque(maxlen=RECENT_GAINS)
+        self._seg_image: Optional[np.ndarray] = None
         self._full_size: Optional[tuple[int, int]] = None
         self._thr2_cache: Optional[np.ndarray] = None
         self._bb_cache: Optional[np.ndarray] = None
@@ -300,7 +308,8 @@ class BackgroundModel:
 
         Used to bootstrap from a learned segmenter while a person is in view.
         """
-        small = self._shrink(image)
+        # The frame just segmented: its reduced copy is at hand, and its exposure gain is known.
+        small = self._small if image is self._seg_image and self._small is not None else self._shrink(image)
         if self._bg is not None:
             # The whole frame 2x darker or brighter than the learned scene: a covered
             # lens or the lights going off, not the room. Learning it would leave a
@@ -383,6 +392,18 @@ class BackgroundModel:
             self._n_learn = 1
             return
         assert self._var is not None and self._seen is not None
+        if small is self._small and self._seg_image is not None and self.ready and len(self._gains) == RECENT_GAINS:
+            # Learned at the mean brightness of the last few frames, not at this frame's: lights on
+            # 50 Hz mains flicker at 100 Hz, which a camera at 15 or 30 fps sees as a wobble repeating
+            # every third frame, and one frame in three is learned, always the same phase. The scene
+            # went to that frame's brightness while the pixels under a person kept the mean they were
+            # learned at before; the exposure gain matches the model to each frame as a whole, so those
+            # pixels were left off by the wobble: a speckled ghost beside the legs once the person moved
+            # (random scene 329, 9 % flicker). A lasting change of light still comes through: the mean
+            # follows it within a few frames.
+            fast = self.last_gain / (sum(self._gains) / RECENT_GAINS)
+            if np.any(np.abs(fast - 1.0) > 0.02):
+                small = small * (1.0 / fast)
         # Pixels never seen as background start from their first clean look.
         # (Masks below are 0/1 or 0/255 uint8 made by OpenCV: the same pixels as the boolean steps
         # they replace, without numpy's temporaries.)
@@ -487,6 +508,8 @@ class BackgroundModel:
             self.last_gain = gain
             if np.any(np.abs(gain - 1.0) > 0.02):
                 bg = bg * gain
+        self._gains.append(self.last_gain)
+        self._seg_image = image
         d = cv2.subtract(small, bg)
         d2 = cv2.transform(cv2.multiply(d, d, dst=d), _SUM3)  # squared in place
         # Kept for the learning step (see _learn) when it is the model's own difference (no gain applied).
