@@ -327,7 +327,7 @@ def test_a_light_that_flickers_every_third_frame_is_learned_at_its_mean_everywhe
     # person kept the mean they were first learned at. The exposure gain matches the model to each
     # frame as a whole, so those pixels were left 9 % off: in random scene 329 (9 % flicker) a
     # speckled ghost beside the legs once the person moved, which the fused mask kept as the person.
-    # Each frame is now learned at the brightness of the last second.
+    # Each frame is now learned at the mean brightness of the last six.
     import math
 
     import cv2
