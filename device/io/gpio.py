@@ -372,6 +372,15 @@ class UltrasonicReader(ProximityReader):
         return ProximitySample(t, round(float(d), 4))
 
     def close(self) -> None:
+        # gpiozero's DistanceSensor.close() drops its trigger pin before it stops the thread that pings
+        # through it, and a ping starting in between raises AttributeError in that thread (a traceback
+        # at a station's stop). So that thread is stopped first: it ends its ping and then its loop.
+        queue = getattr(self.dev, "_queue", None)
+        if queue is not None:
+            try:
+                queue.stop()
+            except RuntimeError:  # not started yet: nothing to stop
+                pass
         self.dev.close()
 
 
