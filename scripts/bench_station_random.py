@@ -97,15 +97,9 @@ def main() -> int:
     for name, errs in (("rounding", round_err), ("peak trunk inclination", trunk_err),
                        ("peak trunk inclination against the picture (yaw and perspective applied)", trunk_img_err)):
         if errs:
-            ab = sorted(abs(e) for e in errs)
-            print(f"per-rep {name} error over {len(errs)} matched reps: median |error| "
-                  f"{statistics.median(ab):.2f} deg, p90 {ab[int(0.9 * (len(ab) - 1))]:.2f}, "
-                  f"bias {statistics.mean(errs):+.2f}")
+            print(f"per-rep {name} error over {len(errs)} matched reps: {_spread(errs)}")
     if knee_err:
-        ab = sorted(abs(e) for e in knee_err)
-        print(f"knee at the bottom measured on {len(knee_err)} of {matched} matched reps: median |error| "
-              f"{statistics.median(ab):.2f} deg, p90 {ab[int(0.9 * (len(ab) - 1))]:.2f}, "
-              f"bias {statistics.mean(knee_err):+.2f}")
+        print(f"knee at the bottom measured on {len(knee_err)} of {matched} matched reps: {_spread(knee_err)}")
     if by_top:
         print("by top (median |error| / bias, deg; reps):")
         for name in sorted(by_top):
@@ -113,6 +107,13 @@ def main() -> int:
                      for what, errs in by_top[name].items() if errs]
             print(f"  {name}: " + "; ".join(parts))
     return 0
+
+
+def _spread(errs: list[float]) -> str:
+    """Median and 90th percentile of the absolute errors, and their mean (the bias)."""
+    ab = sorted(abs(e) for e in errs)
+    return (f"median |error| {statistics.median(ab):.2f} deg, p90 {ab[int(0.9 * (len(ab) - 1))]:.2f}, "
+            f"bias {statistics.mean(errs):+.2f}")
 
 
 def _pictured_peak_trunk(sc, tr, fps: float) -> float | None:

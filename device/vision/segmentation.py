@@ -392,7 +392,7 @@ class BackgroundModel:
             self._n_learn = 1
             return
         assert self._var is not None and self._seen is not None
-        if small is self._small and self._seg_image is not None and self.ready and len(self._gains) == RECENT_GAINS:
+        if small is self._small and self.ready and len(self._gains) == RECENT_GAINS:  # the frame just segmented
             # Learned at the mean brightness of the last few frames, not at this frame's: lights on
             # 50 Hz mains flicker at 100 Hz, which a camera at 15 or 30 fps sees as a wobble repeating
             # every third frame, and one frame in three is learned, always the same phase. The scene
