@@ -551,3 +551,19 @@ def test_a_baseline_from_a_few_standing_frames_is_completed_between_reps():
     eng, events = run(build([PlanRep(), PlanRep(rounding=12)], lead_in_s=2.0))
     assert sum(isinstance(e, BaselineTaken) for e in events) == 1
     assert verdicts(eng) == [Verdict.GOOD, Verdict.ROUNDED]
+
+
+def test_a_trunk_read_beyond_any_hinge_is_not_the_reps_peak_inclination():
+    """standing_start seed 3: a mask that lost the hips put the "trunk" from the knees to the head, read
+    163 deg with confidence 0.5-0.74 at one frame of a rep. It became the rep's reported peak inclination,
+    the number a clinician reads; no hinge leans beyond 135 deg, so such a frame is unseen."""
+    from dataclasses import replace
+
+    s = build([PlanRep(peak_incl=45.0), PlanRep(peak_incl=50.0)])
+    bottom = max(s.posture, key=lambda p: p.trunk_inclination_deg or 0.0).t
+    s.posture = [replace(p, trunk_inclination_deg=163.5, trunk_conf=0.74) if abs(p.t - (bottom - 4.0)) < 1e-6
+                 else p for p in s.posture]
+    assert any(p.trunk_inclination_deg == 163.5 for p in s.posture)
+    eng, _ = run(s)
+    assert verdicts(eng) == [Verdict.GOOD, Verdict.GOOD]
+    assert [round(r.trunk_inclination_deg) for r in eng.reps] == [45, 50]

@@ -86,6 +86,11 @@ STAND_DIST_S = 1.0
 # deg; an arched one much less): a bend beyond it was measured on the wrong outline (the
 # belly taken for the back when the side flipped, a second person), so the back is unseen.
 MAX_PLAUSIBLE_BEND_DEG = 100.0
+# No trunk in a hinge leans further than this from vertical (a deadlift's or a good morning's
+# bottom is about 90 deg, an RDL's a little more): a trunk read beyond it lies on a broken outline
+# (a mask that lost the hips: the "trunk" ran from the knees to the head, 163 deg), so it is unseen.
+# Such a reading was the rep's reported peak inclination, the figure a clinician reads.
+MAX_PLAUSIBLE_TRUNK_DEG = 135.0
 # A "rep" longer than this is someone resting bent over or leaving: dropped.
 MAX_REP_S = 20.0
 # Out of position this long during a rep (not at the wall, not in view) aborts it.
@@ -353,14 +358,15 @@ class RepEngine:
             p is not None
             and p.person
             and p.in_position
-            and p.trunk_inclination_deg is not None
-            and p.trunk_conf >= self.th.min_conf
+            and self._trunk_seen(p)
         )
 
     def _measured(self, p: Optional[PostureSample]) -> bool:
-        return (
-            p is not None and p.person and p.trunk_inclination_deg is not None and p.trunk_conf >= self.th.min_conf
-        )
+        return p is not None and p.person and self._trunk_seen(p)
+
+    def _trunk_seen(self, p: PostureSample) -> bool:
+        return (p.trunk_inclination_deg is not None and p.trunk_conf >= self.th.min_conf
+                and abs(p.trunk_inclination_deg) <= MAX_PLAUSIBLE_TRUNK_DEG)
 
     def _back_seen(self, p: PostureSample) -> bool:
         if not self.checks.rounding:
