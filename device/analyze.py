@@ -69,8 +69,7 @@ def keep_freed_memory() -> bool:
     beyond 128 kB), so each frame pays page faults and the kernel zeroing them again: about 100
     faults and 0.15 ms of system time a frame on a 640x480 station recording. With a fixed mmap
     threshold and trim threshold of 32 MB (16 MB on a 32-bit system) the freed blocks are reused:
-    the same results, the same peak RSS (measured), a few percent less CPU (README, "Memory and
-    speed of the vision").
+    the same results, the same peak RSS (measured), a few percent less CPU (docs/vision-speed.md).
     Only for ``analyze`` (a batch job): the live station's memory is left as it was."""
     if not sys.platform.startswith("linux"):
         return False

@@ -19,8 +19,8 @@ of every thread; the wall time is printed too but a shared machine inflates it):
   process during those calls, mediapipe's graph threads included), not decoding, start-up
   or model loading. It is given the frames as decoded, at the video's own size; ``analyze``
   gives the model a frame shrunk to ``PoseModelParams.model_max_side`` (960 px) when the video
-  is larger (a 1080p frame's ``process`` costs about a third less at 960x540: README, "Memory
-  and speed of the vision", round 8), so on such a video the ratio can fall below 1.
+  is larger (a 1080p frame's ``process`` costs about a third less at 960x540: docs/vision-speed.md,
+  round 8), so on such a video the ratio can fall below 1.
 
 ratio = analyze / pose alone (medians over ``--runs``): the target's ratio. Also printed: the ratio
 to pose alone *with* its decoding of the video (the same reader, timed around each frame it yields;

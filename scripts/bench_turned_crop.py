@@ -4,8 +4,8 @@
 When the station never sees its scene empty (someone stands in view from power-on) or the shirt is the
 colour of the wall, the learned mask (MediaPipe's selfie segmentation model, made for upright people)
 outlines the person alone. At the bottom of a deep hinge it sometimes loses most of the trunk for a
-few frames, and a rounded rep is then judged from its upper frames (`standing_start` seed 5, README
-round 21). This measures, at the mask level only, whether turning the model's crop by the trunk's
+few frames, and a rounded rep is then judged from its upper frames (`standing_start` seed 5,
+docs/station-vision.md, round 21). This measures, at the mask level only, whether turning the model's crop by the trunk's
 lean (so the trunk stands upright, as the model was trained) outlines the trunk better.
 
 For each scene it runs the product's ``SelfieSegmenter`` (its own crop tracking, on every ``--every``-th

@@ -29,7 +29,7 @@ MIN_CONF = Config().thresholds.min_conf
     "finds the two masks agreeing, and 118 of 302 frames in position go back to the background model, "
     "which sees no trunk there; trusting it again only after two agreeing checks stops that, but the "
     "learned mask's outline of the hoodie is notched at the waist and the hood, so the back stays mostly "
-    "unseen (3 confident frames), and that rule cost verdicts in other scenes (README, round 17)"))
+    "unseen (3 confident frames), and that rule cost verdicts in other scenes (docs/station-vision.md, round 17)"))
 def test_a_shirt_the_colour_of_the_wall_is_never_handed_back_to_the_model_that_cannot_see_it():
     """passerby (seed 0): a light-grey shirt on a light-grey wall. The background model loses
     the back; once a check shows that, the learned mask must cover for as long as the person

@@ -1,4 +1,4 @@
-"""Round 10 of the station path's speed (README, "Memory and speed of the vision"): the silhouette
+"""Round 10 of the station path's speed (docs/vision-speed.md): the silhouette
 measures do the same arithmetic with fewer numpy calls. The shortcuts are exact only under conditions
 (the walk along the outline as slices, the trunk axis without the contact flat when the flat never
 weighs in, the first point beyond a threshold looked for in a slice first, the separable Gaussian, the

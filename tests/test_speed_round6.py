@@ -1,4 +1,4 @@
-"""Round 6 of the station path's speed (README, "Memory and speed of the vision"): the back is fitted
+"""Round 6 of the station path's speed (docs/vision-speed.md): the back is fitted
 over one window when the lumbar hollow's fit is gentle, and the learned mask skips its whole-frame pass
 at a check when the last crop box still holds everything the background model sees. Both change what
 is computed, not what a clear frame measures: these tests hold them to that."""

@@ -1,4 +1,4 @@
-"""Round 9 of the station path's speed (README, "Memory and speed of the vision"): the background
+"""Round 9 of the station path's speed (docs/vision-speed.md): the background
 model makes the whole frame's shadow once on a frame it will learn from (the box's part read from it)
 and takes its exposure grid by a nearest-neighbour resize. Neither may change a pixel: these tests
 hold both to the whole-frame definition, and fail if the shadow is worked out twice again."""

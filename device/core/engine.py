@@ -195,7 +195,7 @@ class RepEngine:
         # a person who stands with a rounder back than that is judged against their own
         # standing; everyone else against this population figure, because a standing
         # back in an extended (lordotic) posture is no reference for the bottom of a
-        # hinge (measured on real footage: README, "Rounding on real footage"). None: the
+        # hinge (measured on real footage: docs/real-footage.md). None: the
         # standing baseline alone. With a floor, the reference is also capped at the floor plus
         # the rounding threshold: a "standing" back that would itself be judged rounded against
         # the population figure is no neutral reference either (on real footage such readings

@@ -60,7 +60,7 @@ class EstimatorParams:
     broken_back_trunk_conf: float = 0.3
     # The segmenter hears the trunk's lean from the last frame whose trunk was measured with at least
     # this confidence, for up to lean_hint_s (a learned mask outlines a hinged trunk on a picture turned
-    # upright where its first outline lost part of it: SelfieSegmenter.turn_min_deg; README, round 21).
+    # upright where its first outline lost part of it: SelfieSegmenter.turn_min_deg; docs/station-vision.md, round 21).
     lean_hint_conf: float = 0.5
     lean_hint_s: float = 0.5
     edge_reach_px: float = 2.5  # how far from the mask's edge the back's colour edge is searched, per 640 px of width

@@ -352,7 +352,7 @@ class PoseModelParams:
     # on the back) to the shoulder joint's level (the base of the neck): a rounded back's
     # dome spans all of it, and a parabola over the whole length is not moved by a fold,
     # a hood or hair the way a short upper-back piece is (measured on real footage:
-    # README, "Rounding on real footage").
+    # docs/real-footage.md).
     lumbar_frac: float = 0.15  # the back segment starts this far above the hip landmark
     upper_frac: float = 1.0  # and ends here
     n_rays: int = 32
@@ -405,8 +405,8 @@ class PoseModelParams:
     # resize + cvtColor + process a frame): 34-37 ms unscaled, 22-26 ms at 960x540 (the
     # 2x shrink 0.7 ms), 27-30 ms at 1280 (bilinear) and 21-25 ms at 640. Landmarks are
     # normalized and the back edge is sampled from the small mask at the full frame's
-    # coordinates, so every measure stays in the frame's own pixels (README, "Memory
-    # and speed of the vision", round 8).
+    # coordinates, so every measure stays in the frame's own pixels (docs/vision-speed.md,
+    # round 8).
     model_max_side: int = 960
 
 
@@ -637,8 +637,7 @@ class PoseGuidedEstimator:
     # The bend this measure reads on a neutral back at the bottom of a hinge, plus nothing:
     # rounding is the bend above max(this, the person's own standing bend). Chosen
     # leave-one-person-out on the real development footage: with the rounding threshold
-    # at 10 deg, every fold's best cut on the bend lay at 28-29 deg (README, "Rounding on
-    # real footage").
+    # at 10 deg, every fold's best cut on the bend lay at 28-29 deg (docs/real-footage.md).
     rounding_floor_deg = 18.0
 
     def __init__(self, wall_side: str = "auto", standing_deg: float = 12.0, smooth: bool = True,

@@ -688,7 +688,7 @@ class SelfieSegmenter:
         # outline replaces the first where the first covers less than ``turn_ratio`` of its area over the
         # upper ``turn_upper`` of their rows (the first lost part of the trunk). Turned, the model's outline
         # is a little coarser (the turned crop is padded to keep its corners), so it is not used where the
-        # first is whole. README, round 21.
+        # first is whole. docs/station-vision.md, round 21.
         self.turn_min_deg = turn_min_deg
         self.turn_ratio = turn_ratio
         self.turn_upper = turn_upper
@@ -742,7 +742,7 @@ class SelfieSegmenter:
         """The learned mask of ``image``. ``within``: an (x0, y0, x1, y1) box the caller knows holds
         everything in view that may be a person (the trusted background model's foreground). When the
         last crop box holds it, the model runs on that crop only (outside it the probability is 0):
-        the whole-frame pass, there to find the person, is skipped (speed; README, round 6).
+        the whole-frame pass, there to find the person, is skipped (speed; docs/vision-speed.md, round 6).
         ``lean``: see :class:`Segmenter` and ``turn_min_deg`` in the constructor."""
         last = self._last_box
         if (within is not None and self.crop and last is not None and last[0] <= within[0]

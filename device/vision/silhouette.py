@@ -20,7 +20,7 @@ body proportions, not from a keypoint model:
   base of the neck (``sacrum_frac`` to ``neck_frac`` of the trunk along its
   axis). Its curvature is fitted a little inside those ends (``fit_lo`` to
   ``fit_hi``: not the buttocks' curve, not the shoulder roll where a hood or hair
-  makes bumps) or, with ``BodyModel.back_ends`` (the default: see the README), from the
+  makes bumps) or, with ``BodyModel.back_ends`` (the default: see docs/station-vision.md), from the
   lumbar hollow (the back's own lower end on the outline, wherever the hip joint
   estimate lands) up to ``back_top``; fitted whole, then again without the points off the curve (on a learned
   mask's coarse outline the first fit takes the middle only: ``fit_core``), and reported as the bend
@@ -103,7 +103,7 @@ class BodyModel:
     # outline's point nearest the trunk axis between the buttocks and the mid back (``hollow_band``,
     # fractions of the trunk), up to ``back_top`` of the trunk, instead of from fit_lo to fit_hi. On since
     # the learned mask runs on a crop around the person: together they hold a kyphotic back steady
-    # (seed 203, standing_start 0) with no scenario cell lost (README, 2026-11-30, integration).
+    # (seed 203, standing_start 0) with no scenario cell lost (docs/station-vision.md, round 5 integrated).
     back_ends: bool = True
     hollow_band: tuple[float, float] = (0.0, 0.45)
     hollow_edge: float = 0.05  # a nearest point this close to the band's top is no hollow
@@ -119,7 +119,7 @@ class BodyModel:
     # the run goes too (the mask's edge is smoothed); and only when what is cut stands out behind the
     # curve of the back below it, as hair does (a bare neck's skin curls in from it: that is still the
     # back). Hinged, the window is left as it was: there the colour step at its top was the neck, a hood's
-    # shadow or a passer-by (README, round 20).
+    # shadow or a passer-by (docs/station-vision.md, round 20).
     hair_upright_deg: float = 20.0
     hair_delta: float = 40.0
     hair_spread: float = 4.0
@@ -128,7 +128,7 @@ class BodyModel:
     hair_margin: float = 0.012
     # The fixed window (fit_lo to fit_hi) is fitted as well only to tell a broken outline (its bend beyond
     # max_bend_deg) or when the hollow is not found; a hollow fit bending less than this is taken as it is
-    # (speed: one back fit a frame instead of two; README, round 6).
+    # (speed: one back fit a frame instead of two; docs/vision-speed.md, round 6).
     hollow_sure_deg: float = 20.0
     fold_smooth: float = 0.05  # smoothing along the back over this fraction of H (about one fold of a loose top)
     # Confidence of the back: chord length (px) for full confidence, and the rms residual (fraction of
@@ -139,7 +139,7 @@ class BodyModel:
     # instead of at the peak of a 1-px colour difference: at that size one pixel of sagitta is ~13 deg
     # of bend, the colour step is in JPEG's half-resolution chroma, and the difference's peak jumped from
     # frame to frame (`lowres` seed 0: bends scattered by a median 8-17 deg about the truth; the
-    # crossing 4-8; README, round 12). Backs this long or longer keep the peak (unchanged).
+    # crossing 4-8; docs/station-vision.md, round 12). Backs this long or longer keep the peak (unchanged).
     step_edge_below_px: float = 50.0
     step_edge_ref: tuple[float, float] = (1.5, 3.0)  # px inside/outside the mask's edge where the colours are read
     max_bend_deg: float = 80.0  # no back bends beyond this (confidence fades to 0 over the 20 deg below)
