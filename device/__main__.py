@@ -352,6 +352,10 @@ def _cmd_analyze(args, cfg: Config) -> int:
 
     verbose = getattr(args, "verbose", False)
     shown = {"at": time.monotonic(), "pct": -1}
+    if not verbose:
+        # FFmpeg's own lines about a damaged file ("Invalid NAL unit size ...") mean nothing to a clinician;
+        # what was wrong is said once, below, in words. --verbose (or the variable set) keeps them.
+        os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
 
     def progress(done: int, total: int) -> None:
         now = time.monotonic()
@@ -363,7 +367,7 @@ def _cmd_analyze(args, cfg: Config) -> int:
 
     if not args.json:
         print(f"Analysing {args.path} ...", file=sys.stderr, flush=True)
-    from .analyze import OutputOverInput
+    from .analyze import OutputOverInput, cut_short_message
 
     try:
         rep = analyze(args.path, cfg, annotate=args.annotate, wall_side=args.wall_side, segmenter=args.segmenter,
@@ -371,8 +375,11 @@ def _cmd_analyze(args, cfg: Config) -> int:
     except OutputOverInput as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
+    cut = cut_short_message(args.path, rep)
     if args.json:
         print(json.dumps(rep, indent=2))
+        if cut:
+            print(cut, file=sys.stderr)
         return 0
     reps = [Rep(index=d["index"], start_s=d["start_s"], bottom_s=d["bottom_s"], end_s=d["end_s"],
                 contact=d["contact"], verdict=Verdict(d["verdict"]),
@@ -402,6 +409,8 @@ def _cmd_analyze(args, cfg: Config) -> int:
             print(line)
     if args.annotate:
         print(f"Annotated video: {args.annotate}")
+    if cut:
+        print(cut, file=sys.stderr)
     return 0
 
 

@@ -14,6 +14,7 @@ from .config import Config
 from .core.exercises import choose_for_recording, choose_for_video, get_exercise
 from .core.types import Event, RepFinished, Verdict
 from .io.frames import Frame
+from .io.video_file import container_cut_short
 from .recording import RecordingError, open_recording
 from .report import report_dict
 from .app import StationApp
@@ -183,6 +184,14 @@ def analyze(
             else:
                 tmp.unlink(missing_ok=True)
         estimator.close()
+    # A file cut short (a phone that ran out of space, a copy that stopped) still opens and plays up to
+    # where it stops: say that only part of it was read instead of reporting the part as the whole. A
+    # station recording lists its frames; a bare video's container gives its own sizes (its frame count
+    # does not tell: a trimmed phone clip holds more frames than it shows).
+    if rec.frame_times is not None:
+        cut_short = len(rec.frame_times) - frames > max(CUT_SHORT_MIN_FRAMES, CUT_SHORT_SHARE * len(rec.frame_times))
+    else:
+        cut_short = any(container_cut_short(v) for v in (rec.segments or [rec.video_path]))
     if chosen is None:  # a bare video: named after the fact from the hands
         chosen = choose_for_video([r.hands_low for r in station.reps])
     out = report_dict(
@@ -194,10 +203,28 @@ def analyze(
         contact_known=rec.has_proximity,
         frames=frames,
         fps=round(rec.fps, 3),
+        cut_short=cut_short,
     )
     for r, d in zip(station.reps, out["reps"]):
         d["unseen_reason"] = unseen_reason(unseen, r.start_s, r.end_s) if r.verdict is Verdict.UNCHECKED else None
     return out
+
+
+# A station recording is reported cut short when fewer frames could be decoded than its frame list holds,
+# by more than this many frames and this share of them.
+CUT_SHORT_MIN_FRAMES = 10
+CUT_SHORT_SHARE = 0.05
+
+
+def cut_short_message(path: Path | str, report: dict) -> Optional[str]:
+    """The words for a report whose input could be read only in part, or None."""
+    if not report.get("cut_short"):
+        return None
+    fps = report.get("fps") or 0.0
+    n = report["frames"]
+    span = f" ({n / fps:.1f} s)" if fps > 0 else ""
+    return (f"warning: {path} looks cut short or damaged: only its first {n} frames{span} could be read, and the "
+            f"report covers that part only (if the file is a copy, copy it again).")
 
 
 def unseen_reason(unseen: list[tuple[float, str]], t0: float, t1: float) -> Optional[str]:

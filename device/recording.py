@@ -225,10 +225,10 @@ def _open_video(video: Path, meta: dict) -> Recording:
     cap = open_upright(video)
     try:
         if not cap.isOpened():
-            raise RecordingError(f"{video}: cannot be opened as a video (corrupt, or a codec OpenCV cannot read)")
+            raise RecordingError(f"{video}: cannot be opened as a video ({_why_unreadable(video)})")
         ok, img = cap.read()
         if not ok or img is None:
-            raise RecordingError(f"{video}: no frame could be decoded (corrupt or empty video)")
+            raise RecordingError(f"{video}: no frame could be decoded ({_why_unreadable(video, 'corrupt or empty video')})")
         msec = cap.get(cv2.CAP_PROP_POS_MSEC)
         fps = float(meta.get("fps") or cap.get(cv2.CAP_PROP_FPS) or 0.0)
         if not math.isfinite(fps) or fps <= 0 or fps > 1000:
@@ -240,6 +240,16 @@ def _open_video(video: Path, meta: dict) -> Recording:
         raise
     return Recording(video_path=video, fps=fps, frame_count=n, width=w, height=h, meta=meta,
                      _opened=(video, cap, img, msec))
+
+
+def _why_unreadable(video: Path, otherwise: str = "corrupt, or a codec OpenCV cannot read") -> str:
+    """Why a video file cannot be read, as far as its container tells."""
+    from .io.video_file import container_cut_short
+
+    if container_cut_short(video):
+        return "the file is cut short: it ends before its own header says it should, as a copy or a download " \
+               "that stopped leaves it; copy it again from where it was recorded"
+    return otherwise
 
 
 def _read_meta(path: Path) -> dict:

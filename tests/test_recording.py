@@ -265,3 +265,57 @@ def test_a_portrait_phone_video_is_read_upright(tmp_path, monkeypatch, reader_ro
     for a, b in zip(got, upright):
         assert a.shape == b.shape
         assert np.abs(a.astype(int) - b.astype(int)).mean() < 6  # the same picture, up to the codec
+
+
+def _avi(path, n=90):
+    vw = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 30, (160, 120))
+    for i in range(n):
+        img = np.full((120, 160, 3), 40 + i, np.uint8)
+        cv2.putText(img, str(i), (10, 60), cv2.FONT_HERSHEY_SIMPLEX, 1, (255, 255, 255))
+        vw.write(img)
+    vw.release()
+    return path
+
+
+def test_a_video_cut_short_is_analysed_as_far_as_it_goes_and_says_so(tmp_path, capsys):
+    """A copy that stopped halfway still opens and plays up to where it stops. Before, its report was that
+    part as if it were the whole video, with nothing said (and FFmpeg's own lines about the damage)."""
+    from device.__main__ import main
+    from device.analyze import analyze
+
+    whole = _avi(tmp_path / "whole.avi")
+    cut = tmp_path / "cut.avi"
+    data = whole.read_bytes()
+    cut.write_bytes(data[: len(data) // 2])
+    full = analyze(whole, estimator="silhouette")
+    part = analyze(cut, estimator="silhouette")
+    assert full["frames"] == 90 and full["cut_short"] is False
+    assert 10 < part["frames"] < 60 and part["cut_short"] is True
+    assert main(["analyze", str(cut), "--estimator", "silhouette"]) == 0
+    err = capsys.readouterr().err
+    assert f"{cut} looks cut short or damaged: only its first {part['frames']} frames" in err
+    assert "copy it again" in err
+    assert main(["analyze", str(whole), "--estimator", "silhouette"]) == 0
+    assert "cut short" not in capsys.readouterr().err
+
+
+def test_an_mp4_cut_before_its_index_says_it_is_cut_short_not_just_unreadable(tmp_path):
+    from device.io.video_file import container_cut_short
+
+    path = tmp_path / "phone.mp4"
+    vw = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), 10, (160, 120))
+    for i in range(20):
+        vw.write(np.full((120, 160, 3), 10 * i, np.uint8))
+    vw.release()
+    assert not container_cut_short(path)
+    data = path.read_bytes()
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(data[: int(len(data) * 0.6)])  # OpenCV's writer puts the index (moov) last: lost
+    assert container_cut_short(cut)
+    with pytest.raises(RecordingError, match=r"cut\.mp4: cannot be opened as a video \(the file is cut short"):
+        open_recording(cut)
+    garbage = tmp_path / "garbage.mp4"
+    garbage.write_bytes(b"\x00\x01garbage" * 100)
+    assert not container_cut_short(garbage)
+    with pytest.raises(RecordingError, match=r"corrupt, or a codec OpenCV cannot read"):
+        open_recording(garbage)

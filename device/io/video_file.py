@@ -11,6 +11,8 @@ build cannot (another backend, an older OpenCV) turns each frame itself.
 
 from __future__ import annotations
 
+import os
+import struct
 from typing import Optional
 
 import cv2
@@ -75,3 +77,37 @@ def open_upright(path, api: Optional[int] = None) -> UprightCapture:
         if not applied:
             turn = _ROTATE[rotation]
     return UprightCapture(cap, turn)
+
+
+def container_cut_short(path) -> bool:
+    """The file ends before its container says it should: a copy or a download that stopped, a phone
+    that ran out of space. Read from the container's own sizes, which a complete file always matches: the
+    top-level boxes of an MP4/MOV (a trimmed phone clip is complete, however few of its frames it shows)
+    and the RIFF size of an AVI. Any other format, or a file that cannot be read: False (not known)."""
+    try:
+        size = os.path.getsize(path)
+        with open(path, "rb") as f:
+            head = f.read(12)
+            if len(head) >= 12 and head[:4] == b"RIFF" and head[8:12] == b"AVI ":
+                return struct.unpack("<I", head[4:8])[0] + 8 > size
+            if len(head) < 8 or head[4:8] not in (b"ftyp", b"moov", b"mdat", b"wide", b"free", b"skip"):
+                return False
+            at = 0
+            while at + 8 <= size:
+                f.seek(at)
+                box = f.read(16)
+                n = struct.unpack(">I", box[:4])[0]
+                if n == 1:  # a 64-bit size follows the type
+                    if len(box) < 16:
+                        return True
+                    n = struct.unpack(">Q", box[8:16])[0]
+                elif n == 0:  # the last box runs to the end of the file
+                    return False
+                if n < 8:
+                    return False  # not boxes after all: not known
+                if at + n > size:
+                    return True
+                at += n
+            return at < size and size - at < 8  # a few stray bytes after the last box: a cut header
+    except OSError:
+        return False
