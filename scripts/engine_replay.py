@@ -42,7 +42,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import device.core.engine as engine_mod  # noqa: E402
 from device.core.engine import RepEngine  # noqa: E402
 from device.report import compare  # noqa: E402
 
