@@ -40,7 +40,7 @@ os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
 from . import __version__  # noqa: E402
 from .core.types import FaultSample, ProximitySample
 from .io.frames import Frame
-from .io.video_file import open_upright
+from .io.video_file import container_cut_short, open_upright
 
 VIDEO = "video.mp4"
 PROXIMITY = "proximity.csv"
@@ -244,8 +244,6 @@ def _open_video(video: Path, meta: dict) -> Recording:
 
 def _why_unreadable(video: Path, otherwise: str = "corrupt, or a codec OpenCV cannot read") -> str:
     """Why a video file cannot be read, as far as its container tells."""
-    from .io.video_file import container_cut_short
-
     if container_cut_short(video):
         return "the file is cut short: it ends before its own header says it should, as a copy or a download " \
                "that stopped leaves it; copy it again from where it was recorded"
