@@ -185,6 +185,33 @@ def test_a_back_glimpsed_in_a_few_frames_gives_no_rounding_number():
     assert eng.reps[0].rounding_deg is not None and abs(eng.reps[0].rounding_deg) < 1
 
 
+def test_knees_locked_or_a_heel_lifted_is_said_even_when_the_back_was_unseen():
+    """At the station, the back hidden (a long-haired or kyphotic back at 320x240, an arm in front of
+    it) but the legs in plain view: the rep is judged on what the camera did see, as the squat pattern is, so
+    the person hears "soften the knees" instead of "step into view"; the report still says the back
+    was not seen, and the rep gives no rounding number. A rep with nothing wrong in the legs stays
+    unchecked, never good."""
+    plan = [PlanRep(), PlanRep(knee_at_bottom=179.0), PlanRep(heel_lift=0.3), PlanRep()]
+    s = build(plan)
+    eng0, _ = run(s)
+    assert verdicts(eng0) == [Verdict.GOOD, Verdict.KNEE_LOCK, Verdict.HEEL_LIFT, Verdict.GOOD]
+    hidden = [(r.start_s - 0.1, r.end_s + 0.1) for r in eng0.reps[1:]]
+    s.posture = [dataclasses.replace(p, back_bend_deg=None, back_conf=0.0)
+                 if any(a <= p.t <= b for a, b in hidden) else p for p in s.posture]
+    eng, events = run(s)
+    assert verdicts(eng) == [Verdict.GOOD, Verdict.KNEE_LOCK, Verdict.HEEL_LIFT, Verdict.UNCHECKED]
+    for r in eng.reps[1:]:
+        assert Verdict.UNCHECKED in r.faults and r.rounding_deg is None and not r.counted
+    # The LEDs at the touch say the same as the verdict.
+    contacts = [e for e in events if isinstance(e, ContactMade)]
+    assert [c.verdict for c in contacts] == verdicts(eng)
+    # A bare video (no contact sensor): there an unseen back is most often an oblique camera, which
+    # foreshortens the legs' angles too, so the rep stays unchecked.
+    video = RepEngine(Config(), has_contact_sensor=False)
+    run_engine(video, [], s.posture)
+    assert verdicts(video) == [Verdict.GOOD] + [Verdict.UNCHECKED] * 3
+
+
 def test_blind_camera_still_judges_shallow_from_the_sensor():
     s = build([PlanRep(), PlanRep(contact=False)], blind=(5.5, 20.0))
     eng, _ = run(s)

@@ -709,6 +709,20 @@ class RepEngine:
         faults = self._posture_faults(None, None, None, self._held_incl(rep, until), self._deepest_knee(rep, until))
         return Verdict.SQUAT in faults
 
+    def _legs_alone(self, knee: Optional[float], heel: Optional[float]) -> list[Verdict]:
+        """Knees locked or a heel lifted, for a rep whose back the camera could not see but whose legs
+        it did (a kyphotic or long-haired back at 320x240, an arm in front of it): said rather than
+        `unchecked` alone, so the person hears "soften your knees" instead of nothing useful.
+
+        At the station only: its camera is mounted for a side view, so a back goes unseen there for
+        reasons of clothing, light or size that leave the legs' angles as good as ever. In a bare
+        video the back is most often unseen because the camera films obliquely, where the knee's and
+        the heel's angles are foreshortened too (on the real development set's three clips filmed 45
+        deg off the side, 4 neutral pulls read `heel_lift`); there the rep stays `unchecked`."""
+        if not self.has_contact_sensor:
+            return []
+        return self._posture_faults(None, knee, heel)
+
     def _squat_unknown(self, held_incl: Optional[float], knee_at_bottom: Optional[float],
                        deepest_knee: Optional[float]) -> bool:
         """The trunk stayed under the squat pattern's inclination but the knees were not seen where
@@ -724,7 +738,10 @@ class RepEngine:
         if rep.sensor_fault or self.sensor_fault:
             return Verdict.UNCHECKED
         if not self._checked(rep):
-            return Verdict.SQUAT if self._squat_seen(rep, t) else Verdict.UNCHECKED
+            if self._squat_seen(rep, t):
+                return Verdict.SQUAT
+            seen = self._legs_alone(self._knee_at(rep, t, t), self._heel(rep, t))
+            return seen[0] if seen else Verdict.UNCHECKED
         knee, held, deepest = self._knee_at(rep, t, t), self._held_incl(rep, t), self._deepest_knee(rep, t)
         faults = self._posture_faults(self._rounding(rep, t), knee, self._heel(rep, t), held, deepest)
         if not faults and self._squat_unknown(held, knee, deepest):
@@ -798,10 +815,13 @@ class RepEngine:
             verdict, faults = Verdict.UNCHECKED, [Verdict.UNCHECKED]
         else:
             # The back unseen: rounding is unknown, so the rep is unchecked -- unless a fault that
-            # needs no back was seen (the sensor's shallow or too fast, the squat pattern).
+            # needs no back was seen (the sensor's shallow or too fast, the squat pattern, and at the
+            # station knees locked or a heel lifted: see _legs_alone).
             known = [f for f in faults if f in (Verdict.SHALLOW, Verdict.TOO_FAST)]
             if self._squat_seen(rep):
-                known = sorted(known + [Verdict.SQUAT], key=FAULT_ORDER.index)
+                known.append(Verdict.SQUAT)
+            known += self._legs_alone(knee, heel)
+            known = sorted(set(known), key=FAULT_ORDER.index)
             verdict = known[0] if known else Verdict.UNCHECKED
             faults = known + [Verdict.UNCHECKED]
 
