@@ -20,6 +20,8 @@ the station's own bottom (``truth_at(rep.bottom_s)``): that line is the vision's
 adds the knee's bend after the touch.
 
 Seeds 200-205 are the project's held-out seeds (never tuned on); 300 and up are for development.
+``--negative-yaw`` turns each scene's camera the other way round (yaw 0 to -20 deg; every other draw the
+same), which shows the contact wall's face behind a hinged back (docs/station-vision.md, round 25).
 Prints figures only; nothing here is a test.
 
     python scripts/bench_station_random.py --first-seed 300 --seeds 12
@@ -47,6 +49,8 @@ def main() -> int:
     ap.add_argument("--seeds", type=int, default=12)
     ap.add_argument("--reps", type=int, default=8, help="reps per scene")
     ap.add_argument("--fps", type=float, default=15.0, help="camera frames per second")
+    ap.add_argument("--negative-yaw", action="store_true",
+                    help="the same scenes with the camera turned the other way round (yaw 0 to -20 deg)")
     a = ap.parse_args()
     print("command: python scripts/bench_station_random.py " + " ".join(sys.argv[1:]))
     exact = right = total = 0
@@ -60,7 +64,7 @@ def main() -> int:
     by_top: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
     t_start = time.perf_counter()
     for i, seed in enumerate(range(a.first_seed, a.first_seed + a.seeds)):
-        sc = random_scenario(seed, n_reps=a.reps, fps=a.fps)
+        sc = random_scenario(seed, n_reps=a.reps, fps=a.fps, negative_yaw=a.negative_yaw)
         res = run_simulation("random", Config(), scenario=sc)
         c = res.comparison
         s = sc.summary()

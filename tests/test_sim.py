@@ -336,6 +336,10 @@ def test_random_sets_vary_and_stay_consistent():
         assert len(sc.reps) == 3
         for r in sc.reps:
             assert r.verdict == (r.kind if r.kind != "good" else "good")
+        # The camera turned the other way round: the same person, room and reps, mirrored yaw.
+        neg = random_scenario(seed, n_reps=3, negative_yaw=True)
+        assert neg.yaw_deg == -sc.yaw_deg and neg.body == sc.body and (neg.width, neg.height) == (sc.width, sc.height)
+        assert [(r.kind, r.bottom_s) for r in neg.reps] == [(r.kind, r.bottom_s) for r in sc.reps]
     assert len(seen_sizes) >= 2 and len(statures) == 6
 
 

@@ -949,12 +949,17 @@ def _passer(rng: np.random.Generator, t0: float, cam: Camera, z: float) -> Passe
     return Passer(t0, t0 + (right - left) / abs(speed), x0, speed, z, body)
 
 
-def random_scenario(seed: int, *, n_reps: int = 8, fps: float = 15.0) -> Scenario:
-    """A random set for accuracy benchmarks: random body, room, yaw (0-20 deg), resolution and reps."""
+def random_scenario(seed: int, *, n_reps: int = 8, fps: float = 15.0, negative_yaw: bool = False) -> Scenario:
+    """A random set for accuracy benchmarks: random body, room, yaw (0-20 deg), resolution and reps.
+
+    ``negative_yaw``: the same scene with the camera turned the other way round (yaw 0 to -20 deg), which
+    brings the face of the contact wall into the picture behind a hinged back; the seeds' other draws are
+    unchanged, so a seed's two yaws can be compared."""
     rng = np.random.default_rng([seed, 4242])
     w, h = [(640, 480), (320, 240), (800, 600), (480, 360), (1280, 720)][rng.choice(5, p=[0.4, 0.25, 0.1, 0.15, 0.1])]
+    yaw = float(rng.uniform(0, 20))
     return get_scenario("random", seed, width=int(w), height=int(h), fps=fps, n_reps=n_reps,
-                        yaw_deg=float(rng.uniform(0, 20)))
+                        yaw_deg=-yaw if negative_yaw else yaw)
 
 
 class SyntheticFrameSource:
