@@ -352,10 +352,6 @@ def _cmd_analyze(args, cfg: Config) -> int:
 
     verbose = getattr(args, "verbose", False)
     shown = {"at": time.monotonic(), "pct": -1}
-    if not verbose:
-        # FFmpeg's own lines about a damaged file ("Invalid NAL unit size ...") mean nothing to a clinician;
-        # what was wrong is said once, below, in words. --verbose (or the variable set) keeps them.
-        os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
 
     def progress(done: int, total: int) -> None:
         now = time.monotonic()

@@ -32,8 +32,9 @@ from typing import Iterator, Optional
 import cv2
 import numpy as np
 
-# FFmpeg's own complaints ("[mjpeg @ 0x...] overread 8" on the segment a crash cut short) look
-# like errors to a physio; every real problem gets our own message naming the file. Read by
+# FFmpeg's own complaints ("[mjpeg @ 0x...] overread 8" on the segment a crash cut short, "Invalid NAL
+# unit size" in a phone video cut short) look like errors to a physio; every real problem gets our own
+# message naming the file (a cut-short file: analyze.cut_short_message). Read by
 # OpenCV when it first opens a video; --verbose (device/__main__.py) lets them through.
 os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
 
