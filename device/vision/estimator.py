@@ -12,9 +12,10 @@ standing heel reference, kept in a :class:`device.vision.tracking.PersonTrack`
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Optional
 
 import cv2
@@ -120,6 +121,10 @@ class EstimatorParams:
     # of the wall: camouflage seeds 0 and 1 read good reps rounded with the whole-back start). The background
     # model's outline follows the back to a fraction of a pixel, and is fitted whole from the first fit.
     fit_core_learned: float = 0.6
+    # The segmenter's second opinion of a back the trusted background model lost (PostureEstimator._second_opinion):
+    # until its mask's standing bends are known, one is asked for at most this often (s) while the person
+    # stands still in position.
+    opinion_stand_s: float = 0.3
 
 
 class PersonBlob:
@@ -517,8 +522,6 @@ class PostureEstimator:
             raise ValueError(f"wall_side must be 'auto', 'left' or 'right', not {wall_side!r}")
         self.segmenter = segmenter if segmenter is not None else make_segmenter("auto")
         self.wall_side_setting = wall_side
-        from dataclasses import replace  # noqa: PLC0415
-
         if min_height_frac is not None:
             params = replace(params, min_height_frac=min_height_frac)
         if lost_after_s is not None:
@@ -537,6 +540,7 @@ class PostureEstimator:
                                  heel_min=params.heel_ref_min)
         self._reset_person()
         self._recent_backs: deque[tuple[float, float]] = deque()  # (t, bend) of the last back_jump_window_s
+        self.opinions_used = 0  # frames whose trunk and back came from the segmenter's second opinion
 
     @classmethod
     def from_config(cls, camera, thresholds, segmenter: Optional[Segmenter] = None) -> "PostureEstimator":
@@ -567,6 +571,7 @@ class PostureEstimator:
         self._planted: Optional[tuple[float, float, float, float]] = None  # feet x, floor y, tolerance, t
         self._side_kept: tuple[Optional[str], float] = (None, 0.0)  # the wall side last named, and how sure
         self._lean: Optional[tuple[float, float]] = None  # (t, lean) for the segmenter: see lean_hint_conf
+        self._stand_opinion_t = -math.inf  # when a standing bend was last asked of the second opinion
 
     # -- state helpers -------------------------------------------------------
 
@@ -702,28 +707,11 @@ class PostureEstimator:
         if side is None or bottom_cut:
             dbg.notes.append("feet not in view" if bottom_cut else "facing unknown")
             return PostureSample(**sample)
-        # Measure inside the person's box only (cheaper), then back to frame pixels.
-        x0, y0 = max(0, x - 2), max(0, y - 2)
-        crop = blob.region(x0, y0, x + w + 2, y + h + 2)
         p = self.params
-        if state.learned_mask:
-            crop = _without_thin_attachments(crop, H, p.attachment_frac, p.attachment_min_area)
-        soft = None if seg.soft is None else seg.soft[y0 : y + h + 2, x0 : x + w + 2]
-        # The learned mask is upsampled from a 256 px model: its edge can be several
-        # pixels off, so the back's colour edge is searched for farther out.
-        # Both reaches are per 640 px of width: at 320x240 a 2.5 px search spans the width a 5 px one does
-        # at 640, and in a dim room it found noise beside the back (`lowres` seed 0: bends scattered by a
-        # median 16 deg about their median instead of 8.5, so most reps were unchecked).
-        reach = (p.edge_reach_px + (p.edge_reach_learned_px if state.learned_mask else 0.0)) * Wf / 640.0
-        patch = img[y0 : y + h + 2, x0 : x + w + 2]
-        # Contrast scales with the light: a dim room's back edge is a smaller colour step.
-        light = min(max(float(np.mean(cv2.mean(patch)[:3])) / p.contrast_ref_level, p.contrast_min_factor), 1.0)
-        m = measure_silhouette(crop, side, H, self._body_learned if state.learned_mask else self.body, soft, patch,
-                               edge_reach=reach,
-                               min_contrast=p.edge_contrast * light, edge_outermost=state.learned_mask,
-                               buttock_open=p.buttock_open_learned if state.learned_mask else 0.0)
-        if m is not None:
-            m = shift_measures(m, x0, y0)
+        m = self._measure(img, blob, H, side, state.learned_mask, seg.soft)
+        source = state.backend
+        if m is not None and not state.learned_mask:
+            m, source = self._second_opinion(img, m, blob, H, side, source, in_position, state.checked, t)
         dbg.measures = m
         if m is None:
             return PostureSample(**sample)
@@ -759,7 +747,7 @@ class PostureEstimator:
             if m.back_bend_deg is not None:
                 standing = (still and in_position and m.trunk_inclination_deg <= self.standing_deg
                             and m.conf_back * k >= 0.5)
-                bend, conf = self._same_scale(state.backend, m.back_bend_deg, m.conf_back * k, standing, t)
+                bend, conf = self._same_scale(source, m.back_bend_deg, m.conf_back * k, standing, t)
                 sample.update(back_bend_deg=bend, back_conf=conf * self._steady(t, bend, conf))
         if whole and m.knee_angle_deg is not None:
             sample.update(knee_angle_deg=m.knee_angle_deg, knee_conf=m.conf_knee * k)
@@ -772,6 +760,81 @@ class PostureEstimator:
                 coarse = heel_conf_factor(state.backend, self.params)
                 sample.update(heel_lift=max(0.0, m.heel_rise - ref), heel_conf=m.conf_heel * k * coarse)
         return PostureSample(**sample)
+
+    def _measure(self, img: np.ndarray, blob: "PersonBlob", H: float, side: str, learned: bool,
+                 soft_full: Optional[np.ndarray]) -> Optional[SilhouetteMeasures]:
+        """The silhouette measures of ``blob`` (a person on a mask the background model made, or a
+        learned one when ``learned``), in frame pixels."""
+        # Measure inside the person's box only (cheaper), then back to frame pixels.
+        x, y, w, h = blob.bbox
+        x0, y0 = max(0, x - 2), max(0, y - 2)
+        crop = blob.region(x0, y0, x + w + 2, y + h + 2)
+        p = self.params
+        if learned:
+            crop = _without_thin_attachments(crop, H, p.attachment_frac, p.attachment_min_area)
+        soft = None if soft_full is None else soft_full[y0 : y + h + 2, x0 : x + w + 2]
+        # The learned mask is upsampled from a 256 px model: its edge can be several
+        # pixels off, so the back's colour edge is searched for farther out.
+        # Both reaches are per 640 px of width: at 320x240 a 2.5 px search spans the width a 5 px one does
+        # at 640, and in a dim room it found noise beside the back (`lowres` seed 0: bends scattered by a
+        # median 16 deg about their median instead of 8.5, so most reps were unchecked).
+        reach = (p.edge_reach_px + (p.edge_reach_learned_px if learned else 0.0)) * img.shape[1] / 640.0
+        patch = img[y0 : y + h + 2, x0 : x + w + 2]
+        # Contrast scales with the light: a dim room's back edge is a smaller colour step.
+        light = min(max(float(np.mean(cv2.mean(patch)[:3])) / p.contrast_ref_level, p.contrast_min_factor), 1.0)
+        m = measure_silhouette(crop, side, H, self._body_learned if learned else self.body, soft, patch,
+                               edge_reach=reach,
+                               min_contrast=p.edge_contrast * light, edge_outermost=learned,
+                               buttock_open=p.buttock_open_learned if learned else 0.0)
+        return None if m is None else shift_measures(m, x0, y0)
+
+    def _second_opinion(self, img: np.ndarray, m: SilhouetteMeasures, blob: "PersonBlob", H: float, side: str,
+                        source: str, in_position: bool, checked: bool, t: float) -> tuple[SilhouetteMeasures, str]:
+        """The measures ``m`` from the trusted background model's mask, with the trunk and the back
+        taken from the segmenter's second opinion (:meth:`Segmenter.second_opinion`: the background
+        mask fused with the learned one) where ``m``'s back is broken, and the name of the mask the
+        back then comes from (else ``source``).
+
+        A back "bent" beyond any person's on the background model's mask is a back it lost (a white top
+        swept in front of a white wall face only as they hinge: the whole-mask check every
+        ``check_every`` frames still agrees). The fused mask's back is used for that frame when it is
+        not broken too; the legs stay the background model's (its outline of them is the finer).
+
+        The fused mask outlines a back its own way (several degrees of bend apart), so its bends are put
+        on this person's scale from its own standing bends (:meth:`_same_scale`), never from a hand-over:
+        the background model's last bends before it lost the back are those of a back already
+        half-lost. Those standing bends are taken on check frames (``checked``: the learned mask is at
+        hand anyway) and, until ``scale_min_standing`` are known, at most every
+        ``opinion_stand_s`` while the person stands still in position (a few runs of the learned
+        model per person). Until then a broken back stays unseen.
+        """
+        p = self.params
+        broken = m.back_bend_deg is not None and abs(m.back_bend_deg) > self.body.max_bend_deg
+        scale = self._stand_backs.get(FUSED)
+        known = scale is not None and scale.known
+        upright = (in_position and not broken and m.back_bend_deg is not None and m.trunk_inclination_deg is not None
+                   and m.trunk_inclination_deg <= self.standing_deg)
+        standing = upright and (checked or (not known and t - self._stand_opinion_t >= p.opinion_stand_s))
+        if not ((broken and known) or standing):
+            return m, source
+        op = self.segmenter.second_opinion(img)
+        if op is None:
+            return m, source
+        if standing:
+            self._stand_opinion_t = t
+        other = select_person(op.mask, self.min_height_frac * img.shape[0], blob.bbox, side)
+        m2 = None if other is None else self._measure(img, other, H, side, True, None)
+        if m2 is None or m2.back_bend_deg is None or abs(m2.back_bend_deg) > self.body.max_bend_deg:
+            return m, source
+        if standing:
+            if m2.conf_back >= 0.5:
+                self._same_scale(op.backend, m2.back_bend_deg, m2.conf_back, True)
+            return m, source
+        self.opinions_used += 1
+        return replace(m, shoulder=m2.shoulder, back_path=m2.back_path, back_segment=m2.back_segment,
+                       chord=m2.chord, sagitta_px=m2.sagitta_px, trunk_inclination_deg=m2.trunk_inclination_deg,
+                       back_bend_deg=m2.back_bend_deg, conf_trunk=m2.conf_trunk, conf_back=m2.conf_back,
+                       edge_support=m2.edge_support), op.backend
 
     def _steady(self, t: float, bend: float, conf: float) -> float:
         """Confidence factor of a back bend from its agreement with the last ``back_jump_window_s``

@@ -112,6 +112,9 @@ class SegmenterState:
     backend: str
     learned_loaded: bool = False
     coverage: float = 0.0  # fraction of the scene the background model has learned
+    # The learned model ran on this frame beside the trusted background model (the auto segmenter's
+    # check): its opinion (:meth:`Segmenter.second_opinion`) costs nothing more on this frame.
+    checked: bool = False
 
     @property
     def learned_mask(self) -> bool:
@@ -153,6 +156,13 @@ class Segmenter(Protocol):
         backend learns from this frame (the background model learns from one in three),
         with the size the backend works at: it may return the mask at that size (see PersonMask).
         """
+        ...
+
+    def second_opinion(self, image: np.ndarray) -> Optional[Segmentation]:
+        """The same frame's person mask with a second model's help, or None when there is no second
+        model or this mask is already the second model's. Asked for by a caller that measured something
+        on the last mask that no person's outline gives (a back lost against a wall of its colour):
+        :meth:`AutoSegmenter.second_opinion`. ``image``: the frame just segmented."""
         ...
 
 
@@ -603,6 +613,10 @@ class BackgroundModel:
         third frame (at triple rate) follows drift just as well for a third of the cost."""
         return not self.ready or tick % 3 == 0
 
+    def second_opinion(self, image: np.ndarray) -> Optional[Segmentation]:
+        """No second model here."""
+        return None
+
     def feedback(self, person_mask: PersonMask) -> None:
         """Learn from the last segmented frame everywhere except the tracked person.
 
@@ -937,6 +951,10 @@ class SelfieSegmenter:
     def feedback(self, person_mask: PersonMask) -> None:
         return None
 
+    def second_opinion(self, image: np.ndarray) -> Optional[Segmentation]:
+        """This is the second model."""
+        return None
+
     def close(self) -> None:
         self.release()
 
@@ -1030,6 +1048,11 @@ class AutoSegmenter:
         self._lean: Optional[float] = None  # the person's lean given with this frame (see segment)
         self.last_backend = ""
         self.last_iou: Optional[float] = None
+        # This frame's trusted background mask and, on a check frame, the learned mask it was checked
+        # against (each with the frame number), for second_opinion.
+        self._trusted_now: Optional[tuple[int, Segmentation]] = None
+        self._check_now: Optional[tuple[int, Segmentation]] = None
+        self.opinions = 0  # second opinions that ran the learned model (check frames reuse theirs)
         # Empty scenes learned before a relearn (camera knocked aside and put back,
         # a door opened and closed): tried again before learning from scratch.
         self._remembered: list[BackgroundModel] = []
@@ -1251,6 +1274,8 @@ class AutoSegmenter:
         if seg is not None and self._n % self.check_every == 0:
             x, y, w, h = cv2.boundingRect(seg.mask)
             ref = self.learned.segment(image, within=(x, y, x + w, y + h) if w else None)
+            if ref is not None:
+                self._check_now = (self._n, ref)
             if ref is not None and self._agree(ref, seg) is False:
                 # Which one is wrong? A mask that misses part of the person (the usual
                 # failure of both: clothing like the wall for the background model, a
@@ -1273,7 +1298,37 @@ class AutoSegmenter:
             elif ref is not None:
                 self._disagreed = 0
         self.last_backend = self.background.name
+        if seg is not None:
+            self._trusted_now = (self._n, seg)
         return seg
+
+    def second_opinion(self, image: np.ndarray) -> Optional[Segmentation]:
+        """This frame's trusted background mask fused with the learned mask (as while the background
+        model is distrusted: :meth:`_fused`), or None when this frame's mask was not the trusted
+        background model's. On a check frame the check's learned mask is reused; otherwise the learned
+        model runs now, on the crop around the background model's foreground.
+
+        The background model can lose a part of the person that matches what is behind it only while
+        they hinge (a white top swept in front of a white wall face): the whole-mask check still agrees
+        (the back is a tenth of the person), so the trusted mask stays, and the estimator finds that
+        frame's back broken. Asked for that frame, the learned model's outline of the back is added to
+        the background model's, for that frame only (docs/station-vision.md, round 26)."""
+        now = self._trusted_now
+        if self.learned is None or now is None or now[0] != self._n or self.last_backend != self.background.name:
+            return None
+        seg = now[1]
+        check = self._check_now
+        if check is not None and check[0] == self._n:
+            ref: Optional[Segmentation] = check[1]
+        else:
+            x, y, w, h = cv2.boundingRect(seg.mask)
+            if not w:
+                return None
+            ref = self.learned.segment(image, within=(x, y, x + w, y + h), lean=self._lean)
+            self.opinions += 1
+        if ref is None:
+            return None
+        return Segmentation(_fuse(ref.mask, seg.mask), FUSED)
 
     @property
     def state(self) -> SegmenterState:
@@ -1288,7 +1343,9 @@ class AutoSegmenter:
         else:
             mode = SegmenterMode.TRUSTED
         backend = self.last_backend or (self.learned.name if self.learned is not None else self.background.name)
-        return SegmenterState(mode, backend, self.learned is not None, self.background.coverage)
+        checked = (mode is SegmenterMode.TRUSTED and self._check_now is not None and self._check_now[0] == self._n
+                   and self._trusted_now is not None and self._trusted_now[0] == self._n)
+        return SegmenterState(mode, backend, self.learned is not None, self.background.coverage, checked)
 
     def feedback(self, person_mask: PersonMask) -> None:
         if self._changed:
@@ -1360,6 +1417,10 @@ class _BackgroundOnly:
     @property
     def state(self) -> SegmenterState:
         return self.background.state
+
+    def second_opinion(self, image: np.ndarray) -> Optional[Segmentation]:
+        """No second model here."""
+        return None
 
     def feedback(self, person_mask: PersonMask) -> None:
         self.background.feedback(person_mask)
