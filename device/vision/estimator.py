@@ -712,6 +712,8 @@ class PostureEstimator:
         source = state.backend
         if m is not None and not state.learned_mask:
             m, source = self._second_opinion(img, m, blob, H, side, source, in_position, state.checked, t)
+            if source != state.backend:
+                dbg.notes.append("back from the second opinion")
         dbg.measures = m
         if m is None:
             return PostureSample(**sample)
