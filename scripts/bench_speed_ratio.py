@@ -133,6 +133,21 @@ def child_cpu(args: list[str], cpu: int, root: Optional[Path] = None) -> tuple[f
     return used, wall, out.decode(errors="replace")
 
 
+def cpu_identity() -> str:
+    """The processor's model name and its widest SIMD extension, from /proc/cpuinfo (Linux). The
+    ratio depends on the machine, not only on the code: nearly the same code read 0.229x on 2026-12-02
+    (pose alone 22.0 ms a frame; that machine's CPU was not recorded) and 0.116x on 2026-12-03 (an
+    AMD EPYC with AVX2, pose alone 35.7 ms a frame), so every figure is printed with its CPU."""
+    try:
+        text = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return "CPU unknown (no /proc/cpuinfo)"
+    model = next((ln.split(":", 1)[1].strip() for ln in text.splitlines() if ln.startswith("model name")), "unknown")
+    flags = next((ln.split(":", 1)[1].split() for ln in text.splitlines() if ln.startswith("flags")), [])
+    simd = next((f for f in ("avx512f", "avx2", "avx", "sse4_2") if f in flags), "no AVX")
+    return f"{model}, {simd}"
+
+
 def _bytecode_state(root: Path) -> str:
     """Whether the children will load ``root``'s modules from bytecode or compile them every run."""
     if any((root / "device" / "__pycache__").glob(f"*.{sys.implementation.cache_tag}.pyc")):
@@ -222,6 +237,7 @@ def main() -> int:
     print(f"whole analyze vs MediaPipe pose alone, one core (CPU {cpu}), child CPU time, median of {a.runs} runs;"
           f" checkout {CHECKOUT}" + (f", before: {roots[0]} (interleaved)" if a.before else "")
           + "; " + ", ".join(f"{r.name}: {_bytecode_state(r)}" for r in roots))
+    print(f"processor: {cpu_identity()} (the ratio depends on the machine: quote it with the figures)")
     with tempfile.TemporaryDirectory(prefix="wallhinge-speed-") as tmp:
         videos: list[tuple[str, Path, float]] = []
         if not a.no_recording:
