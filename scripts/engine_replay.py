@@ -3,6 +3,7 @@
 
     .venv/bin/python scripts/engine_replay.py record OUT.pkl r:400 r:401 ... standing_start:3 ...
     .venv/bin/python scripts/engine_replay.py replay OUT.pkl [MORE.pkl ...] [--variant NAME] [--changed]
+    .venv/bin/python scripts/engine_replay.py stats OUT.pkl [MORE.pkl ...]
 
 A scene runs through the whole station (rendered frames, the real vision, contact sensor, LEDs on mock
 pins: ``run_simulation``, the path of ``python -m device simulate``), and every call into the
@@ -18,14 +19,23 @@ Specs: ``r:SEED`` is ``random_scenario(SEED, n_reps=8, fps=15)`` (as ``scripts/b
 --seed SEED``). ``record`` appends to OUT.pkl and skips specs it already holds, so it can be stopped and
 resumed. The recordings are research data (camera-free samples of synthetic people): never committed.
 
-``--variant`` re-runs the engine with one of the rules measured and not adopted in round 24
+``--variant`` re-runs the engine with one of the rules measured and not adopted in rounds 24 and 27
 (docs/station-vision.md), patched in here and never in the product:
 
 - ``gap-1.0``: a rep whose back went unseen for more than 1.0 s in one stretch is not judged for rounding;
 - ``bottom-median``: a rep's rounding is the median bend over the frames whose trunk is within 10 deg of
   the rep's held deepest inclination, instead of the largest bend held for 0.15 s;
 - ``noise-0.5``: the largest held bend minus half the rep's frame-to-frame scatter of the bend (a robust
-  standard deviation of successive differences).
+  standard deviation of successive differences);
+- ``floor-N`` (round 27): the station's standing reference raised to at least N deg (the phone-video path
+  has such a floor; the station has none);
+- ``truth-reference`` (round 27): every loose-top scene judged against the truth's own standing bend
+  (put on the station's scale by the median offset of the fitted tops' references in the same
+  recordings): what a perfect standing reference alone would do for loose tops.
+
+``stats`` prints what the recordings say without changing the engine: the standing reference the engine
+took against the truth's, by top; each rep's rounding error by the kind of rep the athlete did; and how
+many seen frames read more than 25 deg above the reference, on truly rounded reps and on the others.
 
 Prints figures only; nothing here is a test.
 """
@@ -140,16 +150,140 @@ def _patch(variant: str) -> None:
             return r - 0.5 * 1.4826 * d / 2 ** 0.5
 
         RepEngine._rounding = less_noise
+    elif variant.startswith("floor-"):
+        try:
+            floor = float(variant[len("floor-"):])
+        except ValueError:
+            raise SystemExit(f"variant {variant!r}: floor-N needs a number of degrees, e.g. floor-8") from None
+        take = RepEngine._take_baseline
+
+        def floored(self, t, events):
+            take(self, t, events)
+            if self.baseline is not None and self.baseline < floor:
+                self.baseline = floor
+
+        RepEngine._take_baseline = floored
+    elif variant == "truth-reference":
+        take = RepEngine._take_baseline
+
+        def from_truth(self, t, events):
+            take(self, t, events)
+            if self.baseline is not None and _TRUTH_REFERENCE.get(_CURRENT[0]) is not None:
+                self.baseline = _TRUTH_REFERENCE[_CURRENT[0]]
+
+        RepEngine._take_baseline = from_truth
     else:
-        raise SystemExit(f"unknown variant {variant!r}: none, gap-1.0, bottom-median, noise-0.5")
+        raise SystemExit(f"unknown variant {variant!r}: {VARIANTS}")
+
+
+VARIANTS = "none, gap-1.0, bottom-median, noise-0.5, floor-N (e.g. floor-8), truth-reference"
+# truth-reference: the spec being replayed, and the reference each loose-top spec is given.
+_CURRENT: list = [None]
+_TRUTH_REFERENCE: dict = {}
+
+
+def _scene(spec: str):
+    """The scene a spec was recorded from (built again: cheap, nothing is rendered)."""
+    from device.sim.scenarios import get_scenario, random_scenario
+    kind, _, seed = spec.partition(":")
+    return random_scenario(int(seed), n_reps=8, fps=15.0) if kind == "r" else get_scenario(kind, int(seed))
+
+
+def _run(d: dict) -> tuple[RepEngine, list, list]:
+    """Re-run the engine on one recorded spec: the engine, the references it took, its posture samples."""
+    taken: list[float] = []
+    posture: list = []
+    eng = None
+    for name, args, kw in d["calls"]:
+        if name == "__init__":
+            eng = RepEngine(*args, **kw)
+            take = eng._take_baseline
+
+            def spy(t, events, _take=take, _eng=eng):
+                _take(t, events)
+                if _eng.baseline is not None:
+                    taken.append(_eng.baseline)
+            eng._take_baseline = spy
+        else:
+            if name == "feed_posture":
+                posture.append(args[0])
+            getattr(eng, name)(*args, **kw)
+    return eng, taken, posture
+
+
+def _references(paths: list[Path]) -> dict:
+    """Per spec: (top, the truth's standing bend, the median reference the engine took, or None)."""
+    out = {}
+    for path in paths:
+        for spec, d in pickle.loads(path.read_bytes()).items():
+            sc = _scene(spec)
+            _, taken, _ = _run(d)
+            out[spec] = (sc.body.top, sc.standing_bend_deg, statistics.median(taken) if taken else None)
+    return out
+
+
+def stats(paths: list[Path]) -> int:
+    """What the recordings say about the standing reference and the rounding, per top and per rep kind."""
+    refs = _references(paths)
+    print(f"{len(refs)} recorded runs")
+    print("the standing reference the engine took, by top (deg; measured on the station's scale, truth = the "
+          "drawn back's bend standing):")
+    by_top: dict = {}
+    for top, truth, ref in refs.values():
+        if ref is not None:
+            by_top.setdefault(top, []).append((ref, truth))
+    for top, xs in sorted(by_top.items()):
+        r = sorted(x[0] for x in xs)
+        print(f"  {top:7s} {len(xs):3d} runs: reference min {r[0]:6.1f}, median {statistics.median(r):5.1f}, "
+              f"max {r[-1]:5.1f}; truth min {min(x[1] for x in xs):5.1f}; reference - truth median "
+              f"{statistics.median(x[0] - x[1] for x in xs):+5.1f}")
+    errs: dict = {}
+    high = {"rounded": [0, 0], "other": [0, 0]}
+    for path in paths:
+        for spec, d in pickle.loads(path.read_bytes()).items():
+            eng, taken, posture = _run(d)
+            c = compare(eng.reps, d["truth"], d["expected"])
+            for i_rep, i_truth in c.pairs:
+                rep, tr = eng.reps[i_rep], d["truth"][i_truth]
+                if rep.rounding_deg is not None:
+                    errs.setdefault(tr.kind, []).append(rep.rounding_deg - tr.peak_rounding_deg)
+            if not taken:
+                continue
+            ref = statistics.median(taken)
+            for tr in d["truth"]:
+                cls = "rounded" if tr.peak_rounding_deg > eng.th.rounding_deg else "other"
+                bends = [p.back_bend_deg - ref for p in posture if tr.start_s <= p.t <= tr.end_s
+                         and p.back_bend_deg is not None and p.back_conf >= eng.th.min_conf]
+                high[cls][0] += len(bends)
+                high[cls][1] += sum(b > HIGH_BEND_DEG for b in bends)
+    print("a rep's rounding minus the truth's, by the kind of rep the athlete did (deg):")
+    for kind, e in sorted(errs.items()):
+        print(f"  {kind:9s} {len(e):4d} reps: median {statistics.median(e):+5.2f}, mean {statistics.mean(e):+5.2f}")
+    print(f"seen frames of a rep whose back read more than {HIGH_BEND_DEG:g} deg above the reference:")
+    for cls, (n, k) in high.items():
+        print(f"  {'truly rounded reps' if cls == 'rounded' else 'all other reps':18s} {k:5d} of {n:6d} frames")
+    return 0
+
+
+HIGH_BEND_DEG = 25.0
 
 
 def replay(paths: list[Path], variant: str, changed: bool) -> int:
+    if variant == "truth-reference":
+        # Loose-top runs judged against the truth's standing bend put on the station's scale (plus the
+        # median offset the fitted tops' references read at, in the same recordings).
+        refs = _references(paths)
+        fitted = [ref - truth for top, truth, ref in refs.values() if top == "fitted" and ref is not None]
+        offset = statistics.median(fitted) if fitted else 0.0
+        _TRUTH_REFERENCE.update({spec: truth + offset for spec, (top, truth, _) in refs.items() if top == "loose"})
+        print(f"truth-reference: {len(_TRUTH_REFERENCE)} loose-top runs given the truth's standing bend "
+              f"{offset:+.1f} deg (the fitted tops' median offset)")
     _patch(variant)
     runs = exact = right = total = recorded_right = 0
     kinds: dict[str, int] = {}
     for path in paths:
         for spec, d in pickle.loads(path.read_bytes()).items():
+            _CURRENT[0] = spec
             eng = None
             for name, args, kw in d["calls"]:
                 if name == "__init__":
@@ -182,8 +316,10 @@ def main() -> int:
     r.add_argument("specs", nargs="+", help="r:SEED (random scene) or NAME:SEED (built-in scenario)")
     p = sub.add_parser("replay", help="re-run the engine on recordings")
     p.add_argument("recordings", nargs="+", type=Path)
-    p.add_argument("--variant", default="none", help="none, gap-1.0, bottom-median, noise-0.5")
+    p.add_argument("--variant", default="none", help=VARIANTS)
     p.add_argument("--changed", action="store_true", help="list every scene whose verdicts changed")
+    st = sub.add_parser("stats", help="the standing reference by top, the rounding error by rep kind")
+    st.add_argument("recordings", nargs="+", type=Path)
     a = ap.parse_args()
     if a.cmd == "record":
         return record(a.out, a.specs)
@@ -192,6 +328,8 @@ def main() -> int:
         print(f"no such recording: {', '.join(missing)} (make one with: engine_replay.py record OUT.pkl r:400 ...)",
               file=sys.stderr)
         return 2
+    if a.cmd == "stats":
+        return stats(a.recordings)
     return replay(a.recordings, a.variant, a.changed)
 
 
