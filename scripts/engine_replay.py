@@ -238,6 +238,7 @@ def stats(paths: list[Path]) -> int:
               f"max {r[-1]:5.1f}; truth min {min(x[1] for x in xs):5.1f}; reference - truth median "
               f"{statistics.median(x[0] - x[1] for x in xs):+5.1f}")
     errs: dict = {}
+    gaps: dict = {}
     high = {"rounded": [0, 0], "other": [0, 0]}
     for path in paths:
         for spec, d in pickle.loads(path.read_bytes()).items():
@@ -250,6 +251,16 @@ def stats(paths: list[Path]) -> int:
             if not taken:
                 continue
             ref = statistics.median(taken)
+            # The good reps' hinged bend error against the reference's own error: the two cancel in
+            # the rounding where they are equal; where the hinged back reads less straight than the
+            # standing one, good reps gain rounding.
+            top, truth_standing, _ = refs[spec]
+            hinged = [(eng.reps[i].rounding_deg + ref) - (d["truth"][j].peak_rounding_deg + truth_standing)
+                      for i, j in c.pairs if eng.reps[i].rounding_deg is not None
+                      and d["truth"][j].peak_rounding_deg <= eng.th.rounding_deg]
+            if hinged:
+                gap = statistics.median(hinged) - (ref - truth_standing)
+                gaps.setdefault(top, []).append((gap, spec, ref - truth_standing, statistics.median(hinged)))
             for tr in d["truth"]:
                 cls = "rounded" if tr.peak_rounding_deg > eng.th.rounding_deg else "other"
                 bends = [p.back_bend_deg - ref for p in posture if tr.start_s <= p.t <= tr.end_s
@@ -259,6 +270,13 @@ def stats(paths: list[Path]) -> int:
     print("a rep's rounding minus the truth's, by the kind of rep the athlete did (deg):")
     for kind, e in sorted(errs.items()):
         print(f"  {kind:9s} {len(e):4d} reps: median {statistics.median(e):+5.2f}, mean {statistics.mean(e):+5.2f}")
+    print("the good reps' hinged bend error minus the reference's error, per run, by top (deg; positive: the "
+          "hinged back reads less straight than the standing one, so good reps gain rounding):")
+    for top, xs in sorted(gaps.items()):
+        far = sorted((x for x in xs if abs(x[0]) > GAP_DEG), reverse=True)
+        print(f"  {top:7s} {len(xs):3d} runs: median {statistics.median(x[0] for x in xs):+5.1f}; beyond "
+              f"{GAP_DEG:g}: " + (", ".join(f"{spec} {g:+.1f} (reference {r:+.1f}, hinged {h:+.1f})"
+                                          for g, spec, r, h in far) or "none"))
     print(f"seen frames of a rep whose back read more than {HIGH_BEND_DEG:g} deg above the reference:")
     for cls, (n, k) in high.items():
         print(f"  {'truly rounded reps' if cls == 'rounded' else 'all other reps':18s} {k:5d} of {n:6d} frames")
@@ -266,6 +284,7 @@ def stats(paths: list[Path]) -> int:
 
 
 HIGH_BEND_DEG = 25.0
+GAP_DEG = 4.0
 
 
 def replay(paths: list[Path], variant: str, changed: bool) -> int:
