@@ -136,8 +136,8 @@ def child_cpu(args: list[str], cpu: int, root: Optional[Path] = None) -> tuple[f
 def cpu_identity() -> str:
     """The processor's model name and its widest SIMD extension, from /proc/cpuinfo (Linux). The
     ratio depends on the machine, not only on the code: nearly the same code read 0.229x on 2026-12-02
-    (pose alone 22.0 ms a frame; that machine's CPU was not recorded) and 0.116x on 2026-12-03 (an
-    AMD EPYC with AVX2, pose alone 35.7 ms a frame), so every figure is printed with its CPU."""
+    (pose alone 22.0 ms a frame; that machine's CPU was not recorded) and 0.116-0.118x on 2026-12-03 (an
+    AMD EPYC with AVX2, pose alone 35.6-35.7 ms a frame), so every figure is printed with its CPU."""
     try:
         text = Path("/proc/cpuinfo").read_text()
     except OSError:

@@ -35,7 +35,9 @@ resumed. The recordings are research data (camera-free samples of synthetic peop
 
 ``stats`` prints what the recordings say without changing the engine: the standing reference the engine
 took against the truth's, by top; each rep's rounding error by the kind of rep the athlete did; and how
-many seen frames read more than 25 deg above the reference, on truly rounded reps and on the others.
+many seen frames read more than 25 deg above the reference, on truly rounded reps and on the others; and,
+per run, the good reps' hinged bend error minus the reference's (the gap that makes a good rep read
+``rounded``), with the runs where it passes 4 deg.
 
 Prints figures only; nothing here is a test.
 """
@@ -224,24 +226,16 @@ def _references(paths: list[Path]) -> dict:
 
 def stats(paths: list[Path]) -> int:
     """What the recordings say about the standing reference and the rounding, per top and per rep kind."""
-    refs = _references(paths)
-    print(f"{len(refs)} recorded runs")
-    print("the standing reference the engine took, by top (deg; measured on the station's scale, truth = the "
-          "drawn back's bend standing):")
+    runs = 0
     by_top: dict = {}
-    for top, truth, ref in refs.values():
-        if ref is not None:
-            by_top.setdefault(top, []).append((ref, truth))
-    for top, xs in sorted(by_top.items()):
-        r = sorted(x[0] for x in xs)
-        print(f"  {top:7s} {len(xs):3d} runs: reference min {r[0]:6.1f}, median {statistics.median(r):5.1f}, "
-              f"max {r[-1]:5.1f}; truth min {min(x[1] for x in xs):5.1f}; reference - truth median "
-              f"{statistics.median(x[0] - x[1] for x in xs):+5.1f}")
     errs: dict = {}
     gaps: dict = {}
     high = {"rounded": [0, 0], "other": [0, 0]}
     for path in paths:
         for spec, d in pickle.loads(path.read_bytes()).items():
+            runs += 1
+            sc = _scene(spec)
+            top, truth_standing = sc.body.top, sc.standing_bend_deg
             eng, taken, posture = _run(d)
             c = compare(eng.reps, d["truth"], d["expected"])
             for i_rep, i_truth in c.pairs:
@@ -251,10 +245,10 @@ def stats(paths: list[Path]) -> int:
             if not taken:
                 continue
             ref = statistics.median(taken)
+            by_top.setdefault(top, []).append((ref, truth_standing))
             # The good reps' hinged bend error against the reference's own error: the two cancel in
             # the rounding where they are equal; where the hinged back reads less straight than the
             # standing one, good reps gain rounding.
-            top, truth_standing, _ = refs[spec]
             hinged = [(eng.reps[i].rounding_deg + ref) - (d["truth"][j].peak_rounding_deg + truth_standing)
                       for i, j in c.pairs if eng.reps[i].rounding_deg is not None
                       and d["truth"][j].peak_rounding_deg <= eng.th.rounding_deg]
@@ -267,6 +261,14 @@ def stats(paths: list[Path]) -> int:
                          and p.back_bend_deg is not None and p.back_conf >= eng.th.min_conf]
                 high[cls][0] += len(bends)
                 high[cls][1] += sum(b > HIGH_BEND_DEG for b in bends)
+    print(f"{runs} recorded runs")
+    print("the standing reference the engine took, by top (deg; measured on the station's scale, truth = the "
+          "drawn back's bend standing):")
+    for top, xs in sorted(by_top.items()):
+        r = sorted(x[0] for x in xs)
+        print(f"  {top:7s} {len(xs):3d} runs: reference min {r[0]:6.1f}, median {statistics.median(r):5.1f}, "
+              f"max {r[-1]:5.1f}; truth min {min(x[1] for x in xs):5.1f}; reference - truth median "
+              f"{statistics.median(x[0] - x[1] for x in xs):+5.1f}")
     print("a rep's rounding minus the truth's, by the kind of rep the athlete did (deg):")
     for kind, e in sorted(errs.items()):
         print(f"  {kind:9s} {len(e):4d} reps: median {statistics.median(e):+5.2f}, mean {statistics.mean(e):+5.2f}")
@@ -303,12 +305,7 @@ def replay(paths: list[Path], variant: str, changed: bool) -> int:
     for path in paths:
         for spec, d in pickle.loads(path.read_bytes()).items():
             _CURRENT[0] = spec
-            eng = None
-            for name, args, kw in d["calls"]:
-                if name == "__init__":
-                    eng = RepEngine(*args, **kw)
-                else:
-                    getattr(eng, name)(*args, **kw)
+            eng, _, _ = _run(d)
             c = compare(eng.reps, d["truth"], d["expected"])
             runs += 1
             exact += c.exact
