@@ -41,6 +41,10 @@ FLOOR = P(65.0, 0.36, 100, 0.06)  # deadlift setup: hands at the bar on the floo
 KNEES = P(40.0, 0.50, 165, 0.28)  # on the way up, the bar past the knees
 MID = P(55.0, 0.42, 130, 0.18)  # just after liftoff, the bar at mid-shin
 SQUAT = P(18.0, 0.30, 85, 0.10)  # hips down, trunk upright: a squat-style lift to the floor
+# The wall drill's squat-pattern rep filmed from the side: trunk 21 deg, knees to 127, the
+# hips only 0.04 of stature lower (the depth that still reaches a wall at hip height).
+SHALLOW_SQUAT = P(21.0, 0.48, 127, 0.45)
+LEAN = P(22.0, 0.51, 168, 0.42)  # a lean past leave_deg on straight knees: neither hinge nor squat
 WALK = P(4.0, 0.52, 165, 0.45, in_position=False)  # walking: not planted
 GONE = P(0.0, 0.0, 0.0, 0.0, person=False)
 
@@ -115,6 +119,10 @@ CASES = {
         WALK, [(1.5, WALK), (0.5, STAND), (2.0, STAND), (1.5, WALK), (0.2, GONE), (1.0, GONE)], 0, []),
     "getting into position: a small bend to look at the bar": (
         STAND, [HOLD, (0.5, P(14.0, 0.49, 160, 0.40)), (0.5, STAND), HOLD], 0, []),
+    "a squat at the wall drill's depth: the knees show it, the hips hardly": (
+        STAND, [HOLD, (1.5, SHALLOW_SQUAT), (0.3, SHALLOW_SQUAT), (1.2, STAND), HOLD], 1, [2.5]),
+    "a lean past leave_deg on straight knees is no rep": (
+        STAND, [HOLD, (1.0, LEAN), (0.3, LEAN), (1.0, STAND), HOLD], 0, []),
     "squat-style kettlebell deadlifts": (
         STAND, [HOLD, (1.2, SQUAT), (0.5, SQUAT), (1.2, STAND), HOLD, (1.2, SQUAT), (0.5, SQUAT), (1.2, STAND),
                 HOLD], 2, [2.2, 6.1]),
@@ -157,6 +165,19 @@ def test_a_squat_style_rep_is_a_rep_judged_squat():
     cfg.checks.squat = False
     eng = analyse(stream(STAND, CASES["squat-style kettlebell deadlifts"][1]), config=cfg)
     assert [r.verdict for r in eng.reps] == [Verdict.GOOD, Verdict.GOOD]
+
+
+def test_a_squat_whose_hips_hardly_drop_is_found_by_its_knees_and_judged_squat():
+    """In a video of the wall drill a squat-pattern rep lowers the hips by about 0.04 of stature,
+    no more than a hinge's own hip travel: found only by the hips' path, it was no rep at all."""
+    steps = [HOLD, (1.5, SHALLOW_SQUAT), (0.3, SHALLOW_SQUAT), (1.2, STAND), HOLD]
+    for seed in range(3):
+        eng = analyse(stream(STAND, steps, jitter=1.5, seed=seed))
+        assert [r.verdict for r in eng.reps] == [Verdict.SQUAT]
+    # knees that stop short of squat_knee_deg (135) make no rep of the same lean
+    eng = analyse(stream(STAND, [HOLD, (1.5, replace(SHALLOW_SQUAT, knee=142)), (0.3, replace(SHALLOW_SQUAT, knee=142)),
+                                 (1.2, STAND), HOLD]))
+    assert eng.reps == []
 
 
 def test_a_squat_with_the_back_hidden_is_still_judged_squat_never_good():

@@ -471,10 +471,19 @@ class RepEngine:
         return rep.stand_dist - nearest >= FIRST_SHALLOW_APPROACH_M
 
     def _deep_enough(self, rep: _RepInProgress) -> bool:
-        """Video: a hinge that reached hinge_min_deg, or hips that went well down (a squat-style rep)."""
+        """Video: a hinge that reached hinge_min_deg, hips that went well down (a squat-style lift to
+        the floor), or the squat pattern itself: the trunk held past leave_deg while the knees bent
+        to squat_knee_deg. A squat of that depth lowers the hips by only about 0.04-0.06 of stature
+        (knees at 125-135 deg), within a hinge's own hip travel, so the hips alone do not show it;
+        a person walking or shifting their weight never holds both at once."""
         hinge = rep.peak_incl is not None and rep.peak_incl >= self.th.hinge_min_deg
         squat = rep.hip_drop_max is not None and rep.hip_drop_max >= HIP_REP_MIN
-        return hinge or squat
+        return hinge or squat or self._squat_pattern_depth(rep)
+
+    def _squat_pattern_depth(self, rep: _RepInProgress) -> bool:
+        held_incl, deepest_knee = self._held_incl(rep), self._deepest_knee(rep)
+        return (held_incl is not None and held_incl > self.th.leave_deg
+                and deepest_knee is not None and deepest_knee <= self.th.squat_knee_deg)
 
     def _risen_at_end(self, rep: _RepInProgress) -> bool:
         """Video: the input ends during a rep after the lifter came back up most of the way."""
