@@ -45,6 +45,8 @@ SQUAT = P(18.0, 0.30, 85, 0.10)  # hips down, trunk upright: a squat-style lift 
 # hips only 0.04 of stature lower (the depth that still reaches a wall at hip height).
 SHALLOW_SQUAT = P(21.0, 0.48, 127, 0.45)
 LEAN = P(22.0, 0.51, 168, 0.42)  # a lean past leave_deg on straight knees: neither hinge nor squat
+# Walking in bent forward under a heavy bell: the swinging leg bends as deep, the feet are not planted.
+STOOPED_WALK = P(15.0, 0.50, 120, 0.35, in_position=False)
 WALK = P(4.0, 0.52, 165, 0.45, in_position=False)  # walking: not planted
 GONE = P(0.0, 0.0, 0.0, 0.0, person=False)
 
@@ -121,6 +123,11 @@ CASES = {
         STAND, [HOLD, (0.5, P(14.0, 0.49, 160, 0.40)), (0.5, STAND), HOLD], 0, []),
     "a squat at the wall drill's depth: the knees show it, the hips hardly": (
         STAND, [HOLD, (1.5, SHALLOW_SQUAT), (0.3, SHALLOW_SQUAT), (1.2, STAND), HOLD], 1, [2.5]),
+    "a squat that keeps the trunk under leave_deg: the knees show it": (
+        STAND, [HOLD, (1.5, replace(SHALLOW_SQUAT, trunk=15.0)), (0.3, replace(SHALLOW_SQUAT, trunk=15.0)),
+                (1.2, STAND), HOLD], 1, [2.5]),
+    "walking in stooped, the swinging leg bent deep: no rep": (
+        WALK, [(1.0, STOOPED_WALK), (0.5, STOOPED_WALK), (1.0, WALK), (0.5, STAND), (2.0, STAND)], 0, []),
     "a lean past leave_deg on straight knees is no rep": (
         STAND, [HOLD, (1.0, LEAN), (0.3, LEAN), (1.0, STAND), HOLD], 0, []),
     "squat-style kettlebell deadlifts": (

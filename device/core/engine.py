@@ -445,8 +445,15 @@ class RepEngine:
         incl = p.trunk_inclination_deg
         drop = self._hip_drop()
         standing = incl <= self.th.standing_deg and (drop is None or drop <= HIP_STAND)
-        left = incl > self.th.leave_deg or (drop is not None and drop > HIP_LEAVE)
+        left = (incl > self.th.leave_deg or (drop is not None and drop > HIP_LEAVE)
+                or (incl > self.th.standing_deg and self._squat_knees(p)))
         return standing, left, True
+
+    def _squat_knees(self, p: PostureSample) -> bool:
+        """Video: knees bent to the squat pattern's depth by someone planted in position (walking,
+        the swinging leg bends as far, but the feet are not planted)."""
+        return (p.in_position and p.knee_angle_deg is not None and p.knee_conf >= self.th.min_conf
+                and p.knee_angle_deg <= self.th.squat_knee_deg)
 
     def _down_again(self, t: float) -> bool:
         p = self._fresh_posture(t)
@@ -472,17 +479,17 @@ class RepEngine:
 
     def _deep_enough(self, rep: _RepInProgress) -> bool:
         """Video: a hinge that reached hinge_min_deg, hips that went well down (a squat-style lift to
-        the floor), or the squat pattern itself: the trunk held past leave_deg while the knees bent
-        to squat_knee_deg. A squat of that depth lowers the hips by only about 0.04-0.06 of stature
-        (knees at 125-135 deg), within a hinge's own hip travel, so the hips alone do not show it;
-        a person walking or shifting their weight never holds both at once."""
+        the floor), or the squat pattern itself: the trunk held off upright (past standing_deg) while
+        the knees bent to squat_knee_deg. A squat of that depth lowers the hips by only about
+        0.04-0.06 of stature (knees at 125-135 deg), within a hinge's own hip travel, so the hips
+        alone do not show it; a person walking or shifting their weight never holds both at once."""
         hinge = rep.peak_incl is not None and rep.peak_incl >= self.th.hinge_min_deg
         squat = rep.hip_drop_max is not None and rep.hip_drop_max >= HIP_REP_MIN
         return hinge or squat or self._squat_pattern_depth(rep)
 
     def _squat_pattern_depth(self, rep: _RepInProgress) -> bool:
         held_incl, deepest_knee = self._held_incl(rep), self._deepest_knee(rep)
-        return (held_incl is not None and held_incl > self.th.leave_deg
+        return (held_incl is not None and held_incl > self.th.standing_deg
                 and deepest_knee is not None and deepest_knee <= self.th.squat_knee_deg)
 
     def _risen_at_end(self, rep: _RepInProgress) -> bool:
