@@ -46,7 +46,7 @@ SQUAT = P(18.0, 0.30, 85, 0.10)  # hips down, trunk upright: a squat-style lift 
 SHALLOW_SQUAT = P(21.0, 0.48, 127, 0.45)
 LEAN = P(22.0, 0.51, 168, 0.42)  # a lean past leave_deg on straight knees: neither hinge nor squat
 # Walking in bent forward under a heavy bell: the swinging leg bends as deep, the feet are not planted.
-STOOPED_WALK = P(15.0, 0.50, 120, 0.35, in_position=False)
+STOOPED_WALK = P(21.0, 0.50, 120, 0.35, in_position=False)
 WALK = P(4.0, 0.52, 165, 0.45, in_position=False)  # walking: not planted
 GONE = P(0.0, 0.0, 0.0, 0.0, person=False)
 

@@ -160,6 +160,7 @@ class _RepInProgress:
     dists: list[float] = field(default_factory=list)  # the sensor's distances during the rep
     hip_drop_max: Optional[float] = None  # deepest the hips went below standing (video)
     hip_drop_t: Optional[float] = None
+    planted_knee: list[tuple[float, float]] = field(default_factory=list)  # knee seen in position (video)
     last_incl: Optional[float] = None  # the latest measured trunk and hip drop (video)
     last_drop: Optional[float] = None
     last_t: Optional[float] = None
@@ -311,6 +312,8 @@ class RepEngine:
                 if p.hands_height is not None:
                     rep.hands_min = p.hands_height if rep.hands_min is None else min(rep.hands_min, p.hands_height)
                 if not self.has_contact_sensor:
+                    if self._squat_knees(p, any_depth=True):
+                        rep.planted_knee.append((p.t, p.knee_angle_deg))
                     drop = self._hip_drop()
                     if drop is not None and (rep.hip_drop_max is None or drop > rep.hip_drop_max):
                         rep.hip_drop_max, rep.hip_drop_t = drop, p.t
@@ -449,11 +452,11 @@ class RepEngine:
                 or (incl > self.th.standing_deg and self._squat_knees(p)))
         return standing, left, True
 
-    def _squat_knees(self, p: PostureSample) -> bool:
-        """Video: knees bent to the squat pattern's depth by someone planted in position (walking,
-        the swinging leg bends as far, but the feet are not planted)."""
+    def _squat_knees(self, p: PostureSample, any_depth: bool = False) -> bool:
+        """Video: knees bent to the squat pattern's depth (``any_depth``: seen at all) by someone
+        planted in position (walking, the swinging leg bends as far, but the feet are not planted)."""
         return (p.in_position and p.knee_angle_deg is not None and p.knee_conf >= self.th.min_conf
-                and p.knee_angle_deg <= self.th.squat_knee_deg)
+                and (any_depth or p.knee_angle_deg <= self.th.squat_knee_deg))
 
     def _down_again(self, t: float) -> bool:
         p = self._fresh_posture(t)
@@ -488,9 +491,10 @@ class RepEngine:
         return hinge or squat or self._squat_pattern_depth(rep)
 
     def _squat_pattern_depth(self, rep: _RepInProgress) -> bool:
-        held_incl, deepest_knee = self._held_incl(rep), self._deepest_knee(rep)
+        held_incl = self._held_incl(rep)
+        deepest = sustained_max([(tt, -k) for tt, k in rep.planted_knee])  # knees of planted feet only
         return (held_incl is not None and held_incl > self.th.standing_deg
-                and deepest_knee is not None and deepest_knee <= self.th.squat_knee_deg)
+                and deepest is not None and -deepest <= self.th.squat_knee_deg)
 
     def _risen_at_end(self, rep: _RepInProgress) -> bool:
         """Video: the input ends during a rep after the lifter came back up most of the way."""
