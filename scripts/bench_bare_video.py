@@ -94,9 +94,9 @@ def main() -> int:
         video = folder / f"{name}_{seed or 0}.mp4"
         sc = render_video(name, int(seed or 0), a.fps, video)
         report = analyze(video, Config(), exercise=a.exercise)
-        # numbered by position (a report's own index restarts with each set), so reps[i - 1] is rep i
-        reps = [SimpleNamespace(index=k, bottom_s=d["bottom_s"], verdict=Verdict(d["verdict"]),
-                                counted=d["counted"]) for k, d in enumerate(report["reps"], 1)]
+        # numbered by position in the report, so reps[i - 1] is rep i whatever the report numbers them
+        reps = [SimpleNamespace(index=j, bottom_s=d["bottom_s"], verdict=Verdict(d["verdict"]),
+                                counted=d["counted"]) for j, d in enumerate(report["reps"], 1)]
         truth, shallow = expected_truth(sc, ex.checks)
         cmp = compare(reps, truth, expected_counted=sum(1 for t in truth if t.verdict == "good"))
         # reps matching no kept truth rep but lying on a drill's shallow rep are not extra: said apart

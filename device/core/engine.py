@@ -491,10 +491,9 @@ class RepEngine:
         return hinge or squat or self._squat_pattern_depth(rep)
 
     def _squat_pattern_depth(self, rep: _RepInProgress) -> bool:
-        held_incl = self._held_incl(rep)
-        deepest = sustained_max([(tt, -k) for tt, k in rep.planted_knee])  # knees of planted feet only
+        held_incl, deepest = self._held_incl(rep), self._deepest_knee(rep, knees=rep.planted_knee)
         return (held_incl is not None and held_incl > self.th.standing_deg
-                and deepest is not None and -deepest <= self.th.squat_knee_deg)
+                and deepest is not None and deepest <= self.th.squat_knee_deg)
 
     def _risen_at_end(self, rep: _RepInProgress) -> bool:
         """Video: the input ends during a rep after the lifter came back up most of the way."""
@@ -685,9 +684,12 @@ class RepEngine:
         ("the trunk stays upright") is judged on it, so one glitching frame never decides."""
         return sustained_max([(tt, a) for tt, a in rep.incl if until is None or tt <= until])
 
-    def _deepest_knee(self, rep: _RepInProgress, until: Optional[float] = None) -> Optional[float]:
-        """The deepest knee bend in the rep that held for SUSTAIN_S (smallest angle)."""
-        peak = sustained_max([(tt, -k) for tt, k in rep.knee if until is None or tt <= until])
+    def _deepest_knee(self, rep: _RepInProgress, until: Optional[float] = None,
+                      knees: Optional[list[tuple[float, float]]] = None) -> Optional[float]:
+        """The deepest knee bend in the rep that held for SUSTAIN_S (smallest angle); ``knees``: these
+        samples instead of all the rep's (the squat pattern's depth in a video takes planted ones)."""
+        samples = rep.knee if knees is None else knees
+        peak = sustained_max([(tt, -k) for tt, k in samples if until is None or tt <= until])
         return None if peak is None else -peak
 
     def _posture_faults(
