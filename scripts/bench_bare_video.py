@@ -43,9 +43,9 @@ from device.report import compare  # noqa: E402
 from device.sim.scenarios import get_scenario  # noqa: E402
 
 
-def render_video(name: str, seed: int, fps: float, out: Path):
+def render_video(name: str, seed: int, fps: float, out: Path, size: tuple[int, int] = (640, 480)):
     """The scene as a phone would film it: every frame in an MP4, nothing else."""
-    sc = get_scenario(name, seed, fps=fps)
+    sc = get_scenario(name, seed, fps=fps, width=size[0], height=size[1])
     writer = None
     for t in sc.frame_times():
         img = sc.render(t)
@@ -80,11 +80,19 @@ def main() -> int:
                     help="NAME:SEED of built-in scenarios (default: mixed:0 mixed:1 mixed:2)")
     ap.add_argument("--fps", type=float, default=15.0, help="frames per second of the rendered video")
     ap.add_argument("--exercise", default=None, help="passed to analyze (default: none, as a clinician who names nothing)")
+    ap.add_argument("--size", default="640x480", help="WIDTHxHEIGHT of the rendered video (a phone films 1280x720 "
+                    "or more; the heel is trusted only on a person tall enough in the picture)")
     ap.add_argument("--keep", type=Path, default=None, help="keep the rendered videos in this folder")
     a = ap.parse_args()
+    try:
+        size = tuple(int(v) for v in a.size.lower().split("x"))
+        if len(size) != 2:
+            raise ValueError
+    except ValueError:
+        ap.error(f"--size {a.size!r}: give WIDTHxHEIGHT, e.g. 1280x960")
     ex = get_exercise(a.exercise) if a.exercise else ANY_HINGE
     print("command: python scripts/bench_bare_video.py " + " ".join(sys.argv[1:]))
-    print(f"checks that apply ({ex.name}): {', '.join(sorted(ex.checks))}")
+    print(f"checks that apply ({ex.name}): {', '.join(sorted(ex.checks))}; video {size[0]}x{size[1]} at {a.fps:g} fps")
     tot = dict(truth=0, found=0, right=0, extra=0, exact=0, shallow_found=0)
     folder = a.keep or Path(tempfile.mkdtemp(prefix="wallhinge-bare-"))
     folder.mkdir(parents=True, exist_ok=True)
@@ -92,7 +100,7 @@ def main() -> int:
     for k, spec in enumerate(a.scenes, 1):
         name, _, seed = spec.partition(":")
         video = folder / f"{name}_{seed or 0}.mp4"
-        sc = render_video(name, int(seed or 0), a.fps, video)
+        sc = render_video(name, int(seed or 0), a.fps, video, size)
         report = analyze(video, Config(), exercise=a.exercise)
         # numbered by position in the report, so reps[i - 1] is rep i whatever the report numbers them
         reps = [SimpleNamespace(index=j, bottom_s=d["bottom_s"], verdict=Verdict(d["verdict"]),
