@@ -384,6 +384,8 @@ def _cmd_analyze(args, cfg: Config) -> int:
             for d in rep["reps"]]
     contact = ("hip contact from the station's sensor" if rep["contact_known"]
                else "video only: hip contact unknown, so 'hips did not reach the wall' is never judged")
+    if rep.get("estimator") == "pose":  # its heel is a hint only (PoseModelParams.heel_conf_landmarks)
+        contact += "; nor is a heel lift: a video's foot landmarks move as much on good reps"
     print(f"{args.path}: {len(reps)} rep{'s' * (len(reps) != 1)} found ({contact}).")
     print(f"Judged as: {rep['exercise']} ({rep['exercise_chosen']}).")
     if verbose:

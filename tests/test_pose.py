@@ -14,6 +14,7 @@ import sys
 import numpy as np
 import pytest
 
+from device.config import Config
 from device.io.frames import Frame
 from device.sim.scenarios import get_scenario
 from device.vision.pose import (OneEuro, PoseGuidedEstimator, PoseModelError, PoseModelParams, RateGate, back_edge,
@@ -223,6 +224,28 @@ def test_measures_a_good_and_a_rounded_rep_on_either_wall_side(wall_side: str) -
 
 
 @needs_mediapipe
+def test_a_videos_heel_lift_is_measured_as_a_hint_never_judged() -> None:
+    """A drawn heel lift, filmed big enough for the landmarks to resolve it (1280x960): the rise is measured
+    (the overlay shows it), but its confidence stays under the engine's ``min_conf``, so a phone video never
+    judges ``heel_lift`` (the landmarks' heel rose as much on good reps: PoseModelParams.heel_conf_landmarks).
+    Believed at full weight, the same frames would be judged."""
+    sc = get_scenario("mixed", 0, fps=10, width=1280, height=960, kinds=["heel_lift"])
+    min_conf = Config().thresholds.min_conf
+    rises, confs, full = [], [], []
+    with PoseGuidedEstimator() as est, PoseGuidedEstimator(params=PoseModelParams(heel_conf_landmarks=1.0)) as ref:
+        for i, t in enumerate(sc.frame_times()):
+            img = sc.render(t)
+            s, s_full = est.process(Frame(i, t, img)), ref.process(Frame(i, t, img))
+            if (sc.truth_at(t).heel_lift or 0.0) >= 0.015 and s.heel_lift is not None:
+                rises.append(s.heel_lift)
+                confs.append(s.heel_conf)
+                full.append(s_full.heel_conf)
+    assert rises and max(rises) > 0.012  # the lift is measured: over the 1.2 % of stature the rules judge
+    assert max(confs) < min_conf  # ... as a hint the rep engine does not judge
+    assert max(full) >= min_conf  # at full weight these frames would have been judged
+
+
+@needs_mediapipe
 def test_empty_frame_is_unseen() -> None:
     sc = get_scenario("clean", 1, fps=10, n_reps=1)
     bg = sc.render_background()
@@ -332,6 +355,7 @@ def test_a_video_whose_back_cannot_be_judged_says_why(tmp_path, capsys) -> None:
     out = capsys.readouterr().out
     assert "rep 1 at" in out and "not judged: back not seen: the person is too small in the picture" in out
     assert "film from closer" in out and "step into view" not in out
+    assert "nor is a heel lift" in out  # the video's heel is a hint only, and the report says so
 
 
 # ---------------------------------------------------------------- a big frame, shrunk for the model
