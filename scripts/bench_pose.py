@@ -30,6 +30,7 @@ import sys
 import time
 from collections import defaultdict
 from pathlib import Path
+from typing import Optional
 
 import numpy as np
 
@@ -56,7 +57,7 @@ def make(kind: str, cfg: Config, landmark_trunk: bool = False, no_smooth: bool =
     return PostureEstimator.from_config(cfg.camera, cfg.thresholds, segmenter=make_segmenter(cfg.camera.segmenter))
 
 
-def score(rows: list, sc, cfg: Config) -> dict:
+def score(rows: list, sc, cfg: Config, rounding_floor_deg: Optional[float] = None) -> dict:
     th = cfg.thresholds
     standing = [s.back_bend_deg for _, s, _ in rows
                 if s.in_position and s.back_bend_deg is not None and s.back_conf >= th.min_conf
@@ -82,8 +83,9 @@ def score(rows: list, sc, cfg: Config) -> dict:
             if baseline is not None and tr.rounding_deg is not None:
                 out["round"].append(s.back_bend_deg - baseline - tr.rounding_deg)
     # The rep engine as `analyze --exercise wall-drill` runs it on a bare video: no contact
-    # sensor, reps from the hinge, the wall drill's own rules (tempo, knee lock) judged too.
-    eng = RepEngine(cfg, has_contact_sensor=False, exercise="wall-drill")
+    # sensor, reps from the hinge, the wall drill's own rules (tempo, knee lock) judged too, and
+    # the estimator's own floor under the standing reference (``device.station``: the pose path's).
+    eng = RepEngine(cfg, has_contact_sensor=False, exercise="wall-drill", rounding_floor_deg=rounding_floor_deg)
     run_engine(eng, [], [s for _, s, _ in rows])
     margin = 3.0  # truth reps within this of hinge_min_deg may fairly go either way
     sure = [r for r in sc.reps if r.peak_trunk_inclination_deg >= th.hinge_min_deg + margin]
@@ -212,7 +214,7 @@ def main() -> int:
         for k in kinds:
             if hasattr(ests[k], "close"):
                 ests[k].close()
-            r = score(rows[k], sc, cfg)
+            r = score(rows[k], sc, cfg, ests[k].rounding_floor_deg)
             for key, v in r.items():
                 agg[k][key] += v
             if a.verbose:
