@@ -80,8 +80,8 @@ def main() -> int:
                     help="NAME:SEED of built-in scenarios (default: mixed:0 mixed:1 mixed:2)")
     ap.add_argument("--fps", type=float, default=15.0, help="frames per second of the rendered video")
     ap.add_argument("--exercise", default=None, help="passed to analyze (default: none, as a clinician who names nothing)")
-    ap.add_argument("--size", default="640x480", help="WIDTHxHEIGHT of the rendered video (a phone films 1280x720 "
-                    "or more; the heel is trusted only on a person tall enough in the picture)")
+    ap.add_argument("--size", default="640x480", help="WIDTHxHEIGHT of the rendered video (default 640x480; a phone "
+                    "films 1280x720 or more)")
     ap.add_argument("--keep", type=Path, default=None, help="keep the rendered videos in this folder")
     a = ap.parse_args()
     try:
