@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 import time
 
+import pytest
 from gpiozero.pins.mock import MockTriggerPin
 
 from device.config import Config
@@ -17,6 +18,8 @@ from device.live import run_station
 from device.sim.scenarios import get_scenario
 from device.simulate import TruthPosture
 from device.storage import read_log
+
+pytestmark = pytest.mark.realtime  # scripts/test runs these alone (see there)
 
 
 class GappyFrames:
