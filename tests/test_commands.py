@@ -39,3 +39,12 @@ def test_the_two_scripts_pass_shellcheck(script):
         pytest.skip("shellcheck not installed (apt-get install shellcheck; CI installs it)")
     res = subprocess.run(["shellcheck", str(ROOT / "scripts" / script)], capture_output=True, text=True, timeout=60)
     assert res.returncode == 0, res.stdout
+
+
+def test_scripts_run_takes_paths_from_the_callers_folder(tmp_path):
+    """`~/wallhinge/scripts/run analyze clip.mp4` from the clinician's own folder means that folder's clip."""
+    (tmp_path / "mine.toml").write_text("[station]\ntarget_reps = 12\n", encoding="utf-8")
+    res = subprocess.run([str(ROOT / "scripts" / "run"), "config", "mine.toml"], cwd=tmp_path,
+                         capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0, res.stderr
+    assert "config OK" in res.stderr and "target_reps = 12" in res.stdout
