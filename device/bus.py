@@ -147,7 +147,7 @@ class BusServer:
             if not stat.S_ISSOCK(p.lstat().st_mode):
                 raise BusError(f"station channel {p} exists and is not a socket; move it away or set "
                                "[bus] socket to another path")
-            if _socket_alive(p):
+            if socket_alive(p):
                 raise BusError(f"station channel {p} is in use by another running station; stop it first "
                                "or set [bus] socket to another path")
             p.unlink()
@@ -400,7 +400,8 @@ def _move_into_place(tmp: Path, p: Path) -> None:
     tmp.unlink()
 
 
-def _socket_alive(p: Path) -> bool:
+def socket_alive(p: Path) -> bool:
+    """Whether a process listens on the Unix socket ``p`` (a refused or missing one: no)."""
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.settimeout(0.5)
     try:

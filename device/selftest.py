@@ -15,6 +15,8 @@ next part, so a failure in one part never blocks testing the others.
 from __future__ import annotations
 
 import logging
+import stat
+import subprocess
 import threading
 import time
 import warnings
@@ -114,7 +116,15 @@ class SelfTest:
         self._report(part, outcome, detail)
 
     def run(self) -> int:
-        """Test every part in turn; return 0 if nothing failed, 1 otherwise."""
+        """Test every part in turn; return 0 if nothing failed, 1 otherwise (2: the station is running)."""
+        running = None if self.mock else running_station(self.config)
+        if running is not None:
+            self.print(f"The station is running on this Pi ({running}): it holds the pins and the camera, so\n"
+                       "every part would fail here as busy. Stop it, run the self-test, then start it again:\n"
+                       f"  sudo systemctl stop {SERVICE}\n"
+                       "  (the self-test command again)\n"
+                       f"  sudo systemctl start {SERVICE}")
+            return 2
         if self.mock:
             self.print("WallHinge self-test on mock pins and a synthetic camera: this checks the software and the\n"
                        "pin numbers in the config, not real hardware (MOCK = would pass; nothing lights or beeps).")
@@ -431,6 +441,37 @@ class SelfTest:
                             f"({'; '.join(notes)})")
 
         self._guard(part, grab, "check the camera cable and camera settings in the config")
+
+
+SERVICE = "wallhinge"  # the station's systemd unit (systemd/wallhinge.service)
+
+
+def running_station(config: Config) -> Optional[str]:
+    """What shows that the station runs on this machine, or None.
+
+    A running station holds the GPIO pins and the camera, and a self-test beside it would
+    fail on every part with "busy" errors that do not say why. Its channel socket
+    (``[bus] socket``) answers while it runs; without one, systemd is asked, where it is
+    the init system.
+    """
+    from device.bus import socket_alive
+
+    p = Path(config.bus.socket)
+    try:
+        is_socket = config.bus.enabled and stat.S_ISSOCK(p.lstat().st_mode)
+    except OSError:
+        is_socket = False
+    if is_socket and socket_alive(p):
+        return f"its channel {p} answers"
+    if Path("/run/systemd/system").is_dir():  # systemd is the init system (sd_booted)
+        try:
+            res = subprocess.run(["systemctl", "is-active", "--quiet", f"{SERVICE}.service"], timeout=5,
+                                 capture_output=True)
+        except (OSError, subprocess.SubprocessError):
+            return None
+        if res.returncode == 0:
+            return f"systemctl says {SERVICE}.service is active"
+    return None
 
 
 def annotate_snapshot(frames: list[Frame], config: Config, use_vision: bool = True) -> tuple[np.ndarray, list[str]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import threading
 from typing import Iterator
 
@@ -257,3 +258,26 @@ def test_the_learned_person_mask_model_is_checked_and_a_missing_one_says_how_to_
 
     rc, lines = run(parse_config({"camera": {"segmenter": "background"}}), factory, tmp_path)
     assert line_for(lines, "person mask model").startswith("SKIP")
+
+
+def test_a_running_station_is_named_and_no_part_is_touched(factory, tmp_path):
+    """On the station's Pi the service holds the pins and the camera: the self-test says so and stops,
+    instead of failing every part as busy; once the station is gone (its socket left behind) it runs."""
+    path = tmp_path / "st.sock"
+    cfg = parse_config({"bus": {"socket": str(path)}})
+    hcsr04_at(factory, 0.30)
+    station = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    station.bind(str(path))
+    station.listen(1)
+    try:
+        rc, lines = run(cfg, factory, tmp_path)
+    finally:
+        station.close()
+    text = "\n".join(lines)
+    assert rc == 2, text
+    assert str(path) in text and "sudo systemctl stop wallhinge" in text and "sudo systemctl start wallhinge" in text
+    assert not [ln for ln in lines if ln[:4] in ("PASS", "FAIL", "SKIP")]
+    assert True not in [s for _, s in factory.pin(cfg.leds.good_pin).states]  # nothing was lit
+    rc, lines = run(cfg, factory, tmp_path, sensor_wait_s=0.5, camera_wait_s=1.0)
+    assert rc != 2
+    assert line_for(lines, "LED good/green (GPIO17)").startswith("PASS")
