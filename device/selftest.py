@@ -1,6 +1,6 @@
 """Installer self-test: walk through every part, say PASS/FAIL/SKIP, save a camera snapshot.
 
-Run on the station (``python -m device selftest``) after wiring it up. Each
+Run on the station (``wallhinge selftest``, the installed ``python -m device selftest``) after wiring it up. Each
 output is switched on long enough to be seen or heard; each input is read;
 one camera frame is saved as a PNG with the detected person and wall side
 drawn on it (or, without the vision package, a centre line) so the camera
@@ -143,7 +143,7 @@ class SelfTest:
         summary = f"{len(self.results) - len(failed) - len(skipped)} passed, {len(failed)} failed, {len(skipped)} skipped"
         if self.mock:
             self.print(("SELF-TEST FAILED: " if failed else "Mock self-test OK: ") + summary
-                       + ". Run `python -m device selftest` on the station's Pi to check the real parts.")
+                       + ". Run `wallhinge selftest` on the station's Pi (scripts/install.sh installs the command) to check the real parts.")
         else:
             self.print(("SELF-TEST FAILED: " if failed else "SELF-TEST OK: ") + summary)
         return 1 if failed else 0

@@ -25,6 +25,7 @@ readonly CONF="${CONF_DIR}/wallhinge.toml"
 readonly STATE_DIR="${ROOT}/var/lib/wallhinge"
 readonly UNIT_DIR="${ROOT}/etc/systemd/system"
 readonly UNIT_NAME="wallhinge.service"
+readonly COMMAND="${ROOT}/usr/local/bin/wallhinge"  # the installed `python -m device`, on PATH
 readonly SERVICE_USER="wallhinge"
 readonly DEVICE_GROUPS=(gpio video i2c audio)
 
@@ -195,6 +196,9 @@ install_program() {
     if [[ -f "${SRC_DIR}/README.md" ]]; then
         run install -m 0644 "${SRC_DIR}/README.md" "${APP_DIR}/README.md"
     fi
+    # `wallhinge selftest`, `wallhinge export ...` for the admin: the venv's console script.
+    run install -d -m 0755 "$(dirname "${COMMAND}")"
+    run ln -sfn "${VENV}/bin/wallhinge" "${COMMAND}"
     # Fail now, not at the wall, if a pip numpy crept in or an import breaks.
     run "${VENV}/bin/python" -c 'import numpy, cv2, device
 assert numpy.__file__.startswith("/usr/lib/python3/dist-packages/"), "pip numpy shadows the apt one: " + numpy.__file__
@@ -339,6 +343,9 @@ uninstall() {
         run systemctl daemon-reload
     fi
     run rm -rf "${APP_DIR}"
+    if [[ -L "${COMMAND}" ]] || [[ ${DRY_RUN} -eq 1 ]]; then
+        run rm -f "${COMMAND}"
+    fi
     if [[ ${PURGE} -eq 1 ]]; then
         run rm -rf "${CONF_DIR}" "${STATE_DIR}"
         if id -u "${SERVICE_USER}" >/dev/null 2>&1; then

@@ -15,7 +15,7 @@ SCRIPT = ROOT / "scripts" / "install.sh"
 # Commands that change a system. In a dry run none may execute; each is
 # shadowed on PATH by a stub that logs the call, so a leak shows up in the log.
 MUTATING = ("apt-get", "systemctl", "useradd", "groupadd", "usermod", "userdel", "install",
-            "python3", "pip", "rm", "mkdir", "cp", "chmod", "raspi-config", "env")
+            "python3", "pip", "rm", "mkdir", "cp", "chmod", "raspi-config", "env", "ln")
 
 
 @pytest.fixture
@@ -63,6 +63,7 @@ def test_dry_run_prints_the_install_and_changes_nothing(sandbox, tmp_path: Path)
     assert any(c.startswith("useradd --system") and c.endswith(" wallhinge") for c in cmds)
     assert "install -m 0644 " + str(ROOT / "systemd" / "wallhinge.service") + \
         " /etc/systemd/system/wallhinge.service" in cmds
+    assert "ln -sfn /opt/wallhinge/venv/bin/wallhinge /usr/local/bin/wallhinge" in cmds  # `wallhinge selftest`
     order = [next(i for i, c in enumerate(cmds) if c.startswith(p))
              for p in ("env DEBIAN_FRONTEND=noninteractive apt-get install", "useradd", "python3 -m venv",
                        "install -m 0644 " + str(ROOT / "systemd"), "systemctl enable", "systemctl restart")]
@@ -101,6 +102,7 @@ def test_uninstall_keeps_data_unless_purged(sandbox) -> None:
     env, calls = sandbox
     keep = commands(run(["--uninstall", "--dry-run"], env).stdout)
     assert "rm -rf /opt/wallhinge" in keep and "rm -f /etc/systemd/system/wallhinge.service" in keep
+    assert "rm -f /usr/local/bin/wallhinge" in keep
     assert not any("/var/lib/wallhinge" in c or c.startswith("rm -rf /etc/wallhinge") for c in keep)
     purge = commands(run(["--uninstall", "--purge", "--dry-run"], env).stdout)
     assert "rm -rf /etc/wallhinge /var/lib/wallhinge" in purge
