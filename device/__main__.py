@@ -34,7 +34,7 @@ import time
 from pathlib import Path
 from typing import Optional, Sequence
 
-from . import __version__
+from . import __version__, command
 from .config import Config, ConfigError, load_config
 from .core.exercises import NAMES as EXERCISE_NAMES
 
@@ -319,7 +319,7 @@ def _cmd_simulate(args, cfg: Config) -> int:
         for i, exp, got in c.wrong:
             print(f"  truth rep {i}: expected {exp}, station said {got}")
     if args.record:
-        print(f"Recording saved in {args.record}; replay it with: python -m device analyze {args.record}")
+        print(f"Recording saved in {args.record}; replay it with: {command()} analyze {args.record}")
     return 0 if c.exact else 1
 
 
@@ -450,7 +450,7 @@ def _cmd_selftest(args, cfg: Config) -> int:
                                 mock=True, keep_snapshot=False, show_s=0.05, play_audio=False)
     if not on_raspberry_pi():
         print("selftest: this is not a Raspberry Pi, so there are no LEDs, buzzer, button or sensor to check.\n"
-              "Run it on the station's Pi, or `python -m device selftest --mock` to try it on mock hardware.",
+              f"Run it on the station's Pi, or `{command()} selftest --mock` to try it on mock hardware.",
               file=sys.stderr)
         return 2
     return run_selftest(cfg, out_dir=args.out or Path("."))

@@ -252,3 +252,15 @@ def test_simulation_tells_an_unseen_back_from_a_wrong_verdict():
     assert "this is a bug" in truth_line(missed)
     exact = Comparison(expected_counted=7, counted=7, matched=8, verdicts_right=8, missed=[], extra=[], wrong=[])
     assert truth_line(exact).startswith("The station judged every rep")
+
+
+def test_messages_name_the_command_the_user_typed(monkeypatch, capsys):
+    """On an installed Pi the command is `wallhinge` (python -m device is not one there); in a checkout
+    it is `python -m device`. A message that names what to type next uses the one that was typed."""
+    monkeypatch.setattr("device.__main__.on_raspberry_pi", lambda: False)
+    monkeypatch.setattr("sys.argv", ["/usr/local/bin/wallhinge", "selftest"])
+    assert main(["selftest"]) == 2
+    assert "`wallhinge selftest --mock`" in capsys.readouterr().err
+    monkeypatch.setattr("sys.argv", ["/home/me/wallhinge/device/__main__.py", "selftest"])
+    assert main(["selftest"]) == 2
+    assert "`python -m device selftest --mock`" in capsys.readouterr().err

@@ -11,6 +11,7 @@ import threading
 from pathlib import Path
 from typing import Optional
 
+from .. import command
 from ..config import Config
 
 
@@ -59,14 +60,14 @@ def user_main(args, cfg: Config) -> int:
                 print(f"{u['name']}  (since {u['created_at'][:10]})")
             return 0
         if not args.name or not args.name.strip() or len(args.name) > 40:
-            print("give a user name of 1 to 40 characters: python -m device user add NAME", file=sys.stderr)
+            print(f"give a user name of 1 to 40 characters: {command()} user add NAME", file=sys.stderr)
             return 2
         if args.action == "add" and cfg.station.place == "home" and db.users():
             print("a home unit has one user, and it has one already; change its password with "
-                  "`python -m device user passwd NAME`", file=sys.stderr)
+                  f"`{command()} user passwd NAME`", file=sys.stderr)
             return 2
         if args.action == "passwd" and db.user_by_name(args.name) is None:
-            print(f"no user named {args.name!r}; `python -m device user list` shows them", file=sys.stderr)
+            print(f"no user named {args.name!r}; `{command()} user list` shows them", file=sys.stderr)
             return 2
         try:
             pw_hash = hash_password(_read_password(args))
@@ -78,7 +79,7 @@ def user_main(args, cfg: Config) -> int:
             return 2
         if args.action == "add":
             db.add_user(args.name.strip(), pw_hash)
-            print(f"user {args.name} created; log in at the dashboard (python -m device dashboard)")
+            print(f"user {args.name} created; log in at the dashboard ({command()} dashboard)")
         else:
             db.set_password(args.name, pw_hash)
             print(f"password of {args.name} changed; their open logins were ended")
@@ -132,7 +133,7 @@ def dashboard_main(args, cfg: Config) -> int:
         print(f"error: {e}", file=sys.stderr)
         return 1
     if not has_user:
-        print(f"no dashboard user yet: create one with `python -m device user add NAME` "
+        print(f"no dashboard user yet: create one with `{command()} user add NAME` "
               f"(the clinic data in {settings.clinic_db} needs a login; there is no default password)",
               file=sys.stderr)
         return 2
