@@ -162,6 +162,7 @@ def test_feedback_that_cannot_open_its_pins_says_why(factory):
 
 def test_selftest_off_a_pi_says_so_and_how_to_try_it(capsys, monkeypatch):
     monkeypatch.setattr("device.__main__.on_raspberry_pi", lambda: False)
+    monkeypatch.delenv("WALLHINGE_COMMAND", raising=False)  # set by scripts/run
     assert main(["selftest"]) == 2
     err = capsys.readouterr().err
     assert "not a Raspberry Pi" in err and "selftest --mock" in err
@@ -258,6 +259,7 @@ def test_messages_name_the_command_the_user_typed(monkeypatch, capsys):
     """On an installed Pi the command is `wallhinge` (python -m device is not one there); in a checkout
     it is `python -m device`. A message that names what to type next uses the one that was typed."""
     monkeypatch.setattr("device.__main__.on_raspberry_pi", lambda: False)
+    monkeypatch.delenv("WALLHINGE_COMMAND", raising=False)  # set by scripts/run
     monkeypatch.setattr("sys.argv", ["/usr/local/bin/wallhinge", "selftest"])
     assert main(["selftest"]) == 2
     assert "`wallhinge selftest --mock`" in capsys.readouterr().err

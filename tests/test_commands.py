@@ -48,3 +48,14 @@ def test_scripts_run_takes_paths_from_the_callers_folder(tmp_path):
                          capture_output=True, text=True, timeout=120)
     assert res.returncode == 0, res.stderr
     assert "config OK" in res.stderr and "target_reps = 12" in res.stdout
+
+
+def test_scripts_run_names_itself_in_what_to_type_next(tmp_path):
+    """Outside the checkout `python -m device` is no command: scripts/run's messages name scripts/run."""
+    from device.__main__ import on_raspberry_pi
+
+    if on_raspberry_pi():  # pragma: no cover - there the self-test would test the real parts
+        pytest.skip("on a Raspberry Pi")
+    run = str(ROOT / "scripts" / "run")
+    res = subprocess.run([run, "selftest"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert res.returncode == 2 and f"`{run} selftest --mock`" in res.stderr, res.stderr
