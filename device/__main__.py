@@ -422,6 +422,14 @@ def _cmd_run(args, cfg: Config) -> int:
         print("Next: `scripts/run simulate --scenario mixed` shows every kind of fault; on a Raspberry Pi "
               "`scripts/install.sh` installs the real station.")
         return status
+    from .selftest import SERVICE, running_station
+
+    running = running_station(cfg, ask_systemd=False)
+    if running is not None:
+        print(f"The station is already running on this Pi ({running}); one at a time holds the pins and the "
+              f"camera.\nTo run it by hand: `sudo systemctl stop {SERVICE}`, then `{command()} run` again.",
+              file=sys.stderr)
+        return 2
     from .live import run_station
 
     return run_station(cfg, label=getattr(args, "label", None), mqtt_url=getattr(args, "mqtt", None))

@@ -446,13 +446,13 @@ class SelfTest:
 SERVICE = "wallhinge"  # the station's systemd unit (systemd/wallhinge.service)
 
 
-def running_station(config: Config) -> Optional[str]:
+def running_station(config: Config, ask_systemd: bool = True) -> Optional[str]:
     """What shows that the station runs on this machine, or None.
 
-    A running station holds the GPIO pins and the camera, and a self-test beside it would
-    fail on every part with "busy" errors that do not say why. Its channel socket
-    (``[bus] socket``) answers while it runs; without one, systemd is asked, where it is
-    the init system.
+    A running station holds the GPIO pins and the camera, and a self-test or a second station
+    beside it would fail on every part with "busy" errors that do not say why. Its channel
+    socket (``[bus] socket``) answers while it runs; without one, systemd is asked, where it
+    is the init system (``ask_systemd``; not by the station itself, which systemd starts).
     """
     from device.bus import socket_alive
 
@@ -463,7 +463,7 @@ def running_station(config: Config) -> Optional[str]:
         is_socket = False
     if is_socket and socket_alive(p):
         return f"its channel {p} answers"
-    if Path("/run/systemd/system").is_dir():  # systemd is the init system (sd_booted)
+    if ask_systemd and Path("/run/systemd/system").is_dir():  # systemd is the init system (sd_booted)
         try:
             res = subprocess.run(["systemctl", "is-active", "--quiet", f"{SERVICE}.service"], timeout=5,
                                  capture_output=True)

@@ -266,3 +266,25 @@ def test_messages_name_the_command_the_user_typed(monkeypatch, capsys):
     monkeypatch.setattr("sys.argv", ["/home/me/wallhinge/device/__main__.py", "selftest"])
     assert main(["selftest"]) == 2
     assert "`python -m device selftest --mock`" in capsys.readouterr().err
+
+
+def test_a_second_station_on_the_pi_says_the_first_is_running(monkeypatch, capsys, tmp_path):
+    """`wallhinge run` by hand beside the service: a clear message before any pin or camera is opened."""
+    import socket
+
+    path = tmp_path / "st.sock"
+    conf = tmp_path / "station.toml"
+    conf.write_text(f'[bus]\nsocket = "{path}"\n', encoding="utf-8")
+    monkeypatch.setattr("device.__main__.on_raspberry_pi", lambda: True)
+    monkeypatch.setattr("device.live.run_station", lambda *a, **k: pytest.fail("a second station was started"))
+    monkeypatch.setattr("sys.argv", ["/usr/local/bin/wallhinge", "run"])
+    station = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    station.bind(str(path))
+    station.listen(1)
+    try:
+        assert main(["run", "--config", str(conf)]) == 2
+    finally:
+        station.close()
+    err = capsys.readouterr().err
+    assert "already running" in err and str(path) in err and "sudo systemctl stop wallhinge" in err
+    assert "`wallhinge run`" in err
