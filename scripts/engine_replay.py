@@ -50,6 +50,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import functools
 import os
 import pickle
 import statistics
@@ -177,29 +178,7 @@ def _patch(variant: str) -> None:
             raise SystemExit(f"variant {variant!r}: min-samples-N needs a whole number of frames") from None
         import device.core.engine as engine_module
 
-        def held_over_n(samples, hold_s=engine_module.SUSTAIN_S):
-            if not samples:
-                return None
-            n = len(samples)
-            gaps = [samples[k + 1][0] - samples[k][0] for k in range(n - 1)]
-            max_gap = 2.5 * statistics.median(gaps) if gaps else 0.0
-            breaks = [0] * n
-            for k, g in enumerate(gaps):
-                breaks[k + 1] = breaks[k] + (g > max_gap)
-            best = None
-            for i in range(n):
-                j = i
-                while j < n and (samples[j][0] - samples[i][0] < hold_s or j - i + 1 < n_min):
-                    j += 1
-                if j >= n:
-                    break
-                if breaks[j] != breaks[i]:
-                    continue
-                low = min(v for _, v in samples[i : j + 1])
-                best = low if best is None else max(best, low)
-            return statistics.median(v for _, v in samples) if best is None else best
-
-        engine_module.sustained_max = held_over_n
+        engine_module.sustained_max = functools.partial(engine_module.sustained_max, min_frames=n_min)
     elif variant == "truth-reference":
         take = RepEngine._take_baseline
 

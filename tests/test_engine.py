@@ -389,6 +389,12 @@ def test_a_fault_must_hold_not_flicker():
     scattered = [(i / fps, 30.0 if 30 <= i < 40 else 2.0) for i in seen]
     assert sustained_max(scattered) == 2.0
     assert sustained_max(held[:30] + [(t, 30.0) for t, _ in held[30:40]] + held[40:]) == 30.0
+    # At 10 fps 0.15 s spans three frames, and three frames hold a level; the research knob
+    # min_frames (scripts/engine_replay.py --variant min-samples-N, not adopted) asks for more.
+    slow = [(i / 10, 2.0) for i in range(30)]
+    three = [(t, 30.0 if 10 <= i <= 12 else v) for i, (t, v) in enumerate(slow)]
+    assert sustained_max(three) == 30.0
+    assert sustained_max(three, min_frames=4) == 2.0
 
 
 def test_single_frame_measurement_spikes_do_not_fail_a_good_rep():

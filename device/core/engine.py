@@ -967,11 +967,13 @@ class RepEngine:
         self._standing_hips.clear()  # the next person stands at their own height
 
 
-def sustained_max(samples: list[tuple[float, float]], hold_s: float = SUSTAIN_S) -> Optional[float]:
+def sustained_max(samples: list[tuple[float, float]], hold_s: float = SUSTAIN_S,
+                  min_frames: int = 1) -> Optional[float]:
     """The largest level the signal stayed at or above for ``hold_s``.
 
-    For every window of consecutive samples spanning at least ``hold_s`` take
-    its minimum; return the largest such minimum. With too few samples to span
+    For every window of consecutive samples spanning at least ``hold_s`` (and
+    ``min_frames`` samples: a research knob, scripts/engine_replay.py) take its
+    minimum; return the largest such minimum. With too few samples to span
     ``hold_s`` it falls back to the median, so one outlier never decides.
     ``samples`` holds only the frames where the measure was seen: a window may not
     bridge a gap of unseen frames (more than 2.5 times the usual spacing), so a few
@@ -990,7 +992,7 @@ def sustained_max(samples: list[tuple[float, float]], hold_s: float = SUSTAIN_S)
     j = 0
     for i in range(n):
         j = max(j, i)
-        while j < n and samples[j][0] - samples[i][0] < hold_s:
+        while j < n and (samples[j][0] - samples[i][0] < hold_s or j - i + 1 < min_frames):
             j += 1
         if j >= n:
             break
