@@ -737,7 +737,8 @@ def _measure_left(
     back_axis = axis if flat is None else (plain or axis)
     measure_back(path, back_axis, H, body, res, soft=soft, image=image, edge_reach=edge_reach, mirrored=mirrored,
                  edge_required=edge_required, min_contrast=min_contrast, edge_outermost=edge_outermost)
-    _measure_legs(m, res, np.array([Jx, Jy]), body, has_row, m_mirror)
+    _measure_legs(m, res, np.array([Jx, Jy]), body, has_row, m_mirror, image=image, mirrored=mirrored,
+                  edge_reach=edge_reach, min_contrast=min_contrast)
     return res
 
 
@@ -1372,9 +1373,12 @@ FOOT_SHIN_OVERLAP = 0.5
 
 
 def _measure_legs(m: np.ndarray, res: SilhouetteMeasures, J: np.ndarray, body: BodyModel,
-                  has: np.ndarray, m_mirror: Optional[np.ndarray] = None) -> None:
+                  has: np.ndarray, m_mirror: Optional[np.ndarray] = None, image: Optional[np.ndarray] = None,
+                  mirrored: bool = False, edge_reach: float = 2.5, min_contrast: float = 12.0) -> None:
     """Ankle, heel/toe and knee from the mask (back on the left); ``has``: rows with any pixel;
-    ``m_mirror``: ``cv2.flip(m, 1)`` when the caller has it (else the legs' rows are flipped here)."""
+    ``m_mirror``: ``cv2.flip(m, 1)`` when the caller has it (else the legs' rows are flipped here).
+    ``image`` (with ``mirrored``, ``edge_reach``, ``min_contrast`` as for the back): the frame, whose
+    colour edges place the legs' outline in the knee's shin and thigh rows (:func:`_legs_midline`)."""
     H, floor_y = res.height_px, res.floor_y
     x0, _, w, _ = res.bbox
     Jx, Jy = float(J[0]), float(J[1])
@@ -1393,6 +1397,8 @@ def _measure_legs(m: np.ndarray, res: SilhouetteMeasures, J: np.ndarray, body: B
     legs_mirror = cv2.flip(legs, 1) if m_mirror is None else m_mirror[r0:]
     front = m.shape[1] - 1 - legs_mirror.view(np.bool_).argmax(axis=1)
     width, mid2 = front - back, front + back  # leg width and twice the midline x, per row
+    if image is not None:
+        mid2 = _legs_midline(back, front, hl, r0, floor_y, H, image, mirrored, edge_reach, min_contrast)
 
     # -- ankle: middle of the leg just above the foot
     ya = int(round(floor_y - body.ankle_h * H))
@@ -1484,6 +1490,40 @@ def _measure_legs(m: np.ndarray, res: SilhouetteMeasures, J: np.ndarray, body: B
         # The three-point angle above leans on the hip estimate and the widest
         # row: too coarse for a 175 deg knee-lock line. Unseen fails no rep.
         res.conf_knee = min(res.conf_knee, 0.3)
+
+
+def _legs_midline(back: np.ndarray, front: np.ndarray, has: np.ndarray, r0: int, floor_y: float, H: float,
+                  image: np.ndarray, mirrored: bool, reach: float, min_contrast: float) -> np.ndarray:
+    """Twice the legs' midline x per row (``back + front`` of the mask), with the rows the knee's
+    shin and thigh axes are fitted on (:func:`_knee_from_axes`) taken from the frame's colour edges
+    instead: each end of the row moves to the outermost colour edge within ``reach`` px of the mask's
+    (:func:`_refine_edge_gradient`); an end without an edge of ``min_contrast`` keeps the mask's.
+
+    A background model's outline of a leg is a pixel or two off where the leg and the wall behind it
+    are close in colour, and not by the same amount along the leg: in a dim room (held-out random
+    scene 203) the mask missed the near shin's front edge over its upper half and took a pixel of wall
+    behind the calf, the shin's axis leaned by a few degrees, and a good rep's knee (170 deg at the
+    touch) read 175, a knee lock. The outermost edge, not the strongest: inside a leg's outline lie
+    other edges (the far leg's edge behind the near one, the shade between them, a trouser seam),
+    and taking the strongest pulled the midline onto them (tried: in random scene 423 a good rep read
+    `knee_lock` and a knee lock went unchecked). docs/station-vision.md, round 29.
+    """
+    lo = max(int(round(floor_y - _THIGH_BAND[1] * H)) - r0, 0)
+    hi = min(int(round(floor_y - _SHIN_BAND[0] * H)) - r0 + 1, len(has))
+    mid2 = (front + back).astype(np.float64)
+    rows = np.flatnonzero(has[lo:hi]) + lo
+    if len(rows) < 6:
+        return mid2
+    ys = (rows + r0).astype(np.float64)
+    # The mask's outline lies half a pixel outside its first and last set pixels' centres.
+    ends = []
+    for x, out in ((back[rows] - 0.5, -1.0), (front[rows] + 0.5, 1.0)):
+        pts = np.stack([x.astype(np.float64), ys], axis=1)
+        moved, _ = _refine_edge_gradient(pts, np.array([out, 0.0]), image, reach=reach, min_contrast=min_contrast,
+                                         mirrored=mirrored, outermost=True)
+        ends.append(moved[:, 0])
+    mid2[rows] = ends[0] + ends[1]
+    return mid2
 
 
 def _robust_midline(ys: np.ndarray, mid: np.ndarray, H: float) -> tuple[float, float, float]:
