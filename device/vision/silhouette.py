@@ -1398,7 +1398,8 @@ def _measure_legs(m: np.ndarray, res: SilhouetteMeasures, J: np.ndarray, body: B
     front = m.shape[1] - 1 - legs_mirror.view(np.bool_).argmax(axis=1)
     width, mid2 = front - back, front + back  # leg width and twice the midline x, per row
     if image is not None:
-        mid2 = _legs_midline(back, front, hl, r0, floor_y, H, image, mirrored, edge_reach, min_contrast)
+        mid2 = _legs_midline(back, front, hl, r0, _knee_axis_rows(floor_y, H, Jy), image, mirrored, edge_reach,
+                             min_contrast)
 
     # -- ankle: middle of the leg just above the foot
     ya = int(round(floor_y - body.ankle_h * H))
@@ -1492,11 +1493,12 @@ def _measure_legs(m: np.ndarray, res: SilhouetteMeasures, J: np.ndarray, body: B
         res.conf_knee = min(res.conf_knee, 0.3)
 
 
-def _legs_midline(back: np.ndarray, front: np.ndarray, has: np.ndarray, r0: int, floor_y: float, H: float,
-                  image: np.ndarray, mirrored: bool, reach: float, min_contrast: float) -> np.ndarray:
-    """Twice the legs' midline x per row (``back + front`` of the mask), with the rows the knee's
-    shin and thigh axes are fitted on (:func:`_knee_from_axes`) taken from the frame's colour edges
-    instead: each end of the row moves to the outermost colour edge within ``reach`` px of the mask's
+def _legs_midline(back: np.ndarray, front: np.ndarray, has: np.ndarray, r0: int,
+                  bands: tuple[Optional[tuple[int, int]], ...], image: np.ndarray, mirrored: bool, reach: float,
+                  min_contrast: float) -> np.ndarray:
+    """Twice the legs' midline x per row (``back + front`` of the mask; row y is entry y - ``r0``), with
+    the rows of ``bands`` (frame rows, first and last: those the knee's axes are fitted on,
+    :func:`_knee_axis_rows`) taken from the frame's colour edges instead: each end of the row moves to the outermost colour edge within ``reach`` px of the mask's
     (:func:`_refine_edge_gradient`); an end without an edge of ``min_contrast`` keeps the mask's.
 
     A background model's outline of a leg is a pixel or two off where the leg and the wall behind it
@@ -1508,10 +1510,9 @@ def _legs_midline(back: np.ndarray, front: np.ndarray, has: np.ndarray, r0: int,
     and taking the strongest pulled the midline onto them (tried: in random scene 423 a good rep read
     `knee_lock` and a knee lock went unchecked). docs/station-vision.md, round 29.
     """
-    lo = max(int(round(floor_y - _THIGH_BAND[1] * H)) - r0, 0)
-    hi = min(int(round(floor_y - _SHIN_BAND[0] * H)) - r0 + 1, len(has))
     mid2 = (front + back).astype(np.float64)
-    rows = np.flatnonzero(has[lo:hi]) + lo
+    picked = [np.flatnonzero(has[max(a - r0, 0) : b - r0 + 1]) + max(a - r0, 0) for a, b in filter(None, bands)]
+    rows = np.concatenate(picked) if picked else np.zeros(0, np.intp)
     if len(rows) < 6:
         return mid2
     ys = (rows + r0).astype(np.float64)
@@ -1564,6 +1565,17 @@ def _robust_midline(ys: np.ndarray, mid: np.ndarray, H: float) -> tuple[float, f
     return c0, c1, math.sqrt(float(e @ e) / len(e))
 
 
+def _knee_axis_rows(floor_y: float, H: float, Jy: float) -> tuple[Optional[tuple[int, int]], Optional[tuple[int, int]]]:
+    """The frame rows (first, last) the knee's shin and thigh axes are fitted on (:func:`_knee_from_axes`);
+    None for a band too short to fit (the thigh's when the hip is low in the picture)."""
+    def rows(h0: float, h1: float) -> Optional[tuple[int, int]]:
+        ya, yb = max(int(round(floor_y - h1 * H)), 0), int(round(floor_y - h0 * H))
+        return (ya, yb) if yb - ya >= 6 else None
+
+    top = min(_THIGH_BAND[1], (floor_y - Jy) / H - 0.04)
+    return rows(*_SHIN_BAND), (rows(_THIGH_BAND[0], top) if top > 0.38 else None)
+
+
 def _knee_from_axes(width: np.ndarray, mid2: np.ndarray, has: np.ndarray, r0: int, floor_y: float, H: float,
                     Jy: float) -> Optional[tuple[float, float]]:
     """Knee angle between the shin and thigh axes, each a line fitted to the leg's midline.
@@ -1575,11 +1587,10 @@ def _knee_from_axes(width: np.ndarray, mid2: np.ndarray, has: np.ndarray, r0: in
     ``mid2`` (twice the midline x), ``has``: per row from row ``r0`` down.
     Returns (angle, confidence from the fit residual), or None if a segment is unseen.
     """
-    def axis(h0: float, h1: float) -> Optional[tuple[float, float, float]]:
-        ya, yb = int(round(floor_y - h1 * H)), int(round(floor_y - h0 * H))
-        ya = max(ya, 0)  # and ya >= r0: the scanned rows reach above the thigh's top
-        if yb - ya < 6:
+    def axis(band: Optional[tuple[int, int]]) -> Optional[tuple[float, float, float]]:
+        if band is None:
             return None
+        ya, yb = band  # ya >= r0: the scanned rows reach above the thigh's top
         rows = slice(ya - r0, yb - r0 + 1)
         idx = has[rows].nonzero()[0]
         if len(idx) < 6:
@@ -1595,9 +1606,9 @@ def _knee_from_axes(width: np.ndarray, mid2: np.ndarray, has: np.ndarray, r0: in
         n = math.sqrt(c0 * c0 + 1.0)
         return -c0 / n, -1.0 / n, r  # unit direction pointing up, rms residual
 
-    shin = axis(*_SHIN_BAND)
-    top = min(_THIGH_BAND[1], (floor_y - Jy) / H - 0.04)
-    thigh = axis(_THIGH_BAND[0], top) if top > 0.38 else None
+    shin_rows, thigh_rows = _knee_axis_rows(floor_y, H, Jy)
+    shin = axis(shin_rows)
+    thigh = axis(thigh_rows) if shin is not None else None
     if shin is None or thigh is None:
         return None
     (sx, sy, rs), (tx, ty, rt) = shin, thigh
