@@ -1397,9 +1397,9 @@ def _measure_legs(m: np.ndarray, res: SilhouetteMeasures, J: np.ndarray, body: B
     legs_mirror = cv2.flip(legs, 1) if m_mirror is None else m_mirror[r0:]
     front = m.shape[1] - 1 - legs_mirror.view(np.bool_).argmax(axis=1)
     width, mid2 = front - back, front + back  # leg width and twice the midline x, per row
+    bands = _knee_axis_rows(floor_y, H, Jy)
     if image is not None:
-        mid2 = _legs_midline(back, front, hl, r0, _knee_axis_rows(floor_y, H, Jy), image, mirrored, edge_reach,
-                             min_contrast)
+        mid2 = _legs_midline(back, front, hl, r0, bands, image, mirrored, edge_reach, min_contrast)
 
     # -- ankle: middle of the leg just above the foot
     ya = int(round(floor_y - body.ankle_h * H))
@@ -1469,7 +1469,7 @@ def _measure_legs(m: np.ndarray, res: SilhouetteMeasures, J: np.ndarray, body: B
         return
     ys = idx_good + y0
     mid = mid2[band][idx_good] / 2.0
-    angle = _knee_from_axes(width, mid2, hl, r0, floor_y, H, Jy)
+    angle = _knee_from_axes(width, mid2, hl, r0, H, bands)
     hax, hay = xa - Jx, float(ya) - Jy
     L = math.sqrt(hax * hax + hay * hay)
     if L < 5:
@@ -1498,8 +1498,8 @@ def _legs_midline(back: np.ndarray, front: np.ndarray, has: np.ndarray, r0: int,
                   min_contrast: float) -> np.ndarray:
     """Twice the legs' midline x per row (``back + front`` of the mask; row y is entry y - ``r0``), with
     the rows of ``bands`` (frame rows, first and last: those the knee's axes are fitted on,
-    :func:`_knee_axis_rows`) taken from the frame's colour edges instead: each end of the row moves to the outermost colour edge within ``reach`` px of the mask's
-    (:func:`_refine_edge_gradient`); an end without an edge of ``min_contrast`` keeps the mask's.
+    :func:`_knee_axis_rows`) taken from the frame's colour edges instead: each end of the row moves to
+    the outermost colour edge within ``reach`` px of the mask's (:func:`_refine_edge_gradient`); an end without an edge of ``min_contrast`` keeps the mask's.
 
     A background model's outline of a leg is a pixel or two off where the leg and the wall behind it
     are close in colour, and not by the same amount along the leg: in a dim room (held-out random
@@ -1576,15 +1576,16 @@ def _knee_axis_rows(floor_y: float, H: float, Jy: float) -> tuple[Optional[tuple
     return rows(*_SHIN_BAND), (rows(_THIGH_BAND[0], top) if top > 0.38 else None)
 
 
-def _knee_from_axes(width: np.ndarray, mid2: np.ndarray, has: np.ndarray, r0: int, floor_y: float, H: float,
-                    Jy: float) -> Optional[tuple[float, float]]:
+def _knee_from_axes(width: np.ndarray, mid2: np.ndarray, has: np.ndarray, r0: int, H: float,
+                    bands: tuple[Optional[tuple[int, int]], Optional[tuple[int, int]]]) -> Optional[tuple[float, float]]:
     """Knee angle between the shin and thigh axes, each a line fitted to the leg's midline.
 
     The midline of a tapering limb is its axis whatever the taper, so a straight
     leg reads straight. Shin rows: 0.11-0.25 H above the floor (above the foot,
     below the knee); thigh rows: from 0.33 H up to just below the hip joint.
     Rows much wider than the median (hands, a weight) are dropped. ``width``,
-    ``mid2`` (twice the midline x), ``has``: per row from row ``r0`` down.
+    ``mid2`` (twice the midline x), ``has``: per row from row ``r0`` down; ``H``: the standing
+    height in px; ``bands``: the shin's and the thigh's rows (:func:`_knee_axis_rows`).
     Returns (angle, confidence from the fit residual), or None if a segment is unseen.
     """
     def axis(band: Optional[tuple[int, int]]) -> Optional[tuple[float, float, float]]:
@@ -1606,7 +1607,7 @@ def _knee_from_axes(width: np.ndarray, mid2: np.ndarray, has: np.ndarray, r0: in
         n = math.sqrt(c0 * c0 + 1.0)
         return -c0 / n, -1.0 / n, r  # unit direction pointing up, rms residual
 
-    shin_rows, thigh_rows = _knee_axis_rows(floor_y, H, Jy)
+    shin_rows, thigh_rows = bands
     shin = axis(shin_rows)
     thigh = axis(thigh_rows) if shin is not None else None
     if shin is None or thigh is None:
