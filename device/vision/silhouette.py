@@ -1553,10 +1553,10 @@ def _robust_midline(ys: np.ndarray, mid: np.ndarray, H: float) -> tuple[float, f
     dy = ys_s[None, :] - ys_s[:, None]
     dx = mid_s[None, :] - mid_s[:, None]
     upper = dy > 0
-    slope = float(np.median(dx[upper] / dy[upper]))
-    icpt = float(np.median(mid - slope * ys))
+    slope = _median(dx[upper] / dy[upper])
+    icpt = _median(mid - slope * ys)
     e = (slope * ys + icpt) - mid
-    sigma = 1.4826 * float(np.median(np.abs(e - np.median(e))))
+    sigma = 1.4826 * _median(np.abs(e - _median(e)))
     keep = np.abs(e) <= max(KNEE_ROW_OFF * sigma, 0.006 * H)
     if keep.sum() < max(6, (1.0 - KNEE_ROWS_OFF_MAX) * len(ys)):
         return plain
