@@ -117,3 +117,29 @@ def test_the_knee_is_read_from_the_legs_colour_edges_where_the_mask_is_off_by_a_
     seen = measure_silhouette(damaged, wall_side, H, image=img)
     assert blind.knee_angle_deg - ref.knee_angle_deg > 2.0  # the damage matters without the frame
     assert seen.knee_angle_deg == pytest.approx(ref.knee_angle_deg, abs=1.0)
+
+
+@pytest.mark.parametrize("wall_side", ["left", "right"])
+def test_one_edge_search_for_both_ends_of_the_legs_rows_finds_what_two_searches_find(wall_side):
+    """The knee's rows search both ends of every row in one call (a normal per point: half the cost of
+    two calls); each end must land exactly where a search of its own side alone puts it, in the frame
+    as seen and mirrored (a wall on the right is measured flipped)."""
+    from device.vision.silhouette import _refine_edge_gradient
+
+    _, _, img, exact, H = _bottom_frame(wall_side)
+    mirrored = wall_side == "right"
+    m = np.ascontiguousarray(exact[:, ::-1]) if mirrored else exact
+    floor = int(np.flatnonzero(m.any(axis=1))[-1])
+    rows = np.arange(int(floor - 0.25 * H), int(floor - 0.11 * H) + 1)
+    back = np.array([np.flatnonzero(m[y])[0] for y in rows]) - 0.5
+    front = np.array([np.flatnonzero(m[y])[-1] for y in rows]) + 0.5
+    ys = rows.astype(np.float64)
+    pts_b, pts_f = np.stack([back, ys], axis=1), np.stack([front, ys], axis=1)
+    kw = dict(reach=2.5, min_contrast=12.0, mirrored=mirrored, outermost=True)
+    alone_b, _ = _refine_edge_gradient(pts_b, np.array([-1.0, 0.0]), img, **kw)
+    alone_f, _ = _refine_edge_gradient(pts_f, np.array([1.0, 0.0]), img, **kw)
+    normals = np.array([[-1.0, 0.0]] * len(rows) + [[1.0, 0.0]] * len(rows))
+    both, found = _refine_edge_gradient(np.concatenate([pts_b, pts_f]), normals, img, **kw)
+    assert found > 0.5  # the legs' edges are there to be found
+    assert not np.array_equal(both[:, 0], np.concatenate([back, front]))  # and they move the ends
+    np.testing.assert_array_equal(both, np.concatenate([alone_b, alone_f]))
