@@ -363,7 +363,7 @@ def _cmd_analyze(args, cfg: Config) -> int:
 
     if not args.json:
         print(f"Analysing {args.path} ...", file=sys.stderr, flush=True)
-    from .analyze import OutputOverInput, cut_short_message
+    from .analyze import OutputOverInput, cut_short_message, gaps_message
 
     try:
         rep = analyze(args.path, cfg, annotate=args.annotate, wall_side=args.wall_side, segmenter=args.segmenter,
@@ -371,7 +371,7 @@ def _cmd_analyze(args, cfg: Config) -> int:
     except OutputOverInput as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    cut = cut_short_message(args.path, rep)
+    cut = "\n".join(m for m in (gaps_message(args.path, rep), cut_short_message(args.path, rep)) if m) or None
     if args.json:
         print(json.dumps(rep, indent=2))
         if cut:

@@ -163,13 +163,15 @@ def analyze(
             on_frame(frame, events)
 
     frames = 0
+    last = -1  # the index of the last frame read (frames after a gap in the video keep their own)
 
     def counted_frames():
-        nonlocal frames
+        nonlocal frames, last
         for f in rec.frames():
             frames += 1
+            last = f.index
             if progress is not None and frames % 30 == 0:
-                progress(frames, rec.frame_count)
+                progress(last + 1, rec.frame_count)  # by index: a gap in the video is no work left
             yield f
 
     done = False
@@ -189,7 +191,7 @@ def analyze(
     # station recording lists its frames; a bare video's container gives its own sizes (its frame count
     # does not tell: a trimmed phone clip holds more frames than it shows).
     if rec.frame_times is not None:
-        cut_short = len(rec.frame_times) - frames > max(CUT_SHORT_MIN_FRAMES, CUT_SHORT_SHARE * len(rec.frame_times))
+        cut_short = len(rec.frame_times) - (last + 1) > max(CUT_SHORT_MIN_FRAMES, CUT_SHORT_SHARE * len(rec.frame_times))
     else:
         cut_short = any(container_cut_short(v) for v in (rec.segments or [rec.video_path]))
     if chosen is None:  # a bare video: named after the fact from the hands
@@ -204,6 +206,7 @@ def analyze(
         frames=frames,
         fps=round(rec.fps, 3),
         cut_short=cut_short,
+        video_gaps=[[round(a, 2), round(b, 2)] for a, b in _gap_times(rec)],
     )
     for r, d in zip(station.reps, out["reps"]):
         d["unseen_reason"] = unseen_reason(unseen, r.start_s, r.end_s) if r.verdict is Verdict.UNCHECKED else None
@@ -214,6 +217,34 @@ def analyze(
 # by more than this many frames and this share of them.
 CUT_SHORT_MIN_FRAMES = 10
 CUT_SHORT_SHARE = 0.05
+
+
+def _gap_times(rec) -> list[tuple[float, float]]:
+    """The recording's gaps in its video (:attr:`device.recording.Recording.gaps`, frame ranges) as
+    (from, to) in seconds on the recording's clock."""
+    times = rec.frame_times
+
+    def at(i: int) -> float:
+        if times is not None and i < len(times):
+            return times[i]
+        if times:  # past the listed frames: one frame period on from the last listed
+            return times[-1] + (i - len(times) + 1) / rec.fps
+        return i / rec.fps
+
+    return [(at(a), at(b)) for a, b in rec.gaps]
+
+
+def gaps_message(path: Path | str, report: dict) -> Optional[str]:
+    """The words for a recording whose video has gaps (segment files lost or unreadable), or None."""
+    gaps = report.get("video_gaps") or []
+    if not gaps:
+        return None
+    spans = ", ".join(f"{a:.1f}-{b:.1f} s" for a, b in gaps)
+    lost = sum(b - a for a, b in gaps)
+    return (f"warning: {path} has no readable video for {lost:.1f} s ({spans}): a segment file in "
+            f"{Path(path) / 'video'} is missing or damaged. Reps there were found by the hip sensor but not "
+            f"seen by the camera (`unchecked`); the rest of the report is not affected. If the folder is a copy, "
+            f"copy it again.")
 
 
 def cut_short_message(path: Path | str, report: dict) -> Optional[str]:

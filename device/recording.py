@@ -10,8 +10,12 @@ A recording is a folder. Format v2 (what the station writes now)::
                      t in seconds from the first video frame; empty = no reading
     faults.csv       ``t,part,fault``: a device fault starting (fault named) or ending
                      (fault empty), so a replay judges as the live station did
-    recording.json   metadata: format, version, fps, wall_side (left/right),
-                     contact_threshold_m, sensor kind, software version
+    recording.json   metadata: format, version, fps, segment_frames (frames per full segment),
+                     wall_side (left/right), contact_threshold_m, sensor kind, software version
+
+Segment ``NNNNN.avi`` starts at frame ``NNNNN * segment_frames``: a segment lost or unreadable in the
+middle (a damaged card, a partial copy) leaves a gap in the video, and the frames after it keep their
+own times instead of sliding into the gap (:attr:`Recording.gaps`).
 
 Format v1 (still read) has one ``video.mp4`` instead of ``video/`` and no faults.csv.
 A bare video file is also accepted for analysis: contact is then unknown.
@@ -76,6 +80,11 @@ class Recording:
     faults: list[FaultSample] = field(default_factory=list)
     # Format v2: the video as segments, read in order (video_path is the first).
     segments: Optional[list[Path]] = None
+    # Frames in every full segment (v2): segment NNNNN starts at frame NNNNN * segment_frames.
+    segment_frames: Optional[int] = None
+    # Frame ranges (first, end) the video lacks, found while reading (a segment lost or unreadable in
+    # the middle); filled by frames(), empty for a whole video.
+    gaps: list[tuple[int, int]] = field(default_factory=list)
     # A bare video (a phone's) may have a variable frame rate: its frames are then
     # timed by the container's timestamps. A recording folder follows format v1
     # (frames.csv, else index / fps), which is how its proximity trace is aligned.
@@ -103,12 +112,20 @@ class Recording:
         """Decode the video; frame times from frames.csv, else index / fps.
 
         A v2 recording's segments are read in order; a last segment cut short
-        by a crash gives the frames it holds, an unreadable one is skipped.
+        by a crash gives the frames it holds, an unreadable one is skipped. A segment
+        starts at the frame its number says (``segment_frames``): after a segment lost
+        or unreadable in the middle, the frames go on at their own index and time, and
+        the missing range is added to :attr:`gaps`.
         """
         clock = _StreamClock()
         i = 0
+        self.gaps = []
         opened, self._opened = self._opened, None
         for path in self.segments or [self.video_path]:
+            start = _segment_start(path, self.segment_frames) if self.segments else None
+            if start is not None and start > i:
+                self.gaps.append((i, start))
+                i = start
             first = None
             if opened is not None and opened[0] == path:
                 cap, first, first_msec = opened[1:]
@@ -200,6 +217,17 @@ def open_recording(path: str | os.PathLike) -> Recording:
         if rec is None:
             raise RecordingError(f"{seg_dir}: no segment could be decoded (corrupt video)")
         rec.segments = segments
+        rec.segment_frames = _segment_frames(meta, rec.fps)
+        # The first segment's own count is no frame count for the whole; without frames.csv the
+        # last segment's start plus its own count is (for the progress shown while analysing).
+        last_start = _segment_start(segments[-1], rec.segment_frames)
+        if last_start is not None:
+            cap = cv2.VideoCapture(str(segments[-1]))
+            try:
+                rec.frame_count = last_start + int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0) if cap.isOpened() \
+                    else last_start
+            finally:
+                cap.release()
     else:
         video = p / VIDEO
         if not video.exists():
@@ -218,6 +246,23 @@ def open_recording(path: str | os.PathLike) -> Recording:
     if (p / FAULTS).exists():
         rec.faults = _read_faults(p / FAULTS)
     return rec
+
+
+def _segment_frames(meta: dict, fps: float) -> int:
+    """Frames per full segment: as recording.json says, else what the writer makes of ``fps``
+    (older v2 recordings did not say)."""
+    n = meta.get("segment_frames")
+    if isinstance(n, int) and not isinstance(n, bool) and 0 < n <= 100_000:
+        return n
+    return max(1, round(fps * SEGMENT_S))
+
+
+def _segment_start(path: Path, per_segment: Optional[int]) -> Optional[int]:
+    """The first frame of segment ``path`` (named by its number, ``00012.avi``), or None when its name
+    is not a number."""
+    if not per_segment or not path.stem.isdigit():
+        return None
+    return int(path.stem) * per_segment
 
 
 def _open_video(video: Path, meta: dict) -> Recording:
@@ -424,7 +469,8 @@ class RecordingWriter:
         self._faults = (self.folder / FAULTS).open("w", newline="", encoding="utf-8")
         self._faults.write("t,part,fault\n")
         self._pending: list = []
-        m = {"format": "wallhinge-recording", "version": 2, "fps": fps, "software": f"wallhinge {__version__}"}
+        m = {"format": "wallhinge-recording", "version": 2, "fps": fps, "segment_frames": self._per_segment,
+             "software": f"wallhinge {__version__}"}
         m.update(meta or {})
         (self.folder / META).write_text(json.dumps(m, indent=2) + "\n", encoding="utf-8")
         self._closed = False

@@ -89,6 +89,45 @@ def test_v2_writes_one_second_segments(tmp_path):
     assert [f.index for f in open_recording(tmp_path).frames()] == list(range(25))
 
 
+@pytest.mark.parametrize("damage", ["lost", "garbled"])
+@pytest.mark.parametrize("frames_csv", [True, False])
+def test_a_segment_lost_in_the_middle_leaves_a_gap_and_the_frames_after_it_keep_their_times(tmp_path, damage,
+                                                                                          frames_csv):
+    """A segment file lost or unreadable in the middle (a damaged card, a partial copy): before, the next
+    segment's frames took the lost ones' indices and times, and every rep after the gap was judged on the
+    video of a later one."""
+    write(tmp_path, n=35, fps=10.0)
+    assert json.loads((tmp_path / "recording.json").read_text())["segment_frames"] == 10
+    seg = tmp_path / "video" / "00001.avi"
+    if damage == "lost":
+        seg.unlink()
+    else:
+        seg.write_bytes(b"\x00garbage" * 200)
+    if not frames_csv:
+        (tmp_path / "frames.csv").unlink()
+    rec = open_recording(tmp_path)
+    assert rec.frame_count == 35
+    frames = list(rec.frames())
+    kept = list(range(10)) + list(range(20, 35))
+    assert [f.index for f in frames] == kept
+    assert [f.t for f in frames] == pytest.approx([i / 10 for i in kept])
+    assert rec.gaps == [(10, 20)]
+    # each frame is the one written at that index (the drawn box moves one pixel a frame)
+    for f in frames:
+        assert np.abs(f.image.astype(int) - frame(f.index, 0).image.astype(int)).mean() < 3.0, f.index
+
+
+def test_a_recording_from_before_segment_frames_were_written_is_read_by_its_frame_rate(tmp_path):
+    write(tmp_path, n=25, fps=10.0)
+    meta = json.loads((tmp_path / "recording.json").read_text())
+    del meta["segment_frames"]
+    (tmp_path / "recording.json").write_text(json.dumps(meta))
+    (tmp_path / "video" / "00001.avi").unlink()
+    rec = open_recording(tmp_path)
+    assert [f.index for f in rec.frames()] == list(range(10)) + list(range(20, 25))
+    assert rec.gaps == [(10, 20)]
+
+
 def test_bare_video_has_no_contact(tmp_path):
     write_v1(tmp_path)
     rec = open_recording(tmp_path / "video.mp4")

@@ -214,6 +214,38 @@ def test_recording_replays_through_the_same_core(tmp_path, simulation):
     assert report["counted"] == live.comparison.counted
 
 
+def test_a_recording_with_a_segment_lost_mid_set_judges_the_rest_on_their_own_video(tmp_path, capsys, simulation):
+    """Segment files lost in the middle of a recording (a damaged card, a partial copy): the reps there
+    are found by the hip sensor and reported unseen, every later rep is judged on its own frames as the
+    live station judged it, and the report and the text say which seconds of video are missing."""
+    import math
+    import shutil
+
+    from device.__main__ import main
+
+    live = simulation("mixed", posture="camera", record=True)
+    rec = tmp_path / "copy"
+    shutil.copytree(live.recording, rec)
+    lost = live.reps[1]
+    first, last = int(math.floor(lost.start_s)) - 1, int(math.ceil(lost.end_s))
+    for k in range(first, last + 1):
+        (rec / "video" / f"{k:05d}.avi").unlink()
+    report = analyze(rec)
+    assert len(report["reps"]) == len(live.reps)
+    assert report["reps"][1]["verdict"] == "unchecked"
+    later = [i for i, r in enumerate(live.reps) if r.start_s > last + 3]
+    assert len(later) >= 3
+    assert [report["reps"][i]["verdict"] for i in later] == [live.reps[i].verdict.value for i in later]
+    assert report["reps"][0]["verdict"] == live.reps[0].verdict.value
+    [(a, b)] = report["video_gaps"]
+    assert a == pytest.approx(first, abs=0.1) and b == pytest.approx(last + 1, abs=0.1)
+    assert report["cut_short"] is False
+    assert main(["analyze", str(rec)]) == 0
+    err = capsys.readouterr().err
+    assert f"{rec} has no readable video for {b - a:.1f} s ({a:.1f}-{b:.1f} s)" in err
+    assert "cut short" not in err
+
+
 def test_video_without_proximity_finds_reps_from_the_hinge(tmp_path):
     rec = tmp_path / "rec"
     res = run_simulation("clean", posture="camera", fps=10, n_reps=3, record_dir=str(rec))
