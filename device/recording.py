@@ -319,10 +319,20 @@ def _read_meta(path: Path) -> dict:
     return meta
 
 
-def _rows(path: Path, required: tuple[str, ...]) -> Iterator[tuple[int, dict]]:
+def _rows(path: Path, required: tuple[str, ...]) -> Iterator[tuple[int, dict, bool]]:
+    """(line number, row, whether it is a last line without its line end) for each row of the CSV ``path``.
+
+    The station writes a line at a time; a power cut can leave the last one cut short (``12.3`` of
+    ``12.345,0.2100``). The readers drop such a line when it does not read, instead of refusing the whole
+    recording (:func:`_cut_last_line`)."""
     try:
         # utf-8-sig: a file saved by Excel starts with a byte-order mark
         f = path.open(newline="", encoding="utf-8-sig")
+        with path.open("rb") as b:
+            size = b.seek(0, os.SEEK_END)
+            if size:
+                b.seek(size - 1)
+            unterminated = size > 0 and b.read(1) not in (b"\n", b"\r")
     except OSError as e:
         raise RecordingError(f"{path}: cannot be read ({e.strerror})") from None
     with f:
@@ -338,10 +348,27 @@ def _rows(path: Path, required: tuple[str, ...]) -> Iterator[tuple[int, dict]]:
             )
         reader.fieldnames = header
         try:
+            held: Optional[tuple[int, dict]] = None
             for n, row in enumerate(reader, start=2):
-                yield n, row
+                if held is not None:
+                    yield held[0], held[1], False
+                held = (n, row)
+            if held is not None:
+                yield held[0], held[1], unterminated
         except (csv.Error, UnicodeDecodeError) as e:
             raise RecordingError(f"{path}: unreadable CSV near line {reader.line_num} ({e})") from None
+
+
+def _cut_last_line(rows: Iterator[tuple[int, dict, bool]], parse) -> Iterator:
+    """``parse(line, row)`` of every row, but a last line left without its line end (a power cut in the
+    middle of writing it) is dropped when it does not read; a whole file's errors stand."""
+    for line, row, cut in rows:
+        try:
+            yield parse(line, row)
+        except RecordingError:
+            if cut:
+                return
+            raise
 
 
 def _num(path: Path, line: int, col: str, text: Optional[str], allow_empty: bool = False) -> Optional[float]:
@@ -365,7 +392,9 @@ def _read_proximity(path: Path) -> list[ProximitySample]:
     out: list[ProximitySample] = []
     has_contact_col = None
     last_t = -math.inf
-    for line, row in _rows(path, ("t",)):
+
+    def parse(line: int, row: dict) -> ProximitySample:
+        nonlocal has_contact_col, last_t
         if has_contact_col is None:
             has_contact_col = "contact" in row
             if "distance_m" not in row and not has_contact_col:
@@ -382,14 +411,17 @@ def _read_proximity(path: Path) -> list[ProximitySample]:
         c = None
         if has_contact_col and (row.get("contact") or "").strip() != "":
             c = _num(path, line, "contact", row.get("contact")) != 0
-        out.append(ProximitySample(t, d, c))
+        return ProximitySample(t, d, c)
+
+    out.extend(_cut_last_line(_rows(path, ("t",)), parse))
     return out
 
 
 def _read_faults(path: Path) -> list[FaultSample]:
-    out: list[FaultSample] = []
     last_t = -math.inf
-    for line, row in _rows(path, ("t", "part", "fault")):
+
+    def parse(line: int, row: dict) -> FaultSample:
+        nonlocal last_t
         t = _num(path, line, "t", row.get("t"))
         if t < last_t:
             raise RecordingError(f"{path}: line {line}: t goes backwards ({t} after {last_t}); sort the file by t")
@@ -397,13 +429,15 @@ def _read_faults(path: Path) -> list[FaultSample]:
         part = (row.get("part") or "").strip()
         if part not in ("sensor", "camera"):
             raise RecordingError(f"{path}: line {line}: part must be sensor or camera, not {part!r}")
-        out.append(FaultSample(t, part, (row.get("fault") or "").strip() or None))
-    return out
+        return FaultSample(t, part, (row.get("fault") or "").strip() or None)
+
+    return list(_cut_last_line(_rows(path, ("t", "part", "fault")), parse))
 
 
 def _read_frames(path: Path) -> list[float]:
     times: list[float] = []
-    for line, row in _rows(path, ("frame", "t")):
+
+    def parse(line: int, row: dict) -> float:
         idx = _num(path, line, "frame", row.get("frame"))
         t = _num(path, line, "t", row.get("t"))
         if int(idx) != len(times):
@@ -411,6 +445,10 @@ def _read_frames(path: Path) -> list[float]:
         if times and t < times[-1]:
             raise RecordingError(f"{path}: line {line}: t goes backwards")
         times.append(t)
+        return t
+
+    for _ in _cut_last_line(_rows(path, ("frame", "t")), parse):
+        pass
     return times
 
 

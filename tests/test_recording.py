@@ -186,6 +186,27 @@ def test_bad_files_are_named_with_the_problem(tmp_path, name, content, needle):
     assert name in str(err.value) and needle in str(err.value)
 
 
+def test_a_last_line_a_power_cut_left_half_written_is_dropped_and_the_rest_is_read(tmp_path):
+    """The station writes its CSVs a line at a time; a power cut can leave the last line cut short. Before,
+    the whole recording was refused ("frames.csv: line 36: t is empty"); the complete lines are data."""
+    write(tmp_path, n=35, fps=10.0)
+    full = open_recording(tmp_path)
+    for name, cut in (("frames.csv", "3"), ("proximity.csv", "3.4"), ("faults.csv", "3.41,sens")):
+        path = tmp_path / name
+        path.write_text(path.read_text() + cut)  # no line end: cut off while being written
+    rec = open_recording(tmp_path)
+    assert rec.frame_times == full.frame_times and len(rec.frame_times) == 35
+    assert rec.proximity == full.proximity and rec.faults == full.faults
+    assert len(list(rec.frames())) == 35
+    # A last line that reads (a file saved without a final line end, as spreadsheets do) is kept.
+    (tmp_path / "faults.csv").write_text("t,part,fault\n1.0,sensor,stuck")
+    assert [f.fault for f in open_recording(tmp_path).faults] == ["stuck"]
+    # A bad line that was written whole is still an error naming it.
+    (tmp_path / "faults.csv").write_text("t,part,fault\n1.0,wheel,stuck\n")
+    with pytest.raises(RecordingError, match="line 2: part must be sensor or camera"):
+        open_recording(tmp_path)
+
+
 def test_excel_saved_csv_with_a_byte_order_mark_is_read(tmp_path):
     write(tmp_path)
     (tmp_path / "proximity.csv").write_bytes("\ufefft,distance_m\r\n0,0.3\r\n0.1,0.2\r\n".encode("utf-8"))
