@@ -318,7 +318,10 @@ def _cmd_simulate(args, cfg: Config) -> int:
               f"extra {c.extra or 'none'}")
         for i, exp, got in c.wrong:
             print(f"  truth rep {i}: expected {exp}, station said {got}")
-    if args.record:
+    if args.record and res.recording_stopped:
+        print(f"The recording stopped part-way (see the error above: free space on that disk); what was written "
+              f"before is in {args.record}; replay it with: {command()} analyze {args.record}")
+    elif args.record:
         print(f"Recording saved in {args.record}; replay it with: {command()} analyze {args.record}")
     return 0 if c.exact else 1
 

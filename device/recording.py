@@ -27,8 +27,10 @@ from __future__ import annotations
 
 import csv
 import json
+import logging
 import math
 import os
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator, Optional
@@ -47,6 +49,8 @@ from .core.types import FaultSample, ProximitySample
 from .io.frames import Frame
 from .io.video_file import container_cut_short, open_upright
 
+log = logging.getLogger(__name__)
+
 VIDEO = "video.mp4"
 PROXIMITY = "proximity.csv"
 FRAMES = "frames.csv"
@@ -55,6 +59,7 @@ FAULTS = "faults.csv"
 SEGMENTS = "video"  # v2: the folder of video segments
 SEGMENT_S = 1.0  # seconds of video per segment (what a crash can lose at most)
 MAX_FPS = 240.0
+MIN_FREE_BYTES = 64 * 1024  # a recording stops before a segment when less is free than this (or twice the last one)
 MAX_DISTANCE_M = 10.0  # no hip sensor measures beyond this: a bigger value is a broken file
 # contact_threshold_m in recording.json follows the config's bounds (sensor.contact_threshold_m)
 MAX_CONTACT_THRESHOLD_M = 0.5
@@ -120,11 +125,13 @@ class Recording:
         clock = _StreamClock()
         i = 0
         self.gaps = []
+        skipped_from: Optional[int] = None  # frames skipped from here on, a gap once a frame follows
         opened, self._opened = self._opened, None
         for path in self.segments or [self.video_path]:
             start = _segment_start(path, self.segment_frames) if self.segments else None
             if start is not None and start > i:
-                self.gaps.append((i, start))
+                if skipped_from is None:
+                    skipped_from = i
                 i = start
             first = None
             if opened is not None and opened[0] == path:
@@ -153,6 +160,9 @@ class Recording:
                         t = i / self.fps
                         if self.stream_times:
                             t = clock.time(i, cap.get(cv2.CAP_PROP_POS_MSEC) if msec is None else msec, t)
+                    if skipped_from is not None:  # video missing before this frame (none at the end: cut short)
+                        self.gaps.append((skipped_from, i))
+                        skipped_from = None
                     yield Frame(i, t, img)
                     i += 1
             finally:
@@ -487,6 +497,7 @@ class RecordingWriter:
             raise RecordingError(
                 f"{self.folder}: already exists and is not empty; a recording is never written over "
                 f"another: choose a new folder (nothing was changed)")
+        made_folder = not self.folder.exists()
         try:
             (self.folder / SEGMENTS).mkdir(parents=True, exist_ok=True)
         except OSError as e:
@@ -498,32 +509,65 @@ class RecordingWriter:
         self._per_segment = max(1, round(fps * segment_s))
         self._video: Optional[cv2.VideoWriter] = None
         self._segment = 0
-        self._frames = (self.folder / FRAMES).open("w", newline="", encoding="utf-8")
-        self._frames.write("frame,t\n")
-        self._prox = (self.folder / PROXIMITY).open("w", newline="", encoding="utf-8")
+        self._segment_bytes = 0  # the size of the last closed segment (how much room the next one needs)
+        self._video_path: Optional[Path] = None
         # A digital sensor has no distance: record its contact state instead.
         self.digital = digital
-        self._prox.write("t,contact\n" if digital else "t,distance_m\n")
-        self._faults = (self.folder / FAULTS).open("w", newline="", encoding="utf-8")
-        self._faults.write("t,part,fault\n")
         self._pending: list = []
+        self._frames = self._prox = self._faults = None
+        self._closed = False
         m = {"format": "wallhinge-recording", "version": 2, "fps": fps, "segment_frames": self._per_segment,
              "software": f"wallhinge {__version__}"}
         m.update(meta or {})
-        (self.folder / META).write_text(json.dumps(m, indent=2) + "\n", encoding="utf-8")
-        self._closed = False
+        try:
+            self._frames = (self.folder / FRAMES).open("w", newline="", encoding="utf-8")
+            self._frames.write("frame,t\n")
+            self._prox = (self.folder / PROXIMITY).open("w", newline="", encoding="utf-8")
+            self._prox.write("t,contact\n" if digital else "t,distance_m\n")
+            self._faults = (self.folder / FAULTS).open("w", newline="", encoding="utf-8")
+            self._faults.write("t,part,fault\n")
+            (self.folder / META).write_text(json.dumps(m, indent=2) + "\n", encoding="utf-8")
+        except OSError as e:  # a full disk, a read-only card
+            self._closed = True
+            self._close_files()
+            # Leave the folder as it was (empty, or not there): no half-made recording to puzzle over later.
+            for name in (FRAMES, PROXIMITY, FAULTS, META):
+                (self.folder / name).unlink(missing_ok=True)
+            for d in ((self.folder / SEGMENTS, self.folder) if made_folder else (self.folder / SEGMENTS,)):
+                try:
+                    d.rmdir()
+                except OSError:
+                    pass
+            raise RecordingError(
+                f"{self.folder}: the recording cannot be written ({e.strerror}); free some space on that disk "
+                f"or record to a folder on another one. Nothing was recorded") from None
 
     def _open_segment(self) -> None:
         path = self.folder / SEGMENTS / f"{self._segment:05d}.avi"
+        # OpenCV's writer drops frames without a word when the disk is full (the segment stays empty while
+        # frames.csv goes on listing them): stop while the last segment would still fit twice.
+        try:
+            free = shutil.disk_usage(self.folder).free
+        except OSError:
+            free = None
+        if free is not None and free < max(2 * self._segment_bytes, MIN_FREE_BYTES):
+            raise RecordingError(
+                f"{self.folder}: the disk is full ({free / 1e6:.1f} MB free), so the recording stops here; what "
+                f"was written before is kept. Free some space or record to another disk")
         self._video = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), self.fps, self.size)
         if not self._video.isOpened():
             raise RecordingError(f"{path}: cannot be written (disk full or no permission?)")
+        self._video_path = path
         self._segment += 1
 
     def _close_segment(self) -> None:
         if self._video is not None:
             self._video.release()
             self._video = None
+            try:
+                self._segment_bytes = self._video_path.stat().st_size
+            except OSError:
+                pass
             for f in (self._frames, self._prox, self._faults):
                 f.flush()
                 os.fsync(f.fileno())
@@ -573,7 +617,18 @@ class RecordingWriter:
         if self._closed:
             return
         self._closed = True
-        self._close_segment()
-        self._frames.close()
-        self._prox.close()
-        self._faults.close()
+        try:
+            self._close_segment()
+        except OSError as e:  # a disk that filled up: what was written before stays readable
+            log.warning("%s: the recording's last second could not be saved (%s); what was written before it is "
+                        "kept", self.folder, e.strerror)
+        self._close_files()
+
+    def _close_files(self) -> None:
+        for f in (self._frames, self._prox, self._faults):
+            if f is None:
+                continue
+            try:
+                f.close()
+            except OSError:
+                pass  # its unwritten tail is lost with the space; the lines before it are on disk

@@ -84,6 +84,8 @@ class SimResult:
     frames: int
     wall_s: float
     feedback_log: list[dict] = field(default_factory=list)
+    # The recording stopped part-way (a full disk): the station went on counting without it.
+    recording_stopped: bool = False
 
     def to_dict(self) -> dict:
         from .report import report_dict
@@ -226,4 +228,5 @@ def run_simulation(
     station = app
     wall = time.monotonic() - t0
     cmp = compare(station.reps, scenario.reps, scenario.expected_counted)
-    return SimResult(name, list(station.reps), events, cmp, n, wall, log)
+    stopped = recorder is not None and app.station.recorder is None
+    return SimResult(name, list(station.reps), events, cmp, n, wall, log, recording_stopped=stopped)

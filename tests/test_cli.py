@@ -12,7 +12,7 @@ from device.__main__ import build_parser, main
 from device.config import Config
 from device.core.types import ProximitySample
 from device.io.frames import Frame
-from device.recording import RecordingWriter
+from device.recording import RecordingWriter, open_recording
 
 
 def small_recording(folder):
@@ -102,6 +102,20 @@ def test_simulate_never_records_over_an_existing_recording(tmp_path, capsys):
     assert main(["simulate", "--posture", "truth", "--record", str(rec)]) == 2
     assert "already exists and is not empty" in capsys.readouterr().err
     assert snapshot(rec) == before
+
+
+def test_a_disk_that_fills_during_a_session_stops_the_recording_not_the_counting(small_fs, capsys, caplog):
+    """A real full disk (256 KiB tmpfs) part-way through a recorded session: every rep is still counted
+    and judged, the command ends normally and says the recording stopped part-way, not "saved"
+    (before, the full disk's error ended the command after the last rep: "error: OSError: [Errno 28]")."""
+    rec = small_fs / "rec"
+    assert main(["simulate", "--scenario", "clean", "--reps", "2", "--fps", "5", "--record", str(rec)]) == 0
+    cap = capsys.readouterr()
+    out = cap.out + cap.err + caplog.text  # the station's error goes through logging (stderr when run)
+    assert "2 good reps counted out of" in out
+    assert "the disk is full" in out and "The recording stopped part-way" in out
+    assert "Recording saved" not in out and "Errno" not in out
+    assert len(list(open_recording(rec).frames())) >= 1  # what was written before reads back
 
 
 def test_annotate_never_writes_over_an_input(tmp_path, capsys):

@@ -379,3 +379,39 @@ def test_an_mp4_cut_before_its_index_says_it_is_cut_short_not_just_unreadable(tm
     assert not container_cut_short(garbage)
     with pytest.raises(RecordingError, match=r"corrupt, or a codec OpenCV cannot read"):
         open_recording(garbage)
+
+
+def _noisy(i: int) -> Frame:
+    """A frame Motion-JPEG cannot shrink much (about 60 KB): a small disk fills in a few frames."""
+    img = np.random.default_rng(i).integers(0, 256, (240, 320, 3), dtype=np.uint8)
+    return Frame(i, 100.0 + i / 4, img)
+
+
+def test_a_disk_that_fills_up_keeps_what_was_written_and_never_raises_on_close(small_fs):
+    """A real ENOSPC (256 KiB tmpfs). Writing fails with an error the station catches (it goes on
+    counting without the recording); closing must not fail again (before, the full disk's error ended
+    the whole session after its last rep), and the frames of the closed segments read back."""
+    w = RecordingWriter(small_fs / "rec", 4.0, (320, 240), segment_s=0.5)
+    written = 0
+    with pytest.raises((OSError, RecordingError)):
+        for i in range(200):
+            w.add_frame(_noisy(i))
+            w.add_proximity(ProximitySample(100.0 + i / 4 + 0.01, 0.3, None))
+            written += 1
+    w.close()  # the disk is still full: no error
+    assert written >= 2
+    rec = open_recording(small_fs / "rec")
+    frames = list(rec.frames())
+    assert 2 <= len(frames) <= written
+    assert [f.index for f in frames] == list(range(len(frames)))
+
+
+def test_a_recording_started_on_a_full_disk_says_so_and_leaves_nothing_behind(small_fs):
+    filler = small_fs / "filler.bin"
+    with pytest.raises(OSError):
+        with filler.open("wb") as f:
+            f.write(b"\0" * (512 * 1024))
+    with pytest.raises(RecordingError, match="cannot be written .*free some space on that disk") as err:
+        RecordingWriter(small_fs / "rec", 10.0, (160, 120))
+    assert "Nothing was recorded" in str(err.value)
+    assert not (small_fs / "rec").exists()

@@ -327,21 +327,7 @@ def test_read_only_directory(tmp_path: Path) -> None:
 # ------------------------------------- a real full / read-only filesystem (root)
 
 
-@pytest.fixture
-def small_fs(tmp_path: Path):
-    """A 256 KiB tmpfs: a real ENOSPC, not a simulated one. Needs root and mount."""
-    mnt = tmp_path / "mnt"
-    mnt.mkdir()
-    if os.geteuid() != 0 or shutil.which("mount") is None:
-        pytest.skip("mounting a tmpfs needs root")
-    res = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k,mode=0755", "tmpfs", str(mnt)],
-                         capture_output=True, text=True)
-    if res.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {res.stderr.strip()}")
-    try:
-        yield mnt
-    finally:
-        subprocess.run(["umount", "-l", str(mnt)], check=False)
+# (the small_fs fixture, a 256 KiB tmpfs, is in conftest.py: the recording tests use it too)
 
 
 def test_real_full_disk_then_space_freed(small_fs: Path) -> None:
