@@ -112,6 +112,25 @@ def make_frame_source(config: Config) -> FrameSource:
     return SyntheticFrameSource(get_scenario("clean", 0, width=c.width, height=c.height, fps=c.fps), realtime=True)
 
 
+def _open_recorder(config: Config, digital: bool):
+    """The session's recording when ``storage.record_video`` asks for one, else None. A recording that
+    cannot start (a full or read-only disk) is an error in the log, never a station that will not start:
+    the reps are counted and logged without it, as with a session log that cannot be opened."""
+    if not config.storage.record_video:
+        return None
+    from .recording import RecordingError, RecordingWriter, free_folder
+
+    folder = free_folder(Path(config.storage.recordings_dir) / time.strftime("%Y%m%d-%H%M%S"))
+    try:
+        recorder = RecordingWriter(folder, config.camera.fps, (config.camera.width, config.camera.height),
+                                   meta=_recording_meta(config), digital=digital)
+    except RecordingError as e:
+        log.error("no video recording this session (reps are still counted and logged): %s", e)
+        return None
+    log.info("recording video to %s (storage.record_video = true)", folder)
+    return recorder
+
+
 def _recording_meta(config: Config) -> dict:
     return {"wall_side": config.camera.wall_side, "contact_threshold_m": config.sensor.contact_threshold_m,
             "sensor": config.sensor.kind}
@@ -163,15 +182,9 @@ def build_live_app(
         opened.callback(db.close)
         for notice in db.notices:
             log.warning("%s", notice)
-        recorder = None
-        if config.storage.record_video:
-            from .recording import RecordingWriter, free_folder
-
-            folder = free_folder(Path(config.storage.recordings_dir) / time.strftime("%Y%m%d-%H%M%S"))
-            recorder = RecordingWriter(folder, config.camera.fps, (config.camera.width, config.camera.height),
-                                       meta=_recording_meta(config), digital=not reader.has_distance)
+        recorder = _open_recorder(config, digital=not reader.has_distance)
+        if recorder is not None:
             opened.callback(recorder.close)
-            log.info("recording video to %s (storage.record_video = true)", folder)
         estimator = posture or make_estimator(config)
         source = frame_source or make_frame_source(config)
         opened.callback(source.close)

@@ -415,3 +415,26 @@ def test_a_recording_started_on_a_full_disk_says_so_and_leaves_nothing_behind(sm
         RecordingWriter(small_fs / "rec", 10.0, (160, 120))
     assert "Nothing was recorded" in str(err.value)
     assert not (small_fs / "rec").exists()
+
+
+def test_a_station_whose_recording_disk_is_full_still_starts_without_the_recording(small_fs, caplog):
+    """storage.record_video on a full disk: the live station starts and counts (as with a session log
+    that cannot be opened), with the reason in the log; before, the RecordingError stopped it starting,
+    and a home unit restarted again and again."""
+    from device.config import Config
+    from device.live import _open_recorder
+
+    with pytest.raises(OSError):
+        with (small_fs / "filler.bin").open("wb") as f:
+            f.write(b"\0" * (512 * 1024))
+    cfg = Config()
+    cfg.storage.record_video = True
+    cfg.storage.recordings_dir = small_fs / "recordings"
+    assert _open_recorder(cfg, digital=False) is None
+    assert "no video recording this session" in caplog.text and "free some space on that disk" in caplog.text
+    (small_fs / "filler.bin").unlink()
+    rec = _open_recorder(cfg, digital=False)  # with room again, the next session records
+    assert rec is not None
+    rec.close()
+    cfg.storage.record_video = False
+    assert _open_recorder(cfg, digital=False) is None
