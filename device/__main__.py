@@ -386,6 +386,8 @@ def _cmd_analyze(args, cfg: Config) -> int:
                 seen_fraction=d.get("seen_fraction", 1.0))
             for d in rep["reps"]]
     contact = ("hip contact from the station's sensor" if rep["contact_known"]
+               else "from the video alone: the hip sensor recorded no reading; 'hips did not reach the wall' is "
+                    "never judged" if rep.get("sensor_silent")
                else "video only: hip contact unknown, so 'hips did not reach the wall' is never judged")
     if rep.get("estimator") == "pose":  # its heel is a hint only (PoseModelParams.heel_conf_landmarks)
         contact += "; nor is a heel lift: a video's foot landmarks move as much on good reps"

@@ -122,9 +122,22 @@ def analyze(
     if side:
         cfg.camera.wall_side = side
 
-    kind = estimator or (BARE_VIDEO_ESTIMATOR if not rec.has_proximity else "silhouette")
+    # A station recording whose hip sensor never gave a reading (unplugged, or its trace emptied): replayed
+    # as it is, no rep could ever start ("0 reps found", and no word why). Its video still shows every
+    # hinge, so its reps are found from the video alone, as in a recording without a trace, and it says so.
+    sensor_silent = rec.proximity is not None and not any(
+        s.distance_m is not None or s.contact is not None for s in rec.proximity)
+    if sensor_silent:
+        rec.proximity = None
+    kind = estimator or (BARE_VIDEO_ESTIMATOR if not rec.has_proximity and not sensor_silent else "silhouette")
     estimator = make_estimator(cfg, segmenter, kind)
-    chosen = (exercise, "named") if exercise else choose_for_recording(rec.has_proximity)
+    if exercise:
+        chosen = (exercise, "named")
+    elif sensor_silent:
+        chosen = ("wall-drill", "auto: a station recording whose hip sensor gave no reading, so its reps "
+                                "are found from the video alone")
+    else:
+        chosen = choose_for_recording(rec.has_proximity)
     station = StationApp(cfg, estimator, has_contact_sensor=rec.has_proximity, has_distance=rec.has_distance,
                          exercise=chosen[0] if chosen else None)
 
@@ -203,6 +216,7 @@ def analyze(
         source=str(path),
         estimator=kind,
         contact_known=rec.has_proximity,
+        sensor_silent=sensor_silent,
         frames=frames,
         fps=round(rec.fps, 3),
         cut_short=cut_short,

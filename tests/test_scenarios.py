@@ -246,15 +246,31 @@ def test_a_recording_with_a_segment_lost_mid_set_judges_the_rest_on_their_own_vi
     assert "cut short" not in err
 
 
-def test_video_without_proximity_finds_reps_from_the_hinge(tmp_path):
+@pytest.mark.parametrize("trace", ["deleted", "silent"])
+def test_video_without_proximity_finds_reps_from_the_hinge(tmp_path, trace, capsys):
+    """The station's video alone, as a phone video would be: without its proximity trace, or with a trace in
+    which the hip sensor never gave a reading (unplugged all session: replayed as it was, no rep could start,
+    and the report said "0 reps found" with no word why)."""
+    from device.__main__ import main
+
     rec = tmp_path / "rec"
     res = run_simulation("clean", posture="camera", fps=10, n_reps=3, record_dir=str(rec))
-    (rec / "proximity.csv").unlink()  # the station's video alone, as a phone video would be
+    prox = rec / "proximity.csv"
+    if trace == "deleted":
+        prox.unlink()
+    else:
+        lines = prox.read_text().splitlines()
+        prox.write_text("\n".join([lines[0]] + [ln.split(",")[0] + "," for ln in lines[1:]]) + "\n")
     report = analyze(rec)
     assert report["contact_known"] is False
+    assert report["sensor_silent"] is (trace == "silent")
     assert len(report["reps"]) == 3
     assert all(r["contact"] is None and r["verdict"] != "shallow" for r in report["reps"])
     assert report["counted"] == res.comparison.expected_counted
+    if trace == "silent":
+        assert report["exercise"] == "wall-drill" and report["estimator"] == "silhouette"
+        assert main(["analyze", str(rec)]) == 0
+        assert "from the video alone: the hip sensor recorded no reading" in capsys.readouterr().out
 
 
 def test_analyze_tells_a_physio_what_it_measured_in_each_rep(tmp_path, capsys, simulation):
