@@ -376,7 +376,7 @@ def tiny_recording(folder):
     for i in range(6):
         img = np.full((120, 160, 3), 60, np.uint8)
         w.add_frame(Frame(i, i / 10, img))
-        w.add_proximity(ProximitySample(i / 10 + 0.01, None))
+        w.add_proximity(ProximitySample(i / 10 + 0.01, 0.6))  # nobody at the wall: far readings
         bare.write(img)
     w.close()
     bare.release()
