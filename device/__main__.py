@@ -319,8 +319,8 @@ def _cmd_simulate(args, cfg: Config) -> int:
         for i, exp, got in c.wrong:
             print(f"  truth rep {i}: expected {exp}, station said {got}")
     if args.record and res.recording_stopped:
-        print(f"The recording stopped part-way (see the error above: free space on that disk); what was written "
-              f"before is in {args.record}; replay it with: {command()} analyze {args.record}")
+        print(f"The recording stopped part-way (see the error above); what was written before is in "
+              f"{args.record}; replay it with: {command()} analyze {args.record}")
     elif args.record:
         print(f"Recording saved in {args.record}; replay it with: {command()} analyze {args.record}")
     return 0 if c.exact else 1

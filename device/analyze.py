@@ -11,7 +11,7 @@ from typing import Callable, Optional
 import cv2
 
 from .config import Config
-from .core.exercises import choose_for_recording, choose_for_video, get_exercise
+from .core.exercises import WALL_DRILL, choose_for_recording, choose_for_video, get_exercise
 from .core.types import Event, RepFinished, Verdict
 from .io.frames import Frame
 from .io.video_file import container_cut_short
@@ -134,7 +134,7 @@ def analyze(
     if exercise:
         chosen = (exercise, "named")
     elif sensor_silent:
-        chosen = ("wall-drill", "auto: a station recording whose hip sensor gave no reading, so its reps "
+        chosen = (WALL_DRILL.name, "auto: a station recording whose hip sensor gave no reading, so its reps "
                                 "are found from the video alone")
     else:
         chosen = choose_for_recording(rec.has_proximity)
