@@ -214,6 +214,39 @@ def test_standing_height_does_not_take_four_frames_a_tenth_too_tall() -> None:
     assert h.value == 265.0
 
 
+def test_standing_height_does_not_take_a_merge_whose_last_tall_frames_outlive_it_in_the_median() -> None:
+    # Random scene 202 at 24 fps: a passer-by merged with the person for 0.3 s (213-218 px against 187),
+    # then both were cut at the frame's edge for 0.25 s (no whole-body frame), then the person alone,
+    # hinged (145 px). The median of the last three heights was still 215 on that first frame back, 0.54 s
+    # after the jump began: the height became 215 for the rest of the set (every later rep read rounder).
+    h = StandingHeight(window=3)
+    t = 0.0
+    for _ in range(48):
+        h.add(187.0, t)
+        t += 1 / 24
+    for x in (217.0, 213.0, 217.0, 216.0, 213.0, 215.0, 218.0):
+        h.add(x, t)
+        t += 1 / 24
+    t += 0.25  # cut at the frame's edge: nothing added
+    for x in (145.0, 143.0, 143.0, 144.0):
+        h.add(x, t)
+        t += 1 / 24
+    assert h.value == 187.0
+    # The same jump after a gap needs its own half second of whole frames after it.
+    for _ in range(4):
+        h.add(217.0, t)
+        t += 1 / 24
+    t += 0.3
+    for _ in range(8):
+        h.add(217.0, t)
+        t += 1 / 24
+    assert h.value == 187.0
+    for _ in range(6):
+        h.add(217.0, t)
+        t += 1 / 24
+    assert h.value == 217.0
+
+
 def test_standing_height_as_an_upper_percentile() -> None:
     h = StandingHeight(window=4, percentile=75.0)
     assert h.value is None

@@ -169,9 +169,16 @@ class StandingHeight:
         # back's window on the neck (every hinge read about 10 deg rounder). The height from planted feet
         # only was tried instead: in a dim room (random 402) dark shoes on a dark floor drop out of the
         # standing mask, and only the walking frames had the feet.
+        # The jump must hold on every whole-body frame of that time, the newest included, without a gap:
+        # before, a median of the last three heights could still hold the tall ones after the frames in
+        # between were not whole (random scene 202 at 24 fps: a passer-by merged with the person for 0.3 s,
+        # 217 px against 187, then 0.25 s cut at the frame's edge; the first whole frame after it, 145 px
+        # hinged, still gave a median of 215 and 0.54 s had passed, so the height became 215 for the rest
+        # of the set and every later rep read about 12 deg rounder; at 25 fps the same scene stayed 187).
         self.jump_frac = jump_frac
         self.jump_s = jump_s
         self._jump_since: Optional[float] = None
+        self._last_t: Optional[float] = None
 
     def __len__(self) -> int:
         return len(self._heights)
@@ -180,9 +187,15 @@ class StandingHeight:
         self._heights.append(h)
         if self.percentile is None:
             hm = float(statistics.median(self._heights))
+            last_t, self._last_t = self._last_t, t
             if self._tallest is None:
                 self._tallest = hm
             elif t is not None and hm > self._tallest * (1.0 + self.jump_frac):
+                above = self._tallest * (1.0 + self.jump_frac)
+                gap = last_t is not None and t - last_t > self.jump_s / 2
+                if h <= above or gap:  # this frame does not hold the jump, or frames in between were not seen
+                    self._jump_since = None if h <= above else t
+                    return
                 if self._jump_since is None:
                     self._jump_since = t
                 if t - self._jump_since >= self.jump_s:
