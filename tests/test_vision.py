@@ -349,6 +349,16 @@ def test_a_trunk_open_to_the_outside_through_a_break_in_its_rim_is_filled_like_a
     assert wide is not None
     assert not wide.mask[112:138, 80:116].any()
     assert (wide.mask[30:80, 80:120] == 255).all()
+    # Below the trunk, an inlet is the background between two legs whose feet nearly touch: kept open.
+    legs = np.zeros((300, 200), np.uint8)
+    legs[30:160, 80:120] = 255  # head and trunk
+    legs[160:280, 80:96] = 255  # near leg
+    legs[160:280, 104:120] = 255  # far leg
+    legs[272:280, 96:102] = 255  # the feet, 2 px apart
+    blob = select_person(legs, 60)
+    assert blob is not None
+    assert not blob.mask[165:270, 97:103].any()
+    assert (blob.mask == legs).all()
 
 
 def test_a_passer_by_parting_from_the_athlete_does_not_take_the_track():
