@@ -22,6 +22,8 @@ adds the knee's bend after the touch.
 Seeds 200-205 are the project's held-out seeds (never tuned on); 300 and up are for development.
 ``--negative-yaw`` turns each scene's camera the other way round (yaw 0 to -20 deg; every other draw the
 same), which shows the contact wall's face behind a hinged back (docs/station-vision.md, round 25).
+``--roll MAX`` turns each scene's camera about its axis by a roll drawn from -MAX..MAX (a bracket or
+stand not quite level; every other draw the same, and the picture zoomed out to keep the body in it).
 Prints figures only; nothing here is a test.
 
     python scripts/bench_station_random.py --first-seed 300 --seeds 12
@@ -51,6 +53,9 @@ def main() -> int:
     ap.add_argument("--fps", type=float, default=15.0, help="camera frames per second")
     ap.add_argument("--negative-yaw", action="store_true",
                     help="the same scenes with the camera turned the other way round (yaw 0 to -20 deg)")
+    ap.add_argument("--roll", type=float, default=0.0, metavar="MAX_DEG",
+                    help="the same scenes with the camera also turned about its axis (not level) by a roll "
+                         "drawn from -MAX..MAX per seed (default 0: level)")
     a = ap.parse_args()
     print("command: python scripts/bench_station_random.py " + " ".join(sys.argv[1:]))
     exact = right = total = 0
@@ -64,7 +69,7 @@ def main() -> int:
     by_top: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
     t_start = time.perf_counter()
     for i, seed in enumerate(range(a.first_seed, a.first_seed + a.seeds)):
-        sc = random_scenario(seed, n_reps=a.reps, fps=a.fps, negative_yaw=a.negative_yaw)
+        sc = random_scenario(seed, n_reps=a.reps, fps=a.fps, negative_yaw=a.negative_yaw, max_roll_deg=a.roll)
         res = run_simulation("random", Config(), scenario=sc)
         c = res.comparison
         s = sc.summary()
@@ -95,7 +100,8 @@ def main() -> int:
                 if pictured is not None:
                     trunk_img_err.append(rep.trunk_inclination_deg - pictured)
                     top["trunk vs picture"].append(trunk_img_err[-1])
-        where = (f"{s['width']}x{s['height']} yaw {cam['yaw_deg']:4.1f} cam {cam['height_m']:.2f} m, "
+        where = (f"{s['width']}x{s['height']} yaw {cam['yaw_deg']:4.1f}"
+                 + (f" roll {cam['roll_deg']:+.1f}" if cam["roll_deg"] else "") + f" cam {cam['height_m']:.2f} m, "
                  f"{room['lighting']}, {sc.body.top} top, build {body['build']:.2f}")
         what = "exact" if c.exact else (
             f"counted {c.counted}/{c.expected_counted}"

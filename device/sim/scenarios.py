@@ -108,7 +108,7 @@ class FrameTruth:
     contact: bool = False  # hip_distance_m at or below the default contact threshold
     hip_x_m: Optional[float] = None  # hip joint distance from the wall
     bbox: Optional[tuple[int, int, int, int]] = None  # x0, y0, x1, y1 pixels, clipped to the frame
-    image_trunk_inclination_deg: Optional[float] = None
+    image_trunk_inclination_deg: Optional[float] = None  # hip->shoulder in the picture, the camera's roll taken off
     image_back_bend_deg: Optional[float] = None
     keypoints_px: dict[str, tuple[float, float]] = field(default_factory=dict)
     back_arc_px: Optional[np.ndarray] = None  # the drawn lumbar -> upper-back arc in pixels
@@ -254,7 +254,8 @@ class Scenario:
             "name": self.name, "seed": self.seed, "fps": self.fps, "width": self.width, "height": self.height,
             "wall_side": self.wall_side, "duration_s": round(self.duration_s, 3),
             "camera": {"distance_m": round(cam.distance_m, 3), "height_m": round(cam.height_m, 3),
-                       "yaw_deg": round(cam.yaw_deg, 2), "px_per_m": round(cam.px_per_m, 1)},
+                       "yaw_deg": round(cam.yaw_deg, 2), "roll_deg": round(cam.roll_deg, 2),
+                       "px_per_m": round(cam.px_per_m, 1)},
             "body": {"stature_m": round(b.stature_m, 3), "build": round(b.build, 2),
                      "baseline_bend_deg": round(b.baseline_bend_deg, 2), "heel_to_wall_m": round(self.stance.heel_x, 3),
                      "sensor_height_m": round(self.sensor_height_m, 3)},
@@ -370,7 +371,9 @@ class Scenario:
         hu, hv = kp["hip"]
         su, sv = kp["shoulder"]
         forward = 1.0 if (cam.wall_side == "left") == (pose.facing > 0) else -1.0
-        tr.image_trunk_inclination_deg = math.degrees(math.atan2(forward * (su - hu), hv - sv))
+        # In the picture as the camera levels it: its roll (which leans every vertical, the picture's
+        # content turned clockwise by roll_deg) is taken off, as the station does once it has read it.
+        tr.image_trunk_inclination_deg = math.degrees(math.atan2(forward * (su - hu), hv - sv)) - forward * cam.roll_deg
         return tr
 
     def render(self, t: float) -> np.ndarray:
@@ -781,7 +784,7 @@ def get_scenario(name: str, seed: int = 0, *, width: int = 640, height: int = 48
     """Build a named scenario (see ``SCENARIO_NAMES``) from a seed.
 
     Overrides: ``n_reps`` (int), ``kinds`` (list of rep kinds, replaces the scenario's own order),
-    ``wall_side`` ('left'/'right'), ``yaw_deg``, ``distance_m``, ``body`` (a Body), ``style`` (a
+    ``wall_side`` ('left'/'right'), ``yaw_deg``, ``roll_deg`` (the camera not level), ``distance_m``, ``body`` (a Body), ``style`` (a
     SceneStyle), ``camera_noise`` (False = no noise/blur/JPEG, for exact measurements),
     ``config`` (a Config whose thresholds judge the truth).
     """
@@ -791,7 +794,8 @@ def get_scenario(name: str, seed: int = 0, *, width: int = 640, height: int = 48
         raise ValueError(f"frame size {width}x{height} is too small; use at least 64x48 (e.g. 320x240)")
     if fps <= 0:
         raise ValueError(f"fps must be positive (got {fps})")
-    allowed = {"n_reps", "kinds", "wall_side", "yaw_deg", "distance_m", "body", "style", "camera_noise", "config"}
+    allowed = {"n_reps", "kinds", "wall_side", "yaw_deg", "roll_deg", "distance_m", "body", "style", "camera_noise",
+               "config"}
     unknown = set(overrides) - allowed
     if unknown:
         raise ValueError(f"unknown override(s) {sorted(unknown)}; allowed: {', '.join(sorted(allowed))}")
@@ -809,7 +813,10 @@ def get_scenario(name: str, seed: int = 0, *, width: int = 640, height: int = 48
         yaw = 20.0
     if name == "lowres" and (width, height) == (640, 480):
         width, height = 320, 240
-    cam = make_camera(rng, body.stature_m, width, height, wall_side, yaw, overrides.get("distance_m"))
+    roll = float(overrides.get("roll_deg") or 0.0)
+    if abs(roll) > 15:
+        raise ValueError(f"roll_deg must be within -15..15 (got {roll})")
+    cam = make_camera(rng, body.stature_m, width, height, wall_side, yaw, overrides.get("distance_m"), roll)
     style_kw: dict = {}
     if name == "clean":
         style_kw = dict(lighting="normal", jpeg_quality=None, background=("plain", "textured", "gym")[seed % 3])
@@ -949,17 +956,20 @@ def _passer(rng: np.random.Generator, t0: float, cam: Camera, z: float) -> Passe
     return Passer(t0, t0 + (right - left) / abs(speed), x0, speed, z, body)
 
 
-def random_scenario(seed: int, *, n_reps: int = 8, fps: float = 15.0, negative_yaw: bool = False) -> Scenario:
+def random_scenario(seed: int, *, n_reps: int = 8, fps: float = 15.0, negative_yaw: bool = False,
+                    max_roll_deg: float = 0.0) -> Scenario:
     """A random set for accuracy benchmarks: random body, room, yaw (0-20 deg), resolution and reps.
 
     ``negative_yaw``: the same scene with the camera turned the other way round (yaw 0 to -20 deg), which
     brings the face of the contact wall into the picture behind a hinged back; the seeds' other draws are
-    unchanged, so a seed's two yaws can be compared."""
+    unchanged, so a seed's two yaws can be compared. ``max_roll_deg``: the camera also turned about its
+    axis by a roll drawn from -max..max (its own stream: the seed's other draws are unchanged)."""
     rng = np.random.default_rng([seed, 4242])
     w, h = [(640, 480), (320, 240), (800, 600), (480, 360), (1280, 720)][rng.choice(5, p=[0.4, 0.25, 0.1, 0.15, 0.1])]
     yaw = float(rng.uniform(0, 20))
+    roll = float(np.random.default_rng([seed, 4243]).uniform(-max_roll_deg, max_roll_deg)) if max_roll_deg else 0.0
     return get_scenario("random", seed, width=int(w), height=int(h), fps=fps, n_reps=n_reps,
-                        yaw_deg=-yaw if negative_yaw else yaw)
+                        yaw_deg=-yaw if negative_yaw else yaw, roll_deg=roll)
 
 
 class SyntheticFrameSource:

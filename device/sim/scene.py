@@ -34,6 +34,8 @@ class Camera:
     distance_m: float = 2.2  # lens to the person's sagittal plane (z = 0)
     yaw_deg: float = 0.0
     wall_side: str = "left"
+    roll_deg: float = 0.0  # the camera turned about its lens axis; > 0 turns the picture clockwise
+
 
     def project(self, xy: np.ndarray, z: float | np.ndarray, du: float = 0.0, dv: float = 0.0) -> np.ndarray:
         """World points (N x 2 x,y at lateral z) -> pixel coordinates (N x 2 u,v), float."""
@@ -45,6 +47,13 @@ class Camera:
         v = self.height / 2 - (xy[..., 1] - self.height_m) * s
         if self.wall_side == "right":
             u = (self.width - 1) - u
+        if self.roll_deg:
+            # The picture's content turns clockwise by the roll about its centre (a world vertical
+            # leans by the roll in the picture).
+            r = math.radians(self.roll_deg)
+            cu, cv = self.width / 2, self.height / 2
+            x, y = u - cu, v - cv
+            u, v = cu + x * math.cos(r) - y * math.sin(r), cv + x * math.sin(r) + y * math.cos(r)
         return np.stack([u + du, v + dv], axis=-1)
 
     @property
@@ -54,8 +63,11 @@ class Camera:
 
 
 def make_camera(rng: np.random.Generator, stature_m: float, width: int, height: int, wall_side: str,
-                yaw_deg: Optional[float] = None, distance_m: Optional[float] = None) -> Camera:
-    """A random camera placement that keeps the whole body and the wall in view."""
+                yaw_deg: Optional[float] = None, distance_m: Optional[float] = None, roll_deg: float = 0.0) -> Camera:
+    """A random camera placement that keeps the whole body and the wall in view.
+
+    ``roll_deg``: the camera turned about its axis (a bracket or stand not quite level); the picture is
+    zoomed out enough that the body stays in it. It draws nothing from ``rng``."""
     dist = float(rng.uniform(1.6, 3.0)) if distance_m is None else distance_m
     hc = float(rng.uniform(0.65, 1.35))
     yaw = float(rng.uniform(0, 20)) if yaw_deg is None else yaw_deg
@@ -63,10 +75,13 @@ def make_camera(rng: np.random.Generator, stature_m: float, width: int, height: 
     half_needed = max(stature_m + 0.08 - hc, hc + 0.06)
     f_fit = (height / 2) * dist / half_needed
     f = f_fit * float(rng.uniform(0.82, 0.98))
+    if roll_deg:
+        # A point half the width from the centre moves up or down by that times sin(roll).
+        f /= 1.0 + 0.5 * (width / height) * abs(math.sin(math.radians(roll_deg)))
     wall_frac = float(rng.uniform(0.06, 0.2))
     u_wall = wall_frac * width
     x_c = (width / 2 - u_wall) * dist / f
-    return Camera(width, height, f, x_c, hc, dist, yaw, wall_side)
+    return Camera(width, height, f, x_c, hc, dist, yaw, wall_side, float(roll_deg))
 
 
 @dataclass(frozen=True)
@@ -240,7 +255,14 @@ def render_background(cam: Camera, style: SceneStyle, sensor_height_m: float, cl
 
     floor_v = P(1.0, 0.0, zb)[1]
     img[:] = style.wall_colour
-    img[int(max(0, floor_v)):] = style.floor_colour
+    if cam.roll_deg:
+        # The floor's edge is not a row: fill it as the polygon below the back wall's foot.
+        floor = np.array([P(-20.0, 0.0, zb), P(40.0, 0.0, zb), P(40.0, -40.0, zb), P(-20.0, -40.0, zb)])
+        _poly(img, floor, style.floor_colour)
+        below = cv2.fillPoly(np.zeros((H, W), np.uint8), [np.round(floor).astype(np.int32)], 1).astype(bool)
+    else:
+        img[int(max(0, floor_v)):] = style.floor_colour
+        below = None
     far_x = 12.0
     # Floor texture: planks (lines running across the room) or a speckled rubber mat.
     if style.floor_kind == "wood":
@@ -250,14 +272,21 @@ def render_background(cam: Camera, style: SceneStyle, sensor_height_m: float, cl
             cv2.line(img, tuple(np.int32(a)), tuple(np.int32(b)), c, 1, cv2.LINE_AA)
     else:
         sp = rng.integers(0, 25, (H, W, 1), dtype=np.int16) - 12
-        region = img[int(max(0, floor_v)):]
-        region[:] = np.clip(region.astype(np.int16) + sp[: len(region)], 0, 255).astype(np.uint8)
+        if below is None:
+            region = img[int(max(0, floor_v)):]
+            region[:] = np.clip(region.astype(np.int16) + sp[: len(region)], 0, 255).astype(np.uint8)
+        else:
+            img[below] = np.clip(img[below].astype(np.int16) + sp[below], 0, 255).astype(np.uint8)
     if style.background in ("textured", "gym"):
         small = rng.normal(0, 1, (max(2, H // 40), max(2, W // 40), 1)).astype(np.float32)
         low = cv2.resize(small, (W, H), interpolation=cv2.INTER_CUBIC)[..., None] * 9.0
         fine = rng.normal(0, 3.0, (H, W, 1)).astype(np.float32) if style.background == "textured" else 0.0
-        wall_rows = slice(0, int(max(0, floor_v)))
-        img[wall_rows] = np.clip(img[wall_rows].astype(np.float32) + (low + fine)[wall_rows], 0, 255).astype(np.uint8)
+        if below is None:
+            wall_rows = slice(0, int(max(0, floor_v)))
+            img[wall_rows] = np.clip(img[wall_rows].astype(np.float32) + (low + fine)[wall_rows], 0, 255).astype(np.uint8)
+        else:
+            tex = np.clip(img.astype(np.float32) + (low + fine), 0, 255).astype(np.uint8)
+            img[~below] = tex[~below]
     # Skirting board along the back wall.
     _poly(img, np.array([P(-1, 0, zb), P(far_x, 0, zb), P(far_x, 0.08, zb), P(-1, 0.08, zb)]),
           tuple(int(c * 0.8) for c in style.wall_colour))
@@ -364,7 +393,15 @@ def _gym_clutter(img, cam: Camera, style: SceneStyle, rng: np.random.Generator, 
                 gy = np.linspace(0, 1, y1 - y0, dtype=np.float32)[:, None, None]
                 gx = np.linspace(0, 1, x1 - x0, dtype=np.float32)[None, :, None]
                 base = np.array([205, 200, 185], np.float32)
-                img[y0:y1, x0:x1] = np.clip(base * (0.75 + 0.2 * gx + 0.1 * gy), 0, 255).astype(np.uint8)
+                glass = np.clip(base * (0.75 + 0.2 * gx + 0.1 * gy), 0, 255).astype(np.uint8)
+                if cam.roll_deg:
+                    # A turned camera: the glass is the inner quad, not its box.
+                    inside = np.zeros(img.shape[:2], np.uint8)
+                    cv2.fillPoly(inside, [np.round(inner).astype(np.int32)], 1)
+                    sel = inside[y0:y1, x0:x1].astype(bool)
+                    img[y0:y1, x0:x1][sel] = glass[sel]
+                else:
+                    img[y0:y1, x0:x1] = glass
             x += w + 0.4
         elif it == "poster":
             _poster(img, rng, P, zb, x)
