@@ -99,10 +99,23 @@ class CameraConfig(_Section):
     height: int = Field(480, ge=120, le=1080)
     fps: float = Field(30.0, ge=5, le=60)
     wall_side: Literal["auto", "left", "right"] = "auto"
+    # The camera turned about its lens axis (a bracket or stand not quite level), in degrees, > 0 when
+    # the room's verticals lean with their tops to the right in the picture. "auto" reads it from the
+    # room's vertical lines (door frames, wall corners, racks) and takes it off every measure; a number
+    # fixes it (0: the camera is level, nothing is taken off).
+    roll_deg: Literal["auto"] | float = "auto"
     # Person mask: background (learns the empty scene; fastest), selfie (the
     # learned model; no empty scene needed), auto (learned until the empty
     # scene is known, then background).
     segmenter: Literal["auto", "background", "selfie"] = "auto"
+    @field_validator("roll_deg", mode="before")
+    @classmethod
+    def _roll(cls, v):
+        if v == "auto" or (isinstance(v, (int, float)) and not isinstance(v, bool) and -15 <= v <= 15):
+            return v
+        raise ValueError('must be "auto" or a number of degrees from -15 to 15 (a camera turned further '
+                         "than that needs levelling)")
+
     # Seconds without a fresh frame before the camera counts as lost.
     stale_s: float = Field(2.0, gt=0, le=60)
 

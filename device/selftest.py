@@ -524,12 +524,34 @@ def annotate_snapshot(frames: list[Frame], config: Config, use_vision: bool = Tr
             notes.append(f"wall on the {side}")
         else:
             notes.append("wall side not yet known")
+        notes.append(_level_note(frames, None if dbg.person is None else dbg.person.bbox, config.camera.roll_deg))
     y = 20
     for n in notes:
         cv2.putText(img, n, (8, y), cv2.FONT_HERSHEY_SIMPLEX, 0.45, (0, 0, 0), 3)
         cv2.putText(img, n, (8, y), cv2.FONT_HERSHEY_SIMPLEX, 0.45, (255, 255, 255), 1)
         y += 18
     return img, notes
+
+
+def _level_note(frames: list[Frame], person_box, setting) -> str:
+    """Whether the camera is level, read from the room's vertical lines over the grabbed frames (the
+    person's own outline left out); what the station does about it."""
+    from device.vision.level import LevelParams, vertical_lean
+
+    leans = [got[0] for f in frames[:: max(1, len(frames) // 5)]
+             if (got := vertical_lean(f.image, person_box)) is not None]
+    if not leans:
+        return "camera level not checked: no door frame, wall corner or other long vertical line in view"
+    lean = round(float(np.median(leans)), 1) + 0.0  # (no "-0.0")
+    if setting != "auto":
+        return (f"the room's verticals lean {lean:+.1f} deg; camera.roll_deg is fixed at {float(setting):+.1f} "
+                f"in the config")
+    if abs(lean) < LevelParams().dead_zone_deg:
+        return f"camera level (the room's verticals lean {lean:+.1f} deg)"
+    way = "clockwise" if lean > 0 else "anticlockwise"
+    if abs(lean) > LevelParams().max_roll_deg:
+        return f"picture turned {abs(lean):.1f} deg {way}: too far to correct, level the camera"
+    return f"picture turned {abs(lean):.1f} deg {way}: the station takes it off its angles; level the camera if you can"
 
 
 def run_selftest(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import socket
 import threading
 from typing import Iterator
@@ -281,3 +282,19 @@ def test_a_running_station_is_named_and_no_part_is_touched(factory, tmp_path):
     rc, lines = run(cfg, factory, tmp_path, sensor_wait_s=0.5, camera_wait_s=1.0)
     assert rc != 2
     assert line_for(lines, "LED good/green (GPIO17)").startswith("PASS")
+
+
+def test_the_snapshot_says_whether_the_camera_is_level_from_the_rooms_verticals(factory, tmp_path):
+    from device.sim.scenarios import SyntheticFrameSource, get_scenario
+
+    hcsr04_at(factory, 0.25)
+    # The drawn room's wall edge is vertical: level.
+    rc, lines = run(parse_config({}), factory, tmp_path, use_vision=True)
+    assert "camera level (the room's verticals lean +0.0 deg)" in line_for(lines, "camera")
+    # A rendered room seen by a camera turned 4 deg (its verticals' tops to the right).
+    turned = SyntheticFrameSource(get_scenario("clean", 2, width=320, height=240, n_reps=1, roll_deg=4.0))
+    rc, lines = run(parse_config({}), factory, tmp_path, camera=turned, use_vision=True)
+    ln = line_for(lines, "camera")
+    got = re.search(r"picture turned (\d+\.\d) deg clockwise: the station takes it off its angles", ln)
+    assert ln.startswith("PASS") and got is not None, ln
+    assert float(got.group(1)) == pytest.approx(4.0, abs=0.5)

@@ -23,6 +23,7 @@ import numpy as np
 
 from device.core.types import PostureSample
 from device.io.frames import Frame
+from device.vision.level import CameraLevel, level_crops, transform_measures
 from device.vision.segmentation import FUSED, PARTIAL, Segmenter, SegmenterState, make_segmenter
 from device.vision.silhouette import BodyModel, SilhouetteMeasures, facing_score, measure_silhouette, shift_measures
 from device.vision.tracking import PersonTrack, StandingReference, opposite
@@ -209,6 +210,7 @@ class PostureDebug:
     still: bool = False
     notes: list[str] = field(default_factory=list)
     back_unseen: Optional[str] = None  # why the back was not measured on this frame, in words for people
+    roll_deg: float = 0.0  # the camera's roll the person was measured upright against (0: level or not known)
 
 
 _GROW_1PX = np.ones((3, 3), np.uint8)  # dilation kernel: one pixel all round
@@ -566,9 +568,12 @@ class PostureEstimator:
         body: BodyModel = BodyModel(),
         lost_after_s: Optional[float] = None,
         params: EstimatorParams = EstimatorParams(),
+        roll_deg: float | str = "auto",
     ) -> None:
         if wall_side not in ("auto", "left", "right"):
             raise ValueError(f"wall_side must be 'auto', 'left' or 'right', not {wall_side!r}")
+        if roll_deg != "auto" and not isinstance(roll_deg, (int, float)):
+            raise ValueError(f"roll_deg must be 'auto' or a number of degrees, not {roll_deg!r}")
         self.segmenter = segmenter if segmenter is not None else make_segmenter("auto")
         self.wall_side_setting = wall_side
         if min_height_frac is not None:
@@ -589,12 +594,17 @@ class PostureEstimator:
                                  heel_min=params.heel_ref_min)
         self._reset_person()
         self._recent_backs: deque[tuple[float, float]] = deque()  # (t, bend) of the last back_jump_window_s
+        # The camera's roll from the room's verticals (device/vision/level.py); a fixed one from the config.
+        self.level = CameraLevel()
+        self.fixed_roll: Optional[float] = None if roll_deg == "auto" else float(roll_deg)
+        self._roll = 0.0  # this frame's (see _measure)
         self.opinions_used = 0  # frames whose trunk and back came from the segmenter's second opinion
 
     @classmethod
     def from_config(cls, camera, thresholds, segmenter: Optional[Segmenter] = None) -> "PostureEstimator":
         """Build from ``device.config`` sections (CameraConfig, ThresholdsConfig)."""
-        return cls(segmenter=segmenter, wall_side=camera.wall_side, standing_deg=thresholds.standing_deg)
+        return cls(segmenter=segmenter, wall_side=camera.wall_side, standing_deg=thresholds.standing_deg,
+                   roll_deg=camera.roll_deg)
 
     def close(self) -> None:
         """Nothing to release (the estimator holds no model of its own; see the segmenter's)."""
@@ -705,6 +715,11 @@ class PostureEstimator:
 
         self.segmenter.feedback(protect)
         self._last_blob = blob
+        if self.fixed_roll is None:
+            self.level.add(t, img, None if blob is None else blob.bbox)
+            dbg.roll_deg = self._roll = self.level.roll_deg
+        else:
+            dbg.roll_deg = self._roll = self.fixed_roll
         if blob is None:
             dbg.notes.append("no person")
             return PostureSample(t=t)
@@ -789,8 +804,12 @@ class PostureEstimator:
             sample.update(trunk_inclination_deg=m.trunk_inclination_deg, trunk_conf=trunk_conf)
             if trunk_conf >= p.lean_hint_conf:
                 # Positive when the head is to the right of the hips: a person facing away from a wall
-                # on the left leans to the right.
-                self._lean = (t, m.trunk_inclination_deg if side == "left" else -m.trunk_inclination_deg)
+                # on the left leans to the right. In the picture, as the segmenter turns its crop: the
+                # camera's roll put back (a roll with the verticals' tops to the right leans a person
+                # facing right further forward).
+                roll = dbg.roll_deg if side == "left" else -dbg.roll_deg
+                pictured = m.trunk_inclination_deg + roll
+                self._lean = (t, pictured if side == "left" else -pictured)
             # Hip joint above the floor (fraction of standing height); the hip comes from
             # the buttocks' outline, which a walking stride distorts: planted feet only.
             if m.hip is not None and still:
@@ -833,11 +852,20 @@ class PostureEstimator:
         patch = img[y0 : y + h + 2, x0 : x + w + 2]
         # Contrast scales with the light: a dim room's back edge is a smaller colour step.
         light = min(max(float(np.mean(cv2.mean(patch)[:3])) / p.contrast_ref_level, p.contrast_min_factor), 1.0)
+        back = None
+        if self._roll:
+            # A camera not level: the person is measured on their crop turned upright (the measures
+            # know "up" as the picture's rows: the trunk's inclination, the standing back, the heel).
+            crop, soft, patch, back = level_crops(crop, soft, patch, self._roll)
         m = measure_silhouette(crop, side, H, self._body_learned if learned else self.body, soft, patch,
                                edge_reach=reach,
                                min_contrast=p.edge_contrast * light, edge_outermost=learned,
                                buttock_open=p.buttock_open_learned if learned else 0.0)
-        return None if m is None else shift_measures(m, x0, y0)
+        if m is None:
+            return None
+        if back is not None:
+            m = transform_measures(m, back)
+        return shift_measures(m, x0, y0)
 
     def _second_opinion(self, img: np.ndarray, m: SilhouetteMeasures, blob: "PersonBlob", H: float, side: str,
                         source: str, in_position: bool, checked: bool, t: float) -> tuple[SilhouetteMeasures, str]:

@@ -1,0 +1,224 @@
+"""The camera's roll, read from the room: how far the picture's long near-vertical lines lean.
+
+A station camera on a bracket or a floor stand is rarely exactly level, and every degree it is turned
+about its axis is a degree of trunk inclination on every frame: a person standing tall reads as
+leaning, and with a few degrees of yaw on top never reads "tall" at all (no rep is ever counted). The
+room knows which way is up: door frames, wall corners, the contact wall's own edge, racks and posters
+are vertical, and a camera that looks horizontally (as the station's does, lens near hip height) keeps
+them vertical in the picture whatever its distance and yaw. So the roll is the lean of those lines.
+
+:func:`vertical_lean` measures one frame (the person's own outline left out: legs and a trunk are
+near-vertical lines that lean with the person); :class:`CameraLevel` keeps a robust median over a
+window of frames (one a second, one every five once a roll is named), and names a roll only when
+enough lines agree. Pure: frames and
+times in, a number out; no clock, no disk.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass
+from typing import Optional
+
+import cv2
+import numpy as np
+
+
+@dataclass(frozen=True)
+class LevelParams:
+    """Tuning numbers of the roll estimate, in one place."""
+
+    work_width: int = 320  # frames are measured at this width (the cost stays flat across resolutions)
+    canny: tuple[int, int] = (10, 30)  # edge thresholds on the blurred grey picture
+    min_line: float = 0.15  # shortest line kept, as a fraction of the picture's height
+    max_lean_deg: float = 15.0  # a line leaning more than this is not taken for a vertical
+    person_margin: float = 0.12  # the person's box grown by this fraction of its height before it is left out
+    min_support: float = 0.35  # total length of the lines a frame's lean rests on, over the picture's height
+    max_spread_deg: float = 1.5  # their length-weighted spread (median absolute deviation) must be under this
+    every_s: float = 1.0  # one frame measured per this many seconds while no roll is named
+    every_named_s: float = 5.0  # ... and once one is (a few milliseconds a frame measured, at 320 px)
+    window_s: float = 30.0  # frames measured within this window make the estimate
+    min_frames: int = 3  # frames that must agree before a roll is named
+    agree_deg: float = 1.0  # ... within this of their median (median absolute deviation)
+    dead_zone_deg: float = 1.0  # a roll under this is taken as level (no correction)
+    max_roll_deg: float = 12.0  # the largest roll corrected; beyond it the camera needs levelling
+
+
+def vertical_lean(image: np.ndarray, exclude: Optional[tuple[int, int, int, int]] = None,
+                  params: LevelParams = LevelParams()) -> Optional[tuple[float, float]]:
+    """How far the long near-vertical lines of ``image`` (BGR or grey) lean, in degrees (> 0: their tops
+    to the right of their feet), and the lines' total length over the picture's height; None when the
+    lines are too few, too short or disagree. ``exclude``: a box (x, y, w, h, frame pixels) whose
+    lines are not the room's (a person)."""
+    p = params
+    gray = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+    h, w = gray.shape[:2]
+    scale = min(1.0, p.work_width / w)
+    if scale < 1.0:
+        gray = cv2.resize(gray, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA)
+    hs, ws = gray.shape[:2]
+    edges = cv2.Canny(cv2.GaussianBlur(gray, (5, 5), 0), *p.canny)
+    if exclude is not None:
+        x, y, bw, bh = exclude
+        m = p.person_margin * bh
+        x0, y0 = int(max(0, (x - m) * scale)), int(max(0, (y - m) * scale))
+        x1, y1 = int(min(ws, math.ceil((x + bw + m) * scale))), int(min(hs, math.ceil((y + bh + m) * scale)))
+        edges[y0:y1, x0:x1] = 0
+    min_len = max(8, int(p.min_line * hs))
+    lines = cv2.HoughLinesP(edges, 1, np.pi / 720, threshold=max(6, min_len // 2), minLineLength=min_len,
+                            maxLineGap=3)
+    if lines is None:
+        return None
+    seg = lines[:, 0, :].astype(np.float64)
+    dx, dy = seg[:, 0] - seg[:, 2], seg[:, 3] - seg[:, 1]  # from the lower end to the upper, y down
+    flip = dy < 0
+    dx[flip], dy[flip] = -dx[flip], -dy[flip]
+    lean = np.degrees(np.arctan2(dx, dy))  # > 0: the upper end to the right
+    keep = np.abs(lean) <= p.max_lean_deg
+    if not np.any(keep):
+        return None
+    # Hough's segments are pixel runs: a line a degree off vertical comes out as vertical pieces between
+    # its one-pixel steps. Each is refined by a straight fit to the edge pixels along its whole extent.
+    ey, ex = np.nonzero(edges)
+    ey, ex = ey.astype(np.float64), ex.astype(np.float64)
+    fitted: dict[tuple[int, int], tuple[float, float]] = {}
+    for x1, y1, x2, y2 in seg[keep]:
+        b = (x1 - x2) / (y1 - y2) if y1 != y2 else 0.0  # x = a + b y
+        a = x1 - b * y1
+        n = 0
+        for tol in (2.5, 1.2):
+            near = np.abs(ex - (a + b * ey)) <= tol
+            n = int(np.count_nonzero(near))
+            if n < min_len:
+                break
+            b, a = np.polyfit(ey[near], ex[near], 1)
+        if n < min_len:
+            continue
+        mid_x = a + b * hs / 2.0
+        # The same line found twice (two pieces, or both of a thin line's edges) counts once.
+        key = (int(round(mid_x / 3.0)), int(round(math.degrees(math.atan(-b)) / 0.5)))
+        fitted[key] = (math.degrees(math.atan(-b)), float(np.ptp(ey[near])) if n else 0.0)
+    if not fitted:
+        return None
+    lean = np.array([v[0] for v in fitted.values()])
+    length = np.array([v[1] for v in fitted.values()])
+    ok = np.abs(lean) <= p.max_lean_deg
+    lean, length = lean[ok], length[ok]
+    if len(lean) == 0:
+        return None
+    support = float(length.sum()) / hs
+    if support < p.min_support:
+        return None
+    mid = _weighted_median(lean, length)
+    spread = _weighted_median(np.abs(lean - mid), length)
+    if spread > p.max_spread_deg:
+        return None
+    return mid, support
+
+
+def _weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
+    order = np.argsort(values)
+    c = np.cumsum(weights[order])
+    return float(values[order][np.searchsorted(c, c[-1] / 2.0)])
+
+
+class CameraLevel:
+    """The camera's roll from the room's verticals over a window of frames (see the module's doc).
+
+    ``add(t, image, person_box)`` on every frame (it measures about one a second); ``roll_deg`` is the
+    roll to take off the picture's angles: 0 while unknown or under the dead zone, the median of the
+    frames' leans once ``min_frames`` of them agree. ``estimate_deg`` is that median whatever its size
+    (for the installer's check), None while unknown."""
+
+    def __init__(self, params: LevelParams = LevelParams()) -> None:
+        self.params = params
+        self._leans: deque[tuple[float, float]] = deque()  # (t, lean)
+        self._last_t = -math.inf
+        self._estimate: Optional[float] = None
+
+    def add(self, t: float, image: np.ndarray, person_box: Optional[tuple[int, int, int, int]] = None) -> None:
+        p = self.params
+        every = p.every_s if self._estimate is None else p.every_named_s
+        if t - self._last_t < every and t >= self._last_t:
+            return
+        self._last_t = t
+        got = vertical_lean(image, person_box, p)
+        while self._leans and (t - self._leans[0][0] > p.window_s or t < self._leans[0][0]):
+            self._leans.popleft()
+        if got is not None:
+            self._leans.append((t, got[0]))
+        self._estimate = self._median()
+
+    def _median(self) -> Optional[float]:
+        p = self.params
+        if len(self._leans) < p.min_frames:
+            return None
+        v = np.array([lean for _, lean in self._leans])
+        med = float(np.median(v))
+        if float(np.median(np.abs(v - med))) > p.agree_deg:
+            return None
+        return med
+
+    @property
+    def estimate_deg(self) -> Optional[float]:
+        return self._estimate
+
+    @property
+    def roll_deg(self) -> float:
+        e, p = self._estimate, self.params
+        if e is None or abs(e) < p.dead_zone_deg:
+            return 0.0
+        return max(-p.max_roll_deg, min(p.max_roll_deg, e))
+
+
+def level_crops(mask: np.ndarray, soft: Optional[np.ndarray], image: Optional[np.ndarray], roll_deg: float
+                ) -> tuple[np.ndarray, Optional[np.ndarray], Optional[np.ndarray], np.ndarray]:
+    """A person's crops (mask, soft map, image, all the same size) turned by ``roll_deg`` (the picture's
+    verticals leaning that far, > 0 tops to the right) so that the room's verticals stand upright, on
+    a canvas large enough to hold them; and the 2x3 affine map from the turned crops' pixels back to
+    the given ones (for :func:`transform_measures`)."""
+    h, w = mask.shape[:2]
+    r = math.radians(roll_deg)
+    c, s = abs(math.cos(r)), abs(math.sin(r))
+    W, H = int(math.ceil(w * c + h * s)) + 2, int(math.ceil(h * c + w * s)) + 2
+    # OpenCV turns anticlockwise (on the picture) for a positive angle: tops leaning right come upright.
+    M = cv2.getRotationMatrix2D(((w - 1) / 2.0, (h - 1) / 2.0), roll_deg, 1.0)
+    M[:, 2] += ((W - 1) / 2.0 - (w - 1) / 2.0, (H - 1) / 2.0 - (h - 1) / 2.0)
+    out_mask = cv2.warpAffine(mask, M, (W, H), flags=cv2.INTER_NEAREST, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    out_soft = None
+    if soft is not None:
+        out_soft = cv2.warpAffine(soft, M, (W, H), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
+                                  borderValue=float(np.min(soft)) if soft.size else 0.0)
+    out_img = None
+    if image is not None:
+        out_img = cv2.warpAffine(image, M, (W, H), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    return out_mask, out_soft, out_img, cv2.invertAffineTransform(M)
+
+
+def transform_measures(r, A: np.ndarray):
+    """Every point of the silhouette measures ``r`` mapped through the 2x3 affine ``A`` (from a turned
+    crop's pixels back to the crop's, see :func:`level_crops`); angles, lengths and the heel's rise
+    were measured upright and stay as they are. ``floor_y`` is the floor's row under the feet."""
+    def tp(p):
+        if p is None:
+            return None
+        return (A[0, 0] * p[0] + A[0, 1] * p[1] + A[0, 2], A[1, 0] * p[0] + A[1, 1] * p[1] + A[1, 2])
+
+    def ta(a: np.ndarray) -> np.ndarray:
+        return a if len(a) == 0 else a @ A[:, :2].T + A[:, 2]
+
+    x, y, w, h = r.bbox
+    feet_x = (r.toe or r.heel or r.ankle or (x + w / 2.0, 0.0))[0]
+    r.floor_y = tp((feet_x, r.floor_y))[1]
+    corners = np.array([tp((x, y)), tp((x + w, y)), tp((x, y + h)), tp((x + w, y + h))])
+    x0, y0 = np.floor(corners.min(axis=0))
+    x1, y1 = np.ceil(corners.max(axis=0))
+    r.bbox = (int(x0), int(y0), int(x1 - x0), int(y1 - y0))
+    r.buttock, r.hip, r.shoulder = tp(r.buttock), tp(r.hip), tp(r.shoulder)
+    r.knee, r.ankle, r.heel, r.toe = tp(r.knee), tp(r.ankle), tp(r.heel), tp(r.toe)
+    r.back_path = ta(r.back_path)
+    r.back_segment = ta(r.back_segment)
+    if r.chord is not None:
+        r.chord = (tp(r.chord[0]), tp(r.chord[1]))
+    return r

@@ -1,0 +1,158 @@
+"""The camera's roll read from the room, and the station's measures with a camera that is not level
+(device.vision.level).
+
+Drawn frames and rendered rooms through real OpenCV: the room's verticals give the roll, a person's
+own near-vertical outline does not, a roll is named only when frames agree, and with the roll known
+the station reads a person standing tall the same whether its camera is level or turned by 5 deg.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+
+import cv2
+import numpy as np
+import pytest
+
+from device.config import CameraConfig, Config, ThresholdsConfig
+from device.io.frames import Frame
+from device.sim.scenarios import get_scenario
+from device.vision import PostureEstimator, make_segmenter
+from device.vision.level import CameraLevel, LevelParams, level_crops, transform_measures, vertical_lean
+from device.vision.silhouette import SilhouetteMeasures
+
+
+def _room(lean_deg: float, w: int = 640, h: int = 480) -> np.ndarray:
+    """A grey room with a door frame and a wall corner whose verticals lean ``lean_deg`` (tops to the right)."""
+    img = np.full((h, w, 3), 150, np.uint8)
+    img[int(0.8 * h):] = 90  # the floor
+    dx = math.tan(math.radians(lean_deg))
+    for x_foot, shade in ((0.2 * w, 60), (0.28 * w, 60), (0.75 * w, 200)):
+        top, foot = (x_foot + dx * 0.75 * h, 0.05 * h), (x_foot, 0.8 * h)
+        cv2.line(img, (round(foot[0] * 16), round(foot[1] * 16)), (round(top[0] * 16), round(top[1] * 16)),
+                 (shade, shade, shade), 3, cv2.LINE_AA, 4)
+    return img
+
+
+@pytest.mark.parametrize("lean", [-6.0, -2.5, 0.0, 3.0, 7.5])
+def test_the_lean_of_the_rooms_verticals_is_read_to_a_fraction_of_a_degree(lean: float) -> None:
+    got = vertical_lean(_room(lean))
+    assert got is not None
+    assert got[0] == pytest.approx(lean, abs=0.4)
+    assert got[1] > 1.0  # three lines most of the height long
+
+
+@pytest.mark.parametrize("roll", [-5.0, 0.0, 3.0])
+def test_a_rendered_gym_seen_by_a_camera_turned_about_its_axis_gives_the_roll(roll: float) -> None:
+    sc = get_scenario("clean", 2, n_reps=1, roll_deg=roll)  # a gym: racks, a mirror, the wall's corner
+    got = vertical_lean(sc.render(0.5))  # the empty room
+    assert got is not None and got[0] == pytest.approx(roll, abs=0.4)
+
+
+def test_a_person_leaning_in_their_own_box_is_left_out_of_the_rooms_lean() -> None:
+    img = _room(0.0)
+    # A person in striped clothes leaning 10 deg: six long straight edges, as many as the room's lines give.
+    for k in range(3):
+        pts = np.array([[420 + 24 * k, 420], [432 + 24 * k, 420], [502 + 24 * k, 40], [490 + 24 * k, 40]], np.int32)
+        cv2.fillPoly(img, [pts], (40, 40, 40))
+    box = (415, 35, 170, 390)
+    with_person = vertical_lean(img)
+    without = vertical_lean(img, exclude=box)
+    assert without is not None and without[0] == pytest.approx(0.0, abs=0.3)
+    # Not left out, the person's two long edges outweigh the room's lines (or make them disagree).
+    assert with_person is None or abs(with_person[0]) > 3.0
+
+
+def test_a_room_without_long_verticals_names_no_lean() -> None:
+    img = np.full((480, 640, 3), 150, np.uint8)
+    img[380:] = 90  # a floor line only: horizontal
+    cv2.circle(img, (320, 200), 60, (40, 40, 40), -1)
+    assert vertical_lean(img) is None
+
+
+def test_a_roll_is_named_once_three_frames_a_second_apart_agree_and_small_ones_are_taken_as_level() -> None:
+    level = CameraLevel()
+    tilted, slight = _room(4.0), _room(0.6)
+    level.add(0.0, tilted)
+    level.add(0.5, tilted)  # within the second: not measured
+    level.add(1.0, tilted)
+    assert level.estimate_deg is None and level.roll_deg == 0.0  # two frames are not enough
+    level.add(2.0, tilted)
+    assert level.estimate_deg == pytest.approx(4.0, abs=0.4)
+    assert level.roll_deg == level.estimate_deg
+
+    small = CameraLevel()
+    for t in range(4):
+        small.add(float(t), slight)
+    assert small.estimate_deg == pytest.approx(0.6, abs=0.4)
+    assert small.roll_deg == 0.0  # under the dead zone: nothing is taken off
+
+
+def test_frames_that_disagree_name_no_roll_and_a_moved_camera_is_followed_within_the_window() -> None:
+    p = LevelParams(window_s=10.0)
+    level = CameraLevel(p)
+    for t, lean in enumerate((4.0, -4.0, 0.0, 2.5, -2.5, 4.0)):
+        level.add(float(t), _room(lean))
+        assert level.estimate_deg is None, t  # no three frames within a degree of their median
+    # The camera turned to -3 deg and stays there: once the old frames leave the window, it is read.
+    for t in range(6, 30):
+        level.add(float(t), _room(-3.0))
+    assert level.estimate_deg == pytest.approx(-3.0, abs=0.4)
+
+
+def test_a_crop_turned_upright_and_its_measures_mapped_back_land_on_the_same_pixels() -> None:
+    mask = np.zeros((120, 60), np.uint8)
+    cv2.line(mask, (20, 110), (40, 10), 1, 9)  # a bar leaning with its top to the right
+    lean = math.degrees(math.atan2(20, 100))
+    up, _, _, back = level_crops(mask, None, None, lean)
+    ys, xs = np.nonzero(up)
+    # Upright: the bar's columns do not drift from top to bottom.
+    top, bottom = xs[ys < np.percentile(ys, 20)].mean(), xs[ys > np.percentile(ys, 80)].mean()
+    assert abs(top - bottom) < 1.5
+    # A point measured on the turned crop maps back onto the bar's axis in the given crop.
+    m = SilhouetteMeasures(height_px=100.0, floor_y=float(ys.max()), bbox=(int(xs.min()), int(ys.min()), 9, 100),
+                           hip=(float(xs.mean()), float(np.percentile(ys, 75))))
+    m = transform_measures(m, back)
+    hx, hy = m.hip
+    # On the line from (20, 110) to (40, 10): x = 20 + (110 - y) / 5.
+    assert hx == pytest.approx(20 + (110 - hy) / 5, abs=1.0)
+    assert m.floor_y == pytest.approx(np.nonzero(mask)[0].max(), abs=1.5)
+
+
+def _standing_trunk(roll_deg: float, fixed: float | str = "auto") -> float:
+    """The median trunk inclination the station reads on ``clean`` seed 0's person standing tall before
+    the first rep, the camera 5 deg off a side view and turned about its axis by ``roll_deg``."""
+    sc = get_scenario("clean", 0, fps=15, n_reps=1, yaw_deg=5.0, roll_deg=roll_deg)
+    est = PostureEstimator(segmenter=make_segmenter("auto"), roll_deg=fixed)
+    first = sc.reps[0].start_s
+    vals = []
+    for i, t in enumerate(sc.frame_times()):
+        if t >= first:
+            break
+        s = est.process(Frame(i, t, sc.render(t)))
+        if s.in_position and s.trunk_inclination_deg is not None and s.trunk_conf >= 0.5:
+            vals.append(s.trunk_inclination_deg)
+    assert len(vals) >= 10, "the person was never seen standing in position"
+    return statistics.median(vals)
+
+
+def test_a_person_standing_tall_reads_the_same_with_the_camera_turned_5_deg_as_level() -> None:
+    level = _standing_trunk(0.0)
+    for roll in (5.0, -5.0):
+        assert _standing_trunk(roll) == pytest.approx(level, abs=1.0), roll
+        # The same turned camera with the correction off (roll fixed at 0) reads the person leaning
+        # by most of the roll: what the station did before it read the room.
+        assert abs(_standing_trunk(roll, fixed=0.0) - level) > 3.0, roll
+
+
+def test_the_config_takes_auto_or_degrees_and_the_estimator_uses_a_fixed_roll() -> None:
+    assert CameraConfig().roll_deg == "auto"
+    assert CameraConfig(roll_deg=-3.5).roll_deg == -3.5
+    for bad in (20, "level", True):
+        with pytest.raises(ValueError, match="needs levelling"):
+            CameraConfig(roll_deg=bad)
+    est = PostureEstimator.from_config(CameraConfig(roll_deg=2.0), ThresholdsConfig(), make_segmenter("background"))
+    assert est.fixed_roll == 2.0
+    assert PostureEstimator.from_config(Config().camera, ThresholdsConfig(),
+                                        make_segmenter("background")).fixed_roll is None
