@@ -24,6 +24,8 @@ from typing import Optional
 import cv2
 import numpy as np
 
+from device.vision.silhouette import SilhouetteMeasures, map_points
+
 
 @dataclass(frozen=True)
 class LevelParams:
@@ -196,7 +198,7 @@ def level_crops(mask: np.ndarray, soft: Optional[np.ndarray], image: Optional[np
     return out_mask, out_soft, out_img, cv2.invertAffineTransform(M)
 
 
-def transform_measures(r, A: np.ndarray):
+def transform_measures(r: SilhouetteMeasures, A: np.ndarray) -> SilhouetteMeasures:
     """Every point of the silhouette measures ``r`` mapped through the 2x3 affine ``A`` (from a turned
     crop's pixels back to the crop's, see :func:`level_crops`); angles, lengths and the heel's rise
     were measured upright and stay as they are. ``floor_y`` is the floor's row under the feet."""
@@ -215,10 +217,4 @@ def transform_measures(r, A: np.ndarray):
     x0, y0 = np.floor(corners.min(axis=0))
     x1, y1 = np.ceil(corners.max(axis=0))
     r.bbox = (int(x0), int(y0), int(x1 - x0), int(y1 - y0))
-    r.buttock, r.hip, r.shoulder = tp(r.buttock), tp(r.hip), tp(r.shoulder)
-    r.knee, r.ankle, r.heel, r.toe = tp(r.knee), tp(r.ankle), tp(r.heel), tp(r.toe)
-    r.back_path = ta(r.back_path)
-    r.back_segment = ta(r.back_segment)
-    if r.chord is not None:
-        r.chord = (tp(r.chord[0]), tp(r.chord[1]))
-    return r
+    return map_points(r, tp, ta)

@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Callable, Optional
 
 import cv2
 import numpy as np
@@ -456,6 +456,12 @@ def _flip_measures(r: SilhouetteMeasures, W: int) -> SilhouetteMeasures:
 
     x, y, w, h = r.bbox
     r.bbox = (W - x - w, y, w, h)
+    return map_points(r, fp, fa)
+
+
+def map_points(r: SilhouetteMeasures, fp: Callable, fa: Callable[[np.ndarray], np.ndarray]) -> SilhouetteMeasures:
+    """Every point of ``r`` through ``fp`` ((x, y) or None -> (x, y) or None) and its point arrays (the
+    back's path and segment) through ``fa``; ``bbox`` and ``floor_y`` are the caller's."""
     r.buttock, r.hip, r.shoulder = fp(r.buttock), fp(r.hip), fp(r.shoulder)
     r.knee, r.ankle, r.heel, r.toe = fp(r.knee), fp(r.ankle), fp(r.heel), fp(r.toe)
     r.back_path = fa(r.back_path)
