@@ -81,16 +81,18 @@ def vertical_lean(image: np.ndarray, exclude: Optional[tuple[int, int, int, int]
     if not np.any(keep):
         return None
     # Hough's segments are pixel runs: a line a degree off vertical comes out as vertical pieces between
-    # its one-pixel steps. Each is refined by a straight fit to the edge pixels along its whole extent.
+    # its one-pixel steps. Each is refined by a straight fit to the edge pixels along it and half its
+    # length beyond either end (the neighbouring pieces); it weighs what Hough found of it, no more.
     ey, ex = np.nonzero(edges)
     ey, ex = ey.astype(np.float64), ex.astype(np.float64)
     fitted: dict[tuple[int, int], tuple[float, float]] = {}
-    for x1, y1, x2, y2 in seg[keep]:
+    for (x1, y1, x2, y2), seg_len in zip(seg[keep], np.hypot(dx, dy)[keep]):
         b = (x1 - x2) / (y1 - y2) if y1 != y2 else 0.0  # x = a + b y
         a = x1 - b * y1
+        along = (ey >= min(y1, y2) - 0.5 * seg_len) & (ey <= max(y1, y2) + 0.5 * seg_len)
         n = 0
         for tol in (2.5, 1.2):
-            near = np.abs(ex - (a + b * ey)) <= tol
+            near = along & (np.abs(ex - (a + b * ey)) <= tol)
             n = int(np.count_nonzero(near))
             if n < min_len:
                 break
@@ -98,9 +100,10 @@ def vertical_lean(image: np.ndarray, exclude: Optional[tuple[int, int, int, int]
         if n < min_len:
             continue
         mid_x = a + b * hs / 2.0
-        # The same line found twice (two pieces, or both of a thin line's edges) counts once.
+        # The pieces of one line (and both edges of a thin one) are one line, as long as its pieces.
         key = (int(round(mid_x / 3.0)), int(round(math.degrees(math.atan(-b)) / 0.5)))
-        fitted[key] = (math.degrees(math.atan(-b)), float(np.ptp(ey[near])) if n else 0.0)
+        found = fitted[key][1] if key in fitted else 0.0
+        fitted[key] = (math.degrees(math.atan(-b)), found + float(seg_len))
     if not fitted:
         return None
     lean = np.array([v[0] for v in fitted.values()])
