@@ -229,6 +229,25 @@ def test_angle_jitter_around_the_thresholds_never_makes_a_rep():
     assert not any(isinstance(e, SetStarted) for e in events)
 
 
+def _read_leaning(streams, offset: float):
+    """The same streams as a picture that reads every trunk ``offset`` deg more forward."""
+    return dataclasses.replace(streams, posture=[
+        dataclasses.replace(p, trunk_inclination_deg=p.trunk_inclination_deg + offset)
+        if p.trunk_inclination_deg is not None else p for p in streams.posture])
+
+
+def test_a_person_standing_still_read_a_few_degrees_past_tall_is_still_standing():
+    # A picture that reads standing tall at 13.5 deg (a low camera, some yaw, a roll not read, a loose
+    # top): over standing_deg (12), short of leave_deg (18). Held quiet, it is standing: every rep counts.
+    s = _read_leaning(build([PlanRep() for _ in range(3)], incl_noise=0.3, seed=4), 13.5)
+    eng, _ = run(s)
+    assert verdicts(eng) == [Verdict.GOOD] * 3
+    # Held quiet at 16 deg (within 3 deg of leave_deg) it is not: nothing ever stands, nothing counts.
+    s = _read_leaning(build([PlanRep() for _ in range(3)], incl_noise=0.3, seed=4), 16.0)
+    eng, _ = run(s)
+    assert eng.counted == 0
+
+
 def test_leaning_back_on_the_wall_upright_is_not_a_rep():
     s = build([PlanRep(), PlanRep()], lead_in_s=2.0)
     # a lean: hips at the wall for 2 s while standing tall, before the reps

@@ -61,6 +61,13 @@ from .types import (
 SETTLE_S = 0.25
 # A posture sample older than this no longer describes the person.
 POSTURE_STALE_S = 0.5
+# Station: a trunk held quiet (within QUIET_RANGE_DEG for QUIET_S, with no contact) short of
+# leave_deg by QUIET_GAP_DEG is this person's standing, even above standing_deg (see _standing_limit):
+# a picture that reads someone standing tall a few degrees leaning (a low camera, yaw, a roll not read,
+# a loose top) must not stop the count.
+QUIET_S = 1.0
+QUIET_RANGE_DEG = 3.0
+QUIET_GAP_DEG = 3.0
 # The rounding baseline is the median of the most recent standing frames
 # (about 2 s at 30 fps), ignoring any older than BASELINE_MAX_AGE_S.
 BASELINE_SAMPLES = 60
@@ -227,6 +234,10 @@ class RepEngine:
         self._last_stand_t: Optional[float] = None
         self._standing_backs: deque[tuple[float, float]] = deque(maxlen=BASELINE_SAMPLES)
         self._stand_dists: deque[tuple[float, float]] = deque()  # (t, distance) standing tall
+        self._trunks: deque[tuple[float, float]] = deque()  # station: (t, trunk) seen in the last QUIET_S
+        self._trunk_last_t: Optional[float] = None
+        # Station: this person's quiet standing trunk as the picture reads it, where above standing_deg.
+        self._own_standing: Optional[float] = None
         # Video: recent hip heights (for the running median) and standing ones.
         self._hips: deque[tuple[float, float]] = deque()
         self._standing_hips: deque[float] = deque(maxlen=BASELINE_SAMPLES)
@@ -289,6 +300,17 @@ class RepEngine:
         if not self.has_contact_sensor:
             self._note_hips(p)
             self._note_absence(p)
+        elif self._seen(p):
+            if self._trunk_last_t is not None and p.t - self._trunk_last_t > PERSON_GONE_S:
+                self._own_standing = None  # unseen that long: maybe someone else now
+            self._trunk_last_t = p.t
+            self._trunks.append((p.t, p.trunk_inclination_deg))
+            while self._trunks and p.t - self._trunks[0][0] > QUIET_S:
+                self._trunks.popleft()
+            if self._quiet_upright(p.t) and not self.contact:
+                own = statistics.median(v for _, v in self._trunks)
+                if own > self.th.standing_deg:
+                    self._own_standing = own
         seen = self._seen(p)
         rep = self._rep
         if rep is not None:
@@ -518,13 +540,30 @@ class RepEngine:
         p = self._fresh_posture(t)
         if self._seen(p):
             incl = p.trunk_inclination_deg
-            standing = incl <= self.th.standing_deg and not self.contact
+            standing = incl <= self._standing_limit() and not self.contact
             left = incl > self.th.leave_deg
             return standing, left, True
         near = self._sensor_near(t)
         if near is None:
             return None, False, False
         return (not near), near, False
+
+    def _standing_limit(self) -> float:
+        """Station: standing_deg, or this person's own quiet standing as the picture reads it (plus
+        QUIET_RANGE_DEG) where that is higher, never within QUIET_GAP_DEG of leave_deg."""
+        own = self._own_standing
+        if own is None:
+            return self.th.standing_deg
+        return max(self.th.standing_deg, min(own + QUIET_RANGE_DEG, self.th.leave_deg - QUIET_GAP_DEG))
+
+    def _quiet_upright(self, t: float) -> bool:
+        """Station: the trunk seen for the last QUIET_S (most of it) within QUIET_RANGE_DEG, and all of it
+        short of leave_deg by QUIET_GAP_DEG: a person standing still, whatever the picture adds."""
+        tr = self._trunks
+        if len(tr) < 3 or t - tr[0][0] < 0.6 * QUIET_S or t - tr[-1][0] > POSTURE_STALE_S:
+            return False
+        vals = [v for _, v in tr]
+        return max(vals) - min(vals) <= QUIET_RANGE_DEG and max(vals) <= self.th.leave_deg - QUIET_GAP_DEG
 
     def _step(self, t: float, events: list[Event]) -> None:
         standing, left, sees = self._standing_state(t)
