@@ -108,6 +108,7 @@ class CameraConfig(_Section):
     # learned model; no empty scene needed), auto (learned until the empty
     # scene is known, then background).
     segmenter: Literal["auto", "background", "selfie"] = "auto"
+
     @field_validator("roll_deg", mode="before")
     @classmethod
     def _roll(cls, v):

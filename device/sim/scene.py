@@ -36,7 +36,6 @@ class Camera:
     wall_side: str = "left"
     roll_deg: float = 0.0  # the camera turned about its lens axis; > 0 turns the picture clockwise
 
-
     def project(self, xy: np.ndarray, z: float | np.ndarray, du: float = 0.0, dv: float = 0.0) -> np.ndarray:
         """World points (N x 2 x,y at lateral z) -> pixel coordinates (N x 2 u,v), float."""
         yaw = math.radians(self.yaw_deg)
