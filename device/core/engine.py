@@ -235,7 +235,6 @@ class RepEngine:
         self._standing_backs: deque[tuple[float, float]] = deque(maxlen=BASELINE_SAMPLES)
         self._stand_dists: deque[tuple[float, float]] = deque()  # (t, distance) standing tall
         self._trunks: deque[tuple[float, float]] = deque()  # station: (t, trunk) seen in the last QUIET_S
-        self._trunk_last_t: Optional[float] = None
         # Station: this person's quiet standing trunk as the picture reads it, where above standing_deg.
         self._own_standing: Optional[float] = None
         # Video: recent hip heights (for the running median) and standing ones.
@@ -301,9 +300,8 @@ class RepEngine:
             self._note_hips(p)
             self._note_absence(p)
         elif self._seen(p):
-            if self._trunk_last_t is not None and p.t - self._trunk_last_t > PERSON_GONE_S:
+            if self._trunks and p.t - self._trunks[-1][0] > PERSON_GONE_S:
                 self._own_standing = None  # unseen that long: maybe someone else now
-            self._trunk_last_t = p.t
             self._trunks.append((p.t, p.trunk_inclination_deg))
             while self._trunks and p.t - self._trunks[0][0] > QUIET_S:
                 self._trunks.popleft()

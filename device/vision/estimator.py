@@ -805,11 +805,9 @@ class PostureEstimator:
             if trunk_conf >= p.lean_hint_conf:
                 # Positive when the head is to the right of the hips: a person facing away from a wall
                 # on the left leans to the right. In the picture, as the segmenter turns its crop: the
-                # camera's roll put back (a roll with the verticals' tops to the right leans a person
-                # facing right further forward).
-                roll = dbg.roll_deg if side == "left" else -dbg.roll_deg
-                pictured = m.trunk_inclination_deg + roll
-                self._lean = (t, pictured if side == "left" else -pictured)
+                # camera's roll (> 0: the verticals' tops to the right) put back.
+                lean = m.trunk_inclination_deg if side == "left" else -m.trunk_inclination_deg
+                self._lean = (t, lean + dbg.roll_deg)
             # Hip joint above the floor (fraction of standing height); the hip comes from
             # the buttocks' outline, which a walking stride distorts: planted feet only.
             if m.hip is not None and still:
