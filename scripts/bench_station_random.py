@@ -24,6 +24,8 @@ Seeds 200-205 are the project's held-out seeds (never tuned on); 300 and up are 
 same), which shows the contact wall's face behind a hinged back (docs/station-vision.md, round 25).
 ``--roll MAX`` turns each scene's camera about its axis by a roll drawn from -MAX..MAX (a bracket or
 stand not quite level; every other draw the same, and the picture zoomed out to keep the body in it).
+``--pitch MAX`` mounts each scene's camera higher and tilts it down by a pitch drawn from 0..MAX, aimed where
+the level camera was (a camera put up high and pointed at the person): the room's verticals then converge.
 Prints figures only; nothing here is a test.
 
     python scripts/bench_station_random.py --first-seed 300 --seeds 12
@@ -56,6 +58,9 @@ def main() -> int:
     ap.add_argument("--roll", type=float, default=0.0, metavar="MAX_DEG",
                     help="the same scenes with the camera also turned about its axis (not level) by a roll "
                          "drawn from -MAX..MAX per seed (default 0: level)")
+    ap.add_argument("--pitch", type=float, default=0.0, metavar="MAX_DEG",
+                    help="the same scenes with the camera mounted higher and tilted down to aim where it did, by a "
+                         "pitch drawn from 0..MAX per seed (default 0: level)")
     a = ap.parse_args()
     print("command: python scripts/bench_station_random.py " + " ".join(sys.argv[1:]))
     exact = right = total = 0
@@ -69,7 +74,8 @@ def main() -> int:
     by_top: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
     t_start = time.perf_counter()
     for i, seed in enumerate(range(a.first_seed, a.first_seed + a.seeds)):
-        sc = random_scenario(seed, n_reps=a.reps, fps=a.fps, negative_yaw=a.negative_yaw, max_roll_deg=a.roll)
+        sc = random_scenario(seed, n_reps=a.reps, fps=a.fps, negative_yaw=a.negative_yaw, max_roll_deg=a.roll,
+                             max_pitch_deg=a.pitch)
         res = run_simulation("random", Config(), scenario=sc)
         c = res.comparison
         s = sc.summary()
@@ -101,7 +107,8 @@ def main() -> int:
                     trunk_img_err.append(rep.trunk_inclination_deg - pictured)
                     top["trunk vs picture"].append(trunk_img_err[-1])
         where = (f"{s['width']}x{s['height']} yaw {cam['yaw_deg']:4.1f}"
-                 + (f" roll {cam['roll_deg']:+.1f}" if cam["roll_deg"] else "") + f" cam {cam['height_m']:.2f} m, "
+                 + (f" roll {cam['roll_deg']:+.1f}" if cam["roll_deg"] else "")
+                 + (f" pitch {cam['pitch_deg']:.1f}" if cam["pitch_deg"] else "") + f" cam {cam['height_m']:.2f} m, "
                  f"{room['lighting']}, {sc.body.top} top, build {body['build']:.2f}")
         what = "exact" if c.exact else (
             f"counted {c.counted}/{c.expected_counted}"

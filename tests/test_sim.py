@@ -497,3 +497,36 @@ def test_the_camera_exposes_a_bright_white_room_below_clipping():
     calm = get_scenario("clean", seed=0, n_reps=1, style=replace(base, wall_colour=(150, 150, 150),
                                                                  lighting="normal"))
     assert calm.style.exposure == 1.0
+
+
+def test_a_camera_mounted_high_and_tilted_down_sees_the_rooms_verticals_converge():
+    """A camera put up high and pointed down at the person (MOUNTING.md says not to, people do): world
+    verticals lean towards a point below the picture, opposite ways either side of its centre, the lens
+    stands higher by distance * tan(pitch), and the person stays whole in view."""
+    level = get_scenario("clean", 2, n_reps=1, yaw_deg=0.0, wall_side="left")
+    tilted = get_scenario("clean", 2, n_reps=1, yaw_deg=0.0, wall_side="left", pitch_deg=12.0)
+    cam, cam0 = tilted.camera, level.camera
+    assert cam.pitch_deg == 12.0 and cam0.pitch_deg == 0.0
+    assert cam.height_m == pytest.approx(cam0.height_m + cam0.distance_m * math.tan(math.radians(12.0)))
+
+    def lean(c, x):  # a 2 m vertical on the back wall at world x, degrees from the picture's vertical
+        (u0, v0), (u1, v1) = c.project(np.array([[x, 0.0], [x, 2.0]]), tilted.style.back_wall_z)
+        return math.degrees(math.atan2(u1 - u0, v0 - v1)), u0
+
+    for c in (cam0, cam):
+        centre = c.x_m
+        left, u_left = lean(c, centre - 1.0)
+        right, u_right = lean(c, centre + 1.0)
+        assert u_left < c.width / 2 < u_right
+        if c is cam0:
+            assert left == pytest.approx(0.0, abs=1e-9) and right == pytest.approx(0.0, abs=1e-9)
+        else:  # tops apart, feet together: the lines meet below the picture
+            assert left < -1.0 and right > 1.0 and left == pytest.approx(-right, abs=0.5)
+    for t in (tilted.reps[0].start_s - 0.5, tilted.reps[0].bottom_s):
+        x0, y0, x1, y1 = tilted.truth_at(t).bbox
+        assert 0 < x0 < x1 < cam.width - 1 and 0 < y0 < y1 < cam.height - 1
+    with pytest.raises(ValueError, match="pitch_deg must be within 0..20"):
+        get_scenario("clean", pitch_deg=25.0)
+    # The tilt has its own random stream: the seed's body, room and reps are what they were.
+    a, b = random_scenario(300), random_scenario(300, max_pitch_deg=15.0)
+    assert 0.0 < b.camera.pitch_deg <= 15.0 and a.body == b.body and a.summary()["reps"] == b.summary()["reps"]

@@ -255,6 +255,7 @@ class Scenario:
             "wall_side": self.wall_side, "duration_s": round(self.duration_s, 3),
             "camera": {"distance_m": round(cam.distance_m, 3), "height_m": round(cam.height_m, 3),
                        "yaw_deg": round(cam.yaw_deg, 2), "roll_deg": round(cam.roll_deg, 2),
+                       "pitch_deg": round(cam.pitch_deg, 2),
                        "px_per_m": round(cam.px_per_m, 1)},
             "body": {"stature_m": round(b.stature_m, 3), "build": round(b.build, 2),
                      "baseline_bend_deg": round(b.baseline_bend_deg, 2), "heel_to_wall_m": round(self.stance.heel_x, 3),
@@ -784,7 +785,7 @@ def get_scenario(name: str, seed: int = 0, *, width: int = 640, height: int = 48
     """Build a named scenario (see ``SCENARIO_NAMES``) from a seed.
 
     Overrides: ``n_reps`` (int), ``kinds`` (list of rep kinds, replaces the scenario's own order),
-    ``wall_side`` ('left'/'right'), ``yaw_deg``, ``roll_deg`` (the camera not level), ``distance_m``, ``body`` (a Body), ``style`` (a
+    ``wall_side`` ('left'/'right'), ``yaw_deg``, ``roll_deg`` (the camera not level), ``pitch_deg`` (the camera mounted high and tilted down, 0..20), ``distance_m``, ``body`` (a Body), ``style`` (a
     SceneStyle), ``camera_noise`` (False = no noise/blur/JPEG, for exact measurements),
     ``config`` (a Config whose thresholds judge the truth).
     """
@@ -794,7 +795,7 @@ def get_scenario(name: str, seed: int = 0, *, width: int = 640, height: int = 48
         raise ValueError(f"frame size {width}x{height} is too small; use at least 64x48 (e.g. 320x240)")
     if fps <= 0:
         raise ValueError(f"fps must be positive (got {fps})")
-    allowed = {"n_reps", "kinds", "wall_side", "yaw_deg", "roll_deg", "distance_m", "body", "style", "camera_noise",
+    allowed = {"n_reps", "kinds", "wall_side", "yaw_deg", "roll_deg", "pitch_deg", "distance_m", "body", "style", "camera_noise",
                "config"}
     unknown = set(overrides) - allowed
     if unknown:
@@ -816,7 +817,10 @@ def get_scenario(name: str, seed: int = 0, *, width: int = 640, height: int = 48
     roll = float(overrides.get("roll_deg") or 0.0)
     if abs(roll) > 15:
         raise ValueError(f"roll_deg must be within -15..15 (got {roll})")
-    cam = make_camera(rng, body.stature_m, width, height, wall_side, yaw, overrides.get("distance_m"), roll)
+    pitch = float(overrides.get("pitch_deg") or 0.0)
+    if not 0 <= pitch <= 20:
+        raise ValueError(f"pitch_deg must be within 0..20 (got {pitch})")
+    cam = make_camera(rng, body.stature_m, width, height, wall_side, yaw, overrides.get("distance_m"), roll, pitch)
     style_kw: dict = {}
     if name == "clean":
         style_kw = dict(lighting="normal", jpeg_quality=None, background=("plain", "textured", "gym")[seed % 3])
@@ -957,19 +961,22 @@ def _passer(rng: np.random.Generator, t0: float, cam: Camera, z: float) -> Passe
 
 
 def random_scenario(seed: int, *, n_reps: int = 8, fps: float = 15.0, negative_yaw: bool = False,
-                    max_roll_deg: float = 0.0) -> Scenario:
+                    max_roll_deg: float = 0.0, max_pitch_deg: float = 0.0) -> Scenario:
     """A random set for accuracy benchmarks: random body, room, yaw (0-20 deg), resolution and reps.
 
     ``negative_yaw``: the same scene with the camera turned the other way round (yaw 0 to -20 deg), which
     brings the face of the contact wall into the picture behind a hinged back; the seeds' other draws are
     unchanged, so a seed's two yaws can be compared. ``max_roll_deg``: the camera also turned about its
-    axis by a roll drawn from -max..max (its own stream: the seed's other draws are unchanged)."""
+    axis by a roll drawn from -max..max (its own stream: the seed's other draws are unchanged).
+    ``max_pitch_deg``: the camera mounted higher and tilted down by a pitch drawn from 0..max (its own
+    stream too)."""
     rng = np.random.default_rng([seed, 4242])
     w, h = [(640, 480), (320, 240), (800, 600), (480, 360), (1280, 720)][rng.choice(5, p=[0.4, 0.25, 0.1, 0.15, 0.1])]
     yaw = float(rng.uniform(0, 20))
     roll = float(np.random.default_rng([seed, 4243]).uniform(-max_roll_deg, max_roll_deg)) if max_roll_deg else 0.0
+    pitch = float(np.random.default_rng([seed, 4244]).uniform(0.0, max_pitch_deg)) if max_pitch_deg else 0.0
     return get_scenario("random", seed, width=int(w), height=int(h), fps=fps, n_reps=n_reps,
-                        yaw_deg=-yaw if negative_yaw else yaw, roll_deg=roll)
+                        yaw_deg=-yaw if negative_yaw else yaw, roll_deg=roll, pitch_deg=pitch)
 
 
 class SyntheticFrameSource:

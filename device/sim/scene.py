@@ -35,15 +35,26 @@ class Camera:
     yaw_deg: float = 0.0
     wall_side: str = "left"
     roll_deg: float = 0.0  # the camera turned about its lens axis; > 0 turns the picture clockwise
+    pitch_deg: float = 0.0  # the camera tilted down (mounted high, aimed at the person); > 0 looks down
 
     def project(self, xy: np.ndarray, z: float | np.ndarray, du: float = 0.0, dv: float = 0.0) -> np.ndarray:
         """World points (N x 2 x,y at lateral z) -> pixel coordinates (N x 2 u,v), float."""
         yaw = math.radians(self.yaw_deg)
         x = xy[..., 0] * math.cos(yaw) + z * math.sin(yaw)
         depth = self.distance_m + z * math.cos(yaw)
-        s = self.focal_px / depth
-        u = self.width / 2 + (x - self.x_m) * s
-        v = self.height / 2 - (xy[..., 1] - self.height_m) * s
+        if self.pitch_deg:
+            # Tilted down about the lens's horizontal axis: height and depth mix, so world verticals
+            # converge towards a point below the picture (keystone) and the room's lines with them.
+            p = math.radians(self.pitch_deg)
+            up = xy[..., 1] - self.height_m
+            depth, up = depth * math.cos(p) - up * math.sin(p), up * math.cos(p) + depth * math.sin(p)
+            s = self.focal_px / depth
+            u = self.width / 2 + (x - self.x_m) * s
+            v = self.height / 2 - up * s
+        else:
+            s = self.focal_px / depth
+            u = self.width / 2 + (x - self.x_m) * s
+            v = self.height / 2 - (xy[..., 1] - self.height_m) * s
         if self.wall_side == "right":
             u = (self.width - 1) - u
         if self.roll_deg:
@@ -62,11 +73,15 @@ class Camera:
 
 
 def make_camera(rng: np.random.Generator, stature_m: float, width: int, height: int, wall_side: str,
-                yaw_deg: Optional[float] = None, distance_m: Optional[float] = None, roll_deg: float = 0.0) -> Camera:
+                yaw_deg: Optional[float] = None, distance_m: Optional[float] = None, roll_deg: float = 0.0,
+                pitch_deg: float = 0.0) -> Camera:
     """A random camera placement that keeps the whole body and the wall in view.
 
     ``roll_deg``: the camera turned about its axis (a bracket or stand not quite level); the picture is
-    zoomed out enough that the body stays in it. It draws nothing from ``rng``."""
+    zoomed out enough that the body stays in it. ``pitch_deg``: the camera mounted higher by
+    ``distance * tan(pitch)`` and tilted down by the pitch, so it aims where the level camera did (how
+    a camera put up high is pointed at a person), zoomed out where the body would leave the picture.
+    Neither draws anything from ``rng``."""
     dist = float(rng.uniform(1.6, 3.0)) if distance_m is None else distance_m
     hc = float(rng.uniform(0.65, 1.35))
     yaw = float(rng.uniform(0, 20)) if yaw_deg is None else yaw_deg
@@ -77,10 +92,17 @@ def make_camera(rng: np.random.Generator, stature_m: float, width: int, height: 
     if roll_deg:
         # A point half the width from the centre moves up or down by that times sin(roll).
         f /= 1.0 + 0.5 * (width / height) * abs(math.sin(math.radians(roll_deg)))
+    if pitch_deg:
+        hc += dist * math.tan(math.radians(pitch_deg))
+        probe = Camera(width, height, f, 0.0, hc, dist, 0.0, "left", 0.0, float(pitch_deg))
+        v = probe.project(np.array([[0.0, stature_m + 0.08], [0.0, -0.06]]), 0.0)[:, 1]
+        reach = float(np.max(np.abs(v - height / 2)))
+        if reach > 0.48 * height:
+            f *= 0.48 * height / reach
     wall_frac = float(rng.uniform(0.06, 0.2))
     u_wall = wall_frac * width
     x_c = (width / 2 - u_wall) * dist / f
-    return Camera(width, height, f, x_c, hc, dist, yaw, wall_side, float(roll_deg))
+    return Camera(width, height, f, x_c, hc, dist, yaw, wall_side, float(roll_deg), float(pitch_deg))
 
 
 @dataclass(frozen=True)
@@ -297,7 +319,13 @@ def render_background(cam: Camera, style: SceneStyle, sensor_height_m: float, cl
     # The target wall (x = 0): its face recedes from the corner towards the camera.
     wall_face = tuple(int(np.clip(c * 0.88, 0, 255)) for c in style.wall_colour)
     z_near = -cam.distance_m + 0.25
-    face = np.array([P(0, 0, zb), P(0, 3.2, zb), P(0, 3.2, z_near), P(0, 0, z_near)])
+    top_near = 3.2
+    if cam.pitch_deg:
+        # Tilted down, the face's top corner beside the lens lies behind it: end the face's top edge
+        # where it is still in front (it is far above the picture there).
+        d_near = cam.distance_m + z_near * math.cos(math.radians(cam.yaw_deg))
+        top_near = min(3.2, cam.height_m + 0.5 * d_near / math.tan(math.radians(cam.pitch_deg)))
+    face = np.array([P(0, 0, zb), P(0, 3.2, zb), P(0, top_near, z_near), P(0, 0, z_near)])
     _poly(img, face, wall_face)
     _poly(img, np.array([P(0, 0, zb), P(0, 0.08, zb), P(0, 0.08, z_near), P(0, 0, z_near)]),
           tuple(int(c * 0.7) for c in style.wall_colour))
@@ -393,8 +421,8 @@ def _gym_clutter(img, cam: Camera, style: SceneStyle, rng: np.random.Generator, 
                 gx = np.linspace(0, 1, x1 - x0, dtype=np.float32)[None, :, None]
                 base = np.array([205, 200, 185], np.float32)
                 glass = np.clip(base * (0.75 + 0.2 * gx + 0.1 * gy), 0, 255).astype(np.uint8)
-                if cam.roll_deg:
-                    # A turned camera: the glass is the inner quad, not its box.
+                if cam.roll_deg or cam.pitch_deg:
+                    # A turned or tilted camera: the glass is the inner quad, not its box.
                     inside = np.zeros(img.shape[:2], np.uint8)
                     cv2.fillPoly(inside, [np.round(inner).astype(np.int32)], 1)
                     sel = inside[y0:y1, x0:x1].astype(bool)
