@@ -34,6 +34,11 @@ from device.io.frames import CameraError, Frame, FrameSource
 log = logging.getLogger(__name__)
 
 SNAPSHOT_NAME = "selftest-snapshot.png"
+# The room's verticals converging by more than this from the picture's left edge to its right (degrees)
+# name the camera tilted: about 1.3 times the tilt for a Camera Module 3 (66 deg wide), 2.5 times for
+# the Wide (102 deg), so 1-2 deg of tilt. Rendered rooms with the camera tilted 0-15 deg read good
+# reps rounded from about 5 deg of tilt on (docs/station-vision.md, round 33).
+TILT_WARN_DEG = 3.0
 
 
 @dataclass
@@ -535,23 +540,37 @@ def annotate_snapshot(frames: list[Frame], config: Config, use_vision: bool = Tr
 
 def _level_note(frames: list[Frame], person_box, setting) -> str:
     """Whether the camera is level, read from the room's vertical lines over the grabbed frames (the
-    person's own outline left out); what the station does about it."""
+    person's own outline left out); what the station does about it. A camera tilted up or down (the
+    verticals converge) is named first: the station cannot take that off (it sees the top or the
+    underside of the body), only mounting the camera level does."""
     from device.vision.level import LevelParams, vertical_lean
 
-    leans = [got[0] for f in frames[:: max(1, len(frames) // 5)]
-             if (got := vertical_lean(f.image, person_box)) is not None]
-    if not leans:
+    got = [g for f in frames[:: max(1, len(frames) // 5)] if (g := vertical_lean(f.image, person_box)) is not None]
+    if not got:
         return "camera level not checked: no door frame, wall corner or other long vertical line in view"
-    lean = round(float(np.median(leans)), 1) + 0.0  # (no "-0.0")
+    lean = round(float(np.median([g.deg for g in got])), 1) + 0.0  # (no "-0.0")
+    converge = [g.converge_deg for g in got if g.converge_deg is not None]
+    tilt = float(np.median(converge)) if converge else 0.0
+    if abs(tilt) > TILT_WARN_DEG:
+        way = "down" if tilt > 0 else "up"
+        return (f"camera tilted {way}: the room's verticals converge ({abs(tilt):.0f} deg apart across the "
+                f"picture); mount it level with the lens near hip height (hardware/MOUNTING.md): tilted, "
+                f"it reads backs rounder than they are")
     if setting != "auto":
         return (f"the room's verticals lean {lean:+.1f} deg; camera.roll_deg is fixed at {float(setting):+.1f} "
                 f"in the config")
     if abs(lean) < LevelParams().dead_zone_deg:
         return f"camera level (the room's verticals lean {lean:+.1f} deg)"
     way = "clockwise" if lean > 0 else "anticlockwise"
+    # Lines at one side of the picture only lean the same for a camera turned about its axis as for one
+    # tilted up or down (they lean towards the centre when it looks down): say so rather than guess.
+    either = ("" if converge else
+              " (read from lines at one side of the picture only: a camera tilted up or down looks the same; "
+              "check that it is level)")
     if abs(lean) > LevelParams().max_roll_deg:
-        return f"picture turned {abs(lean):.1f} deg {way}: too far to correct, level the camera"
-    return f"picture turned {abs(lean):.1f} deg {way}: the station takes it off its angles; level the camera if you can"
+        return f"picture turned {abs(lean):.1f} deg {way}: too far to correct, level the camera{either}"
+    return (f"picture turned {abs(lean):.1f} deg {way}: the station takes it off its angles; level the camera "
+            f"if you can{either}")
 
 
 def run_selftest(

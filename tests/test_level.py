@@ -43,6 +43,29 @@ def test_the_lean_of_the_rooms_verticals_is_read_to_a_fraction_of_a_degree(lean:
     assert got[1] > 1.0  # three lines most of the height long
 
 
+@pytest.mark.parametrize("roll, converge", [(0.0, 6.0), (3.0, 6.0), (-2.0, -5.0)])
+def test_verticals_converging_either_side_of_the_centre_give_the_roll_at_the_centre_and_the_tilt(
+        roll: float, converge: float) -> None:
+    # A camera tilted down (converge > 0) or up, and turned about its axis: each vertical leans by the roll
+    # plus the tilt's share at its distance from the centre column, opposite ways either side.
+    w, h = 640, 480
+    img = np.full((h, w, 3), 150, np.uint8)
+    img[int(0.8 * h):] = 90
+    for x_foot, shade in ((0.12 * w, 60), (0.2 * w, 60), (0.78 * w, 200), (0.9 * w, 60)):
+        lean = roll + converge * (x_foot / w - 0.5)
+        dx = math.tan(math.radians(lean))
+        top, foot = (x_foot + dx * 0.75 * h, 0.05 * h), (x_foot, 0.8 * h)
+        cv2.line(img, (round(foot[0] * 16), round(foot[1] * 16)), (round(top[0] * 16), round(top[1] * 16)),
+                 (shade, shade, shade), 3, cv2.LINE_AA, 4)
+    got = vertical_lean(img)
+    assert got is not None
+    assert got.deg == pytest.approx(roll, abs=0.5)  # the median lean would be a side's, degrees off
+    assert got.converge_deg == pytest.approx(converge, abs=1.0)
+    # Lines standing together cannot tell a tilt from a roll: they give their lean and no tilt.
+    one_side = vertical_lean(img, exclude=(int(0.7 * w), 0, int(0.3 * w), int(0.8 * h)))
+    assert one_side is not None and one_side.converge_deg is None
+
+
 @pytest.mark.parametrize("roll", [-5.0, 0.0, 3.0])
 def test_a_rendered_gym_seen_by_a_camera_turned_about_its_axis_gives_the_roll(roll: float) -> None:
     sc = get_scenario("clean", 2, n_reps=1, roll_deg=roll)  # a gym: racks, a mirror, the wall's corner

@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 from collections import deque
 from dataclasses import dataclass
-from typing import Optional
+from typing import NamedTuple, Optional
 
 import cv2
 import numpy as np
@@ -45,14 +45,31 @@ class LevelParams:
     agree_deg: float = 1.0  # ... within this of their median (median absolute deviation)
     dead_zone_deg: float = 1.0  # a roll under this is taken as level (no correction)
     max_roll_deg: float = 12.0  # the largest roll corrected; beyond it the camera needs levelling
+    min_span: float = 0.3  # lines this far apart (fraction of the width) tell a tilt from a roll
+    converge_deg: float = 1.5  # leans that differ by more than this across the width: verticals converge
+
+
+class Lean(NamedTuple):
+    """One frame's reading of the room's verticals (see :func:`vertical_lean`)."""
+
+    deg: float  # the roll: the lean of a vertical at the picture's centre column (> 0: top to the right)
+    support: float  # the lines' total length over the picture's height
+    converge_deg: Optional[float] = None  # right edge's lean minus the left edge's (> 0: the camera looks down);
+    # None when the lines stand too close together to tell
 
 
 def vertical_lean(image: np.ndarray, exclude: Optional[tuple[int, int, int, int]] = None,
-                  params: LevelParams = LevelParams()) -> Optional[tuple[float, float]]:
+                  params: LevelParams = LevelParams()) -> Optional[Lean]:
     """How far the long near-vertical lines of ``image`` (BGR or grey) lean, in degrees (> 0: their tops
     to the right of their feet), and the lines' total length over the picture's height; None when the
     lines are too few, too short or disagree. ``exclude``: a box (x, y, w, h, frame pixels) whose
-    lines are not the room's (a person)."""
+    lines are not the room's (a person).
+
+    A camera tilted down (mounted high, aimed at the person) makes the verticals converge below the
+    picture: each leans by about the tilt times its distance from the centre column, opposite ways
+    either side, and the roll is the lean at the centre. Where the lines stand far enough apart
+    (``min_span`` of the width) a straight fit of lean against position gives both; lines close
+    together cannot tell a tilt from a roll and give their median lean as the roll."""
     p = params
     gray = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
     h, w = gray.shape[:2]
@@ -85,7 +102,7 @@ def vertical_lean(image: np.ndarray, exclude: Optional[tuple[int, int, int, int]
     # length beyond either end (the neighbouring pieces); it weighs what Hough found of it, no more.
     ey, ex = np.nonzero(edges)
     ey, ex = ey.astype(np.float64), ex.astype(np.float64)
-    fitted: dict[tuple[int, int], tuple[float, float]] = {}
+    fitted: dict[tuple[int, int], tuple[float, float, float]] = {}
     for (x1, y1, x2, y2), seg_len in zip(seg[keep], np.hypot(dx, dy)[keep]):
         b = (x1 - x2) / (y1 - y2) if y1 != y2 else 0.0  # x = a + b y
         a = x1 - b * y1
@@ -103,13 +120,14 @@ def vertical_lean(image: np.ndarray, exclude: Optional[tuple[int, int, int, int]
         # The pieces of one line (and both edges of a thin one) are one line, as long as its pieces.
         key = (int(round(mid_x / 3.0)), int(round(math.degrees(math.atan(-b)) / 0.5)))
         found = fitted[key][1] if key in fitted else 0.0
-        fitted[key] = (math.degrees(math.atan(-b)), found + float(seg_len))
+        fitted[key] = (math.degrees(math.atan(-b)), found + float(seg_len), mid_x)
     if not fitted:
         return None
     lean = np.array([v[0] for v in fitted.values()])
     length = np.array([v[1] for v in fitted.values()])
+    pos = np.array([v[2] for v in fitted.values()]) / ws - 0.5  # -0.5 at the left edge, 0.5 at the right
     ok = np.abs(lean) <= p.max_lean_deg
-    lean, length = lean[ok], length[ok]
+    lean, length, pos = lean[ok], length[ok], pos[ok]
     if len(lean) == 0:
         return None
     support = float(length.sum()) / hs
@@ -117,9 +135,15 @@ def vertical_lean(image: np.ndarray, exclude: Optional[tuple[int, int, int, int]
         return None
     mid = _weighted_median(lean, length)
     spread = _weighted_median(np.abs(lean - mid), length)
-    if spread > p.max_spread_deg:
-        return None
-    return mid, support
+    if float(pos.max() - pos.min()) < p.min_span:
+        return None if spread > p.max_spread_deg else Lean(mid, support)
+    # Lines apart: lean = roll + converge * pos, fitted by length; kept where the lines agree with it.
+    A = np.stack([np.ones_like(pos), pos], axis=1) * length[:, None]
+    roll, converge = np.linalg.lstsq(A, lean * length, rcond=None)[0]
+    fit_spread = _weighted_median(np.abs(lean - roll - converge * pos), length)
+    if abs(converge) > p.converge_deg and fit_spread <= p.max_spread_deg and fit_spread < spread:
+        return Lean(float(roll), support, float(converge))
+    return None if spread > p.max_spread_deg else Lean(mid, support, 0.0)
 
 
 def _weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
