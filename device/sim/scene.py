@@ -42,19 +42,15 @@ class Camera:
         yaw = math.radians(self.yaw_deg)
         x = xy[..., 0] * math.cos(yaw) + z * math.sin(yaw)
         depth = self.distance_m + z * math.cos(yaw)
+        up = xy[..., 1] - self.height_m
         if self.pitch_deg:
             # Tilted down about the lens's horizontal axis: height and depth mix, so world verticals
             # converge towards a point below the picture (keystone) and the room's lines with them.
             p = math.radians(self.pitch_deg)
-            up = xy[..., 1] - self.height_m
             depth, up = depth * math.cos(p) - up * math.sin(p), up * math.cos(p) + depth * math.sin(p)
-            s = self.focal_px / depth
-            u = self.width / 2 + (x - self.x_m) * s
-            v = self.height / 2 - up * s
-        else:
-            s = self.focal_px / depth
-            u = self.width / 2 + (x - self.x_m) * s
-            v = self.height / 2 - (xy[..., 1] - self.height_m) * s
+        s = self.focal_px / depth
+        u = self.width / 2 + (x - self.x_m) * s
+        v = self.height / 2 - up * s
         if self.wall_side == "right":
             u = (self.width - 1) - u
         if self.roll_deg:

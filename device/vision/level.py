@@ -5,7 +5,9 @@ about its axis is a degree of trunk inclination on every frame: a person standin
 leaning, and with a few degrees of yaw on top never reads "tall" at all (no rep is ever counted). The
 room knows which way is up: door frames, wall corners, the contact wall's own edge, racks and posters
 are vertical, and a camera that looks horizontally (as the station's does, lens near hip height) keeps
-them vertical in the picture whatever its distance and yaw. So the roll is the lean of those lines.
+them vertical in the picture whatever its distance and yaw. So the roll is the lean of those lines. A
+camera tilted down (mounted high) makes them converge below the picture; lines far enough apart tell
+that tilt from a roll (the roll is the lean at the picture's centre column), and ``selftest`` names it.
 
 :func:`vertical_lean` measures one frame (the person's own outline left out: legs and a trunk are
 near-vertical lines that lean with the person); :class:`CameraLevel` keeps a robust median over a
