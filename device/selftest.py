@@ -36,8 +36,8 @@ log = logging.getLogger(__name__)
 SNAPSHOT_NAME = "selftest-snapshot.png"
 # The room's verticals converging by more than this from the picture's left edge to its right (degrees)
 # name the camera tilted: about 1.3 times the tilt for a Camera Module 3 (66 deg wide), 2.5 times for
-# the Wide (102 deg), so 1-2 deg of tilt. Rendered rooms with the camera tilted 0-15 deg read good
-# reps rounded from about 5 deg of tilt on (docs/station-vision.md, round 33).
+# the Wide (102 deg), so 1-2 deg of tilt. Rendered rooms with the camera tilted 0-15 deg down read good
+# reps rounded from about 5 deg of tilt on; tilted up they miss rounded reps (docs/station-vision.md, round 33).
 TILT_WARN_DEG = 3.0
 
 
@@ -552,10 +552,11 @@ def _level_note(frames: list[Frame], person_box, setting) -> str:
     converge = [g.converge_deg for g in got if g.converge_deg is not None]
     tilt = float(np.median(converge)) if converge else 0.0
     if abs(tilt) > TILT_WARN_DEG:
-        way = "down" if tilt > 0 else "up"
+        way, cost = (("down", "it reads good backs as rounded") if tilt > 0 else
+                     ("up", "it misses rounded backs"))
         return (f"camera tilted {way}: the room's verticals converge ({abs(tilt):.0f} deg apart across the "
-                f"picture); mount it level with the lens near hip height (hardware/MOUNTING.md): tilted, "
-                f"it reads backs rounder than they are")
+                f"picture); mount it level with the lens near hip height (hardware/MOUNTING.md): tilted {way}, "
+                f"{cost}")
     if setting != "auto":
         return (f"the room's verticals lean {lean:+.1f} deg; camera.roll_deg is fixed at {float(setting):+.1f} "
                 f"in the config")

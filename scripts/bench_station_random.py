@@ -26,6 +26,7 @@ same), which shows the contact wall's face behind a hinged back (docs/station-vi
 stand not quite level; every other draw the same, and the picture zoomed out to keep the body in it).
 ``--pitch MAX`` mounts each scene's camera higher and tilts it down by a pitch drawn from 0..MAX, aimed where
 the level camera was (a camera put up high and pointed at the person): the room's verticals then converge.
+A negative MAX lowers the camera and tilts it up instead (0..-MAX).
 Prints figures only; nothing here is a test.
 
     python scripts/bench_station_random.py --first-seed 300 --seeds 12
@@ -60,7 +61,7 @@ def main() -> int:
                          "drawn from -MAX..MAX per seed (default 0: level)")
     ap.add_argument("--pitch", type=float, default=0.0, metavar="MAX_DEG",
                     help="the same scenes with the camera mounted higher and tilted down to aim where it did, by a "
-                         "pitch drawn from 0..MAX per seed (default 0: level)")
+                         "pitch drawn from 0..MAX per seed (default 0: level; negative: lowered and tilted up)")
     a = ap.parse_args()
     print("command: python scripts/bench_station_random.py " + " ".join(sys.argv[1:]))
     exact = right = total = 0
@@ -108,7 +109,7 @@ def main() -> int:
                     top["trunk vs picture"].append(trunk_img_err[-1])
         where = (f"{s['width']}x{s['height']} yaw {cam['yaw_deg']:4.1f}"
                  + (f" roll {cam['roll_deg']:+.1f}" if cam["roll_deg"] else "")
-                 + (f" pitch {cam['pitch_deg']:.1f}" if cam["pitch_deg"] else "") + f" cam {cam['height_m']:.2f} m, "
+                 + (f" pitch {cam['pitch_deg']:+.1f}" if cam["pitch_deg"] else "") + f" cam {cam['height_m']:.2f} m, "
                  f"{room['lighting']}, {sc.body.top} top, build {body['build']:.2f}")
         what = "exact" if c.exact else (
             f"counted {c.counted}/{c.expected_counted}"

@@ -310,6 +310,11 @@ def test_the_snapshot_names_a_camera_tilted_down_from_the_rooms_converging_verti
     ln = line_for(lines, "camera")
     assert ln.startswith("PASS") and "camera tilted down: the room's verticals converge" in ln, ln
     assert "mount it level" in ln and "picture turned" not in ln
+    # Low and tilted up, the lines meet above the picture: named the other way.
+    up = SyntheticFrameSource(get_scenario("clean", 2, n_reps=1, pitch_deg=-10.0))
+    rc, lines = run(parse_config({}), factory, tmp_path, camera=up, use_vision=True)
+    ln = line_for(lines, "camera")
+    assert "camera tilted up" in ln and "it misses rounded backs" in ln, ln
     # At 320x240 only the lines at one side are long enough: their lean is named, with the doubt it leaves.
     small = SyntheticFrameSource(get_scenario("clean", 2, width=320, height=240, n_reps=1, pitch_deg=8.0))
     rc, lines = run(parse_config({}), factory, tmp_path, camera=small, use_vision=True)

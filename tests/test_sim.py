@@ -525,7 +525,11 @@ def test_a_camera_mounted_high_and_tilted_down_sees_the_rooms_verticals_converge
     for t in (tilted.reps[0].start_s - 0.5, tilted.reps[0].bottom_s):
         x0, y0, x1, y1 = tilted.truth_at(t).bbox
         assert 0 < x0 < x1 < cam.width - 1 and 0 < y0 < y1 < cam.height - 1
-    with pytest.raises(ValueError, match="pitch_deg must be within 0..20"):
+    # Tilted up (a camera low on a shelf or the floor): lower, the lines meet above the picture instead.
+    up = get_scenario("clean", 2, n_reps=1, yaw_deg=0.0, wall_side="left", pitch_deg=-12.0).camera
+    assert 0.15 <= up.height_m < cam0.height_m
+    assert lean(up, up.x_m - 1.0)[0] > 1.0 and lean(up, up.x_m + 1.0)[0] < -1.0
+    with pytest.raises(ValueError, match="pitch_deg must be within -20..20"):
         get_scenario("clean", pitch_deg=25.0)
     # The tilt has its own random stream: the seed's body, room and reps are what they were.
     a, b = random_scenario(300), random_scenario(300, max_pitch_deg=15.0)

@@ -785,7 +785,7 @@ def get_scenario(name: str, seed: int = 0, *, width: int = 640, height: int = 48
     """Build a named scenario (see ``SCENARIO_NAMES``) from a seed.
 
     Overrides: ``n_reps`` (int), ``kinds`` (list of rep kinds, replaces the scenario's own order),
-    ``wall_side`` ('left'/'right'), ``yaw_deg``, ``roll_deg`` (the camera not level), ``pitch_deg`` (the camera mounted high and tilted down, 0..20), ``distance_m``, ``body`` (a Body), ``style`` (a
+    ``wall_side`` ('left'/'right'), ``yaw_deg``, ``roll_deg`` (the camera not level), ``pitch_deg`` (the camera mounted high and tilted down, -20..20: < 0 low and tilted up), ``distance_m``, ``body`` (a Body), ``style`` (a
     SceneStyle), ``camera_noise`` (False = no noise/blur/JPEG, for exact measurements),
     ``config`` (a Config whose thresholds judge the truth).
     """
@@ -818,8 +818,8 @@ def get_scenario(name: str, seed: int = 0, *, width: int = 640, height: int = 48
     if abs(roll) > 15:
         raise ValueError(f"roll_deg must be within -15..15 (got {roll})")
     pitch = float(overrides.get("pitch_deg") or 0.0)
-    if not 0 <= pitch <= 20:
-        raise ValueError(f"pitch_deg must be within 0..20 (got {pitch})")
+    if abs(pitch) > 20:
+        raise ValueError(f"pitch_deg must be within -20..20 (got {pitch})")
     cam = make_camera(rng, body.stature_m, width, height, wall_side, yaw, overrides.get("distance_m"), roll, pitch)
     style_kw: dict = {}
     if name == "clean":
@@ -969,12 +969,13 @@ def random_scenario(seed: int, *, n_reps: int = 8, fps: float = 15.0, negative_y
     unchanged, so a seed's two yaws can be compared. ``max_roll_deg``: the camera also turned about its
     axis by a roll drawn from -max..max (its own stream: the seed's other draws are unchanged).
     ``max_pitch_deg``: the camera mounted higher and tilted down by a pitch drawn from 0..max (its own
-    stream too)."""
+    stream too); a negative max lowers it and tilts it up by 0..-max."""
     rng = np.random.default_rng([seed, 4242])
     w, h = [(640, 480), (320, 240), (800, 600), (480, 360), (1280, 720)][rng.choice(5, p=[0.4, 0.25, 0.1, 0.15, 0.1])]
     yaw = float(rng.uniform(0, 20))
     roll = float(np.random.default_rng([seed, 4243]).uniform(-max_roll_deg, max_roll_deg)) if max_roll_deg else 0.0
-    pitch = float(np.random.default_rng([seed, 4244]).uniform(0.0, max_pitch_deg)) if max_pitch_deg else 0.0
+    pitch = (float(np.random.default_rng([seed, 4244]).uniform(min(0.0, max_pitch_deg), max(0.0, max_pitch_deg)))
+             if max_pitch_deg else 0.0)
     return get_scenario("random", seed, width=int(w), height=int(h), fps=fps, n_reps=n_reps,
                         yaw_deg=-yaw if negative_yaw else yaw, roll_deg=roll, pitch_deg=pitch)
 

@@ -35,7 +35,7 @@ class Camera:
     yaw_deg: float = 0.0
     wall_side: str = "left"
     roll_deg: float = 0.0  # the camera turned about its lens axis; > 0 turns the picture clockwise
-    pitch_deg: float = 0.0  # the camera tilted down (mounted high, aimed at the person); > 0 looks down
+    pitch_deg: float = 0.0  # the camera tilted down (mounted high, aimed at the person); > 0 looks down, < 0 up
 
     def project(self, xy: np.ndarray, z: float | np.ndarray, du: float = 0.0, dv: float = 0.0) -> np.ndarray:
         """World points (N x 2 x,y at lateral z) -> pixel coordinates (N x 2 u,v), float."""
@@ -76,7 +76,8 @@ def make_camera(rng: np.random.Generator, stature_m: float, width: int, height: 
     ``roll_deg``: the camera turned about its axis (a bracket or stand not quite level); the picture is
     zoomed out enough that the body stays in it. ``pitch_deg``: the camera mounted higher by
     ``distance * tan(pitch)`` and tilted down by the pitch, so it aims where the level camera did (how
-    a camera put up high is pointed at a person), zoomed out where the body would leave the picture.
+    a camera put up high is pointed at a person), zoomed out where the body would leave the picture; a
+    negative pitch lowers it (never under 0.15 m: a camera on the floor) and tilts it up.
     Neither draws anything from ``rng``."""
     dist = float(rng.uniform(1.6, 3.0)) if distance_m is None else distance_m
     hc = float(rng.uniform(0.65, 1.35))
@@ -89,7 +90,7 @@ def make_camera(rng: np.random.Generator, stature_m: float, width: int, height: 
         # A point half the width from the centre moves up or down by that times sin(roll).
         f /= 1.0 + 0.5 * (width / height) * abs(math.sin(math.radians(roll_deg)))
     if pitch_deg:
-        hc += dist * math.tan(math.radians(pitch_deg))
+        hc = max(0.15, hc + dist * math.tan(math.radians(pitch_deg)))
         probe = Camera(width, height, f, 0.0, hc, dist, 0.0, "left", 0.0, float(pitch_deg))
         v = probe.project(np.array([[0.0, stature_m + 0.08], [0.0, -0.06]]), 0.0)[:, 1]
         reach = float(np.max(np.abs(v - height / 2)))
@@ -316,7 +317,7 @@ def render_background(cam: Camera, style: SceneStyle, sensor_height_m: float, cl
     wall_face = tuple(int(np.clip(c * 0.88, 0, 255)) for c in style.wall_colour)
     z_near = -cam.distance_m + 0.25
     top_near = 3.2
-    if cam.pitch_deg:
+    if cam.pitch_deg > 0:
         # Tilted down, the face's top corner beside the lens lies behind it: end the face's top edge
         # where it is still in front (it is far above the picture there).
         d_near = cam.distance_m + z_near * math.cos(math.radians(cam.yaw_deg))
