@@ -139,7 +139,8 @@ def vertical_lean(image: np.ndarray, exclude: Optional[tuple[int, int, int, int]
     spread = _weighted_median(np.abs(lean - mid), length)
     if float(pos.max() - pos.min()) < p.min_span:
         return None if spread > p.max_spread_deg else Lean(mid, support)
-    # Lines apart: lean = roll + converge * pos, fitted by length; kept where the lines agree with it.
+    # Lines apart: lean = roll + converge * pos, least squares with each line's residual scaled by its length;
+    # kept where the lines agree with it better than with one lean.
     A = np.stack([np.ones_like(pos), pos], axis=1) * length[:, None]
     roll, converge = np.linalg.lstsq(A, lean * length, rcond=None)[0]
     fit_spread = _weighted_median(np.abs(lean - roll - converge * pos), length)
