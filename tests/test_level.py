@@ -191,3 +191,75 @@ def test_the_config_takes_auto_or_degrees_and_the_estimator_uses_a_fixed_roll() 
     assert est.fixed_roll == 2.0
     assert PostureEstimator.from_config(Config().camera, ThresholdsConfig(),
                                         make_segmenter("background")).fixed_roll is None
+
+
+def _tilted_room(converge: float, w: int = 640, h: int = 480, feet: tuple = (0.1, 0.3, 0.7, 0.9)) -> np.ndarray:
+    """A room seen by a camera tilted down (``converge`` > 0) or up: its verticals (standing at ``feet``,
+    fractions of the width) lean by the tilt's share at their column."""
+    img = np.full((h, w, 3), 150, np.uint8)
+    img[int(0.8 * h):] = 90
+    for x_foot in (f * w for f in feet):
+        dx = math.tan(math.radians(converge * (x_foot / w - 0.5)))
+        cv2.line(img, (round(x_foot * 16), round(0.8 * h * 16)),
+                 (round((x_foot + dx * 0.75 * h) * 16), round(0.05 * h * 16)), (60, 60, 60), 3, cv2.LINE_AA, 4)
+    return img
+
+
+def test_a_tilted_camera_is_named_from_the_frames_that_read_it_and_a_level_one_gets_no_tilt() -> None:
+    tilted, level = CameraLevel(), CameraLevel()
+    for k in range(3):
+        tilted.add(float(k), _tilted_room(12.0))
+        level.add(float(k), _tilted_room(0.0))
+    assert tilted.converge_deg == pytest.approx(12.0, abs=1.0)
+    assert tilted.roll_deg == 0.0  # the lean at the centre column: none
+    assert level.converge_deg == 0.0 and level.tilt_at(-200.0, 50.0, 640) is None
+    # A frame whose lines stand on one side only (the person in front of the others) reads the lean
+    # where they stand: it is no roll, and a camera known to be tilted does not take it for one.
+    one_side = _tilted_room(12.0, feet=(0.1, 0.3))
+    for t in (7.0, 12.0, 17.0, 22.0, 27.0):  # once named, a frame every 5 s: more of these than of the others
+        tilted.add(t, one_side)
+    assert tilted.estimate_deg == pytest.approx(0.0, abs=0.5) and tilted.roll_deg == 0.0
+
+
+def test_a_tilted_cameras_crop_stands_a_vertical_upright_and_keeps_a_horizontal_level() -> None:
+    converge, w, h = 14.0, 640, 480
+    lv = CameraLevel()
+    for k in range(3):
+        lv.add(float(k), _tilted_room(converge))
+    # Around a point left of the centre (where a person at a left-hand wall stands), a crop holding a post
+    # (a world vertical: its line runs to the vanishing point below the picture) and a bar across it (a
+    # world horizontal parallel to the picture: level in it).
+    cx, cy = 160, 260  # the crop's centre in the frame
+    x0, y0 = cx - 60, cy - 80
+    d = w / (2.0 * math.tan(math.radians(converge) / 2.0))  # the vanishing point's distance below the centre
+    vx, vy = w / 2.0, h / 2.0 + d
+    mask = np.zeros((160, 120), np.uint8)
+    foot, top = (cx, cy + 70), None
+    t = (foot[1] - (cy - 70)) / (vy - foot[1])  # from the foot up, away from the vanishing point
+    top = (foot[0] + (foot[0] - vx) * t, cy - 70)
+    cv2.line(mask, (round(foot[0] - x0), round(foot[1] - y0)), (round(top[0] - x0), round(top[1] - y0)), 1, 7)
+    bar = np.zeros_like(mask)
+    cv2.line(bar, (10, 60), (110, 60), 1, 5)
+    tilt = lv.tilt_at(cx - w / 2.0, cy - h / 2.0, w)
+    assert tilt is not None
+    shear, stretch = tilt
+    assert shear < 0 and 1.0 < stretch < 1.2  # left of centre the verticals lean left; rows are foreshortened
+    up, _, _, back = level_crops(mask, None, None, 0.0, tilt)
+    ys, xs = np.nonzero(up)
+    top_x, bottom_x = xs[ys < np.percentile(ys, 20)].mean(), xs[ys > np.percentile(ys, 80)].mean()
+    assert abs(top_x - bottom_x) < 1.5  # the post stands upright (it leaned by about 4 px over its height)
+    flat, _, _, _ = level_crops(bar, None, None, 0.0, tilt)
+    ys, xs = np.nonzero(flat)
+    assert abs(ys[xs < np.percentile(xs, 20)].mean() - ys[xs > np.percentile(xs, 80)].mean()) < 1.0  # level
+    # A turn instead (the roll's correction, by the post's lean) would tilt the bar as far.
+    lean = math.degrees(math.atan2(top[0] - foot[0], foot[1] - top[1]))
+    turned, _, _, _ = level_crops(bar, None, None, lean)
+    ys, xs = np.nonzero(turned)
+    assert abs(ys[xs < np.percentile(xs, 20)].mean() - ys[xs > np.percentile(xs, 80)].mean()) > 3.0
+    # Points measured on the corrected crop map back onto the post.
+    ys, xs = np.nonzero(up)
+    m = SilhouetteMeasures(height_px=100.0, floor_y=float(ys.max()), bbox=(int(xs.min()), int(ys.min()), 7, 100),
+                           hip=(float(xs.mean()), float(np.percentile(ys, 25))))
+    m = transform_measures(m, back)
+    hx, hy = m.hip
+    assert hx + x0 == pytest.approx(foot[0] + (foot[0] - vx) * (foot[1] - (hy + y0)) / (vy - foot[1]), abs=1.0)

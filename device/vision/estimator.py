@@ -598,6 +598,7 @@ class PostureEstimator:
         self.level = CameraLevel()
         self.fixed_roll: Optional[float] = None if roll_deg == "auto" else float(roll_deg)
         self._roll = 0.0  # this frame's (see _measure)
+        self._tilt: Optional[tuple[float, float]] = None  # this frame's (shear, stretch) of a tilted camera
         self.opinions_used = 0  # frames whose trunk and back came from the segmenter's second opinion
 
     @classmethod
@@ -718,8 +719,13 @@ class PostureEstimator:
         if self.fixed_roll is None:
             self.level.add(t, img, None if blob is None else blob.bbox)
             dbg.roll_deg = self._roll = self.level.roll_deg
+            # A camera known to be tilted (mounted high and aimed down, or low and aimed up): what stands
+            # the verticals upright around the person (their lean differs from column to column).
+            self._tilt = None if blob is None else self.level.tilt_at(
+                blob.bbox[0] + blob.bbox[2] / 2.0 - Wf / 2.0, blob.bbox[1] + blob.bbox[3] / 2.0 - Hf / 2.0, Wf)
         else:
             dbg.roll_deg = self._roll = self.fixed_roll
+            self._tilt = None
         if blob is None:
             dbg.notes.append("no person")
             return PostureSample(t=t)
@@ -851,10 +857,12 @@ class PostureEstimator:
         # Contrast scales with the light: a dim room's back edge is a smaller colour step.
         light = min(max(float(np.mean(cv2.mean(patch)[:3])) / p.contrast_ref_level, p.contrast_min_factor), 1.0)
         back = None
-        if self._roll:
+        if self._roll or self._tilt is not None:
             # A camera not level: the person is measured on their crop turned upright (the measures
             # know "up" as the picture's rows: the trunk's inclination, the standing back, the heel).
-            crop, soft, patch, back = level_crops(crop, soft, patch, self._roll)
+            crop, soft, patch, back = level_crops(crop, soft, patch, self._roll, self._tilt)
+            if self._tilt is not None:
+                H *= self._tilt[1]  # the crop's rows stretched: the person's proportions with them
         m = measure_silhouette(crop, side, H, self._body_learned if learned else self.body, soft, patch,
                                edge_reach=reach,
                                min_contrast=p.edge_contrast * light, edge_outermost=learned,

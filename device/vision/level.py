@@ -7,7 +7,9 @@ room knows which way is up: door frames, wall corners, the contact wall's own ed
 are vertical, and a camera that looks horizontally (as the station's does, lens near hip height) keeps
 them vertical in the picture whatever its distance and yaw. So the roll is the lean of those lines. A
 camera tilted down (mounted high) makes them converge below the picture; lines far enough apart tell
-that tilt from a roll (the roll is the lean at the picture's centre column), and ``selftest`` names it.
+that tilt from a roll (the roll is the lean at the picture's centre column), ``selftest`` names it, and
+once frames agree on it the person's crop is sheared and stretched so the verticals around them stand
+upright (:meth:`CameraLevel.tilt_at`).
 
 :func:`vertical_lean` measures one frame (the person's own outline left out: legs and a trunk are
 near-vertical lines that lean with the person); :class:`CameraLevel` keeps a robust median over a
@@ -49,6 +51,12 @@ class LevelParams:
     max_roll_deg: float = 12.0  # the largest roll corrected; beyond it the camera needs levelling
     min_span: float = 0.3  # lines this far apart (fraction of the width) tell a tilt from a roll
     converge_deg: float = 1.5  # leans that differ by more than this across the width: verticals converge
+    agree_converge_deg: float = 3.0  # frames' convergences must agree within this (median absolute deviation)
+    tilt_min_converge_deg: float = 3.0  # ... and exceed this before the camera is taken for tilted
+    # The lens's horizontal field of view, for the second-order part of a tilt's vertical stretch only (the
+    # convergence gives the rest): the Pi's Camera Module 3 is 66 deg, the v2 62; 10 deg off moves a 50 deg
+    # trunk by well under a degree.
+    assumed_hfov_deg: float = 66.0
 
 
 class Lean(NamedTuple):
@@ -161,13 +169,20 @@ class CameraLevel:
     ``add(t, image, person_box)`` on every frame (it measures about one a second); ``roll_deg`` is the
     roll to take off the picture's angles: 0 while unknown or under the dead zone, the median of the
     frames' leans once ``min_frames`` of them agree. ``estimate_deg`` is that median whatever its size
-    (for the installer's check), None while unknown."""
+    (for the installer's check), None while unknown.
+
+    A camera tilted down or up makes the verticals lean by a different amount in each column of the
+    picture (see :func:`vertical_lean`). Once ``min_frames`` frames saw lines far enough apart to read
+    that convergence and agree on it, ``converge_deg`` holds it, the roll comes from those frames only
+    (their fit gives the lean at the centre column; a frame with lines on one side only reads the lean
+    where its lines stand), and :meth:`tilt_at` gives what stands the verticals upright around a person."""
 
     def __init__(self, params: LevelParams = LevelParams()) -> None:
         self.params = params
-        self._leans: deque[tuple[float, float]] = deque()  # (t, lean)
+        self._leans: deque[tuple[float, float, Optional[float]]] = deque()  # (t, lean, convergence)
         self._last_t = -math.inf
         self._estimate: Optional[float] = None
+        self._converge: Optional[float] = None
 
     def add(self, t: float, image: np.ndarray, person_box: Optional[tuple[int, int, int, int]] = None) -> None:
         p = self.params
@@ -179,14 +194,33 @@ class CameraLevel:
         while self._leans and (t - self._leans[0][0] > p.window_s or t < self._leans[0][0]):
             self._leans.popleft()
         if got is not None:
-            self._leans.append((t, got[0]))
+            self._leans.append((t, got.deg, got.converge_deg))
+        self._converge = self._convergence()
         self._estimate = self._median()
+
+    def _convergence(self) -> Optional[float]:
+        """The frames' agreed convergence when enough frames could read one (0.0: their verticals stay
+        parallel), else None."""
+        p = self.params
+        c = np.array([cv for _, _, cv in self._leans if cv is not None])
+        if len(c) < p.min_frames:
+            return None
+        med = float(np.median(c))
+        if float(np.median(np.abs(c - med))) > p.agree_converge_deg:
+            return None
+        # A level camera's frames can agree on a couple of degrees (random scene 205: -1.8), and a tilt
+        # that small leans a person by under a degree.
+        return med if abs(med) > p.tilt_min_converge_deg else 0.0
 
     def _median(self) -> Optional[float]:
         p = self.params
-        if len(self._leans) < p.min_frames:
+        if self._converge:
+            # Tilted: the leans at the centre column, from the frames that fitted the convergence.
+            v = np.array([lean for _, lean, cv in self._leans if cv])
+        else:
+            v = np.array([lean for _, lean, _ in self._leans])
+        if len(v) < p.min_frames:
             return None
-        v = np.array([lean for _, lean in self._leans])
         med = float(np.median(v))
         if float(np.median(np.abs(v - med))) > p.agree_deg:
             return None
@@ -197,26 +231,71 @@ class CameraLevel:
         return self._estimate
 
     @property
+    def converge_deg(self) -> Optional[float]:
+        """The verticals' convergence across the picture (> 0: the camera looks down), None while unknown."""
+        return self._converge
+
+    @property
     def roll_deg(self) -> float:
         e, p = self._estimate, self.params
         if e is None or abs(e) < p.dead_zone_deg:
             return 0.0
         return max(-p.max_roll_deg, min(p.max_roll_deg, e))
 
+    def tilt_at(self, x: float, y: float, width: int) -> Optional[tuple[float, float]]:
+        """How to stand the room's verticals upright around a point of the picture (``x``, ``y``: pixels
+        from the picture's centre, y down; ``width`` of the picture) when the camera is known to be tilted
+        (``converge_deg``), else None: (shear, stretch) for :func:`level_crops`.
 
-def level_crops(mask: np.ndarray, soft: Optional[np.ndarray], image: Optional[np.ndarray], roll_deg: float
+        A tilted camera's picture is a level camera's turned by a homography: world verticals meet at a
+        point ``d`` below the centre (above, tilted up), ``d`` = width / (2 tan(convergence / 2)), and
+        horizontal lines stay horizontal. Near a person it is close to its first-order (affine) part:
+        x' = x + shear y with shear = x / (d - y) (each vertical's own lean, undone), and y' = stretch y
+        with stretch = 1 / (cos p - (y / f) sin p) (the picture's rows foreshortened by the tilt p). A
+        rotation would be wrong: it would also turn a hinged trunk's near-horizontal line, which the tilt
+        barely leans. ``d`` comes from the convergence alone; the focal length ``f`` (and so p) only from
+        ``assumed_hfov_deg``, which moves the stretch by its second-order part."""
+        c = self._converge
+        if not c:
+            return None
+        k = 2.0 * math.tan(math.radians(c) / 2.0)
+        d = width / k
+        if abs(d - y) < 1e-6:
+            return None
+        f = (width / 2.0) / math.tan(math.radians(self.params.assumed_hfov_deg) / 2.0)
+        tilt = math.atan2(f, d) if d > 0 else -math.atan2(f, -d)
+        den = math.cos(tilt) - (y / f) * math.sin(tilt)
+        if den <= 0.1:
+            return None
+        return x / (d - y), 1.0 / den
+
+
+def level_crops(mask: np.ndarray, soft: Optional[np.ndarray], image: Optional[np.ndarray], roll_deg: float,
+                tilt: Optional[tuple[float, float]] = None
                 ) -> tuple[np.ndarray, Optional[np.ndarray], Optional[np.ndarray], np.ndarray]:
     """A person's crops (mask, soft map, image, all the same size) turned by ``roll_deg`` (the picture's
     verticals leaning that far, > 0 tops to the right) so that the room's verticals stand upright, on
     a canvas large enough to hold them; and the 2x3 affine map from the turned crops' pixels back to
-    the given ones (for :func:`transform_measures`)."""
+    the given ones (for :func:`transform_measures`). ``tilt``: (shear, stretch) of a camera tilted
+    down or up (:meth:`CameraLevel.tilt_at`), applied after the turn: x' = x + shear y, y' = stretch y."""
     h, w = mask.shape[:2]
-    r = math.radians(roll_deg)
-    c, s = abs(math.cos(r)), abs(math.sin(r))
-    W, H = int(math.ceil(w * c + h * s)) + 2, int(math.ceil(h * c + w * s)) + 2
-    # OpenCV turns anticlockwise (on the picture) for a positive angle: tops leaning right come upright.
-    M = cv2.getRotationMatrix2D(((w - 1) / 2.0, (h - 1) / 2.0), roll_deg, 1.0)
-    M[:, 2] += ((W - 1) / 2.0 - (w - 1) / 2.0, (H - 1) / 2.0 - (h - 1) / 2.0)
+    if tilt is None:
+        r = math.radians(roll_deg)
+        c, s = abs(math.cos(r)), abs(math.sin(r))
+        W, H = int(math.ceil(w * c + h * s)) + 2, int(math.ceil(h * c + w * s)) + 2
+        # OpenCV turns anticlockwise (on the picture) for a positive angle: tops leaning right come upright.
+        M = cv2.getRotationMatrix2D(((w - 1) / 2.0, (h - 1) / 2.0), roll_deg, 1.0)
+        M[:, 2] += ((W - 1) / 2.0 - (w - 1) / 2.0, (H - 1) / 2.0 - (h - 1) / 2.0)
+    else:
+        shear, stretch = tilt
+        R = np.vstack([cv2.getRotationMatrix2D(((w - 1) / 2.0, (h - 1) / 2.0), roll_deg, 1.0), [0.0, 0.0, 1.0]])
+        S = np.array([[1.0, shear, 0.0], [0.0, stretch, 0.0], [0.0, 0.0, 1.0]])
+        G = S @ R
+        corners = np.array([[0.0, 0.0, 1.0], [w - 1.0, 0.0, 1.0], [0.0, h - 1.0, 1.0], [w - 1.0, h - 1.0, 1.0]]) @ G.T
+        lo, hi = corners[:, :2].min(axis=0), corners[:, :2].max(axis=0)
+        W, H = int(math.ceil(hi[0] - lo[0])) + 3, int(math.ceil(hi[1] - lo[1])) + 3
+        M = G[:2].copy()
+        M[:, 2] += 1.0 - lo
     out_mask = cv2.warpAffine(mask, M, (W, H), flags=cv2.INTER_NEAREST, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
     out_soft = None
     if soft is not None:
