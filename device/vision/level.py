@@ -54,9 +54,9 @@ class LevelParams:
     agree_converge_deg: float = 3.0  # frames' convergences must agree within this (median absolute deviation)
     tilt_min_converge_deg: float = 3.0  # ... and exceed this before the camera is taken for tilted
     # The lens's horizontal field of view, for the second-order part of a tilt's vertical stretch only (the
-    # convergence gives the rest): the Pi's Camera Module 3 is 66 deg, the v2 62; 10 deg off moves a 50 deg
-    # trunk by well under a degree.
-    assumed_hfov_deg: float = 66.0
+    # convergence gives the rest): the Camera Module 3 Wide of hardware/BOM.md, 102 deg (the standard
+    # Module 3 is 66); 10 deg off moves a 50 deg trunk by well under a degree.
+    assumed_hfov_deg: float = 102.0
 
 
 class Lean(NamedTuple):
