@@ -234,7 +234,7 @@ def test_a_tilted_cameras_crop_stands_a_vertical_upright_and_keeps_a_horizontal_
     d = w / (2.0 * math.tan(math.radians(converge) / 2.0))  # the vanishing point's distance below the centre
     vx, vy = w / 2.0, h / 2.0 + d
     mask = np.zeros((160, 120), np.uint8)
-    foot, top = (cx, cy + 70), None
+    foot = (cx, cy + 70)
     t = (foot[1] - (cy - 70)) / (vy - foot[1])  # from the foot up, away from the vanishing point
     top = (foot[0] + (foot[0] - vx) * t, cy - 70)
     cv2.line(mask, (round(foot[0] - x0), round(foot[1] - y0)), (round(top[0] - x0), round(top[1] - y0)), 1, 7)

@@ -279,7 +279,7 @@ def level_crops(mask: np.ndarray, soft: Optional[np.ndarray], image: Optional[np
     the given ones (for :func:`transform_measures`). ``tilt``: (shear, stretch) of a camera tilted
     down or up (:meth:`CameraLevel.tilt_at`), applied after the turn: x' = x + shear y, y' = stretch y."""
     h, w = mask.shape[:2]
-    if tilt is None:
+    if tilt is None:  # a turn alone, exactly as before tilts were straightened (level and turned cameras unchanged)
         r = math.radians(roll_deg)
         c, s = abs(math.cos(r)), abs(math.sin(r))
         W, H = int(math.ceil(w * c + h * s)) + 2, int(math.ceil(h * c + w * s)) + 2
