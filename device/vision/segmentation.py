@@ -682,8 +682,23 @@ class SelfieSegmenter:
                  runtime: str = "auto", exposure_target: float = 120.0, max_gain: float = 4.0,
                  crop: bool = True, crop_pad: float = 0.15, crop_keep: int = 30,
                  crop_cut_max: float = 0.125, turn_min_deg: float = 35.0, turn_ratio: float = 0.8,
-                 turn_upper: float = 0.55) -> None:
+                 turn_upper: float = 0.55, tile_wide: bool = True,
+                 tile_min_height: float = 0.2) -> None:
         self.model = model
+        # The whole-frame pass that finds the person squeezes the frame onto the model's square input. A
+        # 16:9 frame's people come out 0.56 as wide as they are, and the model found someone standing still
+        # only down to the knees (`camouflage` seed 0 at 1280x720: rows 122-425 of 123-660), or only their
+        # shoulders (`standing_start` seed 1: rows 244-401 of 243-687), so the square crop around what it
+        # found cut the rest off, and the standing height, the trunk's length and the back's window
+        # followed (a standing back read 35-47 deg of bend, every rep's rounding -15..-37), or the empty scene
+        # was learned with the person in it. With ``tile_wide``, a frame wider than 4:3 is looked at in
+        # overlapping squares of its height instead, each on the model's square input: people keep their
+        # proportions and their size (intersection over union with the drawn person 0.77-0.86 on those
+        # frames and `yaw` seed 0's, against 0.10-0.47 squeezed). A 4:3 frame is looked at whole, as before.
+        # ``tile_min_height``: what those squares find shorter than this fraction of the frame is dropped
+        # (:meth:`_without_small_things`). docs/station-vision.md, round 35.
+        self.tile_wide = tile_wide
+        self.tile_min_height = tile_min_height
         # The model sees the whole frame squeezed onto 256x256: a person standing at 2-3 m is then
         # 20-30 px wide in its input, and it loses the trunk of someone in a shirt the colour of the
         # wall (only the head, the weight and the feet were found). So the person is looked for on the
@@ -767,9 +782,11 @@ class SelfieSegmenter:
                 prob = np.zeros(image.shape[:2], np.float32)
                 _paste(prob, sub, last)
                 return self._segmentation(prob)
-        prob = self._infer(image)
+        prob = self._infer_whole(image)
         if prob is None:
             return None
+        if self._tiled(image):
+            prob = self._without_small_things(prob)
         if self.crop:
             last = self._last_box
             box = self._person_box(prob, last if self._since_box < self.crop_keep else None)
@@ -789,6 +806,54 @@ class SelfieSegmenter:
                     prob = prob.copy() if prob.base is not None else prob
                     _paste(prob, sub, box)
         return self._segmentation(prob)
+
+    def _without_small_things(self, prob: np.ndarray) -> np.ndarray:
+        """``prob`` (a whole-frame pass made in squares) without its blobs shorter than ``tile_min_height``
+        of the frame.
+
+        In a square of the frame's height the model sees small things larger and takes some for people (a
+        weight plate hanging on the wall of random scene 408 at 1280x720: the checks then found the
+        background model "missing" it and distrusted it for the whole set). Nobody that short is taken for
+        a person anyway (``EstimatorParams.min_height_frac``), and a part of the person that came apart
+        from the rest (the head, a weight) is outlined again by the crop around them."""
+        h, w = prob.shape[:2]
+        f = 4
+        small = (np.ascontiguousarray(prob[::f, ::f]) > self.threshold).astype(np.uint8)
+        n, labels, stats, _ = cv2.connectedComponentsWithStats(small, connectivity=8)
+        drop = np.zeros(n, bool)
+        for i in range(1, n):
+            bh = int(stats[i, cv2.CC_STAT_HEIGHT]) * f
+            drop[i] = bh < self.tile_min_height * h
+        if not drop.any():
+            return prob
+        # One cell more all round (the blob's fringe below the threshold at this scale), never onto a blob kept.
+        gone = cv2.dilate(drop[labels].astype(np.uint8), _K3) & (labels == 0) | drop[labels]
+        gone = cv2.resize(gone.astype(np.uint8), (w, h), interpolation=cv2.INTER_NEAREST)
+        prob = prob.copy() if prob.base is not None else prob
+        prob[gone > 0] = 0.0
+        return prob
+
+    def _tiled(self, image: np.ndarray) -> bool:
+        """Whether the whole-frame pass over ``image`` is made in squares (``tile_wide``, wider than 4:3)."""
+        h, w = image.shape[:2]
+        return self.tile_wide and w * 3 > h * 4
+
+    def _infer_whole(self, image: np.ndarray) -> Optional[np.ndarray]:
+        """The model's person probability over the whole frame: in one piece, or on a frame wider than 4:3
+        (with ``tile_wide``) in squares of its height spread evenly from edge to edge (two for 16:9,
+        overlapping by 160 of 720 px), the larger probability where they overlap."""
+        if not self._tiled(image):
+            return self._infer(image)
+        h, w = image.shape[:2]
+        n = math.ceil(w / h)
+        prob = np.zeros((h, w), np.float32)
+        for i in range(n):
+            x0 = int(round(i * (w - h) / (n - 1)))
+            p = self._infer(np.ascontiguousarray(image[:, x0 : x0 + h]))
+            if p is None:
+                return None
+            np.maximum(prob[:, x0 : x0 + h], p, out=prob[:, x0 : x0 + h])
+        return prob
 
     def _infer_box(self, image: np.ndarray, box: tuple[int, int, int, int]) -> Optional[np.ndarray]:
         """The model's probability on the part inside the frame of ``box`` (x0, y0, x1, y1). A box that
