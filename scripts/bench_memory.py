@@ -2,7 +2,7 @@
 """Peak resident memory (VmHWM) of the station path, each in a fresh process.
 
     .venv/bin/python scripts/bench_memory.py [--runs 3] [--scenarios camouflage,standing_start,clean]
-        [--reps 5] [--root CHECKOUT]
+        [--reps 5] [--root CHECKOUT] [--size 1280x720]
 
 What is measured, per run, in a new Python process (nothing subtracted):
 
@@ -92,11 +92,14 @@ def main() -> int:
     ap.add_argument("--scenarios", default="camouflage,standing_start,clean")
     ap.add_argument("--reps", type=int, default=5, help="reps per simulated set (fewer = faster; peak is reached early)")
     ap.add_argument("--root", type=Path, default=ROOT, help="checkout to measure (default: this one)")
+    ap.add_argument("--size", default=None, help="frame size for the simulated camera, e.g. 1280x720 (default: the scenario's)")
     a = ap.parse_args()
     root = a.root.resolve()
-    print(f"peak RSS (VmHWM) of a fresh process, median of {a.runs} runs, MB; checkout {root}")
+    size = f"; frames {a.size}" if a.size else ""
+    print(f"peak RSS (VmHWM) of a fresh process, median of {a.runs} runs, MB; checkout {root}{size}")
     rows = [("import", ["import"])] + [
-        (s, ["simulate", "--scenario", s, "--reps", str(a.reps)]) for s in a.scenarios.split(",") if s
+        (s, ["simulate", "--scenario", s, "--reps", str(a.reps)] + (["--size", a.size] if a.size else []))
+        for s in a.scenarios.split(",") if s
     ]
     worst = 0.0
     for name, args in rows:
