@@ -820,14 +820,12 @@ class SelfieSegmenter:
         f = 4
         small = (np.ascontiguousarray(prob[::f, ::f]) > self.threshold).astype(np.uint8)
         n, labels, stats, _ = cv2.connectedComponentsWithStats(small, connectivity=8)
-        drop = np.zeros(n, bool)
-        for i in range(1, n):
-            bh = int(stats[i, cv2.CC_STAT_HEIGHT]) * f
-            drop[i] = bh < self.tile_min_height * h
+        drop = stats[:, cv2.CC_STAT_HEIGHT] * f < self.tile_min_height * h
+        drop[0] = False  # the background
         if not drop.any():
             return prob
         # One cell more all round (the blob's fringe below the threshold at this scale), never onto a blob kept.
-        gone = cv2.dilate(drop[labels].astype(np.uint8), _K3) & (labels == 0) | drop[labels]
+        gone = (cv2.dilate(drop[labels].astype(np.uint8), _K3) & (labels == 0)) | drop[labels]
         gone = cv2.resize(gone.astype(np.uint8), (w, h), interpolation=cv2.INTER_NEAREST)
         prob = prob.copy() if prob.base is not None else prob
         prob[gone > 0] = 0.0
