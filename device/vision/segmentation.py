@@ -785,8 +785,6 @@ class SelfieSegmenter:
         prob = self._infer_whole(image)
         if prob is None:
             return None
-        if self._tiled(image):
-            prob = self._without_small_things(prob)
         if self.crop:
             last = self._last_box
             box = self._person_box(prob, last if self._since_box < self.crop_keep else None)
@@ -839,7 +837,8 @@ class SelfieSegmenter:
     def _infer_whole(self, image: np.ndarray) -> Optional[np.ndarray]:
         """The model's person probability over the whole frame: in one piece, or on a frame wider than 4:3
         (with ``tile_wide``) in squares of its height spread evenly from edge to edge (two for 16:9,
-        overlapping by 160 of 720 px), the larger probability where they overlap."""
+        overlapping by 160 of 720 px), the larger probability where they overlap, without what the squares
+        found shorter than a person (:meth:`_without_small_things`)."""
         if not self._tiled(image):
             return self._infer(image)
         h, w = image.shape[:2]
@@ -851,7 +850,7 @@ class SelfieSegmenter:
             if p is None:
                 return None
             np.maximum(prob[:, x0 : x0 + h], p, out=prob[:, x0 : x0 + h])
-        return prob
+        return self._without_small_things(prob)
 
     def _infer_box(self, image: np.ndarray, box: tuple[int, int, int, int]) -> Optional[np.ndarray]:
         """The model's probability on the part inside the frame of ``box`` (x0, y0, x1, y1). A box that
