@@ -27,6 +27,8 @@ stand not quite level; every other draw the same, and the picture zoomed out to 
 ``--pitch MAX`` mounts each scene's camera higher and tilts it down by a pitch drawn from 0..MAX, aimed where
 the level camera was (a camera put up high and pointed at the person): the room's verticals then converge.
 A negative MAX lowers the camera and tilts it up instead (0..-MAX).
+``--shading MAX`` draws each scene's people as rounded surfaces, every body part darker towards its outline by a
+fraction drawn from 0..MAX (the default 0 draws them flat, as the scenes always were; every other draw the same).
 Prints figures only; nothing here is a test.
 
     python scripts/bench_station_random.py --first-seed 300 --seeds 12
@@ -62,6 +64,9 @@ def main() -> int:
     ap.add_argument("--pitch", type=float, default=0.0, metavar="MAX_DEG",
                     help="the same scenes with the camera mounted higher and tilted down to aim where it did, by a "
                          "pitch drawn from 0..MAX per seed (default 0: level; negative: lowered and tilted up)")
+    ap.add_argument("--shading", type=float, default=0.0, metavar="MAX",
+                    help="people drawn as rounded surfaces, each part darker towards its outline by a fraction "
+                         "drawn from 0..MAX per seed (default 0: flat, as before; at most 0.8)")
     a = ap.parse_args()
     print("command: python scripts/bench_station_random.py " + " ".join(sys.argv[1:]))
     exact = right = total = 0
@@ -76,7 +81,7 @@ def main() -> int:
     t_start = time.perf_counter()
     for i, seed in enumerate(range(a.first_seed, a.first_seed + a.seeds)):
         sc = random_scenario(seed, n_reps=a.reps, fps=a.fps, negative_yaw=a.negative_yaw, max_roll_deg=a.roll,
-                             max_pitch_deg=a.pitch)
+                             max_pitch_deg=a.pitch, max_shading=a.shading)
         res = run_simulation("random", Config(), scenario=sc)
         c = res.comparison
         s = sc.summary()

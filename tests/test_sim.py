@@ -375,6 +375,8 @@ def test_bad_input_gets_a_clear_message():
         get_scenario("clean", n_reps=-1)
     with pytest.raises(ValueError, match="unknown rep kind"):
         get_scenario("mixed", kinds=["good", "sloppy"])
+    with pytest.raises(ValueError, match="shading must be within 0..0.8"):
+        get_scenario("clean", shading=1.5)
     assert "random" in SCENARIO_NAMES
 
 
@@ -436,6 +438,36 @@ def test_clothes_and_hair_change_the_outline_not_the_truth():
     fig = build_figure(plain, pose)
     hip_v = cam.project(np.array([fig.keypoints["hip"][:2]]), 0.0)[0, 1]
     assert ys.min() < hip_v  # above the hips: on the back, where rounding is measured
+
+
+def test_shaded_people_are_lit_from_above_on_the_same_silhouette():
+    """``shading`` draws each body part as a rounded surface under a light above the camera: the same
+    outline and the same room, edges that face down darker than the flat drawing and darker than
+    edges that face up (the top of a hinged back), the middle of the trunk about as bright as flat:
+    what a real body under room light looks like, and what a flat-coloured renderer never shows."""
+    flat, shaded = _quiet("clean", 0), _quiet("clean", 0, shading=0.5)
+    assert 10.0 <= shaded.style.light_elevation_deg <= 70.0
+    t = flat.reps[0].bottom_s  # hinged: the back faces up, the chest down
+    a, b = flat.render(t).astype(np.int32), shaded.render(t).astype(np.int32)
+    person = flat.render_mask(t) > 0
+    assert np.array_equal(person, shaded.render_mask(t) > 0)
+    near = cv2.dilate(person.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
+    assert np.array_equal(a[~near], b[~near])  # the room is untouched
+    core = cv2.erode(person.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    rim = person & ~(cv2.erode(core.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0)
+    below_free, above_free = np.zeros_like(person), np.zeros_like(person)
+    below_free[:-3] = ~person[3:]
+    above_free[3:] = ~person[:-3]
+    down_rim, up_rim = rim & below_free & ~above_free, rim & above_free & ~below_free
+    assert down_rim.sum() > 100 and up_rim.sum() > 100
+    down, up = b[down_rim].sum() / a[down_rim].sum(), b[up_rim].sum() / a[up_rim].sum()
+    assert down < 0.85, down  # about 1 - 0.5 at the outline itself
+    assert up > down + 0.15, (up, down)
+    middle = cv2.erode(person.astype(np.uint8), np.ones((15, 15), np.uint8)) > 0
+    assert middle.sum() > 200
+    assert 0.85 < b[middle].sum() / a[middle].sum() < 1.15
+    # Flat is the default, pixel for pixel the scenes the figures in the README were measured on.
+    assert np.array_equal(a, _quiet("clean", 0, shading=0.0).render(t).astype(np.int32))
 
 
 def test_lens_distortion_moves_the_truth_with_the_picture():

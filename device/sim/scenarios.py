@@ -397,16 +397,16 @@ class Scenario:
             for p, pf in passers:
                 if p.z > 0:
                     uvs = project_figure(pf, cam, du, dv)
-                    draw_figure(img, pf, cam, du, dv, uvs)
+                    draw_figure(img, pf, cam, du, dv, uvs, self.style.shading, self.style.light_elevation_deg)
                     boxes.append(figure_bbox(uvs))
             if fig is not None:
                 uvs = self._uvs(t, fig, cam, du, dv)
-                draw_figure(img, fig, cam, du, dv, uvs)
+                draw_figure(img, fig, cam, du, dv, uvs, self.style.shading, self.style.light_elevation_deg)
                 boxes.append(figure_bbox(uvs))
             for p, pf in passers:
                 if p.z <= 0:
                     uvs = project_figure(pf, cam, du, dv)
-                    draw_figure(img, pf, cam, du, dv, uvs)
+                    draw_figure(img, pf, cam, du, dv, uvs, self.style.shading, self.style.light_elevation_deg)
                     boxes.append(figure_bbox(uvs))
             if self.camera_noise and self.style.blur:
                 # The cached room is blurred already; only where people were drawn needs it per frame.
@@ -786,7 +786,8 @@ def get_scenario(name: str, seed: int = 0, *, width: int = 640, height: int = 48
 
     Overrides: ``n_reps`` (int), ``kinds`` (list of rep kinds, replaces the scenario's own order),
     ``wall_side`` ('left'/'right'), ``yaw_deg``, ``roll_deg`` (the camera not level), ``pitch_deg`` (the camera mounted high and tilted down, -20..20: < 0 low and tilted up), ``distance_m``, ``body`` (a Body), ``style`` (a
-    SceneStyle), ``camera_noise`` (False = no noise/blur/JPEG, for exact measurements),
+    SceneStyle), ``shading`` (0..0.8: people drawn as rounded surfaces lit from 10-70 deg above the camera, up to this much
+    darker where a part's edge turns from the light), ``camera_noise`` (False = no noise/blur/JPEG, for exact measurements),
     ``config`` (a Config whose thresholds judge the truth).
     """
     if name not in SCENARIO_NAMES:
@@ -796,7 +797,7 @@ def get_scenario(name: str, seed: int = 0, *, width: int = 640, height: int = 48
     if fps <= 0:
         raise ValueError(f"fps must be positive (got {fps})")
     allowed = {"n_reps", "kinds", "wall_side", "yaw_deg", "roll_deg", "pitch_deg", "distance_m", "body", "style", "camera_noise",
-               "config"}
+               "config", "shading"}
     unknown = set(overrides) - allowed
     if unknown:
         raise ValueError(f"unknown override(s) {sorted(unknown)}; allowed: {', '.join(sorted(allowed))}")
@@ -836,6 +837,13 @@ def get_scenario(name: str, seed: int = 0, *, width: int = 640, height: int = 48
         style = vary_style(vary, style)
         if name == "dim":
             style = replace(style, flicker=max(style.flicker, 0.06), uneven=max(style.uneven, 0.25))
+    shading = float(overrides.get("shading") or 0.0)
+    if not 0.0 <= shading <= 0.8:
+        raise ValueError(f"shading must be within 0..0.8 (got {shading})")
+    if shading:
+        # A ceiling light or a window: from 10 to 70 deg above the camera's line of sight (its own stream).
+        elevation = float(np.random.default_rng([seed, zlib.crc32(name.encode()), 3]).uniform(10.0, 70.0))
+        style = replace(style, shading=shading, light_elevation_deg=elevation)
     if "body" not in overrides:
         body = vary_body(vary, body)
         if name == "hoodie":
@@ -961,7 +969,7 @@ def _passer(rng: np.random.Generator, t0: float, cam: Camera, z: float) -> Passe
 
 
 def random_scenario(seed: int, *, n_reps: int = 8, fps: float = 15.0, negative_yaw: bool = False,
-                    max_roll_deg: float = 0.0, max_pitch_deg: float = 0.0) -> Scenario:
+                    max_roll_deg: float = 0.0, max_pitch_deg: float = 0.0, max_shading: float = 0.0) -> Scenario:
     """A random set for accuracy benchmarks: random body, room, yaw (0-20 deg), resolution and reps.
 
     ``negative_yaw``: the same scene with the camera turned the other way round (yaw 0 to -20 deg), which
@@ -969,15 +977,18 @@ def random_scenario(seed: int, *, n_reps: int = 8, fps: float = 15.0, negative_y
     unchanged, so a seed's two yaws can be compared. ``max_roll_deg``: the camera also turned about its
     axis by a roll drawn from -max..max (its own stream: the seed's other draws are unchanged).
     ``max_pitch_deg``: the camera mounted higher and tilted down by a pitch drawn from 0..max (its own
-    stream too); a negative max lowers it and tilts it up by 0..-max."""
+    stream too); a negative max lowers it and tilts it up by 0..-max. ``max_shading``: people drawn as
+    rounded surfaces, an edge turned from the light darker by a fraction drawn from 0..max (its own
+    stream; 0, the default, draws them flat as before)."""
     rng = np.random.default_rng([seed, 4242])
     w, h = [(640, 480), (320, 240), (800, 600), (480, 360), (1280, 720)][rng.choice(5, p=[0.4, 0.25, 0.1, 0.15, 0.1])]
     yaw = float(rng.uniform(0, 20))
     roll = float(np.random.default_rng([seed, 4243]).uniform(-max_roll_deg, max_roll_deg)) if max_roll_deg else 0.0
     pitch = (float(np.random.default_rng([seed, 4244]).uniform(min(0.0, max_pitch_deg), max(0.0, max_pitch_deg)))
              if max_pitch_deg else 0.0)
+    shading = float(np.random.default_rng([seed, 4245]).uniform(0.0, max_shading)) if max_shading else 0.0
     return get_scenario("random", seed, width=int(w), height=int(h), fps=fps, n_reps=n_reps,
-                        yaw_deg=-yaw if negative_yaw else yaw, roll_deg=roll, pitch_deg=pitch)
+                        yaw_deg=-yaw if negative_yaw else yaw, roll_deg=roll, pitch_deg=pitch, shading=shading)
 
 
 class SyntheticFrameSource:

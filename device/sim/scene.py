@@ -122,6 +122,8 @@ class SceneStyle:
     uneven: float = 0.0  # a side light: brightness across the picture varies by +- this fraction
     distortion: float = 0.0  # radial lens distortion k1 over the half-diagonal (> 0 barrel, wide lenses)
     exposure: float = 1.0  # the camera's exposure scale, set by :func:`highlight_exposure` (1 = as lit)
+    shading: float = 0.0  # people drawn as rounded surfaces: up to this much darker at an edge turned from the light
+    light_elevation_deg: float = 40.0  # ... the light coming from the camera's side, raised by this much
 
     @property
     def body_light(self) -> float:
@@ -460,13 +462,63 @@ def figure_bbox(uvs: list[np.ndarray]) -> tuple[float, float, float, float]:
 
 
 def draw_figure(img: np.ndarray, fig: Figure, cam: Camera, du: float = 0.0, dv: float = 0.0,
-                uvs: Optional[list[np.ndarray]] = None) -> None:
-    """Draw a figure's parts in order with anti-aliasing (``uvs``: its projection, if already known)."""
+                uvs: Optional[list[np.ndarray]] = None, shading: float = 0.0,
+                light_elevation_deg: float = 40.0) -> None:
+    """Draw a figure's parts in order with anti-aliasing (``uvs``: its projection, if already known;
+    ``shading`` > 0: each part a rounded surface, up to this fraction darker at an edge turned from
+    the light, which comes from the camera's side raised by ``light_elevation_deg``; see ``_fill_shaded``)."""
+    el = math.radians(light_elevation_deg)
+    light = np.array([0.0, -math.sin(el), math.cos(el)], np.float32)
     if uvs is None:
         uvs = project_figure(fig, cam, du, dv)
     fixed = np.split(np.round(np.concatenate(uvs) * _ONE).astype(np.int32), np.cumsum([len(u) for u in uvs])[:-1])
     for poly, (_, _, colour) in zip(fixed, fig.parts):
+        if shading > 0.0:
+            _fill_shaded(img, poly, colour, shading, light)
+        else:
+            cv2.fillPoly(img, [poly], colour, cv2.LINE_AA, _SHIFT)
+
+
+def _fill_shaded(img: np.ndarray, poly: np.ndarray, colour: BGR, shading: float, light: np.ndarray) -> None:
+    """Fill one body part as a rounded surface lit by the room's light (``light``: unit vector, picture x
+    right, y down, z towards the camera).
+
+    A limb or a trunk is roughly a cylinder seen from the side: at ``s`` = distance from the outline
+    over the part's half-width its surface normal leans out of the picture by ``sqrt(s (2 - s))`` and
+    towards the nearest outline by ``1 - s``. Lambert's law with ambient light: the part's middle keeps
+    its colour, an edge facing away from the light falls to ``1 - shading`` of it, an edge facing the
+    light (the top of a hinged back under a ceiling light) is brighter than the middle.
+    Anti-aliased like the flat fill.
+    """
+    H, W = img.shape[:2]
+    x0, y0 = np.floor(poly.min(axis=0) / _ONE).astype(int) - 2
+    x1, y1 = np.ceil(poly.max(axis=0) / _ONE).astype(int) + 3
+    X0, Y0, X1, Y1 = max(0, x0), max(0, y0), min(W, x1), min(H, y1)
+    if X1 <= X0 or Y1 <= Y0:
+        return
+    # The part's coverage in a box around it (uint8 0..255, anti-aliased), in the box's coordinates.
+    cover = np.zeros((y1 - y0, x1 - x0), np.uint8)
+    cv2.fillPoly(cover, [poly - np.array([x0, y0]) * _ONE], 255, cv2.LINE_AA, _SHIFT)
+    inside = cv2.compare(cover, 127, cv2.CMP_GT)
+    dist = cv2.distanceTransform(inside, cv2.DIST_L2, 3)
+    half = float(dist.max())
+    if half <= 0.0:
         cv2.fillPoly(img, [poly], colour, cv2.LINE_AA, _SHIFT)
+        return
+    s = np.minimum(dist / half, 1.0)
+    # The outward direction in the picture: down the distance's slope (smoothed, so a polygon's corner
+    # does not flip it from one pixel to the next).
+    gx = cv2.Sobel(dist, cv2.CV_32F, 1, 0, ksize=3)
+    gy = cv2.Sobel(dist, cv2.CV_32F, 0, 1, ksize=3)
+    norm = np.sqrt(gx * gx + gy * gy) + 1e-6
+    lean = 1.0 - s
+    n_dot_l = (-(gx / norm) * light[0] - (gy / norm) * light[1]) * lean + np.sqrt(s * (2.0 - s)) * light[2]
+    gain = (1.0 - shading) + shading * np.clip(n_dot_l / light[2], 0.0, 1.0 + 0.5 * shading)
+    sub = (slice(Y0 - y0, Y1 - y0), slice(X0 - x0, X1 - x0))
+    a = cover[sub].astype(np.float32)[..., None] / 255.0
+    part = gain[sub][..., None] * np.asarray(colour, np.float32)
+    roi = img[Y0:Y1, X0:X1]
+    roi[:] = np.clip(roi * (1.0 - a) + part * a + 0.5, 0, 255).astype(np.uint8)
 
 
 def draw_figure_mask(mask: np.ndarray, fig: Figure, cam: Camera, du: float = 0.0, dv: float = 0.0) -> None:
