@@ -133,6 +133,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--reps", type=_count("--reps", 1, 200), help="override the scenario's number of reps")
     s.add_argument("--size", type=_size, default=(640, 480), help="frame size, e.g. 640x480")
     s.add_argument("--fps", type=_number("--fps", 5, 120), default=30.0, help="camera frames per second (5-120)")
+    s.add_argument("--shading", type=_number("--shading", 0, 0.8), default=0.0,
+                   help="draw the people as lit, rounded surfaces: an edge turned from the light up to this "
+                        "much darker (0-0.8; default 0: flat colours, as every figure in the README was measured)")
     s.add_argument("--posture", choices=["camera", "truth"], default="camera",
                    help="camera: real vision on rendered frames (default); truth: ground-truth posture")
     s.add_argument("--record", type=Path, help="also save the session as a recording in this new folder")
@@ -300,7 +303,7 @@ def _cmd_simulate(args, cfg: Config) -> int:
             print(f"(seed {args.seed}, {w}x{h} @ {args.fps:g} fps, posture from "
                   f"{'the camera' if args.posture == 'camera' else 'ground truth'})")
     res = run_simulation(args.scenario, cfg, seed=args.seed, speed=args.speed, posture=args.posture,
-                         width=w, height=h, fps=args.fps, n_reps=args.reps,
+                         width=w, height=h, fps=args.fps, n_reps=args.reps, shading=args.shading,
                          record_dir=str(args.record) if args.record else None, on_event=echo,
                          mqtt_url=getattr(args, "mqtt", None), speak=getattr(args, "speak", False))
     c = res.comparison

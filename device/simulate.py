@@ -115,18 +115,22 @@ def run_simulation(
     speak: bool = False,
     attach: Optional[Callable] = None,
     stop: Optional[threading.Event] = None,
+    shading: float = 0.0,
 ) -> SimResult:
     """Run one scenario through the whole station; ``speed`` 0 = as fast as possible, 1 = real time.
 
     ``attach(station, feedback)`` may add sinks (the dashboard demo's session log
     and station channel) and return a per-frame callback ``(frame, events)``.
     Setting ``stop`` ends the run at the next frame (the demo stops on Ctrl-C or SIGTERM).
+    ``shading`` > 0 draws the people as lit, rounded surfaces (``get_scenario``'s override; 0: flat).
     """
     from .sim.scenarios import SyntheticFrameSource, get_scenario
 
     cfg = config.model_copy(deep=True) if config is not None else Config()
     cfg.camera.source = "synthetic"
-    overrides = {} if n_reps is None else {"n_reps": n_reps}
+    overrides: dict = {} if n_reps is None else {"n_reps": n_reps}
+    if shading:
+        overrides["shading"] = shading
     if scenario is None:  # a prepared scenario (tests share one between runs) is used as given
         scenario = get_scenario(name, seed, width=width, height=height, fps=fps, **overrides)
 

@@ -76,6 +76,7 @@ def test_a_log_level_that_does_not_exist_is_named(monkeypatch, capsys):
 
 @pytest.mark.parametrize("argv, needle", [
     (["simulate", "--fps", "1e6"], "--fps must be from 5 to 120, not 1e6"),
+    (["simulate", "--shading", "2"], "--shading must be from 0 to 0.8, not 2"),
     (["simulate", "--speed", "-5"], "--speed must be from 0 to 1000, not -5"),
     (["simulate", "--speed", "nan"], "--speed must be from 0 to 1000, not nan"),
     (["simulate", "--size", "99999x2"], "size must be from 160x120 to 1920x1080"),

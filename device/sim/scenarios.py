@@ -262,7 +262,8 @@ class Scenario:
                      "sensor_height_m": round(self.sensor_height_m, 3)},
             "room": {"background": st.background, "lighting": st.lighting, "exposure": round(st.exposure, 3),
                      "noise_sigma": round(st.noise_sigma, 2),
-                     "blur": st.blur, "jpeg_quality": st.jpeg_quality, "shake_px": round(st.shake_px, 2)},
+                     "blur": st.blur, "jpeg_quality": st.jpeg_quality, "shake_px": round(st.shake_px, 2),
+                     "shading": round(st.shading, 3), "light_elevation_deg": round(st.light_elevation_deg, 1)},
             "reps": [{"index": r.index, "kind": r.kind, "verdict": r.verdict, "faults": r.faults,
                       "start_s": round(r.start_s, 3), "end_s": round(r.end_s, 3), "contact": r.contact}
                      for r in self.reps],
