@@ -17,7 +17,8 @@ says so ("recorded N" beside the total).
 Specs: ``r:SEED`` is ``random_scenario(SEED, n_reps=8, fps=15)`` (as ``scripts/bench_station_random.py``),
 ``r:SEED@FPS`` the same scene filmed at another frame rate (``--fps`` of that bench);
 ``NAME:SEED`` is a built-in scenario at its defaults (as ``python -m device simulate --scenario NAME
---seed SEED``). ``record`` appends to OUT.pkl and skips specs it already holds, so it can be stopped and
+--seed SEED``). Any spec may end in ``~K``: its people drawn as lit, rounded surfaces (``r:SEED~K`` as the
+bench's ``--shading K``, ``NAME:SEED~K`` as ``simulate --shading K``). ``record`` appends to OUT.pkl and skips specs it already holds, so it can be stopped and
 resumed. The recordings are research data (camera-free samples of synthetic people): never committed.
 
 ``--variant`` re-runs the engine with one of the rules measured and not adopted in rounds 24 and 27
@@ -28,6 +29,9 @@ resumed. The recordings are research data (camera-free samples of synthetic peop
   the rep's held deepest inclination, instead of the largest bend held for 0.15 s;
 - ``noise-0.5``: the largest held bend minus half the rep's frame-to-frame scatter of the bend (a robust
   standard deviation of successive differences);
+- ``scatter-N`` (round 38): a rep whose back bend scatters from frame to frame by more than N deg (the
+  robust standard deviation of ``noise-0.5``) is not judged for rounding (``unchecked``, unless its legs or
+  the sensor show a fault), as a back seen in too few frames is not;
 - ``floor-N`` (round 27): the station's standing reference raised to at least N deg (the phone-video path
   has such a floor; the station has none);
 - ``truth-reference`` (round 27): every loose-top scene judged against the truth's own standing bend
@@ -88,18 +92,23 @@ def record(out: Path, specs: list[str]) -> int:
     for i, spec in enumerate(specs):
         if spec in done:
             continue
-        kind, _, seed = spec.partition(":")
+        body, _, shade = spec.partition("~")
+        kind, _, seed = body.partition(":")
         seed, _, fps = seed.partition("@")
-        if not seed.isdigit() or (fps and (kind != "r" or not fps.isdigit())):
-            print(f"{spec}: not a spec (r:SEED, r:SEED@FPS or NAME:SEED)", file=sys.stderr)
+        try:
+            shading = float(shade) if shade else 0.0
+        except ValueError:
+            shading = -1.0
+        if not seed.isdigit() or (fps and (kind != "r" or not fps.isdigit())) or not 0.0 <= shading <= 0.8:
+            print(f"{spec}: not a spec (r:SEED, r:SEED@FPS or NAME:SEED, each optionally ~SHADING)", file=sys.stderr)
             return 2
         calls.clear()
         if kind == "r":
-            sc = random_scenario(int(seed), n_reps=8, fps=float(fps or 15))
+            sc = random_scenario(int(seed), n_reps=8, fps=float(fps or 15), max_shading=shading)
             res = run_simulation("random", Config(), scenario=sc)
         else:
-            sc = get_scenario(kind, int(seed))
-            res = run_simulation(kind, Config(), seed=int(seed))
+            sc = get_scenario(kind, int(seed), shading=shading)
+            res = run_simulation(kind, Config(), seed=int(seed), shading=shading)
         done[spec] = {"calls": list(calls), "truth": sc.reps, "expected": sc.expected_counted,
                       "verdicts": [r.verdict.value for r in res.reps], "right": res.comparison.to_dict()}
         tmp = out.with_name(out.name + ".tmp")
@@ -158,6 +167,22 @@ def _patch(variant: str) -> None:
             return r - 0.5 * 1.4826 * d / 2 ** 0.5
 
         RepEngine._rounding = less_noise
+    elif variant.startswith("scatter-"):
+        try:
+            limit = float(variant[len("scatter-"):])
+        except ValueError:
+            raise SystemExit(f"variant {variant!r}: scatter-N needs a number of degrees, e.g. scatter-6") from None
+        checked = RepEngine._checked
+
+        def steady_enough(self, rep):
+            b = [v for _, v in rep.back]
+            if len(b) >= 6:
+                d = statistics.median(abs(b[i] - b[i - 1]) for i in range(1, len(b)))
+                if 1.4826 * d / 2 ** 0.5 > limit:
+                    return False
+            return checked(self, rep)
+
+        RepEngine._checked = steady_enough
     elif variant.startswith("floor-"):
         try:
             floor = float(variant[len("floor-"):])
@@ -344,7 +369,7 @@ def main() -> int:
     sub = ap.add_subparsers(dest="cmd", required=True)
     r = sub.add_parser("record", help="run scenes through the whole station and keep the engine's input")
     r.add_argument("out", type=Path)
-    r.add_argument("specs", nargs="+", help="r:SEED (random scene) or NAME:SEED (built-in scenario)")
+    r.add_argument("specs", nargs="+", help="r:SEED (random scene) or NAME:SEED (built-in scenario), ~K for shading K")
     p = sub.add_parser("replay", help="re-run the engine on recordings")
     p.add_argument("recordings", nargs="+", type=Path)
     p.add_argument("--variant", default="none", help=VARIANTS)
