@@ -129,6 +129,20 @@ def _bottom_backs(eng: RepEngine, rep, until):
             if (until is None or t <= until) and t in incl and incl[t] >= held - BOTTOM_BAND_DEG]
 
 
+def _scatter(backs: list[float]) -> float:
+    """A robust standard deviation of a bend's frame-to-frame changes (deg): 1.4826 x their median
+    absolute size, over sqrt(2) because each change is the difference of two readings."""
+    d = statistics.median(abs(backs[i] - backs[i - 1]) for i in range(1, len(backs)))
+    return 1.4826 * d / 2 ** 0.5
+
+
+def _degrees(variant: str, prefix: str) -> float:
+    try:
+        return float(variant[len(prefix):])
+    except ValueError:
+        raise SystemExit(f"variant {variant!r}: {prefix}N needs a number of degrees, e.g. {prefix}8") from None
+
+
 def _patch(variant: str) -> None:
     if variant == "none":
         return
@@ -163,31 +177,20 @@ def _patch(variant: str) -> None:
             b = [v for t, v in rep.back if until is None or t <= until]
             if r is None or len(b) < 6:
                 return r
-            d = statistics.median(abs(b[i] - b[i - 1]) for i in range(1, len(b)))
-            return r - 0.5 * 1.4826 * d / 2 ** 0.5
+            return r - 0.5 * _scatter(b)
 
         RepEngine._rounding = less_noise
     elif variant.startswith("scatter-"):
-        try:
-            limit = float(variant[len("scatter-"):])
-        except ValueError:
-            raise SystemExit(f"variant {variant!r}: scatter-N needs a number of degrees, e.g. scatter-6") from None
+        limit = _degrees(variant, "scatter-")
         checked = RepEngine._checked
 
         def steady_enough(self, rep):
             b = [v for _, v in rep.back]
-            if len(b) >= 6:
-                d = statistics.median(abs(b[i] - b[i - 1]) for i in range(1, len(b)))
-                if 1.4826 * d / 2 ** 0.5 > limit:
-                    return False
-            return checked(self, rep)
+            return (len(b) < 6 or _scatter(b) <= limit) and checked(self, rep)
 
         RepEngine._checked = steady_enough
     elif variant.startswith("floor-"):
-        try:
-            floor = float(variant[len("floor-"):])
-        except ValueError:
-            raise SystemExit(f"variant {variant!r}: floor-N needs a number of degrees, e.g. floor-8") from None
+        floor = _degrees(variant, "floor-")
         take = RepEngine._take_baseline
 
         def floored(self, t, events):
