@@ -27,7 +27,7 @@ stand not quite level; every other draw the same, and the picture zoomed out to 
 ``--pitch MAX`` mounts each scene's camera higher and tilts it down by a pitch drawn from 0..MAX, aimed where
 the level camera was (a camera put up high and pointed at the person): the room's verticals then converge.
 A negative MAX lowers the camera and tilts it up instead (0..-MAX).
-``--shading MAX`` draws each scene's people as rounded surfaces, every body part darker towards its outline by a
+``--shading MAX`` draws each scene's people as lit, rounded surfaces, an edge turned from the light darker by a
 fraction drawn from 0..MAX (the default 0 draws them flat, as the scenes always were; every other draw the same).
 Prints figures only; nothing here is a test.
 
@@ -65,7 +65,7 @@ def main() -> int:
                     help="the same scenes with the camera mounted higher and tilted down to aim where it did, by a "
                          "pitch drawn from 0..MAX per seed (default 0: level; negative: lowered and tilted up)")
     ap.add_argument("--shading", type=float, default=0.0, metavar="MAX",
-                    help="people drawn as rounded surfaces, each part darker towards its outline by a fraction "
+                    help="people drawn as lit, rounded surfaces, an edge turned from the light darker by a fraction "
                          "drawn from 0..MAX per seed (default 0: flat, as before; at most 0.8)")
     a = ap.parse_args()
     print("command: python scripts/bench_station_random.py " + " ".join(sys.argv[1:]))

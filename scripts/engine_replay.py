@@ -108,7 +108,7 @@ def record(out: Path, specs: list[str]) -> int:
             res = run_simulation("random", Config(), scenario=sc)
         else:
             sc = get_scenario(kind, int(seed), shading=shading)
-            res = run_simulation(kind, Config(), seed=int(seed), shading=shading)
+            res = run_simulation(kind, Config(), scenario=sc)
         done[spec] = {"calls": list(calls), "truth": sc.reps, "expected": sc.expected_counted,
                       "verdicts": [r.verdict.value for r in res.reps], "right": res.comparison.to_dict()}
         tmp = out.with_name(out.name + ".tmp")
@@ -220,7 +220,8 @@ def _patch(variant: str) -> None:
         raise SystemExit(f"unknown variant {variant!r}: {VARIANTS}")
 
 
-VARIANTS = "none, gap-1.0, bottom-median, noise-0.5, floor-N (e.g. floor-8), truth-reference, min-samples-N"
+VARIANTS = ("none, gap-1.0, bottom-median, noise-0.5, scatter-N (e.g. scatter-8), floor-N (e.g. floor-8), "
+            "truth-reference, min-samples-N")
 # truth-reference: the spec being replayed, and the reference each loose-top spec is given.
 _CURRENT: list = [None]
 _TRUTH_REFERENCE: dict = {}
