@@ -21,12 +21,20 @@ Specs: ``r:SEED`` is ``random_scenario(SEED, n_reps=8, fps=15)`` (as ``scripts/b
 bench's ``--shading K``, ``NAME:SEED~K`` as ``simulate --shading K``). ``record`` appends to OUT.pkl and skips specs it already holds, so it can be stopped and
 resumed. The recordings are research data (camera-free samples of synthetic people): never committed.
 
-``--variant`` re-runs the engine with one of the rules measured and not adopted in rounds 24 and 27
-(docs/station-vision.md), patched in here and never in the product:
+``--variant`` re-runs the engine with one of the rules measured in rounds 24, 27, 38 and 39
+(docs/station-vision.md), patched in here (``bottom-median`` has been the wall drill's own rule since round
+39; the others are not in the product):
 
 - ``gap-1.0``: a rep whose back went unseen for more than 1.0 s in one stretch is not judged for rounding;
 - ``bottom-median``: a rep's rounding is the median bend over the frames whose trunk is within 10 deg of
-  the rep's held deepest inclination, instead of the largest bend held for 0.15 s;
+  the rep's held deepest inclination, instead of the largest bend held for 0.15 s (``BOTTOM_BAND_DEG=N``
+  in the environment: another band than 10 deg, for this and the next two). Since round 39 it is the
+  product's rule for the wall drill (``ROUNDING_BAND_DEG`` in ``device/core/engine.py``), so on station
+  recordings made since it changes nothing;
+- ``bottom-qN`` (round 39): the N-th percentile of the same frames' bend instead of the median;
+- ``bottom-held`` (round 39): the largest bend held for 0.15 s over the same frames;
+- ``held-median-S`` (round 39): the largest median bend over any S seconds of the rep;
+- ``offset-N`` (round 39): every rep's rounding N deg lower (what raising the threshold by N would do);
 - ``noise-0.5``: the largest held bend minus half the rep's frame-to-frame scatter of the bend (a robust
   standard deviation of successive differences);
 - ``scatter-N`` (round 38): a rep whose back bend scatters from frame to frame by more than N deg (the
@@ -63,11 +71,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from device.core.engine import RepEngine  # noqa: E402
+from device.core.engine import RepEngine, sustained_max  # noqa: E402
 from device.report import compare  # noqa: E402
 
 CALLS = ("feed_proximity", "feed_posture", "feed_fault", "reset_set", "finish")
-BOTTOM_BAND_DEG = 10.0
+BOTTOM_BAND_DEG = float(os.environ.get("BOTTOM_BAND_DEG", "10"))
 
 
 def record(out: Path, specs: list[str]) -> int:
@@ -171,6 +179,55 @@ def _patch(variant: str) -> None:
             return statistics.median(backs) - self.baseline
 
         RepEngine._rounding = bottom_median
+    elif variant.startswith("bottom-q"):
+        q = _degrees(variant, "bottom-q") / 100.0
+
+        def bottom_quantile(self, rep, until=None):
+            backs = sorted(_bottom_backs(self, rep, until))
+            if self.baseline is None or len(backs) < 3:
+                return rounding(self, rep, until)
+            x = q * (len(backs) - 1)
+            i = int(x)
+            j = min(i + 1, len(backs) - 1)
+            return backs[i] + (backs[j] - backs[i]) * (x - i) - self.baseline
+
+        RepEngine._rounding = bottom_quantile
+    elif variant.startswith("held-median-"):
+        span = _degrees(variant, "held-median-")
+
+        def held_median(self, rep, until=None):
+            if self.baseline is None:
+                return None
+            pts = [(t, b) for t, b in rep.back if until is None or t <= until]
+            if not pts:
+                return None
+            best = None
+            j = 0
+            for i in range(len(pts)):
+                j = max(j, i)
+                while j < len(pts) and pts[j][0] - pts[i][0] < span:
+                    j += 1
+                if j >= len(pts):
+                    break
+                m = statistics.median(b for _, b in pts[i:j + 1])
+                best = m if best is None else max(best, m)
+            if best is None:
+                return rounding(self, rep, until)
+            return best - self.baseline
+
+        RepEngine._rounding = held_median
+    elif variant == "bottom-held":
+        def bottom_held(self, rep, until=None):
+            held = self._held_incl(rep, until)
+            if self.baseline is None or held is None:
+                return rounding(self, rep, until)
+            incl = dict(rep.incl)
+            pts = [(t, b) for t, b in rep.back
+                   if (until is None or t <= until) and t in incl and incl[t] >= held - BOTTOM_BAND_DEG]
+            peak = sustained_max(pts) if len(pts) >= 3 else None
+            return rounding(self, rep, until) if peak is None else peak - self.baseline
+
+        RepEngine._rounding = bottom_held
     elif variant == "noise-0.5":
         def less_noise(self, rep, until=None):
             r = rounding(self, rep, until)
@@ -220,7 +277,8 @@ def _patch(variant: str) -> None:
         raise SystemExit(f"unknown variant {variant!r}: {VARIANTS}")
 
 
-VARIANTS = ("none, gap-1.0, bottom-median, noise-0.5, scatter-N (e.g. scatter-8), floor-N (e.g. floor-8), "
+VARIANTS = ("none, gap-1.0, bottom-median, bottom-qN (e.g. bottom-q75), bottom-held, held-median-S (e.g. "
+            "held-median-0.5), offset-N, noise-0.5, scatter-N (e.g. scatter-8), floor-N (e.g. floor-8), "
             "truth-reference, min-samples-N")
 # truth-reference: the spec being replayed, and the reference each loose-top spec is given.
 _CURRENT: list = [None]
@@ -346,6 +404,7 @@ def replay(paths: list[Path], variant: str, changed: bool) -> int:
     _patch(variant)
     runs = exact = right = total = recorded_right = 0
     kinds: dict[str, int] = {}
+    round_err: list[float] = []
     for path in paths:
         for spec, d in pickle.loads(path.read_bytes()).items():
             _CURRENT[0] = spec
@@ -356,6 +415,9 @@ def replay(paths: list[Path], variant: str, changed: bool) -> int:
             right += c.verdicts_right
             total += c.matched + len(c.missed)
             recorded_right += d["right"]["verdicts_right"]
+            for i_rep, i_truth in c.pairs:
+                if eng.reps[i_rep].rounding_deg is not None:
+                    round_err.append(abs(eng.reps[i_rep].rounding_deg - d["truth"][i_truth].peak_rounding_deg))
             for _, want, got in c.wrong:
                 kinds[f"{want} -> {got}"] = kinds.get(f"{want} -> {got}", 0) + 1
             now = [r.verdict.value for r in eng.reps]
@@ -363,6 +425,9 @@ def replay(paths: list[Path], variant: str, changed: bool) -> int:
                 diff = [(i, a, b) for i, (a, b) in enumerate(zip(d["verdicts"], now)) if a != b]
                 print(f"{spec}: changed {diff or (d['verdicts'], now)}; wrong now {c.wrong}")
     print(f"variant {variant}: {runs} runs, {exact} exact, verdicts right {right}/{total} (recorded {recorded_right})")
+    if round_err:
+        print(f"rounding against the truth's peak: median error {statistics.median(round_err):.2f} deg over "
+              f"{len(round_err)} matched reps given a rounding")
     if kinds:
         print("wrong: " + ", ".join(f"{k} x{n}" for k, n in sorted(kinds.items(), key=lambda kv: -kv[1])))
     return 0
