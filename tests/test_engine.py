@@ -117,7 +117,7 @@ def test_rep_times_span_standing_to_standing_with_contact_at_the_bottom():
 def test_mixed_faults_follow_the_domain_order():
     plan = [
         PlanRep(),
-        PlanRep(rounding=25),
+        PlanRep(rounding=25, hold_s=1.0),  # held round through the bottom: it reads 25
         PlanRep(contact=False, peak_incl=25),
         PlanRep(knee_at_bottom=179),
         PlanRep(heel_lift=0.04),
@@ -416,6 +416,42 @@ def test_a_fault_must_hold_not_flicker():
     assert sustained_max(three, min_frames=4) == 2.0
 
 
+def test_rounding_is_read_near_the_bottom_so_a_flicker_there_is_not_a_rounded_rep():
+    """A rep's rounding is the median back bend over the frames near its deepest lean. A back held round
+    there reads round; an outline that reads round for 0.2 s of a 1.2 s bottom (a top the colour of the
+    wall, cut in by the wall's brightness on some frames: round 38 of docs/station-vision.md) does not,
+    where the largest bend held for 0.15 s took it. A rep whose bottom was seen on too few frames still
+    takes the largest held bend."""
+    s = build([PlanRep(hold_s=1.0), PlanRep(rounding=20, hold_s=1.0), PlanRep(hold_s=1.0)], baseline_bend=8.0)
+    # The first rep's bottom runs from 4.0 s (2 s standing, 2 s down) to 5.0 s, the third's from 13.7 s.
+    flicker = [(4.3, 4.5), (14.0, 14.2)]
+    s.posture = [dataclasses.replace(p, back_bend_deg=p.back_bend_deg + 25.0)
+                 if any(a <= p.t < b for a, b in flicker) else p for p in s.posture]
+    eng, _ = run(s)
+    assert verdicts(eng) == [Verdict.GOOD, Verdict.ROUNDED, Verdict.GOOD]
+    assert eng.reps[1].rounding_deg == pytest.approx(20.0, abs=0.5)
+    assert abs(eng.reps[0].rounding_deg) < 1.0 and abs(eng.reps[2].rounding_deg) < 1.0
+    # A deadlift's back rounds in the pull as much as at the bottom: there (and in every exercise but
+    # the wall drill) a round back held for 0.2 s is a rounded rep wherever it falls.
+    eng, _ = run(s, exercise="rdl")
+    assert verdicts(eng) == [Verdict.ROUNDED, Verdict.ROUNDED, Verdict.ROUNDED]
+    assert eng.reps[0].rounding_deg == pytest.approx(25.0, abs=0.5)
+    # The back seen near the bottom on only two frames (2.65-3.55 s is the trunk within 10 deg of its
+    # deepest; the back is unseen there but at 3.1 s): two frames are no median, and they do not hold
+    # for 0.15 s, so the rep reads the largest bend held on the way down and up, not 20.
+    from device.core.engine import sustained_max
+
+    s = build([PlanRep(rounding=20, down_s=1.0, up_s=1.0)], baseline_bend=8.0)
+    s.posture = [dataclasses.replace(p, back_bend_deg=None, back_conf=0.0)
+                 if 2.65 <= p.t < 3.55 and not 3.09 < p.t < 3.16 else p for p in s.posture]
+    eng, _ = run(s)
+    rep = eng.reps[0]
+    held = sustained_max([(p.t, p.back_bend_deg) for p in s.posture
+                          if rep.start_s <= p.t <= rep.end_s and p.back_bend_deg is not None]) - 8.0
+    assert 5.0 < held < 15.0
+    assert rep.rounding_deg == pytest.approx(held, abs=0.01)
+
+
 def test_single_frame_measurement_spikes_do_not_fail_a_good_rep():
     s = build([PlanRep(), PlanRep()])
     spiked = []
@@ -565,7 +601,7 @@ def test_a_floored_reference_is_also_capped_at_floor_plus_threshold(standing_ben
     reference counts between the floor and the floor plus the rounding threshold (10). A standing
     back that reads 50 would itself be judged rounded (on real footage such readings came from a
     lockout with a plate over the hips); taken as the reference it would hide a rep 15 deg rounder."""
-    streams = build([PlanRep(rounding=15), PlanRep()], baseline_bend=standing_bend)
+    streams = build([PlanRep(rounding=15, hold_s=1.0), PlanRep()], baseline_bend=standing_bend)
     eng, events = run(streams, rounding_floor_deg=18.0)
     assert [e.back_bend_deg for e in events if isinstance(e, BaselineTaken)][0] == pytest.approx(expected_baseline, abs=0.5)
     assert eng.reps[0].rounding_deg == pytest.approx(standing_bend + 15 - expected_baseline, abs=0.5)

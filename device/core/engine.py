@@ -143,6 +143,11 @@ KNEE_WINDOW_S = 0.3
 # A fault must hold this long to count: a rounded back or a lifted heel
 # persists, a mis-measured frame or two does not.
 SUSTAIN_S = 0.15
+# In the wall drill a rep's rounding is read near its deepest lean: over the frames whose trunk is
+# within this of the rep's held deepest inclination (at least ROUNDING_MIN_FRAMES of them; fewer, and
+# the largest bend held for SUSTAIN_S is taken instead, as in every other exercise).
+ROUNDING_BAND_DEG = 10.0
+ROUNDING_MIN_FRAMES = 3
 
 
 @dataclass
@@ -196,6 +201,8 @@ class RepEngine:
         if ex is None and not has_contact_sensor:
             ex = ANY_HINGE
         self.exercise: Optional[Exercise] = ex
+        # The station (no exercise named) runs the wall drill.
+        self.rounding_at_bottom = ex.rounding_at_bottom if ex is not None else True
         if ex is not None:
             config = ex.apply(config)
         self.cfg = config
@@ -701,10 +708,26 @@ class RepEngine:
             events.append(BaselineTaken(t, self.baseline))
 
     def _rounding(self, rep: _RepInProgress, until: Optional[float] = None) -> Optional[float]:
-        """Largest rounding in the rep that held for SUSTAIN_S."""
+        """The rep's rounding above the standing reference.
+
+        The wall drill (``rounding_at_bottom``): the median back bend over the frames near the rep's
+        deepest lean (the trunk within ROUNDING_BAND_DEG of its held deepest inclination). A back held
+        round at the wall reads round there; an outline that only flickers round (a top the colour of
+        the wall, lit from above, cut in by the wall's brightness on some frames) does not, where the
+        largest bend held for SUSTAIN_S took the flicker. Every other exercise, and a wall-drill rep
+        seen near its bottom on fewer than ROUNDING_MIN_FRAMES frames: that largest held bend (a
+        deadlift's back rounds in the pull as much as at the bottom).
+        """
         if self.baseline is None:
             return None
-        peak = sustained_max([(tt, b) for tt, b in rep.back if until is None or tt <= until])
+        backs = [(tt, b) for tt, b in rep.back if until is None or tt <= until]
+        held = self._held_incl(rep, until) if self.rounding_at_bottom else None
+        if held is not None:
+            incl, lowest = dict(rep.incl), held - ROUNDING_BAND_DEG
+            bottom = [b for tt, b in backs if tt in incl and incl[tt] >= lowest]
+            if len(bottom) >= ROUNDING_MIN_FRAMES:
+                return statistics.median(bottom) - self.baseline
+        peak = sustained_max(backs)
         return None if peak is None else peak - self.baseline
 
     def _knee_at(self, rep: _RepInProgress, t_ref: Optional[float], until: Optional[float] = None) -> Optional[float]:

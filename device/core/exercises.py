@@ -38,6 +38,11 @@ class Exercise:
     from_floor: Optional[bool]
     # ThresholdsConfig fields this exercise sets differently.
     thresholds: dict = field(default_factory=dict)
+    # True: a rep's rounding is read near its deepest lean (the wall drill's fault is a back that rounds
+    # at the wall, where the hinge ends); False: anywhere in the rep (a deadlift's back rounds in the pull
+    # from the floor as much as at the bottom: docs/real-footage.md, round 10; docs/station-vision.md,
+    # round 39).
+    rounding_at_bottom: bool = False
 
     def apply(self, config: Config) -> Config:
         """A copy of ``config`` with this exercise's checks and thresholds."""
@@ -50,7 +55,7 @@ class Exercise:
 
 WALL_DRILL = Exercise(
     "wall-drill", "wall drill (hips back to the wall)",
-    frozenset(CHECKS), from_floor=False,
+    frozenset(CHECKS), from_floor=False, rounding_at_bottom=True,
 )
 DEADLIFT = Exercise(
     "deadlift", "deadlift from the floor",
