@@ -26,11 +26,13 @@ resumed. The recordings are research data (camera-free samples of synthetic peop
 39; the others are not in the product):
 
 - ``gap-1.0``: a rep whose back went unseen for more than 1.0 s in one stretch is not judged for rounding;
-- ``bottom-median``: a rep's rounding is the median bend over the frames whose trunk is within 10 deg of
-  the rep's held deepest inclination, instead of the largest bend held for 0.15 s (``BOTTOM_BAND_DEG=N``
-  in the environment: another band than 10 deg, for this and the next two). Since round 39 it is the
-  product's rule for the wall drill (``ROUNDING_BAND_DEG`` in ``device/core/engine.py``), so on station
-  recordings made since it changes nothing;
+- ``bottom-median``: a rep's rounding is the median bend over the frames whose trunk is within the
+  product's ``ROUNDING_BAND_DEG`` (``device/core/engine.py``, 7 deg; round 24 measured 10) of the rep's held
+  deepest inclination, instead of the largest bend held for 0.15 s (``BOTTOM_BAND_DEG=N`` in the
+  environment: another band, for this and the next two). Since round 39 it is the wall drill's own rule,
+  so on station recordings made since it changes nothing;
+- ``largest-held`` (round 39): every rep's rounding the largest bend held for 0.15 s, as the wall drill's was
+  before round 39 (and every other exercise's still is);
 - ``bottom-qN`` (round 39): the N-th percentile of the same frames' bend instead of the median;
 - ``bottom-held`` (round 39): the largest bend held for 0.15 s over the same frames;
 - ``held-median-S`` (round 39): the largest median bend over any S seconds of the rep;
@@ -71,11 +73,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from device.core.engine import RepEngine, sustained_max  # noqa: E402
+from device.core.engine import ROUNDING_BAND_DEG, RepEngine, sustained_max  # noqa: E402
 from device.report import compare  # noqa: E402
 
 CALLS = ("feed_proximity", "feed_posture", "feed_fault", "reset_set", "finish")
-BOTTOM_BAND_DEG = float(os.environ.get("BOTTOM_BAND_DEG", "10"))
+BOTTOM_BAND_DEG = float(os.environ.get("BOTTOM_BAND_DEG", ROUNDING_BAND_DEG))
 
 
 def record(out: Path, specs: list[str]) -> int:
@@ -179,6 +181,15 @@ def _patch(variant: str) -> None:
             return statistics.median(backs) - self.baseline
 
         RepEngine._rounding = bottom_median
+    elif variant == "largest-held":
+        def largest_held(self, rep, until=None):
+            keep, self.rounding_at_bottom = self.rounding_at_bottom, False
+            try:
+                return rounding(self, rep, until)
+            finally:
+                self.rounding_at_bottom = keep
+
+        RepEngine._rounding = largest_held
     elif variant.startswith("bottom-q"):
         q = _degrees(variant, "bottom-q") / 100.0
 
@@ -277,7 +288,7 @@ def _patch(variant: str) -> None:
         raise SystemExit(f"unknown variant {variant!r}: {VARIANTS}")
 
 
-VARIANTS = ("none, gap-1.0, bottom-median, bottom-qN (e.g. bottom-q75), bottom-held, held-median-S (e.g. "
+VARIANTS = ("none, largest-held, gap-1.0, bottom-median, bottom-qN (e.g. bottom-q75), bottom-held, held-median-S (e.g. "
             "held-median-0.5), offset-N, noise-0.5, scatter-N (e.g. scatter-8), floor-N (e.g. floor-8), "
             "truth-reference, min-samples-N")
 # truth-reference: the spec being replayed, and the reference each loose-top spec is given.

@@ -146,7 +146,7 @@ SUSTAIN_S = 0.15
 # In the wall drill a rep's rounding is read near its deepest lean: over the frames whose trunk is
 # within this of the rep's held deepest inclination (at least ROUNDING_MIN_FRAMES of them; fewer, and
 # the largest bend held for SUSTAIN_S is taken instead, as in every other exercise).
-ROUNDING_BAND_DEG = 10.0
+ROUNDING_BAND_DEG = 7.0
 ROUNDING_MIN_FRAMES = 3
 
 
