@@ -438,8 +438,8 @@ def test_rounding_is_read_near_the_bottom_so_a_flicker_there_is_not_a_rounded_re
     assert eng.reps[0].rounding_deg == pytest.approx(25.0, abs=0.5)
     # The back seen near the bottom on only two frames (the trunk is within 10 deg of its deepest from
     # 2.65 to 3.55 s, wider than the band; the back is unseen there but at 3.1 s): two frames are no
-    # median, and they do not hold
-    # for 0.15 s, so the rep reads the largest bend held on the way down and up, not 20.
+    # median, and they do not hold for 0.15 s, so the rep reads the largest bend held on the way down
+    # and up, not 20.
     from device.core.engine import sustained_max
 
     s = build([PlanRep(rounding=20, down_s=1.0, up_s=1.0)], baseline_bend=8.0)
