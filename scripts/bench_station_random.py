@@ -68,6 +68,8 @@ def main() -> int:
                     help="people drawn as lit, rounded surfaces, an edge turned from the light darker by a fraction "
                          "drawn from 0..MAX per seed (default 0: flat, as before; at most 0.8)")
     a = ap.parse_args()
+    if not 0.0 <= a.shading <= 0.8:
+        ap.error(f"--shading must be from 0 to 0.8, not {a.shading:g}")
     print("command: python scripts/bench_station_random.py " + " ".join(sys.argv[1:]))
     exact = right = total = 0
     wrong_kinds: Counter = Counter()

@@ -467,8 +467,9 @@ def draw_figure(img: np.ndarray, fig: Figure, cam: Camera, du: float = 0.0, dv: 
     """Draw a figure's parts in order with anti-aliasing (``uvs``: its projection, if already known;
     ``shading`` > 0: each part a rounded surface, up to this fraction darker at an edge turned from
     the light, which comes from the camera's side raised by ``light_elevation_deg``; see ``_fill_shaded``)."""
-    el = math.radians(light_elevation_deg)
-    light = np.array([0.0, -math.sin(el), math.cos(el)], np.float32)
+    if shading > 0.0:
+        el = math.radians(light_elevation_deg)
+        light = np.array([0.0, -math.sin(el), math.cos(el)], np.float32)
     if uvs is None:
         uvs = project_figure(fig, cam, du, dv)
     fixed = np.split(np.round(np.concatenate(uvs) * _ONE).astype(np.int32), np.cumsum([len(u) for u in uvs])[:-1])
