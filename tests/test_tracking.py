@@ -232,19 +232,47 @@ def test_standing_height_does_not_take_a_merge_whose_last_tall_frames_outlive_it
         h.add(x, t)
         t += 1 / 24
     assert h.value == 187.0
-    # The same jump after a gap needs its own half second of whole frames after it.
+    # The same jump after a gap needs its own whole frames after it: by then (3.2 s) 187 px is a settled
+    # height, so two seconds of them, not half of one.
     for _ in range(4):
         h.add(217.0, t)
         t += 1 / 24
     t += 0.3
-    for _ in range(8):
+    for _ in range(14):
         h.add(217.0, t)
         t += 1 / 24
     assert h.value == 187.0
-    for _ in range(6):
+    for _ in range(36):
         h.add(217.0, t)
         t += 1 / 24
     assert h.value == 217.0
+
+
+def test_standing_height_kept_for_seconds_ignores_a_passer_by_merged_for_half_a_second() -> None:
+    # `passerby` seed 6 at 30 fps: the person stood at 364 px for 25 s; a passer-by crossing behind merged
+    # with them into a blob 406-434 px tall for half a second, and the height became 433 for the rest of
+    # the set (the back's window reached the head: four good reps read `rounded`).
+    h = StandingHeight(window=3)
+    t = 0.0
+    for _ in range(25 * 30):
+        h.add(364.0, t)
+        t += 1 / 30
+    for x in [407.0, 406.0, 408.0, 408.0, 427.0, 431.0, 434.0, 433.0, 425.0, 420.0, 415.0, 410.0, 408.0, 406.0, 405.0]:
+        h.add(x, t)
+        t += 1 / 30
+    for _ in range(30):
+        h.add(364.0, t)
+        t += 1 / 30
+    assert h.value == 364.0
+    # A height that truly was too short all along (a taller one held for two seconds) is still believed.
+    for _ in range(55):
+        h.add(400.0, t)
+        t += 1 / 30
+    assert h.value == 364.0
+    for _ in range(10):
+        h.add(400.0, t)
+        t += 1 / 30
+    assert h.value == 400.0
 
 
 def test_standing_height_as_an_upper_percentile() -> None:
