@@ -232,17 +232,16 @@ def test_standing_height_does_not_take_a_merge_whose_last_tall_frames_outlive_it
         h.add(x, t)
         t += 1 / 24
     assert h.value == 187.0
-    # The same jump after a gap needs its own whole frames after it: by then (3.2 s) 187 px is a settled
-    # height, so two seconds of them, not half of one.
+    # The same jump after a gap needs its own half second of whole frames after it.
     for _ in range(4):
         h.add(217.0, t)
         t += 1 / 24
     t += 0.3
-    for _ in range(14):
+    for _ in range(8):
         h.add(217.0, t)
         t += 1 / 24
     assert h.value == 187.0
-    for _ in range(36):
+    for _ in range(6):
         h.add(217.0, t)
         t += 1 / 24
     assert h.value == 217.0
@@ -250,29 +249,45 @@ def test_standing_height_does_not_take_a_merge_whose_last_tall_frames_outlive_it
 
 def test_standing_height_kept_for_seconds_ignores_a_passer_by_merged_for_half_a_second() -> None:
     # `passerby` seed 6 at 30 fps: the person stood at 364 px for 25 s; a passer-by crossing behind merged
-    # with them into a blob 406-434 px tall for half a second, and the height became 433 for the rest of
-    # the set (the back's window reached the head: four good reps read `rounded`).
+    # with them into a blob 406-434 px tall and 0.57-0.68 of that wide for half a second, and the height
+    # became 433 for the rest of the set (the back's window reached the head: four good reps `rounded`).
+    merge = [407.0, 406.0, 408.0, 408.0, 427.0, 431.0, 434.0, 433.0, 425.0, 420.0, 415.0, 410.0, 408.0, 406.0, 405.0]
     h = StandingHeight(window=3)
     t = 0.0
     for _ in range(25 * 30):
         h.add(364.0, t)
         t += 1 / 30
-    for x in [407.0, 406.0, 408.0, 408.0, 427.0, 431.0, 434.0, 433.0, 425.0, 420.0, 415.0, 410.0, 408.0, 406.0, 405.0]:
-        h.add(x, t)
+    for i, x in enumerate(merge):
+        h.add(x, t, wide=i >= 2)  # its first frames still narrow: the passer-by only just reaching the person
         t += 1 / 30
     for _ in range(30):
         h.add(364.0, t)
         t += 1 / 30
     assert h.value == 364.0
-    # A height that truly was too short all along (a taller one held for two seconds) is still believed.
+    # A wide blob that stays taller for two seconds is believed (two people will not stand merged that long).
     for _ in range(55):
-        h.add(400.0, t)
+        h.add(410.0, t, wide=True)
         t += 1 / 30
     assert h.value == 364.0
     for _ in range(10):
-        h.add(400.0, t)
+        h.add(410.0, t, wide=True)
         t += 1 / 30
-    assert h.value == 400.0
+    assert h.value == 410.0
+
+
+def test_a_settled_standing_height_still_grows_at_once_from_narrow_frames() -> None:
+    # `standing_start` seed 4: in view from power-on, the person is first seen whole 213 px tall and only
+    # 3.2 s later at their true 290 px, from narrow frames (0.34-0.36 of the height wide). That rise is
+    # believed after half a second, as before; and without wide frames the merge above would be too.
+    h = StandingHeight(window=3)
+    t = 0.0
+    for _ in range(int(3.2 * 30)):
+        h.add(213.0, t)
+        t += 1 / 30
+    for _ in range(18):
+        h.add(290.0, t)
+        t += 1 / 30
+    assert h.value == 290.0
 
 
 def test_standing_height_as_an_upper_percentile() -> None:

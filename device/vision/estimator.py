@@ -41,6 +41,10 @@ class EstimatorParams:
     # feet (soles on the second-last row: `walk_in_out` seed 4) had every rep of the set unchecked.
     edge_margin_px: int = 0
     heights_window: int = 3  # standing height: the tallest median of this many whole-body frames
+    # A blob wider than this fraction of its height is not one person standing (a passer-by merged with
+    # them): it does not raise a settled standing height quickly (tracking.StandingHeight). A person seen
+    # from the side stands 0.3-0.4 of their height wide with a plate held out; walking, up to 0.53.
+    merge_aspect: float = 0.5
     still_window_s: float = 0.5  # feet planted: their centre moved less than ``still_move`` H over this
     still_move: float = 0.08
     still_min_span: float = 0.4  # ... seen over at least this fraction of the window
@@ -744,7 +748,7 @@ class PostureEstimator:
         # Standing height: the tallest the (whole) person has been on this track,
         # from a median of 3 frames so one bad mask cannot inflate it.
         if whole:
-            self.track.height.add(float(h), t)
+            self.track.height.add(float(h), t, wide=w > self.params.merge_aspect * h)
         standing_h = self.track.height.value
         H = standing_h if standing_h is not None else float(h)
         dbg.standing_height_px = H
