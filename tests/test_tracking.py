@@ -278,7 +278,7 @@ def test_standing_height_kept_for_seconds_ignores_a_passer_by_merged_for_half_a_
 def test_a_settled_standing_height_still_grows_at_once_from_narrow_frames() -> None:
     # `standing_start` seed 4: in view from power-on, the person is first seen whole 213 px tall and only
     # 3.2 s later at their true 290 px, from narrow frames (0.34-0.36 of the height wide). That rise is
-    # believed after half a second, as before; and without wide frames the merge above would be too.
+    # believed after half a second, as before: only a jump with a wide blob in it must hold for two.
     h = StandingHeight(window=3)
     t = 0.0
     for _ in range(int(3.2 * 30)):
