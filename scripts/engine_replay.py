@@ -50,6 +50,12 @@ resumed. The recordings are research data (camera-free samples of synthetic peop
 - ``min-samples-N`` (round 28): a level is "held" only over at least N frames as well as 0.15 s (every
   measure: rounding, trunk, knee, heel); at 15 fps and above 0.15 s already spans 4 frames. Not adopted:
   ``min-samples-4`` gained 7 verdicts on scenes at 10 fps it was tried on and lost one on fresh ones.
+- ``baseline-grow-N`` (round 43): the standing reference is taken again at each rep's start from all the
+  standing samples so far (at most 30 s old) until it rests on N of them, instead of 30
+  (``BASELINE_FULL_SAMPLES``): more of the standing between reps, less of the first moments at the wall;
+- ``baseline-rolling`` (round 43): the reference is taken again at every rep's start from the latest
+  standing samples (up to ``BASELINE_SAMPLES``, 60), so each rep is judged against the standing just
+  before it.
 
 ``stats`` prints what the recordings say without changing the engine: the standing reference the engine
 took against the truth's, by top; each rep's rounding error by the kind of rep the athlete did; and how
@@ -284,13 +290,34 @@ def _patch(variant: str) -> None:
                 self.baseline = _TRUTH_REFERENCE[_CURRENT[0]]
 
         RepEngine._take_baseline = from_truth
+    elif variant.startswith("baseline-grow-"):
+        try:
+            n_full = int(variant[len("baseline-grow-"):])
+        except ValueError:
+            raise SystemExit(f"variant {variant!r}: baseline-grow-N needs a whole number of samples") from None
+        import device.core.engine as engine_module
+
+        engine_module.BASELINE_FULL_SAMPLES = n_full
+        engine_module.BASELINE_SAMPLES = max(engine_module.BASELINE_SAMPLES, n_full)
+    elif variant == "baseline-rolling":
+        begin = RepEngine._begin_rep
+
+        def begin_rolling(self, start_s, t, events):
+            if self.set_active and self.baseline is not None:
+                self._baseline_n = -1  # taken again from the latest standing samples
+            begin(self, start_s, t, events)
+
+        import device.core.engine as engine_module
+
+        engine_module.BASELINE_FULL_SAMPLES = 10 ** 9
+        RepEngine._begin_rep = begin_rolling
     else:
         raise SystemExit(f"unknown variant {variant!r}: {VARIANTS}")
 
 
 VARIANTS = ("none, largest-held, gap-1.0, bottom-median, bottom-qN (e.g. bottom-q75), bottom-held, held-median-S (e.g. "
             "held-median-0.5), offset-N, noise-0.5, scatter-N (e.g. scatter-8), floor-N (e.g. floor-8), "
-            "truth-reference, min-samples-N")
+            "truth-reference, min-samples-N, baseline-grow-N (e.g. baseline-grow-120), baseline-rolling")
 # truth-reference: the spec being replayed, and the reference each loose-top spec is given.
 _CURRENT: list = [None]
 _TRUTH_REFERENCE: dict = {}
