@@ -54,7 +54,7 @@ class EstimatorParams:
     # the wall and turns round names the side from a few votes before the turn; feet that then score only
     # weakly (white shoes on a dark floor, seen nearly flat) left the wrong side standing until the first
     # hinge: the front measured as the back, no standing reference. Over 26 rendered scenes, standing
-    # votes of 0.015-0.03 pointed the right way 94 % of the time (0.01-0.015: 73 %).
+    # votes of 0.015-0.03 pointed the right way 95 % of the time (0.01-0.015: 73 %).
     facing_weak: float = 0.015
     hinge_height: float = 0.92  # a blob this much shorter than standing is hinged (its vote counts twice)
     side_votes_sure: float = 6.0  # net votes that make the wall side sure
