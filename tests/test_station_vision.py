@@ -274,7 +274,7 @@ def test_a_side_named_before_the_turn_at_the_wall_gives_way_to_weak_but_steady_v
     ``random`` scene of seed 7 (white shoes on a dark floor, 480x360) the feet vote strongly for the
     facing before the turn and only weakly (|score| 0.015-0.03, under ``facing_min``) after it. The side
     named from the votes before the turn used to hold until the first hinge (2.8 s): the front of the
-    body was measured as the back, the standing trunk read 17 deg and its back 300 deg, and the set had
+    body was measured as the back, the standing trunk read 17 deg and its back -300 deg, and the set had
     no standing reference. While the side is not sure, weak votes count too."""
     from device.io.frames import Frame
     from device.sim.scenarios import get_scenario
