@@ -656,3 +656,36 @@ def test_a_trunk_read_beyond_any_hinge_is_not_the_reps_peak_inclination():
     eng, _ = run(s)
     assert verdicts(eng) == [Verdict.GOOD, Verdict.GOOD]
     assert [round(r.trunk_inclination_deg) for r in eng.reps] == [45, 50]
+
+
+def _trunk_read_upright(s, t0: float, t1: float):
+    """The camera reads the trunk upright, the back unseen, from ``t0`` to ``t1`` (a passer-by crossing
+    behind the person joins their outline); the sensor goes on seeing the hips where they are."""
+    s.posture = [dataclasses.replace(p, trunk_inclination_deg=3.0, back_conf=0.0) if t0 <= p.t < t1 else p
+                 for p in s.posture]
+    return s
+
+
+def test_a_trunk_read_upright_mid_descent_does_not_end_the_rep_while_the_hips_are_still_back():
+    # Random scenes 715 and 716: for 0.3-0.4 s of a descent the trunk read 3-8 deg on an outline
+    # joined to a passer-by's, long enough to "stand"; the rep ended there and another began.
+    # Here a 3 s descent leaves standing at about 3.05 s; from 3.5 to 3.85 s the trunk reads upright
+    # while the sensor has the hips 0.11-0.14 m nearer the wall than standing (before it, a split
+    # `shallow` rep 3.05-3.5 s and a `good` one from 3.85 s).
+    eng, _ = run(_trunk_read_upright(build([PlanRep(down_s=3.0), PlanRep()]), 3.5, 3.85))
+    assert verdicts(eng) == [Verdict.GOOD, Verdict.GOOD]
+    assert eng.counted == 2
+
+
+def test_someone_who_stands_up_nearer_the_wall_still_ends_the_rep_where_they_stood():
+    # After the first rep the person stands 8 cm nearer the wall than before it (they stepped in):
+    # the camera's standing is believed once it holds, and the rep ends where the standing began.
+    plan = [PlanRep(pause_s=2.5), PlanRep()]
+    plain, _ = run(build(plan))
+    s = build(plan)
+    up_done = 2.0 + 2.0 + 0.2 + 1.5
+    s.proximity = [dataclasses.replace(p, distance_m=p.distance_m - 0.08) if up_done <= p.t < up_done + 2.5 else p
+                   for p in s.proximity]
+    eng, _ = run(s)
+    assert verdicts(eng) == [Verdict.GOOD, Verdict.GOOD]
+    assert [r.end_s for r in eng.reps] == pytest.approx([r.end_s for r in plain.reps])

@@ -89,6 +89,17 @@ MIN_SHALLOW_REP_S = 0.4
 FIRST_SHALLOW_APPROACH_M = 0.05
 # The standing distance is the median of the readings of the last second of tall standing.
 STAND_DIST_S = 1.0
+# Station: the camera's "standing" does not end a rep while the distance sensor still has the hips
+# this much nearer the wall than where the person stood just before it (the median of the last
+# STILL_BACK_READINGS readings, so one short echo does not hold the rep open): a passer-by crossing
+# behind a hinged person joins their outline, and the trunk read on it fell to "upright" for 0.3 s
+# mid-descent, which ended the rep there and began another (random scenes 715 and 716: one rep
+# counted as two). A person who truly stood up with their hips nearer the wall (they stepped in) is
+# believed once the camera's standing has held STILL_BACK_MAX_S; the rep's end is then where that
+# standing began, as always.
+STILL_BACK_M = 0.05
+STILL_BACK_READINGS = 3
+STILL_BACK_MAX_S = 1.0
 # No back bends further than this either way (a whole spine in full flexion is about 60-80
 # deg; an arched one much less): a bend beyond it was measured on the wrong outline (the
 # belly taken for the back when the side flipped, a second person), so the back is unseen.
@@ -625,7 +636,7 @@ class RepEngine:
         if self.has_distance:
             near = self._sensor_near(t)
             rep.near_wall = rep.near_wall or bool(near)
-        if held and standing:
+        if held and standing and not self._hips_still_back(t, rep):
             self._finish_rep(self._stand_since, events)
             return
         if rep.top_t is not None and self._down_again(t):
@@ -652,6 +663,16 @@ class RepEngine:
             self._rep = None
             self.phase = "away"
             self._stand_since = None
+
+    def _hips_still_back(self, t: float, rep: _RepInProgress) -> bool:
+        """Station: the distance sensor has the hips still well back from where the person stood before
+        this rep (see STILL_BACK_M), and the camera's standing has not yet held STILL_BACK_MAX_S."""
+        if (not self.has_distance or rep.stand_dist is None or len(rep.dists) < STILL_BACK_READINGS
+                or self._distance_t is None or t - self._distance_t > POSTURE_STALE_S
+                or self._stand_since is None or t - self._stand_since >= STILL_BACK_MAX_S):
+            return False
+        recent = statistics.median(rep.dists[-STILL_BACK_READINGS:])
+        return rep.stand_dist - recent > STILL_BACK_M
 
     def _on_contact(self, t: float, events: list[Event]) -> None:
         if self.phase != "rep":
