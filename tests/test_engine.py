@@ -248,6 +248,24 @@ def test_a_person_standing_still_read_a_few_degrees_past_tall_is_still_standing(
     assert eng.counted == 0
 
 
+def test_standing_still_read_past_tall_with_a_frame_now_and_then_more_upright_is_still_standing():
+    # Random scene 817: an outline whose rear runs straight down the hips read a person standing still at
+    # 14.0-14.4 deg, but one frame in five or six at 11.0 (the buttock point at another height). Those
+    # frames are no movement: without them the trunk is quiet, so it is standing and every rep ends.
+    s = _read_leaning(build([PlanRep() for _ in range(3)], incl_noise=0.3, seed=4), 14.1)
+    s.posture = [dataclasses.replace(p, trunk_inclination_deg=p.trunk_inclination_deg - 3.1)
+                 if i % 6 == 0 and p.trunk_inclination_deg < 15.5 else p for i, p in enumerate(s.posture)]
+    eng, _ = run(s)
+    assert verdicts(eng) == [Verdict.GOOD] * 3
+    # A reading now and then *less* upright is movement that counts: held at 15 deg with one frame in
+    # six at 16.5 (within leave_deg - QUIET_GAP_DEG of leaving), nothing stands, nothing counts.
+    s = _read_leaning(build([PlanRep() for _ in range(3)], incl_noise=0.3, seed=4), 14.5)
+    s.posture = [dataclasses.replace(p, trunk_inclination_deg=p.trunk_inclination_deg + 2.0)
+                 if i % 6 == 0 and p.trunk_inclination_deg < 15.5 else p for i, p in enumerate(s.posture)]
+    eng, _ = run(s)
+    assert eng.counted == 0
+
+
 def test_leaning_back_on_the_wall_upright_is_not_a_rep():
     s = build([PlanRep(), PlanRep()], lead_in_s=2.0)
     # a lean: hips at the wall for 2 s while standing tall, before the reps
