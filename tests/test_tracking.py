@@ -39,6 +39,32 @@ def test_one_net_vote_names_no_side_and_sure_grows_with_the_margin() -> None:
     assert v.by_margin(2, 6) == ("right", 1.0)
 
 
+def test_lasting_votes_outlive_the_window_and_count_with_the_others() -> None:
+    # A hinged person's votes (sure) for "right" at 0-1 s, then standing votes, mostly wrong, every 0.1 s.
+    v = FacingVotes()
+    for k in range(10):
+        v.add(0.1 * k, 0.12, weight=2, lasting=True)
+    for j in range(40):  # 2-6 s: 2 wrong votes for each right one
+        t = 2.0 + 0.1 * j
+        v.add(t, 0.06 if j % 3 == 0 else -0.03)
+        v.forget_older(t, 4.0, keep_last=6, lasting_s=10.0)
+    # The 20 lasting votes (up to 5.9 s old) still count: +20 + 14 - 26 = +8 net for "right".
+    assert v.by_margin(2, 6) == ("right", 1.0)
+    # Without them the standing votes alone would name the other side.
+    plain = FacingVotes()
+    for j in range(40):
+        t = 2.0 + 0.1 * j
+        plain.add(t, 0.06 if j % 3 == 0 else -0.03)
+    assert plain.by_margin(2, 6) == ("left", 1.0)
+    # Past lasting_s they go like any other vote, and the wrong majority names the side.
+    v.forget_older(10.5, 4.0, keep_last=6, lasting_s=10.0)
+    for j in range(12):
+        t = 10.5 + 0.05 * j
+        v.add(t, -0.03)
+        v.forget_older(t, 4.0, keep_last=6, lasting_s=10.0)
+    assert v.by_margin(2, 6) == ("left", 1.0)
+
+
 def _right_wins_at(window_s: float) -> tuple[float, FacingVotes]:
     """60 votes for "left" in 2 s (a bad mask at 30 fps), then votes for "right" every 0.1 s:
     when does the right side win?"""

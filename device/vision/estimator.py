@@ -59,6 +59,12 @@ class EstimatorParams:
     hinge_height: float = 0.92  # a blob this much shorter than standing is hinged (its vote counts twice)
     side_votes_sure: float = 6.0  # net votes that make the wall side sure
     side_window_s: float = 4.0  # votes older than this are forgotten (a side read from bad masks is outvoted)
+    # ... but a hinged person's votes (the blob shorter than hinge_height of standing: never seen wrong) are
+    # kept this long. At 20 deg of yaw planted feet standing can vote the wrong way more often than the
+    # right one (`yaw` seed 9: -0.02..-0.04 against +0.06); with only 4 s of votes, those of the standing
+    # between reps outvoted the last rep's hinge and the side flipped at the start of the next descent,
+    # so that rep's trunk read upright at the wall, a lean, not a rep (two reps missed).
+    hinge_vote_keep_s: float = 10.0
     side_min_votes: int = 2  # net votes before any side is named (one vote may be a turn on the spot)
     in_position_sure: float = 0.5  # how sure of the side before the person counts as in position
     # Measured at full standing height (this fraction of it), a trunk leaning back by more than
@@ -777,8 +783,10 @@ class PostureEstimator:
             if fs is not None and (abs(fs) > self.params.facing_min or (
                     abs(fs) >= self.params.facing_weak and self._wall_side()[1] < 1.0)):
                 hinged = bool(standing_h) and h < self.params.hinge_height * standing_h
-                self.track.facing.add(t, fs, weight=2 if hinged else 1)
-            self.track.facing.forget_older(t, self.params.side_window_s, keep_last=int(self.params.side_votes_sure))
+                self.track.facing.add(t, fs, weight=2 if hinged else 1,
+                                      lasting=hinged and abs(fs) > self.params.facing_min)
+            self.track.facing.forget_older(t, self.params.side_window_s, keep_last=int(self.params.side_votes_sure),
+                                           lasting_s=self.params.hinge_vote_keep_s)
         side, side_sure = self._wall_side()
         dbg.wall_side = side
         dbg.facing = opposite(side)

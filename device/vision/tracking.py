@@ -47,24 +47,33 @@ class FacingVotes:
 
     def __init__(self, maxlen: Optional[int] = None) -> None:
         self._votes: deque[tuple[float, float]] = deque(maxlen=maxlen)
+        # Votes from a sure cue, kept longer (see add's ``lasting``); counted with the others by by_margin.
+        self._lasting: deque[tuple[float, float]] = deque(maxlen=maxlen)
         self._margin_cache: Optional[tuple] = None
 
     def __len__(self) -> int:
-        return len(self._votes)
+        return len(self._votes) + len(self._lasting)
 
-    def add(self, t: float, vote: float, weight: int = 1) -> None:
-        """Count ``vote`` at time ``t``, ``weight`` times (a sure cue counts more)."""
+    def add(self, t: float, vote: float, weight: int = 1, lasting: bool = False) -> None:
+        """Count ``vote`` at time ``t``, ``weight`` times (a sure cue counts more). ``lasting``: the vote
+        is forgotten only after :meth:`forget_older`'s ``lasting_s``, not its ``window_s``."""
+        votes = self._lasting if lasting else self._votes
         for _ in range(weight):
-            self._votes.append((t, vote))
+            votes.append((t, vote))
 
-    def forget_older(self, t: float, window_s: float, keep_last: int = 0) -> None:
+    def forget_older(self, t: float, window_s: float, keep_last: int = 0,
+                     lasting_s: Optional[float] = None) -> None:
         """Drop votes more than ``window_s`` before ``t``: a side read from bad frames is outvoted later.
 
         ``keep_last``: the newest this many votes are kept however old they are. Votes that merely
         expire are no evidence of a turn: without this, a person whose feet give no vote for a while
-        (a camera at 20 deg of yaw) lost their side, and their reps went unchecked."""
+        (a camera at 20 deg of yaw) lost their side, and their reps went unchecked. ``lasting_s``: how
+        long the lasting votes are kept (default ``window_s``)."""
         while len(self._votes) > keep_last and t - self._votes[0][0] > window_s:
             self._votes.popleft()
+        keep_s = window_s if lasting_s is None else lasting_s
+        while self._lasting and t - self._lasting[0][0] > keep_s:
+            self._lasting.popleft()
 
     def by_margin(self, min_votes: float, sure_votes: float) -> tuple[Optional[str], float]:
         """Facing from how many more votes point one way than the other (each vote counts its sign).
@@ -73,13 +82,17 @@ class FacingVotes:
         the facing sure is the net count. None below ``min_votes`` net votes (one
         vote may be a turn on the spot); sure (1.0) at ``sure_votes``.
         """
-        if not self._votes:
+        if not self._votes and not self._lasting:
             return None, 0.0
         # Reading the votes costs a pass over them; they change only when one is added or forgotten.
-        key = (len(self._votes), self._votes[-1], self._votes[0][0])
+        key = (len(self._votes), self._votes[-1] if self._votes else None, self._votes[0][0] if self._votes else None,
+               len(self._lasting), self._lasting[-1] if self._lasting else None,
+               self._lasting[0][0] if self._lasting else None)
         if self._margin_cache is not None and self._margin_cache[0] == key:
             return self._margin_cache[1]
-        margin = float(sum((f > 0) - (f < 0) for _, f in self._votes))  # sum of the votes' signs
+        # The sum of the votes' signs.
+        margin = float(sum((f > 0) - (f < 0) for _, f in self._votes)
+                       + sum((f > 0) - (f < 0) for _, f in self._lasting))
         if abs(margin) < min_votes:
             result: tuple[Optional[str], float] = (None, 0.0)
         else:
