@@ -707,3 +707,22 @@ def test_someone_who_stands_up_nearer_the_wall_still_ends_the_rep_where_they_sto
     eng, _ = run(s)
     assert verdicts(eng) == [Verdict.GOOD, Verdict.GOOD]
     assert [r.end_s for r in eng.reps] == pytest.approx([r.end_s for r in plain.reps])
+
+
+def test_a_broken_outline_read_hinged_with_the_hips_where_they_stood_is_no_shallow_rep():
+    # `lowres` seed 11: just after a rep, two frames 0.2 s apart read the trunk at 22-24 deg on a broken
+    # outline while the person stood up; the rep between them lasted 0.6 s, long enough to be a `shallow`
+    # rep, though the sensor had the hips where they stood all along.
+    plan = [PlanRep(pause_s=2.0), PlanRep()]
+    s = build(plan)
+    # The first rep ends once standing (trunk at most 12 deg) has held 0.25 s; the glitches come just
+    # after, 0.2 s apart, so the "rep" between them runs from that standing's start for 0.5 s.
+    stood = next(p.t for p in s.posture if p.t > 4.2 and p.trunk_inclination_deg <= 12.0)
+    glitch = (stood + 0.27, stood + 0.47)
+    s.posture = [dataclasses.replace(p, trunk_inclination_deg=23.0)
+                 if any(abs(p.t - g) < 0.017 for g in glitch) else p for p in s.posture]
+    eng, _ = run(s)
+    assert verdicts(eng) == [Verdict.GOOD, Verdict.GOOD]
+    # A hinge that falls short of the wall within a set takes the hips back: still a `shallow` rep.
+    eng, _ = run(build([PlanRep(), PlanRep(contact=False), PlanRep()]))
+    assert verdicts(eng) == [Verdict.GOOD, Verdict.SHALLOW, Verdict.GOOD]

@@ -188,6 +188,7 @@ class _RepInProgress:
     sensor_fault: bool = False  # the proximity sensor was faulty during the rep
     hands_min: Optional[float] = None  # lowest the hands came (fraction of standing height)
     stand_dist: Optional[float] = None  # the sensor's distance while standing tall just before
+    far_stand_dist: Optional[float] = None  # the farthest of those of the set's earlier reps (when known)
     dists: list[float] = field(default_factory=list)  # the sensor's distances during the rep
     hip_drop_max: Optional[float] = None  # deepest the hips went below standing (video)
     hip_drop_t: Optional[float] = None
@@ -260,6 +261,7 @@ class RepEngine:
         self._last_stand_t: Optional[float] = None
         self._standing_backs: deque[tuple[float, float]] = deque(maxlen=BASELINE_SAMPLES)
         self._stand_dists: deque[tuple[float, float]] = deque()  # (t, distance) standing tall
+        self._far_stand_dist: Optional[float] = None  # the set's farthest rep stand_dist (see _hips_stayed_put)
         self._trunks: deque[tuple[float, float]] = deque()  # station: (t, trunk) seen in the last QUIET_S
         # Station: this person's quiet standing trunk as the picture reads it, where above standing_deg.
         self._own_standing: Optional[float] = None
@@ -511,6 +513,22 @@ class RepEngine:
         drop = self._hip_drop()
         return p.trunk_inclination_deg >= self.th.hinge_min_deg or (drop is not None and drop >= HIP_REP_MIN)
 
+    def _hips_stayed_put(self, rep: _RepInProgress) -> bool:
+        """Station, within a set: a rep without contact during which the distance sensor, working and
+        read at least 3 times, never had the hips ``FIRST_SHALLOW_APPROACH_M`` nearer the wall (its
+        third-nearest reading) than the farthest the person stood before any rep of the set: a camera
+        that saw a standing end late measures it part-way down (random 423), so the farthest is the
+        one that drops fewest reps. A hinge takes the hips back; two frames of a broken outline read
+        past ``leave_deg`` just after a rep (`lowres` seed 11, 0.2 s apart, the hips 0.28-0.30 m from
+        the wall, where the person had stood at 0.26 before the set's first rep) made a 0.6 s `shallow`
+        rep."""
+        refs = [d for d in (rep.stand_dist, rep.far_stand_dist) if d is not None]
+        if not self.has_distance or not refs or len(rep.dists) < 3:
+            return False
+        if rep.sensor_fault or self.sensor_fault:
+            return False
+        return max(refs) - sorted(rep.dists)[2] < FIRST_SHALLOW_APPROACH_M
+
     def _short_of_the_wall(self, rep: _RepInProgress, end_s: float) -> bool:
         """A hinge without contact before any set: from tall standing, seen by the camera past
         ``leave_deg``, and the hips brought ``FIRST_SHALLOW_APPROACH_M`` nearer the wall by the
@@ -633,8 +651,11 @@ class RepEngine:
         from_standing = self.phase == "standing"
         self.phase = "rep"
         self._rep = _RepInProgress(start_s=start_s)
+        self._rep.far_stand_dist = self._far_stand_dist
         if from_standing and len(self._stand_dists) >= BASELINE_MIN_SAMPLES:
             self._rep.stand_dist = statistics.median(d for _, d in self._stand_dists)
+            if self._far_stand_dist is None or self._rep.stand_dist > self._far_stand_dist:
+                self._far_stand_dist = self._rep.stand_dist
         if self.set_active and (self.baseline is None or (
                 self._baseline_n < BASELINE_FULL_SAMPLES and len(self._standing_backs) > self._baseline_n)):
             self._take_baseline(t, events)
@@ -888,6 +909,8 @@ class RepEngine:
             return  # neither a hinge the camera saw nor hips the sensor saw
         elif not contact and end_s - rep.start_s < MIN_SHALLOW_REP_S:
             return  # a flicker of the camera's view, not a hinge down and up
+        elif not contact and self._hips_stayed_put(rep):
+            return  # the camera's "hinge" while the sensor saw the hips stay where they stood
         elif (contact and rep.peak_incl is not None and rep.peak_incl <= self.th.leave_deg
               and rep.posture_frames and len(rep.incl) >= self.th.min_seen_fraction * rep.posture_frames):
             # A lean back on the wall the camera could not place at the touch (the person had just
@@ -1058,6 +1081,7 @@ class RepEngine:
         self.set_active = False
         self.baseline = None
         self._standing_hips.clear()  # the next person stands at their own height
+        self._far_stand_dist = None  # ... and where they like
 
 
 def sustained_max(samples: list[tuple[float, float]], hold_s: float = SUSTAIN_S,
