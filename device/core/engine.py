@@ -527,7 +527,7 @@ class RepEngine:
             return False
         if rep.sensor_fault or self.sensor_fault:
             return False
-        return max(refs) - sorted(rep.dists)[2] < FIRST_SHALLOW_APPROACH_M
+        return max(refs) - _third_nearest(rep.dists) < FIRST_SHALLOW_APPROACH_M
 
     def _short_of_the_wall(self, rep: _RepInProgress, end_s: float) -> bool:
         """A hinge without contact before any set: from tall standing, seen by the camera past
@@ -541,8 +541,7 @@ class RepEngine:
             return False
         if not rep.posture_frames or len(rep.incl) < self.th.min_seen_fraction * rep.posture_frames:
             return False
-        nearest = sorted(rep.dists)[2]
-        return rep.stand_dist - nearest >= FIRST_SHALLOW_APPROACH_M
+        return rep.stand_dist - _third_nearest(rep.dists) >= FIRST_SHALLOW_APPROACH_M
 
     def _deep_enough(self, rep: _RepInProgress) -> bool:
         """Video: a hinge that reached hinge_min_deg, hips that went well down (a squat-style lift to
@@ -1082,6 +1081,12 @@ class RepEngine:
         self.baseline = None
         self._standing_hips.clear()  # the next person stands at their own height
         self._far_stand_dist = None  # ... and where they like
+
+
+def _third_nearest(dists: list[float]) -> float:
+    """The hips' nearest approach to the wall in a rep by the distance sensor, but for two readings (one or
+    two short echoes never make it). ``dists`` holds at least three."""
+    return sorted(dists)[2]
 
 
 def sustained_max(samples: list[tuple[float, float]], hold_s: float = SUSTAIN_S,

@@ -47,7 +47,8 @@ class FacingVotes:
 
     def __init__(self, maxlen: Optional[int] = None) -> None:
         self._votes: deque[tuple[float, float]] = deque(maxlen=maxlen)
-        # Votes from a sure cue, kept longer (see add's ``lasting``); counted with the others by by_margin.
+        # Votes from a sure cue, kept longer (see add's ``lasting``); by_margin counts them with the others.
+        # (The silhouette estimator adds them; the pose model, which reads by_median, adds none.)
         self._lasting: deque[tuple[float, float]] = deque(maxlen=maxlen)
         self._margin_cache: Optional[tuple] = None
 
