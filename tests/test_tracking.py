@@ -48,7 +48,7 @@ def test_lasting_votes_outlive_the_window_and_count_with_the_others() -> None:
         t = 2.0 + 0.1 * j
         v.add(t, 0.06 if j % 3 == 0 else -0.03)
         v.forget_older(t, 4.0, keep_last=6, lasting_s=10.0)
-    # The 20 lasting votes (up to 5.9 s old) still count: +20 + 14 - 26 = +8 net for "right".
+    # The 20 lasting votes (up to 5.9 s old) still count, and name the side on their own.
     assert v.by_margin(2, 6) == ("right", 1.0)
     # Without them the standing votes alone would name the other side.
     plain = FacingVotes()
@@ -63,6 +63,30 @@ def test_lasting_votes_outlive_the_window_and_count_with_the_others() -> None:
         v.add(t, -0.03)
         v.forget_older(t, 4.0, keep_last=6, lasting_s=10.0)
     assert v.by_margin(2, 6) == ("left", 1.0)
+
+
+def test_a_hinges_votes_name_the_side_over_more_standing_votes_the_other_way() -> None:
+    # Random scene 1006 (19 deg of yaw): planted feet vote -0.03 (wrong) on every standing frame, more
+    # often than the reps give hinge votes. Two hinged frames (4 lasting votes) for "right" against 20
+    # recent standing votes for "left": the hinge names the side, sure by its own votes only.
+    v = FacingVotes()
+    v.add(0.0, 0.03, weight=2, lasting=True)
+    v.add(0.1, 0.03, weight=2, lasting=True)
+    for j in range(20):
+        v.add(1.0 + 0.1 * j, -0.03)
+    assert v.by_margin(2, 6) == ("right", 4 / 6)
+    # Standing votes that (on balance) agree with the hinge make it surer.
+    u = FacingVotes()
+    u.add(0.0, 0.03, weight=2, lasting=True)
+    for j in range(3):
+        u.add(1.0 + 0.1 * j, 0.05)
+    assert u.by_margin(2, 6) == ("right", 5 / 6)
+    # One lasting vote is not enough to name a side alone: all the votes count together, as before.
+    w = FacingVotes()
+    w.add(0.0, 0.03, lasting=True)
+    for j in range(5):
+        w.add(1.0 + 0.1 * j, -0.03)
+    assert w.by_margin(2, 6) == ("left", 4 / 6)
 
 
 def _right_wins_at(window_s: float) -> tuple[float, FacingVotes]:

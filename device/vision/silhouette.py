@@ -1689,7 +1689,7 @@ def _feet_cue(m: np.ndarray, bottom: int, h: int) -> Optional[float]:
 def facing_score(mask: np.ndarray, standing_height: Optional[float] = None, hinged_below: float = 0.88) -> Optional[float]:
     """Evidence for which way the person faces: >0 facing right (+x), <0 left.
 
-    Two cues, in units of the blob height:
+    Two cues, in units of the blob height, added (see :func:`facing_parts`):
 
     - feet: toes reach far in front of the shin (about 0.1 H), the heel only a
       little behind it (about 0.02 H). The shin is taken at 12-25 % of the
@@ -1700,6 +1700,17 @@ def facing_score(mask: np.ndarray, standing_height: Optional[float] = None, hing
 
     Returns None if there is no foot to look at.
     """
+    parts = facing_parts(mask, standing_height, hinged_below)
+    if parts is None:
+        return None
+    feet, hinge = parts
+    return feet if hinge is None else feet + hinge
+
+
+def facing_parts(mask: np.ndarray, standing_height: Optional[float] = None,
+                 hinged_below: float = 0.88) -> Optional[tuple[float, Optional[float]]]:
+    """The two cues of :func:`facing_score` apart: (feet, hinge), the hinge None when the blob is not
+    clearly shorter than ``standing_height`` (or no upper part is found). None if there is no foot."""
     # 0/255 uint8 (one fast pass) where possible: argmax below finds the first set pixel either way.
     m = cv2.compare(mask, 0, cv2.CMP_GT) if mask.dtype == np.uint8 else mask > 0
     rows = np.flatnonzero(m.any(axis=1))
@@ -1729,9 +1740,10 @@ def facing_score(mask: np.ndarray, standing_height: Optional[float] = None, hing
         toe_fwd = fx[-1] - leg[1]  # foot beyond the leg on the right
         toe_back = leg[0] - fx[0]  # and on the left
         score = (toe_fwd - toe_back) / h
+    hinge = None
     if standing_height and h < hinged_below * standing_height:
         upper = np.nonzero(m[top : int(top + 0.3 * h)])[1]
         if len(upper):
             feet_c = 0.5 * (fx[0] + fx[-1])
-            score += 0.5 * (float(upper.mean()) - feet_c) / h
-    return float(score)
+            hinge = float(0.5 * (float(upper.mean()) - feet_c) / h)
+    return float(score), hinge
