@@ -349,3 +349,33 @@ def test_a_clear_hinge_names_the_side_when_the_feet_vote_it_wrong():
                 trunks.append(s.trunk_inclination_deg)
     assert sides and all(side == sc.wall_side for side in sides), sides
     assert trunks and min(trunks) > 40.0, trunks  # the bottom: drawn 59 deg
+
+
+@pytest.mark.parametrize("trunk", [40.0, 50.0, 60.0])
+def test_a_hinges_facing_cue_points_forward_and_a_camera_roll_does_not_turn_it(trunk):
+    """The hinge cue (``facing_parts``) on an exact mask of a person hinged facing right at the wall: the
+    head and shoulders lie well in front of the feet. The same mask turned by a 5 deg camera roll (the
+    picture's verticals leaning right) reads the same once the roll is given; read as if level, the
+    roll adds to both cues (random scene 1020, 4.7 deg: a hinge's vote pointed backwards)."""
+    from device.vision.silhouette import facing_parts
+
+    cam = Camera(640, 480, 420.0, 0.9, 1.0, 2.4, 0.0, "left")
+    body = Body()
+    stand = np.zeros((480, 640), np.uint8)
+    draw_figure_mask(stand, build_figure(body, Pose(trunk_inclination_deg=3.0)), cam)
+    sy = np.flatnonzero(stand.any(axis=1))
+    H = float(sy[-1] - sy[0] + 1)
+    m = np.zeros_like(stand)
+    draw_figure_mask(m, build_figure(body, Pose(trunk_inclination_deg=trunk, knee_angle_deg=160.0, hip_rear_x=0.02)),
+                     cam)
+    feet, hinge = facing_parts(m, H, 0.92)
+    assert hinge is not None and hinge > 0.04  # facing right (+x), well beyond hinge_alone (0.02)
+    # A roll of +5 deg: verticals leaning right, i.e. the picture turned clockwise about the feet.
+    ys, xs = np.nonzero(m)
+    pivot = (float(xs.mean()), float(ys.max()))
+    M = cv2.getRotationMatrix2D(pivot, -5.0, 1.0)
+    rolled = cv2.warpAffine(m, M, (640, 480), flags=cv2.INTER_NEAREST)
+    feet_r, hinge_r = facing_parts(rolled, H, 0.92, 5.0)
+    assert hinge_r is not None and abs(hinge_r - hinge) < 0.01 and abs(feet_r - feet) < 0.01
+    feet_l, hinge_l = facing_parts(rolled, H, 0.92, 0.0)
+    assert hinge_l - hinge > 0.02 and feet_l < feet_r  # uncorrected: the roll pushes the hinge cue forward

@@ -781,7 +781,7 @@ class PostureEstimator:
 
         # Facing votes only from planted feet: a walking stride spreads the feet.
         if whole and still and self.wall_side_setting == "auto":
-            parts = facing_parts(blob.region(x, y, x + w, y + h), standing_h, self.params.hinge_height)
+            parts = facing_parts(blob.region(x, y, x + w, y + h), standing_h, self.params.hinge_height, self._roll)
             feet_fs, hinge_fs = parts if parts is not None else (None, None)
             fs = None if feet_fs is None else feet_fs + (hinge_fs or 0.0)
             # 0.03: on exact synthetic masks (yaw 0-20 deg) 0.2 % of standing votes
