@@ -61,10 +61,10 @@ from .types import (
 SETTLE_S = 0.25
 # A posture sample older than this no longer describes the person.
 POSTURE_STALE_S = 0.5
-# Station: a trunk held quiet (within QUIET_RANGE_DEG for QUIET_S, with no contact) short of
-# leave_deg by QUIET_GAP_DEG is this person's standing, even above standing_deg (see _standing_limit):
-# a picture that reads someone standing tall a few degrees leaning (a low camera, yaw, a roll not read,
-# a loose top) must not stop the count.
+# Station: a trunk held quiet (within QUIET_RANGE_DEG for QUIET_S, with no contact) is this person's
+# standing, even above standing_deg (see _standing_limit and _leave_limit): up to OWN_STANDING_MAX_DEG
+# between reps, and short of leave_deg by QUIET_GAP_DEG within one. A picture that reads someone standing
+# tall a few degrees leaning (a low camera, yaw, a roll not read, a loose top) must not stop the count.
 QUIET_S = 1.0
 QUIET_RANGE_DEG = 3.0
 QUIET_GAP_DEG = 3.0
@@ -76,6 +76,10 @@ QUIET_GAP_DEG = 3.0
 # in five at 11.0, never "quiet", so no rep ended between the first and the fifth.
 QUIET_TRIM = 0.2
 QUIET_TRIM_MIN = 8
+# A quiet trunk up to this, between reps, is taken for the person's standing; above standing_deg both
+# limits follow it (see _standing_limit and _leave_limit). Standing tall reads up to 16 deg on a fitted top
+# over wider hips (random 817 at 30 fps, 1019); a little room over that, well short of a hinge's 30-60.
+OWN_STANDING_MAX_DEG = 20.0
 # The rounding baseline is the median of the most recent standing frames
 # (about 2 s at 30 fps), ignoring any older than BASELINE_MAX_AGE_S.
 BASELINE_SAMPLES = 60
@@ -333,7 +337,11 @@ class RepEngine:
             self._trunks.append((p.t, p.trunk_inclination_deg))
             while self._trunks and p.t - self._trunks[0][0] > QUIET_S:
                 self._trunks.popleft()
-            if self._quiet_upright(p.t) and not self.contact:
+            # Up to QUIET_GAP_DEG short of leave_deg at any time; higher (up to OWN_STANDING_MAX_DEG) only
+            # outside a rep: a shallow rep's bottom held still short of the wall (random 716: 19 deg for a
+            # second) is no standing, and the next shallow reps would not have passed its leave limit.
+            cap = OWN_STANDING_MAX_DEG if self._rep is None else self.th.leave_deg - QUIET_GAP_DEG
+            if self._quiet_upright(p.t, cap) and not self.contact:
                 own = statistics.median(v for _, v in self._trunks)
                 if own > self.th.standing_deg:
                     self._own_standing = own
@@ -537,7 +545,7 @@ class RepEngine:
             return False
         if end_s - rep.start_s < MIN_SHALLOW_REP_S or rep.sensor_fault or self.sensor_fault:
             return False
-        if rep.peak_incl is None or rep.peak_incl <= self.th.leave_deg:
+        if rep.peak_incl is None or rep.peak_incl <= self._leave_limit():
             return False
         if not rep.posture_frames or len(rep.incl) < self.th.min_seen_fraction * rep.posture_frames:
             return False
@@ -582,7 +590,7 @@ class RepEngine:
         if self._seen(p):
             incl = p.trunk_inclination_deg
             standing = incl <= self._standing_limit() and not self.contact
-            left = incl > self.th.leave_deg
+            left = incl > self._leave_limit()
             return standing, left, True
         near = self._sensor_near(t)
         if near is None:
@@ -591,16 +599,26 @@ class RepEngine:
 
     def _standing_limit(self) -> float:
         """Station: standing_deg, or this person's own quiet standing as the picture reads it (plus
-        QUIET_RANGE_DEG) where that is higher, never within QUIET_GAP_DEG of leave_deg."""
+        QUIET_RANGE_DEG) where that is higher."""
         own = self._own_standing
         if own is None:
             return self.th.standing_deg
-        return max(self.th.standing_deg, min(own + QUIET_RANGE_DEG, self.th.leave_deg - QUIET_GAP_DEG))
+        return max(self.th.standing_deg, own + QUIET_RANGE_DEG)
 
-    def _quiet_upright(self, t: float) -> bool:
+    def _leave_limit(self) -> float:
+        """Station: leave_deg, or as far above this person's own quiet standing as leave_deg is above
+        standing_deg where that is higher. The outline's hip and shoulder come through a fixed body
+        model: a fitted top over wider hips reads a person standing tall at 13-16 deg (random scenes 817
+        at 30 fps and 1019); held to leave_deg, their standing never counted and no rep ended."""
+        own = self._own_standing
+        if own is None:
+            return self.th.leave_deg
+        return max(self.th.leave_deg, own + self.th.leave_deg - self.th.standing_deg)
+
+    def _quiet_upright(self, t: float, cap: float) -> bool:
         """Station: the trunk seen for the last QUIET_S (most of it) within QUIET_RANGE_DEG, and all of it
-        short of leave_deg by QUIET_GAP_DEG (both without the lowest readings: QUIET_TRIM): a person
-        standing still, whatever the picture adds."""
+        at or below ``cap`` (both without the lowest readings: QUIET_TRIM): a person standing still,
+        whatever the picture adds."""
         tr = self._trunks
         if len(tr) < 3 or t - tr[0][0] < 0.6 * QUIET_S or t - tr[-1][0] > POSTURE_STALE_S:
             return False
@@ -608,7 +626,7 @@ class RepEngine:
         if len(vals) >= QUIET_TRIM_MIN:
             k = max(1, int(QUIET_TRIM * len(vals)))
             vals = vals[k:]
-        return vals[-1] - vals[0] <= QUIET_RANGE_DEG and vals[-1] <= self.th.leave_deg - QUIET_GAP_DEG
+        return vals[-1] - vals[0] <= QUIET_RANGE_DEG and vals[-1] <= cap
 
     def _step(self, t: float, events: list[Event]) -> None:
         standing, left, sees = self._standing_state(t)
@@ -904,13 +922,13 @@ class RepEngine:
             if not self._short_of_the_wall(rep, end_s):
                 return
             self._start_set(rep.start_s, events)
-        elif not contact and not rep.near_wall and (rep.peak_incl is None or rep.peak_incl <= self.th.leave_deg):
+        elif not contact and not rep.near_wall and (rep.peak_incl is None or rep.peak_incl <= self._leave_limit()):
             return  # neither a hinge the camera saw nor hips the sensor saw
         elif not contact and end_s - rep.start_s < MIN_SHALLOW_REP_S:
             return  # a flicker of the camera's view, not a hinge down and up
         elif not contact and self._hips_stayed_put(rep):
             return  # the camera's "hinge" while the sensor saw the hips stay where they stood
-        elif (contact and rep.peak_incl is not None and rep.peak_incl <= self.th.leave_deg
+        elif (contact and rep.peak_incl is not None and rep.peak_incl <= self._leave_limit()
               and rep.posture_frames and len(rep.incl) >= self.th.min_seen_fraction * rep.posture_frames):
             # A lean back on the wall the camera could not place at the touch (the person had just
             # turned, their side not yet known), then saw upright throughout: the touch was no hinge.
