@@ -253,6 +253,19 @@ def test_a_person_standing_still_read_a_few_degrees_past_tall_is_still_standing(
     assert eng.counted == 0
 
 
+def test_a_hinge_held_still_short_of_a_rep_by_someone_who_stands_tall_is_not_their_standing():
+    # Random scene 1014: a person who stands tall at 1 deg held a shallow hinge still at 16 deg for over a
+    # second, read too shallow to begin a rep: for that moment it is their standing (nothing tells it
+    # from a person standing leaning). Kept after that, it raised the leave limit to 22, and the next
+    # shallow rep (21 deg) was no rep at all.
+    # Once they stand still at 1 deg again, that is their standing: the limits are standing_deg and
+    # leave_deg again.
+    plan = [PlanRep(), PlanRep(contact=False, peak_incl=16.0, hold_s=1.5), PlanRep(),
+            PlanRep(contact=False, peak_incl=21.0), PlanRep()]
+    eng, _ = run(build(plan, incl_noise=0.3, seed=4))
+    assert verdicts(eng) == [Verdict.GOOD, Verdict.GOOD, Verdict.SHALLOW, Verdict.GOOD]
+
+
 def test_a_shallow_reps_bottom_held_still_does_not_become_the_persons_standing():
     # Random scene 716: a shallow rep's bottom held still short of the wall for over a second read 19 deg.
     # Taken for standing, it would have raised the leave limit to 25, and the next shallow reps (peaks

@@ -342,9 +342,11 @@ class RepEngine:
             # second) is no standing, and the next shallow reps would not have passed its leave limit.
             cap = OWN_STANDING_MAX_DEG if self._rep is None else self.th.leave_deg - QUIET_GAP_DEG
             if self._quiet_upright(p.t, cap) and not self.contact:
+                # The latest quiet standing is theirs; one within standing_deg needs none (random 1014: a
+                # shallow hinge held still at 16-18 deg, read too shallow to begin a rep, stayed their
+                # "standing" after they stood at 1 deg again, and the next shallow rep was no rep at all).
                 own = statistics.median(v for _, v in self._trunks)
-                if own > self.th.standing_deg:
-                    self._own_standing = own
+                self._own_standing = own if own > self.th.standing_deg else None
         seen = self._seen(p)
         rep = self._rep
         if rep is not None:
