@@ -58,9 +58,9 @@ class EstimatorParams:
     facing_weak: float = 0.015
     hinge_height: float = 0.92  # a blob this much shorter than standing is hinged (its vote counts twice)
     # A hinged blob's shape votes alone when the feet score no more than facing_min either way: their sum
-    # then follows the feet, which at 15-20 deg of yaw can point the wrong way on every frame. On 52 rendered
+    # then follows the feet, which at 15-20 deg of yaw can point the wrong way on every frame. On 56 rendered
     # scenes (yaw -20..20, cameras rolled and tilted) the hinge cue alone, at least this large on such
-    # frames, pointed the right way on 481 of 482 (docs/station-vision.md, round 46).
+    # frames, pointed the right way on 1622 of 1622 (docs/station-vision.md, round 46).
     hinge_alone: float = 0.02
     side_votes_sure: float = 6.0  # net votes that make the wall side sure
     side_window_s: float = 4.0  # votes older than this are forgotten (a side read from bad masks is outvoted)
