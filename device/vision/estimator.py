@@ -68,7 +68,9 @@ class EstimatorParams:
     # kept this long. At 20 deg of yaw planted feet standing can vote the wrong way more often than the
     # right one (`yaw` seed 9: -0.02..-0.04 against +0.06); with only 4 s of votes, those of the standing
     # between reps outvoted the last rep's hinge and the side flipped at the start of the next descent,
-    # so that rep's trunk read upright at the wall, a lean, not a rep (two reps missed).
+    # so that rep's trunk read upright at the wall, a lean, not a rep (two reps missed). 10 s until round 46;
+    # now long enough to span the standing between reps and a few shallow reps without a hinge vote (at a
+    # station the wall, hence the side, never moves): random 1006's feet voted the wrong way throughout.
     hinge_vote_keep_s: float = 60.0
     side_min_votes: int = 2  # net votes before any side is named (one vote may be a turn on the spot)
     in_position_sure: float = 0.5  # how sure of the side before the person counts as in position
