@@ -329,8 +329,9 @@ def test_a_clear_hinge_names_the_side_when_the_feet_vote_it_wrong():
     facing away from the wall and turns; standing, their planted feet score -0.025..-0.032 on every frame,
     the wrong way, and name the side before the first rep. Hinged, the sum of the two cues followed the
     feet (the hinge's own +0.02..+0.04 cancelled), so the belly was measured as the back all set long:
-    the trunk read -10..-21 deg at the first bottom and 7 of 8 reps were not found. A clear hinge's
-    shape now votes alone when the feet score weakly (``hinge_alone``), and its votes name the side."""
+    the trunk read -10..-21 deg at the first bottom and 7 of 8 reps were not found. A hinge's head and
+    shoulders (``HINGE_BAND``, the camera's roll undone) now vote alone when the feet score weakly
+    (``hinge_alone``), and a hinge's votes name the side."""
     from device.io.frames import Frame
     from device.sim.scenarios import random_scenario
     from device.vision import PostureEstimator
