@@ -13,7 +13,7 @@ pass that gives the whole-frame figure, so the wrappers cannot inflate it):
 
 - segmentation: ``segmenter.segment`` + ``segmenter.feedback`` (the background model's learning);
 - person selection: ``select_person`` (blob analysis, fragments merged, holes filled);
-- silhouette measures: ``measure_silhouette`` + ``facing_score``;
+- silhouette measures: ``measure_silhouette`` + ``facing_parts``;
 - rest: everything else in ``process`` (tracking state, standing height, feet, the sample).
 
 Each stage's figure is the median over frames, so the stages need not add up exactly to the
@@ -89,7 +89,7 @@ class _StageClock:
 def _stage_timers(est: PostureEstimator, stage_clock: _StageClock) -> Iterator[None]:
     """Wrap the estimator's stages with timers (module functions and the segmenter's methods)."""
     names = {"select_person": "person selection", "measure_silhouette": "silhouette measures",
-             "facing_score": "silhouette measures"}
+             "facing_parts": "silhouette measures"}
     saved = {n: getattr(estimator_mod, n) for n in names}
     seg = est.segmenter
     try:
