@@ -326,9 +326,13 @@ _TRUTH_REFERENCE: dict = {}
 def _scene(spec: str):
     """The scene a spec was recorded from (built again: cheap, nothing is rendered)."""
     from device.sim.scenarios import get_scenario, random_scenario
-    kind, _, seed = spec.partition(":")
+    body, _, shade = spec.partition("~")
+    kind, _, seed = body.partition(":")
     seed, _, fps = seed.partition("@")
-    return random_scenario(int(seed), n_reps=8, fps=float(fps or 15)) if kind == "r" else get_scenario(kind, int(seed))
+    shading = float(shade) if shade else 0.0
+    if kind == "r":
+        return random_scenario(int(seed), n_reps=8, fps=float(fps or 15), max_shading=shading)
+    return get_scenario(kind, int(seed), shading=shading)
 
 
 def _run(d: dict) -> tuple[RepEngine, list, list]:
