@@ -185,6 +185,32 @@ def test_a_back_glimpsed_in_a_few_frames_gives_no_rounding_number():
     assert eng.reps[0].rounding_deg is not None and abs(eng.reps[0].rounding_deg) < 1
 
 
+def test_a_back_lost_on_the_way_down_and_up_but_seen_at_the_bottom_is_judged_there():
+    """The wall drill reads rounding near the deepest lean. A back the camera sees there on every
+    frame but loses on the way down and up (a hood that reads as no back while near upright:
+    random 1112) is measured where it is judged: the rounded rep is `rounded` and the good one
+    counts, where both were `unchecked` for a back seen in under half of the rep's frames."""
+    plan = [PlanRep(), PlanRep(rounding=20.0), PlanRep()]
+    s = build(plan)
+    eng0, _ = run(s)
+    assert verdicts(eng0) == [Verdict.GOOD, Verdict.ROUNDED, Verdict.GOOD]
+    later = [(r.start_s - 0.1, r.end_s + 0.1) for r in eng0.reps[1:]]
+    s.posture = [dataclasses.replace(p, back_bend_deg=None, back_conf=0.0)
+                 if any(a <= p.t <= b for a, b in later) and p.trunk_inclination_deg < 40.0 else p
+                 for p in s.posture]
+    eng, _ = run(s)
+    assert all(r.seen_fraction < 0.5 for r in eng.reps[1:])
+    assert verdicts(eng) == [Verdict.GOOD, Verdict.ROUNDED, Verdict.GOOD]
+    assert eng.reps[1].rounding_deg == pytest.approx(20.0, abs=2.0)
+    assert eng.counted == 2
+    # Seen on fewer than half of the bottom's frames, the rep stays unchecked (the glimpse above).
+    s.posture = [dataclasses.replace(p, back_bend_deg=None, back_conf=0.0)
+                 if any(a <= p.t <= b for a, b in later) and p.trunk_inclination_deg < 44.0 else p
+                 for p in s.posture]
+    eng, _ = run(s)
+    assert verdicts(eng) == [Verdict.GOOD, Verdict.UNCHECKED, Verdict.UNCHECKED]
+
+
 def test_knees_locked_or_a_heel_lifted_is_said_even_when_the_back_was_unseen():
     """At the station, the back hidden (a long-haired or kyphotic back at 320x240, an arm in front of
     it) but the legs in plain view: the rep is judged on what the camera did see, as the squat pattern is, so

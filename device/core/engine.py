@@ -848,7 +848,26 @@ class RepEngine:
             return False
         if self.checks.rounding and self.baseline is None:
             return False
-        return rep.seen_frames / rep.posture_frames >= self.th.min_seen_fraction
+        return rep.seen_frames / rep.posture_frames >= self.th.min_seen_fraction or self._bottom_seen(rep)
+
+    def _bottom_seen(self, rep: _RepInProgress) -> bool:
+        """The wall drill reads a rep's rounding near its deepest lean (:meth:`_rounding`): a back seen
+        there, on at least ROUNDING_MIN_FRAMES frames and ``min_seen_fraction`` of the frames whose
+        trunk was within ROUNDING_BAND_DEG of it, is measured where it is judged, though the camera
+        lost it on the way down and up (a hood that reads as no back while near upright: random 1112,
+        its rounded reps `unchecked` with the back seen on every frame of their bottoms). The trunk
+        must have been followed through ``min_seen_fraction`` of the rep too, so the deepest lean is
+        the rep's own."""
+        if not self.rounding_at_bottom or len(rep.incl) < self.th.min_seen_fraction * rep.posture_frames:
+            return False
+        held = self._held_incl(rep)
+        if held is None:
+            return False
+        lowest = held - ROUNDING_BAND_DEG
+        near = [t for t, a in rep.incl if a >= lowest]
+        backs = {t for t, _ in rep.back}
+        seen = sum(1 for t in near if t in backs)
+        return seen >= ROUNDING_MIN_FRAMES and seen >= self.th.min_seen_fraction * len(near)
 
     def _squat_seen(self, rep: _RepInProgress, until: Optional[float] = None) -> bool:
         """The squat pattern, judged without the back: trunk and knees seen for enough of the rep.
