@@ -187,9 +187,9 @@ def test_a_back_glimpsed_in_a_few_frames_gives_no_rounding_number():
 
 def test_a_back_lost_on_the_way_down_and_up_but_seen_at_the_bottom_is_judged_there():
     """The wall drill reads rounding near the deepest lean. A back the camera sees there on every
-    frame but loses on the way down and up (a hood that reads as no back while near upright:
-    random 1112) is measured where it is judged: the rounded rep is `rounded` and the good one
-    counts, where both were `unchecked` for a back seen in under half of the rep's frames."""
+    frame but loses on the way down and up (an outline that reads as no back while near upright) is
+    measured where it is judged: the rounded rep is `rounded` and the good one counts, where both
+    were `unchecked` for a back seen in under half of the rep's frames."""
     plan = [PlanRep(), PlanRep(rounding=20.0), PlanRep()]
     s = build(plan)
     eng0, _ = run(s)

@@ -854,10 +854,10 @@ class RepEngine:
         """The wall drill reads a rep's rounding near its deepest lean (:meth:`_rounding`): a back seen
         there, on at least ROUNDING_MIN_FRAMES frames and ``min_seen_fraction`` of the frames whose
         trunk was within ROUNDING_BAND_DEG of it, is measured where it is judged, though the camera
-        lost it on the way down and up (a hood that reads as no back while near upright: random 1112,
-        its rounded reps `unchecked` with the back seen on every frame of their bottoms). The trunk
-        must have been followed through ``min_seen_fraction`` of the rep too, so the deepest lean is
-        the rep's own."""
+        lost it on the way down and up (replayed over 295 recorded runs, `standing_start` seed 3 and
+        random 423 count three good reps that were `unchecked`; docs/station-vision.md round 47). The
+        trunk must have been followed through ``min_seen_fraction`` of the rep too, so the deepest lean
+        is the rep's own."""
         if not self.rounding_at_bottom or len(rep.incl) < self.th.min_seen_fraction * rep.posture_frames:
             return False
         held = self._held_incl(rep)
