@@ -76,6 +76,7 @@ import pickle
 import statistics
 import sys
 from pathlib import Path
+from typing import Optional
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -88,7 +89,6 @@ BOTTOM_BAND_DEG = float(os.environ.get("BOTTOM_BAND_DEG", ROUNDING_BAND_DEG))
 
 def record(out: Path, specs: list[str]) -> int:
     from device.config import Config
-    from device.sim.scenarios import get_scenario, random_scenario
     from device.simulate import run_simulation
 
     done = pickle.loads(out.read_bytes()) if out.exists() else {}
@@ -108,23 +108,13 @@ def record(out: Path, specs: list[str]) -> int:
     for i, spec in enumerate(specs):
         if spec in done:
             continue
-        body, _, shade = spec.partition("~")
-        kind, _, seed = body.partition(":")
-        seed, _, fps = seed.partition("@")
-        try:
-            shading = float(shade) if shade else 0.0
-        except ValueError:
-            shading = -1.0
-        if not seed.isdigit() or (fps and (kind != "r" or not fps.isdigit())) or not 0.0 <= shading <= 0.8:
+        parts = _parse(spec)
+        if parts is None:
             print(f"{spec}: not a spec (r:SEED, r:SEED@FPS or NAME:SEED, each optionally ~SHADING)", file=sys.stderr)
             return 2
         calls.clear()
-        if kind == "r":
-            sc = random_scenario(int(seed), n_reps=8, fps=float(fps or 15), max_shading=shading)
-            res = run_simulation("random", Config(), scenario=sc)
-        else:
-            sc = get_scenario(kind, int(seed), shading=shading)
-            res = run_simulation(kind, Config(), scenario=sc)
+        sc = _scene(spec)
+        res = run_simulation("random" if parts[0] == "r" else parts[0], Config(), scenario=sc)
         done[spec] = {"calls": list(calls), "truth": sc.reps, "expected": sc.expected_counted,
                       "verdicts": [r.verdict.value for r in res.reps], "right": res.comparison.to_dict()}
         tmp = out.with_name(out.name + ".tmp")
@@ -323,16 +313,31 @@ _CURRENT: list = [None]
 _TRUTH_REFERENCE: dict = {}
 
 
-def _scene(spec: str):
-    """The scene a spec was recorded from (built again: cheap, nothing is rendered)."""
-    from device.sim.scenarios import get_scenario, random_scenario
+def _parse(spec: str) -> Optional[tuple[str, int, float, float]]:
+    """(kind, seed, frame rate or 0 for the scene's own, shading) of ``r:SEED[@FPS]`` or ``NAME:SEED``, each
+    optionally ``~SHADING``; None for anything else."""
     body, _, shade = spec.partition("~")
     kind, _, seed = body.partition(":")
     seed, _, fps = seed.partition("@")
-    shading = float(shade) if shade else 0.0
+    try:
+        shading = float(shade) if shade else 0.0
+    except ValueError:
+        return None
+    if not seed.isdigit() or (fps and (kind != "r" or not fps.isdigit())) or not 0.0 <= shading <= 0.8:
+        return None
+    return kind, int(seed), float(fps or 0), shading
+
+
+def _scene(spec: str):
+    """The scene a spec was recorded from (built again: cheap, nothing is rendered)."""
+    from device.sim.scenarios import get_scenario, random_scenario
+    parts = _parse(spec)
+    if parts is None:
+        raise ValueError(f"{spec}: not a spec (r:SEED, r:SEED@FPS or NAME:SEED, each optionally ~SHADING)")
+    kind, seed, fps, shading = parts
     if kind == "r":
-        return random_scenario(int(seed), n_reps=8, fps=float(fps or 15), max_shading=shading)
-    return get_scenario(kind, int(seed), shading=shading)
+        return random_scenario(seed, n_reps=8, fps=fps or 15.0, max_shading=shading)
+    return get_scenario(kind, seed, shading=shading)
 
 
 def _run(d: dict) -> tuple[RepEngine, list, list]:
