@@ -794,10 +794,9 @@ class RepEngine:
         if self.baseline is None:
             return None
         backs = [(tt, b) for tt, b in rep.back if until is None or tt <= until]
-        held = self._held_incl(rep, until) if self.rounding_at_bottom else None
-        if held is not None:
-            incl, lowest = dict(rep.incl), held - ROUNDING_BAND_DEG
-            bottom = [b for tt, b in backs if tt in incl and incl[tt] >= lowest]
+        near = self._bottom_times(rep, until) if self.rounding_at_bottom else None
+        if near is not None:
+            bottom = [b for tt, b in backs if tt in near]
             if len(bottom) >= ROUNDING_MIN_FRAMES:
                 return statistics.median(bottom) - self.baseline
         peak = sustained_max(backs)
@@ -860,14 +859,20 @@ class RepEngine:
         is the rep's own."""
         if not self.rounding_at_bottom or len(rep.incl) < self.th.min_seen_fraction * rep.posture_frames:
             return False
-        held = self._held_incl(rep)
-        if held is None:
+        near = self._bottom_times(rep)
+        if near is None:
             return False
-        lowest = held - ROUNDING_BAND_DEG
-        near = [t for t, a in rep.incl if a >= lowest]
-        backs = {t for t, _ in rep.back}
-        seen = sum(1 for t in near if t in backs)
+        seen = sum(1 for t, _ in rep.back if t in near)
         return seen >= ROUNDING_MIN_FRAMES and seen >= self.th.min_seen_fraction * len(near)
+
+    def _bottom_times(self, rep: _RepInProgress, until: Optional[float] = None) -> Optional[set[float]]:
+        """The times of the rep's frames near its deepest lean: the trunk seen within ROUNDING_BAND_DEG of
+        its held deepest inclination (:meth:`_held_incl`); None when no inclination held."""
+        held = self._held_incl(rep, until)
+        if held is None:
+            return None
+        lowest = held - ROUNDING_BAND_DEG
+        return {tt for tt, a in rep.incl if a >= lowest and (until is None or tt <= until)}
 
     def _squat_seen(self, rep: _RepInProgress, until: Optional[float] = None) -> bool:
         """The squat pattern, judged without the back: trunk and knees seen for enough of the rep.
