@@ -136,9 +136,11 @@ class EstimatorParams:
     # Where the person last stood with feet still is where the track is (see select_person): kept
     # this long after the last still frame, with this tolerance on the floor line (fraction of H).
     planted_keep_s: float = 10.0
-    # A learned mask joins the buttocks to a dark thing on the wall they touch when hinged (a switch):
-    # the buttock is looked for on the mask opened by a disc of this fraction of H (see measure_silhouette).
-    buttock_open_learned: float = 0.05
+    # A mask joins the buttocks to a dark thing on the wall they touch when hinged: a learned mask to a
+    # switch, the background model's to the lit edge of the station's own sensor box when the camera
+    # shakes by a pixel (`clean` seed 14). The buttock is looked for on the mask opened by a disc of this
+    # fraction of H (see measure_silhouette), on either mask.
+    buttock_open: float = 0.05
     planted_tol: float = 0.05
     # The back's parabola on a learned mask's outline is started on the middle of the back (BodyModel.fit_core):
     # that outline is a 256 px model's, upsampled, and its ends wobble by a pixel or two (a shirt the colour
@@ -899,7 +901,7 @@ class PostureEstimator:
         m = measure_silhouette(crop, side, H, self._body_learned if learned else self.body, soft, patch,
                                edge_reach=reach,
                                min_contrast=p.edge_contrast * light, edge_outermost=learned,
-                               buttock_open=p.buttock_open_learned if learned else 0.0)
+                               buttock_open=p.buttock_open)
         if m is None:
             return None
         if back is not None:
