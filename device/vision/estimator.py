@@ -139,8 +139,13 @@ class EstimatorParams:
     # A mask joins the buttocks to a dark thing on the wall they touch when hinged: a learned mask to a
     # switch, the background model's to the lit edge of the station's own sensor box when the camera
     # shakes by a pixel (`clean` seed 14). The buttock is looked for on the mask opened by a disc of this
-    # fraction of H (see measure_silhouette), on either mask.
+    # fraction of H (see measure_silhouette), on either mask. The background model's outline is sharp, and
+    # the opening shaves its rear's pixel noise too (by 0.004 H, median, on random scenes 400-423): that
+    # moved the hip and the back's window on ordinary frames, and the fitted tops' rounding error grew
+    # (1.00 -> 1.65 deg). There the opened buttock is taken only when it lies more than
+    # buttock_bump_min_background of H farther from the wall (the sensor box's sliver: 0.016-0.020 H).
     buttock_open: float = 0.05
+    buttock_bump_min_background: float = 0.01
     planted_tol: float = 0.05
     # The back's parabola on a learned mask's outline is started on the middle of the back (BodyModel.fit_core):
     # that outline is a 256 px model's, upsampled, and its ends wobble by a pixel or two (a shirt the colour
@@ -901,7 +906,8 @@ class PostureEstimator:
         m = measure_silhouette(crop, side, H, self._body_learned if learned else self.body, soft, patch,
                                edge_reach=reach,
                                min_contrast=p.edge_contrast * light, edge_outermost=learned,
-                               buttock_open=p.buttock_open)
+                               buttock_open=p.buttock_open,
+                               buttock_bump_min=0.0 if learned else p.buttock_bump_min_background)
         if m is None:
             return None
         if back is not None:

@@ -370,6 +370,7 @@ def measure_silhouette(
     min_contrast: float = 12.0,
     edge_outermost: bool = False,
     buttock_open: float = 0.0,
+    buttock_bump_min: float = 0.0,
 ) -> Optional[SilhouetteMeasures]:
     """Measure trunk inclination, back bend, knee angle and heel rise from one person's mask.
 
@@ -396,6 +397,9 @@ def measure_silhouette(
     on the wall that the hinged buttocks touch (a switch, a socket), and that bump, not the
     buttock, was the rearmost point (the hip then sat too far back and the trunk read ~8 deg too
     inclined). A buttock (radius ~0.06 H) survives the opening; a small bump does not.
+    ``buttock_bump_min``: the opened mask's buttock is taken only when it lies more than this fraction
+    of ``height_px`` (and at least a pixel) farther from the wall: a sharp outline's own pixel noise at
+    the rear, which the opening also shaves by a pixel or two, is no bump.
 
     ``mask``: HxW uint8/bool, only the tracked person set. ``wall_side``:
     ``"left"`` or ``"right"`` (where the person's back is). ``height_px``: the
@@ -415,6 +419,7 @@ def measure_silhouette(
         m = cv2.flip(m, 1)
     res = _measure_left(m, height_px, body, soft, image, edge_reach, mirrored=flip, edge_required=edge_required,
                         min_contrast=min_contrast, edge_outermost=edge_outermost, buttock_open=buttock_open,
+                        buttock_bump_min=buttock_bump_min,
                         m_mirror=unflipped if flip else None)
     if res is None or not flip:
         return res
@@ -691,6 +696,7 @@ def _measure_left(
     min_contrast: float = 12.0,
     edge_outermost: bool = False,
     buttock_open: float = 0.0,
+    buttock_bump_min: float = 0.0,
     m_mirror: Optional[np.ndarray] = None,
 ) -> Optional[SilhouetteMeasures]:
     """Measure a mask whose back is on the left. ``mirrored``: ``m`` is the left-right
@@ -719,7 +725,7 @@ def _measure_left(
         return res
     res.buttock = (float(sc[bi, 0]), float(sc[bi, 1]))
     if buttock_open > 0:
-        found = _buttock_without_bumps(m, sc, bi, floor_y, H, body, buttock_open, k)
+        found = _buttock_without_bumps(m, sc, bi, floor_y, H, body, buttock_open, k, buttock_bump_min)
         if found is not None:
             bi, res.buttock = found
     if body.buttock_circle:
@@ -849,10 +855,11 @@ _GAUSS_15 = cv2.getGaussianKernel(13, 1.5, cv2.CV_32F)
 
 
 def _buttock_without_bumps(m: np.ndarray, sc: np.ndarray, bi: int, floor_y: float, H: float, body: BodyModel,
-                           frac: float, smooth_k: int) -> Optional[tuple[int, tuple[float, float]]]:
+                           frac: float, smooth_k: int, bump_min: float = 0.0) -> Optional[tuple[int, tuple[float, float]]]:
     """The buttock found on ``m`` opened by a disc of ``frac`` H, where it lies farther from the wall
-    than ``sc[bi]`` (a bump was removed): (index of the nearest point of ``sc``, where the back's
-    outline is walked from; the buttock point itself). None when the opening changes nothing."""
+    than ``sc[bi]`` by more than ``bump_min`` H and a pixel (a bump was removed): (index of the nearest
+    point of ``sc``, where the back's outline is walked from; the buttock point itself). None when the
+    opening changes nothing, or less than that."""
     k = max(3, int(round(frac * H)) | 1)
     # Only the hip band (plus a margin of the disc's size) is opened and outlined.
     y0 = max(0, int(floor_y - body.hip_band[1] * H) - 2 * k)
@@ -864,7 +871,7 @@ def _buttock_without_bumps(m: np.ndarray, sc: np.ndarray, bi: int, floor_y: floa
     c[:, 1] += y0
     sc2 = _smooth_closed(c, smooth_k)
     b2 = find_buttock(sc2, floor_y, H, body)
-    if b2 is None or sc2[b2, 0] <= sc[bi, 0] + 1.0:
+    if b2 is None or sc2[b2, 0] <= sc[bi, 0] + max(1.0, bump_min * H):
         return None
     p = sc2[b2]
     return int(np.argmin(((sc - p) ** 2).sum(axis=1))), (float(p[0]), float(p[1]))
