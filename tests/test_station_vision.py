@@ -391,9 +391,9 @@ def test_a_sliver_joined_to_the_buttocks_at_the_wall_does_not_move_the_hip(wall_
     for the buttock: the hip moved up, the trunk read 10 deg too inclined and the back 9 deg rounder, and a
     good rep read `rounded`. The buttock is now looked for on the mask opened by a 0.05 H disc on the
     background model's mask too, as it was on the learned one, where it lies more than 0.01 H farther
-    from the wall than the first one found (`EstimatorParams.buttock_bump_min_background`). Here the bar (5 px wide, 0.09 H tall, the
-    box's colour) is drawn on the bottom frames only, after the empty room was learned, so the background
-    model sees it as something new joined to the person."""
+    from the wall than the first one found (`EstimatorParams.buttock_bump_min_background`). Here the bar
+    (5 px wide, 0.09 H tall, the box's colour) is drawn on the bottom frames only, after the empty room
+    was learned, so the background model sees it as something new joined to the person."""
     from device.io.frames import Frame
     from device.sim.scenarios import get_scenario
     from device.vision import PostureEstimator

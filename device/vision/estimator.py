@@ -140,7 +140,7 @@ class EstimatorParams:
     # switch, the background model's to the lit edge of the station's own sensor box when the camera
     # shakes by a pixel (`clean` seed 14). The buttock is looked for on the mask opened by a disc of this
     # fraction of H (see measure_silhouette), on either mask. The background model's outline is sharp, and
-    # the opening shaves its rear's pixel noise too (by 0.004 H, median, on random scenes 400-423): that
+    # the opening shaves its rear's pixel noise too (by about 0.004 H on random scenes 400-423): that
     # moved the hip and the back's window on ordinary frames, and the fitted tops' rounding error grew
     # (1.00 -> 1.65 deg). There the opened buttock is taken only when it lies more than
     # buttock_bump_min_background of H farther from the wall (the sensor box's sliver: 0.016-0.020 H).
