@@ -55,7 +55,11 @@ resumed. The recordings are research data (camera-free samples of synthetic peop
   (``BASELINE_FULL_SAMPLES``): more of the standing between reps, less of the first moments at the wall;
 - ``baseline-rolling`` (round 43): the reference is taken again at every rep's start from the latest
   standing samples (up to ``BASELINE_SAMPLES``, 60), so each rep is judged against the standing just
-  before it.
+  before it;
+- ``baseline-conf-C`` (round 49): the standing reference taken from the standing samples whose back confidence
+  is at least C (0-1) when there are ``BASELINE_MIN_SAMPLES`` of them (else from all, as the product), and taken
+  again at a rep's start while it rests on fewer than ``BASELINE_FULL_SAMPLES`` such samples and more are at
+  hand: a reference from a moment at the wall measured poorly gives way to later, better measured standing.
 
 ``stats`` prints what the recordings say without changing the engine: the standing reference the engine
 took against the truth's, by top; each rep's rounding error by the kind of rep the athlete did; and how
@@ -301,13 +305,57 @@ def _patch(variant: str) -> None:
 
         engine_module.BASELINE_FULL_SAMPLES = 10 ** 9
         RepEngine._begin_rep = begin_rolling
+    elif variant.startswith("baseline-conf-"):
+        try:
+            c_min = float(variant[len("baseline-conf-"):])
+        except ValueError:
+            c_min = -1.0
+        if not 0.0 <= c_min <= 1.0:
+            raise SystemExit(f"variant {variant!r}: baseline-conf-C needs a confidence from 0 to 1, e.g. baseline-conf-0.8")
+        import device.core.engine as engine_module
+
+        step, take, begin = RepEngine._step, RepEngine._take_baseline, RepEngine._begin_rep
+
+        def step_conf(self, t, events):
+            backs = self._standing_backs
+            last = backs[-1] if backs else None
+            step(self, t, events)
+            if backs and backs[-1] is not last:  # a standing sample was kept: remember its confidence
+                p = self._fresh_posture(t)
+                if not hasattr(self, "_sample_conf"):
+                    self._sample_conf = {}
+                self._sample_conf[backs[-1][0]] = p.back_conf if p is not None else 0.0
+
+        def confident(self):
+            conf = getattr(self, "_sample_conf", {})
+            return [b for tt, b in self._standing_backs if conf.get(tt, 0.0) >= c_min]
+
+        def take_conf(self, t, events):
+            take(self, t, events)
+            good = confident(self)
+            self._conf_n = 0
+            if self.baseline is not None and len(good) >= engine_module.BASELINE_MIN_SAMPLES:
+                self.baseline = statistics.median(good)
+                if self.rounding_floor_deg is not None:
+                    self.baseline = min(max(self.baseline, self.rounding_floor_deg), self.rounding_ceiling_deg)
+                self._conf_n = len(good)
+
+        def begin_conf(self, start_s, t, events):
+            if self.set_active and self.baseline is not None:
+                n, had = len(confident(self)), getattr(self, "_conf_n", 0)
+                if had < engine_module.BASELINE_FULL_SAMPLES and n >= engine_module.BASELINE_MIN_SAMPLES and n > had:
+                    self._baseline_n = -1  # taken again at this rep's start
+            begin(self, start_s, t, events)
+
+        RepEngine._step, RepEngine._take_baseline, RepEngine._begin_rep = step_conf, take_conf, begin_conf
     else:
         raise SystemExit(f"unknown variant {variant!r}: {VARIANTS}")
 
 
 VARIANTS = ("none, largest-held, gap-1.0, bottom-median, bottom-qN (e.g. bottom-q75), bottom-held, held-median-S (e.g. "
             "held-median-0.5), offset-N, noise-0.5, scatter-N (e.g. scatter-8), floor-N (e.g. floor-8), "
-            "truth-reference, min-samples-N, baseline-grow-N (e.g. baseline-grow-120), baseline-rolling")
+            "truth-reference, min-samples-N, baseline-grow-N (e.g. baseline-grow-120), baseline-rolling, baseline-conf-C "
+            "(e.g. baseline-conf-0.8)")
 # truth-reference: the spec being replayed, and the reference each loose-top spec is given.
 _CURRENT: list = [None]
 _TRUTH_REFERENCE: dict = {}
