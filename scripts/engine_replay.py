@@ -311,7 +311,8 @@ def _patch(variant: str) -> None:
         except ValueError:
             c_min = -1.0
         if not 0.0 <= c_min <= 1.0:
-            raise SystemExit(f"variant {variant!r}: baseline-conf-C needs a confidence from 0 to 1, e.g. baseline-conf-0.8")
+            raise SystemExit(f"variant {variant!r}: baseline-conf-C needs a confidence from 0 to 1, "
+                             "e.g. baseline-conf-0.8")
         import device.core.engine as engine_module
 
         step, take, begin = RepEngine._step, RepEngine._take_baseline, RepEngine._begin_rep
@@ -354,8 +355,8 @@ def _patch(variant: str) -> None:
 
 VARIANTS = ("none, largest-held, gap-1.0, bottom-median, bottom-qN (e.g. bottom-q75), bottom-held, held-median-S (e.g. "
             "held-median-0.5), offset-N, noise-0.5, scatter-N (e.g. scatter-8), floor-N (e.g. floor-8), "
-            "truth-reference, min-samples-N, baseline-grow-N (e.g. baseline-grow-120), baseline-rolling, baseline-conf-C "
-            "(e.g. baseline-conf-0.8)")
+            "truth-reference, min-samples-N, baseline-grow-N (e.g. baseline-grow-120), baseline-rolling, "
+            "baseline-conf-C (e.g. baseline-conf-0.8)")
 # truth-reference: the spec being replayed, and the reference each loose-top spec is given.
 _CURRENT: list = [None]
 _TRUTH_REFERENCE: dict = {}
