@@ -855,7 +855,8 @@ _GAUSS_15 = cv2.getGaussianKernel(13, 1.5, cv2.CV_32F)
 
 
 def _buttock_without_bumps(m: np.ndarray, sc: np.ndarray, bi: int, floor_y: float, H: float, body: BodyModel,
-                           frac: float, smooth_k: int, bump_min: float = 0.0) -> Optional[tuple[int, tuple[float, float]]]:
+                           frac: float, smooth_k: int,
+                           bump_min: float = 0.0) -> Optional[tuple[int, tuple[float, float]]]:
     """The buttock found on ``m`` opened by a disc of ``frac`` H, where it lies farther from the wall
     than ``sc[bi]`` by more than ``bump_min`` H and a pixel (a bump was removed): (index of the nearest
     point of ``sc``, where the back's outline is walked from; the buttock point itself). None when the
