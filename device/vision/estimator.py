@@ -156,6 +156,16 @@ class EstimatorParams:
     # until its mask's standing bends are known, one is asked for at most this often (s) while the person
     # stands still in position.
     opinion_stand_s: float = 0.3
+    # Planted feet the mask lost (dark shoes on a dark floor, PostureEstimator._floor_below): the floor is
+    # taken below the mask's lowest row when the person's head top, standing tall at this spot, plus the
+    # standing height lies between feet_lost_min and feet_lost_max of H below that row, and the lowest
+    # foot_rows of H hold no foot (they span less than foot_min_len of H).
+    feet_lost_min: float = 0.02
+    feet_lost_max: float = 0.08
+    foot_rows: float = 0.02
+    foot_min_len: float = 0.1
+    # ... the head top is taken from still frames at least this tall (fractions of H): not hinged.
+    tall_frac: float = 0.9
 
 
 class PersonBlob:
@@ -659,6 +669,7 @@ class PostureEstimator:
         self._known_recent: deque[tuple[float, float]] = deque(maxlen=8)
         self._pending: dict[str, list[tuple[float, float]]] = {}
         self._planted: Optional[tuple[float, float, float, float]] = None  # feet x, floor y, tolerance, t
+        self._top_tall: Optional[tuple[float, float]] = None  # the highest head top standing tall here, feet x
         self._side_kept: tuple[Optional[str], float] = (None, 0.0)  # the wall side last named, and how sure
         self._lean: Optional[tuple[float, float]] = None  # (t, lean) for the segmenter: see lean_hint_conf
         self._stand_opinion_t = -math.inf  # when a standing bend was last asked of the second opinion
@@ -787,6 +798,7 @@ class PostureEstimator:
         dbg.still = still
         if still and whole and feet_x is not None:
             self._planted = (feet_x, float(y + h), self.params.planted_tol * H, t)
+        floor_below = self._floor_below(blob, feet_x, still and whole, H) if standing_h is not None else 0.0
 
         # Facing votes only from planted feet: a walking stride spreads the feet.
         if whole and still and self.wall_side_setting == "auto":
@@ -818,7 +830,7 @@ class PostureEstimator:
             dbg.notes.append("feet not in view" if bottom_cut else "facing unknown")
             return PostureSample(**sample)
         p = self.params
-        m = self._measure(img, blob, H, side, state.learned_mask, seg.soft)
+        m = self._measure(img, blob, H, side, state.learned_mask, seg.soft, floor_below)
         source = state.backend
         if m is not None and not state.learned_mask:
             m, source = self._second_opinion(img, m, blob, H, side, source, in_position, state.checked, t)
@@ -876,9 +888,9 @@ class PostureEstimator:
         return PostureSample(**sample)
 
     def _measure(self, img: np.ndarray, blob: "PersonBlob", H: float, side: str, learned: bool,
-                 soft_full: Optional[np.ndarray]) -> Optional[SilhouetteMeasures]:
+                 soft_full: Optional[np.ndarray], floor_below: float = 0.0) -> Optional[SilhouetteMeasures]:
         """The silhouette measures of ``blob`` (a person on a mask the background model made, or a
-        learned one when ``learned``), in frame pixels."""
+        learned one when ``learned``), in frame pixels; ``floor_below``: see :meth:`_floor_below`."""
         # Measure inside the person's box only (cheaper), then back to frame pixels.
         x, y, w, h = blob.bbox
         x0, y0 = max(0, x - 2), max(0, y - 2)
@@ -907,7 +919,8 @@ class PostureEstimator:
                                edge_reach=reach,
                                min_contrast=p.edge_contrast * light, edge_outermost=learned,
                                buttock_open=p.buttock_open,
-                               buttock_bump_min=0.0 if learned else p.buttock_bump_min_background)
+                               buttock_bump_min=0.0 if learned else p.buttock_bump_min_background,
+                               floor_below=floor_below)
         if m is None:
             return None
         if back is not None:
@@ -1047,6 +1060,48 @@ class PostureEstimator:
         off = statistics.median(before[-p.handover_n:]) - statistics.median(b for _, b in pend[: p.handover_n])
         self._handover[source] = off
         return off
+
+    def _floor_below(self, blob: PersonBlob, feet_x: Optional[float], planted: bool, H: float) -> float:
+        """How far (px) below the mask's lowest row the floor lies: more than 0 only for planted feet
+        that the mask lost.
+
+        Dark shoes on a dark floor drop out of a background model's mask once the person stands still
+        (random scene 1423: shoes and floor a few grey levels apart, the mask ends at the trouser hems
+        0.054 H above the floor on every frame at the wall). Every height the measures read is a
+        fraction of H above the mask's lowest row, so all of them sat 0.054 H too high: the thigh's
+        rows the knee is read on reached into the buttocks and locked knees read 5-7 deg bent. The standing height comes from the tallest whole frames, walking
+        in included, where moving feet are seen; standing tall at the wall, the head top plus that
+        height is the floor. So the highest head top of this spot's tall, still frames is kept, and
+        where the lowest rows hold no foot (:meth:`_foot_at`) and that floor lies between
+        ``feet_lost_min`` and ``feet_lost_max`` of H below the mask, the measures take it (the heel is
+        still read off the hems: a heel lifting lifts them too). The tallest height can be up to 5 % over the standing one (random scene 1406:
+        324 px from a walking frame against 308 standing, the feet in the mask), which is why a foot
+        in the lowest rows always keeps the mask's own floor. docs/station-vision.md, round 50."""
+        p = self.params
+        _, y, _, h = blob.bbox
+        tol = p.planted_tol * H
+        kept = self._top_tall
+        if feet_x is None or (kept is not None and abs(feet_x - kept[1]) > tol):
+            # The feet stand elsewhere (or are cut off): that head top is not over this floor.
+            kept = self._top_tall = None
+        if planted and h >= p.tall_frac * H and feet_x is not None:
+            kept = self._top_tall = (float(y) if kept is None else min(kept[0], float(y)), kept[1] if kept else feet_x)
+        if kept is None:
+            return 0.0
+        gap = kept[0] + H - (y + h)
+        if not (p.feet_lost_min * H <= gap <= p.feet_lost_max * H):
+            return 0.0
+        return gap if not self._foot_at(blob, y + h - 1, H) else 0.0
+
+    def _foot_at(self, blob: PersonBlob, bottom: int, H: float) -> bool:
+        """A foot in the mask's lowest rows (the lowest ``foot_rows`` of H): they span at least
+        ``foot_min_len`` of H. A foot seen from the side is about 0.15 H long (0.14-0.16 on every random
+        scene 1300-1323 and 1400-1423 where the mask had the feet); trouser hems over lost shoes span
+        0.05-0.08 H (1423, 1313, 1400)."""
+        x0 = blob.roi_xy[0]
+        rows = blob.region(x0, max(0, int(bottom - self.params.foot_rows * H)), x0 + blob.roi_mask.shape[1], bottom + 1)
+        xs = np.flatnonzero(rows.any(axis=0))
+        return len(xs) == 0 or xs[-1] - xs[0] + 1 >= self.params.foot_min_len * H
 
     @staticmethod
     def _feet_x(blob: PersonBlob, bottom: int, H: float) -> float:

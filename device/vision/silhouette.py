@@ -371,6 +371,7 @@ def measure_silhouette(
     edge_outermost: bool = False,
     buttock_open: float = 0.0,
     buttock_bump_min: float = 0.0,
+    floor_below: float = 0.0,
 ) -> Optional[SilhouetteMeasures]:
     """Measure trunk inclination, back bend, knee angle and heel rise from one person's mask.
 
@@ -401,6 +402,10 @@ def measure_silhouette(
     of ``height_px`` (and at least a pixel) farther from the wall: a sharp outline's own pixel noise at
     the rear, which the opening also shaves by a pixel or two, is no bump.
 
+    ``floor_below``: the floor lies this many px below the mask's lowest row (feet the mask lost,
+    PostureEstimator._floor_below): the hips and the knee's rows are placed from there; the ankle and
+    the heel are still read off the mask's own lowest rows.
+
     ``mask``: HxW uint8/bool, only the tracked person set. ``wall_side``:
     ``"left"`` or ``"right"`` (where the person's back is). ``height_px``: the
     person's standing height in pixels (defaults to the mask's height, which is
@@ -420,7 +425,7 @@ def measure_silhouette(
     res = _measure_left(m, height_px, body, soft, image, edge_reach, mirrored=flip, edge_required=edge_required,
                         min_contrast=min_contrast, edge_outermost=edge_outermost, buttock_open=buttock_open,
                         buttock_bump_min=buttock_bump_min,
-                        m_mirror=unflipped if flip else None)
+                        m_mirror=unflipped if flip else None, floor_below=floor_below)
     if res is None or not flip:
         return res
     return _flip_measures(res, W)
@@ -698,6 +703,7 @@ def _measure_left(
     buttock_open: float = 0.0,
     buttock_bump_min: float = 0.0,
     m_mirror: Optional[np.ndarray] = None,
+    floor_below: float = 0.0,
 ) -> Optional[SilhouetteMeasures]:
     """Measure a mask whose back is on the left. ``mirrored``: ``m`` is the left-right
     mirror of ``image``/``soft`` (a right wall), so they are sampled at mirrored x. ``m_mirror``:
@@ -712,7 +718,7 @@ def _measure_left(
     left, _, bw, _ = cv2.boundingRect(m)  # a uint8 image: the box of its nonzero pixels
     right = left + bw - 1
     H = float(height_px) if height_px else float(bottom - top + 1)
-    floor_y = float(bottom)
+    floor_y = float(bottom) + floor_below
     res = SilhouetteMeasures(height_px=H, floor_y=floor_y, bbox=(left, top, right - left + 1, bottom - top + 1))
     contour = outer_contour(m)
     if contour is None or len(contour) < 40:
@@ -756,7 +762,7 @@ def _measure_left(
     measure_back(path, back_axis, H, body, res, soft=soft, image=image, edge_reach=edge_reach, mirrored=mirrored,
                  edge_required=edge_required, min_contrast=min_contrast, edge_outermost=edge_outermost)
     _measure_legs(m, res, np.array([Jx, Jy]), body, has_row, m_mirror, image=image, mirrored=mirrored,
-                  edge_reach=edge_reach, min_contrast=min_contrast)
+                  edge_reach=edge_reach, min_contrast=min_contrast, feet_lost=floor_below > 0)
     return res
 
 
@@ -1394,11 +1400,14 @@ FOOT_SHIN_OVERLAP = 0.5
 
 def _measure_legs(m: np.ndarray, res: SilhouetteMeasures, J: np.ndarray, body: BodyModel,
                   has: np.ndarray, m_mirror: Optional[np.ndarray] = None, image: Optional[np.ndarray] = None,
-                  mirrored: bool = False, edge_reach: float = 2.5, min_contrast: float = 12.0) -> None:
+                  mirrored: bool = False, edge_reach: float = 2.5, min_contrast: float = 12.0,
+                  feet_lost: bool = False) -> None:
     """Ankle, heel/toe and knee from the mask (back on the left); ``has``: rows with any pixel;
     ``m_mirror``: ``cv2.flip(m, 1)`` when the caller has it (else the legs' rows are flipped here).
     ``image`` (with ``mirrored``, ``edge_reach``, ``min_contrast`` as for the back): the frame, whose
-    colour edges place the legs' outline in the knee's shin and thigh rows (:func:`_legs_midline`)."""
+    colour edges place the legs' outline in the knee's shin and thigh rows (:func:`_legs_midline`).
+    ``feet_lost``: the floor lies below the mask (measure_silhouette's ``floor_below``): the knee from its
+    axes alone; the ankle and the heel from the mask's own lowest rows."""
     H, floor_y = res.height_px, res.floor_y
     x0, _, w, _ = res.bbox
     Jx, Jy = float(J[0]), float(J[1])
@@ -1420,6 +1429,19 @@ def _measure_legs(m: np.ndarray, res: SilhouetteMeasures, J: np.ndarray, body: B
     bands = _knee_axis_rows(floor_y, H, Jy)
     if image is not None:
         mid2 = _legs_midline(back, front, hl, r0, bands, image, mirrored, edge_reach, min_contrast)
+
+    if feet_lost:
+        # The legs' lowest rows may be lost with the feet (dark trousers on a dark floor: random scene 402,
+        # 320x240 in a dim room, where the shins' rows from the floor were patchy and the knee unseen): the
+        # axes are also fitted on the rows placed from the mask's own end, and the better fit is kept.
+        hem_y = float(np.flatnonzero(hl)[-1] + r0)
+        hem_bands = _knee_axis_rows(hem_y, H, Jy)
+        hem_mid2 = (_legs_midline(back, front, hl, r0, hem_bands, image, mirrored, edge_reach, min_contrast)
+                    if image is not None else (front + back).astype(np.float64))
+        _knee_on_axes_alone(res, width, ((mid2, bands), (hem_mid2, hem_bands)), hl, r0, H, floor_y - Jy)
+        # The ankle and the heel as without the floor, from the mask's own lowest rows: a heel lifting
+        # lifts the hems too (random scene 906 at 320x240: a heel lift read there, missed with no heel).
+        floor_y = hem_y
 
     # -- ankle: middle of the leg just above the foot
     ya = int(round(floor_y - body.ankle_h * H))
@@ -1470,6 +1492,8 @@ def _measure_legs(m: np.ndarray, res: SilhouetteMeasures, J: np.ndarray, body: B
             res.conf_heel = _size_conf(flen, 20.0)
 
     # -- knee: on the leg midline, the point farthest forward of the hip-ankle line
+    if feet_lost:
+        return  # from its axes alone, above
     y0 = int(round(floor_y - body.knee_band[1] * H))
     y1 = int(round(floor_y - body.knee_band[0] * H))
     # Never above the frame's top row (only a mask cut off well below the hips could ask).
@@ -1511,6 +1535,26 @@ def _measure_legs(m: np.ndarray, res: SilhouetteMeasures, J: np.ndarray, body: B
         # The three-point angle above leans on the hip estimate and the widest
         # row: too coarse for a 175 deg knee-lock line. Unseen fails no rep.
         res.conf_knee = min(res.conf_knee, 0.3)
+
+
+def _knee_on_axes_alone(res: SilhouetteMeasures, width: np.ndarray,
+                        placings: tuple[tuple[np.ndarray, tuple[Optional[tuple[int, int]], Optional[tuple[int, int]]]], ...],
+                        has: np.ndarray, r0: int, H: float, leg_px: float) -> None:
+    """The knee's angle from the shin's and thigh's axes where the mask lost the feet (no ankle: no knee
+    point and no three-point fallback): of ``placings`` (the midline, twice its x per row, and the bands
+    it was refined on; the first from the floor), the one whose axes fit best, a tie to the first. Its
+    confidence as :func:`_measure_legs` gives it, the legs' length from the hip down to the floor."""
+    if leg_px < 5:
+        return
+    best = None
+    for mid2, bands in placings:
+        angle = _knee_from_axes(width, mid2, has, r0, H, bands)
+        if angle is not None and (best is None or angle[1] > best[1]):
+            best = angle
+    if best is None:
+        return
+    res.knee_angle_deg, fit_conf = best
+    res.conf_knee = _size_conf(leg_px, 60.0) * fit_conf
 
 
 def _legs_midline(back: np.ndarray, front: np.ndarray, has: np.ndarray, r0: int,
