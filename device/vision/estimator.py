@@ -1069,12 +1069,13 @@ class PostureEstimator:
         (random scene 1423: shoes and floor a few grey levels apart, the mask ends at the trouser hems
         0.054 H above the floor on every frame at the wall). Every height the measures read is a
         fraction of H above the mask's lowest row, so all of them sat 0.054 H too high: the thigh's
-        rows the knee is read on reached into the buttocks and locked knees read 5-7 deg bent. The standing height comes from the tallest whole frames, walking
-        in included, where moving feet are seen; standing tall at the wall, the head top plus that
-        height is the floor. So the highest head top of this spot's tall, still frames is kept, and
-        where the lowest rows hold no foot (:meth:`_foot_at`) and that floor lies between
-        ``feet_lost_min`` and ``feet_lost_max`` of H below the mask, the measures take it (the heel is
-        still read off the hems: a heel lifting lifts them too). The tallest height can be up to 5 % over the standing one (random scene 1406:
+        rows the knee is read on reached into the buttocks and locked knees read 5-7 deg bent. The
+        standing height comes from the tallest whole frames, walking in included, where moving feet
+        are seen; standing tall at the wall, the head top plus that height is the floor. So the
+        highest head top of this spot's tall, still frames is kept, and where the lowest rows hold no
+        foot (:meth:`_foot_at`) and that floor lies between ``feet_lost_min`` and ``feet_lost_max`` of
+        H below the mask, the measures take it (the heel is still read off the hems: a heel lifting
+        lifts them too). The tallest height can be up to 5 % over the standing one (random scene 1406:
         324 px from a walking frame against 308 standing, the feet in the mask), which is why a foot
         in the lowest rows always keeps the mask's own floor. docs/station-vision.md, round 50."""
         p = self.params
@@ -1085,7 +1086,8 @@ class PostureEstimator:
             # The feet stand elsewhere (or are cut off): that head top is not over this floor.
             kept = self._top_tall = None
         if planted and h >= p.tall_frac * H and feet_x is not None:
-            kept = self._top_tall = (float(y) if kept is None else min(kept[0], float(y)), kept[1] if kept else feet_x)
+            top = float(y) if kept is None else min(kept[0], float(y))
+            kept = self._top_tall = (top, feet_x if kept is None else kept[1])
         if kept is None:
             return 0.0
         gap = kept[0] + H - (y + h)
