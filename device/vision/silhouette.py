@@ -1537,13 +1537,16 @@ def _measure_legs(m: np.ndarray, res: SilhouetteMeasures, J: np.ndarray, body: B
         res.conf_knee = min(res.conf_knee, 0.3)
 
 
-def _knee_on_axes_alone(res: SilhouetteMeasures, width: np.ndarray,
-                        placings: tuple[tuple[np.ndarray, tuple[Optional[tuple[int, int]], Optional[tuple[int, int]]]], ...],
+_Bands = tuple[Optional[tuple[int, int]], Optional[tuple[int, int]]]  # the shin's and thigh's rows (_knee_axis_rows)
+
+
+def _knee_on_axes_alone(res: SilhouetteMeasures, width: np.ndarray, placings: tuple[tuple[np.ndarray, _Bands], ...],
                         has: np.ndarray, r0: int, H: float, leg_px: float) -> None:
-    """The knee's angle from the shin's and thigh's axes where the mask lost the feet (no ankle: no knee
-    point and no three-point fallback): of ``placings`` (the midline, twice its x per row, and the bands
-    it was refined on; the first from the floor), the one whose axes fit best, a tie to the first. Its
-    confidence as :func:`_measure_legs` gives it, the legs' length from the hip down to the floor."""
+    """The knee's angle from the shin's and thigh's axes where the mask lost the feet (no knee point and
+    no three-point fallback: the ankle, read off the hems, is not where the floor is): of ``placings``
+    (the midline, twice its x per row, and the bands it was refined on; the first from the floor), the
+    one whose axes fit best, a tie to the first. Its confidence as :func:`_measure_legs` gives it, the
+    legs' length from the hip down to the floor."""
     if leg_px < 5:
         return
     best = None
