@@ -46,6 +46,10 @@ def _rgb_from_hsv(h: float, s: float, v: float) -> BGR:
     return (int(b * 255), int(g * 255), int(r * 255))
 
 
+# The hair styles a body is drawn with.
+HAIR_STYLES: tuple[str, ...] = ("short", "long", "bun", "bald", "ponytail")
+
+
 @dataclass(frozen=True)
 class Body:
     """One person's build, proportions and clothes.

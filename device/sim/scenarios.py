@@ -27,8 +27,8 @@ from device.config import Config
 from device.core.types import FAULT_ORDER, ProximitySample, Verdict
 from device.io.frames import Frame
 
-from .body import (Body, Figure, Pose, build_figure, contour_bend, contour_bends, random_body, rear_distance_in_band,
-                   vary_body)
+from .body import (HAIR_STYLES, Body, Figure, Pose, build_figure, contour_bend, contour_bends, random_body,
+                   rear_distance_in_band, vary_body)
 from .scene import (PAD, Camera, Lens, NoiseBank, SceneStyle, draw_figure, draw_figure_mask, figure_bbox,
                     floor_shadow, highlight_exposure, make_camera, project_figure, random_style, render_background,
                     vary_style)
@@ -786,7 +786,8 @@ def get_scenario(name: str, seed: int = 0, *, width: int = 640, height: int = 48
     """Build a named scenario (see ``SCENARIO_NAMES``) from a seed.
 
     Overrides: ``n_reps`` (int), ``kinds`` (list of rep kinds, replaces the scenario's own order),
-    ``wall_side`` ('left'/'right'), ``yaw_deg``, ``roll_deg`` (the camera not level), ``pitch_deg`` (the camera mounted high and tilted down, -20..20: < 0 low and tilted up), ``distance_m``, ``body`` (a Body), ``style`` (a
+    ``wall_side`` ('left'/'right'), ``yaw_deg``, ``roll_deg`` (the camera not level), ``pitch_deg`` (the camera mounted high and tilted down, -20..20: < 0 low and tilted up), ``distance_m``, ``body`` (a Body), ``hair_style`` (one of
+    ``HAIR_STYLES``: the drawn body's hair only, every other draw of the seed unchanged), ``style`` (a
     SceneStyle), ``shading`` (0..0.8: people drawn as rounded surfaces lit from 10-70 deg above the camera, up to this much
     darker where a part's edge turns from the light), ``camera_noise`` (False = no noise/blur/JPEG, for exact measurements),
     ``config`` (a Config whose thresholds judge the truth).
@@ -797,14 +798,18 @@ def get_scenario(name: str, seed: int = 0, *, width: int = 640, height: int = 48
         raise ValueError(f"frame size {width}x{height} is too small; use at least 64x48 (e.g. 320x240)")
     if fps <= 0:
         raise ValueError(f"fps must be positive (got {fps})")
-    allowed = {"n_reps", "kinds", "wall_side", "yaw_deg", "roll_deg", "pitch_deg", "distance_m", "body", "style", "camera_noise",
-               "config", "shading"}
+    allowed = {"n_reps", "kinds", "wall_side", "yaw_deg", "roll_deg", "pitch_deg", "distance_m", "body", "hair_style", "style",
+               "camera_noise", "config", "shading"}
     unknown = set(overrides) - allowed
     if unknown:
         raise ValueError(f"unknown override(s) {sorted(unknown)}; allowed: {', '.join(sorted(allowed))}")
     rng = np.random.default_rng([seed, zlib.crc32(name.encode())])
     config = overrides.get("config") or Config()
     body = overrides.get("body") or random_body(rng)
+    if overrides.get("hair_style") is not None:
+        if overrides["hair_style"] not in HAIR_STYLES:
+            raise ValueError(f"hair_style must be one of {', '.join(HAIR_STYLES)} (got {overrides['hair_style']!r})")
+        body = replace(body, hair_style=overrides["hair_style"])
     wall_side = overrides.get("wall_side") or ("left" if rng.random() < 0.5 else "right")
     if wall_side not in ("left", "right"):
         raise ValueError(f"wall_side must be 'left' or 'right' (got {wall_side!r})")
@@ -970,7 +975,8 @@ def _passer(rng: np.random.Generator, t0: float, cam: Camera, z: float) -> Passe
 
 
 def random_scenario(seed: int, *, n_reps: int = 8, fps: float = 15.0, negative_yaw: bool = False,
-                    max_roll_deg: float = 0.0, max_pitch_deg: float = 0.0, max_shading: float = 0.0) -> Scenario:
+                    max_roll_deg: float = 0.0, max_pitch_deg: float = 0.0, max_shading: float = 0.0,
+                    hair_style: Optional[str] = None) -> Scenario:
     """A random set for accuracy benchmarks: random body, room, yaw (0-20 deg), resolution and reps.
 
     ``negative_yaw``: the same scene with the camera turned the other way round (yaw 0 to -20 deg), which
@@ -980,7 +986,7 @@ def random_scenario(seed: int, *, n_reps: int = 8, fps: float = 15.0, negative_y
     ``max_pitch_deg``: the camera mounted higher and tilted down by a pitch drawn from 0..max (its own
     stream too); a negative max lowers it and tilts it up by 0..-max. ``max_shading``: people drawn as
     rounded surfaces, an edge turned from the light darker by a fraction drawn from 0..max (its own
-    stream; 0, the default, draws them flat as before)."""
+    stream; 0, the default, draws them flat as before). ``hair_style``: the same scene with other hair."""
     rng = np.random.default_rng([seed, 4242])
     w, h = [(640, 480), (320, 240), (800, 600), (480, 360), (1280, 720)][rng.choice(5, p=[0.4, 0.25, 0.1, 0.15, 0.1])]
     yaw = float(rng.uniform(0, 20))
@@ -989,7 +995,8 @@ def random_scenario(seed: int, *, n_reps: int = 8, fps: float = 15.0, negative_y
              if max_pitch_deg else 0.0)
     shading = float(np.random.default_rng([seed, 4245]).uniform(0.0, max_shading)) if max_shading else 0.0
     return get_scenario("random", seed, width=int(w), height=int(h), fps=fps, n_reps=n_reps,
-                        yaw_deg=-yaw if negative_yaw else yaw, roll_deg=roll, pitch_deg=pitch, shading=shading)
+                        yaw_deg=-yaw if negative_yaw else yaw, roll_deg=roll, pitch_deg=pitch, shading=shading,
+                        hair_style=hair_style)
 
 
 class SyntheticFrameSource:
