@@ -166,6 +166,20 @@ class EstimatorParams:
     foot_min_len: float = 0.1
     # ... the head top is taken from still frames at least this tall (fractions of H): not hinged.
     tall_frac: float = 0.9
+    # Hair lying on a standing back (a ponytail, long hair) hides the top of its curve, and falls away from
+    # it in a hinge: the standing back read over less of its length than the hinged one, and every rep read
+    # rounder by the difference. Once at least hair_cap_frac of a person's first hair_cap_frames upright
+    # back readings had their window's top cut at hair (BodyModel.hair_*), at one place (the cuts' tops
+    # within hair_cap_mad of the trunk of their median, median absolute deviation), the back is read up to
+    # that median on every frame of that person, standing and hinged alike, if it lies at least
+    # hair_cap_min_top of the trunk up: hair hanging from the head lies on the back near the neck (the cuts
+    # of two ponytails: 0.82-0.83), a hood lower down (0.60-0.71 in random scenes 700, 718 and 918), and a
+    # hood stays on a hinged back: cut there too, it took the rounding of the upper back with it (700 and
+    # 918 lost rounded reps).
+    hair_cap_frames: int = 10
+    hair_cap_frac: float = 0.5
+    hair_cap_mad: float = 0.02
+    hair_cap_min_top: float = 0.75
 
 
 class PersonBlob:
@@ -673,6 +687,9 @@ class PostureEstimator:
         self._side_kept: tuple[Optional[str], float] = (None, 0.0)  # the wall side last named, and how sure
         self._lean: Optional[tuple[float, float]] = None  # (t, lean) for the segmenter: see lean_hint_conf
         self._stand_opinion_t = -math.inf  # when a standing bend was last asked of the second opinion
+        self._hair_upright = 0  # upright back readings of this person so far (up to hair_cap_frames)
+        self._hair_tops: list[float] = []  # the window tops of those that hair cut short
+        self._hair_cap: Optional[float] = None  # the back's window top for this person (fraction of the trunk)
 
     # -- state helpers -------------------------------------------------------
 
@@ -839,6 +856,7 @@ class PostureEstimator:
         dbg.measures = m
         if m is None:
             return PostureSample(**sample)
+        self._note_hair(m)
         # Standing height not yet seen whole: proportions are guesses.
         h_known = 1.0 if standing_h is not None else self.params.unknown_height_conf
         back_cut = left_cut if side == "left" else right_cut
@@ -915,7 +933,10 @@ class PostureEstimator:
             crop, soft, patch, back = level_crops(crop, soft, patch, self._roll, self._tilt)
             if self._tilt is not None:
                 H *= self._tilt[1]  # the crop's rows stretched: the person's proportions with them
-        m = measure_silhouette(crop, side, H, self._body_learned if learned else self.body, soft, patch,
+        body = self._body_learned if learned else self.body
+        if self._hair_cap is not None and self._hair_cap < body.back_top:
+            body = replace(body, back_top=self._hair_cap)
+        m = measure_silhouette(crop, side, H, body, soft, patch,
                                edge_reach=reach,
                                min_contrast=p.edge_contrast * light, edge_outermost=learned,
                                buttock_open=p.buttock_open,
@@ -926,6 +947,24 @@ class PostureEstimator:
         if back is not None:
             m = transform_measures(m, back)
         return shift_measures(m, x0, y0)
+
+    def _note_hair(self, m: SilhouetteMeasures) -> None:
+        """Count this person's first upright back readings and the ones hair cut short; once there are
+        ``hair_cap_frames`` of them, cap the back's window where the hair began if it did so often enough, at
+        one place, near the neck (see ``EstimatorParams.hair_cap_frames``). Decided once per person."""
+        p = self.params
+        if self._hair_upright >= p.hair_cap_frames or m.back_bend_deg is None or m.trunk_inclination_deg is None:
+            return
+        if abs(m.trunk_inclination_deg) >= self.body.hair_upright_deg:
+            return
+        self._hair_upright += 1
+        if m.hair_cut_top is not None:
+            self._hair_tops.append(m.hair_cut_top)
+        if self._hair_upright >= p.hair_cap_frames and len(self._hair_tops) >= p.hair_cap_frac * self._hair_upright:
+            tops = np.array(self._hair_tops)
+            top = float(np.median(tops))
+            if top >= p.hair_cap_min_top and float(np.median(np.abs(tops - top))) <= p.hair_cap_mad:
+                self._hair_cap = top
 
     def _second_opinion(self, img: np.ndarray, m: SilhouetteMeasures, blob: "PersonBlob", H: float, side: str,
                         source: str, in_position: bool, checked: bool, t: float) -> tuple[SilhouetteMeasures, str]:

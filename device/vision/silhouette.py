@@ -181,6 +181,9 @@ class SilhouetteMeasures:
     # Fraction of the back segment where the frame shows a real colour edge next to
     # the mask's edge (1 when not checked). Low: the mask's "back" is not the back.
     edge_support: float = 1.0
+    # The back's window top (fraction of the trunk from the hip) where hair lying on a standing back cut
+    # it short (:func:`_without_hair_on_top`); None when nothing was cut.
+    hair_cut_top: Optional[float] = None
 
 
 def _median(a: np.ndarray) -> float:
@@ -1136,7 +1139,10 @@ def measure_back(path: np.ndarray, axis: tuple[tuple[float, float], tuple[float,
         ends = _hollow_to_top(path[:end], t[:end], Jx, Jy, ax, ay, T, body)
         if (image is not None and body.hair_cut_max > 0 and res.trunk_inclination_deg is not None
                 and abs(res.trunk_inclination_deg) < body.hair_upright_deg):
-            ends = _without_hair_on_top(path, ends, image, mirrored, H, body)
+            kept = _without_hair_on_top(path, ends, image, mirrored, H, body)
+            if len(kept) < len(ends):
+                res.hair_cut_top = float(t[kept[-1]] / T)
+            ends = kept
         alt = _back_fit(path, ends, *how)
         if alt is not None and alt[1] is not None and abs(alt[1][0]) <= body.hollow_sure_deg:
             got = alt
