@@ -15,6 +15,7 @@ from __future__ import annotations
 import statistics
 from typing import Optional
 
+import numpy as np
 import pytest
 
 from device.io.frames import Frame
@@ -55,7 +56,7 @@ def test_a_ponytail_on_a_standing_back_adds_no_rounding():
     _, read, drawn = _first_rep("ponytail", EstimatorParams())
     _, read_off, _ = _first_rep("ponytail", OFF)
     # Without the cap the ponytail's rep reads 7 deg rounder than drawn (a good rep of 4.7 deg read 11.7:
-    # `rounded`); with it, within 2 (measured: 1.7).
+    # `rounded`); with it, within 3 (measured: 1.7).
     assert abs(read_off - drawn) > 5.0
     assert abs(read - drawn) < 3.0, (read, drawn)
 
@@ -67,8 +68,7 @@ def test_a_back_without_hair_on_it_reads_as_before(seed, hair):
     # hinged back, so it is not capped (capped, a rounded rep of that scene read `good`).
     on, _, _ = _first_rep(hair, EstimatorParams(), seed)
     off, _, _ = _first_rep(hair, OFF, seed)
-    assert len(on) == len(off)
-    assert all((a == b) or (a != a and b != b) for a, b in zip(on, off))
+    assert np.array_equal(on, off, equal_nan=True)
 
 
 def test_the_same_scene_can_be_drawn_with_other_hair():

@@ -689,7 +689,9 @@ class PostureEstimator:
         self._stand_opinion_t = -math.inf  # when a standing bend was last asked of the second opinion
         self._hair_upright = 0  # upright back readings of this person so far (up to hair_cap_frames)
         self._hair_tops: list[float] = []  # the window tops of those that hair cut short
-        self._hair_cap: Optional[float] = None  # the back's window top for this person (fraction of the trunk)
+        # This person's body models with the back's window top where their hair began (fraction of the trunk):
+        # (the background model's, the learned mask's); None while not decided or not capped.
+        self._capped: Optional[tuple[BodyModel, BodyModel]] = None
 
     # -- state helpers -------------------------------------------------------
 
@@ -933,9 +935,10 @@ class PostureEstimator:
             crop, soft, patch, back = level_crops(crop, soft, patch, self._roll, self._tilt)
             if self._tilt is not None:
                 H *= self._tilt[1]  # the crop's rows stretched: the person's proportions with them
-        body = self._body_learned if learned else self.body
-        if self._hair_cap is not None and self._hair_cap < body.back_top:
-            body = replace(body, back_top=self._hair_cap)
+        if self._capped is not None:
+            body = self._capped[1] if learned else self._capped[0]
+        else:
+            body = self._body_learned if learned else self.body
         m = measure_silhouette(crop, side, H, body, soft, patch,
                                edge_reach=reach,
                                min_contrast=p.edge_contrast * light, edge_outermost=learned,
@@ -964,7 +967,8 @@ class PostureEstimator:
             tops = np.array(self._hair_tops)
             top = float(np.median(tops))
             if top >= p.hair_cap_min_top and float(np.median(np.abs(tops - top))) <= p.hair_cap_mad:
-                self._hair_cap = top
+                self._capped = (replace(self.body, back_top=min(top, self.body.back_top)),
+                                replace(self._body_learned, back_top=min(top, self._body_learned.back_top)))
 
     def _second_opinion(self, img: np.ndarray, m: SilhouetteMeasures, blob: "PersonBlob", H: float, side: str,
                         source: str, in_position: bool, checked: bool, t: float) -> tuple[SilhouetteMeasures, str]:
