@@ -3,9 +3,9 @@
 A ponytail (or long hair) lies on the top of a standing back, where the back curves into the neck, and
 falls away from it in a hinge. The standing back's window was cut short at the hair (or ended below it),
 the hinged one was read whole, and every rep of that person read rounder by the difference: random scene
-1509 (a ponytail on a thin person, 640x480, a bright room) read its good reps 5-8 deg round and one of
-them `rounded`. Once hair cuts enough of a person's first upright readings, the estimator reads their
-back up to where the hair began on every frame (``EstimatorParams.hair_cap_frames``, ``hair_cap_frac``).
+1509 (a ponytail on a thin person, 640x480, a bright room) read its good reps 4-8 deg rounder than drawn
+and one of them `rounded`. Once hair cuts half of a person's first upright readings at one place near the
+neck, the estimator reads their back up to there on every frame (``EstimatorParams.hair_cap_*``).
 
 Real frames from the renderer, through the real estimator (background model and learned mask).
 """

@@ -66,7 +66,7 @@ class Body:
     baseline_bend_deg: float = 6.0
     skin: BGR = (130, 170, 215)
     hair: BGR = (30, 45, 70)
-    hair_style: str = "short"  # short | long | bun | bald | ponytail
+    hair_style: str = "short"  # one of HAIR_STYLES
     shirt: BGR = (40, 90, 200)
     top: str = "fitted"  # fitted | loose (drapes over the back's hollows, with folds) | hoodie (loose, hood on the upper back)
     fold_phase: float = 0.0  # where the loose top's folds fall (radians)
