@@ -141,6 +141,9 @@ class BodyModel:
     # frame to frame (`lowres` seed 0: bends scattered by a median 8-17 deg about the truth; the
     # crossing 4-8; docs/station-vision.md, round 12). Backs this long or longer keep the peak (unchanged).
     step_edge_below_px: float = 50.0
+    # The back's edge counts as seen (its confidence) where the colour step is at least this part of the
+    # step a point is moved onto: a shirt little different from the wall in a dim room.
+    edge_seen_frac: float = 0.75
     step_edge_ref: tuple[float, float] = (1.5, 3.0)  # px inside/outside the mask's edge where the colours are read
     max_bend_deg: float = 80.0  # no back bends beyond this (confidence fades to 0 over the 20 deg below)
     back_resid_frac: float = 0.004
@@ -569,7 +572,8 @@ _OFFSETS: dict[tuple[float, float], tuple[np.ndarray, np.ndarray, int, int]] = {
 
 def _refine_edge_gradient(pts: np.ndarray, normal: np.ndarray, image: np.ndarray, reach: float = 2.5,
                           min_contrast: float = 12.0, mirrored: bool = False,
-                          inward: Optional[float] = None, outermost: bool = False) -> tuple[np.ndarray, float]:
+                          inward: Optional[float] = None, outermost: bool = False,
+                          seen_frac: float = 1.0) -> tuple[np.ndarray, float]:
     """Move each point along ``normal`` to the sub-pixel peak of the colour gradient across the edge.
 
     Outward (``normal`` points out of the body) the search reaches ``reach``; inward ``inward``
@@ -579,7 +583,9 @@ def _refine_edge_gradient(pts: np.ndarray, normal: np.ndarray, image: np.ndarray
 
     ``normal``: one direction for every point, or one per point (N x 2: one call for the two ends of
     a row, which costs about half as much as two). ``mirrored``: the points are in the left-right mirror of
-    ``image``. Returns the moved points and the fraction of them that found an edge (peak >= ``min_contrast``).
+    ``image``. Returns the moved points and the fraction of them that found an edge (peak >= ``min_contrast``;
+    with ``seen_frac`` < 1, the fraction with a peak of at least that part of it, while only points at
+    ``min_contrast`` are moved: see ``BodyModel.edge_seen_frac``).
     """
     ks, kc, w0, w1 = _gradient_offsets(reach, inward)
     lag = (len(ks) - len(kc)) // 2
@@ -628,6 +634,8 @@ def _refine_edge_gradient(pts: np.ndarray, normal: np.ndarray, image: np.ndarray
     else:
         out = pts.copy()
         out[ok] = pts[ok] + shift[ok, None] * (nrm[ok] if normal.ndim == 2 else nrm)
+    if seen_frac < 1.0:
+        n_ok = int(np.count_nonzero(y1 >= seen_frac * min_contrast))
     return out, float(n_ok) / len(ok) if len(ok) else 0.0
 
 
@@ -1204,7 +1212,8 @@ def _back_fit(path: np.ndarray, idx: np.ndarray, nominal: float, H: float, body:
                                          mirrored=mirrored, ref=body.step_edge_ref)
     elif image is not None:
         seg, support = _refine_edge_gradient(seg, nb, image, reach=edge_reach, mirrored=mirrored,
-                                             min_contrast=min_contrast, outermost=edge_outermost)
+                                             min_contrast=min_contrast, outermost=edge_outermost,
+                                             seen_frac=body.edge_seen_frac)
     elif soft is not None:
         seg = _refine_edge(seg, nb, soft, mirrored=mirrored)
     if body.fold_smooth > 0:
