@@ -10,7 +10,7 @@ import pytest
 
 from device.sim.scenarios import random_scenario
 from device.vision import measure_silhouette
-from device.vision.estimator import EstimatorParams
+from device.vision.estimator import EstimatorParams, edge_step
 from device.vision.silhouette import BodyModel
 
 # Random scene 1321 (1280x720, a dim room, a light blue-grey loose top in front of a mauve-grey wall):
@@ -19,12 +19,9 @@ SEED, TIMES = 1321, (14.4, 14.67, 15.0)
 
 
 def _min_contrast(image: np.ndarray, mask: np.ndarray) -> float:
-    """The estimator's step for an edge, scaled with the light around the person (PostureEstimator._measure)."""
-    p = EstimatorParams()
+    """The estimator's step for an edge around the person (as PostureEstimator._measure takes it)."""
     x, y, w, h = cv2.boundingRect(mask)
-    patch = image[max(0, y - 2) : y + h + 2, max(0, x - 2) : x + w + 2]
-    light = min(max(float(np.mean(cv2.mean(patch)[:3])) / p.contrast_ref_level, p.contrast_min_factor), 1.0)
-    return p.edge_contrast * light
+    return edge_step(image[max(0, y - 2) : y + h + 2, max(0, x - 2) : x + w + 2], EstimatorParams())
 
 
 @pytest.fixture(scope="module")

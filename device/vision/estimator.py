@@ -586,6 +586,13 @@ def _without_thin_attachments(crop: np.ndarray, H: float, frac: float, min_area:
     return opened
 
 
+def edge_step(patch: np.ndarray, params: EstimatorParams) -> float:
+    """The colour step that counts as the back's edge around a person (``patch``: the frame around them).
+    Contrast scales with the light: a dim room's back edge is a smaller colour step."""
+    light = min(max(float(np.mean(cv2.mean(patch)[:3])) / params.contrast_ref_level, params.contrast_min_factor), 1.0)
+    return params.edge_contrast * light
+
+
 def heel_conf_factor(backend: str, params: EstimatorParams) -> float:
     """How far heel lift measured on ``backend``'s mask is believed.
 
@@ -926,8 +933,7 @@ class PostureEstimator:
         # median 16 deg about their median instead of 8.5, so most reps were unchecked).
         reach = (p.edge_reach_px + (p.edge_reach_learned_px if learned else 0.0)) * img.shape[1] / 640.0
         patch = img[y0 : y + h + 2, x0 : x + w + 2]
-        # Contrast scales with the light: a dim room's back edge is a smaller colour step.
-        light = min(max(float(np.mean(cv2.mean(patch)[:3])) / p.contrast_ref_level, p.contrast_min_factor), 1.0)
+        min_contrast = edge_step(patch, p)
         back = None
         if self._roll or self._tilt is not None:
             # A camera not level: the person is measured on their crop turned upright (the measures
@@ -941,7 +947,7 @@ class PostureEstimator:
             body = self._body_learned if learned else self.body
         m = measure_silhouette(crop, side, H, body, soft, patch,
                                edge_reach=reach,
-                               min_contrast=p.edge_contrast * light, edge_outermost=learned,
+                               min_contrast=min_contrast, edge_outermost=learned,
                                buttock_open=p.buttock_open,
                                buttock_bump_min=0.0 if learned else p.buttock_bump_min_background,
                                floor_below=floor_below)

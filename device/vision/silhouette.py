@@ -141,10 +141,10 @@ class BodyModel:
     # frame to frame (`lowres` seed 0: bends scattered by a median 8-17 deg about the truth; the
     # crossing 4-8; docs/station-vision.md, round 12). Backs this long or longer keep the peak (unchanged).
     step_edge_below_px: float = 50.0
-    # The back's edge counts as seen (its confidence) where the colour step is at least this part of the
-    # step a point is moved onto: a shirt little different from the wall in a dim room.
-    edge_seen_frac: float = 0.75
     step_edge_ref: tuple[float, float] = (1.5, 3.0)  # px inside/outside the mask's edge where the colours are read
+    # The back's edge counts as seen (its confidence) where the colour step is at least this part of the
+    # step a point is moved onto: a shirt little different from the wall in a dim room (round 52).
+    edge_seen_frac: float = 0.75
     max_bend_deg: float = 80.0  # no back bends beyond this (confidence fades to 0 over the 20 deg below)
     back_resid_frac: float = 0.004
     trunk_full_px: float = 40.0
@@ -634,9 +634,8 @@ def _refine_edge_gradient(pts: np.ndarray, normal: np.ndarray, image: np.ndarray
     else:
         out = pts.copy()
         out[ok] = pts[ok] + shift[ok, None] * (nrm[ok] if normal.ndim == 2 else nrm)
-    if seen_frac < 1.0:
-        n_ok = int(np.count_nonzero(y1 >= seen_frac * min_contrast))
-    return out, float(n_ok) / len(ok) if len(ok) else 0.0
+    n_seen = n_ok if seen_frac >= 1.0 else int(np.count_nonzero(y1 >= seen_frac * min_contrast))
+    return out, float(n_seen) / len(ok) if len(ok) else 0.0
 
 
 def _refine_edge_step(pts: np.ndarray, normal: np.ndarray, image: np.ndarray, reach: float = 1.25,
