@@ -654,6 +654,31 @@ def test_heel_lift_is_believed_only_from_the_background_models_own_outline():
         assert heel_conf_factor(backend, p) == p.heel_conf_learned < ThresholdsConfig().min_conf
 
 
+def test_a_fused_masks_heel_is_believed_where_its_feet_are_the_background_models_own():
+    # Mid-set the background model is distrusted for a shirt the colour of the wall while it still sees
+    # the legs and the feet (random scene 1606: brown trousers on a green floor); the fused mask's feet are
+    # then its own outline, and heel lift read off them is believed (two heel lifts read `good` when it
+    # was a hint). Where the fused feet are the learned mask's (a row short under the heel or the toe),
+    # it stays a hint.
+    from device.vision.estimator import _same_feet
+
+    bg = _standing_mask(False)
+    m = measure_silhouette(bg, "left", 430.0)
+    assert m.heel is not None and m.toe is not None and m.heel[0] < m.toe[0]
+    fused = bg.copy()
+    fused[60:160, 125:140] = 255  # what only the learned mask saw: the shirt
+    assert _same_feet(fused, bg, m, m.bbox)
+    heel, toe = int(m.heel[0]), int(m.toe[0])
+    q = (toe - heel + 1) // 4
+    for cols in (slice(heel, heel + q), slice(toe - q + 1, toe + 1)):
+        short = fused.copy()
+        short[429:431, cols] = 0  # the learned mask's soft outline: a row or two short
+        assert not _same_feet(short, bg, m, m.bbox)
+    lost = bg.copy()
+    lost[:, heel : heel + 2] = 0  # the fused mask has no heel where the background model has one
+    assert not _same_feet(lost, bg, m, m.bbox)
+
+
 def test_a_small_back_in_a_dim_room_is_measured_on_most_of_every_rep():
     """320x240, dim, JPEG 70, camera noise sigma 3.8 (as `lowres` seed 0, other people and rooms): the
     back is ~34 px long and its colour step lives in JPEG's half-resolution chroma, so the peak of a 1-px

@@ -604,6 +604,34 @@ def heel_conf_factor(backend: str, params: EstimatorParams) -> float:
     return params.heel_conf_learned if backend in ("selfie", PARTIAL, FUSED) else 1.0
 
 
+def _same_feet(mask: np.ndarray, sharp: np.ndarray, m: SilhouetteMeasures, bbox: tuple[int, int, int, int]) -> bool:
+    """Whether ``mask`` (a fused mask) ends at the same rows as ``sharp`` (the background model's own)
+    under the heel and under the toe: the median over each end's quarter of the foot, within half a pixel.
+    Then heel lift read off ``mask`` is the background model's reading, not the learned mask's soft one."""
+    if m.heel is None or m.toe is None:
+        return False
+    x, y, w, h = bbox
+    hx, tx = int(round(m.heel[0])), int(round(m.toe[0]))
+    step = 1 if tx >= hx else -1
+    q = max(1, (abs(tx - hx) + 1) // 4)
+    for c0 in (hx, tx - step * (q - 1)):
+        c1 = c0 + step * (q - 1)
+        a, b = max(min(c0, c1), x), min(max(c0, c1), x + w - 1)
+        if b < a:
+            return False
+        rows = slice(y, y + h)
+        lows = []
+        for mk in (mask, sharp):
+            cols = mk[rows, a : b + 1] > 0
+            has = cols.any(axis=0)
+            if not has.all():
+                return False
+            lows.append(cols.shape[0] - 1 - cols[::-1].argmax(axis=0))
+        if abs(float(np.median(lows[0])) - float(np.median(lows[1]))) > 0.5:
+            return False
+    return True
+
+
 class PostureEstimator:
     """Turns a side-view camera's frames into :class:`PostureSample` s.
 
@@ -911,6 +939,8 @@ class PostureEstimator:
             ref = self.track.heel.value
             if ref is not None:
                 coarse = heel_conf_factor(state.backend, self.params)
+                if coarse < 1.0 and seg.sharp is not None and _same_feet(seg.mask, seg.sharp, m, blob.bbox):
+                    coarse = 1.0  # the background model's own feet (random scene 1606: two heel lifts)
                 sample.update(heel_lift=max(0.0, m.heel_rise - ref), heel_conf=m.conf_heel * k * coarse)
         return PostureSample(**sample)
 

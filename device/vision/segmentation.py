@@ -81,6 +81,9 @@ class Segmentation:
     mask: np.ndarray
     backend: str
     soft: Optional[np.ndarray] = None  # float32 HxW, > 0 inside a person; its zero level is the edge
+    # A fused mask's background-model half (uint8, as ``mask``): where the two outlines are the same,
+    # the fused one is as sharp as the background model's own (the feet: heel lift is read off them).
+    sharp: Optional[np.ndarray] = None
 
 
 # A mask, or a function of the model's (height, width) giving the mask at full size or at that size
@@ -1193,6 +1196,8 @@ class AutoSegmenter:
                 self._disagreed = 0
             person = _fuse(ref.mask, seg.mask)
             self.last_backend = FUSED
+            self.background.learn(image, person)
+            return Segmentation(person, FUSED, sharp=seg.mask)
         self.background.learn(image, person)
         return Segmentation(person, self.last_backend)
 
