@@ -1684,7 +1684,11 @@ def _knee_from_axes(width: np.ndarray, mid2: np.ndarray, has: np.ndarray, r0: in
         if len(idx) < 6:
             return None
         w = width[rows][idx]
-        idx = idx[w <= 1.35 * _median(w)]
+        med = _median(w)
+        # Not under half the usual width either: with the legs parted in the picture (a camera above the
+        # hips, or turned off the side view) the far leg can end inside the shin's rows, and the rows below
+        # hold the near leg alone, whose midline lies elsewhere (random scene 1309: a knee lock read 174).
+        idx = idx[(w <= 1.35 * med) & (w >= 0.5 * med)]
         if len(idx) < 6:
             return None
         ys = idx + ya
