@@ -600,6 +600,7 @@ def heel_conf_factor(backend: str, params: EstimatorParams) -> float:
     the size of the 0.012 H heel-lift line itself. Any mask that contains it -- the learned mask
     alone, the background model patched with it, or the union of the two -- reports heel lift at
     low confidence (an unseen heel fails no rep); only the background model's own outline is sharp.
+    (A fused mask whose feet end on the background model's own rows is believed in full: :func:`_same_feet`.)
     """
     return params.heel_conf_learned if backend in ("selfie", PARTIAL, FUSED) else 1.0
 
@@ -611,15 +612,15 @@ def _same_feet(mask: np.ndarray, sharp: np.ndarray, m: SilhouetteMeasures, bbox:
     if m.heel is None or m.toe is None:
         return False
     x, y, w, h = bbox
+    rows = slice(y, y + h)
     hx, tx = int(round(m.heel[0])), int(round(m.toe[0]))
     step = 1 if tx >= hx else -1
     q = max(1, (abs(tx - hx) + 1) // 4)
-    for c0 in (hx, tx - step * (q - 1)):
+    for c0 in (hx, tx - step * (q - 1)):  # the heel's quarter, then the toe's
         c1 = c0 + step * (q - 1)
         a, b = max(min(c0, c1), x), min(max(c0, c1), x + w - 1)
         if b < a:
             return False
-        rows = slice(y, y + h)
         lows = []
         for mk in (mask, sharp):
             cols = mk[rows, a : b + 1] > 0

@@ -1189,17 +1189,15 @@ class AutoSegmenter:
         self.last_backend = self.learned.name
         if ref is None:
             return None
-        person = ref.mask
+        person, sharp = ref.mask, None
         if seg is not None and cv2.countNonZero(seg.mask) <= self.max_fg_frac * seg.mask.size:
             if self._n % self.check_every == 0 and self._agree(ref, seg) is not False:
                 self.distrusted = False
                 self._disagreed = 0
-            person = _fuse(ref.mask, seg.mask)
+            person, sharp = _fuse(ref.mask, seg.mask), seg.mask
             self.last_backend = FUSED
-            self.background.learn(image, person)
-            return Segmentation(person, FUSED, sharp=seg.mask)
         self.background.learn(image, person)
-        return Segmentation(person, self.last_backend)
+        return Segmentation(person, self.last_backend, sharp=sharp)
 
     def _partial(self, image: np.ndarray, ref: Segmentation) -> Optional[Segmentation]:
         """The scene is known everywhere but under the person (in view since power-on): the
