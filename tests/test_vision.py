@@ -657,7 +657,7 @@ def test_heel_lift_is_believed_only_from_the_background_models_own_outline():
 
 def test_a_fused_masks_heel_is_believed_where_its_feet_are_the_background_models_own():
     # Mid-set the background model is distrusted for a shirt the colour of the wall while it still sees
-    # the legs and the feet (random scene 1606: brown trousers on a green floor); the fused mask's feet are
+    # the legs and the feet (random scene 1606: blue trousers on a dark green floor); the fused mask's feet are
     # then its own outline, and heel lift read off them is believed (two heel lifts read `good` when it
     # was a hint). Where the fused feet are the learned mask's (a row short under the heel or the toe),
     # it stays a hint.
