@@ -18,7 +18,9 @@ import cv2
 import numpy as np
 import pytest
 
-pytestmark = pytest.mark.xfail(strict=True, reason=(
+# Only the two behaviour tests are expected to fail: an xfail also swallows errors in the fixture, so the
+# scene's own preconditions are checked by a test that is not marked.
+KNOWN = pytest.mark.xfail(strict=True, reason=(
     "a passer-by whose feet reach the frame's bottom moves the bottom the background model keeps shadow "
     "below, for the person too: a raised heel's floor shadow joins the heel (random 1601); the per-figure "
     "fix tried in round 53 cost the built-in passerby seed 2 a rep, and was not kept"))
@@ -55,23 +57,31 @@ def _feet_band(person: np.ndarray) -> np.ndarray:
     return near
 
 
+def test_the_scene_has_the_passer_by_in_view_and_the_person_whole(masks):
+    with_passer, alone, person = masks
+    # The passer-by is really in the picture (left of the person), and the model sees them.
+    assert with_passer[:, :300].sum() > 5000 and alone[:, :300].sum() < 200
+    # The person's foot is in view, heel to toe.
+    rows = np.flatnonzero(person.any(axis=1))
+    top, low = int(rows[0]), int(rows[-1])
+    assert len(np.flatnonzero(person[int(low - 0.035 * (low - top)) : low + 1].any(axis=0))) > 30
+
+
+@KNOWN
 def test_the_persons_feet_are_the_same_with_a_passer_by_in_view(masks):
     with_passer, alone, person = masks
     band = _feet_band(person)
-    # The passer-by is really in the picture (left of the person), and the model sees them.
-    assert with_passer[:, :300].sum() > 5000 and alone[:, :300].sum() < 200
     differ = int((with_passer != alone)[band].sum())
     # Measured: 94 pixels with one bottom over both figures; 4 with each figure's own (round 53, not kept).
     assert differ <= 20, differ
 
 
+@KNOWN
 def test_the_raised_heels_shadow_is_not_the_person(masks):
     with_passer, _, person = masks
     rows = np.flatnonzero(person.any(axis=1))
     top, low = int(rows[0]), int(rows[-1])
-    foot_rows = slice(int(low - 0.035 * (low - top)), low + 1)
-    cols = np.flatnonzero(person[foot_rows].any(axis=0))
-    assert len(cols) > 30  # the whole foot, heel to toe
+    cols = np.flatnonzero(person[int(low - 0.035 * (low - top)) : low + 1].any(axis=0))  # the whole foot
 
     def lowest(m, c):
         return int(np.flatnonzero(m[:, c])[-1]) if m[:, c].any() else -1
