@@ -119,9 +119,15 @@ def test_stuck_sensor_during_reps_is_a_fault_and_a_replay_of_the_recording_judge
     assert "faulted" in states and states[-1] == "stopping"
     log = read_log(cfg.storage.database)
     live = [r for s in log["sessions"] for r in s["reps"]]
-    # the last rep, with the echo stuck for two, is not counted (on a heavily loaded machine the
-    # monitor may also call a slow sensor faulty earlier: what matters is that replay agrees)
-    assert len(live) == 3 and not live[-1]["counted"], live
+    # The first rep, before the echo stuck, is counted; the last, with the echo stuck for two reps,
+    # is not. The first stuck rep is there only if the monitor called the sensor stuck before it
+    # ended: with the fault on, the rep is kept as unchecked; before it, the stuck echo read as hips
+    # that never left where they stood, and the camera's hinge alone is no rep. On a loaded 2-core
+    # machine the mock echo's late timing scatters the readings, and a CI run called the fault only
+    # after that rep (2 reps logged). Either way the replay must agree, which is what matters.
+    assert len(live) in (2, 3), live
+    assert live[0]["counted"] and live[0]["verdict"] == "good", live
+    assert not live[-1]["counted"] and live[-1]["verdict"] == "unchecked", live
     assert any("stuck" in f["kind"] for f in log["device_faults"]), log["device_faults"]
     assert any(st.state for st in factory.pin(cfg.leds.fault_pin).states[1:]), "the fault LED never lit"
 
