@@ -47,6 +47,12 @@ class EstimatorParams:
     merge_aspect: float = 0.5
     still_window_s: float = 0.5  # feet planted: their centre moved less than ``still_move`` H over this
     still_move: float = 0.08
+    # Where the stance is read for "still": the mask's columns over this fraction of H above its lowest
+    # row (the shins and feet together). The lowest rows alone hold whichever shoe the mask kept: a black
+    # shoe on a dark floor, in and out of the mask frame by frame (built-in `walk_in_out` seed 18), moved
+    # their centre by 0.07-0.09 H between the two feet, so a person standing still never counted as in
+    # position, no standing back was read, and four reps had no reference (`unchecked`).
+    still_band: float = 0.12
     still_min_span: float = 0.4  # ... seen over at least this fraction of the window
     feet_kept: int = 90  # frames of feet positions kept
     facing_min: float = 0.03  # facing votes weaker than this are not counted ...
@@ -848,7 +854,7 @@ class PostureEstimator:
         feet_x = None
         if not bottom_cut:
             feet_x = self._feet_x(blob, y + h - 1, H)
-            self.track.feet.add(t, feet_x)
+            self.track.feet.add(t, self._feet_x(blob, y + h - 1, H, self.params.still_band))
         still = (not bottom_cut) and self._still(t, H)
         dbg.still = still
         if still and whole and feet_x is not None:
@@ -1187,9 +1193,10 @@ class PostureEstimator:
         return len(xs) == 0 or xs[-1] - xs[0] + 1 >= self.params.foot_min_len * H
 
     @staticmethod
-    def _feet_x(blob: PersonBlob, bottom: int, H: float) -> float:
-        """Mean x of the feet (bottom rows): where the person stands."""
-        y0 = max(0, int(bottom - 0.04 * H))
+    def _feet_x(blob: PersonBlob, bottom: int, H: float, band: float = 0.04) -> float:
+        """Mean x of the columns the mask holds over the ``band`` (of H) above its lowest row: the
+        feet, where the person stands (with a wider band, the shins too: ``still_band``)."""
+        y0 = max(0, int(bottom - band * H))
         x0 = blob.roi_xy[0]
         rows = blob.region(x0, y0, x0 + blob.roi_mask.shape[1], bottom + 1)
         xs = np.flatnonzero(rows.any(axis=0)) + x0
