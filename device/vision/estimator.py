@@ -50,7 +50,7 @@ class EstimatorParams:
     # Where the stance is read for "still": the mask's columns over this fraction of H above its lowest
     # row (the shins and feet together). The lowest rows alone hold whichever shoe the mask kept: a black
     # shoe on a dark floor, in and out of the mask frame by frame (built-in `walk_in_out` seed 18), moved
-    # their centre by 0.07-0.09 H between the two feet, so a person standing still never counted as in
+    # their centre by up to 0.09 H between the two feet, so a person standing still never counted as in
     # position, no standing back was read, and four reps had no reference (`unchecked`).
     still_band: float = 0.12
     still_min_span: float = 0.4  # ... seen over at least this fraction of the window
