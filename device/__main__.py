@@ -423,9 +423,11 @@ def _cmd_analyze(args, cfg: Config) -> int:
 def _cmd_run(args, cfg: Config) -> int:
     if getattr(args, "simulate", False) or not on_raspberry_pi():
         print("No Raspberry Pi here, so the station runs in simulation.")
-        ns = argparse.Namespace(scenario="clean", seed=0, speed=0.0, posture="camera", size=(640, 480), fps=30.0,
-                                reps=None, record=None, json=False, verbose=getattr(args, "verbose", False),
-                                mqtt=getattr(args, "mqtt", None), speak=False)
+        # The simulate command's own defaults, from its parser: an option added to `simulate` later is here too
+        # (a hand-built list once missed --shading, and a bare `python -m device` failed on a laptop).
+        ns = build_parser().parse_args(["simulate", "--scenario", "clean"])
+        ns.verbose = getattr(args, "verbose", False)
+        ns.mqtt = getattr(args, "mqtt", None)
         status = _cmd_simulate(ns, cfg)
         print("Next: `scripts/run simulate --scenario mixed` shows every kind of fault; on a Raspberry Pi "
               "`scripts/install.sh` installs the real station.")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -59,3 +60,21 @@ def test_scripts_run_names_itself_in_what_to_type_next(tmp_path):
     run = str(ROOT / "scripts" / "run")
     res = subprocess.run([run, "selftest"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert res.returncode == 2 and f"`{run} selftest --mock`" in res.stderr, res.stderr
+
+
+def test_scripts_run_alone_runs_the_station_in_simulation_on_a_laptop(tmp_path):
+    """The README's first command, as typed: no arguments. It once failed at once on every laptop
+    (its simulation options were listed by hand and missed one added to `simulate` later)."""
+    from device.__main__ import on_raspberry_pi
+
+    if on_raspberry_pi():  # pragma: no cover - there it is the real station
+        pytest.skip("on a Raspberry Pi")
+    (tmp_path / "defaults.toml").write_text("", encoding="utf-8")  # this machine's own config kept out
+    res = subprocess.run([str(ROOT / "scripts" / "run")], cwd=tmp_path, capture_output=True, text=True,
+                         timeout=600, env={**os.environ, "WALLHINGE_CONFIG": str(tmp_path / "defaults.toml")})
+    assert res.returncode == 0, res.stderr
+    out = res.stdout
+    assert out.startswith("No Raspberry Pi here, so the station runs in simulation.")
+    assert "rep 1: counted (1 of 20)" in out
+    assert "20 good reps counted out of 20 (target 20)." in out
+    assert "Traceback" not in res.stderr and "error" not in res.stderr.lower(), res.stderr
