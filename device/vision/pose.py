@@ -76,6 +76,9 @@ L_KNEE, R_KNEE = 25, 26
 L_ANKLE, R_ANKLE = 27, 28
 L_HEEL, R_HEEL = 29, 30
 L_FOOT, R_FOOT = 31, 32
+# The landmarks of a body seen in a mirror, in MediaPipe's order: the model names what looks like a left
+# eye, ear, shoulder, ... the left one, so the mirror image's left landmark is the body's right one.
+MIRRORED = np.array([0, 4, 5, 6, 1, 2, 3] + [i + 1 if i % 2 else i - 1 for i in range(7, 33)])
 
 MEDIAPIPE_HINT = "pip install --no-deps mediapipe==0.10.18 (plus absl-py attrs flatbuffers matplotlib 'protobuf>=4.25.3,<5')"
 
@@ -242,11 +245,12 @@ def defer_mediapipe_extras() -> list[str]:
     return deferred
 
 
-def make_pose_model():
+def make_pose_model(static: bool = False):
     """Create MediaPipe's legacy Pose solution (complexity 1: the only bundled model).
 
     Complexity 0 and 2 download a model at run time, which fails offline, so they
-    are not offered.
+    are not offered. ``static``: every picture on its own (the person detected afresh, nothing
+    tracked or smoothed from the picture before), for a look at single frames.
     """
     defer_pyplot()
     deferred = defer_mediapipe_extras()
@@ -261,8 +265,8 @@ def make_pose_model():
             solutions.__dict__.setdefault(name, sys.modules[f"mediapipe.python.solutions.{name}"])
     try:
         with _quiet_stderr():
-            model = mp_pose.Pose(static_image_mode=False, model_complexity=1, smooth_landmarks=True,
-                                 enable_segmentation=True, smooth_segmentation=True)
+            model = mp_pose.Pose(static_image_mode=static, model_complexity=1, smooth_landmarks=not static,
+                                 enable_segmentation=True, smooth_segmentation=not static)
             # The graph opens its calculators (and logs the TFLite delegate) in worker
             # threads after the constructor returns; one blank frame waits for all of it.
             model.process(np.zeros((64, 64, 3), np.uint8))
@@ -408,6 +412,21 @@ class PoseModelParams:
     heel_conf_landmarks: float = 0.3
     switch_jump: float = 0.35  # the hips jump more than this (of stature) within ``switch_within_s``:
     switch_within_s: float = 0.25  # the model now follows another person
+    # -- a second look on the mirrored picture
+    # The pose model is not the same on a picture and its mirror image. A plate held in front of a
+    # standing lifter can pull its shoulders onto the plate: the hip-shoulder distance shrinks to a
+    # fifth to two fifths of the lifter's own, and the trunk reads 30-90 deg where the lifter stands
+    # tall (the development clips filmed mirrored: seven one-rep clips of one lifter lost their rep
+    # that way). A frame whose hip-shoulder distance is under ``collapsed_trunk`` of the median over
+    # this person's last ``trunk_lens_kept`` frames (once there are ``trunk_lens_min``) is read again
+    # on its mirror image (a picture the model has not tracked: a model of its own, detecting afresh),
+    # and that reading is taken when its trunk is at least ``plausible_trunk`` of the median. The
+    # length of a trunk seen from the side does not change in a hinge; seen from the front it
+    # shortens, and the mirrored look then finds it short too and nothing changes.
+    collapsed_trunk: float = 0.6
+    plausible_trunk: float = 0.8
+    trunk_lens_kept: int = 150
+    trunk_lens_min: int = 10
     # -- what the pose model is given
     # A frame whose longer side is above this is shrunk to it (bilinear) before
     # ``Pose.process``; 0 never shrinks. The landmark model sees a 256x256 crop of the
@@ -665,6 +684,7 @@ class PoseGuidedEstimator:
         self.trunk_from_back = trunk_from_back
         self.level_band_deg = level_band_deg
         self._model = model if model is not None else make_pose_model()
+        self._mirror_model = None  # made on the first frame that needs a second look
         # Native start-up chatter (TFLite delegate, landmark projection warnings) comes on
         # the first calls that actually see a person: keep fd 2 quiet until a few have run.
         self._quiet_left = 3
@@ -685,12 +705,13 @@ class PoseGuidedEstimator:
 
     def close(self) -> None:
         """Release the pose model."""
-        if self._model is not None:
-            try:
-                self._model.close()
-            except Exception:  # pragma: no cover - closing twice / a half-started model
-                pass
-            self._model = None
+        for model in (self._model, self._mirror_model):
+            if model is not None:
+                try:
+                    model.close()
+                except Exception:  # pragma: no cover - closing twice / a half-started model
+                    pass
+        self._model = self._mirror_model = None
 
     @property
     def lost_after_s(self) -> float:
@@ -721,6 +742,7 @@ class PoseGuidedEstimator:
         self._prev_hip: Optional[tuple[float, np.ndarray]] = None
         self._recent_lm: deque[tuple[float, float]] = deque()  # (t, landmark inclination), last 0.6 s
         self._stand_incl: deque[float] = deque(maxlen=90)  # inclination in quiet upright frames
+        self._trunk_lens: deque[float] = deque(maxlen=self.params.trunk_lens_kept)  # hip-shoulder distances, px
 
     # -- state ---------------------------------------------------------------
 
@@ -786,6 +808,7 @@ class PoseGuidedEstimator:
             dbg.back_unseen = "no person found in the picture"
             return PostureSample(t=t)
         lm = np.array([(p.x * Wf, p.y * Hf, p.visibility) for p in res.pose_landmarks.landmark], dtype=np.float64)
+        lm, prob = self._second_look(rgb, lm, res.segmentation_mask, Wf, Hf, dbg)
         xy, vis = lm[:, :2], lm[:, 2]
         P = self.params
         trunk_vis = float(np.mean(vis[[L_SHOULDER, R_SHOULDER, L_HIP, R_HIP]]))
@@ -795,7 +818,6 @@ class PoseGuidedEstimator:
             return PostureSample(t=t)
         self.track.seen(t)
 
-        prob = res.segmentation_mask
         if prob is not None:
             # The people mask and the person's own blob: only drawn, so made when asked for.
             dbg.person_from(prob, xy, None if mask_scale is None else (Wf, Hf))
@@ -910,6 +932,35 @@ class PoseGuidedEstimator:
             legs_ok = self._measure_knee(fr)
             self._measure_heel(fr, legs_ok)
         return PostureSample(**sample)
+
+    def _second_look(self, rgb: np.ndarray, lm: np.ndarray, prob: Optional[np.ndarray], Wf: int, Hf: int,
+                     dbg: "_PoseDebug") -> tuple[np.ndarray, Optional[np.ndarray]]:
+        """The landmarks (x, y in the frame's pixels, visibility) and the mask, read again on the
+        mirrored picture when the hip-shoulder distance has collapsed to a fraction of this person's
+        own (see ``PoseModelParams.collapsed_trunk``); as they were otherwise."""
+        P = self.params
+
+        def trunk(a: np.ndarray) -> float:
+            return float(np.linalg.norm(0.5 * (a[L_SHOULDER, :2] + a[R_SHOULDER, :2]) - 0.5 * (a[L_HIP, :2] + a[R_HIP, :2])))
+
+        L = trunk(lm)
+        if len(self._trunk_lens) >= P.trunk_lens_min:
+            ref = float(np.median(np.fromiter(self._trunk_lens, float)))
+            if L < P.collapsed_trunk * ref:
+                if self._mirror_model is None:
+                    self._mirror_model = make_pose_model(static=True)
+                with _quiet_stderr():
+                    res = self._mirror_model.process(np.ascontiguousarray(rgb[:, ::-1]))
+                if res.pose_landmarks is not None:
+                    m = np.array([((1.0 - p.x) * Wf, p.y * Hf, p.visibility) for p in res.pose_landmarks.landmark],
+                                 dtype=np.float64)[MIRRORED]
+                    if trunk(m) >= P.plausible_trunk * ref:
+                        dbg.notes.append("pose read again on the mirrored picture")
+                        mask = res.segmentation_mask
+                        lm, prob = m, (None if mask is None else np.ascontiguousarray(mask[:, ::-1]))
+                        L = trunk(lm)
+        self._trunk_lens.append(L)
+        return lm, prob
 
     def _measure_trunk_and_back(self, fr: "_FrameView", prob: Optional[np.ndarray]) -> None:
         """Trunk inclination (from the back edge once it is known to agree with the landmarks,
