@@ -243,6 +243,16 @@ def _summary(reps, target: Optional[int], unseen: Optional[str] = None, threshol
     return out
 
 
+def _near_limit_line(reps: list[int], limit: float, margin: float, annotated: bool) -> str:
+    """The words for reps whose back rounding read close to the limit: their verdict rests on a few degrees."""
+    which = (f"Rep {reps[0]}'s" if len(reps) == 1 else
+             "Reps " + ", ".join(str(i) for i in reps[:-1]) + f" and {reps[-1]}'s")
+    look = "look at them in the annotated video" if annotated else \
+        "look at them on the video (--annotate OUT.mp4 draws the back the camera measured)"
+    return (f"{which} back rounding read within {margin:g} deg of the {limit:g}-deg limit, where the camera's "
+            f"reading can be a few degrees off either way: {look}.")
+
+
 def _rep_measures(d: dict) -> str:
     """What was measured in a rep, as a physio reads it: ``; trunk 74 deg, back rounding 2 deg, knees 106 deg``."""
     parts = []
@@ -252,7 +262,8 @@ def _rep_measures(d: dict) -> str:
     if d.get("verdict") != "unchecked":
         # Below the person's reference reads negative in the report; a physio reads it as none.
         parts.append("back not measured" if d.get("rounding_deg") is None
-                     else f"back rounding {max(0.0, d['rounding_deg']):.0f} deg")
+                     else f"back rounding {max(0.0, d['rounding_deg']):.0f} deg"
+                     + (" (near the limit)" if "rounding" in (d.get("near_limit") or []) else ""))
     if d.get("knee_angle_deg") is not None:
         parts.append(f"knees {d['knee_angle_deg']:.0f} deg")
     return "; " + ", ".join(parts) if parts else ""
@@ -413,6 +424,9 @@ def _cmd_analyze(args, cfg: Config) -> int:
         for line in _summary(reps, cfg.station.target_reps if rep["contact_known"] else None,
                              unseen=reasons.pop() if len(reasons) == 1 else None):
             print(line)
+    near = [d["index"] for d in rep["reps"] if "rounding" in (d.get("near_limit") or [])]
+    if near:
+        print(_near_limit_line(near, cfg.thresholds.rounding_deg, rep["near_limit_deg"], bool(args.annotate)))
     if args.annotate:
         print(f"Annotated video: {args.annotate}")
     if cut:

@@ -16,7 +16,7 @@ from .core.types import Event, RepFinished, Verdict
 from .io.frames import Frame
 from .io.video_file import container_cut_short
 from .recording import RecordingError, open_recording
-from .report import report_dict
+from .report import NEAR_LIMIT_DEG, near_limits, report_dict
 from .app import StationApp
 from .station import make_estimator, replay
 
@@ -224,6 +224,8 @@ def analyze(
     )
     for r, d in zip(station.reps, out["reps"]):
         d["unseen_reason"] = unseen_reason(unseen, r.start_s, r.end_s) if r.verdict is Verdict.UNCHECKED else None
+        d["near_limit"] = near_limits(d, cfg.thresholds.rounding_deg if cfg.checks.rounding else None)
+    out["near_limit_deg"] = NEAR_LIMIT_DEG
     return out
 
 

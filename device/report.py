@@ -20,6 +20,25 @@ def report_dict(reps: Sequence[Rep], **extra) -> dict:
     return out
 
 
+# A rep's rounding this close to the limit (either side) is flagged ``near_limit`` (the text report, the
+# dashboard's session page): the verdict there rests on a reading a few degrees can move. Measured
+# (docs/real-footage.md, round 16): the 38 real development clips read by the pose estimator as filmed and
+# mirrored left to right give the same rep a rounding that differs by a median of 2.2 deg (p90 8.0; 39 reps),
+# so each reading lies a median 1.1 deg (p90 4.0) from the two's mean; the station's per-rep rounding error on
+# the synthetic athlete has a median of 1.2-3.3 deg per set of random scenes (README).
+NEAR_LIMIT_DEG = 3.0
+
+
+def near_limits(rep: dict, rounding_limit: Optional[float], margin: float = NEAR_LIMIT_DEG) -> list[str]:
+    """The measures of a reported rep (its ``report_dict`` entry) within ``margin`` of the limit that
+    judges them: ``["rounding"]`` or ``[]``. A rep not judged (``unchecked``) or with no rounding read
+    has none; ``rounding_limit`` None (the check is off) flags nothing."""
+    r = rep.get("rounding_deg")
+    if rounding_limit is None or r is None or rep.get("verdict") == Verdict.UNCHECKED.value:
+        return []
+    return ["rounding"] if abs(r - rounding_limit) <= margin else []
+
+
 ADVICE = {
     Verdict.GOOD: "good rep",
     Verdict.ROUNDED: "back rounded: hips back, chest tall",

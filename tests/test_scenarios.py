@@ -273,6 +273,57 @@ def test_video_without_proximity_finds_reps_from_the_hinge(tmp_path, trace, caps
         assert "from the video alone: the hip sensor recorded no reading" in capsys.readouterr().out
 
 
+def test_a_rounding_read_close_to_the_limit_is_flagged_for_the_physio_to_look_at(tmp_path, capsys, simulation):
+    """A rep whose back rounding reads within a few degrees of the limit is flagged ``near_limit``: its
+    verdict rests on a reading that much can move (the same real clip mirrored moves it by a few degrees).
+    The text names those reps and says how to look; reps far from the limit are not flagged."""
+    from device.__main__ import main
+    from device.report import NEAR_LIMIT_DEG
+    from device.config import Config, ThresholdsConfig
+
+    rec = simulation("mixed", posture="camera", record=True).recording
+    report = analyze(rec)
+    assert report["near_limit_deg"] == NEAR_LIMIT_DEG == 3.0
+    judged = [d for d in report["reps"] if d["verdict"] != "unchecked" and d["rounding_deg"] is not None]
+    assert judged
+    for d in report["reps"]:  # the default limit (10 deg): flagged exactly where the reading is within 3 deg
+        near = d in judged and abs(d["rounding_deg"] - 10.0) <= 3.0
+        assert d["near_limit"] == (["rounding"] if near else []), d
+    # A limit set just above one rep's reading: that rep is flagged, one 5 deg further is not.
+    r0 = max(judged, key=lambda d: d["rounding_deg"])
+    limit = round(max(r0["rounding_deg"], 1.0) + 2.0, 1)
+    flagged = analyze(rec, Config(thresholds=ThresholdsConfig(rounding_deg=limit)))
+    assert [d["rounding_deg"] for d in flagged["reps"]] == [d["rounding_deg"] for d in report["reps"]]
+    want = [d["index"] for d in flagged["reps"] if d["verdict"] != "unchecked" and d["rounding_deg"] is not None]
+    near = [d["index"] for d in flagged["reps"] if "rounding" in d["near_limit"]]
+    assert r0["index"] in near
+    assert near == [i for i in want if abs(flagged["reps"][i - 1]["rounding_deg"] - limit) <= 3.0]
+    far = analyze(rec, Config(thresholds=ThresholdsConfig(rounding_deg=limit + 5.0)))
+    assert r0["index"] not in [d["index"] for d in far["reps"] if d["near_limit"]]
+    # The words: the flagged reps' lines say so, and one line names them and how to look.
+    cfg = tmp_path / "near.toml"
+    cfg.write_text(f"[thresholds]\nrounding_deg = {limit}\n")
+    assert main(["analyze", str(rec), "--config", str(cfg)]) == 0
+    out = capsys.readouterr().out
+    lines = [ln for ln in out.splitlines() if ln.startswith("  rep ")]
+    for d, ln in zip(flagged["reps"], lines):
+        assert ("(near the limit)" in ln) == (d["index"] in near), ln
+    assert f"within 3 deg of the {limit:g}-deg limit" in out and "--annotate OUT.mp4 draws the back" in out
+    names = ", ".join(str(i) for i in near[:-1]) + f" and {near[-1]}'s" if len(near) > 1 else f"Rep {near[0]}'s"
+    assert names in out
+
+
+def test_near_limit_flags_nothing_unjudged_or_switched_off():
+    from device.report import near_limits
+
+    assert near_limits({"verdict": "good", "rounding_deg": 8.0}, 10.0) == ["rounding"]
+    assert near_limits({"verdict": "rounded", "rounding_deg": 12.9}, 10.0) == ["rounding"]
+    assert near_limits({"verdict": "rounded", "rounding_deg": 13.1}, 10.0) == []
+    assert near_limits({"verdict": "unchecked", "rounding_deg": 9.0}, 10.0) == []  # not judged: no verdict to doubt
+    assert near_limits({"verdict": "good", "rounding_deg": None}, 10.0) == []
+    assert near_limits({"verdict": "good", "rounding_deg": 10.0}, None) == []  # the rounding check is off
+
+
 def test_analyze_tells_a_physio_what_it_measured_in_each_rep(tmp_path, capsys, simulation):
     """The text report names each rep's measures (the JSON has them too), and a bare video is
     not held to the station's set target."""
