@@ -246,6 +246,42 @@ def test_sessions_and_reports_for_a_patient(client):
     assert "attachment" in r.headers["content-disposition"]
 
 
+def test_a_rounding_near_the_limit_its_set_ran_with_is_marked_for_the_physio(tmp_path, pw_hash):
+    """A rep whose rounding read within 3 deg of the limit is marked "near limit": judged against the limit in
+    the settings that set ran with (a patient's limit changed later does not move an old set's marks); a set
+    that did not judge rounding marks nothing."""
+    s = Settings(place="clinic", clinic_db=tmp_path / "clinic.db", session_log=tmp_path / "sessions.db",
+                 socket=tmp_path / "none.sock")
+    db = ClinicDB(s.clinic_db)
+    db.add_user("physio", pw_hash)
+    pid = db.add_patient("J. Smith", "knee")
+    db.close()
+    today = date.today().isoformat()
+    stamp = {"now": ""}
+    with SessionLog(s.session_log, clock=lambda: stamp["now"]) as log:
+        for minute, settings, reps in [
+            (0, {"thresholds": {"rounding_deg": 10.0}}, [_rep(1, Verdict.GOOD, 8.5), _rep(2, Verdict.ROUNDED, 14.0),
+                                                         _rep(3, Verdict.ROUNDED, 11.0), _rep(4, Verdict.GOOD, 2.0)]),
+            (5, {"thresholds": {"rounding_deg": 15.0}}, [_rep(1, Verdict.GOOD, 14.0), _rep(2, Verdict.GOOD, 8.5)]),
+            (10, {"checks": {"rounding": False}}, [_rep(1, Verdict.GOOD, 10.0)]),
+        ]:
+            stamp["now"] = f"{today}T09:{minute:02d}:00.000+00:00"
+            sid = log.start_session("clinic", {"station": {"target_reps": 10}, **settings}, label=f"patient:{pid}")
+            for r in reps:
+                log.record_rep(sid, r)
+            log.end_session(sid, sum(r.counted for r in reps))
+    sets = sorted(History(s.session_log).sets(), key=lambda x: x.started_at)
+    assert [[r["near_limit"] for r in st.reps] for st in sets] == [
+        [["rounding"], [], ["rounding"], []], [["rounding"], []], [[]]]
+    with TestClient(create_app(s), base_url=HOST) as c:
+        _login(c)
+        page = c.get(f"/sessions/{today}/p{pid}").text
+    rows = re.findall(r"<tr><td>\d+</td>.*?</tr>", page, re.S)
+    assert len(rows) == 7
+    assert ['class="near"' in row for row in rows] == [True, False, True, False, True, False, False]
+    assert "near limit</span> rounding within 3° of the set's limit" in page
+
+
 # ------------------------------------------------------------------ the athlete screen
 
 

@@ -35,6 +35,7 @@ from starlette.staticfiles import StaticFiles
 
 from . import auth
 from .clinic import CHECK_LABELS, CHECK_NAMES, ClinicDB, ClinicError, Patient
+from ..report import NEAR_LIMIT_DEG
 from .history import History, Session, default_period, parse_day, trend, verdict_colour
 from .livehub import LiveHub, athlete_view
 from .plots import rep_inclination_chart, rep_rounding_chart, to_svg, trend_good_chart, trend_rounding_chart
@@ -449,7 +450,7 @@ async def session_page(request: Request) -> Response:
     rx = d.db.prescription(patient.id) if patient else None
     threshold = rx.rounding_deg if rx else d.s.rounding_deg
     charts = [to_svg(rep_rounding_chart(s.reps, threshold)), to_svg(rep_inclination_chart(s.reps))]
-    return d.page(request, "session.html", s=s, patient=patient, charts=charts)
+    return d.page(request, "session.html", s=s, patient=patient, charts=charts, near_limit_deg=NEAR_LIMIT_DEG)
 
 
 # ------------------------------------------------------------------ data

@@ -17,6 +17,9 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, Optional
 
+from ..config import ThresholdsConfig
+from ..report import near_limits
+
 GOOD = "good"
 ROUNDED = "rounded"
 
@@ -146,12 +149,11 @@ class History:
             rows = conn.execute(sql, (*args, limit)).fetchall()
             out: list[SetRow] = []
             for s in rows:
-                try:
-                    target = json.loads(s["settings"]).get("station", {}).get("target_reps")
-                except (ValueError, AttributeError):
-                    target = None
+                target, limit = _target_and_limit(s["settings"])
                 reps = [_rep(r) for r in conn.execute(
                     "SELECT * FROM reps WHERE session_id = ? ORDER BY rep_index, id", (s["id"],))]
+                for r in reps:  # judged against the limit in force for that set, not today's prescription
+                    r["near_limit"] = near_limits(r, limit)
                 out.append(SetRow(s["id"], s["started_at"], s["ended_at"], s["label"], s["counted"], target, reps))
             return out
         finally:
@@ -165,6 +167,23 @@ class History:
         out = [Session(day, who, sorted(sets, key=lambda s: (s.started_at, s.id))) for (day, who), sets in groups.items()]
         out.sort(key=lambda x: x.day, reverse=True)
         return out
+
+
+def _target_and_limit(settings: str) -> tuple[Optional[int], Optional[float]]:
+    """A set's target and rounding limit from the settings it ran with (the limit None when rounding was not
+    judged); the defaults where a value is missing, nothing where the settings are unreadable."""
+    try:
+        cfg = json.loads(settings)
+        target = cfg.get("station", {}).get("target_reps")
+    except (ValueError, AttributeError):
+        return None, None
+    try:
+        if not cfg.get("checks", {}).get("rounding", True):
+            return target, None
+        limit = float(cfg.get("thresholds", {}).get("rounding_deg", ThresholdsConfig().rounding_deg))
+    except (TypeError, ValueError, AttributeError):
+        return target, None
+    return target, limit
 
 
 def _rep(r: sqlite3.Row) -> dict[str, Any]:
