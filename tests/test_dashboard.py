@@ -8,6 +8,8 @@ lack of patient data, gym and home stations.
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 import shutil
 import subprocess
@@ -249,7 +251,7 @@ def test_sessions_and_reports_for_a_patient(client):
 def test_a_rounding_near_the_limit_its_set_ran_with_is_marked_for_the_physio(tmp_path, pw_hash):
     """A rep whose rounding read within 3 deg of the limit is marked "near limit": judged against the limit in
     the settings that set ran with (a patient's limit changed later does not move an old set's marks); a set
-    that did not judge rounding marks nothing."""
+    that did not judge rounding marks nothing. The CSV report carries the same mark per rep."""
     s = Settings(place="clinic", clinic_db=tmp_path / "clinic.db", session_log=tmp_path / "sessions.db",
                  socket=tmp_path / "none.sock")
     db = ClinicDB(s.clinic_db)
@@ -276,10 +278,12 @@ def test_a_rounding_near_the_limit_its_set_ran_with_is_marked_for_the_physio(tmp
     with TestClient(create_app(s), base_url=HOST) as c:
         _login(c)
         page = c.get(f"/sessions/{today}/p{pid}").text
-    rows = re.findall(r"<tr><td>\d+</td>.*?</tr>", page, re.S)
-    assert len(rows) == 7
-    assert ['class="near"' in row for row in rows] == [True, False, True, False, True, False, False]
-    assert "near limit</span> rounding within 3° of the set's limit" in page
+        rows = re.findall(r"<tr><td>\d+</td>.*?</tr>", page, re.S)
+        assert len(rows) == 7
+        assert ['class="near"' in row for row in rows] == [True, False, True, False, True, False, False]
+        assert "near limit</span> rounding within 3° of the set's limit" in page
+        rows = list(csv.DictReader(io.StringIO(c.get(f"/patients/{pid}/report.csv").text)))
+    assert [r["rounding_near_limit"] for r in rows] == ["true", "false", "true", "false", "true", "false", "false"]
 
 
 # ------------------------------------------------------------------ the athlete screen

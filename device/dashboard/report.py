@@ -144,7 +144,7 @@ def pdf_report(patient: Patient, prescription: Optional[Prescription], sessions:
 
 CSV_COLUMNS = ("patient", "day", "set_id", "set_started_at", "rep", "verdict", "counted", "faults",
                "trunk_inclination_deg", "rounding_deg", "knee_angle_deg", "heel_lift", "duration_s", "contact",
-               "seen_fraction")
+               "seen_fraction", "rounding_near_limit")
 
 
 def csv_report(patient: Patient, sessions: list[Session]) -> str:
@@ -159,7 +159,7 @@ def csv_report(patient: Patient, sessions: list[Session]) -> str:
                             _cell(r["trunk_inclination_deg"]), _cell(r["rounding_deg"]), _cell(r["knee_angle_deg"]),
                             _cell(r["heel_lift"]), _cell(r["duration_s"]),
                             "" if r["contact"] is None else ("true" if r["contact"] else "false"),
-                            _cell(r["seen_fraction"])])
+                            _cell(r["seen_fraction"]), "true" if "rounding" in r.get("near_limit", []) else "false"])
     return buf.getvalue()
 
 
