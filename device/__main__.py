@@ -406,6 +406,8 @@ def _cmd_analyze(args, cfg: Config) -> int:
     if rep.get("estimator") == "pose":  # its heel is a hint only (PoseModelParams.heel_conf_landmarks)
         contact += "; nor is a heel lift: a video's foot landmarks move as much on good reps"
     print(f"{args.path}: {len(reps)} rep{'s' * (len(reps) != 1)} found ({contact}).")
+    if rep.get("no_rep_reason"):
+        print(f"Why no rep: {rep['no_rep_reason']}.")
     print(f"Judged as: {rep['exercise']} ({rep['exercise_chosen']}).")
     if verbose:
         print(f"({rep['frames']} frames at {rep['fps']:g} fps, estimator {rep.get('estimator')})")

@@ -167,11 +167,19 @@ def analyze(
     # Why the back went unseen, frame by frame (the pose-guided estimator says; the station's
     # own estimator leaves it None): an unchecked rep's report names the commonest reason.
     unseen: list[tuple[float, str]] = []
+    # The most upright and the deepest trunk measured, for a video in which no rep was found: a lifter seen
+    # bent over but never standing tall (a plate in front of the trunk at the top) is told so.
+    trunk_seen: list[float] = []
 
     def on_each_frame(frame: Frame, events: list[Event]) -> None:
         why = getattr(estimator.last_debug, "back_unseen", None)
         if why:
             unseen.append((frame.t, why))
+        p = station.last_posture
+        if (p is not None and p.t == frame.t and p.person and p.trunk_inclination_deg is not None
+                and p.trunk_conf >= cfg.thresholds.min_conf):
+            x = p.trunk_inclination_deg
+            trunk_seen[:] = [x, x] if not trunk_seen else [min(trunk_seen[0], x), max(trunk_seen[1], x)]
         if on_frame is not None:
             on_frame(frame, events)
 
@@ -221,12 +229,30 @@ def analyze(
         fps=round(rec.fps, 3),
         cut_short=cut_short,
         video_gaps=[[round(a, 2), round(b, 2)] for a, b in _gap_times(rec)],
+        no_rep_reason=None if station.reps or rec.has_proximity else never_stood(trunk_seen, cfg.thresholds),
     )
     for r, d in zip(station.reps, out["reps"]):
         d["unseen_reason"] = unseen_reason(unseen, r.start_s, r.end_s) if r.verdict is Verdict.UNCHECKED else None
         d["near_limit"] = near_limits(d, cfg.thresholds.rounding_deg if cfg.checks.rounding else None)
     out["near_limit_deg"] = NEAR_LIMIT_DEG
     return out
+
+
+def never_stood(trunk_range: list[float], th) -> Optional[str]:
+    """Why a video without a sensor found no rep, when the trunk says: ``trunk_range`` is (most upright,
+    deepest) measured. A lifter seen hinged but never near standing tall (a clip that opens in the set-up and
+    whose lockout a plate hides: the model puts the trunk on the plate, 30 deg off) gets words that say so and
+    what to try; anything else (nobody seen, never hinged, seen standing) None."""
+    if len(trunk_range) != 2:
+        return None
+    upright, deepest = trunk_range
+    if deepest < th.hinge_min_deg or upright <= th.standing_deg:
+        return None
+    return (f"the lifter was seen bent over (trunk up to {deepest:.0f} deg) but never standing tall: the trunk "
+            f"read {upright:.0f} deg at its most upright, and a rep ends standing within {th.standing_deg:.0f} deg "
+            f"of vertical. If they did stand up, something hid the trunk at the top (a plate in front of it, or "
+            f"the shoulders out of the picture): film with the whole body in view and the trunk clear of the plates at "
+            f"the top (the camera a little higher, or a little behind the side view)")
 
 
 # A station recording is reported cut short when fewer frames could be decoded than its frame list holds,

@@ -423,6 +423,51 @@ def test_a_video_whose_back_cannot_be_judged_says_why(tmp_path, capsys) -> None:
     assert "nor is a heel lift" in out  # the video's heel is a hint only, and the report says so
 
 
+@needs_mediapipe
+def test_a_video_whose_lifter_is_never_seen_standing_says_why_no_rep_was_found(tmp_path, capsys) -> None:
+    """A clip of a lifter only ever seen bent over (one that opens in the set-up and whose lockout a plate
+    hides, where the model reads the trunk 30 deg off) finds no rep, rightly (a rep ends standing tall), and
+    says why with the trunk's range and what to try, instead of a bare "0 reps found". The same lifter filmed
+    whole finds the reps and gives no such reason."""
+    import json
+    import re
+
+    import cv2
+
+    from device.__main__ import main
+
+    sc = get_scenario("clean", 0, fps=10, n_reps=2)
+    times = list(sc.frame_times())
+    bent = [(sc.truth_at(t).trunk_inclination_deg or 0.0) >= 25.0 for t in times]  # None: nobody in view yet
+    first = bent.index(True)
+    last = first + bent[first:].index(False)  # the first hinge's frames past 25 deg, nothing upright
+
+    def write(name, ts):
+        video = tmp_path / name
+        vw = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*"MJPG"), 10, (sc.width, sc.height))
+        for t in ts:
+            vw.write(sc.render(t))
+        vw.release()
+        return video
+
+    hinged = write("hinged.avi", times[first:last])
+    assert main(["analyze", str(hinged), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["reps"] == []
+    why = report["no_rep_reason"]
+    assert "seen bent over" in why and "never standing tall" in why and "a plate in front of it" in why
+    upright, deepest = (float(x) for x in re.search(
+        r"trunk up to (\d+) deg.*read (\d+) deg at its most upright", why).groups()[::-1])
+    assert 20.0 <= upright < deepest and deepest >= 30.0
+    assert main(["analyze", str(hinged)]) == 0
+    assert "Why no rep: the lifter was seen bent over" in capsys.readouterr().out
+
+    whole = write("whole.avi", times)
+    assert main(["analyze", str(whole), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert len(report["reps"]) == 2 and report["no_rep_reason"] is None
+
+
 # ---------------------------------------------------------------- a big frame, shrunk for the model
 
 
