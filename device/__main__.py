@@ -247,8 +247,9 @@ def _near_limit_line(reps: list[int], limit: float, margin: float, annotated: bo
     """The words for reps whose back rounding read close to the limit: their verdict rests on a few degrees."""
     which = (f"Rep {reps[0]}'s" if len(reps) == 1 else
              "Reps " + ", ".join(str(i) for i in reps[:-1]) + f" and {reps[-1]}'s")
-    look = "look at them in the annotated video" if annotated else \
-        "look at them on the video (--annotate OUT.mp4 draws the back the camera measured)"
+    them = "it" if len(reps) == 1 else "them"
+    look = f"look at {them} in the annotated video" if annotated else \
+        f"look at {them} on the video (--annotate OUT.mp4 draws the back the camera measured)"
     return (f"{which} back rounding read within {margin:g} deg of the {limit:g}-deg limit, where the camera's "
             f"reading can be a few degrees off either way: {look}.")
 
