@@ -18,7 +18,8 @@ Differences from the dev set's score.py, because this set has what that one lack
   squat); ``squat: null`` (undecidable by DOMAIN.md's definition) is left out of both;
 - counts are checked on whole-body clips in side view (as there) and, separately, on oblique ones.
 
-Prints one line per clip, the rounded figures on side-view clips only, and a line per mode:
+Prints one line per clip, the rounded figures on side-view clips only (and how many of those reps the report
+marked ``near_limit``, and how many of each were wrong against the label), and a line per mode:
   EXTRA[mode]: counts=a/b (oblique c/d) matched=m/n rounded_BA=x (tp fp tn fn) squat_R=i/j squat_FP=k/l
 """
 from __future__ import annotations
@@ -71,6 +72,7 @@ def score(mode: str, labels: dict, a, match) -> None:
     matched = total = 0
     counts = {"side": [0, 0], "oblique": [0, 0]}
     sq_hit = sq_n = sq_fp = nsq_n = 0
+    near = [0, 0, 0, 0]  # side views, labelled R/N/E reps: marked near the limit (right, wrong), not marked (right, wrong)
     for name, lab in labels.items():
         if a.only and name not in a.only:
             continue
@@ -110,6 +112,8 @@ def score(mode: str, labels: dict, a, match) -> None:
                 cell = 1 if said_rounded else 2
             if cell is not None and lab.get("view") == "side":
                 side[cell] += 1
+                wrong = cell in (1, 3)
+                near[(0 if "rounding" in (r.get("near_limit") or []) else 2) + wrong] += 1
             said_squat = r.get("verdict") == "squat" or "squat" in (r.get("faults") or [])
             if lr.get("squat") is None:
                 pass  # squat pattern not decidable by the label's definition: left out
@@ -125,6 +129,8 @@ def score(mode: str, labels: dict, a, match) -> None:
         return ((tp / (tp + fn) if tp + fn else 0.0) + (tn / (tn + fp) if tn + fp else 0.0)) / 2
     print(f"EXTRA[{mode}] side view only: rounded_BA={bal(*side):.3f} "
           f"(tp={side[0]} fp={side[1]} tn={side[2]} fn={side[3]})")
+    print(f"EXTRA[{mode}] side view only, near the limit (the report's near_limit): marked={near[0] + near[1]} "
+          f"(wrong against the label {near[1]}), not marked={near[2] + near[3]} (wrong {near[3]})")
     rec = tp / (tp + fn) if tp + fn else 0.0
     spec = tn / (tn + fp) if tn + fp else 0.0
     print(f"EXTRA[{mode}]: counts={counts['side'][0]}/{counts['side'][1]} "
