@@ -145,7 +145,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--speak", action="store_true", help="speak counts and cues on [audio] device (use with --speed 1)")
 
     a = sub.add_parser("analyze", parents=[common], help="per-rep report of a recording folder or a side-view video")
-    a.add_argument("path", type=Path)
+    a.add_argument("path", type=Path,
+                   help="a station recording (its folder) or a side-view video file (a phone's mp4 or mov)")
     a.add_argument("--json", action="store_true")
     a.add_argument("--annotate", type=Path, metavar="OUT.mp4",
                    help="write the video with the measures drawn on it to this new file")
