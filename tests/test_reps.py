@@ -225,6 +225,23 @@ def test_a_deep_hinge_with_bent_knees_is_not_a_squat():
     assert [r.verdict for r in eng.reps] == [Verdict.GOOD]  # knees at 100 deg, but the trunk at 65
 
 
+def test_a_deep_squat_that_leans_a_little_past_the_squat_trunk_limit_is_still_a_squat():
+    """A squat-style kettlebell deadlift on the extra real set (knees at 60-67 deg) read its trunk at
+    23-27 deg, either side of squat_trunk_deg (25): filmed as it was 8 of 10 reps were `squat`, filmed
+    from the other side 1 of 10. Knees that deep with a trunk short of a hinge's 30 deg are the
+    squat pattern; the same lean on knees bent only to 115 is a shallow-angle hinge, and a trunk
+    that reached 30 on deep knees is a deadlift's setup."""
+    def reps_of(p: P) -> list[Verdict]:
+        steps = [HOLD, (1.2, p), (0.5, p), (1.2, STAND), HOLD, (1.2, p), (0.5, p), (1.2, STAND), HOLD]
+        return [r.verdict for r in analyse(stream(STAND, steps, jitter=1.0, seed=3)).reps]
+
+    assert reps_of(replace(SQUAT, trunk=27.0, knee=65)) == [Verdict.SQUAT, Verdict.SQUAT]
+    assert reps_of(replace(SQUAT, trunk=27.0, knee=115)) == [Verdict.GOOD, Verdict.GOOD]
+    assert reps_of(replace(SQUAT, trunk=34.0, knee=65)) == [Verdict.GOOD, Verdict.GOOD]
+    # under squat_trunk_deg the knees need bend only to squat_knee_deg (135), as before
+    assert reps_of(replace(SQUAT, trunk=20.0, knee=125)) == [Verdict.SQUAT, Verdict.SQUAT]
+
+
 def test_squat_at_the_station_with_contact():
     s = build([PlanRep(), PlanRep(peak_incl=22, knee_at_bottom=115), PlanRep(peak_incl=22, knee_at_bottom=150)])
     eng = RepEngine(Config())

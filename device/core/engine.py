@@ -171,6 +171,27 @@ SUSTAIN_S = 0.15
 # the largest bend held for SUSTAIN_S is taken instead, as in every other exercise).
 ROUNDING_BAND_DEG = 7.0
 ROUNDING_MIN_FRAMES = 3
+# Knees bent this deep (interior angle, deg) by a trunk that never reached a hinge's depth
+# (hinge_min_deg) make the squat pattern too, though the trunk leaned past squat_trunk_deg: the hips
+# went down, not back. No hinge bends the knees this far with the trunk so upright (the wall drill,
+# an RDL or a good morning keep them at 135-170; a deadlift's setup at the floor bends them to 70-110
+# with the trunk at 45-80 on both real sets), while a person at the bottom of a deep squat leans a
+# little more than at a shallow one (docs/real-footage.md, round 17).
+SQUAT_DEEP_KNEE_DEG = 100.0
+
+
+def squat_pattern(trunk_deg: Optional[float], knee_deg: Optional[float], squat_trunk_deg: float,
+                  squat_knee_deg: float, hinge_min_deg: float) -> bool:
+    """The squat pattern ("hips back, not down", DOMAIN.md) from a rep's held deepest trunk
+    inclination and its deepest knee angle: the trunk stayed under ``squat_trunk_deg`` while the
+    knees bent to ``squat_knee_deg`` or deeper, or it stayed short of a hinge (``hinge_min_deg``)
+    while the knees bent to ``SQUAT_DEEP_KNEE_DEG`` or deeper. The synthetic athlete's truth uses
+    the same rule, so the two can only disagree on what the camera measured."""
+    if trunk_deg is None or knee_deg is None:
+        return False
+    if trunk_deg < squat_trunk_deg and knee_deg <= squat_knee_deg:
+        return True
+    return trunk_deg < max(squat_trunk_deg, hinge_min_deg) and knee_deg <= SQUAT_DEEP_KNEE_DEG
 
 
 @dataclass
@@ -833,8 +854,8 @@ class RepEngine:
             faults.append(Verdict.ROUNDED)
         # Squat pattern: the hips went down instead of back -- the trunk stayed
         # fairly upright through the whole rep while the knees bent deep.
-        if (self.checks.squat and peak_incl is not None and deepest_knee is not None
-                and peak_incl < self.th.squat_trunk_deg and deepest_knee <= self.th.squat_knee_deg):
+        if self.checks.squat and squat_pattern(peak_incl, deepest_knee, self.th.squat_trunk_deg,
+                                               self.th.squat_knee_deg, self.th.hinge_min_deg):
             faults.append(Verdict.SQUAT)
         if self.checks.knee_lock and knee is not None and knee > self.th.knee_lock_deg:
             faults.append(Verdict.KNEE_LOCK)

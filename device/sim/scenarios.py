@@ -24,6 +24,7 @@ import cv2
 import numpy as np
 
 from device.config import Config
+from device.core.engine import squat_pattern
 from device.core.types import FAULT_ORDER, ProximitySample, Verdict
 from device.io.frames import Frame
 
@@ -595,7 +596,8 @@ class Scenario:
                 faults.append(Verdict.HEEL_LIFT.value)
             if end_s - start_s < th.min_rep_s:
                 faults.append(Verdict.TOO_FAST.value)
-            if self.config.checks.squat and incl.max() < th.squat_trunk_deg and knee <= th.squat_knee_deg:
+            if self.config.checks.squat and squat_pattern(float(incl.max()), knee, th.squat_trunk_deg,
+                                                          th.squat_knee_deg, th.hinge_min_deg):
                 faults.append(Verdict.SQUAT.value)
             seen = self._rep_seen(start_s, end_s)
             verdict = _verdict(faults, seen)
