@@ -142,7 +142,9 @@ class ThresholdsConfig(_Section):
     # Without a contact sensor (video analysis) a hinge must reach this to be a rep.
     hinge_min_deg: float = Field(30.0, ge=5, le=90)
     # Squat pattern: the trunk stays under squat_trunk_deg for the whole rep while
-    # the knees bend to squat_knee_deg or deeper (a hinge reaches 30-60 deg).
+    # the knees bend to squat_knee_deg or deeper (a hinge reaches 30-60 deg), or it
+    # stays under hinge_min_deg while they bend to 100 deg or deeper
+    # (device.core.engine.squat_pattern).
     squat_trunk_deg: float = Field(25.0, ge=5, le=45)
     squat_knee_deg: float = Field(135.0, ge=60, le=170)
     # Minimum confidence for a posture measure to count as seen.
