@@ -352,6 +352,23 @@ def test_an_rdls_floor_cycles_at_the_start_and_end_are_pick_up_and_put_down():
     assert len(analyse(stream(STAND, steps), exercise="deadlift").reps) == 4
 
 
+def test_a_floor_set_whose_hands_read_just_above_the_floor_keeps_its_first_pull():
+    """A kettlebell set filmed 45 deg off the side (the extra real set): the wrists at the bottom read
+    0.148 of stature on the first pull and 0.156-0.182 on the other nine, either side of the floor's
+    0.15. Unnamed, the set was taken for one that stays off the floor, so its first pull was dropped as
+    picking the bell up. Hands within FLOOR_NEAR of the floor on most bottoms make it a floor set: every
+    pull counts. An unnamed RDL (hands at the knees) still has its floor cycle at the start dropped."""
+    first, low = P(70.0, 0.40, 130, 0.14), P(70.0, 0.40, 130, 0.17)
+    steps = [HOLD]
+    for bottom in (first, low, low, low):
+        steps += [(1.2, bottom), (0.3, bottom), pull(), HOLD]
+    eng = analyse(stream(STAND, steps))
+    assert len(eng.reps) == 4 and sum(r.hands_at_floor for r in eng.reps) == 1
+    rdl = P(60.0, 0.48, 155, 0.25)
+    steps = [HOLD, (1.2, first), (0.3, first), pull(), HOLD] + [(1.5, rdl), (0.2, rdl), pull(), HOLD] * 3
+    assert len(analyse(stream(STAND, steps)).reps) == 3
+
+
 def test_unknown_exercise_is_a_clear_error():
     with pytest.raises(ExerciseError, match="wall-drill, deadlift, rdl, kettlebell-deadlift, good-morning"):
         get_exercise("deadlfit")

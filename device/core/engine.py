@@ -135,6 +135,12 @@ MAX_REPS_KEPT = 500
 # Hands lower than this (fraction of standing height) at the bottom of a hinge
 # reached the floor: a weight picked up or put down (video analysis only).
 HANDS_AT_FLOOR = 0.15
+# A set whose exercise was not named is pulled from the floor when most of its bottoms bring the hands
+# there or within this of it (fraction of stature): a pose model's wrists at the bottom of a pull, behind a
+# bell or plates, read a few hundredths high (the extra set's kettlebell set filmed 45 deg off the side:
+# 0.148 on its first rep, 0.156-0.182 on the other nine), and the first of such cycles is then no pick-up.
+# An RDL's hands stop at the knees or mid-shin (0.20-0.30), the wall drill's at the chest.
+FLOOR_NEAR = 0.05
 # Video analysis, the hips' path (fractions of stature). Hip joint above the
 # floor standing tall, until this person's own standing height is seen:
 HIP_STANDING_PRIOR = 0.52
@@ -1111,10 +1117,12 @@ class RepEngine:
         floor = [bool(r.hands_at_floor) for r in reps]
         n_floor = sum(floor)
         drop: set[int] = set()
-        # The exercise says whether its reps start at the floor; unnamed, most bottoms decide.
+        # The exercise says whether its reps start at the floor; unnamed, most bottoms decide (the hands at
+        # the floor or within FLOOR_NEAR of it).
         from_floor = self.exercise.from_floor if self.exercise is not None else None
         if from_floor is None:
-            from_floor = bool(n_floor) and 2 * n_floor >= len(reps)
+            near = sum(r.hands_low is not None and r.hands_low < HANDS_AT_FLOOR + FLOOR_NEAR for r in reps)
+            from_floor = bool(n_floor) and 2 * near >= len(reps)
         if n_floor and from_floor:
             if floor[-1] and len(reps) >= 2 and self._left_after_last and not self._trailing_floor_descent:
                 drop.add(reps[-1].index)
