@@ -781,3 +781,41 @@ def test_a_broken_outline_read_hinged_with_the_hips_where_they_stood_is_no_shall
     # A hinge that falls short of the wall within a set takes the hips back: still a `shallow` rep.
     eng, _ = run(build([PlanRep(), PlanRep(contact=False), PlanRep()]))
     assert verdicts(eng) == [Verdict.GOOD, Verdict.SHALLOW, Verdict.GOOD]
+
+
+def test_a_distance_read_while_walking_in_is_no_standing_place_for_the_hips_to_come_back_to():
+    # Random scene 1923: the camera could not see the person yet as they walked in, so the sensor alone
+    # said "standing" (far from the wall) while the distance fell 0.93 -> 0.56 m in that second, then
+    # "hinged" as they passed close to it (0.11 m). The "rep" begun there took 0.56 m as where the person
+    # stood, so every later standing had the hips "still back" (0.37 m nearer the wall), and the camera's
+    # standing, flickering across standing_deg on that outline, never held the second that overrides it:
+    # one open rep swallowed the next four. A distance that did not hold still is no standing distance.
+    plan = [PlanRep(pause_s=2.0), PlanRep(rounding=15.0, pause_s=2.0), PlanRep(pause_s=2.0), PlanRep()]
+    walk_end = 2.4
+    s = build(plan, lead_in_s=4.0)
+    s.posture = [dataclasses.replace(p, person=False, in_position=False, trunk_inclination_deg=None,
+                                     trunk_conf=0.0, back_bend_deg=None, back_conf=0.0, knee_angle_deg=None,
+                                     knee_conf=0.0, heel_lift=None, heel_conf=0.0)
+                 if p.t < walk_end else p for p in s.posture]
+
+    def walking(t: float, d: float) -> float:
+        if t < 1.6:
+            return 1.4 - 0.5 * t  # walking towards the wall: 1.4 -> 0.6 m
+        if t < 2.1:
+            return 0.11  # passing close to the sensor
+        return d if t >= walk_end else 0.19  # then at the wall
+    s.proximity = [dataclasses.replace(p, distance_m=walking(p.t, p.distance_m)) for p in s.proximity]
+    # Standing, the outline reads the trunk past standing_deg one frame in eight (but under leave_deg).
+    flick = 0
+    out = []
+    for p in s.posture:
+        if p.trunk_inclination_deg is not None and p.trunk_inclination_deg < 1.0:
+            flick += 1
+            if flick % 8 == 0:
+                p = dataclasses.replace(p, trunk_inclination_deg=14.0)
+        out.append(p)
+    s.posture = out
+    eng, _ = run(s)
+    assert verdicts(eng) == [Verdict.GOOD, Verdict.ROUNDED, Verdict.GOOD, Verdict.GOOD]
+    assert eng.counted == 3
+

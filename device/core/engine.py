@@ -101,6 +101,16 @@ MIN_SHALLOW_REP_S = 0.4
 FIRST_SHALLOW_APPROACH_M = 0.05
 # The standing distance is the median of the readings of the last second of tall standing.
 STAND_DIST_S = 1.0
+# ... believed only when the older half of those readings held still (their middle 80 % within
+# STAND_STEADY_M; the newer half may hold the first move of the hinge that follows). Someone
+# walking in reads "standing" (upright on the camera, or far from the wall on the sensor alone while the
+# camera cannot see them yet) as the distance falls by tenths of a metre a second; a "standing" distance
+# taken then (random scene 1923: 0.56 m, where the person then stood at 0.19) held every later standing
+# for "hips still back" (STILL_BACK_M), and one open rep swallowed the next four. Standing still before
+# a rep, that spread is 0.015 m (median; 0.038 at the 99th percentile) over the 1330 rep starts of 162
+# recorded runs (scripts/engine_replay.py: the built-in scenarios x seeds 0-5, random 200-205, 300-335,
+# 400-423, 1900-1923), 0.018 in ``noisy_sensor`` (0.01 m of jitter); the 12 over 0.05 were 11 walk-ins.
+STAND_STEADY_M = 0.05
 # Station: the camera's "standing" does not end a rep while the distance sensor still has the hips
 # this much nearer the wall than where the person stood just before it (the median of the last
 # STILL_BACK_READINGS readings, so one short echo does not hold the rep open): a passer-by crossing
@@ -699,8 +709,9 @@ class RepEngine:
         self._rep = _RepInProgress(start_s=start_s)
         self._rep.far_stand_dist = self._far_stand_dist
         if from_standing and len(self._stand_dists) >= BASELINE_MIN_SAMPLES:
-            self._rep.stand_dist = statistics.median(d for _, d in self._stand_dists)
-            if self._far_stand_dist is None or self._rep.stand_dist > self._far_stand_dist:
+            self._rep.stand_dist = _steady_distance([d for _, d in self._stand_dists])
+            if self._rep.stand_dist is not None and (
+                    self._far_stand_dist is None or self._rep.stand_dist > self._far_stand_dist):
                 self._far_stand_dist = self._rep.stand_dist
         if self.set_active and (self.baseline is None or (
                 self._baseline_n < BASELINE_FULL_SAMPLES and len(self._standing_backs) > self._baseline_n)):
@@ -1160,6 +1171,18 @@ def _third_nearest(dists: list[float]) -> float:
     """The hips' nearest approach to the wall in a rep by the distance sensor, but for two readings (one or
     two short echoes never make it). ``dists`` holds at least three."""
     return sorted(dists)[2]
+
+
+def _steady_distance(dists: list[float]) -> Optional[float]:
+    """The median of a second of standing distances (oldest first), or None when the person was not
+    standing still: the older half of them (before any hinge began) spread over more than
+    STAND_STEADY_M, but for a tenth at each end (someone walking in, see STAND_STEADY_M). The newer half
+    may hold the hips' first move back of the rep that follows, before the trunk leaves standing."""
+    older = sorted(dists[: max(3, len(dists) // 2)])
+    k = len(older) // 10
+    if older[-1 - k] - older[k] > STAND_STEADY_M:
+        return None
+    return statistics.median(dists)
 
 
 def sustained_max(samples: list[tuple[float, float]], hold_s: float = SUSTAIN_S,
