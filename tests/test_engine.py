@@ -819,3 +819,29 @@ def test_a_distance_read_while_walking_in_is_no_standing_place_for_the_hips_to_c
     assert verdicts(eng) == [Verdict.GOOD, Verdict.ROUNDED, Verdict.GOOD, Verdict.GOOD]
     assert eng.counted == 3
 
+
+def test_a_quiet_standing_read_just_under_standing_deg_keeps_its_flicker_inside_standing():
+    # The same scene, the other half of it: standing still, the outline read the trunk at 11.97 deg, just
+    # under standing_deg (12), and at 13.7-14.4 one frame in six. A quiet standing read at 12.1 made this
+    # person's own standing limit 15.1 deg; read at 11.97 it made none, so those frames were no standing,
+    # and a standing that has to hold a full second (the hips a step nearer the wall than before the rep,
+    # STILL_BACK_MAX_S) never did. The limit now follows a quiet standing either side of standing_deg.
+    plan = [PlanRep(pause_s=3.0), PlanRep(pause_s=3.0), PlanRep()]
+    s = build(plan)
+    up_done = 2.0 + 2.0 + 0.2 + 1.5
+    # After the first rep the person stands 8 cm nearer the wall than before it (they stepped in).
+    s.proximity = [dataclasses.replace(p, distance_m=p.distance_m - 0.08) if p.t >= up_done else p
+                   for p in s.proximity]
+    flick = 0
+    out = []
+    for p in s.posture:
+        if p.trunk_inclination_deg is not None and p.trunk_inclination_deg < 1.0:
+            flick += 1
+            p = dataclasses.replace(p, trunk_inclination_deg=14.0 if flick % 6 == 0 else 11.5)
+        out.append(p)
+    s.posture = out
+    plain, _ = run(build(plan))
+    eng, _ = run(s)
+    assert verdicts(eng) == [Verdict.GOOD, Verdict.GOOD, Verdict.GOOD]
+    # Each rep ends where the person stood up (before, the second ran on 3.6 s into the standing after it).
+    assert [r.end_s for r in eng.reps] == pytest.approx([r.end_s for r in plain.reps], abs=0.3)

@@ -379,11 +379,13 @@ class RepEngine:
             # second) is no standing, and the next shallow reps would not have passed its leave limit.
             cap = OWN_STANDING_MAX_DEG if self._rep is None else self.th.leave_deg - QUIET_GAP_DEG
             if self._quiet_upright(p.t, cap) and not self.contact:
-                # The latest quiet standing is theirs; one within standing_deg needs none (random 1014: a
-                # shallow hinge held still at 16-18 deg, read too shallow to begin a rep, stayed their
-                # "standing" after they stood at 1 deg again, and the next shallow rep was no rep at all).
+                # The latest quiet standing is theirs, whatever it reads (random 1014: a shallow hinge held
+                # still at 16-18 deg, read too shallow to begin a rep, stayed their "standing" after they
+                # stood at 1 deg again, and the next shallow rep was no rep at all). One read just under
+                # standing_deg sets the limits too (_standing_limit): random 1923 stood still at 11.97 deg
+                # with one frame in six at 13.7-14.4, and those frames were no standing.
                 own = statistics.median(v for _, v in self._trunks)
-                self._own_standing = own if own > self.th.standing_deg else None
+                self._own_standing = own
         seen = self._seen(p)
         rep = self._rep
         if rep is not None:
@@ -638,7 +640,8 @@ class RepEngine:
 
     def _standing_limit(self) -> float:
         """Station: standing_deg, or this person's own quiet standing as the picture reads it (plus
-        QUIET_RANGE_DEG) where that is higher."""
+        QUIET_RANGE_DEG) where that is higher: above standing_deg, or just under it (a standing read at
+        11.97 deg whose outline flickers to 14 on some frames)."""
         own = self._own_standing
         if own is None:
             return self.th.standing_deg
