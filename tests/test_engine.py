@@ -783,6 +783,21 @@ def test_a_broken_outline_read_hinged_with_the_hips_where_they_stood_is_no_shall
     assert verdicts(eng) == [Verdict.GOOD, Verdict.SHALLOW, Verdict.GOOD]
 
 
+def _standing_flicker(posture, every: int, upright=None):
+    """The standing frames (trunk under 1 deg) with every ``every``-th read at 14 deg, past standing_deg but
+    under leave_deg, and the others at ``upright`` when given (an outline that reads standing a little leaning)."""
+    n = 0
+    out = []
+    for p in posture:
+        if p.trunk_inclination_deg is not None and p.trunk_inclination_deg < 1.0:
+            n += 1
+            if n % every == 0:
+                p = dataclasses.replace(p, trunk_inclination_deg=14.0)
+            elif upright is not None:
+                p = dataclasses.replace(p, trunk_inclination_deg=upright)
+        out.append(p)
+    return out
+
 def test_a_distance_read_while_walking_in_is_no_standing_place_for_the_hips_to_come_back_to():
     # Random scene 1923: the camera could not see the person yet as they walked in, so the sensor alone
     # said "standing" (far from the wall) while the distance fell 0.93 -> 0.56 m in that second, then
@@ -806,15 +821,7 @@ def test_a_distance_read_while_walking_in_is_no_standing_place_for_the_hips_to_c
         return d if t >= walk_end else 0.19  # then at the wall
     s.proximity = [dataclasses.replace(p, distance_m=walking(p.t, p.distance_m)) for p in s.proximity]
     # Standing, the outline reads the trunk past standing_deg one frame in eight (but under leave_deg).
-    flick = 0
-    out = []
-    for p in s.posture:
-        if p.trunk_inclination_deg is not None and p.trunk_inclination_deg < 1.0:
-            flick += 1
-            if flick % 8 == 0:
-                p = dataclasses.replace(p, trunk_inclination_deg=14.0)
-        out.append(p)
-    s.posture = out
+    s.posture = _standing_flicker(s.posture, every=8)
     eng, _ = run(s)
     assert verdicts(eng) == [Verdict.GOOD, Verdict.ROUNDED, Verdict.GOOD, Verdict.GOOD]
     assert eng.counted == 3
@@ -832,14 +839,7 @@ def test_a_quiet_standing_read_just_under_standing_deg_keeps_its_flicker_inside_
     # After the first rep the person stands 8 cm nearer the wall than before it (they stepped in).
     s.proximity = [dataclasses.replace(p, distance_m=p.distance_m - 0.08) if p.t >= up_done else p
                    for p in s.proximity]
-    flick = 0
-    out = []
-    for p in s.posture:
-        if p.trunk_inclination_deg is not None and p.trunk_inclination_deg < 1.0:
-            flick += 1
-            p = dataclasses.replace(p, trunk_inclination_deg=14.0 if flick % 6 == 0 else 11.5)
-        out.append(p)
-    s.posture = out
+    s.posture = _standing_flicker(s.posture, every=6, upright=11.5)
     plain, _ = run(build(plan))
     eng, _ = run(s)
     assert verdicts(eng) == [Verdict.GOOD, Verdict.GOOD, Verdict.GOOD]
