@@ -1,0 +1,117 @@
+"""Feet on the frame's bottom edge (device/vision/estimator.py: PostureEstimator.process, ``feet_edge``).
+
+A camera fitted to the floor where the person stands puts the soles on the frame's last rows, and the
+picture's blur carries the mask onto the last one (random scenes 894, 1925, 2004, 2096). Until round 58
+a mask touching the bottom edge had no measure at all, "feet not in view", and such a person got every
+rep `unchecked`. With a foot's length lying along that edge little or nothing is missing, and the whole
+station judges the reps; shins cut off by the edge are still no measure. The frames are the synthetic
+athlete's, cut at the bottom as such a camera would frame them, through the real vision.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+
+from device.io.frames import Frame
+from device.sim.scenarios import get_scenario
+from device.simulate import run_simulation
+from device.vision.estimator import PostureEstimator
+
+KINDS = ["good", "rounded", "heel_lift", "good", "rounded", "good"]
+
+
+class _CutAtTheBottom:
+    """A scenario framed ``rows`` rows high from the top: everything below is not in the picture."""
+
+    def __init__(self, scenario, rows: int) -> None:
+        self._scenario = scenario
+        self.rows = rows
+
+    def __getattr__(self, name):
+        return getattr(self._scenario, name)
+
+    def render(self, t: float) -> np.ndarray:
+        return np.ascontiguousarray(self._scenario.render(t)[: self.rows])
+
+    def render_mask(self, t: float) -> np.ndarray:
+        return np.ascontiguousarray(self._scenario.render_mask(t)[: self.rows])
+
+
+@lru_cache(maxsize=1)
+def _scene():
+    return get_scenario("clean", 3, width=320, height=240, fps=15, kinds=KINDS)
+
+
+def _standing_rows(sc) -> tuple[int, int]:
+    """(top, floor): the drawn person's first and last mask rows standing at the wall."""
+    t = next(t for t in sc.frame_times() if sc.truth_at(t).phase == "standing")
+    rows = np.flatnonzero(sc.render_mask(t).any(axis=1))
+    return int(rows[0]), int(rows[-1])
+
+
+def _cut(shins: bool = False) -> _CutAtTheBottom:
+    sc = _scene()
+    top, floor = _standing_rows(sc)
+    # The soles on the last row; or the picture ending 12 % of the person's height above the floor.
+    rows = floor + 1 - (int(0.12 * (floor - top)) if shins else 0)
+    return _CutAtTheBottom(sc, rows)
+
+
+@lru_cache(maxsize=3)
+def _estimate(shins: bool, height_known: bool = False) -> tuple[int, int, list[str]]:
+    """(frames in position, frames whose trunk was measured, the notes of the frames standing);
+    ``height_known``: the estimator told the person's whole height first, as if it had seen them whole."""
+    sc = _cut(shins)
+    est = PostureEstimator()
+    if height_known:
+        top, floor = _standing_rows(_scene())
+        for k in range(3):
+            est.track.height.add(float(floor - top + 1), 0.1 * k)
+    in_pos = trunk = 0
+    notes: list[str] = []
+    for i, t in enumerate(sc.frame_times()):
+        s = est.process(Frame(index=i, t=t, image=sc.render(t)))
+        in_pos += s.in_position
+        trunk += s.trunk_inclination_deg is not None
+        if sc.truth_at(t).phase == "standing":
+            notes.extend(est.last_debug.notes)
+    return in_pos, trunk, notes
+
+
+def test_the_scene_is_cut_where_a_floor_level_camera_would_cut_it():
+    sc = _cut()
+    _, floor = _standing_rows(sc._scenario)
+    t = next(t for t in sc.frame_times() if sc.truth_at(t).phase == "standing")
+    assert sc.render(t).shape[0] == floor + 1
+    assert sc.render_mask(t)[-1].any()  # the soles lie on the last row
+
+
+def test_feet_on_the_bottom_edge_are_measured_as_a_whole_person():
+    in_pos, trunk, notes = _estimate(False)
+    frames = len(_scene().frame_times())
+    assert in_pos > 0.5 * frames
+    assert trunk > 0.5 * frames
+    assert "feet not in view" not in notes
+
+
+def test_shins_cut_off_by_the_bottom_edge_are_still_no_measure():
+    """Never seen whole: no height to judge a foot's length against."""
+    in_pos, trunk, notes = _estimate(True)
+    assert in_pos == 0 and trunk == 0
+    assert notes and set(notes) == {"feet not in view"}
+
+
+def test_shins_on_the_bottom_edge_are_no_foot_against_the_whole_height():
+    """Their whole height known, the shins along the edge (0.10 of it) are shorter than a foot."""
+    in_pos, trunk, notes = _estimate(True, height_known=True)
+    assert in_pos == 0 and trunk == 0
+    assert notes and set(notes) == {"feet not in view"}
+
+
+def test_the_station_judges_every_rep_of_a_person_whose_feet_are_on_the_edge():
+    sc = _cut()
+    res = run_simulation("clean", scenario=sc, fps=15, width=320, height=sc.rows)
+    got = [r.verdict.value for r in res.reps]
+    assert got == KINDS
