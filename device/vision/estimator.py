@@ -853,9 +853,9 @@ class PostureEstimator:
         # to the floor where the person stands, the near shoe 0-2 px above the last row and the picture's
         # blur carrying the mask onto it). Until round 58 such a frame had no measure at all, and a person
         # standing there all set long got every rep `unchecked`. The trunk, back, knee and heel are measured
-        # as on a whole frame. Only once the person was seen whole (walking in, a foot off the floor: on
-        # each of those scenes within 0.4 s of coming into view): the foot's length is judged against that
-        # height, and a picture cut through the shins, whose height was never seen, gets no measure.
+        # as on a whole frame. Only once the person was seen whole (on each of those scenes while walking
+        # in, a foot off the floor): the foot's length is judged against that height, and a picture cut
+        # through the shins, whose height was never seen, gets no measure.
         standing_h = self.track.height.value
         feet_edge = (bottom_cut and not (top_cut or left_cut or right_cut) and standing_h is not None
                      and self._foot_at(blob, y + h - 1, standing_h, self.params.edge_foot_len))
