@@ -273,6 +273,7 @@ class PostureDebug:
     standing_height_px: Optional[float] = None
     whole_body: bool = False
     feet_at_edge: bool = False  # only the feet touch the frame's edge (the bottom one): measured as whole
+    head_at_edge: bool = False  # only the head touches the frame's edge (the top one): measured as whole
     still: bool = False
     notes: list[str] = field(default_factory=list)
     back_unseen: Optional[str] = None  # why the back was not measured on this frame, in words for people
@@ -859,14 +860,27 @@ class PostureEstimator:
         standing_h = self.track.height.value
         feet_edge = (bottom_cut and not (top_cut or left_cut or right_cut) and standing_h is not None
                      and self._foot_at(blob, y + h - 1, standing_h, self.params.edge_foot_len))
-        body = whole or feet_edge
+        # The head on the frame's top edge and nothing else cut (a tall person, a camera low or close): a
+        # picture cut anywhere from the crown to the chin. Until round 58 that person was never in position
+        # and every rep was `unchecked` (`clean` seed 3 at 320x240, the frame starting at the crown).
+        # Measured as a whole person; the trunk still needs its shoulder 0.05 H below the edge (``trunk_ok``).
+        # The standing height is then the tallest such frame (a median of 3, as for whole frames) until the
+        # person is seen whole: short by the cut, so the back's window sits low by as much and rounding reads
+        # lower (the same scene with 6 % of its height cut: its two rounded reps 21.1 and 15.4 -> 14.6 and 10.7 deg).
+        head_edge = top_cut and not (bottom_cut or left_cut or right_cut)
+        body = whole or feet_edge or head_edge
         dbg.feet_at_edge = feet_edge
+        dbg.head_at_edge = head_edge
 
         # Standing height: the tallest the (whole) person has been on this track,
         # from a median of 3 frames so one bad mask cannot inflate it.
         if whole:
             self.track.height.add(float(h), t, wide=w > self.params.merge_aspect * h)
+        elif head_edge:  # never used once a whole frame was seen
+            self.track.height_at_top.add(float(h), t, wide=w > self.params.merge_aspect * h)
         standing_h = self.track.height.value
+        if standing_h is None:
+            standing_h = self.track.height_at_top.value
         H = standing_h if standing_h is not None else float(h)
         dbg.standing_height_px = H
 

@@ -316,6 +316,9 @@ class PersonTrack:
         self.facing = FacingVotes(votes_kept)
         self.feet = FeetTrack(feet_kept)
         self.height = StandingHeight(heights_window, height_percentile)
+        # From frames whose only cut is the head on the frame's top edge (the silhouette's estimator): used
+        # while ``height`` has none.
+        self.height_at_top = StandingHeight(heights_window, height_percentile)
         self.heel = StandingReference(heel_window, heel_min)
 
     def seen(self, t: float) -> None:

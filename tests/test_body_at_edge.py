@@ -1,11 +1,13 @@
-"""Feet on the frame's bottom edge (device/vision/estimator.py: PostureEstimator.process, ``feet_edge``).
+"""A person cut by the frame's bottom or top edge (device/vision/estimator.py: PostureEstimator.process,
+``feet_edge`` and ``head_edge``).
 
 A camera fitted to the floor where the person stands puts the soles on the frame's last rows, and the
 picture's blur carries the mask onto the last one (random scenes 894, 1925, 2004, 2096). Until round 58
 a mask touching the bottom edge had no measure at all, "feet not in view", and such a person got every
 rep `unchecked`. With a foot's length lying along that edge little or nothing is missing, and the whole
-station judges the reps; shins cut off by the edge are still no measure. The frames are the synthetic
-athlete's, cut at the bottom as such a camera would frame them, through the real vision.
+station judges the reps; shins cut off by the edge are still no measure. A tall person's head on the top
+edge (a camera low or close) was never in position either, and every rep was `unchecked`. The frames are
+the synthetic athlete's, cut as such a camera would frame them, through the real vision.
 """
 
 from __future__ import annotations
@@ -23,20 +25,21 @@ KINDS = ["good", "rounded", "heel_lift", "good", "rounded", "good"]
 
 
 class _CutAtTheBottom:
-    """A scenario framed ``rows`` rows high from the top: everything below is not in the picture."""
+    """A scenario framed ``rows`` rows high from the top (from row ``first``): the rest is not in the picture."""
 
-    def __init__(self, scenario, rows: int) -> None:
+    def __init__(self, scenario, rows: int, first: int = 0) -> None:
         self._scenario = scenario
         self.rows = rows
+        self.first = first
 
     def __getattr__(self, name):
         return getattr(self._scenario, name)
 
     def render(self, t: float) -> np.ndarray:
-        return np.ascontiguousarray(self._scenario.render(t)[: self.rows])
+        return np.ascontiguousarray(self._scenario.render(t)[self.first : self.rows])
 
     def render_mask(self, t: float) -> np.ndarray:
-        return np.ascontiguousarray(self._scenario.render_mask(t)[: self.rows])
+        return np.ascontiguousarray(self._scenario.render_mask(t)[self.first : self.rows])
 
 
 @lru_cache(maxsize=1)
@@ -115,3 +118,26 @@ def test_the_station_judges_every_rep_of_a_person_whose_feet_are_on_the_edge():
     res = run_simulation("clean", scenario=sc, fps=15, width=320, height=sc.rows)
     got = [r.verdict.value for r in res.reps]
     assert got == KINDS
+
+
+def _head_cut(frac: float) -> _CutAtTheBottom:
+    """The scene framed from ``frac`` of the person's height below their crown down to the frame's end."""
+    sc = _scene()
+    top, floor = _standing_rows(sc)
+    return _CutAtTheBottom(sc, sc.height, first=top + int(frac * (floor - top)))
+
+
+def test_the_head_cut_scene_starts_at_the_crown():
+    sc = _head_cut(0.0)
+    t = next(t for t in sc.frame_times() if sc.truth_at(t).phase == "standing")
+    assert sc.render_mask(t)[0].any() and sc.render(t).shape[0] == sc.height - sc.first
+
+
+def test_the_station_judges_every_rep_of_a_person_whose_head_is_on_the_top_edge():
+    """The crown on the first row, and the picture cut 3 % of the height lower (through the forehead):
+    never seen whole, the person is measured from their tallest such frame."""
+    for frac in (0.0, 0.03):
+        sc = _head_cut(frac)
+        res = run_simulation("clean", scenario=sc, fps=15, width=320, height=sc.height - sc.first)
+        assert [r.verdict.value for r in res.reps] == KINDS, frac
+
