@@ -17,29 +17,11 @@ from functools import lru_cache
 import numpy as np
 
 from device.io.frames import Frame
-from device.sim.scenarios import get_scenario
+from device.sim.scenarios import CutFrame, get_scenario, person_rows
 from device.simulate import run_simulation
 from device.vision.estimator import PostureEstimator
 
 KINDS = ["good", "rounded", "heel_lift", "good", "rounded", "good"]
-
-
-class _CutAtTheBottom:
-    """A scenario framed ``rows`` rows high from the top (from row ``first``): the rest is not in the picture."""
-
-    def __init__(self, scenario, rows: int, first: int = 0) -> None:
-        self._scenario = scenario
-        self.rows = rows
-        self.first = first
-
-    def __getattr__(self, name):
-        return getattr(self._scenario, name)
-
-    def render(self, t: float) -> np.ndarray:
-        return np.ascontiguousarray(self._scenario.render(t)[self.first : self.rows])
-
-    def render_mask(self, t: float) -> np.ndarray:
-        return np.ascontiguousarray(self._scenario.render_mask(t)[self.first : self.rows])
 
 
 @lru_cache(maxsize=1)
@@ -47,19 +29,11 @@ def _scene():
     return get_scenario("clean", 3, width=320, height=240, fps=15, kinds=KINDS)
 
 
-def _standing_rows(sc) -> tuple[int, int]:
-    """(top, floor): the drawn person's first and last mask rows standing at the wall."""
-    t = next(t for t in sc.frame_times() if sc.truth_at(t).phase == "standing")
-    rows = np.flatnonzero(sc.render_mask(t).any(axis=1))
-    return int(rows[0]), int(rows[-1])
-
-
-def _cut(shins: bool = False) -> _CutAtTheBottom:
+def _cut(shins: bool = False) -> CutFrame:
     sc = _scene()
-    top, floor = _standing_rows(sc)
+    top, floor = person_rows(sc)
     # The soles on the last row; or the picture ending 12 % of the person's height above the floor.
-    rows = floor + 1 - (int(0.12 * (floor - top)) if shins else 0)
-    return _CutAtTheBottom(sc, rows)
+    return CutFrame(sc, floor + 1 - (int(0.12 * (floor - top)) if shins else 0))
 
 
 @lru_cache(maxsize=3)
@@ -69,7 +43,7 @@ def _estimate(shins: bool, height_known: bool = False) -> tuple[int, int, list[s
     sc = _cut(shins)
     est = PostureEstimator()
     if height_known:
-        top, floor = _standing_rows(_scene())
+        top, floor = person_rows(_scene())
         for k in range(3):
             est.track.height.add(float(floor - top + 1), 0.1 * k)
     in_pos = trunk = 0
@@ -85,9 +59,9 @@ def _estimate(shins: bool, height_known: bool = False) -> tuple[int, int, list[s
 
 def test_the_scene_is_cut_where_a_floor_level_camera_would_cut_it():
     sc = _cut()
-    _, floor = _standing_rows(sc._scenario)
+    _, floor = person_rows(_scene())
     t = next(t for t in sc.frame_times() if sc.truth_at(t).phase == "standing")
-    assert sc.render(t).shape[0] == floor + 1
+    assert sc.render(t).shape[0] == sc.height == floor + 1
     assert sc.render_mask(t)[-1].any()  # the soles lie on the last row
 
 
@@ -115,22 +89,22 @@ def test_shins_on_the_bottom_edge_are_no_foot_against_the_whole_height():
 
 def test_the_station_judges_every_rep_of_a_person_whose_feet_are_on_the_edge():
     sc = _cut()
-    res = run_simulation("clean", scenario=sc, fps=15, width=320, height=sc.rows)
+    res = run_simulation("clean", scenario=sc, fps=15, width=320, height=sc.height)
     got = [r.verdict.value for r in res.reps]
     assert got == KINDS
 
 
-def _head_cut(frac: float) -> _CutAtTheBottom:
+def _head_cut(frac: float) -> CutFrame:
     """The scene framed from ``frac`` of the person's height below their crown down to the frame's end."""
     sc = _scene()
-    top, floor = _standing_rows(sc)
-    return _CutAtTheBottom(sc, sc.height, first=top + int(frac * (floor - top)))
+    top, floor = person_rows(sc)
+    return CutFrame(sc, sc.height, first=top + int(frac * (floor - top)))
 
 
 def test_the_head_cut_scene_starts_at_the_crown():
     sc = _head_cut(0.0)
     t = next(t for t in sc.frame_times() if sc.truth_at(t).phase == "standing")
-    assert sc.render_mask(t)[0].any() and sc.render(t).shape[0] == sc.height - sc.first
+    assert sc.render_mask(t)[0].any() and sc.render(t).shape[0] == sc.height == _scene().height - sc.first
 
 
 def test_the_station_judges_every_rep_of_a_person_whose_head_is_on_the_top_edge():
@@ -138,6 +112,5 @@ def test_the_station_judges_every_rep_of_a_person_whose_head_is_on_the_top_edge(
     never seen whole, the person is measured from their tallest such frame."""
     for frac in (0.0, 0.03):
         sc = _head_cut(frac)
-        res = run_simulation("clean", scenario=sc, fps=15, width=320, height=sc.height - sc.first)
+        res = run_simulation("clean", scenario=sc, fps=15, width=320, height=sc.height)
         assert [r.verdict.value for r in res.reps] == KINDS, frac
-

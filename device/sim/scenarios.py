@@ -1001,6 +1001,40 @@ def random_scenario(seed: int, *, n_reps: int = 8, fps: float = 15.0, negative_y
                         hair_style=hair_style)
 
 
+class CutFrame:
+    """A scenario seen by a camera whose picture keeps only rows ``first`` to ``stop`` (exclusive) of the
+    drawn frame: a person framed with their feet or head on the picture's edge, or cut off by it
+    (tests/test_body_at_edge.py, scripts/bench_edge_cut.py). Everything else is the scenario's own."""
+
+    def __init__(self, scenario: Scenario, stop: int, first: int = 0) -> None:
+        if not 0 <= first < stop <= scenario.height:
+            raise ValueError(f"rows {first}..{stop} are not inside the frame's {scenario.height}")
+        self._scenario = scenario
+        self.first = first
+        self.stop = stop
+
+    def __getattr__(self, name: str):
+        return getattr(self._scenario, name)
+
+    @property
+    def height(self) -> int:
+        """The picture's height (the drawn frame's is ``scenario.height``)."""
+        return self.stop - self.first
+
+    def render(self, t: float) -> np.ndarray:
+        return np.ascontiguousarray(self._scenario.render(t)[self.first : self.stop])
+
+    def render_mask(self, t: float) -> np.ndarray:
+        return np.ascontiguousarray(self._scenario.render_mask(t)[self.first : self.stop])
+
+
+def person_rows(scenario: Scenario) -> tuple[int, int]:
+    """(crown, soles): the drawn person's first and last rows standing at the wall (the first frame standing)."""
+    t = next(t for t in scenario.frame_times() if scenario.truth_at(t).phase == "standing")
+    rows = np.flatnonzero(scenario.render_mask(t).any(axis=1))
+    return int(rows[0]), int(rows[-1])
+
+
 class SyntheticFrameSource:
     """A :class:`device.io.frames.FrameSource` over a scenario's frames (optionally paced in real time)."""
 
