@@ -889,6 +889,15 @@ class PostureEstimator:
             feet_x = self._feet_x(blob, y + h - 1, H)
             self.track.feet.add(t, self._feet_x(blob, y + h - 1, H, self.params.still_band))
         still = feet_x is not None and self._still(t, H)
+        if feet_edge and still:
+            # Planted with the soles on the edge, the blob is the person's height less at most a sliver of
+            # shoe: the standing height is taken here too. Walking frames alone read it short (the head is
+            # lower in a stride: `clean` seed 1 with its soles on the last row, 181 px against 187 uncut), and
+            # a short height puts the back's window low, so the standing back read 3.5 deg rounder and
+            # every rep's rounding that much less.
+            self.track.height.add(float(h), t, wide=w > self.params.merge_aspect * h)
+            standing_h = H = self.track.height.value
+            dbg.standing_height_px = H
         dbg.still = still
         if still and whole and feet_x is not None:
             self._planted = (feet_x, float(y + h), self.params.planted_tol * H, t)
