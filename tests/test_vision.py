@@ -157,7 +157,7 @@ def test_feet_on_the_frames_last_rows_are_in_view_only_if_the_mask_stops_short_o
     person: with a margin of 2 px such a placement read "feet not in view" on every frame and a whole set
     went unchecked (walk_in_out seed 4). A frame that cuts through the shoes is still cut off for a person
     never seen whole (their height unknown; once seen whole, feet on the edge are measured:
-    tests/test_feet_at_edge.py)."""
+    tests/test_body_at_edge.py)."""
     sc = _scenario("left", kinds=("good",), size=(640, 480))
     stand = [t for t in sc.frame_times() if sc.truth_at(t).in_position and sc.truth_at(t).phase == "standing"]
     est = PostureEstimator(make_segmenter("background"))

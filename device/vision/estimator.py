@@ -873,7 +873,8 @@ class PostureEstimator:
         dbg.head_at_edge = head_edge
 
         # Standing height: the tallest the (whole) person has been on this track,
-        # from a median of 3 frames so one bad mask cannot inflate it.
+        # from a median of 3 frames so one bad mask cannot inflate it (and from planted
+        # frames with the soles on the edge, below, once ``still`` is known).
         if whole:
             self.track.height.add(float(h), t, wide=w > self.params.merge_aspect * h)
         elif head_edge:  # never used once a whole frame was seen
