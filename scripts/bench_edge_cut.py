@@ -66,13 +66,16 @@ def main(argv: list[str] | None = None) -> int:
                 framed, label = CutFrame(sc, soles + 1 - int(cut * tall)), f"{cut:.0%} cut at the bottom"
             res = run_simulation("clean", scenario=framed, fps=args.fps, width=w, height=framed.height)
             got = [r.verdict.value for r in res.reps]
-            right = sum(1 for a, b in zip(got, truth) if a == b) if len(got) == len(truth) else 0
+            c = res.comparison  # the station's reps paired with the truth's by time, as every benchmark scores them
             tally = total.setdefault(cut, [0, 0])
-            tally[0] += right
+            tally[0] += c.verdicts_right
             tally[1] += len(truth)
-            rounding = [None if r.rounding_deg is None else round(r.rounding_deg, 1)
-                        for r, k in zip(res.reps, truth) if k == "rounded"] if len(got) == len(truth) else "-"
-            print(f"  {label:>22}: {right} of {len(truth)} right {got}; rounded reps read {rounding}", flush=True)
+            station_rep = {it: ir for ir, it in c.pairs}
+            rounding = [None if it not in station_rep or res.reps[station_rep[it]].rounding_deg is None
+                        else round(res.reps[station_rep[it]].rounding_deg, 1)
+                        for it, k in enumerate(truth) if k == "rounded"]
+            print(f"  {label:>22}: {c.verdicts_right} of {len(truth)} right {got}; rounded reps read {rounding}",
+                  flush=True)
     print("verdicts right over the seeds: " + "; ".join(
         f"{'uncut' if c is None else f'{c:.0%}'} {r} of {n}" for c, (r, n) in total.items()))
     return 0
