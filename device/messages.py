@@ -50,6 +50,10 @@ CUES: dict[str, str] = {
 # view" would be wrong there; what helps is contrast. Said once a set (device/cues), and the rep
 # message's cue for such a rep (so the dashboard, MQTT and the speaker all say the same).
 BACK_UNSEEN_HINT = "the camera cannot see your back: a top that contrasts with the wall helps"
+# A hint, not a verdict: a rep is `unchecked` because the picture cuts the person off (feet below its bottom
+# edge, shoulders above its top, the body past a side) while they stand where they should. "Step into view"
+# would send them looking for a spot they are already on; what helps is aiming the camera.
+FRAMING_HINT = "the camera cannot see all of you: aim it so it sees you from head to feet"
 # The defaults of the station's [thresholds] hinge_min_deg and min_seen_fraction, for a caller that has no
 # config. A station passes its own thresholds (``thresholds=config.thresholds``), so the hint moves with them.
 BACK_UNSEEN_MIN_TRUNK_DEG = 30.0  # the camera saw the trunk reach a hinge (thresholds.hinge_min_deg)
@@ -70,12 +74,21 @@ def back_unseen(rep: Rep, thresholds: Any = None) -> bool:
             and rep.trunk_inclination_deg >= min_trunk and rep.seen_fraction < max_seen)
 
 
+def framing_cut(rep: Rep) -> bool:
+    """The rep is `unchecked` with the person in view but cut by the picture's edge on most of its frames
+    (:attr:`device.core.types.Rep.cut_by_frame`): the camera needs aiming."""
+    return rep.verdict is Verdict.UNCHECKED and rep.cut_by_frame
+
+
 def rep_cue(rep: Rep, thresholds: Any = None) -> Optional[str]:
-    """The words for a finished rep: its verdict's cue, or the hint when its back was not seen.
+    """The words for a finished rep: its verdict's cue, or a hint when the camera cut the person off
+    (:func:`framing_cut`) or could not see their back (:func:`back_unseen`).
 
     The one place a rep's cue is decided: the rep message, the station state (dashboard, MQTT) and
     the speaker all take it from here, with the station's ``config.thresholds``.
     """
+    if framing_cut(rep):
+        return FRAMING_HINT
     return BACK_UNSEEN_HINT if back_unseen(rep, thresholds) else CUES.get(rep.verdict.value)
 
 

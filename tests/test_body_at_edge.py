@@ -94,6 +94,18 @@ def test_the_station_judges_every_rep_of_a_person_whose_feet_are_on_the_edge():
     assert got == KINDS
 
 
+def test_a_person_whose_shins_the_picture_cuts_off_is_told_to_aim_the_camera():
+    """Every rep of the shins-cut scene is `unchecked` (nothing measured), and the person, standing at the
+    wall all along, is told the camera cannot see all of them rather than to step into view."""
+    from device.messages import FRAMING_HINT, rep_cue
+
+    sc = _cut(shins=True)
+    res = run_simulation("clean", scenario=sc, fps=15, width=320, height=sc.height)
+    assert len(res.reps) == len(KINDS)
+    assert {r.verdict.value for r in res.reps} == {"unchecked"}
+    assert [rep_cue(r) for r in res.reps] == [FRAMING_HINT] * len(KINDS)
+
+
 def _head_cut(frac: float) -> CutFrame:
     """The scene framed from ``frac`` of the person's height below their crown down to the frame's end."""
     sc = _scene()

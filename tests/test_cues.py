@@ -24,7 +24,7 @@ import pytest
 from device.config import AudioConfig, Config, ConfigError, parse_config
 from device.core.types import ContactMade, Rep, RepFinished, SetStarted, TargetReached, Verdict
 from device.cues import CuePolicy, CueSink, check_speaker, cues_main, make_cue_sink
-from device.cues.phrases import HINT_BACK_UNSEEN
+from device.cues.phrases import HINT_BACK_UNSEEN, HINT_FRAMING
 from device.cues.phrases import (
     MAX_COUNT, MUTED, SET_START, TARGET, UNMUTED, count_key, cue_key, fault_key, number_words, phrase_table,
 )
@@ -44,7 +44,7 @@ needs_sox = pytest.mark.skipif(shutil.which("sox") is None, reason="sox not inst
 # What a first set needs; rendered once for the whole module (about 50 ms a phrase).
 FEW = [cue_key(v) for v in ("rounded", "squat", "shallow", "knee_lock", "heel_lift", "too_fast", "unchecked")] + [
     SET_START, TARGET, MUTED, UNMUTED, fault_key("camera"), fault_key("proximity sensor"),
-    count_key(1), count_key(2), count_key(3), count_key(123), HINT_BACK_UNSEEN]
+    count_key(1), count_key(2), count_key(3), count_key(123), HINT_BACK_UNSEEN, HINT_FRAMING]
 
 
 def wait_for(cond, timeout=2.0):
@@ -515,6 +515,32 @@ def test_a_back_the_camera_cannot_see_gets_a_hint_once_a_set_not_step_into_view(
         (RepFinished(5.0, _rep(3, Verdict.UNCHECKED), 0, 20), [cue_key("unchecked")]),  # not seen at all
         (SetStarted(6.0, 2), [SET_START]),
         (RepFinished(7.0, unseen_back(1), 0, 20), [HINT_BACK_UNSEEN]),  # a new set: said again
+    ]
+    for event, expected in steps:
+        before = len(player.history)
+        sink.handle(event)
+        assert player.idle(5.0)
+        assert _played_names(player)[before:] == [(n, "played") for n in expected], event
+
+
+@needs_aplay
+def test_a_person_the_picture_cuts_off_hears_to_aim_the_camera_once_a_set_not_step_into_view(cache, player):
+    # An unchecked rep of a person standing where they should while the picture cuts them off (feet below
+    # its bottom edge: Rep.cut_by_frame, from the engine) is no reason to "step into view": the hint to aim
+    # the camera, once a set. A rep the camera did not see at all is still "step into view".
+    def cut(i):
+        return Rep(index=i, start_s=0, bottom_s=1, end_s=2, contact=True, verdict=Verdict.UNCHECKED,
+                   cut_by_frame=True)
+
+    sink = CueSink(Voice(cache, player), CuePolicy(faults_every=1))
+    steps = [
+        (SetStarted(0.0, 1), [SET_START]),
+        (ContactMade(1.0, Verdict.UNCHECKED), []),
+        (RepFinished(2.0, cut(1), 0, 20), [HINT_FRAMING]),
+        (RepFinished(4.0, cut(2), 0, 20), []),  # once a set
+        (RepFinished(5.0, _rep(3, Verdict.UNCHECKED), 0, 20), [cue_key("unchecked")]),
+        (SetStarted(6.0, 2), [SET_START]),
+        (RepFinished(7.0, cut(1), 0, 20), [HINT_FRAMING]),
     ]
     for event, expected in steps:
         before = len(player.history)

@@ -11,16 +11,18 @@ from __future__ import annotations
 from device.app import StationApp
 from device.config import Config
 from device.core.types import PostureSample, ProximitySample, Rep, RepFinished, Verdict
-from device.messages import BACK_UNSEEN_HINT, CUES, back_unseen, rep_cue, rep_message
+from device.messages import BACK_UNSEEN_HINT, CUES, FRAMING_HINT, back_unseen, framing_cut, rep_cue, rep_message
 from device.station import Station
 
 STEP_INTO_VIEW = CUES["unchecked"]
 
 
-def feed_rep(station, *, back_seen: float, peak_deg: float = 50.0, t0: float = 0.0) -> float:
+def feed_rep(station, *, back_seen: float, peak_deg: float = 50.0, t0: float = 0.0, cut: bool = False) -> float:
     """One rep with hip contact through the real engine (``station``: a Station or a StationApp): the
     back is seen throughout standing and on about ``back_seen`` of the rep's frames; the trunk is
-    seen on all of them, hinging to ``peak_deg``. Returns the time after the rep."""
+    seen on all of them, hinging to ``peak_deg``. ``cut``: during the rep the person is in view but
+    cut off by the picture's edge, and nothing of them is measured (as the estimator reports feet
+    below the picture's bottom edge). Returns the time after the rep."""
     t, n = t0, 0
 
     def feed(incl: float, dist: float, in_rep: bool) -> None:
@@ -28,9 +30,13 @@ def feed_rep(station, *, back_seen: float, peak_deg: float = 50.0, t0: float = 0
         n += 1
         back = not in_rep or (n % 10) < round(back_seen * 10)
         station.on_proximity(ProximitySample(t, distance_m=dist))
-        station.on_posture(PostureSample(t, person=True, in_position=True, trunk_inclination_deg=incl, trunk_conf=1,
-                                         back_bend_deg=5 if back else None, back_conf=1 if back else 0,
-                                         knee_angle_deg=160, knee_conf=1, heel_lift=0, heel_conf=1))
+        if cut and in_rep:
+            station.on_posture(PostureSample(t, person=True, cut_by_frame=True))
+        else:
+            station.on_posture(PostureSample(t, person=True, in_position=True, trunk_inclination_deg=incl,
+                                             trunk_conf=1, back_bend_deg=5 if back else None,
+                                             back_conf=1 if back else 0, knee_angle_deg=160, knee_conf=1,
+                                             heel_lift=0, heel_conf=1))
         t += 1 / 30
 
     for _ in range(30):
@@ -113,3 +119,18 @@ def test_the_station_apps_state_shows_the_reps_own_cue():
         app.close()
     st = app.station_state
     assert st.last_verdict == "unchecked" and st.last_cue == BACK_UNSEEN_HINT
+
+
+def test_a_rep_the_picture_cut_off_asks_to_aim_the_camera_not_to_step_into_view():
+    # The person in view but cut by the picture's edge through the rep (the estimator's cut_by_frame):
+    # nothing measured, so `unchecked`; the cue (rep message, dashboard, MQTT, speech) is to aim the camera.
+    rep, = engine_reps(Config(), back_seen=1.0, cut=True)
+    assert rep.verdict is Verdict.UNCHECKED and rep.cut_by_frame and framing_cut(rep)
+    assert rep_cue(rep) == FRAMING_HINT
+    assert rep_message(rep, station_id="s", set_id="1")["cue"] == FRAMING_HINT
+    # Out of view through the rep instead (person=False): still "step into view".
+    seen, = engine_reps(Config(), back_seen=1.0)
+    gone = Rep(**{**seen.__dict__, "verdict": Verdict.UNCHECKED, "faults": [Verdict.UNCHECKED], "trunk_inclination_deg": None})
+    assert not framing_cut(gone) and rep_cue(gone) == STEP_INTO_VIEW
+    # A cut rep is not the back-unseen kind, and a judged rep keeps its own cue.
+    assert not back_unseen(rep) and not framing_cut(seen) and rep_cue(seen) == CUES["good"]

@@ -221,6 +221,7 @@ class _RepInProgress:
     near_wall: bool = False  # the sensor alone saw the hips approach
     posture_frames: int = 0
     seen_frames: int = 0  # frames with the trunk and the back measured
+    cut_frames: int = 0  # frames with the person in view but cut by the picture's edge
     back: list[tuple[float, float]] = field(default_factory=list)  # (t, back_bend)
     incl: list[tuple[float, float]] = field(default_factory=list)  # (t, trunk inclination), trunk seen
     knee: list[tuple[float, float]] = field(default_factory=list)
@@ -395,6 +396,8 @@ class RepEngine:
             rep.posture_frames += 1
             if seen and self._back_seen(p):
                 rep.seen_frames += 1
+            if p.person and p.cut_by_frame:
+                rep.cut_frames += 1
             if seen:
                 incl = p.trunk_inclination_deg
                 rep.incl.append((p.t, incl))
@@ -1064,6 +1067,8 @@ class RepEngine:
         if rep.hands_min is not None:
             out.hands_at_floor = rep.hands_min < HANDS_AT_FLOOR
             out.hands_low = rep.hands_min
+        # Cut by the picture's edge on as many of the rep's frames as a rep must be seen on to be judged.
+        out.cut_by_frame = bool(rep.posture_frames) and rep.cut_frames >= self.th.min_seen_fraction * rep.posture_frames
         self.reps.append(out)
         self.reps_judged += 1
         self.reps_counted += out.counted

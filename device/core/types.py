@@ -64,6 +64,10 @@ class PostureSample:
     - ``hip_height``: the hip joint above the floor / standing height (about
       0.5 standing tall; it drops in a squat or a deadlift's setup and hardly
       in a wall hinge, where the hips travel back, not down).
+    - ``cut_by_frame``: the tracked person runs off the picture's edge in a way
+      that leaves them unmeasured (feet or more below the bottom edge, the
+      shoulders above the top one, a side of the body outside the picture): the
+      camera needs aiming, and stepping "into view" would not help.
     """
 
     t: float
@@ -85,6 +89,7 @@ class PostureSample:
     # (None: not measured). Video analysis finds reps from its path as well as
     # the trunk's (a squat-style rep or a setup at the floor barely tilts the trunk).
     hip_height: Optional[float] = None
+    cut_by_frame: bool = False
 
 
 class Verdict(str, enum.Enum):
@@ -132,6 +137,10 @@ class Rep:
     hands_at_floor: Optional[bool] = None
     # The lowest the hands came in the rep (fraction of stature); internal too.
     hands_low: Optional[float] = None
+    # The person was in view but cut by the picture's edge on most of the rep's
+    # frames (PostureSample.cut_by_frame): an `unchecked` rep's cue is then to
+    # aim the camera, not to step into view. Internal: not reported.
+    cut_by_frame: bool = False
 
     @property
     def counted(self) -> bool:

@@ -9,7 +9,7 @@ verdict being added alongside this work, has its cue here until it is there.
 
 from __future__ import annotations
 
-from ..messages import BACK_UNSEEN_HINT, CUES
+from ..messages import BACK_UNSEEN_HINT, CUES, FRAMING_HINT
 
 MAX_COUNT = 200  # the largest target a clinician can set (station.target_reps)
 
@@ -63,6 +63,7 @@ MUTED = "sound-off"
 UNMUTED = "sound-on"
 SOUND_CHECK = "sound-check"
 HINT_BACK_UNSEEN = "hint-back-unseen"  # once a set: reps unchecked because the back was not seen
+HINT_FRAMING = "hint-framing"  # once a set: reps unchecked because the picture cuts the person off
 
 
 def phrase_table(language: str = "en") -> dict[str, str]:
@@ -72,6 +73,7 @@ def phrase_table(language: str = "en") -> dict[str, str]:
     table: dict[str, str] = {cue_key(v): text for v, text in _CUE_WORDS.items()}
     table[SET_START] = "set started"
     table[HINT_BACK_UNSEEN] = BACK_UNSEEN_HINT
+    table[HINT_FRAMING] = FRAMING_HINT
     table[TARGET] = "target reached, well done"
     for part, text in FAULT_PARTS.items():
         table[fault_key(part)] = text

@@ -14,7 +14,9 @@ When each thing is said:
   ``too_fast``, ``unchecked``, or a fault that appeared after contact): its cue; an
   ``unchecked`` rep the camera saw hinge but whose back it could not measure gets, once a
   set, the hint that a top contrasting with the wall helps (:func:`device.messages.back_unseen`, with
-  the station's thresholds);
+  the station's thresholds); one whose person the picture cut off (feet or shoulders past its edge)
+  gets, once a set, the hint to aim the camera (:func:`device.messages.framing_cut`) instead of
+  "step into view";
 - set start, target reached (queued after the count), and an installer fault
   (:meth:`device_fault`) when the health monitor first reports it.
 
@@ -30,8 +32,8 @@ from typing import Any, Optional, Protocol
 
 from ..config import AudioConfig
 from ..core.types import ContactMade, Event, RepFinished, SetStarted, TargetReached
-from ..messages import back_unseen
-from .phrases import HINT_BACK_UNSEEN, MUTED
+from ..messages import back_unseen, framing_cut
+from .phrases import HINT_BACK_UNSEEN, HINT_FRAMING, MUTED
 from .policy import CuePolicy
 
 log = logging.getLogger(__name__)
@@ -86,6 +88,8 @@ class CueSink:
                 name = p.counted(e.counted_total)
             elif v == at_contact:
                 return None  # decided at contact (spoken, or faded out)
+            elif framing_cut(e.rep):
+                name = p.hint(HINT_FRAMING)
             elif back_unseen(e.rep, self.thresholds):
                 name = p.hint(HINT_BACK_UNSEEN)
             else:

@@ -929,7 +929,10 @@ class PostureEstimator:
         dbg.facing = opposite(side)
 
         in_position = body and still and side is not None and side_sure >= self.params.in_position_sure
-        sample = dict(t=t, person=True, in_position=in_position)
+        # Cut by the picture's edge beyond what is measured as whole: the person may stand right where they
+        # should and still go unmeasured, so an `unchecked` rep asks for the camera to be aimed, not for the
+        # person to step into view (they are in view).
+        sample = dict(t=t, person=True, in_position=in_position, cut_by_frame=not body)
         feet_cut = bottom_cut and not feet_edge
         if side is None or feet_cut:
             dbg.notes.append("feet not in view" if feet_cut else "facing unknown")
@@ -950,6 +953,8 @@ class PostureEstimator:
         back_cut = left_cut if side == "left" else right_cut
         # A cropped head is fine as long as the shoulder is well inside the frame.
         trunk_ok = not back_cut and m.shoulder is not None and (not top_cut or m.shoulder[1] > 0.05 * H)
+        if top_cut and m.shoulder is not None and m.shoulder[1] <= 0.05 * H:
+            sample.update(cut_by_frame=True)  # the shoulders at the top edge: no trunk
         k = side_sure * h_known
         if (trunk_ok and body and still and self.wall_side_setting == "auto" and standing_h
                 and h >= p.lean_back_height * standing_h and m.trunk_inclination_deg is not None
