@@ -15,6 +15,7 @@ from .core.exercises import WALL_DRILL, choose_for_recording, choose_for_video, 
 from .core.types import Event, RepFinished, Verdict
 from .io.frames import Frame
 from .io.video_file import container_cut_short
+from .messages import CUT_BY_FRAME_REASON
 from .recording import RecordingError, open_recording
 from .report import NEAR_LIMIT_DEG, near_limits, report_dict
 from .app import StationApp
@@ -232,7 +233,8 @@ def analyze(
         no_rep_reason=None if station.reps or rec.has_proximity else never_stood(trunk_seen, cfg.thresholds),
     )
     for r, d in zip(station.reps, out["reps"]):
-        d["unseen_reason"] = unseen_reason(unseen, r.start_s, r.end_s) if r.verdict is Verdict.UNCHECKED else None
+        d["unseen_reason"] = (None if r.verdict is not Verdict.UNCHECKED else CUT_BY_FRAME_REASON if r.cut_by_frame
+                              else unseen_reason(unseen, r.start_s, r.end_s))
         d["near_limit"] = near_limits(d, cfg.thresholds.rounding_deg if cfg.checks.rounding else None)
     out["near_limit_deg"] = NEAR_LIMIT_DEG
     return out

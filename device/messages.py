@@ -54,6 +54,8 @@ BACK_UNSEEN_HINT = "the camera cannot see your back: a top that contrasts with t
 # edge, shoulders above its top, the body past a side) while they stand where they should. "Step into view"
 # would send them looking for a spot they are already on; what helps is aiming the camera.
 FRAMING_HINT = "the camera cannot see all of you: aim it so it sees you from head to feet"
+# The same, as the reason `analyze` gives for such a rep (``unseen_reason``), for the clinician or fitter reading it.
+CUT_BY_FRAME_REASON = "the picture cuts the person off (feet or shoulders past its edge): aim the camera so it sees them from head to feet"
 # The defaults of the station's [thresholds] hinge_min_deg and min_seen_fraction, for a caller that has no
 # config. A station passes its own thresholds (``thresholds=config.thresholds``), so the hint moves with them.
 BACK_UNSEEN_MIN_TRUNK_DEG = 30.0  # the camera saw the trunk reach a hinge (thresholds.hinge_min_deg)

@@ -106,6 +106,19 @@ def test_a_person_whose_shins_the_picture_cuts_off_is_told_to_aim_the_camera():
     assert [rep_cue(r) for r in res.reps] == [FRAMING_HINT] * len(KINDS)
 
 
+def test_analyze_says_why_the_reps_of_a_recording_whose_person_is_cut_off_were_not_judged(tmp_path):
+    """The same scene recorded at the station and given to ``analyze`` (a clinician reviewing it): each
+    `unchecked` rep names the cut as the reason, not a missing person."""
+    from device.analyze import analyze
+    from device.messages import CUT_BY_FRAME_REASON
+
+    sc = _cut(shins=True)
+    run_simulation("clean", scenario=sc, fps=15, width=320, height=sc.height, record_dir=str(tmp_path / "rec"))
+    report = analyze(tmp_path / "rec")
+    assert len(report["reps"]) == len(KINDS)
+    assert [d["unseen_reason"] for d in report["reps"]] == [CUT_BY_FRAME_REASON] * len(KINDS)
+
+
 def _head_cut(frac: float) -> CutFrame:
     """The scene framed from ``frac`` of the person's height below their crown down to the frame's end."""
     sc = _scene()
