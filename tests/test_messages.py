@@ -128,7 +128,7 @@ def test_a_rep_the_picture_cut_off_asks_to_aim_the_camera_not_to_step_into_view(
     assert rep.verdict is Verdict.UNCHECKED and rep.cut_by_frame and framing_cut(rep)
     assert rep_cue(rep) == FRAMING_HINT
     assert rep_message(rep, station_id="s", set_id="1")["cue"] == FRAMING_HINT
-    # Out of view through the rep instead (person=False): still "step into view".
+    # An `unchecked` rep whose person was not cut off (the camera did not see it): still "step into view".
     seen, = engine_reps(Config(), back_seen=1.0)
     gone = Rep(**{**seen.__dict__, "verdict": Verdict.UNCHECKED, "faults": [Verdict.UNCHECKED], "trunk_inclination_deg": None})
     assert not framing_cut(gone) and rep_cue(gone) == STEP_INTO_VIEW

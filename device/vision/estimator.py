@@ -952,8 +952,9 @@ class PostureEstimator:
         h_known = 1.0 if standing_h is not None else self.params.unknown_height_conf
         back_cut = left_cut if side == "left" else right_cut
         # A cropped head is fine as long as the shoulder is well inside the frame.
-        trunk_ok = not back_cut and m.shoulder is not None and (not top_cut or m.shoulder[1] > 0.05 * H)
-        if top_cut and m.shoulder is not None and m.shoulder[1] <= 0.05 * H:
+        shoulder_cut = top_cut and m.shoulder is not None and m.shoulder[1] <= 0.05 * H
+        trunk_ok = not back_cut and m.shoulder is not None and not shoulder_cut
+        if shoulder_cut:
             sample.update(cut_by_frame=True)  # the shoulders at the top edge: no trunk
         k = side_sure * h_known
         if (trunk_ok and body and still and self.wall_side_setting == "auto" and standing_h
