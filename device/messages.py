@@ -65,15 +65,21 @@ BACK_UNSEEN_MAX_SEEN = 0.5  # ... but the back on less than this fraction of the
 def back_unseen(rep: Rep, thresholds: Any = None) -> bool:
     """The rep is `unchecked` because the back was not seen: the camera saw the trunk hinge to at least
     ``thresholds.hinge_min_deg`` but measured the back on under ``thresholds.min_seen_fraction`` of the rep.
-    (A rep the camera did not see at all has no trunk inclination: that is "step into view".)
+    Or the person stood in view where they should on most of the rep's frames and the back was still not judged
+    (``Rep.unseen_in_view``). (A rep the camera did not see at all has no trunk inclination: that is "step into view".)
 
     ``thresholds`` is the station's ``config.thresholds`` (read at each call, so a prescription that
     changes them moves the hint too); without it, ``BACK_UNSEEN_MIN_TRUNK_DEG`` and ``BACK_UNSEEN_MAX_SEEN``.
     """
     min_trunk = BACK_UNSEEN_MIN_TRUNK_DEG if thresholds is None else thresholds.hinge_min_deg
     max_seen = BACK_UNSEEN_MAX_SEEN if thresholds is None else thresholds.min_seen_fraction
-    return (rep.verdict is Verdict.UNCHECKED and rep.trunk_inclination_deg is not None
-            and rep.trunk_inclination_deg >= min_trunk and rep.seen_fraction < max_seen)
+    if rep.verdict is not Verdict.UNCHECKED:
+        return False
+    # Or the engine saw the person in view where they should be on most of the rep, yet could not judge the
+    # back there (:attr:`device.core.types.Rep.unseen_in_view`: a trunk read short of a hinge, or no standing
+    # reference): they stood in view, so "step into view" would be wrong.
+    return rep.unseen_in_view or (rep.trunk_inclination_deg is not None and rep.trunk_inclination_deg >= min_trunk
+                                  and rep.seen_fraction < max_seen)
 
 
 def framing_cut(rep: Rep) -> bool:

@@ -280,9 +280,9 @@ def test_the_dashboard_state_shows_the_reps_own_cue_with_the_stations_thresholds
         assert rep["verdict"] == "unchecked" and rep["cue"] == BACK_UNSEEN_HINT
         st = c.wait_for("state", lambda d: d["last_verdict"] is not None)
         assert st["last_verdict"] == "unchecked" and st["last_cue"] == BACK_UNSEEN_HINT
-        # a rep the camera saw on too little of it, trunk and all: "step into view" in both
-        cfg.thresholds.hinge_min_deg = 55.0  # over this rep's 50 deg: not "seen hinging"
-        feed_rep(station, back_seen=0.2, t0=t)
+        # a rep the camera did not see (no one in the picture while the sensor felt the hips): "step into
+        # view" in both
+        feed_rep(station, back_seen=0.2, t0=t, gone=True)
         rep = c.wait_for("rep")
         assert rep["verdict"] == "unchecked" and rep["cue"] == CUES["unchecked"]
         st = c.wait_for("state", lambda d: d["count"] == 0 and d["last_cue"] != BACK_UNSEEN_HINT)

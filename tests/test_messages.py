@@ -1,8 +1,8 @@
 """A rep's cue (device/messages.py): one decision, following the station's own thresholds.
 
-The back-unseen hint replaces "step into view" on a rep the camera saw hinge but whose back it could
-not measure. Whether a rep is that kind depends on ``[thresholds] hinge_min_deg`` and
-``min_seen_fraction``; a clinician who changes them moves the hint. The channels (dashboard bus, MQTT,
+The back-unseen hint replaces "step into view" on a rep the camera saw hinge, or saw standing at the
+wall on most of its frames, but whose back it could not measure. Whether a rep is that kind depends on
+``[thresholds] hinge_min_deg`` and ``min_seen_fraction``; a clinician who changes them moves the hint. The channels (dashboard bus, MQTT,
 speech) are tested in their own files with :func:`feed_rep` from here.
 """
 
@@ -17,12 +17,15 @@ from device.station import Station
 STEP_INTO_VIEW = CUES["unchecked"]
 
 
-def feed_rep(station, *, back_seen: float, peak_deg: float = 50.0, t0: float = 0.0, cut: bool = False) -> float:
+def feed_rep(station, *, back_seen: float, peak_deg: float = 50.0, t0: float = 0.0, cut: bool = False,
+             unmeasured: bool = False, gone: bool = False) -> float:
     """One rep with hip contact through the real engine (``station``: a Station or a StationApp): the
     back is seen throughout standing and on about ``back_seen`` of the rep's frames; the trunk is
     seen on all of them, hinging to ``peak_deg``. ``cut``: during the rep the person is in view but
     cut off by the picture's edge, and nothing of them is measured (as the estimator reports feet
-    below the picture's bottom edge). Returns the time after the rep."""
+    below the picture's bottom edge). ``unmeasured``: during the rep the person stands in view where
+    they should, but nothing of them is measured (a mask that lost their outline). ``gone``: during the
+    rep the camera sees no one. Returns the time after the rep."""
     t, n = t0, 0
 
     def feed(incl: float, dist: float, in_rep: bool) -> None:
@@ -32,6 +35,10 @@ def feed_rep(station, *, back_seen: float, peak_deg: float = 50.0, t0: float = 0
         station.on_proximity(ProximitySample(t, distance_m=dist))
         if cut and in_rep:
             station.on_posture(PostureSample(t, person=True, cut_by_frame=True))
+        elif unmeasured and in_rep:
+            station.on_posture(PostureSample(t, person=True, in_position=True))
+        elif gone and in_rep:
+            station.on_posture(PostureSample(t, person=False))
         else:
             station.on_posture(PostureSample(t, person=True, in_position=True, trunk_inclination_deg=incl,
                                              trunk_conf=1, back_bend_deg=5 if back else None,
@@ -100,11 +107,13 @@ def test_raising_min_seen_fraction_moves_the_hint_for_a_rep_from_the_engine():
     (rep,) = engine_reps(cfg, back_seen=0.6)
     assert rep.verdict is Verdict.UNCHECKED and 0.5 < rep.seen_fraction < 0.7
     assert rep_cue(rep, cfg.thresholds) == BACK_UNSEEN_HINT
-    # raising hinge_min_deg over the rep's peak takes the hint away again
+    # Raising hinge_min_deg over the rep's peak does not take the hint away from this rep: the person stood
+    # in view where they should on all of its frames (Rep.unseen_in_view), so the camera saw them and not
+    # their back. A rep without that (hand-built, as a video's) follows hinge_min_deg: the test above.
     cfg.thresholds.hinge_min_deg = 55.0
     (rep,) = engine_reps(cfg, back_seen=0.2)
-    assert rep.verdict is Verdict.UNCHECKED and rep.trunk_inclination_deg < 55
-    assert rep_cue(rep, cfg.thresholds) == STEP_INTO_VIEW
+    assert rep.verdict is Verdict.UNCHECKED and rep.trunk_inclination_deg < 55 and rep.unseen_in_view
+    assert rep_cue(rep, cfg.thresholds) == BACK_UNSEEN_HINT
 
 
 def test_the_station_apps_state_shows_the_reps_own_cue():
@@ -134,3 +143,17 @@ def test_a_rep_the_picture_cut_off_asks_to_aim_the_camera_not_to_step_into_view(
     assert not framing_cut(gone) and rep_cue(gone) == STEP_INTO_VIEW
     # A cut rep is not the back-unseen kind, and a judged rep keeps its own cue.
     assert not back_unseen(rep) and not framing_cut(seen) and rep_cue(seen) == CUES["good"]
+
+
+def test_a_person_in_view_whom_the_camera_cannot_measure_hears_the_back_hint_not_step_into_view():
+    # At the wall, in view where they should be, but nothing of them measured through the rep (the
+    # person's mask parted at the waist, random 507 shaded before round 60): `unchecked`, and they were in
+    # view, so the cue is the back-unseen hint, not "step into view" (it had no trunk, so it was).
+    rep, = engine_reps(Config(), back_seen=1.0, unmeasured=True)
+    assert rep.verdict is Verdict.UNCHECKED and rep.trunk_inclination_deg is None and rep.unseen_in_view
+    assert rep_cue(rep) == BACK_UNSEEN_HINT
+    assert rep_message(rep, station_id="s", set_id="1")["cue"] == BACK_UNSEEN_HINT
+    # No one in the picture through the rep (the sensor felt the hips): still "step into view".
+    rep, = engine_reps(Config(), back_seen=1.0, gone=True)
+    assert rep.verdict is Verdict.UNCHECKED and not rep.unseen_in_view
+    assert rep_cue(rep) == STEP_INTO_VIEW

@@ -222,6 +222,7 @@ class _RepInProgress:
     posture_frames: int = 0
     seen_frames: int = 0  # frames with the trunk and the back measured
     cut_frames: int = 0  # frames with the person in view but cut by the picture's edge
+    in_view_frames: int = 0  # frames with the tracked person in view where they should be (measured or not)
     back: list[tuple[float, float]] = field(default_factory=list)  # (t, back_bend)
     incl: list[tuple[float, float]] = field(default_factory=list)  # (t, trunk inclination), trunk seen
     knee: list[tuple[float, float]] = field(default_factory=list)
@@ -398,6 +399,8 @@ class RepEngine:
                 rep.seen_frames += 1
             if p.person and p.cut_by_frame:
                 rep.cut_frames += 1
+            if p.person and (p.in_position or not self.has_contact_sensor):
+                rep.in_view_frames += 1
             if seen:
                 incl = p.trunk_inclination_deg
                 rep.incl.append((p.t, incl))
@@ -1069,6 +1072,11 @@ class RepEngine:
             out.hands_low = rep.hands_min
         # Cut by the picture's edge on as many of the rep's frames as a rep must be seen on to be judged.
         out.cut_by_frame = bool(rep.posture_frames) and rep.cut_frames >= self.th.min_seen_fraction * rep.posture_frames
+        # Not judged for want of the back (not a sensor fault), with the person in view where they should be on
+        # as many frames: the camera could not measure them there, so the cue is about the camera, never to
+        # step into view (device/messages.py, back_unseen).
+        out.unseen_in_view = (not judged and not (rep.sensor_fault or self.sensor_fault) and bool(rep.posture_frames)
+                              and rep.in_view_frames >= self.th.min_seen_fraction * rep.posture_frames)
         self.reps.append(out)
         self.reps_judged += 1
         self.reps_counted += out.counted

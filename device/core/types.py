@@ -141,6 +141,11 @@ class Rep:
     # frames (PostureSample.cut_by_frame): an `unchecked` rep's cue is then to
     # aim the camera, not to step into view. Internal: not reported.
     cut_by_frame: bool = False
+    # The rep's back was not judged (not measured on enough frames, or no standing
+    # reference) while the person was in view where they should be (at the wall,
+    # whole) on most of its frames: its cue is then the back-unseen hint, never
+    # "step into view". Internal: not reported.
+    unseen_in_view: bool = False
 
     @property
     def counted(self) -> bool:

@@ -12,8 +12,8 @@ When each thing is said:
 - the rep is counted (back at standing): the count, "one", "two", ...;
 - a rep whose final verdict is a fault not cued at contact (``shallow``,
   ``too_fast``, ``unchecked``, or a fault that appeared after contact): its cue; an
-  ``unchecked`` rep the camera saw hinge but whose back it could not measure gets, once a
-  set, the hint that a top contrasting with the wall helps (:func:`device.messages.back_unseen`, with
+  ``unchecked`` rep the camera saw hinge, or saw standing at the wall, but whose back it could not
+  measure gets, once a set, the hint that a top contrasting with the wall helps (:func:`device.messages.back_unseen`, with
   the station's thresholds); one whose person the picture cut off (feet or shoulders past its edge)
   gets, once a set, the hint to aim the camera (:func:`device.messages.framing_cut`) instead of
   "step into view";
