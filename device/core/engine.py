@@ -399,7 +399,7 @@ class RepEngine:
                 rep.seen_frames += 1
             if p.person and p.cut_by_frame:
                 rep.cut_frames += 1
-            if p.person and (p.in_position or not self.has_contact_sensor):
+            if self._in_view(p):
                 rep.in_view_frames += 1
             if seen:
                 incl = p.trunk_inclination_deg
@@ -466,6 +466,11 @@ class RepEngine:
             and p.in_position
             and self._trunk_seen(p)
         )
+
+    def _in_view(self, p: Optional[PostureSample]) -> bool:
+        """The tracked person is in view where they should be: at the wall, whole (in a video, present while
+        measured, in position or not), whether or not the camera could measure them there."""
+        return p is not None and p.person and (p.in_position or not self.has_contact_sensor)
 
     def _measured(self, p: Optional[PostureSample]) -> bool:
         return p is not None and p.person and self._trunk_seen(p)
@@ -747,8 +752,7 @@ class RepEngine:
             return
         # Gone: neither camera nor sensor place the person at the wall.
         p = self._fresh_posture(t)
-        # (In a video the tracked person is present while measured, in position or not.)
-        in_view = p is not None and p.person and (p.in_position or not self.has_contact_sensor)
+        in_view = self._in_view(p)
         present = in_view or self.contact or (
             self.has_distance and self._distance is not None and self._distance_t is not None
             and t - self._distance_t <= POSTURE_STALE_S and self._distance < self.cfg.sensor.max_distance_m
