@@ -61,6 +61,13 @@ class BodyModel:
     # point lies clearly below it (a trouser leg's corner under a hinged pelvis; buttock_by_circle).
     buttock_circle: bool = True
     buttock_corner: float = 0.015  # a rearmost point this far below the buttock's round is a corner (of H)
+    # A rear whose rearmost outline points (within half a pixel) run straight down for more than this (of H)
+    # is flat on the mask, not on the person: a mask made at a quarter of the frame's width and scaled up
+    # turns a rear that slants by a pixel over a dozen rows into one straight run, whose middle sat up to
+    # 0.06 H below the buttock (random 2414, 300, 333 at 1280x720). The buttock is then the rearmost of
+    # those points moved onto the frame's colour edge (:func:`_rear_on_image`). A round of buttock_r keeps
+    # its run well under this even on such a mask.
+    buttock_flat_run: float = 0.057
     pelvis_back: float = 0.02
     pelvis_down: float = 0.02
     # Hips against the wall: the round buttock is pressed flat there (a body cannot go through the wall,
@@ -739,6 +746,8 @@ def _measure_left(
     bi = find_buttock(sc, floor_y, H, body)
     if bi is None:
         return res
+    if image is not None:
+        bi = _rear_on_image(sc, bi, floor_y, H, body, image, mirrored, edge_reach, min_contrast, edge_outermost)
     res.buttock = (float(sc[bi, 0]), float(sc[bi, 1]))
     if buttock_open > 0:
         found = _buttock_without_bumps(m, sc, bi, floor_y, H, body, buttock_open, k, buttock_bump_min)
@@ -776,18 +785,45 @@ def _measure_left(
     return res
 
 
-def find_buttock(sc: np.ndarray, floor_y: float, H: float, body: BodyModel) -> Optional[int]:
-    """Index on the (smoothed) outline of the buttock point: most wall-ward in the hip band."""
+def _rearmost(sc: np.ndarray, floor_y: float, H: float, body: BodyModel) -> np.ndarray:
+    """Indices of the (smoothed) outline's points in the hip band within half a pixel of the most wall-ward
+    one (empty when none lies in the band)."""
     y_lo = floor_y - body.hip_band[1] * H
     y_hi = floor_y - body.hip_band[0] * H
     band = ((sc[:, 1] >= y_lo) & (sc[:, 1] <= y_hi)).nonzero()[0]
     if len(band) == 0:
-        return None
+        return band
     xb = sc[:, 0].take(band)
-    xmin = xb.min()
-    near = band[xb <= xmin + 0.5]
+    return band[xb <= xb.min() + 0.5]
+
+
+def find_buttock(sc: np.ndarray, floor_y: float, H: float, body: BodyModel) -> Optional[int]:
+    """Index on the (smoothed) outline of the buttock point: most wall-ward in the hip band."""
+    near = _rearmost(sc, floor_y, H, body)
+    if len(near) == 0:
+        return None
     # Several contour runs can touch the minimum (a flat buttock): take the middle.
     return int(near[len(near) // 2])
+
+
+def _rear_on_image(sc: np.ndarray, bi: int, floor_y: float, H: float, body: BodyModel, image: np.ndarray,
+                   mirrored: bool, reach: float, min_contrast: float, outermost: bool) -> int:
+    """The buttock's index on a rear that is flat on the mask (``BodyModel.buttock_flat_run``): the rearmost
+    of its points once moved onto the frame's colour edge, the middle of those within half a pixel of it,
+    as :func:`find_buttock` takes on the mask. ``bi`` (the mask's own choice) when the rear is not that
+    flat, or when fewer than half of its points find an edge."""
+    near = _rearmost(sc, floor_y, H, body)
+    ys = sc[:, 1].take(near)
+    if float(ys.max() - ys.min()) <= body.buttock_flat_run * H:
+        return bi
+    moved, support = _refine_edge_gradient(sc.take(near, axis=0), np.array([-1.0, 0.0]), image, reach=reach,
+                                           min_contrast=min_contrast, mirrored=mirrored, outermost=outermost)
+    if support < 0.5:
+        return bi
+    # A 5-point median along the rear: one noisy pixel of the image is no buttock.
+    x = cv2.medianBlur(moved[:, 0].astype(np.float32).reshape(-1, 1), 5).ravel()
+    on = near[x <= float(x.min()) + 0.5]
+    return int(on[len(on) // 2])
 
 
 def buttock_by_circle(sc: np.ndarray, bi: int, floor_y: float, H: float,
