@@ -743,11 +743,12 @@ def _measure_left(
     # Smooth over ~1% of H: removes the staircase without rounding off the body.
     k = max(3, int(round(H * 0.012)) | 1)
     sc = _smooth_closed(contour, k)
-    bi = find_buttock(sc, floor_y, H, body)
-    if bi is None:
+    near = _rearmost(sc, floor_y, H, body)  # find_buttock's points, scanned once for both uses below
+    if len(near) == 0:
         return res
+    bi = int(near[len(near) // 2])  # find_buttock's choice: the middle
     if image is not None:
-        bi = _rear_on_image(sc, bi, floor_y, H, body, image, mirrored, edge_reach, min_contrast, edge_outermost)
+        bi = _rear_on_image(sc, near, bi, H, body, image, mirrored, edge_reach, min_contrast, edge_outermost)
     res.buttock = (float(sc[bi, 0]), float(sc[bi, 1]))
     if buttock_open > 0:
         found = _buttock_without_bumps(m, sc, bi, floor_y, H, body, buttock_open, k, buttock_bump_min)
@@ -806,13 +807,12 @@ def find_buttock(sc: np.ndarray, floor_y: float, H: float, body: BodyModel) -> O
     return int(near[len(near) // 2])
 
 
-def _rear_on_image(sc: np.ndarray, bi: int, floor_y: float, H: float, body: BodyModel, image: np.ndarray,
+def _rear_on_image(sc: np.ndarray, near: np.ndarray, bi: int, H: float, body: BodyModel, image: np.ndarray,
                    mirrored: bool, reach: float, min_contrast: float, outermost: bool) -> int:
-    """The buttock's index on a rear that is flat on the mask (``BodyModel.buttock_flat_run``): the rearmost
-    of its points once moved onto the frame's colour edge, the middle of those within half a pixel of it,
-    as :func:`find_buttock` takes on the mask. ``bi`` (the mask's own choice) when the rear is not that
-    flat, or when fewer than half of its points find an edge."""
-    near = _rearmost(sc, floor_y, H, body)
+    """The buttock's index on a rear that is flat on the mask (``BodyModel.buttock_flat_run``; ``near``: the
+    rearmost points, :func:`_rearmost`): the rearmost of them once moved onto the frame's colour edge, the
+    middle of those within half a pixel of it, as :func:`find_buttock` takes on the mask. ``bi`` (the mask's
+    own choice) when the rear is not that flat, or when fewer than half of its points find an edge."""
     ys = sc[:, 1].take(near)
     if float(ys.max() - ys.min()) <= body.buttock_flat_run * H:
         return bi
