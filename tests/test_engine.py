@@ -690,6 +690,29 @@ def test_without_a_floor_the_reference_is_the_persons_own_however_round():
     assert verdicts(eng) == [Verdict.ROUNDED, Verdict.GOOD]
 
 
+def test_a_standing_back_read_hollow_beyond_any_persons_is_no_reference():
+    """Random scene 2512: a top the colour of the wall behind it. Standing, the back's outline came and
+    went; where it was lost the "back" read 35-57 deg hollow with confidence, the reference was taken at
+    -42 from those frames, and five good reps read rounded against it. The station leaves such standing
+    frames out of the reference (the reps are judged as they are); a phone video, judged against its
+    population floor, keeps them."""
+    streams = build([PlanRep(), PlanRep(rounding=15), PlanRep()], baseline_bend=-3.0)
+    def hollow(streams):  # two standing frames in three read a broken outline's hollow
+        streams.posture = [dataclasses.replace(p, back_bend_deg=-45.0) if p.trunk_inclination_deg < 10.0 and i % 3
+                           else p for i, p in enumerate(streams.posture)]
+        return streams
+
+    eng, events = run(hollow(streams))
+    taken = [e.back_bend_deg for e in events if isinstance(e, BaselineTaken)]
+    assert taken and taken[0] == pytest.approx(-3.0, abs=0.5)
+    assert verdicts(eng) == [Verdict.GOOD, Verdict.ROUNDED, Verdict.GOOD]
+    assert eng.reps[1].rounding_deg == pytest.approx(15.0, abs=1.0)
+    # A phone video keeps every standing frame (a lockout reads extended), floored as before: a lifter
+    # standing at 24 deg whose frames mostly read -45 is judged against the floor, 18, not against 24.
+    eng, events = run(hollow(build([PlanRep(), PlanRep()], baseline_bend=24.0)), rounding_floor_deg=18.0)
+    assert [e.back_bend_deg for e in events if isinstance(e, BaselineTaken)][0] == pytest.approx(18.0)
+
+
 def test_a_baseline_from_a_few_standing_frames_is_completed_between_reps():
     """Someone who walks in and hinges at once gives the set's baseline a moment of standing; where the
     back's outline is noisy (a loose top in backlight, random scene 420) those few frames can read many

@@ -126,6 +126,15 @@ STILL_BACK_MAX_S = 1.0
 # deg; an arched one much less): a bend beyond it was measured on the wrong outline (the
 # belly taken for the back when the side flipped, a second person), so the back is unseen.
 MAX_PLAUSIBLE_BEND_DEG = 100.0
+# Station: a standing back read hollower than this is no reference for the person's standing. The
+# station reads the back from the lumbar hollow up (device/vision/silhouette.py), and over 390 recorded
+# runs the standing references it took lay at -25 deg and above wherever every verdict came out right;
+# a standing "back" hollow by 35-57 deg was an outline that had lost the back (a top the colour of the
+# wall behind it: random scene 2512 took a reference of -42 deg from such frames, and five good reps
+# read rounded against it). Such frames are left out of the reference, not the rep. A phone video is
+# judged against a population floor instead, and its lockouts read extended by up to 60 deg on real
+# lifters (docs/real-footage.md), so there the rule does not apply.
+STANDING_BACK_MIN_DEG = -30.0
 # No trunk in a hinge leans further than this from vertical (a deadlift's or a good morning's
 # bottom is about 90 deg, an RDL's a little more): a trunk read beyond it lies on a broken outline
 # (a mask that lost the hips: the "trunk" ran from the knees to the head, 163 deg), so it is unseen.
@@ -688,7 +697,8 @@ class RepEngine:
         if standing:
             if self._stand_since is None:
                 self._stand_since = t
-            if sees and self._back_seen(p) and p.back_bend_deg is not None:
+            if sees and self._back_seen(p) and p.back_bend_deg is not None and (
+                    self.rounding_floor_deg is not None or p.back_bend_deg >= STANDING_BACK_MIN_DEG):
                 self._standing_backs.append((t, p.back_bend_deg))
         else:
             self._stand_since = None
