@@ -746,7 +746,7 @@ def _measure_left(
     near = _rearmost(sc, floor_y, H, body)  # find_buttock's points, scanned once for both uses below
     if len(near) == 0:
         return res
-    bi = int(near[len(near) // 2])  # find_buttock's choice: the middle
+    bi = _middle(near)  # find_buttock's choice
     if image is not None:
         bi = _rear_on_image(sc, near, bi, H, body, image, mirrored, edge_reach, min_contrast, edge_outermost)
     res.buttock = (float(sc[bi, 0]), float(sc[bi, 1]))
@@ -803,7 +803,12 @@ def find_buttock(sc: np.ndarray, floor_y: float, H: float, body: BodyModel) -> O
     near = _rearmost(sc, floor_y, H, body)
     if len(near) == 0:
         return None
-    # Several contour runs can touch the minimum (a flat buttock): take the middle.
+    return _middle(near)
+
+
+def _middle(near: np.ndarray) -> int:
+    """The buttock among the rearmost points: several contour runs can touch the minimum (a flat buttock),
+    so the middle one."""
     return int(near[len(near) // 2])
 
 
