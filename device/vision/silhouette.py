@@ -175,7 +175,7 @@ class SilhouetteMeasures:
     knee: Optional[tuple[float, float]] = None
     ankle: Optional[tuple[float, float]] = None
     heel: Optional[tuple[float, float]] = None
-    toe: Optional[tuple[float, float]] = None
+    toe: Optional[tuple[float, float]] = None  # the toe's column, at the row where the forefoot meets the floor
     back_path: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
     back_segment: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
     chord: Optional[tuple[tuple[float, float], tuple[float, float]]] = None
@@ -1540,7 +1540,21 @@ def _measure_legs(m: np.ndarray, res: SilhouetteMeasures, J: np.ndarray, body: B
 
             q = max(1, flen // 4)
             heel_bottom = bottom_of(heel_x, heel_x + q - 1)
-            toe_bottom = bottom_of(toe_x - q + 1, toe_x)
+            # What the heel is measured against is where the forefoot meets the floor: the lowest the
+            # feet reach outside the heel's quarter (a high percentile, so a stray pixel is not it). The
+            # end of the toe was that before, but a camera turned off the side view sees the far foot
+            # higher up and further forward, and a floor shadow under it (the learned mask joins it) put
+            # its sole 7 px above the floor standing and 9 px hinged, across the half of the foot rows
+            # that decides which foot the toe is: the toe jumped between the feet, and good reps read
+            # `heel_lift` (random scene 2511, 18 deg of yaw: 0.014 against the 0.012 limit). On the floor
+            # the forefoot of the near foot reaches lowest whichever end the toe is; in a heel lift the
+            # ball stays down while the heel rises.
+            fore = in_feet[heel_x + q : toe_x + 1].nonzero()[0] + heel_x + q
+            if len(fore) >= 2:
+                low = foot_top + feet.shape[0] - 1 - feet[::-1, fore].view(np.bool_).argmax(axis=0)
+                toe_bottom = float(np.sort(low)[int(0.9 * (len(low) - 1))])
+            else:
+                toe_bottom = bottom_of(toe_x - q + 1, toe_x)
             res.heel = (float(x0 + heel_x), heel_bottom)
             res.toe = (float(x0 + toe_x), toe_bottom)
             res.heel_rise = float((toe_bottom - heel_bottom) / H)
