@@ -64,6 +64,6 @@ def test_a_lifted_heel_still_reads_lifted(scene):
     standing = measure_silhouette(mask, scene.wall_side, height).heel_rise
     t = 36.0  # rep 5, a heel lift, near its bottom
     assert scene.truth_at(t).heel_lift > 0.03
-    lift_mask, lift_height, _ = _drawn(scene, t)
-    lifted = measure_silhouette(lift_mask, scene.wall_side, height).heel_rise
+    lift_mask, _, _ = _drawn(scene, t)
+    lifted = measure_silhouette(lift_mask, scene.wall_side, height).heel_rise  # the standing height: stature
     assert lifted - standing > 0.02

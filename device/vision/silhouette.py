@@ -1548,7 +1548,9 @@ def _measure_legs(m: np.ndarray, res: SilhouetteMeasures, J: np.ndarray, body: B
             # that decides which foot the toe is: the toe jumped between the feet, and good reps read
             # `heel_lift` (random scene 2511, 18 deg of yaw: 0.014 against the 0.012 limit). On the floor
             # the forefoot of the near foot reaches lowest whichever end the toe is; in a heel lift the
-            # ball stays down while the heel rises.
+            # ball stays down while the heel rises. (The synthetic athlete's rigid shoe dips its toe below
+            # the ball in a lift, which the toe's end read as more lift: its lifts read about a pixel less
+            # now. docs/station-vision.md round 63.)
             fore = in_feet[heel_x + q : toe_x + 1].nonzero()[0] + heel_x + q
             if len(fore) >= 2:
                 low = foot_top + feet.shape[0] - 1 - feet[::-1, fore].view(np.bool_).argmax(axis=0)
