@@ -827,8 +827,7 @@ def _rear_on_image(sc: np.ndarray, near: np.ndarray, bi: int, H: float, body: Bo
         return bi
     # A 5-point median along the rear: one noisy pixel of the image is no buttock.
     x = cv2.medianBlur(moved[:, 0].astype(np.float32).reshape(-1, 1), 5).ravel()
-    on = near[x <= float(x.min()) + 0.5]
-    return int(on[len(on) // 2])
+    return _middle(near[x <= float(x.min()) + 0.5])
 
 
 def buttock_by_circle(sc: np.ndarray, bi: int, floor_y: float, H: float,
@@ -1527,10 +1526,11 @@ def _measure_legs(m: np.ndarray, res: SilhouetteMeasures, J: np.ndarray, body: B
             # Lowest pixel of each column. A column with any pixel in the foot rows has
             # its lowest one there (nothing is below the floor row), so the foot rows
             # serve both ends (only the columns read); a column without any looks further up.
+            lowest = foot_top + feet.shape[0] - 1 - feet[::-1, heel_x : toe_x + 1].view(np.bool_).argmax(axis=0)
+
             def bottom_of(c0: int, c1: int) -> float:
                 if in_feet[c0 : c1 + 1].all():
-                    low = foot_top + feet.shape[0] - 1 - feet[::-1, c0 : c1 + 1].view(np.bool_).argmax(axis=0)
-                    return _median(low)
+                    return _median(lowest[c0 - heel_x : c1 - heel_x + 1])
                 colsub = m[:, x0 + c0 : x0 + c1 + 1]
                 has_c = colsub.any(axis=0)
                 if not has_c.any():
@@ -1551,9 +1551,9 @@ def _measure_legs(m: np.ndarray, res: SilhouetteMeasures, J: np.ndarray, body: B
             # ball stays down while the heel rises. (The synthetic athlete's rigid shoe dips its toe below
             # the ball in a lift, which the toe's end read as more lift: its lifts read about a pixel less
             # now. docs/station-vision.md round 63.)
-            fore = in_feet[heel_x + q : toe_x + 1].nonzero()[0] + heel_x + q
+            fore = in_feet[heel_x + q : toe_x + 1].nonzero()[0] + q
             if len(fore) >= 2:
-                low = foot_top + feet.shape[0] - 1 - feet[::-1, fore].view(np.bool_).argmax(axis=0)
+                low = lowest[fore]
                 toe_bottom = float(np.sort(low)[int(0.9 * (len(low) - 1))])
             else:
                 toe_bottom = bottom_of(toe_x - q + 1, toe_x)
