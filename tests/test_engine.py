@@ -281,15 +281,58 @@ def test_a_person_standing_still_read_a_few_degrees_past_tall_is_still_standing(
 
 def test_a_hinge_held_still_short_of_a_rep_by_someone_who_stands_tall_is_not_their_standing():
     # Random scene 1014: a person who stands tall at 1 deg held a shallow hinge still at 16 deg for over a
-    # second, read too shallow to begin a rep: for that moment it is their standing (nothing tells it
-    # from a person standing leaning). Kept after that, it raised the leave limit to 22, and the next
-    # shallow rep (21 deg) was no rep at all.
-    # Once they stand still at 1 deg again, that is their standing: the limits are standing_deg and
-    # leave_deg again.
+    # second, read too shallow to begin a rep. Taken for their standing, it raised the leave limit to 22,
+    # and the next shallow rep (21 deg) was no rep at all.
+    from tests.streams import STAND_DIST
+
     plan = [PlanRep(), PlanRep(contact=False, peak_incl=16.0, hold_s=1.5), PlanRep(),
             PlanRep(contact=False, peak_incl=21.0), PlanRep()]
+    # The sensor sees the hips go back in the 16 deg hinge: it is a hinge short of the wall (a `shallow`
+    # rep), and its bottom is not their standing.
     eng, _ = run(build(plan, incl_noise=0.3, seed=4))
+    assert verdicts(eng) == [Verdict.GOOD, Verdict.SHALLOW, Verdict.GOOD, Verdict.SHALLOW, Verdict.GOOD]
+    # The hips stay where they stood: for that moment it is their standing (nothing tells it from a person
+    # standing leaning), no rep. Once they stand still at 1 deg again, that is their standing: the limits
+    # are standing_deg and leave_deg again, and the 21 deg hinge is a rep.
+    s = build(plan, incl_noise=0.3, seed=4)
+    s.proximity = [ProximitySample(p.t, STAND_DIST) if 5.5 <= p.t < 11.0 else p for p in s.proximity]
+    eng, _ = run(s)
     assert verdicts(eng) == [Verdict.GOOD, Verdict.GOOD, Verdict.SHALLOW, Verdict.GOOD]
+
+
+def test_a_hinge_read_just_short_of_leave_deg_with_the_hips_gone_back_is_a_shallow_rep():
+    # Random scene 2710: shallow hinges drawn to 20 deg read 17.9-18.0 (leave_deg is 18), the hips 5.5 cm
+    # nearer the wall than where the person stood; neither was a rep, before the set or within it. A hinge
+    # reads a few degrees short of leave_deg while the sensor has the hips gone back: a shallow rep.
+    from tests.streams import STAND_DIST
+
+    plan = [PlanRep(contact=False, peak_incl=17.5, hold_s=0.6), PlanRep(),
+            PlanRep(contact=False, peak_incl=17.5, hold_s=0.6), PlanRep()]
+    s = build(plan, incl_noise=0.2, seed=3)
+    short = [(1.5, 6.5), (11.5, 16.5)]  # the short hinges (2.0-6.1 s and 11.8-15.9 s), with standing either side
+
+    def in_short(t):
+        return any(a <= t < b for a, b in short)
+
+    drawn = s.proximity  # the hips go back 13 cm, in step with the trunk
+
+    def hips_back(depth):
+        return [ProximitySample(p.t, STAND_DIST - (STAND_DIST - p.distance_m) * depth / 0.13) if in_short(p.t)
+                else p for p in drawn]
+
+    s.proximity = hips_back(0.07)  # 7 cm in the short hinges
+    eng, events = run(s)
+    assert verdicts(eng) == [Verdict.SHALLOW, Verdict.GOOD, Verdict.SHALLOW, Verdict.GOOD]
+    assert eng.counted == 2
+    # begun where the person left standing tall, with the trunk's deepest reported
+    assert 2.0 < eng.reps[0].start_s < 4.0 and eng.reps[0].trunk_inclination_deg == pytest.approx(17.5, abs=1.0)
+    started = [e for e in events if isinstance(e, SetStarted)]
+    assert len(started) == 1 and started[0].t == pytest.approx(eng.reps[0].start_s)
+    # The same bend with the hips where they stood (someone leaning to look at the floor) is no rep ...
+    for sway in (0.0, 0.03):  # ... nor with the hips 3 cm nearer the wall (a sway)
+        s.proximity = hips_back(sway)
+        eng, _ = run(s)
+        assert verdicts(eng) == [Verdict.GOOD, Verdict.GOOD]
 
 
 def test_a_shallow_reps_bottom_held_still_does_not_become_the_persons_standing():

@@ -35,7 +35,7 @@ from __future__ import annotations
 import statistics
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Iterable, Optional
 
 from ..config import Config
 from .contact import ContactDetector
@@ -99,6 +99,14 @@ MIN_SHALLOW_REP_S = 0.4
 # when the sensor saw the hips come this much nearer the wall than where the person stood
 # tall just before: a hinge at the wall that fell short of it, not walking in or a stretch.
 FIRST_SHALLOW_APPROACH_M = 0.05
+# The same approach, seen by the sensor while the camera has the trunk past standing but short of
+# leave_deg, is a hinge too (docs/DOMAIN.md's rep: the hips went back), one the picture reads a few
+# degrees short (random 2710: shallow hinges drawn to 20 deg read 18.0, at leave_deg, and were no rep at
+# all). It leaves standing once the trunk has come back up this far from its deepest: a hinge on its way
+# past leave_deg begins its rep there as before.
+SHORT_HINGE_TURN_DEG = 2.0
+# The sensor's readings kept meanwhile (10 s at 30 Hz; a shallow hinge takes 2-5 s).
+OFF_DISTS_MAX = 300
 # The standing distance is the median of the readings of the last second of tall standing.
 STAND_DIST_S = 1.0
 # ... believed only when the older half of those readings held still (their middle 80 % within
@@ -226,6 +234,8 @@ class _RepInProgress:
     peak_incl: Optional[float] = None
     peak_t: Optional[float] = None
     contact_t: Optional[float] = None
+    off_stand_dist: Optional[float] = None  # station: where the person stood still as they left standing tall
+    short_hinge: bool = False  # station: begun by the hips going back in a hinge short of leave_deg
     contact_seen: bool = False
     near_wall: bool = False  # the sensor alone saw the hips approach
     posture_frames: int = 0
@@ -314,6 +324,11 @@ class RepEngine:
         self._standing_backs: deque[tuple[float, float]] = deque(maxlen=BASELINE_SAMPLES)
         self._stand_dists: deque[tuple[float, float]] = deque()  # (t, distance) standing tall
         self._far_stand_dist: Optional[float] = None  # the set's farthest rep stand_dist (see _hips_stayed_put)
+        # Station: where the person stood when they last stopped standing tall, the sensor's readings
+        # since and the deepest trunk (t, deg), while still short of leaving (see _short_hinge_turned).
+        self._off_stand_dist: Optional[float] = None
+        self._off_dists: deque[float] = deque(maxlen=OFF_DISTS_MAX)
+        self._off_peak: Optional[tuple[float, float]] = None
         self._trunks: deque[tuple[float, float]] = deque()  # station: (t, trunk) seen in the last QUIET_S
         # Station: this person's quiet standing trunk as the picture reads it, where above standing_deg.
         self._own_standing: Optional[float] = None
@@ -351,6 +366,8 @@ class RepEngine:
                 self._rep.dists.append(s.distance_m)
             elif self._stand_since is not None:
                 self._stand_dists.append((s.t, s.distance_m))
+            elif self._off_stand_dist is not None:
+                self._off_dists.append(s.distance_m)
             while self._stand_dists and self._stand_dists[0][0] < s.t - STAND_DIST_S:
                 self._stand_dists.popleft()
         change = self.contact_detector.update(s)
@@ -389,7 +406,7 @@ class RepEngine:
             # outside a rep: a shallow rep's bottom held still short of the wall (random 716: 19 deg for a
             # second) is no standing, and the next shallow reps would not have passed its leave limit.
             cap = OWN_STANDING_MAX_DEG if self._rep is None else self.th.leave_deg - QUIET_GAP_DEG
-            if self._quiet_upright(p.t, cap) and not self.contact:
+            if self._quiet_upright(p.t, cap) and not self.contact and not self._hips_went_back():
                 # The latest quiet standing is theirs, whatever it reads (random 1014: a shallow hinge held
                 # still at 16-18 deg, read too shallow to begin a rep, stayed their "standing" after they
                 # stood at 1 deg again, and the next shallow rep was no rep at all). One read just under
@@ -598,19 +615,38 @@ class RepEngine:
             return False
         return max(refs) - _third_nearest(rep.dists) < FIRST_SHALLOW_APPROACH_M
 
+    def _hips_went_back(self) -> bool:
+        """Station, no longer standing tall (and not in a rep): the distance sensor has had the hips
+        ``FIRST_SHALLOW_APPROACH_M`` nearer the wall (its third-nearest reading since) than where the
+        person stood still just before. Until they stand tall again, a trunk held quiet is a hinge's
+        bottom held short of the wall, not the person's own standing."""
+        return (self._off_stand_dist is not None and len(self._off_dists) >= 3
+                and self._off_stand_dist - _third_nearest(self._off_dists) >= FIRST_SHALLOW_APPROACH_M)
+
+    def _short_hinge_turned(self, incl: float) -> bool:
+        """Station: the hips went back (above) in a hinge short of leave_deg, and the trunk (now
+        ``incl``) has come back up ``SHORT_HINGE_TURN_DEG`` from its deepest."""
+        return (self.phase == "standing" and self._off_peak is not None
+                and incl <= self._off_peak[1] - SHORT_HINGE_TURN_DEG and self._hips_went_back())
+
+    def _came_back_to_the_wall(self, rep: _RepInProgress) -> bool:
+        """The sensor had the rep's hips ``FIRST_SHALLOW_APPROACH_M`` nearer the wall than where the
+        person stood tall just before it (its third-nearest reading, so one short echo never makes it)."""
+        refs = [d for d in (rep.stand_dist, rep.off_stand_dist) if d is not None]
+        return (self.has_distance and bool(refs) and len(rep.dists) >= 3
+                and max(refs) - _third_nearest(rep.dists) >= FIRST_SHALLOW_APPROACH_M)
+
     def _short_of_the_wall(self, rep: _RepInProgress, end_s: float) -> bool:
         """A hinge without contact before any set: from tall standing, seen by the camera past
-        ``leave_deg``, and the hips brought ``FIRST_SHALLOW_APPROACH_M`` nearer the wall by the
-        distance sensor (its third-nearest reading, so one short echo never makes it)."""
-        if not self.has_distance or rep.stand_dist is None or len(rep.dists) < 3:
-            return False
+        standing (to leave it, past ``leave_deg`` or with the hips gone back), and the hips brought
+        ``FIRST_SHALLOW_APPROACH_M`` nearer the wall by the distance sensor."""
         if end_s - rep.start_s < MIN_SHALLOW_REP_S or rep.sensor_fault or self.sensor_fault:
             return False
-        if rep.peak_incl is None or rep.peak_incl <= self._leave_limit():
+        if rep.peak_incl is None or rep.peak_incl <= (self._standing_limit() if rep.short_hinge else self._leave_limit()):
             return False
         if not rep.posture_frames or len(rep.incl) < self.th.min_seen_fraction * rep.posture_frames:
             return False
-        return rep.stand_dist - _third_nearest(rep.dists) >= FIRST_SHALLOW_APPROACH_M
+        return self._came_back_to_the_wall(rep)
 
     def _deep_enough(self, rep: _RepInProgress) -> bool:
         """Video: a hinge that reached hinge_min_deg, hips that went well down (a squat-style lift to
@@ -651,7 +687,7 @@ class RepEngine:
         if self._seen(p):
             incl = p.trunk_inclination_deg
             standing = incl <= self._standing_limit() and not self.contact
-            left = incl > self._leave_limit()
+            left = incl > self._leave_limit() or (not standing and self._short_hinge_turned(incl))
             return standing, left, True
         near = self._sensor_near(t)
         if near is None:
@@ -697,11 +733,19 @@ class RepEngine:
         if standing:
             if self._stand_since is None:
                 self._stand_since = t
+            self._off_stand_dist, self._off_peak = None, None
+            self._off_dists.clear()
             if sees and self._back_seen(p) and p.back_bend_deg is not None and (
                     self.rounding_floor_deg is not None or p.back_bend_deg >= STANDING_BACK_MIN_DEG):
                 self._standing_backs.append((t, p.back_bend_deg))
         else:
+            if (self._stand_since is not None and self.phase == "standing" and self.has_distance
+                    and len(self._stand_dists) >= BASELINE_MIN_SAMPLES):
+                self._off_stand_dist = _steady_distance([d for _, d in self._stand_dists], older_only=True)
             self._stand_since = None
+            if self._off_stand_dist is not None and sees and self._trunk_seen(p) and (
+                    self._off_peak is None or p.trunk_inclination_deg > self._off_peak[1]):
+                self._off_peak = (p.t, p.trunk_inclination_deg)
         while self._standing_backs and t - self._standing_backs[0][0] > BASELINE_MAX_AGE_S:
             self._standing_backs.popleft()
         held = self._stand_since is not None and t - self._stand_since >= SETTLE_S
@@ -729,8 +773,19 @@ class RepEngine:
 
     def _begin_rep(self, start_s: float, t: float, events: list[Event]) -> None:
         from_standing = self.phase == "standing"
+        p = self._fresh_posture(t)
+        short_hinge = (from_standing and self.has_contact_sensor and self._seen(p)
+                       and p.trunk_inclination_deg <= self._leave_limit()
+                       and self._short_hinge_turned(p.trunk_inclination_deg))
         self.phase = "rep"
-        self._rep = _RepInProgress(start_s=start_s)
+        self._rep = _RepInProgress(start_s=start_s, off_stand_dist=self._off_stand_dist)
+        if short_hinge:
+            # Begun at its turn: the way down is known from the sensor's readings and the deepest trunk.
+            self._rep.short_hinge = True
+            self._rep.dists = list(self._off_dists)
+            self._rep.peak_t, self._rep.peak_incl = self._off_peak
+        self._off_stand_dist, self._off_peak = None, None
+        self._off_dists.clear()
         self._rep.far_stand_dist = self._far_stand_dist
         if from_standing and len(self._stand_dists) >= BASELINE_MIN_SAMPLES:
             self._rep.stand_dist = _steady_distance([d for _, d in self._stand_dists])
@@ -1009,11 +1064,12 @@ class RepEngine:
             if not self._short_of_the_wall(rep, end_s):
                 return
             self._start_set(rep.start_s, events)
-        elif not contact and not rep.near_wall and (rep.peak_incl is None or rep.peak_incl <= self._leave_limit()):
+        elif (not contact and not rep.near_wall and (rep.peak_incl is None or rep.peak_incl <= self._leave_limit())
+              and not (rep.short_hinge and self._came_back_to_the_wall(rep))):
             return  # neither a hinge the camera saw nor hips the sensor saw
         elif not contact and end_s - rep.start_s < MIN_SHALLOW_REP_S:
             return  # a flicker of the camera's view, not a hinge down and up
-        elif not contact and self._hips_stayed_put(rep):
+        elif not contact and not rep.short_hinge and self._hips_stayed_put(rep):
             return  # the camera's "hinge" while the sensor saw the hips stay where they stood
         elif (contact and rep.peak_incl is not None and rep.peak_incl <= self._leave_limit()
               and rep.posture_frames and len(rep.incl) >= self.th.min_seen_fraction * rep.posture_frames):
@@ -1197,22 +1253,23 @@ class RepEngine:
         self._far_stand_dist = None  # ... and where they like
 
 
-def _third_nearest(dists: list[float]) -> float:
+def _third_nearest(dists: Iterable[float]) -> float:
     """The hips' nearest approach to the wall in a rep by the distance sensor, but for two readings (one or
     two short echoes never make it). ``dists`` holds at least three."""
     return sorted(dists)[2]
 
 
-def _steady_distance(dists: list[float]) -> Optional[float]:
+def _steady_distance(dists: list[float], older_only: bool = False) -> Optional[float]:
     """The median of a second of standing distances (oldest first), or None when the person was not
     standing still: the older half of them (before any hinge began) spread over more than
     STAND_STEADY_M, but for a tenth at each end (someone walking in, see STAND_STEADY_M). The newer half
-    may hold the hips' first move back of the rep that follows, before the trunk leaves standing."""
+    may hold the hips' first move back of the rep that follows, before the trunk leaves standing;
+    ``older_only``: the median of the older half alone, where they stood before any of that move."""
     older = sorted(dists[: max(3, len(dists) // 2)])
     k = len(older) // 10
     if older[-1 - k] - older[k] > STAND_STEADY_M:
         return None
-    return statistics.median(dists)
+    return statistics.median(dists[: max(3, len(dists) // 2)] if older_only else dists)
 
 
 def sustained_max(samples: list[tuple[float, float]], hold_s: float = SUSTAIN_S,
