@@ -35,7 +35,7 @@ from __future__ import annotations
 import statistics
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Iterable, Optional
+from typing import Collection, Iterable, Optional
 
 from ..config import Config
 from .contact import ContactDetector
@@ -608,20 +608,18 @@ class RepEngine:
         past ``leave_deg`` just after a rep (`lowres` seed 11, 0.2 s apart, the hips 0.28-0.30 m from
         the wall, where the person had stood at 0.26 before the set's first rep) made a 0.6 s `shallow`
         rep."""
-        refs = [d for d in (rep.stand_dist, rep.far_stand_dist) if d is not None]
-        if not self.has_distance or not refs or len(rep.dists) < 3:
+        if not self.has_distance or rep.sensor_fault or self.sensor_fault:
             return False
-        if rep.sensor_fault or self.sensor_fault:
-            return False
-        return max(refs) - _third_nearest(rep.dists) < FIRST_SHALLOW_APPROACH_M
+        came = _approach((rep.stand_dist, rep.far_stand_dist), rep.dists)
+        return came is not None and came < FIRST_SHALLOW_APPROACH_M
 
     def _hips_went_back(self) -> bool:
         """Station, no longer standing tall (and not in a rep): the distance sensor has had the hips
         ``FIRST_SHALLOW_APPROACH_M`` nearer the wall (its third-nearest reading since) than where the
         person stood still just before. Until they stand tall again, a trunk held quiet is a hinge's
         bottom held short of the wall, not the person's own standing."""
-        return (self._off_stand_dist is not None and len(self._off_dists) >= 3
-                and self._off_stand_dist - _third_nearest(self._off_dists) >= FIRST_SHALLOW_APPROACH_M)
+        came = _approach((self._off_stand_dist,), self._off_dists)
+        return came is not None and came >= FIRST_SHALLOW_APPROACH_M
 
     def _short_hinge_turned(self, incl: float) -> bool:
         """Station: the hips went back (above) in a hinge short of leave_deg, and the trunk (now
@@ -632,9 +630,8 @@ class RepEngine:
     def _came_back_to_the_wall(self, rep: _RepInProgress) -> bool:
         """The sensor had the rep's hips ``FIRST_SHALLOW_APPROACH_M`` nearer the wall than where the
         person stood tall just before it (its third-nearest reading, so one short echo never makes it)."""
-        refs = [d for d in (rep.stand_dist, rep.off_stand_dist) if d is not None]
-        return (self.has_distance and bool(refs) and len(rep.dists) >= 3
-                and max(refs) - _third_nearest(rep.dists) >= FIRST_SHALLOW_APPROACH_M)
+        came = _approach((rep.stand_dist, rep.off_stand_dist), rep.dists) if self.has_distance else None
+        return came is not None and came >= FIRST_SHALLOW_APPROACH_M
 
     def _short_of_the_wall(self, rep: _RepInProgress, end_s: float) -> bool:
         """A hinge without contact before any set: from tall standing, seen by the camera past
@@ -1257,6 +1254,13 @@ def _third_nearest(dists: Iterable[float]) -> float:
     """The hips' nearest approach to the wall in a rep by the distance sensor, but for two readings (one or
     two short echoes never make it). ``dists`` holds at least three."""
     return sorted(dists)[2]
+
+
+def _approach(stood: Iterable[Optional[float]], dists: Collection[float]) -> Optional[float]:
+    """How much nearer the wall the hips came (:func:`_third_nearest` of ``dists``) than the farthest of the
+    known standing distances ``stood``; None with none known or fewer than three readings."""
+    refs = [d for d in stood if d is not None]
+    return max(refs) - _third_nearest(dists) if refs and len(dists) >= 3 else None
 
 
 def _steady_distance(dists: list[float], older_only: bool = False) -> Optional[float]:
