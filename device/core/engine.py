@@ -621,6 +621,11 @@ class RepEngine:
         came = _approach((self._off_stand_dist,), self._off_dists)
         return came is not None and came >= FIRST_SHALLOW_APPROACH_M
 
+    def _forget_short_hinge(self) -> None:
+        """Standing tall again, a rep begun, or the person gone: no hinge short of leave_deg is under way."""
+        self._off_stand_dist, self._off_peak = None, None
+        self._off_dists.clear()
+
     def _short_hinge_turned(self, incl: float) -> bool:
         """Station: the hips went back (above) in a hinge short of leave_deg, and the trunk (now
         ``incl``) has come back up ``SHORT_HINGE_TURN_DEG`` from its deepest."""
@@ -730,8 +735,7 @@ class RepEngine:
         if standing:
             if self._stand_since is None:
                 self._stand_since = t
-            self._off_stand_dist, self._off_peak = None, None
-            self._off_dists.clear()
+            self._forget_short_hinge()
             if sees and self._back_seen(p) and p.back_bend_deg is not None and (
                     self.rounding_floor_deg is not None or p.back_bend_deg >= STANDING_BACK_MIN_DEG):
                 self._standing_backs.append((t, p.back_bend_deg))
@@ -763,6 +767,7 @@ class RepEngine:
             elif standing is None and not sees:
                 # Nobody seen and the sensor has nothing: the person has gone.
                 self.phase = "away"
+                self._forget_short_hinge()
         elif self.phase == "rep":
             self._track_rep(t, standing, sees, held, events)
 
@@ -781,8 +786,7 @@ class RepEngine:
             self._rep.short_hinge = True
             self._rep.dists = list(self._off_dists)
             self._rep.peak_t, self._rep.peak_incl = self._off_peak
-        self._off_stand_dist, self._off_peak = None, None
-        self._off_dists.clear()
+        self._forget_short_hinge()
         self._rep.far_stand_dist = self._far_stand_dist
         if from_standing and len(self._stand_dists) >= BASELINE_MIN_SAMPLES:
             self._rep.stand_dist = _steady_distance([d for _, d in self._stand_dists])
@@ -1269,11 +1273,12 @@ def _steady_distance(dists: list[float], older_only: bool = False) -> Optional[f
     STAND_STEADY_M, but for a tenth at each end (someone walking in, see STAND_STEADY_M). The newer half
     may hold the hips' first move back of the rep that follows, before the trunk leaves standing;
     ``older_only``: the median of the older half alone, where they stood before any of that move."""
-    older = sorted(dists[: max(3, len(dists) // 2)])
+    head = dists[: max(3, len(dists) // 2)]
+    older = sorted(head)
     k = len(older) // 10
     if older[-1 - k] - older[k] > STAND_STEADY_M:
         return None
-    return statistics.median(dists[: max(3, len(dists) // 2)] if older_only else dists)
+    return statistics.median(older if older_only else dists)
 
 
 def sustained_max(samples: list[tuple[float, float]], hold_s: float = SUSTAIN_S,
