@@ -105,7 +105,7 @@ class EstimatorParams:
     contrast_min_factor: float = 0.35  # the step is lowered with the light down to this fraction
     heel_ref_min: int = 5  # standing heel references needed before heel lift is reported
     heel_ref_window: int = 30  # the heel's standing reference: median of this many standing frames
-    heel_conf_learned: float = 0.3  # the learned mask's soft foot outline: heel lift only as a hint
+    heel_conf_learned: float = 0.3  # heel lift only as a hint: the learned mask's soft foot outline, lost feet (_heel_belief)
     # A foot planted flat has its toe end level with its heel end or lower (the standing heel reference, heel
     # above toe, read 0 to +0.008 H on 49 random scenes, 2700-2723 and 2800-2823, 1313, 1423). A standing
     # reference with the toe end higher than the heel end by more than heel_toe_up of H (and heel_toe_up_px)
