@@ -335,6 +335,37 @@ def test_a_hinge_read_just_short_of_leave_deg_with_the_hips_gone_back_is_a_shall
         assert verdicts(eng) == [Verdict.GOOD, Verdict.GOOD]
 
 
+def test_a_shallow_hinge_whose_hips_moved_before_the_trunk_is_not_taken_for_hips_that_stayed_put():
+    # Random scene 2501: within a set, a shallow hinge drawn to 22.8 deg read 21.4 (past leave_deg) while the
+    # sensor had the hips go from 0.21 m to 0.13. The hips began to go back before the trunk left standing,
+    # so the last standing second's median (0.17) was taken partly on the way down, the approach read 4 cm,
+    # and the rep was dropped as "the camera's hinge while the hips stayed put". Where the person stood is
+    # also read before the hinge's first move: the older half of that second.
+    from tests.streams import STAND_DIST
+
+    def streams(depth):
+        plan = [PlanRep(), PlanRep(contact=False, peak_incl=21.0, hold_s=0.6), PlanRep()]
+        s = build(plan, incl_noise=0.2, seed=3)
+        drawn = [p.distance_m for p in s.proximity]  # 30 readings a second
+
+        def dist(i, p):
+            if p.t < 6.2:  # before the set's first rep ended, they stood 6 cm nearer the wall
+                return max(0.0, p.distance_m - 0.06)
+            if p.t < 11.8:  # the shallow hinge: the hips lead the trunk by 0.3 s and go back `depth`
+                ahead = drawn[min(i + 9, len(drawn) - 1)]
+                return round(STAND_DIST - depth * (STAND_DIST - ahead) / 0.13, 4)
+            return p.distance_m
+
+        s.proximity = [ProximitySample(p.t, dist(i, p)) for i, p in enumerate(s.proximity)]
+        return s
+
+    eng, _ = run(streams(0.08))
+    assert verdicts(eng) == [Verdict.GOOD, Verdict.SHALLOW, Verdict.GOOD]
+    # Hips 3 cm nearer the wall (a sway) under the same "hinge" are still hips that stayed put.
+    eng, _ = run(streams(0.03))
+    assert verdicts(eng) == [Verdict.GOOD, Verdict.GOOD]
+
+
 def test_a_shallow_reps_bottom_held_still_does_not_become_the_persons_standing():
     # Random scene 716: a shallow rep's bottom held still short of the wall for over a second read 19 deg.
     # Taken for standing, it would have raised the leave limit to 25, and the next shallow reps (peaks

@@ -607,10 +607,13 @@ class RepEngine:
         one that drops fewest reps. A hinge takes the hips back; two frames of a broken outline read
         past ``leave_deg`` just after a rep (`lowres` seed 11, 0.2 s apart, the hips 0.28-0.30 m from
         the wall, where the person had stood at 0.26 before the set's first rep) made a 0.6 s `shallow`
-        rep."""
+        rep. Where the person stood is also taken before this hinge's first move (``off_stand_dist``, the
+        older half of the last standing second): the whole second held the hips' way back of a hinge whose
+        trunk left standing late (random 2501: a `shallow` hinge drawn to 22.8 deg read 21.4, the hips
+        from 0.21 m to 0.13; the second's median, 0.17, made an approach of 4 cm, and the rep was dropped)."""
         if not self.has_distance or rep.sensor_fault or self.sensor_fault:
             return False
-        came = _approach((rep.stand_dist, rep.far_stand_dist), rep.dists)
+        came = _approach((rep.stand_dist, rep.far_stand_dist, rep.off_stand_dist), rep.dists)
         return came is not None and came < FIRST_SHALLOW_APPROACH_M
 
     def _hips_went_back(self) -> bool:
