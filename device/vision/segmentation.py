@@ -175,6 +175,8 @@ RECENT_GAINS = 6
 # Frames between moves of the phase the model learns at (one frame in three: BackgroundModel._learns_on).
 # Not a multiple of three, and short beside a set: each phase is learned for a second or two in turn.
 LEARN_PHASE_FRAMES = 32
+# The spread of those gains that is a wobble of the light (2 %: the step the exposure gain is applied at).
+WOBBLE_GAIN = 0.02
 _SUM3 = np.ones((1, 3), np.float32)  # cv2.transform kernel: sum of the three channels
 _MEAN3 = np.full((1, 3), 1.0 / 3.0, np.float32)  # ... and their mean
 _K3 = np.ones((3, 3), np.uint8)
@@ -623,13 +625,25 @@ class BackgroundModel:
         """Whether :meth:`feedback` number ``tick`` learns. Once the scene is known, learning every
         third frame (at triple rate) follows drift just as well for a third of the cost.
 
-        Which of the three moves on every ``LEARN_PHASE_FRAMES`` frames. Lights on 50 Hz mains wobble
-        with a period of exactly three frames at 15 and 30 fps, so a fixed one would learn the scene at
-        one phase of the wobble only. :meth:`_learn` takes that phase's gain back out, but not where the
-        picture clipped: a bright wall at 255 in the bright phase was learned a few levels dark, and in
-        the dim phases it stood out of the model as foreground that merged with the person (random
-        scene 2920 shaded: two frames in three of a deep rounded rep unmeasured, read `good`)."""
-        return not self.ready or tick % 3 == (tick // LEARN_PHASE_FRAMES) % 3
+        While the light wobbles, which of the three moves on every ``LEARN_PHASE_FRAMES`` frames. Lights
+        on 50 Hz mains wobble with a period of exactly three frames at 15 and 30 fps, so a fixed one would
+        learn the scene at one phase of the wobble only. :meth:`_learn` takes that phase's gain back out,
+        but not where the picture clipped: a bright wall at 255 in the bright phase was learned a few
+        levels dark, and in the dim phases it stood out of the model as foreground that merged with the
+        person (random scene 2920 shaded: two frames in three of a deep rounded rep unmeasured, read
+        `good`). In a steady light the phase stays (which frames are learned changes nothing there but
+        the noise learned)."""
+        if not self.ready:
+            return True
+        return tick % 3 == ((tick // LEARN_PHASE_FRAMES) % 3 if self._wobbling() else 0)
+
+    def _wobbling(self) -> bool:
+        """Whether the exposure gain of the last ``RECENT_GAINS`` frames spreads by more than
+        ``WOBBLE_GAIN`` (a flickering light; a camera's noise moves it by a few tenths of a percent)."""
+        if len(self._gains) < RECENT_GAINS:
+            return False
+        means = [float(g[0] + g[1] + g[2]) / 3.0 for g in self._gains]
+        return max(means) - min(means) > WOBBLE_GAIN
 
     def second_opinion(self, image: np.ndarray) -> Optional[Segmentation]:
         """No second model here."""
