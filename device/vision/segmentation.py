@@ -413,8 +413,8 @@ class BackgroundModel:
         if small is self._small and self.ready and len(self._gains) == RECENT_GAINS:  # the frame just segmented
             # Learned at the mean brightness of the last few frames, not at this frame's: lights on
             # 50 Hz mains flicker at 100 Hz, which a camera at 15 or 30 fps sees as a wobble repeating
-            # every third frame, and one frame in three is learned, at one phase for 32 frames at a time
-            # (``_learns_on``; until round 66 always the same phase). The scene went to that frame's
+            # every third frame, and one frame in three is learned, at the same phase (in a wobble, for 32
+            # frames at a time since round 66: ``_learns_on``). The scene went to that frame's
             # brightness while the pixels under a person kept the mean they were learned at before; the
             # exposure gain matches the model to each frame as a whole, so those pixels were left off by
             # the wobble: a speckled ghost beside the legs once the person moved
