@@ -29,8 +29,8 @@ def _scene() -> np.ndarray:
     return np.clip((np.float32([215, 190, 210]) + tex) * ramp, 0, 255)
 
 
-def _frame(scene: np.ndarray, i: int, rng: np.random.Generator, phase: float) -> np.ndarray:
-    g = 1.0 + FLICKER * math.sin(2 * math.pi * 100.0 * i / 15.0 + phase)  # 15 fps: a period of 3 frames
+def _frame(scene: np.ndarray, i: int, rng: np.random.Generator, phase: float, flicker: float = FLICKER) -> np.ndarray:
+    g = 1.0 + flicker * math.sin(2 * math.pi * 100.0 * i / 15.0 + phase)  # 15 fps: a period of 3 frames
     return np.clip(scene * g + rng.normal(0, 2.0, scene.shape), 0, 255).astype(np.uint8)
 
 
@@ -61,3 +61,55 @@ def test_a_clipped_bright_wall_is_background_in_every_phase_of_a_flicker(phase):
         worst.append(float(np.mean(seg.mask > 0)))
         i += 1
     assert max(worst) < 0.002, [round(w, 3) for w in worst[:9]]
+
+
+@pytest.mark.parametrize("flicker", [0.10, 0.15])
+@pytest.mark.parametrize("phase", [0.0, 2 * math.pi / 3, 4 * math.pi / 3])
+def test_a_strong_flicker_from_the_first_frame_lets_the_model_become_ready(flicker, phase):
+    # The same room under a stronger wobble, learned from the very first frame through the feedback path
+    # (the background-only segmenter's). Before round 67, in the phase whose first frame is the bright one
+    # (2 pi / 3), a few hundred scattered pixels were learned once at that frame's brightness, read "shadow"
+    # against the model from then on, and were never learned again: the model never became ready (0.99 of
+    # its pixels known of the 0.995 asked). Until the scene is known, shadow specks among the pixels not yet
+    # known are learned; a patch of shadow is not.
+    scene = _scene()
+    rng = np.random.default_rng(11)
+    model = BackgroundModel()
+    i = 0
+    while not model.ready and i < 30:  # 2 s at 15 fps
+        img = _frame(scene, i, rng, phase, flicker)
+        if model.segment(img) is None:
+            model.learn(img)
+        else:
+            model.feedback(None)
+        i += 1
+    assert model.ready, (i, model.coverage)
+    worst = []
+    for _ in range(45):  # 3 s of the empty room, each phase learned and not
+        seg = model.segment(_frame(scene, i, rng, phase, flicker))
+        model.feedback(None)
+        worst.append(float(np.mean(seg.mask > 0)))
+        i += 1
+    assert max(worst) < 0.002, [round(w, 3) for w in worst[:9]]
+
+
+def test_a_shadow_patch_while_the_scene_is_learned_stays_unknown_under_a_flicker():
+    # What the specks above may not take with them: a shadow cast on the wall while the scene is learned (a
+    # person in view from power-on) is a patch, and is never learned as the wall, flicker or not.
+    scene = _scene()
+    rng = np.random.default_rng(11)
+    model = BackgroundModel()
+    patch = (slice(80, 130), slice(60, 120))  # 50 x 60 px of the unclipped wall, 0.8 of its light
+    for i in range(30):
+        img = _frame(scene, i, rng, 2 * math.pi / 3, 0.10)
+        if i >= 1:
+            img[patch] = (img[patch] * 0.8).astype(np.uint8)
+        if model.segment(img) is None:
+            model.learn(img)
+        else:
+            model.feedback(None)
+    unknown = cv2.resize(model.unknown(), (320, 240), interpolation=cv2.INTER_NEAREST)
+    assert unknown[patch].mean() > 0.9  # the shadow: learned in the first frame only
+    outside = np.ones((240, 320), bool)
+    outside[70:140, 50:130] = False
+    assert unknown[outside].mean() < 0.005  # the specks elsewhere are learned

@@ -666,8 +666,31 @@ class BackgroundModel:
         keep = self._keep(person_mask, self._small, 7)
         shadow = self._shadow_mask()
         if shadow is not None and shadow.shape == keep.shape:
+            if not self.ready:
+                shadow = self._shadow_blobs_only(shadow)
             keep = cv2.bitwise_and(keep, (~shadow).view(np.uint8))
         self._learn(self._small, keep, boost=3.0 if self.ready else 1.0)
+
+    def _shadow_blobs_only(self, shadow: np.ndarray) -> np.ndarray:
+        """``shadow`` (bool) without its scattered specks among the pixels not yet known (a copy).
+
+        Until the scene is known, a pixel seen only in the first frame or two has a model made of that
+        frame. If a frame's noise made it "shadow" just after, it kept that frame's brightness while the
+        rest of the model moved to the mean of a flickering light, read "shadow" against it from then on,
+        and was never learned again: in a light flickering by 8-12 % whose first frame was the bright
+        phase, 0.6-3.7 % of the pixels, scattered, stayed so and the model never became ready (the
+        background-only segmenter; round 67). A shadow cast by a person is a patch, not specks: those
+        stay out."""
+        if self._seen is None:
+            return shadow
+        shadow8 = shadow.view(np.uint8)
+        unknown = cv2.compare(self._seen, self.min_seen, cv2.CMP_LT)  # 0/255
+        specks = cv2.bitwise_and(shadow8, unknown)
+        if not cv2.countNonZero(specks):
+            return shadow
+        patches = cv2.morphologyEx(shadow8, cv2.MORPH_OPEN, _K3)  # 0/1: a 3x3 square fits there
+        out = cv2.bitwise_or(cv2.bitwise_and(shadow8, cv2.bitwise_not(unknown)), patches)
+        return out.view(bool)
 
 
 def _in_frame(box: tuple[int, int, int, int], w: int, h: int) -> tuple[int, int, int, int]:
