@@ -152,6 +152,15 @@ class BodyModel:
     # The back's edge counts as seen (its confidence) where the colour step is at least this part of the
     # step a point is moved onto: a shirt little different from the wall in a dim room (round 52).
     edge_seen_frac: float = 0.75
+    # ... or, where too little of the back reaches that step (its support below ``edge_noise_below``), where
+    # the step is at least ``edge_noise_factor`` times the scene's own: the median colour step found the same
+    # way on a line ``edge_noise_offset`` reaches out from the back (the wall behind it), and never below
+    # ``edge_noise_min``. A shirt a little different from a smooth, clean wall has a faint edge that stands
+    # well above that wall's noise (round 68). 0 turns it off.
+    edge_noise_below: float = 0.8
+    edge_noise_factor: float = 2.0
+    edge_noise_min: float = 4.0
+    edge_noise_offset: float = 3.0
     max_bend_deg: float = 80.0  # no back bends beyond this (confidence fades to 0 over the 20 deg below)
     back_resid_frac: float = 0.004
     trunk_full_px: float = 40.0
@@ -607,12 +616,8 @@ def _refine_edge_gradient(pts: np.ndarray, normal: np.ndarray, image: np.ndarray
         k0, k1 = float(ks[0]), float(ks[-1])
         span = (x0 + min(k0 * nx, k1 * nx), x1 + max(k0 * nx, k1 * nx),
                 y0 + min(k0 * ny, k1 * ny), y1 + max(k0 * ny, k1 * ny))
-    win, wx, wy = _float_window(image, (pts[:, 0:1] + ks * nx).astype(np.float32),
-                                (pts[:, 1:2] + ks * ny).astype(np.float32), mirrored, span)
-    vals = cv2.remap(win, wx, wy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)  # N x K x 3
-    g = vals[:, 2 * lag :, :] - vals[:, : -2 * lag, :]
-    g *= g
-    mag = np.sqrt(g[..., 0] + g[..., 1] + g[..., 2])  # N x K', centred on kc
+    mag = _colour_steps(*_float_window(image, (pts[:, 0:1] + ks * nx).astype(np.float32),
+                                       (pts[:, 1:2] + ks * ny).astype(np.float32), mirrored, span), lag)
     # Strongest edge within reach, and its neighbours for a parabola through the peak.
     j = mag[:, w0:w1].argmax(axis=1) + w0
     if outermost:
@@ -643,6 +648,27 @@ def _refine_edge_gradient(pts: np.ndarray, normal: np.ndarray, image: np.ndarray
         out[ok] = pts[ok] + shift[ok, None] * (nrm[ok] if normal.ndim == 2 else nrm)
     n_seen = n_ok if seen_frac >= 1.0 else int(np.count_nonzero(y1 >= seen_frac * min_contrast))
     return out, float(n_seen) / len(ok) if len(ok) else 0.0
+
+
+def _colour_steps(win: np.ndarray, wx: np.ndarray, wy: np.ndarray, lag: int) -> np.ndarray:
+    """The colour samples at (wx, wy) in ``win`` (N x K coordinate maps, from :func:`_float_window`) and the
+    size of the colour step between samples ``2 lag`` apart along each row: N x (K - 2 lag), centred."""
+    vals = cv2.remap(win, wx, wy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)  # N x K x 3
+    g = vals[:, 2 * lag :, :] - vals[:, : -2 * lag, :]
+    g *= g
+    return np.sqrt(g[..., 0] + g[..., 1] + g[..., 2])
+
+
+def _edge_peaks(pts: np.ndarray, normal: np.ndarray, image: np.ndarray, reach: float,
+                mirrored: bool = False) -> np.ndarray:
+    """Per point, the largest 1-px colour step along ``normal`` within ``reach`` (the magnitude
+    :func:`_refine_edge_gradient` finds its edge at, without moving anything)."""
+    ks, kc, w0, w1 = _gradient_offsets(reach, None)
+    nx, ny = float(normal[0]), float(normal[1])
+    mag = _colour_steps(*_float_window(image, (pts[:, 0:1] + ks * nx).astype(np.float32),
+                                       (pts[:, 1:2] + ks * ny).astype(np.float32), mirrored),
+                        (len(ks) - len(kc)) // 2)
+    return mag[:, w0:w1].max(axis=1)
 
 
 def _refine_edge_step(pts: np.ndarray, normal: np.ndarray, image: np.ndarray, reach: float = 1.25,
@@ -1250,9 +1276,20 @@ def _back_fit(path: np.ndarray, idx: np.ndarray, nominal: float, H: float, body:
         seg, support = _refine_edge_step(seg, nb, image, reach=edge_reach, min_contrast=min_contrast,
                                          mirrored=mirrored, ref=body.step_edge_ref)
     elif image is not None:
-        seg, support = _refine_edge_gradient(seg, nb, image, reach=edge_reach, mirrored=mirrored,
+        seg0 = seg
+        seg, support = _refine_edge_gradient(seg0, nb, image, reach=edge_reach, mirrored=mirrored,
                                              min_contrast=min_contrast, outermost=edge_outermost,
                                              seen_frac=body.edge_seen_frac)
+        if support < body.edge_noise_below and body.edge_noise_factor > 0:
+            # A faint edge: judged against the scene's own colour steps beside the back (see BodyModel).
+            scene = _median(_edge_peaks(seg0 + (body.edge_noise_offset * edge_reach) * nb, nb, image, edge_reach,
+                                        mirrored))
+            step = max(body.edge_noise_min, body.edge_noise_factor * scene)
+            if step < body.edge_seen_frac * min_contrast:
+                seg1, support1 = _refine_edge_gradient(seg0, nb, image, reach=edge_reach, mirrored=mirrored,
+                                                       min_contrast=step, outermost=edge_outermost)
+                if support1 > support:
+                    seg, support = seg1, support1
     elif soft is not None:
         seg = _refine_edge(seg, nb, soft, mirrored=mirrored)
     if body.fold_smooth > 0:
