@@ -604,9 +604,10 @@ def _refine_edge_gradient(pts: np.ndarray, normal: np.ndarray, image: np.ndarray
     a row, which costs about half as much as two). ``mirrored``: the points are in the left-right mirror of
     ``image``. Returns the moved points and the fraction of them that found an edge (peak >= ``min_contrast``;
     with ``seen_frac`` < 1, the fraction with a peak of at least that part of it, while only points at
-    ``min_contrast`` are moved: see ``BodyModel.edge_seen_frac``). ``floor``: with ``outermost``, an edge
-    farther out than the strongest counts only with a step of at least this too (the scene's own noise: a
-    dim wall's noise makes steps over a lowered ``min_contrast`` beside the back; see ``BodyModel``).
+    ``min_contrast`` are moved: see ``BodyModel.edge_seen_frac``). ``floor``: with ``outermost``, the outermost
+    of the edges with a step of at least this too is taken where a point has any (the scene's own noise: a dim
+    wall's noise makes steps over a lowered ``min_contrast`` beside the back; see ``BodyModel``); where it has
+    none, the outermost of all, as without it.
     """
     ks, kc, w0, w1 = _gradient_offsets(reach, inward)
     lag = (len(ks) - len(kc)) // 2
@@ -629,8 +630,12 @@ def _refine_edge_gradient(pts: np.ndarray, normal: np.ndarray, image: np.ndarray
         # The back is the body's last edge before the scene: of the edges within reach (local peaks
         # of at least ``min_contrast``), the one farthest out; inner ones are an arm, a sleeve or a fold.
         win_ = mag[:, w0 - 1 : w1 + 1]
-        peak = ((win_[:, 1:-1] >= win_[:, :-2]) & (win_[:, 1:-1] > win_[:, 2:])
-                & (win_[:, 1:-1] >= max(min_contrast, floor)))
+        core = win_[:, 1:-1]
+        peak = (core >= win_[:, :-2]) & (core > win_[:, 2:]) & (core >= min_contrast)
+        if floor > min_contrast:
+            # Of them, those that stand out of the scene's own noise; where none does, all of them, as before.
+            strong = peak & (core >= floor)
+            peak = np.where(strong.any(axis=1)[:, None], strong, peak)
         has = peak.any(axis=1)
         last = peak.shape[1] - 1 - peak[:, ::-1].argmax(axis=1)
         j = np.where(has, last + w0, j)
