@@ -156,10 +156,7 @@ class BodyModel:
     # the step is at least ``edge_noise_factor`` times the scene's own: the median colour step found the same
     # way on a line ``edge_noise_offset`` reaches out from the back (the wall behind it), and never below
     # ``edge_noise_min``. A shirt a little different from a smooth, clean wall has a faint edge that stands
-    # well above that wall's noise (round 68). On a learned mask's outline, where the outermost edge within
-    # reach is taken, an edge farther out than the strongest must stand that far above the scene's own steps
-    # too: in a dim or noisy room the wall's noise passed the lowered step and the bend jumped from frame to
-    # frame (round 68). 0 turns both off.
+    # well above that wall's noise (round 68). 0 turns it off.
     edge_noise_below: float = 0.8
     edge_noise_factor: float = 2.0
     edge_noise_min: float = 4.0
@@ -592,7 +589,7 @@ _OFFSETS: dict[tuple[float, float], tuple[np.ndarray, np.ndarray, int, int]] = {
 def _refine_edge_gradient(pts: np.ndarray, normal: np.ndarray, image: np.ndarray, reach: float = 2.5,
                           min_contrast: float = 12.0, mirrored: bool = False,
                           inward: Optional[float] = None, outermost: bool = False,
-                          seen_frac: float = 1.0, floor: float = 0.0) -> tuple[np.ndarray, float]:
+                          seen_frac: float = 1.0) -> tuple[np.ndarray, float]:
     """Move each point along ``normal`` to the sub-pixel peak of the colour gradient across the edge.
 
     Outward (``normal`` points out of the body) the search reaches ``reach``; inward ``inward``
@@ -604,10 +601,7 @@ def _refine_edge_gradient(pts: np.ndarray, normal: np.ndarray, image: np.ndarray
     a row, which costs about half as much as two). ``mirrored``: the points are in the left-right mirror of
     ``image``. Returns the moved points and the fraction of them that found an edge (peak >= ``min_contrast``;
     with ``seen_frac`` < 1, the fraction with a peak of at least that part of it, while only points at
-    ``min_contrast`` are moved: see ``BodyModel.edge_seen_frac``). ``floor``: with ``outermost``, the outermost
-    of the edges with a step of at least this too is taken where a point has any (the scene's own noise: a dim
-    wall's noise makes steps over a lowered ``min_contrast`` beside the back; see ``BodyModel``); where it has
-    none, the outermost of all, as without it.
+    ``min_contrast`` are moved: see ``BodyModel.edge_seen_frac``).
     """
     ks, kc, w0, w1 = _gradient_offsets(reach, inward)
     lag = (len(ks) - len(kc)) // 2
@@ -630,12 +624,7 @@ def _refine_edge_gradient(pts: np.ndarray, normal: np.ndarray, image: np.ndarray
         # The back is the body's last edge before the scene: of the edges within reach (local peaks
         # of at least ``min_contrast``), the one farthest out; inner ones are an arm, a sleeve or a fold.
         win_ = mag[:, w0 - 1 : w1 + 1]
-        core = win_[:, 1:-1]
-        peak = (core >= win_[:, :-2]) & (core > win_[:, 2:]) & (core >= min_contrast)
-        if floor > min_contrast:
-            # Of them, those that stand out of the scene's own noise; where none does, all of them, as before.
-            strong = peak & (core >= floor)
-            peak = np.where(strong.any(axis=1)[:, None], strong, peak)
+        peak = (win_[:, 1:-1] >= win_[:, :-2]) & (win_[:, 1:-1] > win_[:, 2:]) & (win_[:, 1:-1] >= min_contrast)
         has = peak.any(axis=1)
         last = peak.shape[1] - 1 - peak[:, ::-1].argmax(axis=1)
         j = np.where(has, last + w0, j)
@@ -1288,25 +1277,17 @@ def _back_fit(path: np.ndarray, idx: np.ndarray, nominal: float, H: float, body:
                                          mirrored=mirrored, ref=body.step_edge_ref)
     elif image is not None:
         seg0 = seg
-
-        def beside() -> float:  # the scene's own colour step beside the back (see BodyModel)
-            return _median(_edge_peaks(seg0 + (body.edge_noise_offset * edge_reach) * nb, nb, image, edge_reach,
-                                       mirrored))
-
-        noise = body.edge_noise_factor > 0
-        # Wanted for the outermost edge at once, otherwise only for a faint edge.
-        scene = beside() if noise and edge_outermost else None
-        floor = body.edge_noise_factor * scene if scene is not None else 0.0
         seg, support = _refine_edge_gradient(seg0, nb, image, reach=edge_reach, mirrored=mirrored,
                                              min_contrast=min_contrast, outermost=edge_outermost,
-                                             seen_frac=body.edge_seen_frac, floor=floor)
-        if support < body.edge_noise_below and noise:
-            if scene is None:
-                scene = beside()
+                                             seen_frac=body.edge_seen_frac)
+        if support < body.edge_noise_below and body.edge_noise_factor > 0:
+            # A faint edge: judged against the scene's own colour steps beside the back (see BodyModel).
+            scene = _median(_edge_peaks(seg0 + (body.edge_noise_offset * edge_reach) * nb, nb, image, edge_reach,
+                                        mirrored))
             step = max(body.edge_noise_min, body.edge_noise_factor * scene)
             if step < body.edge_seen_frac * min_contrast:
                 seg1, support1 = _refine_edge_gradient(seg0, nb, image, reach=edge_reach, mirrored=mirrored,
-                                                       min_contrast=step, outermost=edge_outermost, floor=floor)
+                                                       min_contrast=step, outermost=edge_outermost)
                 if support1 > support:
                     seg, support = seg1, support1
     elif soft is not None:
