@@ -15,6 +15,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 import numpy as np
+import pytest
 
 from device.io.frames import Frame
 from device.sim.scenarios import CutFrame, get_scenario, person_rows
@@ -94,27 +95,33 @@ def test_the_station_judges_every_rep_of_a_person_whose_feet_are_on_the_edge():
     assert got == KINDS
 
 
-def test_a_person_whose_shins_the_picture_cuts_off_is_told_to_aim_the_camera():
+@pytest.fixture(scope="module")
+def shins_cut_run(tmp_path_factory):
+    """The shins-cut scene through the station, recorded: (result, recording folder). Shared."""
+    sc = _cut(shins=True)
+    rec = tmp_path_factory.mktemp("shins-cut") / "rec"
+    return run_simulation("clean", scenario=sc, fps=15, width=320, height=sc.height, record_dir=str(rec)), rec
+
+
+def test_a_person_whose_shins_the_picture_cuts_off_is_told_to_aim_the_camera(shins_cut_run):
     """Every rep of the shins-cut scene is `unchecked` (nothing measured), and the person, standing at the
     wall all along, is told the camera cannot see all of them rather than to step into view."""
     from device.messages import FRAMING_HINT, rep_cue
 
-    sc = _cut(shins=True)
-    res = run_simulation("clean", scenario=sc, fps=15, width=320, height=sc.height)
+    res, _ = shins_cut_run
     assert len(res.reps) == len(KINDS)
     assert {r.verdict.value for r in res.reps} == {"unchecked"}
     assert [rep_cue(r) for r in res.reps] == [FRAMING_HINT] * len(KINDS)
 
 
-def test_analyze_says_why_the_reps_of_a_recording_whose_person_is_cut_off_were_not_judged(tmp_path):
+def test_analyze_says_why_the_reps_of_a_recording_whose_person_is_cut_off_were_not_judged(shins_cut_run):
     """The same scene recorded at the station and given to ``analyze`` (a clinician reviewing it): each
     `unchecked` rep names the cut as the reason, not a missing person."""
     from device.analyze import analyze
     from device.messages import CUT_BY_FRAME_REASON
 
-    sc = _cut(shins=True)
-    run_simulation("clean", scenario=sc, fps=15, width=320, height=sc.height, record_dir=str(tmp_path / "rec"))
-    report = analyze(tmp_path / "rec")
+    _, rec = shins_cut_run
+    report = analyze(rec)
     assert len(report["reps"]) == len(KINDS)
     assert [d["unseen_reason"] for d in report["reps"]] == [CUT_BY_FRAME_REASON] * len(KINDS)
 

@@ -193,11 +193,19 @@ def test_mixed_set_has_every_verdict_and_bar_follows_count(simulation):
         assert e["bar"] == int(8 * counted / 20), e  # 8 LEDs for 20 reps
 
 
-def test_recording_replays_through_the_same_core(tmp_path, simulation):
+@pytest.fixture(scope="module")
+def mixed_replay(simulation, tmp_path_factory):
+    """The shared ``mixed`` recording analysed once, with an annotated video: (live run, report, video).
+    Each analysis of it takes ~10 s; the tests that only read the default report share this one."""
     live = simulation("mixed", posture="camera", record=True)
+    annotated = tmp_path_factory.mktemp("mixed-annotated") / "annotated.mp4"
+    return live, analyze(live.recording, annotate=annotated), annotated
+
+
+def test_recording_replays_through_the_same_core(mixed_replay):
+    live, report, annotated = mixed_replay
     rec = live.recording
     assert {p.name for p in rec.iterdir()} >= {"video", "proximity.csv", "frames.csv", "faults.csv", "recording.json"}
-    report = analyze(rec, annotate=tmp_path / "annotated.mp4")
     assert report["contact_known"] is True
     # the annotated video has every frame, with the measures drawn on it
     import cv2
@@ -205,7 +213,7 @@ def test_recording_replays_through_the_same_core(tmp_path, simulation):
 
     from device.recording import open_recording
 
-    a = cv2.VideoCapture(str(tmp_path / "annotated.mp4"))
+    a = cv2.VideoCapture(str(annotated))
     assert int(a.get(cv2.CAP_PROP_FRAME_COUNT)) == report["frames"]
     a.set(cv2.CAP_PROP_POS_FRAMES, 100)
     original = next(f.image for f in open_recording(rec).frames() if f.index == 100)
@@ -273,7 +281,7 @@ def test_video_without_proximity_finds_reps_from_the_hinge(tmp_path, trace, caps
         assert "from the video alone: the hip sensor recorded no reading" in capsys.readouterr().out
 
 
-def test_a_rounding_read_close_to_the_limit_is_flagged_for_the_physio_to_look_at(tmp_path, capsys, simulation):
+def test_a_rounding_read_close_to_the_limit_is_flagged_for_the_physio_to_look_at(tmp_path, capsys, mixed_replay):
     """A rep whose back rounding reads within a few degrees of the limit is flagged ``near_limit``: its
     verdict rests on a reading that much can move (the same real clip mirrored moves it by a few degrees).
     The text names those reps and says how to look; reps far from the limit are not flagged; the limit is
@@ -281,8 +289,8 @@ def test_a_rounding_read_close_to_the_limit_is_flagged_for_the_physio_to_look_at
     from device.__main__ import main
     from device.report import NEAR_LIMIT_DEG
 
-    rec = simulation("mixed", posture="camera", record=True).recording
-    report = analyze(rec)
+    live, report, _ = mixed_replay
+    rec = live.recording
     assert report["near_limit_deg"] == NEAR_LIMIT_DEG == 3.0
     judged = {d["index"]: d["rounding_deg"] for d in report["reps"]
               if d["verdict"] != "unchecked" and d["rounding_deg"] is not None}
