@@ -12,21 +12,6 @@ from gpiozero import Device
 from gpiozero.pins.mock import MockFactory
 
 
-# The files that take longest, measured (`pytest --durations=0`, 2026-12-07: test_scenarios.py alone is
-# ~370 s of the ~1000 s the two workers share). scripts/test hands whole files to its two workers in
-# collection order, so a long file collected last (test_scenarios.py was 39th of 58) ends the run on one
-# worker while the other idles: ~65 s of imbalance. Longest first, and the short files fill the gaps.
-LONGEST_FIRST = ["test_scenarios.py", "test_pose.py", "test_body_at_edge.py", "test_segmentation.py",
-                 "test_vision.py", "test_commands.py", "test_selftest.py", "test_sim.py",
-                 "test_dashboard_browser.py", "test_station_vision.py", "test_hardware.py"]
-
-
-def pytest_collection_modifyitems(session, config, items):
-    """Longest files first (see LONGEST_FIRST); the order of tests within a file is kept."""
-    rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
-    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
-
-
 @pytest.fixture
 def factory():
     """A fresh gpiozero MockFactory per test, reset afterwards (as gpiozero's own tests do)."""
