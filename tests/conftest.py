@@ -28,6 +28,29 @@ def cue_cache_dir(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def warm_cue_cache_dir(cue_cache_dir):
+    """``cue_cache_dir`` with every phrase already rendered, for the tests against the wall clock.
+
+    A station started on an empty cache renders its 216 phrases in the background (an espeak-ng process
+    each) while it counts. Two runs of test_live.py that failed on 2026-12-07 had that render in their log
+    beside "proximity sensor jittery: 7 jumps over 0.25 m" and the first rep `unchecked`: a mock HC-SR04's
+    echo is timed by Python threads, which a burst of processes delays. Rendered here, before the station
+    starts (1.5-2.7 s, two at a time), the station has nothing to render."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from device.config import AudioConfig
+    from device.cues.render import PhraseCache, RenderError
+
+    try:
+        cache = PhraseCache(AudioConfig(cache_dir=cue_cache_dir, device="null"), cue_cache_dir)
+    except RenderError:  # no espeak-ng here: the station runs silent, and so do these tests
+        return cue_cache_dir
+    with ThreadPoolExecutor(2) as pool:
+        list(pool.map(cache.path, list(cache.table)))
+    return cue_cache_dir
+
+
+@pytest.fixture(scope="session")
 def simulation(tmp_path_factory):
     """``simulation(name, posture=..., fps=..., n_reps=..., record=False)``: one run of a scenario
     through the whole station, shared by every test that asks for the same run (the rendered-frame

@@ -47,10 +47,10 @@ class PacedFrames:
         self.closed = True
 
 
-def test_live_station_counts_logs_and_lights(tmp_path, factory, cue_cache_dir, caplog):
+def test_live_station_counts_logs_and_lights(tmp_path, factory, warm_cue_cache_dir, caplog):
     sc = get_scenario("clean", 0, fps=15, n_reps=2)
     cfg = Config()
-    cfg.audio.device, cfg.audio.cache_dir = "null", cue_cache_dir  # speech to ALSA's null device, not a speaker
+    cfg.audio.device, cfg.audio.cache_dir = "null", warm_cue_cache_dir  # speech to ALSA's null device, not a speaker
     caplog.set_level("DEBUG", logger="device.cues")
     cfg.storage.database = tmp_path / "sessions.db"
     cfg.camera.source = "synthetic"

@@ -57,9 +57,9 @@ def start_echo(trig, sc, clock, done, stuck_from=None, stuck_at=0.2):
     return th
 
 
-def setup(tmp_path, factory, cue_cache_dir):
+def setup(tmp_path, factory, warm_cue_cache_dir):
     cfg = Config()
-    cfg.audio.device, cfg.audio.cache_dir = "null", cue_cache_dir  # speech to ALSA's null device, not a speaker
+    cfg.audio.device, cfg.audio.cache_dir = "null", warm_cue_cache_dir  # speech to ALSA's null device, not a speaker
     cfg.storage.database = tmp_path / "sessions.db"
     echo = factory.pin(cfg.sensor.echo_pin)
     trig = factory.pin(cfg.sensor.trigger_pin, pin_class=MockTriggerPin, echo_pin=echo, echo_time=0.01)
@@ -67,9 +67,9 @@ def setup(tmp_path, factory, cue_cache_dir):
     return cfg, trig, (lambda: time.monotonic() - t0)
 
 
-def test_camera_lost_shows_a_fault_logs_it_and_recovers(tmp_path, factory, cue_cache_dir):
+def test_camera_lost_shows_a_fault_logs_it_and_recovers(tmp_path, factory, warm_cue_cache_dir):
     sc = get_scenario("clean", 0, fps=15, n_reps=2)
-    cfg, trig, clock = setup(tmp_path, factory, cue_cache_dir)
+    cfg, trig, clock = setup(tmp_path, factory, warm_cue_cache_dir)
     done = threading.Event()
     start_echo(trig, sc, clock, done)
     amber = factory.pin(cfg.leds.fault_pin)
@@ -84,7 +84,7 @@ def test_camera_lost_shows_a_fault_logs_it_and_recovers(tmp_path, factory, cue_c
     assert any("camera" in f["message"] for f in faults)
 
 
-def test_stuck_sensor_during_reps_is_a_fault_and_a_replay_of_the_recording_judges_the_same(tmp_path, factory, cue_cache_dir):
+def test_stuck_sensor_during_reps_is_a_fault_and_a_replay_of_the_recording_judges_the_same(tmp_path, factory, warm_cue_cache_dir):
     """Live: after a good first rep the echo sticks at 0.20 m while the person hinges on for two
     more; the health monitor calls the sensor stuck (fault LED, fault log) and the last rep is not
     counted. The recording keeps the fault track, so its replay judges every rep exactly as live
@@ -97,7 +97,7 @@ def test_stuck_sensor_during_reps_is_a_fault_and_a_replay_of_the_recording_judge
     from device.station import replay
 
     sc = get_scenario("clean", 0, fps=15, n_reps=3)
-    cfg, trig, clock = setup(tmp_path, factory, cue_cache_dir)
+    cfg, trig, clock = setup(tmp_path, factory, warm_cue_cache_dir)
     cfg.storage.record_video = True
     cfg.storage.recordings_dir = tmp_path / "recordings"
     cfg.camera.width, cfg.camera.height, cfg.camera.fps = sc.width, sc.height, 15
