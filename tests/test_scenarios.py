@@ -254,15 +254,25 @@ def test_a_recording_with_a_segment_lost_mid_set_judges_the_rest_on_their_own_vi
     assert "cut short" not in err
 
 
+@pytest.fixture(scope="module")
+def short_clean_recording(tmp_path_factory):
+    """Three reps of ``clean`` at 10 fps, recorded: (result, folder). Tests change only their own copy."""
+    rec = tmp_path_factory.mktemp("short-clean") / "rec"
+    return run_simulation("clean", posture="camera", fps=10, n_reps=3, record_dir=str(rec)), rec
+
+
 @pytest.mark.parametrize("trace", ["deleted", "silent"])
-def test_video_without_proximity_finds_reps_from_the_hinge(tmp_path, trace, capsys):
+def test_video_without_proximity_finds_reps_from_the_hinge(tmp_path, trace, capsys, short_clean_recording):
     """The station's video alone, as a phone video would be: without its proximity trace, or with a trace in
     which the hip sensor never gave a reading (unplugged all session: replayed as it was, no rep could start,
     and the report said "0 reps found" with no word why)."""
+    import shutil
+
     from device.__main__ import main
 
+    res, shared = short_clean_recording
     rec = tmp_path / "rec"
-    res = run_simulation("clean", posture="camera", fps=10, n_reps=3, record_dir=str(rec))
+    shutil.copytree(shared, rec)
     prox = rec / "proximity.csv"
     if trace == "deleted":
         prox.unlink()
