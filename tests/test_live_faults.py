@@ -19,7 +19,7 @@ from device.sim.scenarios import get_scenario
 from device.simulate import TruthPosture
 from device.storage import read_log
 
-pytestmark = pytest.mark.realtime  # scripts/test runs these alone (see there)
+pytestmark = pytest.mark.realtime  # scripts/test runs these after the rest (see there)
 
 
 class GappyFrames:
