@@ -81,7 +81,8 @@ def test_scripts_run_alone_runs_the_station_in_simulation_on_a_laptop(tmp_path):
                             stderr=subprocess.PIPE, text=True, env=env,
                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     err: list[str] = []
-    threading.Thread(target=lambda: err.extend(proc.stderr), daemon=True).start()  # a full pipe would block it
+    reader = threading.Thread(target=lambda: err.extend(proc.stderr), daemon=True)  # a full pipe would block it
+    reader.start()
     timer = threading.Timer(300, proc.kill)  # a hung station fails the test, not the whole run
     timer.start()
     out: list[str] = []
@@ -93,6 +94,7 @@ def test_scripts_run_alone_runs_the_station_in_simulation_on_a_laptop(tmp_path):
                 break
         out.extend(proc.stdout)
         rc = proc.wait(60)
+        reader.join(10)  # stderr read to its end before it is looked at
     finally:
         timer.cancel()
         proc.kill()
