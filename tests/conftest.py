@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -25,6 +26,26 @@ def factory():
 def cue_cache_dir(tmp_path_factory):
     """One folder of rendered spoken phrases (device/cues) for the whole run: rendering them all takes ~12 s."""
     return tmp_path_factory.mktemp("cue-cache")
+
+
+@pytest.fixture(autouse=True)
+def _prompt_threads_against_the_wall_clock(request):
+    """For the `realtime` tests: Python threads hand the GIL over every 0.2 ms instead of 5 ms.
+
+    A mock HC-SR04 (gpiozero's MockTriggerPin) times its echo with a Python thread that sleeps the echo
+    time and then drives the pin low; while another thread of the process runs Python code (rendering a
+    frame), it waits for the GIL up to the switch interval: 5 ms is 0.86 m of distance, 0.2 ms is 3 cm.
+    The health monitor calls more than 6 jumps over 0.25 m in 3 s a jittery sensor. A real sensor's
+    edges are timed by lgpio, not by a Python thread."""
+    if request.node.get_closest_marker("realtime") is None:
+        yield
+        return
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(0.0002)
+    try:
+        yield
+    finally:
+        sys.setswitchinterval(before)
 
 
 @pytest.fixture(scope="session")
