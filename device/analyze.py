@@ -129,7 +129,7 @@ def analyze(
     sensor_silent = rec.proximity is not None and not any(
         s.distance_m is not None or s.contact is not None for s in rec.proximity)
     if sensor_silent:
-        rec.proximity = None
+        rec.proximity = rec.proximity_after = None
     kind = estimator or (BARE_VIDEO_ESTIMATOR if not rec.has_proximity and not sensor_silent else "silhouette")
     estimator = make_estimator(cfg, segmenter, kind)
     if exercise:
@@ -198,7 +198,8 @@ def analyze(
 
     done = False
     try:
-        replay(station, counted_frames(), rec.proximity, on_each_frame, rec.faults)
+        replay(station, counted_frames(), rec.proximity, on_each_frame, rec.faults,
+               proximity_after=rec.proximity_after, faults_after=rec.faults_after)
         done = True
     finally:
         if writer is not None:

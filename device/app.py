@@ -287,9 +287,3 @@ class StationApp:
     def __exit__(self, *exc) -> None:
         self.close()
 
-
-def replay_app(app: StationApp, frames, proximity=None, on_frame=None, faults=None) -> None:
-    """Feed a recording (or a scenario) through the app in time order, then finish."""
-    from .station import replay
-
-    replay(app, frames, proximity, on_frame, faults)

@@ -6,10 +6,15 @@ A recording is a folder. Format v2 (what the station writes now)::
     video/00001.avi  in AVI; a segment is closed (and synced) before the next begins,
                      so a crash or power cut loses at most the segment being written
     frames.csv       ``frame,t`` per frame (the authority on frame times)
-    proximity.csv    header ``t,distance_m`` (or ``t,contact`` for a digital sensor);
-                     t in seconds from the first video frame; empty = no reading
-    faults.csv       ``t,part,fault``: a device fault starting (fault named) or ending
-                     (fault empty), so a replay judges as the live station did
+    proximity.csv    header ``t,distance_m,after_frame`` (or ``t,contact,after_frame`` for a
+                     digital sensor); t in seconds from the first video frame; empty = no reading
+    faults.csv       ``t,part,fault,after_frame``: a device fault starting (fault named) or
+                     ending (fault empty), so a replay judges as the live station did
+                     ``after_frame`` (optional; older recordings lack it): how many frames the
+                     station had taken when the reading or fault reached it. Live, the sensor
+                     and the health monitor do not wait for the camera, so a reading can reach
+                     the rep engine before a frame taken earlier; the replay keeps that order
+                     where the column is there, and takes everything in time order where not.
     recording.json   metadata: format, version, fps, segment_frames (frames per full segment),
                      wall_side (left/right), contact_threshold_m, sensor kind, software version
 
@@ -83,6 +88,10 @@ class Recording:
     frame_times: Optional[list[float]] = None
     meta: dict = field(default_factory=dict)
     faults: list[FaultSample] = field(default_factory=list)
+    # For each proximity reading and fault, how many frames the live station had taken when it arrived
+    # (the files' ``after_frame``; None for an older recording): the order a replay feeds them in.
+    proximity_after: Optional[list[int]] = None
+    faults_after: Optional[list[int]] = None
     # Format v2: the video as segments, read in order (video_path is the first).
     segments: Optional[list[Path]] = None
     # Frames in every full segment (v2): segment NNNNN starts at frame NNNNN * segment_frames.
@@ -252,9 +261,9 @@ def open_recording(path: str | os.PathLike) -> Recording:
         rec.frame_times = _read_frames(p / FRAMES)
         rec.frame_count = len(rec.frame_times)
     if (p / PROXIMITY).exists():
-        rec.proximity = _read_proximity(p / PROXIMITY)
+        rec.proximity, rec.proximity_after = _read_proximity(p / PROXIMITY)
     if (p / FAULTS).exists():
-        rec.faults = _read_faults(p / FAULTS)
+        rec.faults, rec.faults_after = _read_faults(p / FAULTS)
     return rec
 
 
@@ -398,8 +407,28 @@ def _num(path: Path, line: int, col: str, text: Optional[str], allow_empty: bool
     return v
 
 
-def _read_proximity(path: Path) -> list[ProximitySample]:
+def _after_frame(path: Path, line: int, row: dict, last: list[int]) -> Optional[int]:
+    """The row's ``after_frame`` (the frames the station had taken when it arrived), or None when the
+    file has no such column; ``last`` holds the previous row's, as the rows must not go backwards."""
+    if "after_frame" not in row:
+        return None
+    text = (row.get("after_frame") or "").strip()
+    if not (text.isascii() and text.isdigit()):
+        raise RecordingError(f"{path}: line {line}: after_frame must be a whole number of frames, 0 or more "
+                             f"(found {text!r}); delete the column to replay the file in time order")
+    n = int(text)
+    if last and n < last[0]:
+        raise RecordingError(f"{path}: line {line}: after_frame goes backwards ({n} after {last[0]}); the rows "
+                             f"must stay in the order the station wrote them")
+    last[:] = [n]
+    return n
+
+
+def _read_proximity(path: Path) -> tuple[list[ProximitySample], Optional[list[int]]]:
+    """The readings, and each one's ``after_frame`` when the file has that column."""
     out: list[ProximitySample] = []
+    after: list[Optional[int]] = []
+    last_after: list[int] = []
     has_contact_col = None
     last_t = -math.inf
 
@@ -421,14 +450,24 @@ def _read_proximity(path: Path) -> list[ProximitySample]:
         c = None
         if has_contact_col and (row.get("contact") or "").strip() != "":
             c = _num(path, line, "contact", row.get("contact")) != 0
+        after.append(_after_frame(path, line, row, last_after))
         return ProximitySample(t, d, c)
 
     out.extend(_cut_last_line(_rows(path, ("t",)), parse))
-    return out
+    return out, _order(after, len(out))
 
 
-def _read_faults(path: Path) -> list[FaultSample]:
+def _order(after: list[Optional[int]], n: int) -> Optional[list[int]]:
+    """The ``after_frame`` of the ``n`` rows kept (a last line cut short is not), None without the column."""
+    after = after[:n]
+    return None if not after or after[0] is None else after  # the column is in every row or in none
+
+
+def _read_faults(path: Path) -> tuple[list[FaultSample], Optional[list[int]]]:
+    """The faults, and each one's ``after_frame`` when the file has that column."""
     last_t = -math.inf
+    after: list[Optional[int]] = []
+    last_after: list[int] = []
 
     def parse(line: int, row: dict) -> FaultSample:
         nonlocal last_t
@@ -439,9 +478,11 @@ def _read_faults(path: Path) -> list[FaultSample]:
         part = (row.get("part") or "").strip()
         if part not in ("sensor", "camera"):
             raise RecordingError(f"{path}: line {line}: part must be sensor or camera, not {part!r}")
+        after.append(_after_frame(path, line, row, last_after))
         return FaultSample(t, part, (row.get("fault") or "").strip() or None)
 
-    return list(_cut_last_line(_rows(path, ("t", "part", "fault")), parse))
+    out = list(_cut_last_line(_rows(path, ("t", "part", "fault")), parse))
+    return out, _order(after, len(out))
 
 
 def _read_frames(path: Path) -> list[float]:
@@ -523,9 +564,9 @@ class RecordingWriter:
             self._frames = (self.folder / FRAMES).open("w", newline="", encoding="utf-8")
             self._frames.write("frame,t\n")
             self._prox = (self.folder / PROXIMITY).open("w", newline="", encoding="utf-8")
-            self._prox.write("t,contact\n" if digital else "t,distance_m\n")
+            self._prox.write("t,contact,after_frame\n" if digital else "t,distance_m,after_frame\n")
             self._faults = (self.folder / FAULTS).open("w", newline="", encoding="utf-8")
-            self._faults.write("t,part,fault\n")
+            self._faults.write("t,part,fault,after_frame\n")
             (self.folder / META).write_text(json.dumps(m, indent=2) + "\n", encoding="utf-8")
         except OSError as e:  # a full disk, a read-only card
             self._closed = True
@@ -602,7 +643,7 @@ class RecordingWriter:
         else:
             ok = s.distance_m is not None and 0 <= s.distance_m <= MAX_DISTANCE_M
             d = f"{s.distance_m:.4f}" if ok else ""  # a sensor's error code is no reading
-        self._prox.write(f"{t:.4f},{d}\n")
+        self._prox.write(f"{t:.4f},{d},{self._n}\n")  # _n: the frames taken before this reading
         self._prox.flush()
 
     def add_fault(self, f: FaultSample) -> None:
@@ -610,7 +651,7 @@ class RecordingWriter:
             self._pending.append(f)
             return
         t = max(0.0, f.t - self._t0)  # a fault already present when recording began holds from t = 0
-        self._faults.write(f"{t:.4f},{f.part},{f.fault or ''}\n")
+        self._faults.write(f"{t:.4f},{f.part},{f.fault or ''},{self._n}\n")
         self._faults.flush()
 
     def close(self) -> None:

@@ -10,6 +10,7 @@ recorder, and any number of event sinks (the session log, the console).
 from __future__ import annotations
 
 import logging
+import math
 import threading
 from typing import TYPE_CHECKING, Callable, Iterable, Optional, Protocol, runtime_checkable
 
@@ -152,22 +153,49 @@ def replay(
     proximity: Optional[list[ProximitySample]] = None,
     on_frame: Optional[Callable[[Frame, list[Event]], None]] = None,
     faults: Optional[list[FaultSample]] = None,
+    *,
+    proximity_after: Optional[list[int]] = None,
+    faults_after: Optional[list[int]] = None,
 ) -> None:
-    """Feed recorded frames, proximity samples and faults in time order, then finish.
+    """Feed recorded frames, proximity samples and faults in the order the live station took them, then finish.
 
-    At the same time a fault goes first (the health monitor saw it before
-    the reading arrived), then a proximity sample, then the frame, as live:
-    the sensor path never waits for the camera.
+    ``proximity_after`` / ``faults_after`` (a recording's ``after_frame``, see device/recording.py) say
+    how many frames the live station had taken when each sample reached it: a sample is fed just
+    before the frame of that index. Live, the sensor and the health monitor do not wait for the
+    camera, so a reading often arrives before a frame captured earlier that is still being measured,
+    and the rep engine's judgement can hang on that order.
+
+    Without them (a scenario, an older recording), samples go in time order: at the same time a
+    fault goes first (the health monitor saw it before the reading arrived), then a proximity
+    sample, then the frame, as live: the sensor path never waits for the camera.
     """
     prox = proximity or []
     flt = faults or []
+    p_after = proximity_after if proximity_after is not None and len(proximity_after) == len(prox) else None
+    f_after = faults_after if faults_after is not None and len(faults_after) == len(flt) else None
     i = j = 0
     last_t: Optional[float] = None
 
-    def upto(t: float) -> None:
+    def fault_first() -> bool:
+        # By arrival where both are known, else by time; a fault before a reading at the same instant.
+        if p_after is not None and f_after is not None and f_after[j] != p_after[i]:
+            return f_after[j] < p_after[i]
+        return flt[j].t <= prox[i].t
+
+    def upto(t: float, index: Optional[int]) -> None:
         nonlocal i, j
-        while (i < len(prox) and prox[i].t <= t) or (j < len(flt) and flt[j].t <= t):
-            if j < len(flt) and flt[j].t <= t and (i >= len(prox) or flt[j].t <= prox[i].t):
+
+        def due(after: Optional[list[int]], k: int, st: float) -> bool:
+            if after is not None and index is not None:
+                return after[k] <= index
+            return st <= t
+
+        while True:
+            p_due = i < len(prox) and due(p_after, i, prox[i].t)
+            f_due = j < len(flt) and due(f_after, j, flt[j].t)
+            if not (p_due or f_due):
+                return
+            if f_due and (not p_due or fault_first()):
                 station.on_fault(flt[j])
                 j += 1
             else:
@@ -175,7 +203,7 @@ def replay(
                 i += 1
 
     for frame in frames:
-        upto(frame.t)
+        upto(frame.t, frame.index)
         events = station.on_frame(frame)
         last_t = frame.t
         if on_frame is not None:
@@ -183,7 +211,7 @@ def replay(
     # Sensor samples after the last frame still count (the camera may stop first).
     tail = [s.t for s in prox[i:]] + [f.t for f in flt[j:]]
     if tail:
-        upto(max(tail))
+        upto(math.inf, None)
         last_t = max(tail) if last_t is None else max(last_t, max(tail))
     station.finish(last_t)
 

@@ -139,8 +139,21 @@ def test_stuck_sensor_during_reps_is_a_fault_and_a_replay_of_the_recording_judge
         same = Config()
         same.sensor = cfg.sensor.model_copy()  # the live station's contact band
         app = StationApp(same, TruthPosture(sc), has_distance=rec.has_distance)
-        replay(app, rec.frames(), rec.proximity, faults=faults)
-        return [(r.index, r.verdict.value, r.counted) for r in app.reps]
+        replay(app, rec.frames(), rec.proximity, faults=faults, proximity_after=rec.proximity_after,
+               faults_after=rec.faults_after if faults else None)
+        return [r.to_dict() for r in app.reps]
 
-    assert judge(rec.faults) == [(r["index"], r["verdict"], r["counted"]) for r in live]
-    assert judge([]) != judge(rec.faults)  # the fault track is what makes the replay agree
+    def brief(reps):
+        return [(r["index"], r["verdict"], bool(r["counted"])) for r in reps]
+
+    replayed = judge(rec.faults)
+    assert brief(replayed) == brief(live)
+    # Every measure and time of every rep too, to the session log's millisecond (the recording keeps times
+    # to 0.1 ms from its first frame): the replay takes readings and frames in the order the station did.
+    for was, again in zip(live, replayed):
+        for k, v in again.items():
+            if isinstance(v, float):
+                assert was[k] == pytest.approx(v, abs=0.0015), (k, was, again)
+            else:
+                assert was[k] == v, (k, was, again)
+    assert brief(judge([])) != brief(replayed)  # the fault track is what makes the replay agree

@@ -175,6 +175,10 @@ def test_a_phones_variable_frame_rate_is_timed_by_its_timestamps_until_they_misb
         ("proximity.csv", "t,distance_m\n0,0.3\n0.1,-0.2\n", "line 3: distance_m -0.2 is not a distance"),
         ("proximity.csv", "t,distance_m\n0,1e308\n", "line 2: distance_m 1e308 is not a distance"),
         ("faults.csv", "t,part,fault\n0,wheel,stuck\n", "line 2: part must be sensor or camera"),
+        ("proximity.csv", "t,distance_m,after_frame\n0,0.3,0\n0.1,0.2,x\n", "line 3: after_frame must be a whole "
+                                                                            "number of frames"),
+        ("faults.csv", "t,part,fault,after_frame\n0,sensor,stuck,3\n0.1,sensor,,2\n", "line 3: after_frame goes "
+                                                                                       "backwards (2 after 3)"),
     ],
 )
 def test_bad_files_are_named_with_the_problem(tmp_path, name, content, needle):
@@ -231,6 +235,55 @@ def test_faults_are_recorded_as_samples_on_the_recording_clock(tmp_path):
     w.close()
     assert open_recording(tmp_path / "r").faults == [FaultSample(0.0, "sensor", "stuck"),
                                                       FaultSample(0.5, "sensor", None)]
+
+
+def test_a_replay_takes_readings_and_faults_in_the_order_the_live_station_took_them(tmp_path):
+    """Live, the sensor and the health monitor never wait for the camera: a reading taken at 0.25 s
+    reaches the rep engine while the frame captured at 0.20 s is still being measured. The recording
+    says so (``after_frame``), and a replay of it feeds the engine in that order, not in time order:
+    replayed into a station that records again, the second recording holds the same order."""
+    from device.config import Config
+    from device.core.types import FaultSample
+    from device.station import Station, replay
+
+    w = RecordingWriter(tmp_path / "live", 10.0, (160, 120))
+    w.add_proximity(ProximitySample(100.0, 0.30))  # in before the first frame is measured
+    w.add_frame(frame(0, 100.0))
+    w.add_frame(frame(1, 100.1))
+    w.add_proximity(ProximitySample(100.15, 0.20))
+    w.add_proximity(ProximitySample(100.25, 0.10))  # taken after frame 2 was captured, in before it is measured
+    w.add_fault(FaultSample(100.27, "sensor", "stuck"))
+    w.add_frame(frame(2, 100.2))
+    w.add_frame(frame(3, 100.3))
+    w.add_proximity(ProximitySample(100.35, 0.05))
+    w.add_fault(FaultSample(100.36, "sensor", None))
+    w.close()
+    live = open_recording(tmp_path / "live")
+    assert live.proximity_after == [0, 2, 2, 4] and live.faults_after == [2, 4]
+
+    def replayed(name, **order):
+        again = RecordingWriter(tmp_path / name, 10.0, (160, 120))
+        replay(Station(Config(), None, recorder=again), live.frames(), live.proximity, faults=live.faults, **order)
+        again.close()
+        return open_recording(tmp_path / name)
+
+    same = replayed("again", proximity_after=live.proximity_after, faults_after=live.faults_after)
+    assert same.proximity_after == live.proximity_after and same.faults_after == live.faults_after
+    assert same.proximity == live.proximity and same.faults == live.faults
+    # In time order (an older recording, without the column) the 0.25 s reading and the fault come after frame 2.
+    by_time = replayed("by-time")
+    assert by_time.proximity_after == [0, 2, 3, 4] and by_time.faults_after == [3, 4]
+
+
+def test_a_recording_from_before_after_frame_is_replayed_in_time_order(tmp_path):
+    write(tmp_path)
+    for name, header in (("proximity.csv", "t,distance_m"), ("faults.csv", "t,part,fault")):
+        path = tmp_path / name
+        rows = [line.rsplit(",", 1)[0] for line in path.read_text().splitlines()[1:]]
+        path.write_text("\n".join([header, *rows]) + "\n")
+    rec = open_recording(tmp_path)
+    assert rec.proximity_after is None and rec.faults_after is None
+    assert len(rec.proximity) == 13
 
 
 KILLED_WRITER = """

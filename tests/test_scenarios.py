@@ -278,7 +278,9 @@ def test_video_without_proximity_finds_reps_from_the_hinge(tmp_path, trace, caps
         prox.unlink()
     else:
         lines = prox.read_text().splitlines()
-        prox.write_text("\n".join([lines[0]] + [ln.split(",")[0] + "," for ln in lines[1:]]) + "\n")
+        # every distance blanked: the sensor gave no reading (its other columns stay as written)
+        prox.write_text("\n".join([lines[0]] + [",".join(c if k != 1 else "" for k, c in enumerate(ln.split(",")))
+                                                 for ln in lines[1:]]) + "\n")
     report = analyze(rec)
     assert report["contact_known"] is False
     assert report["sensor_silent"] is (trace == "silent")
