@@ -114,6 +114,35 @@ def test_rep_times_span_standing_to_standing_with_contact_at_the_bottom():
     assert rep.trunk_inclination_deg == pytest.approx(45.0, abs=0.5)
 
 
+@pytest.mark.parametrize("lag_s", [0.1, 0.3])
+def test_a_camera_that_lags_the_sensor_times_the_reps_as_one_that_keeps_up(lag_s):
+    """Live, the sensor never waits for the camera: with vision running behind, readings reach the engine
+    before frames captured earlier. Before, a reading stepped the engine on the last frame's standing,
+    carried standing up to its own time, and each rep began up to the lag late (and read that much
+    faster: random scenes through a camera loop 60 ms a frame behind began 0.07-0.33 s late)."""
+    plan = [PlanRep(down_s=1.2, up_s=1.0), PlanRep(down_s=2.0, up_s=1.5), PlanRep(down_s=0.8, up_s=0.7)]
+    streams = build(plan, fps=15.0, sensor_hz=20.0)
+    in_order, _ = run(streams)
+
+    lagged = RepEngine(Config())
+    prox, post = streams.proximity, streams.posture
+    i = 0
+    for p in post:  # each frame is measured lag_s after it was taken; the readings up to then went in first
+        while i < len(prox) and prox[i].t <= p.t + lag_s:
+            lagged.feed_proximity(prox[i])
+            i += 1
+        lagged.feed_posture(p)
+    for s in prox[i:]:
+        lagged.feed_proximity(s)
+    lagged.finish()
+
+    assert [r.verdict for r in lagged.reps] == [r.verdict for r in in_order.reps] == [
+        Verdict.GOOD, Verdict.GOOD, Verdict.GOOD]
+    for late, kept in zip(lagged.reps, in_order.reps):
+        assert late.start_s == pytest.approx(kept.start_s, abs=1 / 15 + 1e-6)  # within a frame, not the lag
+        assert late.end_s == pytest.approx(kept.end_s, abs=1 / 15 + 1e-6)
+
+
 def test_mixed_faults_follow_the_domain_order():
     plan = [
         PlanRep(),

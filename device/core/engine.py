@@ -754,17 +754,22 @@ class RepEngine:
             self._standing_backs.popleft()
         held = self._stand_since is not None and t - self._stand_since >= SETTLE_S
 
+        # The last moment known standing: the frame's own time where the camera judged it. Live, a sensor
+        # reading often arrives before a frame captured earlier is measured; stepping on it, the latest
+        # frame still showing standing would carry standing up to the reading's time, past frames that
+        # may already show the hinge, and the rep would start late (and read too fast).
+        stand_t = p.t if sees and p is not None else t
         if self.phase == "away":
             if held:
                 self.phase = "standing"
-                self._last_stand_t = t
+                self._last_stand_t = stand_t
             elif not self.has_contact_sensor and sees and left:
                 # A video that starts mid-hinge (a lifter already gripping the
                 # bar): the first rep runs from the first frame it is seen.
                 self._begin_rep(t, t, events)
         elif self.phase == "standing":
             if standing:
-                self._last_stand_t = t
+                self._last_stand_t = stand_t
             elif left:
                 self._begin_rep(self._last_stand_t if self._last_stand_t is not None else t, t, events)
             elif standing is None and not sees:
