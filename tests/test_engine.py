@@ -118,8 +118,8 @@ def test_rep_times_span_standing_to_standing_with_contact_at_the_bottom():
 def test_a_camera_that_lags_the_sensor_times_the_reps_as_one_that_keeps_up(lag_s):
     """Live, the sensor never waits for the camera: with vision running behind, readings reach the engine
     before frames captured earlier. Before, a reading stepped the engine on the last frame's standing,
-    carried standing up to its own time, and each rep began up to the lag late (and read that much
-    faster: random scenes through a camera loop 60 ms a frame behind began 0.07-0.33 s late)."""
+    carried standing up to its own time, and each rep began up to the lag late and read that much
+    faster (the stuck-sensor real-time test's scene, its posture slowed to 60 ms a frame: 0.07-0.33 s)."""
     plan = [PlanRep(down_s=1.2, up_s=1.0), PlanRep(down_s=2.0, up_s=1.5), PlanRep(down_s=0.8, up_s=0.7)]
     streams = build(plan, fps=15.0, sensor_hz=20.0)
     in_order, _ = run(streams)
