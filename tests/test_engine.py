@@ -114,12 +114,16 @@ def test_rep_times_span_standing_to_standing_with_contact_at_the_bottom():
     assert rep.trunk_inclination_deg == pytest.approx(45.0, abs=0.5)
 
 
-@pytest.mark.parametrize("lag_s", [0.1, 0.3])
+@pytest.mark.parametrize("lag_s", [0.1, 0.3, 0.8])
 def test_a_camera_that_lags_the_sensor_times_the_reps_as_one_that_keeps_up(lag_s):
     """Live, the sensor never waits for the camera: with vision running behind, readings reach the engine
-    before frames captured earlier. Before, a reading stepped the engine on the last frame's standing,
-    carried standing up to its own time, and each rep began up to the lag late and read that much
-    faster (the stuck-sensor real-time test's scene, its posture slowed to 60 ms a frame: 0.07-0.33 s)."""
+    before frames captured earlier. Before, a reading stepped the engine on the last frame's standing and
+    carried it up to its own time, so each rep began up to the lag late and read that much faster (the
+    stuck-sensor real-time test's scene, its posture slowed to 60 ms a frame: 0.07-0.33 s); with the camera
+    0.8 s behind, the frames went stale against the readings and the touch, read ahead of the frames,
+    ended "standing" while they still showed the person upright (a start 0.67 s early). Now standing is
+    judged against the contact at the frame's own time, and a frame is stale only beyond the camera's lag.
+    Up to a lag of 1.0 s this plan is timed as in order; at 1.2 s its fastest rep (1.5 s) is not."""
     plan = [PlanRep(down_s=1.2, up_s=1.0), PlanRep(down_s=2.0, up_s=1.5), PlanRep(down_s=0.8, up_s=0.7)]
     streams = build(plan, fps=15.0, sensor_hz=20.0)
     in_order, _ = run(streams)

@@ -61,6 +61,8 @@ from .types import (
 SETTLE_S = 0.25
 # A posture sample older than this no longer describes the person.
 POSTURE_STALE_S = 0.5
+MAX_CAMERA_LAG_S = 2.0  # a frame is stale only beyond the camera's own lag behind the sensor, up to this
+CONTACT_LOG_S = 5.0  # how far back the contact changes are kept (_contact_at)
 # Station: a trunk held quiet (within QUIET_RANGE_DEG for QUIET_S, with no contact) is this person's
 # standing, even above standing_deg (see _standing_limit and _leave_limit): up to OWN_STANDING_MAX_DEG
 # between reps, and short of leave_deg by QUIET_GAP_DEG within one. A picture that reads someone standing
@@ -346,6 +348,12 @@ class RepEngine:
         self._left_after_last = False
         self._set_first_rep = 0
         self._now = float("-inf")
+        # Contact changes of the last seconds (time, contact): the camera's standing is judged against the
+        # contact at the frame's own time. Live, readings run ahead of frames still being measured.
+        self._contact_log: deque = deque()
+        # How far behind the sensor the latest frame reached the engine (live: vision still measuring
+        # while readings go straight in; 0 in time order). A frame is stale only beyond this as well.
+        self._camera_lag = 0.0
         # Set by the station while its health monitor reports the sensor
         # faulty: contact cannot be trusted, so no rep in that time counts.
         self.sensor_fault = False
@@ -371,6 +379,10 @@ class RepEngine:
             while self._stand_dists and self._stand_dists[0][0] < s.t - STAND_DIST_S:
                 self._stand_dists.popleft()
         change = self.contact_detector.update(s)
+        if change is not None:
+            self._contact_log.append((change.t, change.contact))
+            while len(self._contact_log) > 1 and change.t - self._contact_log[1][0] > CONTACT_LOG_S:
+                self._contact_log.popleft()
         if change is not None and change.contact:
             self._last_contact_t = change.t
             self._last_activity_t = change.t
@@ -391,6 +403,7 @@ class RepEngine:
     def feed_posture(self, p: PostureSample) -> list[Event]:
         """One camera measurement; returns the events it caused."""
         events: list[Event] = []
+        self._camera_lag = min(max(0.0, self._now - p.t), MAX_CAMERA_LAG_S)
         self._now = max(self._now, p.t)
         self._posture = p
         if not self.has_contact_sensor:
@@ -511,9 +524,16 @@ class RepEngine:
         return (p.back_bend_deg is not None and p.back_conf >= self.th.min_conf
                 and abs(p.back_bend_deg) <= MAX_PLAUSIBLE_BEND_DEG)
 
+    def _contact_at(self, t: float) -> bool:
+        """Hip contact as it was at time ``t`` (a frame's): the latest change at or before it."""
+        for ct, c in reversed(self._contact_log):
+            if ct <= t:
+                return c
+        return (not self._contact_log[0][1]) if self._contact_log else self.contact
+
     def _fresh_posture(self, t: float) -> Optional[PostureSample]:
         p = self._posture
-        if p is None or t - p.t > POSTURE_STALE_S:
+        if p is None or t - p.t > POSTURE_STALE_S + self._camera_lag:
             return None
         return p
 
@@ -691,7 +711,7 @@ class RepEngine:
         p = self._fresh_posture(t)
         if self._seen(p):
             incl = p.trunk_inclination_deg
-            standing = incl <= self._standing_limit() and not self.contact
+            standing = incl <= self._standing_limit() and not self._contact_at(p.t)
             left = incl > self._leave_limit() or (not standing and self._short_hinge_turned(incl))
             return standing, left, True
         near = self._sensor_near(t)
@@ -723,7 +743,7 @@ class RepEngine:
         at or below ``cap`` (both without the lowest readings: QUIET_TRIM): a person standing still,
         whatever the picture adds."""
         tr = self._trunks
-        if len(tr) < 3 or t - tr[0][0] < 0.6 * QUIET_S or t - tr[-1][0] > POSTURE_STALE_S:
+        if len(tr) < 3 or t - tr[0][0] < 0.6 * QUIET_S or t - tr[-1][0] > POSTURE_STALE_S + self._camera_lag:
             return False
         vals = sorted(v for _, v in tr)
         if len(vals) >= QUIET_TRIM_MIN:
