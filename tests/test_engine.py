@@ -114,7 +114,7 @@ def test_rep_times_span_standing_to_standing_with_contact_at_the_bottom():
     assert rep.trunk_inclination_deg == pytest.approx(45.0, abs=0.5)
 
 
-@pytest.mark.parametrize("lag_s", [0.1, 0.3, 0.8])
+@pytest.mark.parametrize("lag_s", [0.1, 0.3, 0.8, 1.0])
 def test_a_camera_that_lags_the_sensor_times_the_reps_as_one_that_keeps_up(lag_s):
     """Live, the sensor never waits for the camera: with vision running behind, readings reach the engine
     before frames captured earlier. Before, a reading stepped the engine on the last frame's standing and
