@@ -275,7 +275,7 @@ def test_a_replay_takes_readings_and_faults_in_the_order_the_live_station_took_t
     assert by_time.proximity_after == [0, 2, 3, 4] and by_time.faults_after == [3, 4]
 
 
-def test_a_recording_from_before_after_frame_is_replayed_in_time_order(tmp_path):
+def test_a_recording_from_before_after_frame_reads_with_no_arrival_order(tmp_path):
     write(tmp_path)
     for name, header in (("proximity.csv", "t,distance_m"), ("faults.csv", "t,part,fault")):
         path = tmp_path / name
