@@ -19,7 +19,8 @@ Specs: ``r:SEED`` is ``random_scenario(SEED, n_reps=8, fps=15)`` (as ``scripts/b
 ``NAME:SEED`` is a built-in scenario at its defaults (as ``python -m device simulate --scenario NAME
 --seed SEED``). Any spec may end in ``~K``: its people drawn as lit, rounded surfaces (``r:SEED~K`` as the
 bench's ``--shading K``, ``NAME:SEED~K`` as ``simulate --shading K``). ``record`` appends to OUT.pkl and skips specs it already holds, so it can be stopped and
-resumed. The recordings are research data (camera-free samples of synthetic people): never committed.
+resumed. ``record --enlarge-to ROWS`` measures every frame shorter than ROWS enlarged to ROWS rows (bilinear),
+round 71's experiment at 320x240, not the product. The recordings are research data (camera-free samples of synthetic people): never committed.
 
 ``--variant`` re-runs the engine with one of the rules measured in rounds 24, 27, 38 and 39
 (docs/station-vision.md), patched in here (``bottom-median`` has been the wall drill's own rule since round
@@ -91,9 +92,12 @@ CALLS = ("feed_proximity", "feed_posture", "feed_fault", "reset_set", "finish")
 BOTTOM_BAND_DEG = float(os.environ.get("BOTTOM_BAND_DEG", ROUNDING_BAND_DEG))
 
 
-def record(out: Path, specs: list[str]) -> int:
+def record(out: Path, specs: list[str], enlarge_to: int = 0) -> int:
     from device.config import Config
     from device.simulate import run_simulation
+
+    if enlarge_to > 0:
+        _enlarge_frames(enlarge_to)
 
     done = pickle.loads(out.read_bytes()) if out.exists() else {}
     calls: list = []
@@ -128,6 +132,27 @@ def record(out: Path, specs: list[str]) -> int:
         print(f"{spec}: {c.verdicts_right} verdicts right{'' if c.wrong else ', exact' if c.exact else ''}"
               f"{f', wrong {c.wrong}' if c.wrong else ''}   [{i + 1}/{len(specs)}]", flush=True)
     return 0
+
+
+def _enlarge_frames(rows: int) -> None:
+    """Round 71's experiment (docs/station-vision.md), not the product: every frame shorter than ``rows`` is
+    enlarged (bilinear, aspect kept) to ``rows`` before the station's vision sees it (320x240 -> 640x480)."""
+    import dataclasses
+
+    import cv2
+
+    from device.vision.estimator import PostureEstimator
+
+    process = PostureEstimator.process
+
+    def enlarged(self, frame):
+        img = frame.image
+        if img is not None and img.ndim == 3 and img.shape[0] < rows:
+            size = (int(round(img.shape[1] * rows / img.shape[0])), rows)
+            frame = dataclasses.replace(frame, image=cv2.resize(img, size, interpolation=cv2.INTER_LINEAR))
+        return process(self, frame)
+
+    PostureEstimator.process = enlarged
 
 
 def _bottom_backs(eng: RepEngine, rep, until):
@@ -535,6 +560,8 @@ def main() -> int:
     r = sub.add_parser("record", help="run scenes through the whole station and keep the engine's input")
     r.add_argument("out", type=Path)
     r.add_argument("specs", nargs="+", help="r:SEED (random scene) or NAME:SEED (built-in scenario), ~K for shading K")
+    r.add_argument("--enlarge-to", type=int, default=0, metavar="ROWS",
+                   help="round 71's experiment: frames shorter than ROWS measured enlarged to ROWS (not the product)")
     p = sub.add_parser("replay", help="re-run the engine on recordings")
     p.add_argument("recordings", nargs="+", type=Path)
     p.add_argument("--variant", default="none", help=VARIANTS)
@@ -543,7 +570,7 @@ def main() -> int:
     st.add_argument("recordings", nargs="+", type=Path)
     a = ap.parse_args()
     if a.cmd == "record":
-        return record(a.out, a.specs)
+        return record(a.out, a.specs, a.enlarge_to)
     missing = [str(x) for x in a.recordings if not x.is_file()]
     if missing:
         print(f"no such recording: {', '.join(missing)} (make one with: engine_replay.py record OUT.pkl r:400 ...)",
