@@ -100,6 +100,11 @@ def record(out: Path, specs: list[str], enlarge_to: int = 0) -> int:
         _enlarge_frames(enlarge_to)
 
     done = pickle.loads(out.read_bytes()) if out.exists() else {}
+    other = {d.get("enlarge_to", 0) for d in done.values()} - {enlarge_to}
+    if other:
+        print(f"{out} holds scenes recorded with --enlarge-to {other.pop()}, not {enlarge_to}: record into another file",
+              file=sys.stderr)
+        return 2
     calls: list = []
     init = RepEngine.__init__
 
@@ -123,7 +128,7 @@ def record(out: Path, specs: list[str], enlarge_to: int = 0) -> int:
         calls.clear()
         sc = _scene(spec)
         res = run_simulation("random" if parts[0] == "r" else parts[0], Config(), scenario=sc)
-        done[spec] = {"calls": list(calls), "truth": sc.reps, "expected": sc.expected_counted,
+        done[spec] = {"calls": list(calls), "truth": sc.reps, "expected": sc.expected_counted, "enlarge_to": enlarge_to,
                       "verdicts": [r.verdict.value for r in res.reps], "right": res.comparison.to_dict()}
         tmp = out.with_name(out.name + ".tmp")
         tmp.write_bytes(pickle.dumps(done))
