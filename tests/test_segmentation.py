@@ -302,6 +302,27 @@ def test_someone_in_view_from_power_on_gets_the_background_models_outline_before
     assert spread(backs[PARTIAL]) < 0.7 * spread(backs["selfie"]), {k: (len(v), spread(v)) for k, v in backs.items()}
 
 
+def test_a_small_person_in_view_at_power_on_is_not_learned_as_part_of_the_room():
+    """standing_start seed 32: a backlit person about 200 px tall at the left edge of a 640x480 frame,
+    standing at the wall when the station starts. The learned model, shown the whole frame squeezed onto
+    its square input, finds nobody (probability 0.000 everywhere), so the empty scene was learned with the
+    person in it: the background model was ready on the fifth frame, saw nobody while they stood, and every
+    rep of the set was `unchecked`. While the scene is being learned, a frame where it finds nobody is
+    looked at again in squares of its height, where the same person is found whole."""
+    sc = get_scenario("standing_start", 32)
+    seg = make_segmenter("auto")
+    est = PostureEstimator(seg)
+    in_pos = 0
+    frames = [t for t in sc.frame_times() if t < 1.5]  # standing, before the first rep
+    for i, t in enumerate(frames):
+        assert sc.truth_at(t).phase == "standing" and sc.truth_at(t).in_position
+        s = est.process(Frame(i, t, sc.render(t)))
+        in_pos += s.in_position
+    assert seg.learned.looked_closer > 0
+    assert seg.state.mode is SegmenterMode.LEARNING  # the part of the room behind them is not taken as known
+    assert in_pos >= 0.6 * len(frames), (in_pos, len(frames))
+
+
 def test_a_mask_source_that_takes_over_mid_rep_is_put_on_the_scale_of_the_one_before():
     # blind seed 1 (the scene relearned mid-rep after the camera was knocked: background -> learned mask)
     # and camouflage seed 1 (the background model trusted for the back mid-rep: learned -> partial): the

@@ -777,6 +777,7 @@ class SelfieSegmenter:
         self.turn_ratio = turn_ratio
         self.turn_upper = turn_upper
         self.turned = 0  # frames whose crop outline came from the turned picture
+        self.looked_closer = 0  # frames where only the squares of ``look_closer`` found someone
         self._last_box: Optional[tuple[int, int, int, int]] = None
         self._since_box = 0
         # A dim frame is brightened before the model sees it (what a camera's auto exposure would
@@ -822,12 +823,20 @@ class SelfieSegmenter:
         learned_mask.release_freed_memory()
 
     def segment(self, image: np.ndarray, within: Optional[tuple[int, int, int, int]] = None,
-                lean: Optional[float] = None) -> Optional[Segmentation]:
+                lean: Optional[float] = None, look_closer: bool = False) -> Optional[Segmentation]:
         """The learned mask of ``image``. ``within``: an (x0, y0, x1, y1) box the caller knows holds
         everything in view that may be a person (the trusted background model's foreground). When the
         last crop box holds it, the model runs on that crop only (outside it the probability is 0):
         the whole-frame pass, there to find the person, is skipped (speed; docs/vision-speed.md, round 6).
-        ``lean``: see :class:`Segmenter` and ``turn_min_deg`` in the constructor."""
+        ``lean``: see :class:`Segmenter` and ``turn_min_deg`` in the constructor.
+        ``look_closer``: a landscape frame in which the whole-frame pass finds nobody is looked at again in
+        squares of its height (as a wide frame always is, ``tile_wide``) before it is called empty. Asked for
+        while the empty scene is being learned (:class:`AutoSegmenter`), where a person the model misses is
+        learned as part of the room: squeezed onto the model's input a small figure at the edge of a 4:3
+        frame can go unseen (`standing_start` seed 32: a person 200 px tall at the left edge of a 640x480
+        frame, backlit, probability 0.000 everywhere; in a 480 px square of the same frame, found whole). It
+        costs two more passes of the model on such a frame, and only what the squares find at least
+        ``tile_min_height`` of the frame tall is taken (an empty room's specks are not)."""
         last = self._last_box
         if (within is not None and self.crop and last is not None and last[0] <= within[0]
                 and last[1] <= within[1] and within[2] <= last[2] and within[3] <= last[3]):
@@ -840,6 +849,13 @@ class SelfieSegmenter:
         prob = self._infer_whole(image)
         if prob is None:
             return None
+        h, w = image.shape[:2]
+        if (look_closer and w > h and not self._tiled(image)
+                and not (prob > self.threshold).any()):
+            closer = self._infer_squares(image)
+            if closer is not None and self._person_sized(closer):
+                prob = closer
+                self.looked_closer += 1
         if self.crop:
             last = self._last_box
             box = self._person_box(prob, last if self._since_box < self.crop_keep else None)
@@ -896,6 +912,18 @@ class SelfieSegmenter:
         found shorter than a person (:meth:`_without_small_things`)."""
         if not self._tiled(image):
             return self._infer(image)
+        return self._infer_squares(image)
+
+    def _person_sized(self, prob: np.ndarray) -> bool:
+        """Whether ``prob`` holds a blob at least ``tile_min_height`` of the frame tall: in squares the model
+        also marks specks of an empty room (a few pixels of a poster's edge, a rack's corner), which
+        :meth:`_without_small_things`, reading every fourth pixel, can step over."""
+        n, _, stats, _ = cv2.connectedComponentsWithStats((prob > self.threshold).view(np.uint8), connectivity=8)
+        return n > 1 and int(stats[1:, cv2.CC_STAT_HEIGHT].max()) >= self.tile_min_height * prob.shape[0]
+
+    def _infer_squares(self, image: np.ndarray) -> Optional[np.ndarray]:
+        """The model's person probability over a landscape frame looked at in squares of its height, spread
+        evenly from edge to edge (:meth:`_infer_whole`)."""
         h, w = image.shape[:2]
         n = math.ceil(w / h)
         prob = np.zeros((h, w), np.float32)
@@ -1115,7 +1143,7 @@ class AutoSegmenter:
 
     def __init__(
         self,
-        learned: Optional[Segmenter] = None,
+        learned: Optional[SelfieSegmenter] = None,
         background: Optional[BackgroundModel] = None,
         check_every: int = 30,
         min_iou: float = 0.5,
@@ -1349,7 +1377,8 @@ class AutoSegmenter:
             self.last_backend = self.background.name
             return seg
         if not self.background.ready:
-            ref = self.learned.segment(image, lean=lean)
+            # Nobody found here is learned as the room: the learned model looks closer first.
+            ref = self.learned.segment(image, lean=lean, look_closer=True)
             if self._remembered and self._n % self.recall_every == 0:
                 back = self._recall(image, ref)
                 if back is not None:
