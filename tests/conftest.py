@@ -12,6 +12,15 @@ import pytest
 from gpiozero import Device
 from gpiozero.pins.mock import MockFactory
 
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    # scripts/test runs one worker per core: each worker's OpenCV on one thread, as its OpenMP and OpenBLAS
+    # (scripts/test sets those). Left at OpenCV's default (a thread per core), the two workers' calls each
+    # split over both cores and wait on each other: three of the vision files took 11 % more CPU and 10 %
+    # more time that way (2026-12-07, 2 cores, two runs each way: 178 and 184 s of CPU against 164 and 162).
+    import cv2
+
+    cv2.setNumThreads(1)
+
 
 @pytest.fixture
 def factory():
