@@ -578,8 +578,12 @@ class Scenario:
             end_s = self._crossing(float(ts[above[-1]]), float(ts[min(len(ts) - 1, above[-1] + 1)]), th.standing_deg)
             bottom_s = rp.t0 + rp.down_s + rp.hold_s / 2
             near = np.arange(rp.t0 + rp.down_s - 0.2, rp.t0 + rp.down_s + rp.hold_s + 0.2, 0.02)
-            dists = [self._rear_at(float(t)) for t in near]
-            contact = min(d for d in dists if d is not None) <= thr
+            # Contact if the hips reach the threshold at any of these moments. The bottom of the hold is
+            # where they come nearest, so it is looked at first and the search stops at the first touch:
+            # the same answer as the closest of them all, for one body built instead of ~40 (those
+            # bodies were 7 % of the test suite's time).
+            near = near[np.argsort(np.abs(near - bottom_s), kind="stable")]
+            contact = any(d is not None and d <= thr for d in (self._rear_at(float(t)) for t in near))
             bottom_pose = self.pose_at(bottom_s)[0]
             rounding = contour_bends(self.body, np.array([p.back_bend_deg for p in poses])) - self.standing_bend_deg
             peak_r = float(rounding[np.argmax(np.abs(rounding))])
