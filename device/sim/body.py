@@ -233,10 +233,23 @@ _UNIT = np.linspace(0, 2 * np.pi, 28, endpoint=False)
 _UC, _US = np.cos(_UNIT), np.sin(_UNIT)
 
 
+def split_rows(a: np.ndarray, lens: list[int]) -> list[np.ndarray]:
+    """``a`` cut into consecutive runs of ``lens`` rows (views): ``np.split`` at the running sums, without
+    its overhead (three calls a rendered frame, ~30 parts each)."""
+    out, i = [], 0
+    for n in lens:
+        out.append(a[i:i + n])
+        i += n
+    return out
+
+
 def _ellipse(cx: float, cy: float, rx: float, ry: float, ang: float = 0.0) -> np.ndarray:
     ca, sa = math.cos(ang), math.sin(ang)
     x, y = rx * _UC, ry * _US
-    return np.stack([cx + x * ca - y * sa, cy + x * sa + y * ca], axis=1)
+    out = np.empty((len(_UC), 2))
+    out[:, 0] = cx + x * ca - y * sa
+    out[:, 1] = cy + x * sa + y * ca
+    return out
 
 
 _BEZ = {n: np.linspace(0, 1, n)[:, None] for n in range(2, 17)}
@@ -445,6 +458,15 @@ def loose_top(outline: np.ndarray, body: Body, waist: float) -> np.ndarray:
     return res + off[:, None] * nrm
 
 
+@functools.lru_cache(maxsize=64)
+def _loose_top_of(body: Body, back_bend_deg: float, waist: float) -> np.ndarray:
+    """``loose_top`` over ``torso_outline(body, back_bend_deg)``, kept for the next build of the same back
+    (a frame's picture and its proximity reading build it twice). Read-only: callers place copies."""
+    out = loose_top(torso_outline(body, back_bend_deg)[0], body, waist)
+    out.setflags(write=False)
+    return out
+
+
 def _limb(p0: np.ndarray, p1: np.ndarray, profile: list[tuple[float, float, float]]) -> np.ndarray:
     """A limb polygon from ``p0`` (proximal) to ``p1`` with (t, back radius, front radius) samples."""
     d = p1 - p0
@@ -459,7 +481,10 @@ def _limb(p0: np.ndarray, p1: np.ndarray, profile: list[tuple[float, float, floa
 
 def _rot(v: np.ndarray, ang: float) -> np.ndarray:
     c, s = math.cos(ang), math.sin(ang)
-    return np.stack([v[..., 0] * c - v[..., 1] * s, v[..., 0] * s + v[..., 1] * c], axis=-1)
+    out = np.empty(np.shape(v))
+    out[..., 0] = v[..., 0] * c - v[..., 1] * s
+    out[..., 1] = v[..., 0] * s + v[..., 1] * c
+    return out
 
 
 def _shade(c: BGR, g: float) -> BGR:
@@ -599,7 +624,7 @@ def build_figure(body: Body, pose: Pose, light: float = 1.0, sensor_only: bool =
         lens = [len(p) for p, _, _ in parts]
         allp = np.concatenate([p for p, _, _ in parts])
         allp[:, 0] = origin_x + f * allp[:, 0]
-        return [(q, z, c) for q, (_, z, c) in zip(np.split(allp, np.cumsum(lens)[:-1]), parts)]
+        return [(q, z, c) for q, (_, z, c) in zip(split_rows(allp, lens), parts)]
 
     skin, trou, shoes = body.skin, body.trousers, body.shoes
     thigh_r = (0.068 + 0.03 * body.build) * k
@@ -702,7 +727,7 @@ def build_figure(body: Body, pose: Pose, light: float = 1.0, sensor_only: bool =
         if body.top == "fitted":
             shirt_poly = outline[outline[:, 0] >= waist]
         else:
-            shirt_poly = loose_top(outline, body, waist)
+            shirt_poly = _loose_top_of(body, pose.back_bend_deg, waist)
         add(tw(shirt_poly), pose.z, body.shirt)
     if not sensor_only:
         if body.top == "hoodie":

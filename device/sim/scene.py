@@ -16,7 +16,7 @@ from typing import Optional, Sequence
 import cv2
 import numpy as np
 
-from .body import BGR, Figure
+from .body import BGR, Figure, split_rows
 
 _SHIFT = 4  # sub-pixel bits for cv2.fillPoly
 _ONE = 1 << _SHIFT
@@ -451,7 +451,7 @@ def project_figure(fig: Figure, cam: Camera, du: float = 0.0, dv: float = 0.0) -
     lens = [len(p) for p, _, _ in fig.parts]
     z = np.repeat(np.array([z for _, z, _ in fig.parts], float), lens)
     uv = cam.project(pts, z, du, dv)
-    return np.split(uv, np.cumsum(lens)[:-1])
+    return split_rows(uv, lens)
 
 
 def figure_bbox(uvs: list[np.ndarray]) -> tuple[float, float, float, float]:
@@ -472,7 +472,7 @@ def draw_figure(img: np.ndarray, fig: Figure, cam: Camera, du: float = 0.0, dv: 
         light = np.array([0.0, -math.sin(el), math.cos(el)], np.float32)
     if uvs is None:
         uvs = project_figure(fig, cam, du, dv)
-    fixed = np.split(np.round(np.concatenate(uvs) * _ONE).astype(np.int32), np.cumsum([len(u) for u in uvs])[:-1])
+    fixed = split_rows(np.round(np.concatenate(uvs) * _ONE).astype(np.int32), [len(u) for u in uvs])
     for poly, (_, _, colour) in zip(fixed, fig.parts):
         if shading > 0.0:
             _fill_shaded(img, poly, colour, shading, light)
