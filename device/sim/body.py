@@ -817,8 +817,15 @@ def rear_distance_in_band(fig: Figure, y_lo: float, y_hi: float) -> Optional[flo
     """Smallest world x of the figure's shapes between heights ``y_lo`` and ``y_hi`` (None if none)."""
     if not fig.parts:
         return None
-    a = np.concatenate([p for p, _, _ in fig.parts])
-    b = np.concatenate([np.roll(p, -1, axis=0) for p, _, _ in fig.parts])
+    polys = [p for p, _, _ in fig.parts if len(p)]
+    a = np.concatenate(polys)
+    # Each point's successor along its own polygon (the last one's is the first): np.roll of each part,
+    # as one gather.
+    lens = np.array([len(p) for p in polys])
+    nxt = np.arange(1, len(a) + 1)
+    ends = np.cumsum(lens)
+    nxt[ends - 1] = ends - lens
+    b = a[nxt]
     ya, yb = a[:, 1], b[:, 1]
     hit = (np.maximum(ya, yb) >= y_lo) & (np.minimum(ya, yb) <= y_hi)
     if not hit.any():
