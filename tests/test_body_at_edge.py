@@ -25,9 +25,30 @@ from device.vision.estimator import PostureEstimator
 KINDS = ["good", "rounded", "heel_lift", "good", "rounded", "good"]
 
 
+_FRAMES: dict[float, np.ndarray] = {}
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _frames_kept_for_this_file():
+    """The scene's frames are drawn once and shared by this file's tests (nine passes over them, each
+    cut differently); let go of at the end of the file (~140 MB)."""
+    yield
+    _FRAMES.clear()
+
+
 @lru_cache(maxsize=1)
 def _scene():
-    return get_scenario("clean", 3, width=320, height=240, fps=15, kinds=KINDS)
+    sc = get_scenario("clean", 3, width=320, height=240, fps=15, kinds=KINDS)
+    draw = sc.render
+
+    def render(t: float) -> np.ndarray:
+        if t not in _FRAMES:
+            _FRAMES[t] = draw(t)
+            _FRAMES[t].setflags(write=False)
+        return _FRAMES[t].copy()
+
+    sc.render = render  # type: ignore[method-assign]
+    return sc
 
 
 def _cut(shins: bool = False) -> CutFrame:
